@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * tess_wire.c - encoding and checking of Tessera frames.
+ *
+ * Everything that arrives from a peer goes through tess_hdr_decode() and
+ * tess_msg_check() before any handler reads it, so handlers may trust the
+ * fixed part of a body and the lengths it declares.
+ */
+#include "tess_wire.h"
+
+static const char *const op_names[TESS_OP_MAX] = {
+	[TESS_OP_HELLO] = "hello",
+	[TESS_OP_AUTH] = "auth",
+	[TESS_OP_PING] = "ping",
+	[TESS_OP_LOOKUP] = "lookup",
+	[TESS_OP_GETATTR] = "getattr",
+	[TESS_OP_SETATTR] = "setattr",
+	[TESS_OP_CREATE] = "create",
+	[TESS_OP_MKDIR] = "mkdir",
+	[TESS_OP_UNLINK] = "unlink",
+	[TESS_OP_RMDIR] = "rmdir",
+	[TESS_OP_RENAME] = "rename",
+	[TESS_OP_LINK] = "link",
+	[TESS_OP_SYMLINK] = "symlink",
+	[TESS_OP_READLINK] = "readlink",
+	[TESS_OP_READDIR] = "readdir",
+	[TESS_OP_STATFS] = "statfs",
+	[TESS_OP_GETXATTR] = "getxattr",
+	[TESS_OP_SETXATTR] = "setxattr",
+	[TESS_OP_LISTXATTR] = "listxattr",
+	[TESS_OP_REMOVEXATTR] = "removexattr",
+	[TESS_OP_GET_LAYOUT] = "get_layout",
+	[TESS_OP_SET_LAYOUT] = "set_layout",
+	[TESS_OP_OST_REGISTER] = "ost_register",
+	[TESS_OP_OST_LIST] = "ost_list",
+	[TESS_OP_OBJ_READ] = "obj_read",
+	[TESS_OP_OBJ_WRITE] = "obj_write",
+	[TESS_OP_OBJ_PUNCH] = "obj_punch",
+	[TESS_OP_OBJ_GETATTR] = "obj_getattr",
+	[TESS_OP_OBJ_DESTROY] = "obj_destroy",
+	[TESS_OP_OBJ_SYNC] = "obj_sync",
+	[TESS_OP_OBJ_STATFS] = "obj_statfs",
+};
+
+const char *tess_op_name(u16 op)
+{
+	if (op < TESS_OP_MAX && op_names[op])
+		return op_names[op];
+	return "unknown";
+}
+
+void tess_hdr_encode(struct tess_hdr *h, const struct tess_frame *f)
+{
+	h->magic = cpu_to_le32(TESS_MAGIC);
+	h->version = cpu_to_le16(f->version ? f->version : TESS_PROTO_VERSION);
+	h->opcode = cpu_to_le16(f->opcode);
+	h->xid = cpu_to_le64(f->xid);
+	h->flags = cpu_to_le32(f->flags);
+	h->status = cpu_to_le32(f->status);
+	h->body_len = cpu_to_le32(f->body_len);
+	h->bulk_len = cpu_to_le32(f->bulk_len);
+	h->body_crc = cpu_to_le32(f->body_crc);
+	h->bulk_crc = cpu_to_le32(f->bulk_crc);
+	h->reserved = 0;
+}
+
+int tess_hdr_decode(const struct tess_hdr *h, struct tess_frame *f)
+{
+	u32 dir;
+
+	if (le32_to_cpu(h->magic) != TESS_MAGIC)
+		return -EPROTO;
+	f->version = le16_to_cpu(h->version);
+	if (f->version < TESS_PROTO_MIN || f->version > TESS_PROTO_VERSION)
+		return -EPROTO;
+	f->opcode = le16_to_cpu(h->opcode);
+	f->xid = le64_to_cpu(h->xid);
+	f->flags = le32_to_cpu(h->flags);
+	f->status = le32_to_cpu(h->status);
+	f->body_len = le32_to_cpu(h->body_len);
+	f->bulk_len = le32_to_cpu(h->bulk_len);
+	f->body_crc = le32_to_cpu(h->body_crc);
+	f->bulk_crc = le32_to_cpu(h->bulk_crc);
+
+	if (f->flags & ~TESS_HF_KNOWN || h->reserved)
+		return -EBADMSG;
+	dir = f->flags & (TESS_HF_REQUEST | TESS_HF_REPLY);
+	if (dir != TESS_HF_REQUEST && dir != TESS_HF_REPLY)
+		return -EBADMSG;
+	if (f->status > 4095)
+		return -EBADMSG;
+	if (f->body_len > TESS_MAX_BODY || f->bulk_len > TESS_MAX_BULK)
+		return -EMSGSIZE;
+	if (f->opcode >= TESS_OP_MAX || !op_names[f->opcode])
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+u32 tess_body_crc(const struct tess_hdr *h, const void *body, u32 len)
+{
+	struct tess_hdr tmp = *h;
+	u32 crc;
+
+	tmp.body_crc = 0;
+	tmp.bulk_crc = 0;
+	crc = tess_crc_update(tess_crc_init(), &tmp, sizeof(tmp));
+	if (len)
+		crc = tess_crc_update(crc, body, len);
+	return tess_crc_final(crc);
+}
+
+void tess_hdr_seal(struct tess_hdr *h, const void *body, u32 len)
+{
+	h->body_crc = cpu_to_le32(tess_body_crc(h, body, len));
+}
+
+int tess_name_check(const char *name, u32 len)
+{
+	if (len == 0)
+		return -EINVAL;
+	if (len > TESS_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (memchr(name, '/', len) || memchr(name, '\0', len))
+		return -EINVAL;
+	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
+		return -EINVAL;
+	return 0;
+}
+
+static int xattr_name_check(const char *name, u32 len)
+{
+	if (len == 0)
+		return -EINVAL;
+	if (len > TESS_XATTR_NAME_MAX)
+		return -ERANGE;
+	if (memchr(name, '\0', len))
+		return -EINVAL;
+	return 0;
+}
+
+/* a string of 1..max bytes without NUL */
+static int str_check(const char *s, u32 len, u32 max)
+{
+	if (len == 0 || len > max)
+		return -EINVAL;
+	if (memchr(s, '\0', len))
+		return -EINVAL;
+	return 0;
+}
+
+int tess_layout_check(const struct tess_layout *l, u32 len)
+{
+	u32 count, nobjs, size, pattern;
+
+	if (len < sizeof(*l) || (len - sizeof(*l)) % sizeof(struct tess_ost_obj))
+		return -EBADMSG;
+	nobjs = (len - sizeof(*l)) / sizeof(struct tess_ost_obj);
+	count = le16_to_cpu(l->stripe_count);
+	size = le32_to_cpu(l->stripe_size);
+	pattern = le32_to_cpu(l->pattern);
+	if (count > TESS_MAX_STRIPES || nobjs > TESS_MAX_STRIPES)
+		return -EINVAL;
+	if (nobjs && nobjs != count)
+		return -EBADMSG;
+	if (pattern != 0 && pattern != TESS_LAYOUT_RAID0)
+		return -EINVAL;
+	if (size && (size < TESS_STRIPE_SIZE_MIN || size > TESS_STRIPE_SIZE_MAX ||
+		     size % TESS_STRIPE_SIZE_MIN))
+		return -EINVAL;
+	/* a layout that names objects is complete */
+	if (nobjs && (pattern != TESS_LAYOUT_RAID0 || !size))
+		return -EINVAL;
+	return 0;
+}
+
+/* pull a name of len bytes and check it as a path component */
+static int pull_name(struct tess_cursor *c, u32 len)
+{
+	const char *s = tess_pull(c, len);
+
+	return s ? tess_name_check(s, len) : -EBADMSG;
+}
+
+static int check_request(const struct tess_frame *f, struct tess_cursor *c)
+{
+	const struct tess_name_req *nr;
+	const struct tess_create_req *cr;
+	const struct tess_symlink_req *sr;
+	const struct tess_rename_req *rr;
+	const struct tess_link_req *lr;
+	const struct tess_xattr_req *xr;
+	const struct tess_set_layout_req *slr;
+	const struct tess_ost_register_req *orr;
+	const struct tess_obj_io_req *io;
+	const struct tess_obj_punch_req *pr;
+	const struct tess_setattr_req *sa;
+	const struct tess_readdir_req *rd;
+	const void *p;
+	u32 n;
+	int err;
+
+	switch (f->opcode) {
+	case TESS_OP_HELLO:
+		return tess_pull(c, sizeof(struct tess_hello_req)) ? 0 : -EBADMSG;
+	case TESS_OP_AUTH:
+		return tess_pull(c, sizeof(struct tess_auth_req)) ? 0 : -EBADMSG;
+	case TESS_OP_PING:
+	case TESS_OP_STATFS:
+	case TESS_OP_OST_LIST:
+	case TESS_OP_OBJ_STATFS:
+		return 0;
+	case TESS_OP_GETATTR:
+	case TESS_OP_READLINK:
+	case TESS_OP_GET_LAYOUT:
+		return tess_pull(c, sizeof(struct tess_ino_req)) ? 0 : -EBADMSG;
+	case TESS_OP_LOOKUP:
+	case TESS_OP_UNLINK:
+	case TESS_OP_RMDIR:
+		nr = tess_pull(c, sizeof(*nr));
+		if (!nr)
+			return -EBADMSG;
+		return pull_name(c, le32_to_cpu(nr->name_len));
+	case TESS_OP_SETATTR:
+		sa = tess_pull(c, sizeof(*sa));
+		if (!sa)
+			return -EBADMSG;
+		return le32_to_cpu(sa->valid) & ~TESS_SA_KNOWN ? -EINVAL : 0;
+	case TESS_OP_CREATE:
+	case TESS_OP_MKDIR:
+		cr = tess_pull(c, sizeof(*cr));
+		if (!cr)
+			return -EBADMSG;
+		err = pull_name(c, le32_to_cpu(cr->name_len));
+		if (err)
+			return err;
+		n = le32_to_cpu(cr->layout_len);
+		if (!n)
+			return 0;
+		if (f->opcode == TESS_OP_MKDIR)
+			return -EINVAL;
+		p = tess_pull(c, n);
+		return p ? tess_layout_check(p, n) : -EBADMSG;
+	case TESS_OP_SYMLINK:
+		sr = tess_pull(c, sizeof(*sr));
+		if (!sr)
+			return -EBADMSG;
+		err = pull_name(c, le32_to_cpu(sr->name_len));
+		if (err)
+			return err;
+		n = le32_to_cpu(sr->target_len);
+		p = tess_pull(c, n);
+		if (!p)
+			return -EBADMSG;
+		if (n > TESS_SYMLINK_MAX)
+			return -ENAMETOOLONG;
+		return str_check(p, n, TESS_SYMLINK_MAX);
+	case TESS_OP_RENAME:
+		rr = tess_pull(c, sizeof(*rr));
+		if (!rr)
+			return -EBADMSG;
+		if (le32_to_cpu(rr->flags) & ~TESS_RENAME_NOREPLACE)
+			return -EINVAL;
+		err = pull_name(c, le32_to_cpu(rr->old_len));
+		return err ? err : pull_name(c, le32_to_cpu(rr->new_len));
+	case TESS_OP_LINK:
+		lr = tess_pull(c, sizeof(*lr));
+		if (!lr)
+			return -EBADMSG;
+		return pull_name(c, le32_to_cpu(lr->name_len));
+	case TESS_OP_READDIR:
+		rd = tess_pull(c, sizeof(*rd));
+		if (!rd)
+			return -EBADMSG;
+		n = le32_to_cpu(rd->max_bytes);
+		return n > TESS_MAX_BODY || n < sizeof(struct tess_readdir_rep) ?
+			-EINVAL : 0;
+	case TESS_OP_GETXATTR:
+	case TESS_OP_SETXATTR:
+	case TESS_OP_LISTXATTR:
+	case TESS_OP_REMOVEXATTR:
+		xr = tess_pull(c, sizeof(*xr));
+		if (!xr)
+			return -EBADMSG;
+		n = le32_to_cpu(xr->name_len);
+		if (f->opcode == TESS_OP_LISTXATTR) {
+			if (n)
+				return -EINVAL;
+		} else {
+			p = tess_pull(c, n);
+			if (!p)
+				return -EBADMSG;
+			err = xattr_name_check(p, n);
+			if (err)
+				return err;
+		}
+		n = le32_to_cpu(xr->value_len);
+		if (n > TESS_XATTR_SIZE_MAX)
+			return -E2BIG;
+		if (f->opcode == TESS_OP_SETXATTR)
+			return tess_pull(c, n) ? 0 : -EBADMSG;
+		return 0;
+	case TESS_OP_SET_LAYOUT:
+		slr = tess_pull(c, sizeof(*slr));
+		if (!slr)
+			return -EBADMSG;
+		n = le32_to_cpu(slr->layout_len);
+		p = tess_pull(c, n);
+		return p ? tess_layout_check(p, n) : -EBADMSG;
+	case TESS_OP_OST_REGISTER:
+		orr = tess_pull(c, sizeof(*orr));
+		if (!orr)
+			return -EBADMSG;
+		n = le32_to_cpu(orr->addr_len);
+		p = tess_pull(c, n);
+		if (!p)
+			return -EBADMSG;
+		if (le32_to_cpu(orr->index) >= TESS_MAX_OSTS)
+			return -EINVAL;
+		return str_check(p, n, TESS_ADDR_MAX);
+	case TESS_OP_OBJ_READ:
+	case TESS_OP_OBJ_WRITE:
+		io = tess_pull(c, sizeof(*io));
+		if (!io)
+			return -EBADMSG;
+		n = le32_to_cpu(io->length);
+		if (n > TESS_MAX_BULK)
+			return -EMSGSIZE;
+		if (le64_to_cpu(io->offset) > (1ULL << 62) - n)
+			return -EFBIG;
+		if (f->opcode == TESS_OP_OBJ_WRITE && n != f->bulk_len)
+			return -EBADMSG;
+		return 0;
+	case TESS_OP_OBJ_PUNCH:
+		pr = tess_pull(c, sizeof(*pr));
+		if (!pr)
+			return -EBADMSG;
+		n = le32_to_cpu(pr->mode);
+		if (n != TESS_PUNCH_TRUNCATE && n != TESS_PUNCH_HOLE)
+			return -EINVAL;
+		if (le64_to_cpu(pr->offset) > (1ULL << 62) ||
+		    le64_to_cpu(pr->length) > (1ULL << 62))
+			return -EFBIG;
+		return 0;
+	case TESS_OP_OBJ_GETATTR:
+	case TESS_OP_OBJ_DESTROY:
+	case TESS_OP_OBJ_SYNC:
+		return tess_pull(c, sizeof(struct tess_obj_req)) ? 0 : -EBADMSG;
+	}
+	return -EOPNOTSUPP;
+}
+
+static int check_dirents(struct tess_cursor *c)
+{
+	const struct tess_readdir_rep *r = tess_pull(c, sizeof(*r));
+	u32 i, count;
+
+	if (!r)
+		return -EBADMSG;
+	count = le32_to_cpu(r->count);
+	for (i = 0; i < count; i++) {
+		const struct tess_dirent *d = tess_pull(c, sizeof(*d));
+		const char *name;
+		u32 len;
+
+		if (!d)
+			return -EBADMSG;
+		len = le32_to_cpu(d->name_len);
+		if (len == 0 || len > TESS_NAME_MAX)
+			return -EBADMSG;
+		name = tess_pull(c, TESS_DIRENT_BYTES(len) - sizeof(*d));
+		if (!name)
+			return -EBADMSG;
+		/* "." and ".." are legal here, '/' and NUL are not */
+		if (memchr(name, '/', len) || memchr(name, '\0', len))
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
+{
+	const struct tess_inode_rep *ir;
+	const struct tess_readlink_rep *rl;
+	const struct tess_ost_list_rep *ol;
+	const struct tess_obj_io_rep *io;
+	const void *p;
+	u32 n, i;
+
+	switch (f->opcode) {
+	case TESS_OP_HELLO:
+		return tess_pull(c, sizeof(struct tess_hello_rep)) ? 0 : -EBADMSG;
+	case TESS_OP_LOOKUP:
+	case TESS_OP_GETATTR:
+	case TESS_OP_SETATTR:
+	case TESS_OP_CREATE:
+	case TESS_OP_MKDIR:
+	case TESS_OP_SYMLINK:
+	case TESS_OP_LINK:
+		ir = tess_pull(c, sizeof(*ir));
+		if (!ir)
+			return -EBADMSG;
+		n = le32_to_cpu(ir->layout_len);
+		if (!n)
+			return 0;
+		p = tess_pull(c, n);
+		return p ? tess_layout_check(p, n) : -EBADMSG;
+	case TESS_OP_READLINK:
+		rl = tess_pull(c, sizeof(*rl));
+		if (!rl)
+			return -EBADMSG;
+		n = le32_to_cpu(rl->len);
+		p = tess_pull(c, n);
+		return p ? str_check(p, n, TESS_SYMLINK_MAX) : -EBADMSG;
+	case TESS_OP_READDIR:
+		return check_dirents(c);
+	case TESS_OP_STATFS:
+	case TESS_OP_OBJ_STATFS:
+		return tess_pull(c, sizeof(struct tess_statfs_rep)) ? 0 : -EBADMSG;
+	case TESS_OP_GETXATTR:
+	case TESS_OP_LISTXATTR:
+		/* raw value or list, or a size reply */
+		return tess_pull(c, c->left) && f->body_len <= TESS_XATTR_SIZE_MAX ?
+			0 : -EBADMSG;
+	case TESS_OP_GET_LAYOUT:
+	case TESS_OP_SET_LAYOUT:
+		if (!c->left)
+			return 0;
+		n = c->left;
+		p = tess_pull(c, n);
+		return tess_layout_check(p, n);
+	case TESS_OP_OST_LIST:
+		ol = tess_pull(c, sizeof(*ol));
+		if (!ol)
+			return -EBADMSG;
+		n = le32_to_cpu(ol->count);
+		if (n > TESS_MAX_OSTS)
+			return -EBADMSG;
+		for (i = 0; i < n; i++) {
+			const struct tess_ost_info *oi = tess_pull(c, sizeof(*oi));
+
+			if (!oi || !memchr(oi->addr, '\0', sizeof(oi->addr)))
+				return -EBADMSG;
+		}
+		return 0;
+	case TESS_OP_OBJ_READ:
+	case TESS_OP_OBJ_WRITE:
+		io = tess_pull(c, sizeof(*io));
+		if (!io)
+			return -EBADMSG;
+		n = le32_to_cpu(io->length);
+		if (f->opcode == TESS_OP_OBJ_READ && n != f->bulk_len)
+			return -EBADMSG;
+		return 0;
+	case TESS_OP_OBJ_GETATTR:
+		return tess_pull(c, sizeof(struct tess_obj_attr_rep)) ? 0 : -EBADMSG;
+	case TESS_OP_AUTH:
+	case TESS_OP_PING:
+	case TESS_OP_UNLINK:
+	case TESS_OP_RMDIR:
+	case TESS_OP_RENAME:
+	case TESS_OP_SETXATTR:
+	case TESS_OP_REMOVEXATTR:
+	case TESS_OP_OST_REGISTER:
+	case TESS_OP_OBJ_PUNCH:
+	case TESS_OP_OBJ_DESTROY:
+	case TESS_OP_OBJ_SYNC:
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
+static bool carries_bulk(const struct tess_frame *f)
+{
+	if (f->flags & TESS_HF_REQUEST)
+		return f->opcode == TESS_OP_OBJ_WRITE;
+	return f->opcode == TESS_OP_OBJ_READ && f->status == 0;
+}
+
+int tess_msg_check(const struct tess_frame *f, const void *body)
+{
+	struct tess_cursor c;
+	int err;
+
+	if (f->bulk_len && !carries_bulk(f))
+		return -EBADMSG;
+	tess_cursor_init(&c, body, f->body_len);
+	if (f->flags & TESS_HF_REPLY) {
+		if (f->status)	/* error replies: at most a size hint */
+			return f->body_len <= 64 ? 0 : -EBADMSG;
+		err = check_reply(f, &c);
+	} else {
+		err = check_request(f, &c);
+	}
+	if (err)
+		return err;
+	/* trailing garbage is malformed too */
+	return c.left ? -EBADMSG : 0;
+}
+
+void *tess_buf_reserve(struct tess_buf *b, u32 n)
+{
+	void *p;
+
+	if (b->err || n > b->cap - b->len) {
+		b->err = -EMSGSIZE;
+		return NULL;
+	}
+	p = b->data + b->len;
+	memset(p, 0, n);
+	b->len += n;
+	return p;
+}
+
+void tess_buf_put(struct tess_buf *b, const void *src, u32 n)
+{
+	void *p = tess_buf_reserve(b, n);
+
+	if (p && n)
+		memcpy(p, src, n);
+}

@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * tessera.h - the Tessera wire protocol and ioctl ABI.
+ *
+ * One header for the kernel client, the daemons and the tools.  Every
+ * structure that crosses a socket or an ioctl is made of fixed-width
+ * little-endian fields with explicit padding; nothing on the wire is a
+ * pointer or a long.  Sizes are pinned by the _Static_asserts at the end.
+ *
+ * Frame:  struct tess_hdr | body (body_len bytes) | bulk (bulk_len bytes)
+ *
+ *   body_crc = CRC32C over the header (with body_crc and bulk_crc zero)
+ *              followed by the body.
+ *   bulk_crc = CRC32C over the bulk bytes, 0 when bulk_len is 0.
+ *
+ * A request carries TESS_HF_REQUEST, its reply TESS_HF_REPLY and the same
+ * xid.  status is 0 or a positive Linux errno.  A reply body is only
+ * meaningful when status is 0 (ERANGE replies of GETXATTR/LISTXATTR carry
+ * the needed size, see below).
+ *
+ * Variable-length parts (names, targets, xattr values, layouts) follow the
+ * fixed part of a body in the order the fixed part lists their lengths.
+ * A decoder checks every length against the body length and the limits
+ * below before it touches the bytes (see common/tess_wire.c).
+ *
+ * Connection setup (every connection, before any other opcode):
+ *
+ *   client                                     server
+ *   HELLO  {ver range, features, role, uuid, Nc}  ->
+ *          <-  {ver, features, Ns, HMAC(K, "tessera-server" | Nc | Ns)}
+ *   AUTH   {HMAC(K, "tessera-client" | Ns | Nc)}  ->
+ *          <-  status 0, or EACCES and the connection is closed
+ *
+ * K is the shared key from the key file; HMAC is HMAC-SHA256.  Both sides
+ * prove that they hold K; neither sends it.
+ *
+ * Changelog:
+ *   1 - initial protocol: handshake, namespace, layouts, xattrs, objects,
+ *       HSM state fields reserved in tess_attr.
+ */
+#ifndef _TESSERA_H
+#define _TESSERA_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define TESS_MAGIC		0x41525354u	/* "TSRA" little-endian */
+#define TESS_PROTO_VERSION	1
+#define TESS_PROTO_MIN		1
+
+#define TESS_MDS_PORT		7430		/* default MDS TCP port */
+#define TESS_OST_PORT		7431		/* default OST port (+ index) */
+
+#define TESS_NAME_MAX		255
+#define TESS_SYMLINK_MAX	4095
+#define TESS_XATTR_NAME_MAX	255
+#define TESS_XATTR_SIZE_MAX	65536
+#define TESS_XATTR_LIST_MAX	65536
+#define TESS_FSNAME_MAX		63
+#define TESS_ADDR_MAX		63
+#define TESS_MAX_STRIPES	256
+#define TESS_MAX_OSTS		1024
+#define TESS_MAX_BODY		(128 * 1024)
+#define TESS_MAX_BULK		(16 * 1024 * 1024)
+#define TESS_BULK_DEFAULT	(4 * 1024 * 1024)
+#define TESS_NONCE_LEN		32
+#define TESS_MAC_LEN		32
+#define TESS_KEY_MIN		16
+#define TESS_KEY_MAX		256
+
+#define TESS_STRIPE_SIZE_MIN	(64 * 1024)
+#define TESS_STRIPE_SIZE_MAX	(1024u * 1024 * 1024)
+#define TESS_STRIPE_SIZE_DEF	(1024 * 1024)
+
+#define TESS_ROOT_INO		1
+
+/* ---- frame header ---- */
+
+struct tess_hdr {
+	__le32 magic;
+	__le16 version;
+	__le16 opcode;
+	__le64 xid;
+	__le32 flags;		/* TESS_HF_* */
+	__le32 status;		/* reply: 0 or positive errno */
+	__le32 body_len;
+	__le32 bulk_len;
+	__le32 body_crc;
+	__le32 bulk_crc;
+	__le64 reserved;	/* must be zero */
+};
+
+#define TESS_HF_REQUEST		0x0001
+#define TESS_HF_REPLY		0x0002
+#define TESS_HF_CALLBACK	0x0004	/* server-initiated (leases, later) */
+#define TESS_HF_KNOWN		0x0007
+
+/* ---- opcodes ---- */
+
+enum tess_opcode {
+	TESS_OP_HELLO		= 1,
+	TESS_OP_AUTH		= 2,
+	TESS_OP_PING		= 3,
+
+	/* metadata (MDS) */
+	TESS_OP_LOOKUP		= 16,
+	TESS_OP_GETATTR		= 17,
+	TESS_OP_SETATTR		= 18,
+	TESS_OP_CREATE		= 19,
+	TESS_OP_MKDIR		= 20,
+	TESS_OP_UNLINK		= 21,
+	TESS_OP_RMDIR		= 22,
+	TESS_OP_RENAME		= 23,
+	TESS_OP_LINK		= 24,
+	TESS_OP_SYMLINK		= 25,
+	TESS_OP_READLINK	= 26,
+	TESS_OP_READDIR		= 27,
+	TESS_OP_STATFS		= 28,
+	TESS_OP_GETXATTR	= 29,
+	TESS_OP_SETXATTR	= 30,
+	TESS_OP_LISTXATTR	= 31,
+	TESS_OP_REMOVEXATTR	= 32,
+	TESS_OP_GET_LAYOUT	= 33,
+	TESS_OP_SET_LAYOUT	= 34,
+	TESS_OP_OST_REGISTER	= 35,
+	TESS_OP_OST_LIST	= 36,
+
+	/* objects (OST) */
+	TESS_OP_OBJ_READ	= 64,
+	TESS_OP_OBJ_WRITE	= 65,
+	TESS_OP_OBJ_PUNCH	= 66,
+	TESS_OP_OBJ_GETATTR	= 67,
+	TESS_OP_OBJ_DESTROY	= 68,
+	TESS_OP_OBJ_SYNC	= 69,
+	TESS_OP_OBJ_STATFS	= 70,
+
+	TESS_OP_MAX		= 71
+};
+
+/* ---- handshake ---- */
+
+enum tess_role {
+	TESS_ROLE_CLIENT	= 1,
+	TESS_ROLE_OST		= 2,	/* an OST talking to the MDS */
+	TESS_ROLE_MDS		= 3,	/* the MDS talking to an OST */
+	TESS_ROLE_ADMIN		= 4,
+};
+
+/* feature bits, negotiated as the AND of both sides */
+#define TESS_FEAT_BULK_CRC	0x0001	/* bulk_crc is computed and checked */
+#define TESS_FEAT_KNOWN		0x0001
+
+struct tess_hello_req {
+	__le16 ver_min;
+	__le16 ver_max;
+	__le32 role;		/* enum tess_role */
+	__le64 features;
+	__u8   uuid[16];	/* client instance id */
+	__u8   nonce[TESS_NONCE_LEN];
+};
+
+struct tess_hello_rep {
+	__le16 version;		/* chosen */
+	__le16 pad0;
+	__le32 pad1;
+	__le64 features;	/* agreed */
+	__u8   uuid[16];	/* server instance id (changes on restart) */
+	__u8   nonce[TESS_NONCE_LEN];
+	__u8   mac[TESS_MAC_LEN];
+};
+
+struct tess_auth_req {
+	__u8   mac[TESS_MAC_LEN];
+};
+
+/* ---- inode attributes ---- */
+
+/* HSM state bits (per inode, kept by the MDS) */
+#define TESS_HSM_EXISTS		0x0001	/* has an archive copy origin */
+#define TESS_HSM_ARCHIVED	0x0002	/* archive copy is current */
+#define TESS_HSM_RELEASED	0x0004	/* some data only in the archive */
+#define TESS_HSM_DIRTY		0x0008	/* changed since archived */
+#define TESS_HSM_LOST		0x0010	/* archive copy gone */
+
+struct tess_attr {
+	__le64 ino;
+	__le64 size;
+	__le64 blocks;		/* 512-byte units */
+	__le64 atime_sec;
+	__le64 mtime_sec;
+	__le64 ctime_sec;
+	__le32 atime_nsec;
+	__le32 mtime_nsec;
+	__le32 ctime_nsec;
+	__le32 mode;		/* S_IFMT | permissions */
+	__le32 uid;
+	__le32 gid;
+	__le32 nlink;
+	__le32 gen;		/* inode generation */
+	__le32 rdev;
+	__le32 hsm_state;	/* TESS_HSM_* */
+	__le64 data_version;	/* bumped on every data or size change */
+};
+
+/* ---- layouts ---- */
+
+#define TESS_LAYOUT_RAID0	1
+#define TESS_OST_ANY		0xffff
+
+struct tess_ost_obj {
+	__le32 ost_idx;
+	__le32 pad;
+	__le64 oid;
+};
+
+/* on the wire: struct tess_layout followed by stripe_count tess_ost_obj */
+struct tess_layout {
+	__le32 pattern;		/* TESS_LAYOUT_RAID0, 0 = unset/inherit */
+	__le32 stripe_size;
+	__le16 stripe_count;	/* 0 = default */
+	__le16 stripe_offset;	/* first OST, TESS_OST_ANY = MDS picks */
+	__le32 gen;		/* layout generation */
+	struct tess_ost_obj objs[];
+};
+
+#define TESS_LAYOUT_BYTES(n) \
+	(sizeof(struct tess_layout) + (n) * sizeof(struct tess_ost_obj))
+
+/* ---- metadata requests and replies ---- */
+
+/*
+ * Reply of LOOKUP, GETATTR, SETATTR, CREATE, MKDIR, SYMLINK, LINK:
+ * the attributes, then layout_len bytes of layout (0 if none).
+ */
+struct tess_inode_rep {
+	struct tess_attr attr;
+	__le32 layout_len;
+	__le32 pad;
+};
+
+struct tess_ino_req {		/* GETATTR, READLINK, GET_LAYOUT */
+	__le64 ino;
+};
+
+struct tess_name_req {		/* LOOKUP, UNLINK, RMDIR; then name */
+	__le64 parent;
+	__le32 name_len;
+	__le32 pad;
+};
+
+#define TESS_SA_MODE		0x0001
+#define TESS_SA_UID		0x0002
+#define TESS_SA_GID		0x0004
+#define TESS_SA_SIZE		0x0008	/* truncate to size */
+#define TESS_SA_ATIME		0x0010
+#define TESS_SA_MTIME		0x0020
+#define TESS_SA_CTIME		0x0040
+#define TESS_SA_ATIME_NOW	0x0080
+#define TESS_SA_MTIME_NOW	0x0100
+#define TESS_SA_SIZE_EXTEND	0x0200	/* size = max(size, given): writers */
+#define TESS_SA_KNOWN		0x03ff
+
+struct tess_setattr_req {
+	__le64 ino;
+	__le32 valid;		/* TESS_SA_* */
+	__le32 mode;
+	__le32 uid;
+	__le32 gid;
+	__le64 size;
+	__le64 atime_sec;
+	__le64 mtime_sec;
+	__le64 ctime_sec;
+	__le32 atime_nsec;
+	__le32 mtime_nsec;
+	__le32 ctime_nsec;
+	__le32 pad;
+};
+
+#define TESS_CREATE_EXCL	0x0001
+
+/* CREATE and MKDIR; then name, then layout_len bytes of layout (CREATE) */
+struct tess_create_req {
+	__le64 parent;
+	__le32 mode;
+	__le32 uid;
+	__le32 gid;
+	__le32 rdev;
+	__le32 flags;		/* TESS_CREATE_* */
+	__le32 name_len;
+	__le32 layout_len;	/* 0 = directory default, else fs default */
+	__le32 pad;
+};
+
+struct tess_symlink_req {	/* then name, then target */
+	__le64 parent;
+	__le32 uid;
+	__le32 gid;
+	__le32 name_len;
+	__le32 target_len;
+};
+
+#define TESS_RENAME_NOREPLACE	0x0001
+
+struct tess_rename_req {	/* then old name, then new name */
+	__le64 old_parent;
+	__le64 new_parent;
+	__le32 flags;
+	__le32 old_len;
+	__le32 new_len;
+	__le32 pad;
+};
+
+struct tess_link_req {		/* then name */
+	__le64 ino;
+	__le64 new_parent;
+	__le32 name_len;
+	__le32 pad;
+};
+
+struct tess_readlink_rep {	/* then target */
+	__le32 len;
+	__le32 pad;
+};
+
+/*
+ * READDIR: entries with cookie > req.cookie, in cookie order, fitting in
+ * max_bytes.  Cookies are assigned once per entry and never reused in a
+ * directory, so concurrent inserts and removes never repeat or skip an
+ * entry that stays.  Cookies 1 and 2 are "." and "..".
+ */
+struct tess_readdir_req {
+	__le64 ino;
+	__le64 cookie;
+	__le32 max_bytes;
+	__le32 pad;
+};
+
+struct tess_readdir_rep {	/* then count entries */
+	__le32 count;
+	__le32 eof;
+};
+
+struct tess_dirent {		/* then name, padded to 8 bytes */
+	__le64 ino;
+	__le64 cookie;
+	__le32 type;		/* DT_* */
+	__le32 name_len;
+};
+
+#define TESS_DIRENT_BYTES(namelen) \
+	(sizeof(struct tess_dirent) + (((namelen) + 7) & ~7u))
+
+struct tess_statfs_rep {
+	__le64 blocks;		/* in bsize units */
+	__le64 bfree;
+	__le64 bavail;
+	__le64 files;
+	__le64 ffree;
+	__le32 bsize;
+	__le32 namelen;
+	__le32 ost_count;
+	__le32 pad;
+};
+
+#define TESS_XATTR_CREATE	0x0001
+#define TESS_XATTR_REPLACE	0x0002
+
+/*
+ * GETXATTR: then name.  Reply: value.  If size is smaller than the value,
+ * status is ERANGE; with size 0 the reply is a tess_xattr_size_rep.
+ * LISTXATTR: same, reply is the NUL-separated list.
+ */
+struct tess_xattr_req {
+	__le64 ino;
+	__le32 flags;		/* SETXATTR: TESS_XATTR_* */
+	__le32 name_len;
+	__le32 value_len;	/* SETXATTR: then value; GET/LIST: buffer size */
+	__le32 pad;
+};
+
+struct tess_xattr_size_rep {
+	__le32 size;
+	__le32 pad;
+};
+
+struct tess_set_layout_req {	/* then layout */
+	__le64 ino;
+	__le32 layout_len;
+	__le32 pad;
+};
+
+struct tess_ost_register_req {	/* then addr ("host:port@tcp") */
+	__le32 index;
+	__le32 addr_len;
+	__u8   uuid[16];
+};
+
+#define TESS_OST_UP		1
+#define TESS_OST_DOWN		2
+
+struct tess_ost_info {
+	__le32 index;
+	__le32 state;
+	char   addr[TESS_ADDR_MAX + 1];	/* NUL-terminated */
+};
+
+struct tess_ost_list_rep {	/* then count tess_ost_info */
+	__le32 count;
+	__le32 pad;
+};
+
+/* ---- object requests (OST) ---- */
+
+struct tess_obj_req {		/* GETATTR, DESTROY, SYNC (oid 0 = all) */
+	__le64 oid;
+};
+
+/* READ: reply bulk holds up to length bytes; short at object end */
+struct tess_obj_io_req {
+	__le64 oid;
+	__le64 offset;
+	__le32 length;
+	__le32 flags;		/* TESS_IO_* */
+};
+
+#define TESS_IO_SYNC		0x0001	/* WRITE: stable on return */
+
+struct tess_obj_io_rep {
+	__le64 obj_size;	/* object size after the operation */
+	__le32 length;		/* bytes read or written */
+	__le32 pad;
+};
+
+#define TESS_PUNCH_TRUNCATE	1	/* set object size to offset */
+#define TESS_PUNCH_HOLE		2	/* deallocate [offset, offset+length) */
+
+struct tess_obj_punch_req {
+	__le64 oid;
+	__le64 offset;
+	__le64 length;
+	__le32 mode;
+	__le32 pad;
+};
+
+struct tess_obj_attr_rep {
+	__le64 size;
+	__le64 blocks;		/* 512-byte units */
+	__le64 mtime_sec;
+	__le32 mtime_nsec;
+	__le32 pad;
+};
+
+/* OBJ_STATFS reply is a tess_statfs_rep with ost_count 1 */
+
+/* ---- ioctls (on a file or directory of a mounted Tessera) ---- */
+
+#define TESS_IOC_MAGIC		'T'
+
+struct tess_ioc_stripe {
+	__u32 stripe_size;	/* 0 = default */
+	__u16 stripe_count;	/* 0 = default */
+	__u16 stripe_offset;	/* TESS_OST_ANY = any */
+	__u16 count_out;	/* GET: objects filled in */
+	__u16 pad[3];
+	struct {
+		__u32 ost_idx;
+		__u32 pad;
+		__u64 oid;
+	} objs[TESS_MAX_STRIPES];	/* GET only */
+};
+
+#define TESS_IOC_SETSTRIPE	_IOW(TESS_IOC_MAGIC, 1, struct tess_ioc_stripe)
+#define TESS_IOC_GETSTRIPE	_IOR(TESS_IOC_MAGIC, 2, struct tess_ioc_stripe)
+
+#ifndef __cplusplus
+_Static_assert(sizeof(struct tess_hdr) == 48, "tess_hdr");
+_Static_assert(sizeof(struct tess_hello_req) == 64, "tess_hello_req");
+_Static_assert(sizeof(struct tess_hello_rep) == 96, "tess_hello_rep");
+_Static_assert(sizeof(struct tess_attr) == 96, "tess_attr");
+_Static_assert(sizeof(struct tess_layout) == 16, "tess_layout");
+_Static_assert(sizeof(struct tess_ost_obj) == 16, "tess_ost_obj");
+_Static_assert(sizeof(struct tess_inode_rep) == 104, "tess_inode_rep");
+_Static_assert(sizeof(struct tess_setattr_req) == 72, "tess_setattr_req");
+_Static_assert(sizeof(struct tess_create_req) == 40, "tess_create_req");
+_Static_assert(sizeof(struct tess_dirent) == 24, "tess_dirent");
+_Static_assert(sizeof(struct tess_statfs_rep) == 56, "tess_statfs_rep");
+_Static_assert(sizeof(struct tess_ost_info) == 72, "tess_ost_info");
+_Static_assert(sizeof(struct tess_obj_io_req) == 24, "tess_obj_io_req");
+_Static_assert(sizeof(struct tess_obj_punch_req) == 32, "tess_obj_punch_req");
+#endif
+
+#endif /* _TESSERA_H */

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tnet.h - Tessera's userspace network layer: addresses, key files,
+ * framed connections with the authenticated handshake, RPC calls for
+ * clients and a thread-per-connection server loop for the daemons.
+ */
+#ifndef TNET_H
+#define TNET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include "tess_wire.h"
+
+/* ---- logging: "PROG: message" on stderr, with a time stamp ---- */
+void tlog_init(const char *prog);
+void tlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern const char *tlog_prog;
+
+/* ---- addresses: HOST[:PORT][@NET], NET is "tcp" (rdma later) ---- */
+struct tnet_addr {
+	char host[TESS_ADDR_MAX + 1];
+	char net[8];
+	uint16_t port;
+};
+
+/* 0, or -EINVAL with a reason in err */
+int tnet_addr_parse(const char *s, uint16_t default_port, struct tnet_addr *a,
+		    char *err, size_t errlen);
+/* "host:port@net" */
+void tnet_addr_format(const struct tnet_addr *a, char *buf, size_t len);
+
+/* ---- shared key: a file of 16..256 bytes, trailing whitespace ignored ---- */
+struct tnet_key {
+	uint8_t bytes[TESS_KEY_MAX];
+	size_t len;
+};
+
+int tnet_key_load(const char *path, struct tnet_key *key, char *err,
+		  size_t errlen);
+
+/* ---- connections ---- */
+struct tnet_conn {
+	int fd;
+	int role;			/* peer's role (server side) */
+	uint64_t features;		/* negotiated TESS_FEAT_* */
+	uint8_t peer_uuid[16];
+	char peer[80];			/* "ip:port" for log lines */
+	uint64_t next_xid;
+	pthread_mutex_t lock;		/* client: one call at a time */
+	int timeout_ms;			/* client: per-call reply timeout */
+	void *rx_body;			/* TESS_MAX_BODY bytes */
+	void *rx_bulk;			/* grown as needed (server side) */
+	size_t rx_bulk_cap;
+	void *user;			/* daemon's per-connection state */
+};
+
+/* A received frame.  body and bulk point into the connection's buffers
+ * (server) or the caller's (client) and stay valid until the next receive
+ * on that connection. */
+struct tnet_msg {
+	struct tess_frame f;
+	const void *body;
+	const void *bulk;
+};
+
+/* ---- client side ---- */
+struct tnet_conn *tnet_connect(const struct tnet_addr *a,
+			       const struct tnet_key *key, int role,
+			       const uint8_t uuid[16], int timeout_ms,
+			       int *err);
+void tnet_close(struct tnet_conn *c);
+
+struct tnet_call {
+	uint16_t op;
+	const void *body;
+	uint32_t body_len;
+	const void *bulk;		/* request bulk (OBJ_WRITE) */
+	uint32_t bulk_len;
+	void *rbulk;			/* where reply bulk goes (OBJ_READ) */
+	uint32_t rbulk_cap;
+	/* out */
+	struct tnet_msg reply;		/* reply.body valid until next call */
+};
+
+/*
+ * Send a request and wait for its reply.  Returns 0 when the server
+ * answered status 0, -status when it answered an error (reply filled in),
+ * or a transport error (-ETIMEDOUT, -ECONNRESET, -EPROTO, -EBADMSG, ...)
+ * after which the connection is dead (tnet_conn_dead() is true).
+ */
+int tnet_call(struct tnet_conn *c, struct tnet_call *call);
+bool tnet_conn_dead(const struct tnet_conn *c);
+
+/* ---- server side ---- */
+struct tnet_reply {
+	struct tess_buf body;		/* capacity TESS_MAX_BODY */
+	const void *bulk;		/* reply bulk (OBJ_READ), or NULL */
+	uint32_t bulk_len;
+};
+
+struct tnet_server_ops {
+	/* called after a successful handshake; may set c->user; nonzero = drop */
+	int (*connected)(void *ctx, struct tnet_conn *c);
+	/*
+	 * Handle one checked request.  Return 0 or a positive errno (a
+	 * negative one is taken as its absolute value) to send as status.
+	 */
+	int (*handle)(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
+		      struct tnet_reply *rep);
+	void (*disconnected)(void *ctx, struct tnet_conn *c);
+};
+
+struct tnet_server {
+	int lfd;
+	struct tnet_key key;
+	const struct tnet_server_ops *ops;
+	void *ctx;
+	uint8_t uuid[16];		/* this server instance */
+	uint64_t features;		/* offered TESS_FEAT_* */
+};
+
+/* bind and listen; port 0 picks one (read it back with tnet_server_port) */
+int tnet_server_init(struct tnet_server *s, const struct tnet_addr *listen,
+		     const struct tnet_key *key,
+		     const struct tnet_server_ops *ops, void *ctx);
+uint16_t tnet_server_port(const struct tnet_server *s);
+/* accept loop; a detached thread per connection; returns only on error */
+int tnet_server_run(struct tnet_server *s);
+
+/* random bytes (getrandom) */
+void tnet_random(void *buf, size_t len);
+
+#endif /* TNET_H */
