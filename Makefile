@@ -58,9 +58,17 @@ $(BIN)/tessctl: $(call obj,$(wildcard utils/tessctl*.c)) $(LIBTESS)
 MDS_LIB_OBJS := $(call obj,$(filter-out user/mds/main.c,$(MDS_SRCS)))
 OST_LIB_OBJS := $(call obj,$(filter-out user/ost/main.c,$(OST_SRCS)))
 
-$(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(MDS_LIB_OBJS) $(OST_LIB_OBJS) $(LIBTESS)
+$(BIN)/test_mds_%: $(OBJ)/tests/unit/test_mds_%.o $(MDS_LIB_OBJS) $(LIBTESS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ -llmdb $(LDLIBS)
+
+$(BIN)/test_ost_%: $(OBJ)/tests/unit/test_ost_%.o $(OST_LIB_OBJS) $(LIBTESS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(LIBTESS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/%: $(OBJ)/tests/integ/%.o $(LIBTESS)
 	@mkdir -p $(dir $@)

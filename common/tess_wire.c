@@ -230,16 +230,18 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 		cr = tess_pull(c, sizeof(*cr));
 		if (!cr)
 			return -EBADMSG;
-		err = pull_name(c, le32_to_cpu(cr->name_len));
-		if (err)
-			return err;
 		n = le32_to_cpu(cr->layout_len);
-		if (!n)
-			return 0;
-		if (f->opcode == TESS_OP_MKDIR)
-			return -EINVAL;
-		p = tess_pull(c, n);
-		return p ? tess_layout_check(p, n) : -EBADMSG;
+		if (n) {
+			if (f->opcode == TESS_OP_MKDIR)
+				return -EINVAL;
+			p = tess_pull(c, n);
+			if (!p)
+				return -EBADMSG;
+			err = tess_layout_check(p, n);
+			if (err)
+				return err;
+		}
+		return pull_name(c, le32_to_cpu(cr->name_len));
 	case TESS_OP_SYMLINK:
 		sr = tess_pull(c, sizeof(*sr));
 		if (!sr)

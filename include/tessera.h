@@ -19,7 +19,8 @@
  * the needed size, see below).
  *
  * Variable-length parts (names, targets, xattr values, layouts) follow the
- * fixed part of a body in the order the fixed part lists their lengths.
+ * fixed part of a body; structured parts (layouts, dirents) always start
+ * 8-byte aligned, byte strings (names, values) come after them.
  * A decoder checks every length against the body length and the limits
  * below before it touches the bytes (see common/tess_wire.c).
  *
@@ -278,7 +279,10 @@ struct tess_setattr_req {
 
 #define TESS_CREATE_EXCL	0x0001
 
-/* CREATE and MKDIR; then name, then layout_len bytes of layout (CREATE) */
+/*
+ * CREATE and MKDIR: then layout_len bytes of layout (CREATE only), then the
+ * name.  The layout comes first so that it stays 8-byte aligned.
+ */
 struct tess_create_req {
 	__le64 parent;
 	__le32 mode;

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Install everything Tessera needs to build and test on Debian 12, once.
+# Idempotent: packages already present are not fetched again.
+set -euo pipefail
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: must run as root (apt-get)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+
+# Debian's newest 6.1 ABI: what linux-headers-amd64 points at.
+abi() {
+	apt-cache depends linux-headers-amd64 2>/dev/null |
+		sed -n 's/.*Depends: linux-headers-\(6\.1\.0-[0-9]*\)-amd64.*/\1/p' | head -n1
+}
+
+pkgs=(build-essential pkg-config git
+      liblmdb-dev lmdb-utils libssl-dev libcurl4-openssl-dev libxml2-dev
+      libnl-3-dev libnl-genl-3-dev libkmod-dev librdmacm-dev libibverbs-dev
+      kmod initramfs-tools linux-source-6.1 qemu-system-x86 busybox-static
+      dkms clang libclang-rt-14-dev flex bison bc libelf-dev cpio
+      iproute2 xz-utils python3 sparse perl)
+
+# If some 6.1 headers are installed already, keep using them.
+installed=$(ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n1 || true)
+if [ -n "$installed" ]; then
+	ver=${installed#/usr/src/linux-headers-}
+	ver=${ver%-amd64}
+else
+	ver=$(abi)
+	if [ -z "$ver" ]; then
+		apt-get update -q
+		ver=$(abi)
+	fi
+fi
+pkgs+=("linux-headers-$ver-amd64" "linux-image-$ver-amd64")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+	{ apt-get -f install -y -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; }

@@ -1,0 +1,60 @@
+#!/bin/bash
+# tests/check.sh [TIER...] - run test tiers, count their PASS:/FAIL: lines,
+# end with "N passed, N failed".  Exit non-zero if anything failed.
+#
+# Tiers: build unit fuzz integ kunit vm dkms (default: all, in that order).
+# Each tier's full output is kept in build/check/TIER.log.
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+logdir=$top/build/check
+mkdir -p "$logdir"
+
+tier_build() { make -j2 all; }
+tier_unit()  { bash tests/unit/run.sh; }
+tier_fuzz()  { bash tests/fuzz/run.sh; }
+tier_integ() { bash tests/integ/run.sh; }
+tier_kunit() { make check-kunit; }
+tier_vm()    { make check-vm SUITE="${SUITE:-smoke}"; }
+tier_dkms()  { make check-dkms; }
+
+tiers=("$@")
+[ ${#tiers[@]} -eq 0 ] && tiers=(build unit fuzz integ kunit vm dkms)
+
+pass=0
+fail=0
+for t in "${tiers[@]}"; do
+	log=$logdir/$t.log
+	start=$(date +%s)
+	echo "== $t"
+	if ! declare -F "tier_$t" >/dev/null; then
+		echo "FAIL: check: no tier named '$t'"
+		fail=$((fail + 1))
+		continue
+	fi
+	"tier_$t" >"$log" 2>&1
+	rc=$?
+	grep -E '^(PASS|FAIL): ' "$log"
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	# the build counts as one test; a tier that fails without saying
+	# which case failed is a failure of its own
+	if [ "$t" = build ]; then
+		if [ $rc -eq 0 ]; then p=1; echo "PASS: build: make all"; else f=1; echo "FAIL: build: make all"; fi
+	elif [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $t: exited with status $rc without naming a failed case"
+		f=1
+	elif [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $t: ran no test"
+		f=1
+	fi
+	if [ $rc -ne 0 ]; then
+		echo "-- last lines of $log:"
+		grep -vE '^(PASS|FAIL): ' "$log" | tail -n 25 | sed 's/^/   /'
+	fi
+	echo "-- $t: $p passed, $f failed in $(( $(date +%s) - start )) s"
+	pass=$((pass + p))
+	fail=$((fail + f))
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

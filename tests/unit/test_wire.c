@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+/* Userspace tests of common/tess_wire.c: frame header, CRC, message checks. */
+#include <stdlib.h>
+
+#include "tess_wire.h"
+#include "tu.h"
+
+static struct tess_frame req(uint16_t op, uint32_t body_len)
+{
+	struct tess_frame f = { .xid = 42, .opcode = op, .flags = TESS_HF_REQUEST,
+				.body_len = body_len };
+	return f;
+}
+
+TU_CASE(crc32c_vector)
+{
+	/* the standard check value of CRC-32C */
+	TU_EQ_U64(tess_crc_final(tess_crc_update(tess_crc_init(), "123456789", 9)),
+		  0xe3069283u);
+	/* incremental equals one shot */
+	uint32_t c = tess_crc_update(tess_crc_init(), "1234", 4);
+
+	c = tess_crc_update(c, "56789", 5);
+	TU_EQ_U64(tess_crc_final(c), 0xe3069283u);
+}
+
+TU_CASE(header_round_trip)
+{
+	struct tess_frame f = { .xid = 0x1122334455667788ULL, .opcode = TESS_OP_OBJ_WRITE,
+				.flags = TESS_HF_REQUEST, .body_len = 24,
+				.bulk_len = 4096, .bulk_crc = 7 }, g;
+	struct tess_hdr h;
+	const uint8_t *b = (const void *)&h;
+
+	tess_hdr_encode(&h, &f);
+	/* little-endian on the wire, byte by byte */
+	TU_EQ_U64(b[0], 'T');
+	TU_EQ_U64(b[1], 'S');
+	TU_EQ_U64(b[8], 0x88);
+	TU_EQ_U64(b[15], 0x11);
+	TU_EQ_INT(tess_hdr_decode(&h, &g), 0);
+	TU_EQ_U64(g.xid, f.xid);
+	TU_EQ_U64(g.opcode, f.opcode);
+	TU_EQ_U64(g.body_len, 24);
+	TU_EQ_U64(g.bulk_len, 4096);
+	TU_EQ_U64(g.bulk_crc, 7);
+	TU_EQ_U64(g.version, TESS_PROTO_VERSION);
+}
+
+TU_CASE(header_rejects)
+{
+	static const struct {
+		size_t off;		/* byte to change */
+		uint32_t val;		/* 32-bit little-endian value written there */
+		int err;
+	} t[] = {
+		{ offsetof(struct tess_hdr, magic), 0x12345678, -EPROTO },
+		{ offsetof(struct tess_hdr, version), 0x00000009 | (TESS_OP_PING << 16), -EPROTO },
+		{ offsetof(struct tess_hdr, version), 0x00000000 | (TESS_OP_PING << 16), -EPROTO },
+		{ offsetof(struct tess_hdr, version), 1 | (999u << 16), -EOPNOTSUPP },
+		{ offsetof(struct tess_hdr, version), 1 | (5u << 16), -EOPNOTSUPP },
+		{ offsetof(struct tess_hdr, flags), 0, -EBADMSG },
+		{ offsetof(struct tess_hdr, flags), TESS_HF_REQUEST | TESS_HF_REPLY, -EBADMSG },
+		{ offsetof(struct tess_hdr, flags), 0x100 | TESS_HF_REQUEST, -EBADMSG },
+		{ offsetof(struct tess_hdr, body_len), TESS_MAX_BODY + 1, -EMSGSIZE },
+		{ offsetof(struct tess_hdr, bulk_len), TESS_MAX_BULK + 1, -EMSGSIZE },
+		{ offsetof(struct tess_hdr, bulk_len), 0xffffffffu, -EMSGSIZE },
+		{ offsetof(struct tess_hdr, status), 100000, -EBADMSG },
+		{ offsetof(struct tess_hdr, reserved), 1, -EBADMSG },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tess_frame f = req(TESS_OP_PING, 0), g;
+		struct tess_hdr h;
+		uint8_t *b = (void *)&h;
+
+		tess_hdr_encode(&h, &f);
+		b[t[i].off] = t[i].val & 0xff;
+		b[t[i].off + 1] = (t[i].val >> 8) & 0xff;
+		b[t[i].off + 2] = (t[i].val >> 16) & 0xff;
+		b[t[i].off + 3] = (t[i].val >> 24) & 0xff;
+		TU_EQ_INT(tess_hdr_decode(&h, &g), t[i].err);
+	}
+}
+
+TU_CASE(body_crc_detects_flips)
+{
+	uint8_t body[64];
+	struct tess_frame f = req(TESS_OP_PING, sizeof(body));
+	struct tess_hdr h;
+
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)i;
+	tess_hdr_encode(&h, &f);
+	tess_hdr_seal(&h, body, sizeof(body));
+	TU_EQ_U64(tess_body_crc(&h, body, sizeof(body)), le32_to_cpu(h.body_crc));
+	for (size_t i = 0; i < sizeof(body); i++) {
+		body[i] ^= 0x10;
+		TU_CHECK(tess_body_crc(&h, body, sizeof(body)) != le32_to_cpu(h.body_crc));
+		body[i] ^= 0x10;
+	}
+	h.xid ^= 1;		/* the header is covered too */
+	TU_CHECK(tess_body_crc(&h, body, sizeof(body)) != le32_to_cpu(h.body_crc));
+}
+
+TU_CASE(name_check_table)
+{
+	static const struct {
+		const char *name;
+		uint32_t len;
+		int err;
+	} t[] = {
+		{ "a", 1, 0 },
+		{ "file.txt", 8, 0 },
+		{ "...", 3, 0 },
+		{ "", 0, -EINVAL },
+		{ ".", 1, -EINVAL },
+		{ "..", 2, -EINVAL },
+		{ "a/b", 3, -EINVAL },
+		{ "a\0b", 3, -EINVAL },
+	};
+	char longname[300];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		TU_EQ_INT(tess_name_check(t[i].name, t[i].len), t[i].err);
+	memset(longname, 'x', sizeof(longname));
+	TU_EQ_INT(tess_name_check(longname, 255), 0);
+	TU_EQ_INT(tess_name_check(longname, 256), -ENAMETOOLONG);
+}
+
+/* build a LOOKUP body with the given declared and actual name */
+static int check_lookup(uint32_t declared, const char *name, uint32_t actual)
+{
+	uint8_t body[512];
+	struct tess_name_req *r = (void *)body;
+	struct tess_frame f;
+
+	memset(body, 0, sizeof(body));
+	r->parent = cpu_to_le64(1);
+	r->name_len = cpu_to_le32(declared);
+	memcpy(r + 1, name, actual);
+	f = req(TESS_OP_LOOKUP, (uint32_t)sizeof(*r) + actual);
+	return tess_msg_check(&f, body);
+}
+
+TU_CASE(msg_check_lookup)
+{
+	TU_EQ_INT(check_lookup(3, "abc", 3), 0);
+	TU_EQ_INT(check_lookup(4, "abc", 3), -EBADMSG);	/* length past body */
+	TU_EQ_INT(check_lookup(2, "abc", 3), -EBADMSG);	/* trailing bytes */
+	TU_EQ_INT(check_lookup(0xffffffffu, "abc", 3), -EBADMSG);
+	TU_EQ_INT(check_lookup(3, "a/c", 3), -EINVAL);
+	TU_EQ_INT(check_lookup(3, "a\0c", 3), -EINVAL);
+	{
+		char n[300];
+
+		memset(n, 'q', sizeof(n));
+		TU_EQ_INT(check_lookup(256, n, 256), -ENAMETOOLONG);
+	}
+	/* a truncated fixed part */
+	struct tess_frame f = req(TESS_OP_LOOKUP, 8);
+	uint8_t b[8] = { 0 };
+
+	TU_EQ_INT(tess_msg_check(&f, b), -EBADMSG);
+}
+
+TU_CASE(msg_check_bulk_rules)
+{
+	struct tess_obj_io_req io = { .oid = cpu_to_le64(5), .length = cpu_to_le32(4096) };
+	struct tess_frame f = req(TESS_OP_OBJ_WRITE, sizeof(io));
+
+	f.bulk_len = 4096;
+	TU_EQ_INT(tess_msg_check(&f, &io), 0);
+	f.bulk_len = 4095;			/* length disagrees with bulk */
+	TU_EQ_INT(tess_msg_check(&f, &io), -EBADMSG);
+	f = req(TESS_OP_OBJ_READ, sizeof(io));
+	f.bulk_len = 1;				/* reads carry no request bulk */
+	TU_EQ_INT(tess_msg_check(&f, &io), -EBADMSG);
+	f.bulk_len = 0;
+	TU_EQ_INT(tess_msg_check(&f, &io), 0);
+	io.length = cpu_to_le32(TESS_MAX_BULK + 1);
+	TU_EQ_INT(tess_msg_check(&f, &io), -EMSGSIZE);
+	io.length = cpu_to_le32(1);
+	io.offset = cpu_to_le64(~0ULL);
+	TU_EQ_INT(tess_msg_check(&f, &io), -EFBIG);
+}
+
+TU_CASE(layout_check_table)
+{
+	uint8_t buf[TESS_LAYOUT_BYTES(4)];
+	struct tess_layout *l = (void *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	l->pattern = cpu_to_le32(TESS_LAYOUT_RAID0);
+	l->stripe_size = cpu_to_le32(1 << 20);
+	l->stripe_count = cpu_to_le16(4);
+	TU_EQ_INT(tess_layout_check(l, sizeof(struct tess_layout)), 0);
+	TU_EQ_INT(tess_layout_check(l, TESS_LAYOUT_BYTES(4)), 0);
+	TU_EQ_INT(tess_layout_check(l, TESS_LAYOUT_BYTES(3)), -EBADMSG);
+	TU_EQ_INT(tess_layout_check(l, TESS_LAYOUT_BYTES(4) - 1), -EBADMSG);
+	TU_EQ_INT(tess_layout_check(l, 8), -EBADMSG);
+	l->stripe_size = cpu_to_le32(1000);
+	TU_EQ_INT(tess_layout_check(l, sizeof(struct tess_layout)), -EINVAL);
+	l->stripe_size = cpu_to_le32(1 << 20);
+	l->pattern = cpu_to_le32(77);
+	TU_EQ_INT(tess_layout_check(l, sizeof(struct tess_layout)), -EINVAL);
+	l->pattern = cpu_to_le32(TESS_LAYOUT_RAID0);
+	l->stripe_count = cpu_to_le16(TESS_MAX_STRIPES + 1);
+	TU_EQ_INT(tess_layout_check(l, sizeof(struct tess_layout)), -EINVAL);
+}
+
+TU_CASE(readdir_reply_check)
+{
+	uint8_t body[256];
+	struct tess_buf b;
+	struct tess_readdir_rep *r;
+	struct tess_dirent *d;
+	struct tess_frame f = { .opcode = TESS_OP_READDIR, .flags = TESS_HF_REPLY };
+
+	tess_buf_init(&b, body, sizeof(body));
+	r = tess_buf_reserve(&b, sizeof(*r));
+	r->count = cpu_to_le32(2);
+	d = tess_buf_reserve(&b, sizeof(*d));
+	d->name_len = cpu_to_le32(1);
+	tess_buf_put(&b, "a\0\0\0\0\0\0\0", 8);
+	d = tess_buf_reserve(&b, sizeof(*d));
+	d->name_len = cpu_to_le32(9);
+	tess_buf_put(&b, "ninechars\0\0\0\0\0\0\0", 16);
+	TU_EQ_INT(b.err, 0);
+	f.body_len = b.len;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = b.len - 1;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	r->count = cpu_to_le32(3);
+	f.body_len = b.len;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	r->count = cpu_to_le32(2);
+	body[sizeof(*r) + sizeof(*d) + 8 + sizeof(*d) + 2] = '/';
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+}
+
+TU_CASE(buf_overflow_sets_err)
+{
+	uint8_t small[16];
+	struct tess_buf b;
+
+	tess_buf_init(&b, small, sizeof(small));
+	TU_CHECK(tess_buf_reserve(&b, 10) != NULL);
+	TU_CHECK(tess_buf_reserve(&b, 7) == NULL);
+	TU_EQ_INT(b.err, -EMSGSIZE);
+	TU_CHECK(tess_buf_reserve(&b, 1) == NULL);	/* stays failed */
+	TU_EQ_U64(b.len, 10);
+}
+
+TU_CASE(every_request_opcode_rejects_empty_or_accepts)
+{
+	/* a zero-length body is either valid for the opcode or -EBADMSG; never a crash */
+	for (uint16_t op = 0; op < TESS_OP_MAX; op++) {
+		struct tess_frame f = req(op, 0);
+		int rc = tess_msg_check(&f, "");
+
+		TU_CHECK(rc == 0 || rc == -EBADMSG || rc == -EOPNOTSUPP);
+	}
+}
+
+int main(void)
+{
+	tu_suite = "wire";
+	TU_RUN(crc32c_vector);
+	TU_RUN(header_round_trip);
+	TU_RUN(header_rejects);
+	TU_RUN(body_crc_detects_flips);
+	TU_RUN(name_check_table);
+	TU_RUN(msg_check_lookup);
+	TU_RUN(msg_check_bulk_rules);
+	TU_RUN(layout_check_table);
+	TU_RUN(readdir_reply_check);
+	TU_RUN(buf_overflow_sets_err);
+	TU_RUN(every_request_opcode_rejects_empty_or_accepts);
+	return tu_done();
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tess_client.h - userspace client library for Tessera: the namespace by
+ * path, and striped file I/O straight to the OSTs.  Used by the tools and
+ * the tests.  Functions return 0 (or a byte count) or -errno.
+ *
+ * Sizes follow "size on MDS": a writer extends the size at the MDS on
+ * fsync and close (TESS_SA_SIZE_EXTEND), truncation is explicit.
+ */
+#ifndef TESS_CLIENT_H
+#define TESS_CLIENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tess_stripe.h"
+#include "tnet.h"
+
+struct tess_client;
+struct tess_file;
+
+struct tess_inode {
+	uint64_t ino;
+	uint64_t size;
+	uint64_t blocks;
+	uint64_t data_version;
+	struct timespec atime, mtime, ctime;
+	uint32_t mode, uid, gid, nlink, gen, rdev, hsm_state;
+	/* layout (regular files; directories: their default, if any) */
+	uint32_t pattern;
+	struct tess_stripe_geom geom;
+	uint16_t stripe_offset;
+	uint32_t nobjs;
+	struct {
+		uint32_t ost_idx;
+		uint64_t oid;
+	} objs[TESS_MAX_STRIPES];
+};
+
+struct tess_layout_req {
+	uint32_t stripe_size;		/* 0 = inherit */
+	uint16_t stripe_count;		/* 0 = inherit */
+	uint16_t stripe_offset;		/* TESS_OST_ANY = any */
+};
+
+int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
+		     struct tess_client **out, char *err, size_t errlen);
+void tess_client_close(struct tess_client *c);
+
+/* namespace, by absolute path inside the file system ("/a/b") */
+int tess_stat(struct tess_client *c, const char *path, struct tess_inode *st);
+int tess_mkdir(struct tess_client *c, const char *path, uint32_t mode);
+int tess_unlink(struct tess_client *c, const char *path);
+int tess_rmdir(struct tess_client *c, const char *path);
+int tess_rename(struct tess_client *c, const char *from, const char *to);
+int tess_link(struct tess_client *c, const char *existing, const char *path);
+int tess_symlink(struct tess_client *c, const char *target, const char *path);
+ssize_t tess_readlink(struct tess_client *c, const char *path, char *buf,
+		      size_t len);
+int tess_chmod(struct tess_client *c, const char *path, uint32_t mode);
+int tess_chown(struct tess_client *c, const char *path, uint32_t uid,
+	       uint32_t gid);
+int tess_utimes(struct tess_client *c, const char *path,
+		const struct timespec *atime, const struct timespec *mtime);
+int tess_truncate(struct tess_client *c, const char *path, uint64_t size);
+
+typedef int (*tess_dirent_cb)(void *arg, const char *name, uint64_t ino,
+			      uint32_t type, uint64_t cookie);
+/* every entry except "." and ".."; stops early if cb returns non-zero */
+int tess_readdir(struct tess_client *c, const char *path, tess_dirent_cb cb,
+		 void *arg);
+
+struct tess_statfs {
+	uint64_t blocks, bfree, bavail, files, ffree;
+	uint32_t bsize, namelen, ost_count;
+};
+int tess_statfs(struct tess_client *c, struct tess_statfs *st);
+
+struct tess_ost {
+	uint32_t index;
+	uint32_t state;			/* TESS_OST_UP / DOWN */
+	char addr[TESS_ADDR_MAX + 1];
+};
+/* fills at most max entries; returns how many OSTs are registered */
+int tess_ost_list(struct tess_client *c, struct tess_ost *osts, int max);
+/* statfs of one OST */
+int tess_ost_statfs(struct tess_client *c, uint32_t index,
+		    struct tess_statfs *st);
+
+ssize_t tess_getxattr(struct tess_client *c, const char *path,
+		      const char *name, void *buf, size_t size);
+int tess_setxattr(struct tess_client *c, const char *path, const char *name,
+		  const void *val, size_t size, int flags);
+ssize_t tess_listxattr(struct tess_client *c, const char *path, char *buf,
+		       size_t size);
+int tess_removexattr(struct tess_client *c, const char *path,
+		     const char *name);
+
+/* directory default layout, or the layout of an empty regular file */
+int tess_setstripe(struct tess_client *c, const char *path,
+		   const struct tess_layout_req *lr);
+int tess_getstripe(struct tess_client *c, const char *path,
+		   struct tess_inode *st);
+
+/* files: flags are O_CREAT, O_EXCL, O_TRUNC; lr may be NULL */
+int tess_open(struct tess_client *c, const char *path, int flags,
+	      uint32_t mode, const struct tess_layout_req *lr,
+	      struct tess_file **out);
+ssize_t tess_pwrite(struct tess_file *f, const void *buf, size_t len,
+		    uint64_t off);
+ssize_t tess_pread(struct tess_file *f, void *buf, size_t len, uint64_t off);
+int tess_fsync(struct tess_file *f);
+int tess_ftruncate(struct tess_file *f, uint64_t size);
+uint64_t tess_file_size(const struct tess_file *f);
+const struct tess_inode *tess_file_inode(const struct tess_file *f);
+/* flushes the size to the MDS; returns its error, frees f either way */
+int tess_close(struct tess_file *f);
+
+#endif /* TESS_CLIENT_H */
