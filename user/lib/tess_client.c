@@ -721,6 +721,20 @@ int tess_ost_statfs(struct tess_client *c, uint32_t index,
 	return rc;
 }
 
+int tess_obj_stat(struct tess_client *c, uint32_t ost_idx, uint64_t oid,
+		  uint64_t *size)
+{
+	struct tess_obj_req r = { .oid = cpu_to_le64(oid) };
+	struct tnet_call call = { .op = TESS_OP_OBJ_GETATTR, .body = &r,
+				  .body_len = sizeof(r) };
+	int rc = ost_call(c, ost_idx, &call);
+
+	if (!rc)
+		*size = le64_to_cpu(((const struct tess_obj_attr_rep *)
+				     call.reply.body)->size);
+	return rc;
+}
+
 /* ---- xattrs ---- */
 
 static ssize_t xattr_call(struct tess_client *c, uint16_t op, const char *path,

@@ -83,6 +83,9 @@ struct tess_ost {
 };
 /* fills at most max entries; returns how many OSTs are registered */
 int tess_ost_list(struct tess_client *c, struct tess_ost *osts, int max);
+/* size of one OST object; -ENOENT when it does not exist */
+int tess_obj_stat(struct tess_client *c, uint32_t ost_idx, uint64_t oid,
+		  uint64_t *size);
 /* statfs of one OST */
 int tess_ost_statfs(struct tess_client *c, uint32_t index,
 		    struct tess_statfs *st);

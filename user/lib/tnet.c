@@ -731,6 +731,8 @@ static void *conn_main(void *arg)
 	if (rc) {
 		tlog("%s: handshake refused: %s", c->peer,
 		     rc == -EACCES ? "authentication failed (wrong key)" :
+		     rc == -ECONNRESET ?
+		     "peer left mid-handshake (it may hold another key)" :
 		     frame_err(rc));
 		goto out;
 	}
