@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tessera-ost - the Tessera object storage daemon.
+ *
+ *   tessera-ost --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE
+ *               [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]
+ *
+ * Serves OBJ_* requests from a local directory (objstore.c, handlers.c)
+ * and keeps itself registered with the MDS from a background thread.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ost.h"
+
+#define PROG			"tessera-ost"
+#define MDS_TIMEOUT_MS		5000
+#define PING_INTERVAL_S		2
+#define RETRY_INTERVAL_S	1
+
+struct reg {
+	struct tnet_addr mds;
+	struct tnet_key key;
+	uint32_t index;
+	uint8_t store_uuid[16];		/* sent in OST_REGISTER */
+	uint8_t inst_uuid[16];		/* HELLO: this process */
+	struct tnet_addr listen;	/* with the bound port */
+	struct tnet_addr advertise;
+	bool have_advertise;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE\n"
+		"                   [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]\n"
+		"  --mds        the metadata server (default port %d)\n"
+		"  --index      this OST's index, 0..%d\n"
+		"  --dir        object store directory (created if missing)\n"
+		"  --key        shared key file\n"
+		"  --listen     address to serve on (default 0.0.0.0:%d+index)\n"
+		"  --advertise  address the MDS hands to clients (default: the\n"
+		"               listen address; for 0.0.0.0 the local address\n"
+		"               used to reach the MDS)\n",
+		TESS_MDS_PORT, TESS_MAX_OSTS - 1, TESS_OST_PORT);
+}
+
+__attribute__((noreturn, format(printf, 2, 3)))
+static void die_opt(const char *opt, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": %s: ", opt);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* ---- MDS registration ---- */
+
+/* the "host:port@tcp" the MDS is told, given the connection to it */
+static int advertised_addr(const struct reg *r, const struct tnet_conn *c,
+			   char *buf, size_t len)
+{
+	struct tnet_addr a = r->have_advertise ? r->advertise : r->listen;
+
+	if (!r->have_advertise &&
+	    (!strcmp(a.host, "0.0.0.0") || !strcmp(a.host, "*"))) {
+		struct sockaddr_in sin;
+		socklen_t sl = sizeof(sin);
+
+		if (getsockname(c->fd, (struct sockaddr *)&sin, &sl))
+			return -errno;
+		if (sin.sin_family != AF_INET)
+			return -EAFNOSUPPORT;
+		if (!inet_ntop(AF_INET, &sin.sin_addr, a.host, sizeof(a.host)))
+			return -errno;
+	}
+	tnet_addr_format(&a, buf, len);
+	return strlen(buf) > TESS_ADDR_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int send_register(struct tnet_conn *c, const struct reg *r,
+			 const char *addr)
+{
+	uint8_t body[sizeof(struct tess_ost_register_req) + TESS_ADDR_MAX];
+	struct tess_ost_register_req req = { 0 };
+	struct tnet_call call = { 0 };
+	size_t alen = strlen(addr);
+
+	req.index = cpu_to_le32(r->index);
+	req.addr_len = cpu_to_le32((uint32_t)alen);
+	memcpy(req.uuid, r->store_uuid, 16);
+	memcpy(body, &req, sizeof(req));
+	memcpy(body + sizeof(req), addr, alen);
+	call.op = TESS_OP_OST_REGISTER;
+	call.body = body;
+	call.body_len = (uint32_t)(sizeof(req) + alen);
+	return tnet_call(c, &call);
+}
+
+/* log a problem once, not every retry */
+__attribute__((format(printf, 2, 3)))
+static void note(char last[256], const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (strcmp(line, last)) {
+		tlog("%s", line);
+		snprintf(last, 256, "%s", line);
+	}
+}
+
+static void *reg_main(void *arg)
+{
+	struct reg *r = arg;
+	char mds[TESS_ADDR_MAX + 16], addr[TESS_ADDR_MAX + 16], eb[128];
+	char last[256] = "";
+
+	tnet_addr_format(&r->mds, mds, sizeof(mds));
+	for (;;) {
+		struct tnet_conn *c;
+		int rc, err;
+
+		c = tnet_connect(&r->mds, &r->key, TESS_ROLE_OST,
+				 r->inst_uuid, MDS_TIMEOUT_MS, &err);
+		if (!c) {
+			note(last, "MDS %s: cannot connect: %s%s; retrying",
+			     mds, strerror_r(-err, eb, sizeof(eb)),
+			     err == -EACCES ? " (wrong key?)" : "");
+			sleep(RETRY_INTERVAL_S);
+			continue;
+		}
+		rc = advertised_addr(r, c, addr, sizeof(addr));
+		if (!rc)
+			rc = send_register(c, r, addr);
+		if (rc) {
+			note(last, "MDS %s: registration of OST %" PRIu32
+			     " failed: %s; retrying", mds, r->index,
+			     strerror_r(-rc, eb, sizeof(eb)));
+			tnet_close(c);
+			sleep(RETRY_INTERVAL_S);
+			continue;
+		}
+		tlog("registered with MDS %s as OST %" PRIu32 " at %s", mds,
+		     r->index, addr);
+		last[0] = '\0';
+		for (;;) {
+			struct tnet_call call = { .op = TESS_OP_PING };
+
+			sleep(PING_INTERVAL_S);
+			rc = tnet_call(c, &call);
+			if (rc) {
+				tlog("MDS %s: ping failed: %s; re-registering",
+				     mds, strerror_r(-rc, eb, sizeof(eb)));
+				break;
+			}
+		}
+		tnet_close(c);
+	}
+	return NULL;
+}
+
+/* ---- server ---- */
+
+static void *server_main(void *arg)
+{
+	struct tnet_server *srv = arg;
+	char eb[128];
+	int rc = tnet_server_run(srv);
+
+	tlog("server stopped: %s", strerror_r(-rc, eb, sizeof(eb)));
+	fflush(stderr);
+	_exit(1);
+}
+
+static uint32_t parse_index(const char *s)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || s[0] == '-' || s[0] == '+' ||
+	    v >= TESS_MAX_OSTS)
+		die_opt("--index", "'%s' is not an OST index (0..%d)", s,
+			TESS_MAX_OSTS - 1);
+	return (uint32_t)v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mds", required_argument, NULL, 'm' },
+		{ "index", required_argument, NULL, 'i' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "advertise", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *mds = NULL, *dir = NULL, *keyfile = NULL, *listen_s = NULL;
+	const char *adv = NULL, *index_s = NULL;
+	static struct reg reg;
+	static struct ost_ctx ctx;
+	static struct tnet_server srv;
+	char err[512], eb[128], laddr[TESS_ADDR_MAX + 16];
+	pthread_t tid;
+	sigset_t sigs;
+	int opt, rc, sig;
+
+	tlog_init(PROG);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'm': mds = optarg; break;
+		case 'i': index_s = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'l': listen_s = optarg; break;
+		case 'a': adv = optarg; break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case ':':
+			fprintf(stderr, PROG ": %s: missing argument\n",
+				argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		default:
+			if (optopt)
+				fprintf(stderr, PROG ": -%c: unknown option\n",
+					optopt);
+			else
+				fprintf(stderr, PROG ": %s: unknown option\n",
+					argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		die_opt(argv[optind], "unexpected argument");
+	if (!mds)
+		die_opt("--mds", "required (HOST[:PORT][@tcp])");
+	if (!index_s)
+		die_opt("--index", "required (0..%d)", TESS_MAX_OSTS - 1);
+	if (!dir)
+		die_opt("--dir", "required (object store directory)");
+	if (!keyfile)
+		die_opt("--key", "required (shared key file)");
+
+	reg.index = parse_index(index_s);
+	if (tnet_addr_parse(mds, TESS_MDS_PORT, &reg.mds, err, sizeof(err)))
+		die_opt("--mds", "%s", err);
+	if (tnet_addr_parse(listen_s ? listen_s : "0.0.0.0",
+			    (uint16_t)(TESS_OST_PORT + reg.index), &reg.listen,
+			    err, sizeof(err)))
+		die_opt("--listen", "%s", err);
+	if (tnet_key_load(keyfile, &reg.key, err, sizeof(err)))
+		die_opt("--key", "%s", err);
+
+	rc = objstore_open(dir, reg.index, &ctx.store, err, sizeof(err));
+	if (rc == OBJSTORE_EINDEX)
+		die_opt("--index", "%s", err);
+	if (rc)
+		die_opt("--dir", "%s", err);
+	memcpy(reg.store_uuid, objstore_uuid(ctx.store), 16);
+
+	rc = tnet_server_init(&srv, &reg.listen, &reg.key, &ost_server_ops,
+			      &ctx);
+	if (rc) {
+		tnet_addr_format(&reg.listen, laddr, sizeof(laddr));
+		die_opt("--listen", "%s: %s", laddr,
+			strerror_r(-rc, eb, sizeof(eb)));
+	}
+	reg.listen.port = tnet_server_port(&srv);
+	if (adv) {
+		if (tnet_addr_parse(adv, reg.listen.port, &reg.advertise, err,
+				    sizeof(err)))
+			die_opt("--advertise", "%s", err);
+		reg.have_advertise = true;
+	}
+	memcpy(reg.inst_uuid, srv.uuid, 16);
+
+	/* SIGTERM/SIGINT are taken by sigwait below, in no other thread */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	tnet_addr_format(&reg.listen, laddr, sizeof(laddr));
+	tlog("OST %" PRIu32 " serving %s on %s", reg.index, dir, laddr);
+	if (pthread_create(&tid, NULL, server_main, &srv) ||
+	    pthread_create(&tid, NULL, reg_main, &reg)) {
+		tlog("cannot start threads");
+		return 1;
+	}
+
+	for (;;) {
+		if (sigwait(&sigs, &sig))
+			continue;
+		tlog("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		rc = objstore_sync(ctx.store, 0);
+		if (rc)
+			tlog("sync of %s failed: %s", dir,
+			     strerror_r(-rc, eb, sizeof(eb)));
+		fflush(stderr);
+		/* no exit(): connection threads may be mid-request */
+		_exit(rc ? 1 : 0);
+	}
+}
