@@ -39,6 +39,7 @@ static int read_reply(int fd)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	uint8_t body[TESS_MAX_BODY];
 	size_t got = 0;
+	int rc;
 
 	while (got < sizeof(h)) {
 		ssize_t n;
@@ -50,7 +51,8 @@ static int read_reply(int fd)
 			return -1;
 		got += (size_t)n;
 	}
-	if (tess_hdr_decode(&h, &f))
+	rc = tess_hdr_decode(&h, &f);
+	if (rc && rc != -EOPNOTSUPP)	/* a reply to an unknown opcode */
 		return -3;
 	if (f.body_len && recv(fd, body, f.body_len, MSG_WAITALL) != f.body_len)
 		return -1;

@@ -765,23 +765,22 @@ static void *conn_main(void *arg)
 				break;
 			continue;
 		}
+		tess_buf_init(&rep.body, txbody, TESS_MAX_BODY);
+		rep.bulk = NULL;
+		rep.bulk_len = 0;
 		if (m.f.opcode == TESS_OP_HELLO || m.f.opcode == TESS_OP_AUTH) {
 			rc = -EPROTO;
 		} else if (m.f.opcode == TESS_OP_PING) {
 			rc = 0;
-			tess_buf_init(&rep.body, txbody, TESS_MAX_BODY);
-			rep.bulk = NULL;
-			rep.bulk_len = 0;
 		} else {
-			tess_buf_init(&rep.body, txbody, TESS_MAX_BODY);
-			rep.bulk = NULL;
-			rep.bulk_len = 0;
 			rc = s->ops->handle(s->ctx, c, &m, &rep);
 			if (!rc && rep.body.err)
 				rc = rep.body.err;
 		}
-		if (rc)
-			rc = reply_status(c, &m.f, rc, NULL, 0, NULL, 0);
+		if (rc)	/* an error reply may carry a small hint (ERANGE size) */
+			rc = reply_status(c, &m.f, rc, rep.body.data,
+					  rep.body.len <= 64 && !rep.body.err ?
+					  rep.body.len : 0, NULL, 0);
 		else
 			rc = reply_status(c, &m.f, 0, rep.body.data, rep.body.len,
 					  rep.bulk, rep.bulk_len);

@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: MIT
+/*
+ * handlers.c - MDS request handlers: decode a request body (already
+ * accepted by tess_msg_check, but every pull is still checked), call the
+ * store with host-order arguments, encode the reply into rep->body.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "handlers.h"
+
+struct hctx {
+	struct mds *m;
+	struct tnet_conn *c;
+	const struct tnet_msg *req;
+	struct tnet_reply *rep;
+	struct tess_cursor cur;
+	char what[200];			/* for the log line of a refusal */
+};
+
+#define PULL(h, n) tess_pull(&(h)->cur, (n))
+
+/* a name for a log line: printable, bounded */
+static void esc(char *out, size_t cap, const char *s, uint32_t len)
+{
+	size_t o = 0;
+	uint32_t i;
+
+	for (i = 0; i < len && o + 8 < cap; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\' && ch != '\'')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", ch);
+	}
+	if (i < len && o + 4 <= cap) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+static int put_inode(struct hctx *h, const struct mds_attr *a,
+		     const struct mds_layout *lo)
+{
+	uint8_t lbuf[TESS_LAYOUT_BYTES(TESS_MAX_STRIPES)];
+	struct tess_inode_rep *r;
+	uint32_t n = 0;
+
+	r = tess_buf_reserve(&h->rep->body, sizeof(*r));
+	if (!r)
+		return -EMSGSIZE;
+	mds_attr_to_wire(a, &r->attr);
+	if (lo && S_ISREG(a->mode) && lo->pattern)
+		n = mds_layout_encode(lo, lbuf);
+	r->layout_len = cpu_to_le32(n);
+	tess_buf_put(&h->rep->body, lbuf, n);
+	return h->rep->body.err;
+}
+
+static int put_layout(struct hctx *h, const struct mds_layout *lo)
+{
+	uint8_t lbuf[TESS_LAYOUT_BYTES(TESS_MAX_STRIPES)];
+	uint32_t n = lo->pattern ? mds_layout_encode(lo, lbuf) : 0;
+
+	tess_buf_put(&h->rep->body, lbuf, n);
+	return h->rep->body.err;
+}
+
+/* ---- namespace ---- */
+
+static int h_ino(struct hctx *h)
+{
+	const struct tess_ino_req *r = PULL(h, sizeof(*r));
+	static __thread struct mds_layout lo;
+	struct mds_attr a;
+	char buf[TESS_SYMLINK_MAX];
+	uint64_t ino;
+	uint32_t len;
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	ino = le64_to_cpu(r->ino);
+	snprintf(h->what, sizeof(h->what), "ino %" PRIu64, ino);
+	switch (h->req->f.opcode) {
+	case TESS_OP_GETATTR:
+		rc = mds_getattr(h->m->store, ino, &a, &lo);
+		return rc ? rc : put_inode(h, &a, &lo);
+	case TESS_OP_READLINK: {
+		struct tess_readlink_rep *rl;
+
+		rc = mds_readlink(h->m->store, ino, buf, &len);
+		if (rc)
+			return rc;
+		rl = tess_buf_reserve(&h->rep->body, sizeof(*rl));
+		if (!rl)
+			return -EMSGSIZE;
+		rl->len = cpu_to_le32(len);
+		tess_buf_put(&h->rep->body, buf, len);
+		return h->rep->body.err;
+	}
+	case TESS_OP_GET_LAYOUT:
+		rc = mds_get_layout(h->m->store, ino, &lo);
+		return rc ? rc : put_layout(h, &lo);
+	}
+	return -EOPNOTSUPP;
+}
+
+static int h_name(struct hctx *h)
+{
+	const struct tess_name_req *r = PULL(h, sizeof(*r));
+	static __thread struct mds_layout lo;
+	struct mds_attr a;
+	const char *name;
+	uint64_t parent;
+	uint32_t len;
+	char e[80];
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	parent = le64_to_cpu(r->parent);
+	len = le32_to_cpu(r->name_len);
+	name = PULL(h, len);
+	if (!name)
+		return -EBADMSG;
+	esc(e, sizeof(e), name, len);
+	snprintf(h->what, sizeof(h->what), "parent %" PRIu64 " name '%s'",
+		 parent, e);
+	switch (h->req->f.opcode) {
+	case TESS_OP_LOOKUP:
+		rc = mds_lookup(h->m->store, parent, name, len, &a, &lo);
+		return rc ? rc : put_inode(h, &a, &lo);
+	case TESS_OP_UNLINK:
+		return mds_unlink(h->m->store, parent, name, len);
+	case TESS_OP_RMDIR:
+		return mds_rmdir(h->m->store, parent, name, len);
+	}
+	return -EOPNOTSUPP;
+}
+
+static int h_setattr(struct hctx *h)
+{
+	const struct tess_setattr_req *r = PULL(h, sizeof(*r));
+	static __thread struct mds_layout lo;
+	struct mds_setattr sa;
+	struct mds_attr a;
+	uint64_t ino;
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	ino = le64_to_cpu(r->ino);
+	sa.valid = le32_to_cpu(r->valid);
+	sa.mode = le32_to_cpu(r->mode);
+	sa.uid = le32_to_cpu(r->uid);
+	sa.gid = le32_to_cpu(r->gid);
+	sa.size = le64_to_cpu(r->size);
+	sa.atime_sec = le64_to_cpu(r->atime_sec);
+	sa.mtime_sec = le64_to_cpu(r->mtime_sec);
+	sa.ctime_sec = le64_to_cpu(r->ctime_sec);
+	sa.atime_nsec = le32_to_cpu(r->atime_nsec);
+	sa.mtime_nsec = le32_to_cpu(r->mtime_nsec);
+	sa.ctime_nsec = le32_to_cpu(r->ctime_nsec);
+	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " valid %#x size %"
+		 PRIu64, ino, sa.valid, sa.size);
+	if ((sa.valid & (TESS_SA_ATIME | TESS_SA_ATIME_NOW)) &&
+	    sa.atime_nsec >= 1000000000u && !(sa.valid & TESS_SA_ATIME_NOW))
+		return -EINVAL;
+	if ((sa.valid & TESS_SA_MTIME) && !(sa.valid & TESS_SA_MTIME_NOW) &&
+	    sa.mtime_nsec >= 1000000000u)
+		return -EINVAL;
+	if ((sa.valid & TESS_SA_CTIME) && sa.ctime_nsec >= 1000000000u)
+		return -EINVAL;
+	rc = mds_setattr(h->m->store, ino, &sa, &a, &lo);
+	return rc ? rc : put_inode(h, &a, &lo);
+}
+
+static int h_create(struct hctx *h)
+{
+	const struct tess_create_req *r = PULL(h, sizeof(*r));
+	static __thread struct mds_layout req_lo, lo;
+	struct mds_create c;
+	struct mds_attr a;
+	const void *lw;
+	uint32_t llen;
+	char e[80];
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	memset(&c, 0, sizeof(c));
+	c.parent = le64_to_cpu(r->parent);
+	c.mode = le32_to_cpu(r->mode);
+	c.uid = le32_to_cpu(r->uid);
+	c.gid = le32_to_cpu(r->gid);
+	c.rdev = le32_to_cpu(r->rdev);
+	c.flags = le32_to_cpu(r->flags);
+	c.name_len = le32_to_cpu(r->name_len);
+	llen = le32_to_cpu(r->layout_len);
+	/* the layout (CREATE only) comes before the name */
+	lw = llen ? PULL(h, llen) : NULL;
+	c.name = PULL(h, c.name_len);
+	if (!c.name || (llen && !lw))
+		return -EBADMSG;
+	esc(e, sizeof(e), c.name, c.name_len);
+	snprintf(h->what, sizeof(h->what), "parent %" PRIu64 " name '%s' "
+		 "mode %#o", c.parent, e, c.mode);
+	if (h->req->f.opcode == TESS_OP_MKDIR) {
+		if (llen)
+			return -EINVAL;
+		rc = mds_mkdir(h->m->store, &c, &a);
+		return rc ? rc : put_inode(h, &a, NULL);
+	}
+	if (llen) {
+		rc = mds_layout_decode(lw, llen, &req_lo);
+		if (rc)
+			return rc;
+		c.layout = &req_lo;
+	}
+	rc = mds_create(h->m->store, &c, &a, &lo);
+	return rc ? rc : put_inode(h, &a, &lo);
+}
+
+static int h_symlink(struct hctx *h)
+{
+	const struct tess_symlink_req *r = PULL(h, sizeof(*r));
+	const char *name, *target;
+	struct mds_attr a;
+	uint32_t nlen, tlen;
+	uint64_t parent;
+	char e[80];
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	parent = le64_to_cpu(r->parent);
+	nlen = le32_to_cpu(r->name_len);
+	tlen = le32_to_cpu(r->target_len);
+	name = PULL(h, nlen);
+	target = PULL(h, tlen);
+	if (!name || !target)
+		return -EBADMSG;
+	esc(e, sizeof(e), name, nlen);
+	snprintf(h->what, sizeof(h->what), "parent %" PRIu64 " name '%s'",
+		 parent, e);
+	rc = mds_symlink(h->m->store, parent, name, nlen, target, tlen,
+			 le32_to_cpu(r->uid), le32_to_cpu(r->gid), &a);
+	return rc ? rc : put_inode(h, &a, NULL);
+}
+
+static int h_rename(struct hctx *h)
+{
+	const struct tess_rename_req *r = PULL(h, sizeof(*r));
+	const char *on, *nn;
+	uint32_t ol, nl;
+	uint64_t op, np;
+	char e1[80], e2[80];
+
+	if (!r)
+		return -EBADMSG;
+	op = le64_to_cpu(r->old_parent);
+	np = le64_to_cpu(r->new_parent);
+	ol = le32_to_cpu(r->old_len);
+	nl = le32_to_cpu(r->new_len);
+	on = PULL(h, ol);
+	nn = PULL(h, nl);
+	if (!on || !nn)
+		return -EBADMSG;
+	esc(e1, sizeof(e1), on, ol);
+	esc(e2, sizeof(e2), nn, nl);
+	snprintf(h->what, sizeof(h->what), "%" PRIu64 "/'%s' -> %" PRIu64
+		 "/'%s'", op, e1, np, e2);
+	return mds_rename(h->m->store, op, on, ol, np, nn, nl,
+			  le32_to_cpu(r->flags));
+}
+
+static int h_link(struct hctx *h)
+{
+	const struct tess_link_req *r = PULL(h, sizeof(*r));
+	static __thread struct mds_layout lo;
+	struct mds_attr a;
+	const char *name;
+	uint64_t ino, np;
+	uint32_t len;
+	char e[80];
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	ino = le64_to_cpu(r->ino);
+	np = le64_to_cpu(r->new_parent);
+	len = le32_to_cpu(r->name_len);
+	name = PULL(h, len);
+	if (!name)
+		return -EBADMSG;
+	esc(e, sizeof(e), name, len);
+	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " -> %" PRIu64
+		 "/'%s'", ino, np, e);
+	rc = mds_link(h->m->store, ino, np, name, len, &a, &lo);
+	return rc ? rc : put_inode(h, &a, &lo);
+}
+
+struct rd_state {
+	struct tess_buf *b;
+	uint32_t max;
+	uint32_t count;
+};
+
+static int rd_fill(void *arg, uint64_t ino, uint64_t cookie, uint32_t type,
+		   const char *name, uint32_t len)
+{
+	struct rd_state *st = arg;
+	struct tess_dirent *d;
+	uint32_t need = (uint32_t)TESS_DIRENT_BYTES(len);
+
+	if (st->b->len + need > st->max)
+		return 1;
+	d = tess_buf_reserve(st->b, need);
+	if (!d)
+		return 1;
+	d->ino = cpu_to_le64(ino);
+	d->cookie = cpu_to_le64(cookie);
+	d->type = cpu_to_le32(type);
+	d->name_len = cpu_to_le32(len);
+	memcpy(d + 1, name, len);	/* padding was zeroed by reserve */
+	st->count++;
+	return 0;
+}
+
+static int h_readdir(struct hctx *h)
+{
+	const struct tess_readdir_req *r = PULL(h, sizeof(*r));
+	struct tess_readdir_rep *rr;
+	struct rd_state st;
+	uint64_t ino, cookie;
+	bool eof;
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	ino = le64_to_cpu(r->ino);
+	cookie = le64_to_cpu(r->cookie);
+	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " cookie %" PRIu64
+		 " max %u", ino, cookie, le32_to_cpu(r->max_bytes));
+	rr = tess_buf_reserve(&h->rep->body, sizeof(*rr));
+	if (!rr)
+		return -EMSGSIZE;
+	st.b = &h->rep->body;
+	st.max = le32_to_cpu(r->max_bytes);
+	if (st.max > st.b->cap)
+		st.max = st.b->cap;
+	st.count = 0;
+	rc = mds_readdir(h->m->store, ino, cookie, rd_fill, &st, &eof);
+	if (rc)
+		return rc;
+	if (!st.count && !eof)
+		return -EINVAL;		/* max_bytes holds no entry */
+	rr->count = cpu_to_le32(st.count);
+	rr->eof = cpu_to_le32(eof ? 1 : 0);
+	return 0;
+}
+
+static int h_statfs(struct hctx *h)
+{
+	struct tess_statfs_rep *r = tess_buf_reserve(&h->rep->body, sizeof(*r));
+
+	snprintf(h->what, sizeof(h->what), "statfs");
+	if (!r)
+		return -EMSGSIZE;
+	return mds_osts_statfs(h->m->osts, r);
+}
+
+/* ---- xattrs ---- */
+
+static int put_size(struct hctx *h, uint32_t size)
+{
+	struct tess_xattr_size_rep *r;
+
+	h->rep->body.len = 0;
+	h->rep->body.err = 0;
+	r = tess_buf_reserve(&h->rep->body, sizeof(*r));
+	if (!r)
+		return -EMSGSIZE;
+	r->size = cpu_to_le32(size);
+	return 0;
+}
+
+static int h_xattr(struct hctx *h)
+{
+	const struct tess_xattr_req *r = PULL(h, sizeof(*r));
+	struct tess_buf *b = &h->rep->body;
+	const char *name = NULL;
+	const void *val;
+	uint32_t nlen, vlen, cap, size = 0;
+	uint64_t ino;
+	char e[80] = "";
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	ino = le64_to_cpu(r->ino);
+	nlen = le32_to_cpu(r->name_len);
+	vlen = le32_to_cpu(r->value_len);
+	if (h->req->f.opcode != TESS_OP_LISTXATTR) {
+		name = PULL(h, nlen);
+		if (!name)
+			return -EBADMSG;
+		esc(e, sizeof(e), name, nlen);
+	}
+	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " name '%s' size %u",
+		 ino, e, vlen);
+	cap = vlen;
+	if (cap > b->cap - b->len)
+		cap = b->cap - b->len;
+	switch (h->req->f.opcode) {
+	case TESS_OP_GETXATTR:
+	case TESS_OP_LISTXATTR:
+		if (h->req->f.opcode == TESS_OP_GETXATTR)
+			rc = mds_getxattr(h->m->store, ino, name, nlen,
+					  b->data + b->len, cap, &size);
+		else
+			rc = mds_listxattr(h->m->store, ino, b->data + b->len,
+					   cap, &size);
+		if (rc == -ERANGE) {
+			/* the error reply tells the size needed */
+			put_size(h, size);
+			return -ERANGE;
+		}
+		if (rc)
+			return rc;
+		if (vlen == 0)
+			return put_size(h, size);
+		b->len += size;
+		return 0;
+	case TESS_OP_SETXATTR:
+		val = PULL(h, vlen);
+		if (!val)
+			return -EBADMSG;
+		return mds_setxattr(h->m->store, ino, name, nlen, val, vlen,
+				    le32_to_cpu(r->flags));
+	case TESS_OP_REMOVEXATTR:
+		return mds_removexattr(h->m->store, ino, name, nlen);
+	}
+	return -EOPNOTSUPP;
+}
+
+/* ---- layouts and OSTs ---- */
+
+static int h_set_layout(struct hctx *h)
+{
+	const struct tess_set_layout_req *r = PULL(h, sizeof(*r));
+	static __thread struct mds_layout req_lo, lo;
+	const void *lw;
+	uint64_t ino;
+	uint32_t len;
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	ino = le64_to_cpu(r->ino);
+	len = le32_to_cpu(r->layout_len);
+	snprintf(h->what, sizeof(h->what), "ino %" PRIu64, ino);
+	lw = PULL(h, len);
+	if (!lw)
+		return -EBADMSG;
+	rc = mds_layout_decode(lw, len, &req_lo);
+	if (!rc)
+		rc = mds_set_layout(h->m->store, ino, &req_lo, &lo);
+	return rc ? rc : put_layout(h, &lo);
+}
+
+static int h_ost_register(struct hctx *h)
+{
+	const struct tess_ost_register_req *r = PULL(h, sizeof(*r));
+	const char *addr;
+	uint32_t idx, len;
+	char e[80];
+
+	if (!r)
+		return -EBADMSG;
+	idx = le32_to_cpu(r->index);
+	len = le32_to_cpu(r->addr_len);
+	addr = PULL(h, len);
+	if (!addr)
+		return -EBADMSG;
+	esc(e, sizeof(e), addr, len);
+	snprintf(h->what, sizeof(h->what), "OST %u at '%s'", idx, e);
+	if (h->c->role != TESS_ROLE_OST)
+		return -EPERM;
+	return mds_osts_register(h->m->osts, idx, addr, len, r->uuid);
+}
+
+static int h_ost_list(struct hctx *h)
+{
+	static __thread struct mds_ost tab[TESS_MAX_OSTS];
+	struct tess_ost_list_rep *lr;
+	uint32_t n, i;
+
+	snprintf(h->what, sizeof(h->what), "ost list");
+	n = mds_ost_list(h->m->store, tab, TESS_MAX_OSTS);
+	lr = tess_buf_reserve(&h->rep->body, sizeof(*lr));
+	if (!lr)
+		return -EMSGSIZE;
+	lr->count = cpu_to_le32(n);
+	for (i = 0; i < n; i++) {
+		struct tess_ost_info *oi = tess_buf_reserve(&h->rep->body,
+							     sizeof(*oi));
+
+		if (!oi)
+			return -EMSGSIZE;
+		oi->index = cpu_to_le32(tab[i].index);
+		oi->state = cpu_to_le32(tab[i].state);
+		memcpy(oi->addr, tab[i].addr, sizeof(oi->addr));
+		oi->addr[TESS_ADDR_MAX] = '\0';
+	}
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+/* refusals that are part of normal operation are not logged */
+static bool quiet(uint16_t op, int rc)
+{
+	return (op == TESS_OP_LOOKUP && rc == -ENOENT) ||
+	       (op == TESS_OP_GETXATTR && rc == -ENODATA) ||
+	       ((op == TESS_OP_GETXATTR || op == TESS_OP_LISTXATTR) &&
+		rc == -ERANGE);
+}
+
+int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
+	       struct tnet_reply *rep)
+{
+	struct hctx h = { .m = ctx, .c = c, .req = req, .rep = rep };
+	uint16_t op = req->f.opcode;
+	int rc;
+
+	tess_cursor_init(&h.cur, req->body, req->f.body_len);
+	switch (op) {
+	case TESS_OP_PING:
+		rc = 0;
+		break;
+	case TESS_OP_GETATTR:
+	case TESS_OP_READLINK:
+	case TESS_OP_GET_LAYOUT:
+		rc = h_ino(&h);
+		break;
+	case TESS_OP_LOOKUP:
+	case TESS_OP_UNLINK:
+	case TESS_OP_RMDIR:
+		rc = h_name(&h);
+		break;
+	case TESS_OP_SETATTR:
+		rc = h_setattr(&h);
+		break;
+	case TESS_OP_CREATE:
+	case TESS_OP_MKDIR:
+		rc = h_create(&h);
+		break;
+	case TESS_OP_SYMLINK:
+		rc = h_symlink(&h);
+		break;
+	case TESS_OP_RENAME:
+		rc = h_rename(&h);
+		break;
+	case TESS_OP_LINK:
+		rc = h_link(&h);
+		break;
+	case TESS_OP_READDIR:
+		rc = h_readdir(&h);
+		break;
+	case TESS_OP_STATFS:
+		rc = h_statfs(&h);
+		break;
+	case TESS_OP_GETXATTR:
+	case TESS_OP_SETXATTR:
+	case TESS_OP_LISTXATTR:
+	case TESS_OP_REMOVEXATTR:
+		rc = h_xattr(&h);
+		break;
+	case TESS_OP_SET_LAYOUT:
+		rc = h_set_layout(&h);
+		break;
+	case TESS_OP_OST_REGISTER:
+		rc = h_ost_register(&h);
+		break;
+	case TESS_OP_OST_LIST:
+		rc = h_ost_list(&h);
+		break;
+	default:
+		snprintf(h.what, sizeof(h.what), "not an MDS opcode");
+		rc = -EOPNOTSUPP;
+		break;
+	}
+	if (rc > 0)
+		rc = -rc;
+	if (rc && rc != -ERANGE) {
+		/* an error reply carries no body */
+		rep->body.len = 0;
+		rep->body.err = 0;
+	}
+	if (rc && !quiet(op, rc))
+		tlog("%s from %s (role %d) refused: %s [%s]", tess_op_name(op),
+		     c ? c->peer : "?", c ? c->role : 0, strerror(-rc), h.what);
+	return -rc;
+}
+
+int mds_connected(void *ctx, struct tnet_conn *c)
+{
+	(void)ctx;
+	(void)c;
+	return 0;
+}
+
+void mds_disconnected(void *ctx, struct tnet_conn *c)
+{
+	(void)ctx;
+	(void)c;
+}
+
+const struct tnet_server_ops mds_server_ops = {
+	.connected = mds_connected,
+	.handle = mds_handle,
+	.disconnected = mds_disconnected,
+};

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tessera-mds - the Tessera metadata server.
+ *
+ *   tessera-mds --dir PATH --key FILE [--listen HOST[:PORT][@tcp]]
+ *               [--fsname NAME] [--stripe-count N] [--stripe-size BYTES]
+ *               [--nosync]
+ *
+ * SIGTERM / SIGINT: stop the destroyer, wait for store calls in progress,
+ * close the LMDB environment and exit 0.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "handlers.h"
+
+static const char *prog = "tessera-mds";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s --dir PATH --key FILE [--listen HOST[:PORT][@tcp]]\n"
+		"          [--fsname NAME] [--stripe-count N] "
+		"[--stripe-size BYTES] [--nosync]\n"
+		"  --dir PATH          metadata store (created if missing)\n"
+		"  --key FILE          shared key (16..256 bytes)\n"
+		"  --listen ADDR       default 0.0.0.0:%d@tcp\n"
+		"  --fsname NAME       file system name, fixed at creation "
+		"(default tessera)\n"
+		"  --stripe-count N    default stripe count, -1 = all OSTs "
+		"(stored; default 1)\n"
+		"  --stripe-size BYTES default stripe size, K/M/G suffix, "
+		"multiple of 64K (stored; default 1M)\n"
+		"  --nosync            no fsync per commit (benchmarks; not "
+		"crash-safe)\n",
+		prog, TESS_MDS_PORT);
+}
+
+static void die(const char *opt, const char *reason)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, opt, reason);
+	exit(1);
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+struct srv_arg {
+	struct tnet_server *srv;
+	int rc;
+};
+
+static void *serve(void *arg)
+{
+	struct srv_arg *sa = arg;
+
+	sa->rc = tnet_server_run(sa->srv);
+	tlog("server loop stopped: %s", strerror(sa->rc < 0 ? -sa->rc : sa->rc));
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "fsname", required_argument, NULL, 'f' },
+		{ "stripe-count", required_argument, NULL, 'c' },
+		{ "stripe-size", required_argument, NULL, 's' },
+		{ "nosync", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct mds_store_opts so = { 0 };
+	static struct tnet_key key;
+	static struct tnet_server srv;
+	static struct mds m;
+	struct tnet_addr la;
+	const char *keyfile = NULL, *listen = "0.0.0.0";
+	char err[256], addr[128];
+	struct srv_arg sa = { .srv = &srv };
+	pthread_t thr;
+	sigset_t sigs;
+	uint64_t v;
+	int opt, rc, sig;
+
+	while ((opt = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			so.dir = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'f':
+			if (!*optarg || strlen(optarg) > TESS_FSNAME_MAX ||
+			    strpbrk(optarg, "/ \t\n:@"))
+				die("--fsname", "must be 1..63 characters "
+				    "without '/', ':', '@' or spaces");
+			so.fsname = optarg;
+			break;
+		case 'c':
+			if (!strcmp(optarg, "-1")) {
+				so.stripe_count = TESS_MAX_STRIPES;
+				break;
+			}
+			if (parse_size(optarg, &v) || v < 1 ||
+			    v > TESS_MAX_STRIPES)
+				die("--stripe-count", "must be 1..256 or -1 "
+				    "(all OSTs)");
+			so.stripe_count = (uint32_t)v;
+			break;
+		case 's':
+			if (parse_size(optarg, &v) || v < TESS_STRIPE_SIZE_MIN ||
+			    v > TESS_STRIPE_SIZE_MAX ||
+			    v % TESS_STRIPE_SIZE_MIN)
+				die("--stripe-size", "must be a multiple of 64K "
+				    "between 64K and 1G");
+			so.stripe_size = (uint32_t)v;
+			break;
+		case 'n':
+			so.nosync = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!so.dir)
+		die("--dir", "required");
+	if (!keyfile)
+		die("--key", "required");
+	tlog_init(prog);
+	if (tnet_key_load(keyfile, &key, err, sizeof(err)))
+		die("--key", err);
+	if (tnet_addr_parse(listen, TESS_MDS_PORT, &la, err, sizeof(err)))
+		die("--listen", err);
+
+	/* signals are taken by sigwait below; all threads inherit the mask */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	rc = mds_store_open(&m.store, &so, err, sizeof(err));
+	if (rc)
+		die("--dir", err);
+	rc = mds_osts_create(&m.osts, m.store, &key);
+	if (!rc)
+		rc = mds_osts_start(m.osts);
+	if (rc)
+		die("--dir", strerror(-rc));
+	rc = tnet_server_init(&srv, &la, &key, &mds_server_ops, &m);
+	if (rc)
+		die("--listen", strerror(rc < 0 ? -rc : rc));
+	la.port = tnet_server_port(&srv);
+	tnet_addr_format(&la, addr, sizeof(addr));
+	{
+		uint32_t count, size;
+
+		mds_store_defaults(m.store, &count, &size);
+		tlog("file system %s in %s, listening on %s, default stripe "
+		     "count %u size %u%s", mds_store_fsname(m.store), so.dir,
+		     addr, count, size, so.nosync ? ", NOSYNC" : "");
+	}
+	rc = pthread_create(&thr, NULL, serve, &sa);
+	if (rc)
+		die("--listen", strerror(rc));
+	pthread_detach(thr);
+
+	rc = 0;
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	if (sa.rc)
+		rc = 1;
+	tlog("%s, shutting down", sa.rc ? "server failed" : strsignal(sig));
+	mds_osts_stop(m.osts);
+	mds_store_close(m.store);	/* waits for calls in progress */
+	tlog("store closed");
+	fflush(stderr);
+	fflush(stdout);
+	_exit(rc);
+}

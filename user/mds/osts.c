@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: MIT
+/*
+ * osts.c - the MDS's view of the OSTs.
+ *
+ * Registration: an OST connects with role TESS_ROLE_OST and sends
+ * OST_REGISTER {index, address}; the store persists it and marks it up.
+ *
+ * The MDS talks to each OST over its own client connection (role
+ * TESS_ROLE_MDS), made on first use and remade after a failure.  A failed
+ * connect marks the OST down and is not retried before a backoff (1 s
+ * doubling to 30 s), so requests that need a down OST fail fast.
+ *
+ * Orphans: removing the last link of a file puts its layout on the
+ * store's orphan list in the same transaction.  A thread here walks that
+ * list, sends OBJ_DESTROY for each object (ENOENT counts as done), shrinks
+ * the record to the objects still left and deletes it when none is.  It
+ * runs at start (orphans left by a crash), when the store reports a new
+ * orphan, and after a failed pass with a backoff of 1 s doubling to 60 s.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "osts.h"
+
+/* connect, handshake and every call (the socket timeout is set at connect) */
+#define STATFS_TIMEOUT_MS	3000
+#define DESTROY_TIMEOUT_MS	3000
+#define CONN_BACKOFF_MAX	30
+#define REAP_BACKOFF_MAX	60
+#define REAP_IDLE		300	/* seconds between passes when idle */
+
+struct ost_conn {
+	pthread_mutex_t lock;		/* one call at a time per OST */
+	struct tnet_conn *conn;
+	char addr[TESS_ADDR_MAX + 1];	/* where conn goes */
+	time_t retry_at;		/* no connect before this */
+	unsigned fails;
+};
+
+struct mds_osts {
+	struct mds_store *s;
+	struct tnet_key key;
+	uint8_t uuid[16];
+
+	pthread_mutex_t tab_lock;
+	struct ost_conn *conns[TESS_MAX_OSTS];
+
+	mds_destroy_fn destroy;
+	void *destroy_arg;
+
+	pthread_t thr;
+	bool running;
+	pthread_mutex_t wlock;
+	pthread_cond_t wcond;
+	bool stop;
+	uint64_t kicks;
+};
+
+static time_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static struct ost_conn *slot(struct mds_osts *o, uint32_t idx)
+{
+	struct ost_conn *c;
+
+	if (idx >= TESS_MAX_OSTS)
+		return NULL;
+	pthread_mutex_lock(&o->tab_lock);
+	c = o->conns[idx];
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (c) {
+			pthread_mutex_init(&c->lock, NULL);
+			o->conns[idx] = c;
+		}
+	}
+	pthread_mutex_unlock(&o->tab_lock);
+	return c;
+}
+
+/*
+ * One request to OST idx.  rep (rep_len bytes) receives the reply body
+ * when the OST answers 0 with at least that many bytes.  Returns 0, the
+ * OST's -status, or a transport error.
+ */
+static int ost_call(struct mds_osts *o, uint32_t idx, uint16_t op,
+		    const void *body, uint32_t len, int timeout_ms, void *rep,
+		    uint32_t rep_len)
+{
+	struct ost_conn *c = slot(o, idx);
+	struct mds_ost info;
+	struct tnet_call call;
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	if (mds_ost_get(o->s, idx, &info))
+		return -ENODEV;		/* not registered (yet) */
+	pthread_mutex_lock(&c->lock);
+	if (c->conn && strcmp(c->addr, info.addr)) {
+		tnet_close(c->conn);
+		c->conn = NULL;
+	}
+	if (!c->conn) {
+		struct tnet_addr a;
+		char err[128];
+
+		if (mono_now() < c->retry_at) {
+			rc = -EHOSTDOWN;
+			goto out;
+		}
+		rc = tnet_addr_parse(info.addr, TESS_OST_PORT, &a, err,
+				     sizeof(err));
+		if (rc) {
+			tlog("OST %u: bad address '%s': %s", idx, info.addr, err);
+			rc = -EINVAL;
+			goto fail;
+		}
+		rc = 0;
+		c->conn = tnet_connect(&a, &o->key, TESS_ROLE_MDS, o->uuid,
+				       timeout_ms, &rc);
+		if (!c->conn) {
+			if (!rc)
+				rc = -EHOSTDOWN;
+			if (!c->fails)
+				tlog("OST %u at %s: cannot connect: %s", idx,
+				     info.addr, strerror(-rc));
+			goto fail;
+		}
+		snprintf(c->addr, sizeof(c->addr), "%s", info.addr);
+		if (c->fails)
+			tlog("OST %u at %s: connected again", idx, info.addr);
+	}
+	memset(&call, 0, sizeof(call));
+	call.op = op;
+	call.body = body;
+	call.body_len = len;
+	rc = tnet_call(c->conn, &call);
+	if (rc && tnet_conn_dead(c->conn)) {
+		tlog("OST %u at %s: %s failed: %s", idx, info.addr,
+		     tess_op_name(op), strerror(-rc));
+		tnet_close(c->conn);
+		c->conn = NULL;
+		goto fail;
+	}
+	if (rc == 0 && rep) {
+		if (call.reply.f.body_len < rep_len)
+			rc = -EBADMSG;
+		else
+			memcpy(rep, call.reply.body, rep_len);
+	}
+	c->fails = 0;
+	c->retry_at = 0;
+	mds_ost_set_state(o->s, idx, TESS_OST_UP);
+	goto out;
+fail:
+	if (c->fails < 16)
+		c->fails++;
+	c->retry_at = mono_now() +
+		      (c->fails >= 5 ? CONN_BACKOFF_MAX :
+		       (1 << (c->fails - 1)) < CONN_BACKOFF_MAX ?
+		       (1 << (c->fails - 1)) : CONN_BACKOFF_MAX);
+	mds_ost_set_state(o->s, idx, TESS_OST_DOWN);
+out:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+static int net_destroy(void *arg, uint32_t idx, uint64_t oid)
+{
+	struct tess_obj_req r = { .oid = cpu_to_le64(oid) };
+
+	return ost_call(arg, idx, TESS_OP_OBJ_DESTROY, &r, sizeof(r),
+			DESTROY_TIMEOUT_MS, NULL, 0);
+}
+
+int mds_osts_create(struct mds_osts **out, struct mds_store *s,
+		    const struct tnet_key *key)
+{
+	struct mds_osts *o = calloc(1, sizeof(*o));
+
+	*out = NULL;
+	if (!o)
+		return -ENOMEM;
+	o->s = s;
+	if (key)
+		o->key = *key;
+	tnet_random(o->uuid, sizeof(o->uuid));
+	pthread_mutex_init(&o->tab_lock, NULL);
+	pthread_mutex_init(&o->wlock, NULL);
+	pthread_cond_init(&o->wcond, NULL);
+	o->destroy = net_destroy;
+	o->destroy_arg = o;
+	*out = o;
+	return 0;
+}
+
+void mds_osts_set_destroy_fn(struct mds_osts *o, mds_destroy_fn fn, void *arg)
+{
+	o->destroy = fn ? fn : net_destroy;
+	o->destroy_arg = fn ? arg : o;
+}
+
+void mds_osts_kick(void *arg)
+{
+	struct mds_osts *o = arg;
+
+	pthread_mutex_lock(&o->wlock);
+	o->kicks++;
+	pthread_cond_signal(&o->wcond);
+	pthread_mutex_unlock(&o->wlock);
+}
+
+static bool stopping(struct mds_osts *o)
+{
+	bool st;
+
+	pthread_mutex_lock(&o->wlock);
+	st = o->stop;
+	pthread_mutex_unlock(&o->wlock);
+	return st;
+}
+
+int mds_osts_reap(struct mds_osts *o, uint64_t *left)
+{
+	struct mds_orphan *orph = malloc(sizeof(*orph));
+	struct mds_layout *rem = malloc(sizeof(*rem));
+	uint64_t after = 0, pending = 0, destroyed = 0, failed = 0;
+	uint32_t i;
+	int rc, err = 0, first_err = 0;
+
+	if (!orph || !rem) {
+		free(orph);
+		free(rem);
+		return -ENOMEM;
+	}
+	while ((rc = mds_orphan_next(o->s, after, orph)) == 0) {
+		after = orph->id;
+		memcpy(rem, &orph->layout, offsetof(struct mds_layout, objs));
+		rem->nobjs = 0;
+		for (i = 0; i < orph->layout.nobjs; i++) {
+			const struct mds_layout_obj *ob = &orph->layout.objs[i];
+
+			err = o->destroy(o->destroy_arg, ob->ost_idx, ob->oid);
+			if (err == 0 || err == -ENOENT) {
+				destroyed++;
+				continue;
+			}
+			if (!first_err) {
+				first_err = err;
+				tlog("orphan of ino %" PRIu64 ": destroy of "
+				     "object %" PRIu64 " on OST %u failed: %s "
+				     "(will retry)", orph->ino, ob->oid,
+				     ob->ost_idx, strerror(-err));
+			}
+			failed++;
+			rem->objs[rem->nobjs++] = *ob;
+		}
+		if (rem->nobjs != orph->layout.nobjs) {
+			rc = mds_orphan_update(o->s, orph->id, rem);
+			if (rc) {
+				tlog("orphan %" PRIu64 ": cannot update: %s",
+				     orph->id, strerror(-rc));
+				rem->nobjs = 1;		/* count it pending */
+			}
+		}
+		if (rem->nobjs)
+			pending++;
+		if (o->running && stopping(o))
+			break;
+	}
+	free(orph);
+	free(rem);
+	if (failed)
+		tlog("orphans: %" PRIu64 " objects destroyed, %" PRIu64
+		     " not yet (%" PRIu64 " files pending)", destroyed, failed,
+		     pending);
+	if (left)
+		*left = pending;
+	return rc == -ENOENT || rc == 0 ? 0 : rc;
+}
+
+static void *reaper(void *arg)
+{
+	struct mds_osts *o = arg;
+	uint64_t seen, left = 0;
+	unsigned backoff = 1;
+	int rc;
+
+	pthread_mutex_lock(&o->wlock);
+	seen = o->kicks;
+	pthread_mutex_unlock(&o->wlock);
+	for (;;) {
+		struct timespec until;
+
+		rc = mds_osts_reap(o, &left);
+		if (rc == -ESHUTDOWN)
+			break;
+		if (rc || left) {
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_sec += backoff;
+			backoff = backoff * 2 > REAP_BACKOFF_MAX ?
+				  REAP_BACKOFF_MAX : backoff * 2;
+		} else {
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_sec += REAP_IDLE;
+			backoff = 1;
+		}
+		pthread_mutex_lock(&o->wlock);
+		while (!o->stop && o->kicks == seen &&
+		       pthread_cond_timedwait(&o->wcond, &o->wlock, &until) == 0)
+			;
+		seen = o->kicks;
+		if (o->stop) {
+			pthread_mutex_unlock(&o->wlock);
+			break;
+		}
+		pthread_mutex_unlock(&o->wlock);
+	}
+	return NULL;
+}
+
+int mds_osts_start(struct mds_osts *o)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&o->wcond);
+	pthread_cond_init(&o->wcond, &ca);
+	pthread_condattr_destroy(&ca);
+	mds_store_set_orphan_hook(o->s, mds_osts_kick, o);
+	o->stop = false;
+	o->running = true;
+	rc = pthread_create(&o->thr, NULL, reaper, o);
+	if (rc) {
+		o->running = false;
+		return -rc;
+	}
+	return 0;
+}
+
+void mds_osts_stop(struct mds_osts *o)
+{
+	if (!o->running)
+		return;
+	pthread_mutex_lock(&o->wlock);
+	o->stop = true;
+	pthread_cond_signal(&o->wcond);
+	pthread_mutex_unlock(&o->wlock);
+	pthread_join(o->thr, NULL);
+	o->running = false;
+}
+
+void mds_osts_free(struct mds_osts *o)
+{
+	uint32_t i;
+
+	if (!o)
+		return;
+	mds_osts_stop(o);
+	for (i = 0; i < TESS_MAX_OSTS; i++) {
+		if (!o->conns[i])
+			continue;
+		if (o->conns[i]->conn)
+			tnet_close(o->conns[i]->conn);
+		pthread_mutex_destroy(&o->conns[i]->lock);
+		free(o->conns[i]);
+	}
+	free(o);
+}
+
+int mds_osts_register(struct mds_osts *o, uint32_t index, const char *addr,
+		      uint32_t len, const uint8_t uuid[16])
+{
+	char buf[TESS_ADDR_MAX + 1], err[128];
+	struct tnet_addr a;
+	struct ost_conn *c;
+	struct mds_ost old;
+	bool had;
+	int rc;
+
+	if (len == 0 || len > TESS_ADDR_MAX || memchr(addr, '\0', len))
+		return -EINVAL;
+	memcpy(buf, addr, len);
+	buf[len] = '\0';
+	if (tnet_addr_parse(buf, TESS_OST_PORT, &a, err, sizeof(err))) {
+		tlog("OST %u: refusing address '%s': %s", index, buf, err);
+		return -EINVAL;
+	}
+	had = mds_ost_get(o->s, index, &old) == 0;
+	rc = mds_ost_register(o->s, index, buf, uuid);
+	if (rc) {
+		if (rc == -EEXIST)
+			tlog("OST %u: '%s' claims the index of the OST at %s, "
+			     "which is up", index, buf, old.addr);
+		return rc;
+	}
+	/* (re)connect on next use, with no backoff */
+	c = slot(o, index);
+	if (c) {
+		pthread_mutex_lock(&c->lock);
+		if (c->conn) {
+			tnet_close(c->conn);
+			c->conn = NULL;
+		}
+		c->fails = 0;
+		c->retry_at = 0;
+		pthread_mutex_unlock(&c->lock);
+	}
+	tlog("OST %u registered at %s%s", index, buf,
+	     !had ? " (new)" : strcmp(old.addr, buf) ? " (moved)" : "");
+	mds_osts_kick(o);	/* orphans waiting for it can go now */
+	return 0;
+}
+
+int mds_osts_statfs(struct mds_osts *o, struct tess_statfs_rep *rep)
+{
+	static __thread struct mds_ost tab[TESS_MAX_OSTS];
+	const uint32_t bsize = 4096;
+	uint64_t blocks = 0, bfree = 0, bavail = 0, files = 0, ffree = 0;
+	uint32_t n, i, answered = 0;
+	int rc;
+
+	n = mds_ost_list(o->s, tab, TESS_MAX_OSTS);
+	for (i = 0; i < n; i++) {
+		struct tess_statfs_rep r;
+		uint64_t bs;
+
+		rc = ost_call(o, tab[i].index, TESS_OP_OBJ_STATFS, NULL, 0,
+			      STATFS_TIMEOUT_MS, &r, sizeof(r));
+		if (rc)
+			continue;
+		bs = le32_to_cpu(r.bsize);
+		if (!bs)
+			continue;
+		/* in bytes, then in bsize units */
+		blocks += le64_to_cpu(r.blocks) * bs / bsize;
+		bfree += le64_to_cpu(r.bfree) * bs / bsize;
+		bavail += le64_to_cpu(r.bavail) * bs / bsize;
+		answered++;
+	}
+	rc = mds_store_statfs(o->s, &files, &ffree);
+	if (rc)
+		return rc;
+	memset(rep, 0, sizeof(*rep));
+	rep->blocks = cpu_to_le64(blocks);
+	rep->bfree = cpu_to_le64(bfree);
+	rep->bavail = cpu_to_le64(bavail);
+	rep->files = cpu_to_le64(files + ffree);	/* total = used + free */
+	rep->ffree = cpu_to_le64(ffree);
+	rep->bsize = cpu_to_le32(bsize);
+	rep->namelen = cpu_to_le32(TESS_NAME_MAX);
+	rep->ost_count = cpu_to_le32(answered);
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * osts.h - the MDS side of the OSTs: registration, MDS->OST connections
+ * (role TESS_ROLE_MDS), STATFS aggregation and the background destroyer
+ * of orphan objects.
+ */
+#ifndef MDS_OSTS_H
+#define MDS_OSTS_H
+
+#include <stdint.h>
+
+#include "store.h"
+#include "tnet.h"
+
+struct mds_osts;
+
+/* destroy one object: 0 or -ENOENT = gone, anything else = retry later */
+typedef int (*mds_destroy_fn)(void *arg, uint32_t ost_idx, uint64_t oid);
+
+int mds_osts_create(struct mds_osts **out, struct mds_store *s,
+		    const struct tnet_key *key);
+/* replace the network destroy (tests) */
+void mds_osts_set_destroy_fn(struct mds_osts *o, mds_destroy_fn fn, void *arg);
+/* start / stop the destroyer thread; start also hooks the store */
+int mds_osts_start(struct mds_osts *o);
+void mds_osts_stop(struct mds_osts *o);
+void mds_osts_free(struct mds_osts *o);
+/* wake the destroyer (the store's orphan hook) */
+void mds_osts_kick(void *o);
+
+/* OST_REGISTER: addr is "host[:port][@tcp]", len bytes, no NUL needed */
+int mds_osts_register(struct mds_osts *o, uint32_t index, const char *addr,
+		      uint32_t len, const uint8_t uuid[16]);
+/* STATFS: OBJ_STATFS to every registered OST, files from the store */
+int mds_osts_statfs(struct mds_osts *o, struct tess_statfs_rep *rep);
+/* one pass over the orphan list; *left = orphans still pending */
+int mds_osts_reap(struct mds_osts *o, uint64_t *left);
+
+#endif /* MDS_OSTS_H */

@@ -1,0 +1,2151 @@
+// SPDX-License-Identifier: MIT
+/*
+ * store.c - the Tessera namespace in LMDB (see store.h for the layout of
+ * the databases).
+ *
+ * Every operation is one transaction.  A mutating operation reads what it
+ * needs, checks every POSIX rule against the committed state it sees
+ * (LMDB gives a writer exclusive access), and writes inode records, entries
+ * and orphans together, so a crash leaves either all of it or none.
+ *
+ * Directory cookies: a directory's inode record holds next_cookie, which
+ * starts at 3 (1 and 2 are "." and "..").  Every insert of a name takes the
+ * next value; it is never reused, so a readdir resuming after cookie C sees
+ * every entry that stayed, exactly once, whatever was added or removed.
+ *
+ * Removing the last link of a regular file deletes the inode record and
+ * stores its layout under a new orphan id in the same transaction; the OST
+ * objects are destroyed later by osts.c.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "tnet.h"
+
+#define REC_MAGIC	0x314e4954u	/* "TIN1" */
+#define STORE_FORMAT	1
+#define DEF_MAP_SIZE	(16ULL << 30)
+#define MAX_LINKS	65000
+#define MAX_DEPTH	100000
+
+struct ino_rec {
+	uint32_t magic;
+	uint32_t layout_len;		/* wire layout bytes after the record */
+	struct mds_attr attr;
+	uint64_t parent;		/* directories: for ".." and renames */
+	uint64_t next_cookie;		/* directories */
+};
+
+struct inode {
+	struct ino_rec r;
+	struct mds_layout lo;		/* file: layout; dir: default */
+};
+
+struct dent_val {
+	uint64_t ino;
+	uint64_t cookie;
+	uint32_t type;
+	uint32_t pad;
+};
+
+struct cookie_val {			/* then name */
+	uint64_t ino;
+	uint32_t type;
+	uint32_t name_len;
+};
+
+struct ost_val {
+	char addr[TESS_ADDR_MAX + 1];
+	uint8_t uuid[16];
+};
+
+struct mds_store {
+	MDB_env *env;
+	MDB_dbi inodes, dirents, dircookies, xattrs, symlinks, orphans, osts,
+		meta;
+	pthread_rwlock_t gate;		/* readers: calls; writer: close */
+	bool closed;
+	int lockfd;
+	char fsname[TESS_FSNAME_MAX + 1];
+	uint32_t def_count, def_size;
+	size_t map_size;
+
+	pthread_mutex_t ost_lock;	/* taken inside write txns only */
+	uint32_t nosts;
+	struct mds_ost ost_tab[TESS_MAX_OSTS];	/* sorted by index */
+	uint64_t rr;
+
+	void (*orphan_hook)(void *);
+	void *orphan_arg;
+};
+
+struct tx {
+	struct mds_store *s;
+	MDB_txn *t;
+	bool write;
+	bool orphaned;
+};
+
+/* ---- small helpers ---- */
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	v = htobe64(v);
+	memcpy(p, &v, 8);
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return be64toh(v);
+}
+
+static int mdb_err(int rc, const char *what)
+{
+	if (rc == 0)
+		return 0;
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL)
+		return -ENOSPC;
+	tlog("lmdb %s: %s", what, mdb_strerror(rc));
+	return rc > 0 ? -rc : -EIO;
+}
+
+static void now_ts(uint64_t *sec, uint32_t *nsec)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*sec = (uint64_t)ts.tv_sec;
+	*nsec = (uint32_t)ts.tv_nsec;
+}
+
+static void touch_ctime(struct mds_attr *a)
+{
+	now_ts(&a->ctime_sec, &a->ctime_nsec);
+}
+
+static void touch_mctime(struct mds_attr *a)
+{
+	now_ts(&a->mtime_sec, &a->mtime_nsec);
+	a->ctime_sec = a->mtime_sec;
+	a->ctime_nsec = a->mtime_nsec;
+}
+
+static uint32_t dtype(uint32_t mode)
+{
+	return IFTODT(mode);
+}
+
+static int name_ok(const char *name, uint32_t len)
+{
+	if (!name)
+		return -EINVAL;
+	return tess_name_check(name, len);
+}
+
+/* ---- layouts ---- */
+
+static int layout_raw_decode(const void *wire, uint32_t len,
+			     struct mds_layout *l)
+{
+	const struct tess_layout *w = wire;
+	const uint8_t *p = wire;
+	uint32_t i, n;
+
+	memset(l, 0, offsetof(struct mds_layout, objs));
+	if (len == 0)
+		return 0;
+	if (len < sizeof(*w) || (len - sizeof(*w)) % sizeof(struct tess_ost_obj))
+		return -EBADMSG;
+	n = (len - sizeof(*w)) / sizeof(struct tess_ost_obj);
+	if (n > TESS_MAX_STRIPES)
+		return -EINVAL;
+	l->pattern = le32_to_cpu(w->pattern);
+	l->stripe_size = le32_to_cpu(w->stripe_size);
+	l->stripe_count = le16_to_cpu(w->stripe_count);
+	l->stripe_offset = le16_to_cpu(w->stripe_offset);
+	l->gen = le32_to_cpu(w->gen);
+	l->nobjs = n;
+	for (i = 0; i < n; i++) {
+		struct tess_ost_obj o;
+
+		memcpy(&o, p + sizeof(*w) + i * sizeof(o), sizeof(o));
+		l->objs[i].ost_idx = le32_to_cpu(o.ost_idx);
+		l->objs[i].oid = le64_to_cpu(o.oid);
+	}
+	return 0;
+}
+
+int mds_layout_decode(const void *wire, uint32_t len, struct mds_layout *l)
+{
+	int rc;
+
+	if (len) {
+		rc = tess_layout_check(wire, len);
+		if (rc)
+			return rc;
+	}
+	return layout_raw_decode(wire, len, l);
+}
+
+uint32_t mds_layout_encode(const struct mds_layout *l, void *buf)
+{
+	struct tess_layout w;
+	uint8_t *p = buf;
+	uint32_t i;
+
+	if (!l->pattern && !l->nobjs && !l->stripe_size && !l->stripe_count)
+		return 0;
+	w.pattern = cpu_to_le32(l->pattern);
+	w.stripe_size = cpu_to_le32(l->stripe_size);
+	w.stripe_count = cpu_to_le16(l->stripe_count);
+	w.stripe_offset = cpu_to_le16(l->stripe_offset);
+	w.gen = cpu_to_le32(l->gen);
+	memcpy(p, &w, sizeof(w));
+	for (i = 0; i < l->nobjs; i++) {
+		struct tess_ost_obj o;
+
+		o.ost_idx = cpu_to_le32(l->objs[i].ost_idx);
+		o.pad = 0;
+		o.oid = cpu_to_le64(l->objs[i].oid);
+		memcpy(p + sizeof(w) + i * sizeof(o), &o, sizeof(o));
+	}
+	return (uint32_t)TESS_LAYOUT_BYTES(l->nobjs);
+}
+
+void mds_attr_to_wire(const struct mds_attr *a, struct tess_attr *w)
+{
+	w->ino = cpu_to_le64(a->ino);
+	w->size = cpu_to_le64(a->size);
+	w->blocks = cpu_to_le64(a->blocks);
+	w->atime_sec = cpu_to_le64(a->atime_sec);
+	w->mtime_sec = cpu_to_le64(a->mtime_sec);
+	w->ctime_sec = cpu_to_le64(a->ctime_sec);
+	w->atime_nsec = cpu_to_le32(a->atime_nsec);
+	w->mtime_nsec = cpu_to_le32(a->mtime_nsec);
+	w->ctime_nsec = cpu_to_le32(a->ctime_nsec);
+	w->mode = cpu_to_le32(a->mode);
+	w->uid = cpu_to_le32(a->uid);
+	w->gid = cpu_to_le32(a->gid);
+	w->nlink = cpu_to_le32(a->nlink);
+	w->gen = cpu_to_le32(a->gen);
+	w->rdev = cpu_to_le32(a->rdev);
+	w->hsm_state = cpu_to_le32(a->hsm_state);
+	w->data_version = cpu_to_le64(a->data_version);
+}
+
+/* ---- transactions ---- */
+
+static int tx_begin(struct mds_store *s, struct tx *tx, bool write)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&s->gate);
+	if (s->closed) {
+		pthread_rwlock_unlock(&s->gate);
+		return -ESHUTDOWN;
+	}
+	rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &tx->t);
+	if (rc) {
+		pthread_rwlock_unlock(&s->gate);
+		return mdb_err(rc, "txn_begin");
+	}
+	tx->s = s;
+	tx->write = write;
+	tx->orphaned = false;
+	return 0;
+}
+
+/* commit a write transaction when rc is 0, else abort; returns rc */
+static int tx_end(struct tx *tx, int rc)
+{
+	struct mds_store *s = tx->s;
+	bool hook;
+
+	if (rc == 0 && tx->write)
+		rc = mdb_err(mdb_txn_commit(tx->t), "commit");
+	else
+		mdb_txn_abort(tx->t);
+	hook = rc == 0 && tx->orphaned && s->orphan_hook;
+	pthread_rwlock_unlock(&s->gate);
+	if (hook)
+		s->orphan_hook(s->orphan_arg);
+	return rc;
+}
+
+static int db_get(struct tx *tx, MDB_dbi dbi, const void *k, size_t klen,
+		  MDB_val *v)
+{
+	MDB_val key = { klen, (void *)k };
+
+	return mdb_err(mdb_get(tx->t, dbi, &key, v), "get");
+}
+
+static int db_put(struct tx *tx, MDB_dbi dbi, const void *k, size_t klen,
+		  const void *d, size_t dlen, unsigned flags)
+{
+	MDB_val key = { klen, (void *)k }, val = { dlen, (void *)d };
+	int rc = mdb_put(tx->t, dbi, &key, &val, flags);
+
+	if (rc == MDB_KEYEXIST)
+		return -EEXIST;
+	return mdb_err(rc, "put");
+}
+
+static int db_del(struct tx *tx, MDB_dbi dbi, const void *k, size_t klen)
+{
+	MDB_val key = { klen, (void *)k };
+
+	return mdb_err(mdb_del(tx->t, dbi, &key, NULL), "del");
+}
+
+/* delete every key starting with prefix */
+static int db_del_prefix(struct tx *tx, MDB_dbi dbi, const void *pfx,
+			 size_t plen)
+{
+	MDB_cursor *cur;
+	MDB_val k = { plen, (void *)pfx }, v;
+	int rc;
+
+	rc = mdb_cursor_open(tx->t, dbi, &cur);
+	if (rc)
+		return mdb_err(rc, "cursor");
+	for (;;) {
+		k.mv_size = plen;
+		k.mv_data = (void *)pfx;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (rc || k.mv_size < plen || memcmp(k.mv_data, pfx, plen))
+			break;
+		rc = mdb_cursor_del(cur, 0);
+		if (rc)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : mdb_err(rc, "del_prefix");
+}
+
+/* ---- meta counters ---- */
+
+static int meta_get_u64(struct tx *tx, const char *key, uint64_t *v)
+{
+	MDB_val val;
+	int rc = db_get(tx, tx->s->meta, key, strlen(key), &val);
+
+	if (rc)
+		return rc;
+	if (val.mv_size != 8)
+		return -EIO;
+	memcpy(v, val.mv_data, 8);
+	return 0;
+}
+
+static int meta_put_u64(struct tx *tx, const char *key, uint64_t v)
+{
+	return db_put(tx, tx->s->meta, key, strlen(key), &v, 8, 0);
+}
+
+/* take n consecutive values of counter `key` */
+static int meta_alloc(struct tx *tx, const char *key, uint64_t n,
+		      uint64_t *first)
+{
+	uint64_t v;
+	int rc = meta_get_u64(tx, key, &v);
+
+	if (rc) {
+		tlog("store: meta counter %s missing (%d)", key, rc);
+		return -EIO;
+	}
+	if (v + n < v)
+		return -ENOSPC;
+	*first = v;
+	return meta_put_u64(tx, key, v + n);
+}
+
+/* ---- inodes ---- */
+
+static int ino_get(struct tx *tx, uint64_t ino, struct inode *in)
+{
+	uint8_t k[8];
+	MDB_val v;
+	int rc;
+
+	if (ino == 0)
+		return -ENOENT;
+	put_be64(k, ino);
+	rc = db_get(tx, tx->s->inodes, k, 8, &v);
+	if (rc)
+		return rc;
+	if (v.mv_size < sizeof(in->r))
+		goto bad;
+	memcpy(&in->r, v.mv_data, sizeof(in->r));
+	if (in->r.magic != REC_MAGIC ||
+	    in->r.layout_len != v.mv_size - sizeof(in->r) ||
+	    in->r.attr.ino != ino)
+		goto bad;
+	if (layout_raw_decode((const uint8_t *)v.mv_data + sizeof(in->r),
+			      in->r.layout_len, &in->lo))
+		goto bad;
+	return 0;
+bad:
+	tlog("store: inode %" PRIu64 " record is corrupt (%zu bytes)", ino,
+	     v.mv_size);
+	return -EIO;
+}
+
+static int ino_put(struct tx *tx, struct inode *in)
+{
+	uint8_t k[8];
+	MDB_val key = { 8, k }, val;
+	uint8_t lbuf[TESS_LAYOUT_BYTES(TESS_MAX_STRIPES)];
+	int rc;
+
+	in->r.magic = REC_MAGIC;
+	in->r.layout_len = mds_layout_encode(&in->lo, lbuf);
+	if (S_ISREG(in->r.attr.mode))
+		in->r.attr.blocks = (in->r.attr.size + 511) / 512;
+	put_be64(k, in->r.attr.ino);
+	val.mv_size = sizeof(in->r) + in->r.layout_len;
+	rc = mdb_put(tx->t, tx->s->inodes, &key, &val, MDB_RESERVE);
+	if (rc)
+		return mdb_err(rc, "put inode");
+	memcpy(val.mv_data, &in->r, sizeof(in->r));
+	memcpy((uint8_t *)val.mv_data + sizeof(in->r), lbuf, in->r.layout_len);
+	return 0;
+}
+
+static int dir_get(struct tx *tx, uint64_t ino, struct inode *in)
+{
+	int rc = ino_get(tx, ino, in);
+
+	if (rc)
+		return rc;
+	return S_ISDIR(in->r.attr.mode) ? 0 : -ENOTDIR;
+}
+
+static void init_inode(struct inode *in, uint64_t ino, uint32_t mode,
+		       uint32_t uid, uint32_t gid)
+{
+	memset(&in->r, 0, sizeof(in->r));
+	memset(&in->lo, 0, offsetof(struct mds_layout, objs));
+	in->r.attr.ino = ino;
+	in->r.attr.mode = mode;
+	in->r.attr.uid = uid;
+	in->r.attr.gid = gid;
+	in->r.attr.nlink = 1;
+	in->r.attr.gen = 1;
+	now_ts(&in->r.attr.mtime_sec, &in->r.attr.mtime_nsec);
+	in->r.attr.atime_sec = in->r.attr.ctime_sec = in->r.attr.mtime_sec;
+	in->r.attr.atime_nsec = in->r.attr.ctime_nsec = in->r.attr.mtime_nsec;
+}
+
+static void out_inode(const struct inode *in, struct mds_attr *a,
+		      struct mds_layout *lo)
+{
+	if (a)
+		*a = in->r.attr;
+	if (lo) {
+		memcpy(lo, &in->lo, offsetof(struct mds_layout, objs));
+		memcpy(lo->objs, in->lo.objs, in->lo.nobjs * sizeof(lo->objs[0]));
+	}
+}
+
+static void layout_copy(struct mds_layout *dst, const struct mds_layout *src)
+{
+	memcpy(dst, src, offsetof(struct mds_layout, objs));
+	memcpy(dst->objs, src->objs, src->nobjs * sizeof(dst->objs[0]));
+}
+
+/* ---- directory entries ---- */
+
+static size_t dent_key(uint8_t *k, uint64_t parent, const char *name,
+		       uint32_t len)
+{
+	put_be64(k, parent);
+	memcpy(k + 8, name, len);
+	return 8 + len;
+}
+
+static int dent_get(struct tx *tx, uint64_t parent, const char *name,
+		    uint32_t len, struct dent_val *d)
+{
+	uint8_t k[8 + TESS_NAME_MAX];
+	size_t kl = dent_key(k, parent, name, len);
+	MDB_val v;
+	int rc = db_get(tx, tx->s->dirents, k, kl, &v);
+
+	if (rc)
+		return rc;
+	if (v.mv_size != sizeof(*d)) {
+		tlog("store: entry of dir %" PRIu64 " is corrupt", parent);
+		return -EIO;
+	}
+	memcpy(d, v.mv_data, sizeof(*d));
+	return 0;
+}
+
+/* insert name -> ino in dir (caller writes dir back: next_cookie moved) */
+static int dent_add(struct tx *tx, struct inode *dir, const char *name,
+		    uint32_t len, uint64_t ino, uint32_t type)
+{
+	uint8_t k[8 + TESS_NAME_MAX], ck[16];
+	uint8_t cv[sizeof(struct cookie_val) + TESS_NAME_MAX];
+	struct dent_val d = { .ino = ino, .type = type };
+	struct cookie_val c = { .ino = ino, .type = type, .name_len = len };
+	size_t kl = dent_key(k, dir->r.attr.ino, name, len);
+	int rc;
+
+	if (dir->r.next_cookie < 3)
+		dir->r.next_cookie = 3;
+	d.cookie = dir->r.next_cookie++;
+	rc = db_put(tx, tx->s->dirents, k, kl, &d, sizeof(d), MDB_NOOVERWRITE);
+	if (rc)
+		return rc;
+	put_be64(ck, dir->r.attr.ino);
+	put_be64(ck + 8, d.cookie);
+	memcpy(cv, &c, sizeof(c));
+	memcpy(cv + sizeof(c), name, len);
+	return db_put(tx, tx->s->dircookies, ck, 16, cv, sizeof(c) + len,
+		      MDB_NOOVERWRITE);
+}
+
+static int dent_del(struct tx *tx, uint64_t parent, const char *name,
+		    uint32_t len, uint64_t cookie)
+{
+	uint8_t k[8 + TESS_NAME_MAX], ck[16];
+	size_t kl = dent_key(k, parent, name, len);
+	int rc;
+
+	rc = db_del(tx, tx->s->dirents, k, kl);
+	if (rc)
+		return rc;
+	put_be64(ck, parent);
+	put_be64(ck + 8, cookie);
+	rc = db_del(tx, tx->s->dircookies, ck, 16);
+	if (rc == -ENOENT) {
+		tlog("store: dir %" PRIu64 " cookie %" PRIu64 " was missing",
+		     parent, cookie);
+		rc = 0;
+	}
+	return rc;
+}
+
+/* 0 if empty, -ENOTEMPTY, or an error */
+static int dir_empty(struct tx *tx, uint64_t ino)
+{
+	uint8_t k[8];
+	MDB_cursor *cur;
+	MDB_val key = { 8, k }, v;
+	int rc;
+
+	put_be64(k, ino);
+	rc = mdb_cursor_open(tx->t, tx->s->dirents, &cur);
+	if (rc)
+		return mdb_err(rc, "cursor");
+	rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+	if (rc == 0)
+		rc = key.mv_size >= 8 && !memcmp(key.mv_data, k, 8) ?
+			-ENOTEMPTY : 0;
+	else
+		rc = rc == MDB_NOTFOUND ? 0 : mdb_err(rc, "cursor_get");
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+/* ---- removal and orphans ---- */
+
+static int orphan_add(struct tx *tx, uint64_t ino, const struct mds_layout *l)
+{
+	uint8_t k[8], v[8 + TESS_LAYOUT_BYTES(TESS_MAX_STRIPES)];
+	struct mds_layout tmp;
+	uint64_t id;
+	uint32_t n;
+	int rc;
+
+	if (!l->nobjs)
+		return 0;
+	rc = meta_alloc(tx, "next_orphan", 1, &id);
+	if (rc)
+		return rc;
+	layout_copy(&tmp, l);
+	tmp.stripe_count = (uint16_t)tmp.nobjs;
+	memcpy(v, &ino, 8);
+	n = mds_layout_encode(&tmp, v + 8);
+	put_be64(k, id);
+	rc = db_put(tx, tx->s->orphans, k, 8, v, 8 + n, MDB_NOOVERWRITE);
+	if (rc == 0)
+		tx->orphaned = true;
+	return rc;
+}
+
+/* delete an inode and everything hanging off it */
+static int ino_remove(struct tx *tx, struct inode *in)
+{
+	uint8_t k[8];
+	int rc;
+
+	put_be64(k, in->r.attr.ino);
+	rc = db_del(tx, tx->s->inodes, k, 8);
+	if (!rc)
+		rc = db_del_prefix(tx, tx->s->xattrs, k, 8);
+	if (!rc && S_ISLNK(in->r.attr.mode)) {
+		rc = db_del(tx, tx->s->symlinks, k, 8);
+		if (rc == -ENOENT)
+			rc = 0;
+	}
+	if (!rc && S_ISREG(in->r.attr.mode))
+		rc = orphan_add(tx, in->r.attr.ino, &in->lo);
+	return rc;
+}
+
+/* one name of a non-directory is gone */
+static int drop_link(struct tx *tx, struct inode *in)
+{
+	if (in->r.attr.nlink > 1) {
+		in->r.attr.nlink--;
+		touch_ctime(&in->r.attr);
+		return ino_put(tx, in);
+	}
+	return ino_remove(tx, in);
+}
+
+/* ---- layout allocation ---- */
+
+/* does a request layout set anything?  (a zeroed one does not) */
+static bool layout_given(const struct mds_layout *l)
+{
+	return l->pattern || l->stripe_size || l->stripe_count || l->nobjs ||
+	       (l->stripe_offset != 0 && l->stripe_offset != TESS_OST_ANY);
+}
+
+static int ost_pos(const struct mds_store *s, uint32_t idx)
+{
+	uint32_t lo = 0, hi = s->nosts;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (s->ost_tab[mid].index == idx)
+			return (int)mid;
+		if (s->ost_tab[mid].index < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/*
+ * Fill out with a new layout: fields of req (a request, may be NULL), else
+ * of the directory default dflt, else the fs defaults; objects on OSTs
+ * chosen round-robin among the up ones (all registered if none is up), or
+ * from stripe_offset, or the OSTs req names.
+ */
+static int layout_alloc(struct tx *tx, const struct mds_layout *req,
+			const struct mds_layout *dflt, uint32_t gen,
+			struct mds_layout *out)
+{
+	struct mds_store *s = tx->s;
+	static const struct mds_layout none;
+	uint32_t cand[TESS_MAX_OSTS], n = 0, i, j, count, size, start;
+	uint16_t off;
+	uint64_t oid;
+	int rc = 0;
+
+	if (!req)
+		req = &none;
+	if (!dflt)
+		dflt = &none;
+	size = req->stripe_size ? req->stripe_size :
+	       dflt->stripe_size ? dflt->stripe_size : s->def_size;
+	count = req->stripe_count ? req->stripe_count :
+		dflt->stripe_count ? dflt->stripe_count : s->def_count;
+	if (layout_given(req))
+		off = req->stripe_offset;
+	else if (dflt->pattern)
+		off = dflt->stripe_offset;
+	else
+		off = TESS_OST_ANY;
+
+	pthread_mutex_lock(&s->ost_lock);
+	if (req->nobjs) {
+		/* an explicit list of OSTs (object ids are ours to pick) */
+		for (i = 0; i < req->nobjs && !rc; i++) {
+			if (ost_pos(s, req->objs[i].ost_idx) < 0)
+				rc = -EINVAL;
+			for (j = 0; j < i; j++)
+				if (req->objs[j].ost_idx == req->objs[i].ost_idx)
+					rc = -EINVAL;
+			cand[n++] = req->objs[i].ost_idx;
+		}
+		start = 0;
+	} else if (off != TESS_OST_ANY) {
+		int p = ost_pos(s, off);
+
+		for (i = 0; i < s->nosts; i++)
+			cand[n++] = s->ost_tab[i].index;
+		if (p < 0)
+			rc = -EINVAL;
+		start = p < 0 ? 0 : (uint32_t)p;
+	} else {
+		for (i = 0; i < s->nosts; i++)
+			if (s->ost_tab[i].state == TESS_OST_UP)
+				cand[n++] = s->ost_tab[i].index;
+		if (!n)
+			for (i = 0; i < s->nosts; i++)
+				cand[n++] = s->ost_tab[i].index;
+		start = n ? (uint32_t)(s->rr++ % n) : 0;
+	}
+	pthread_mutex_unlock(&s->ost_lock);
+	if (rc)
+		return rc;
+	if (!n)
+		return -ENOSPC;
+	if (count > n)
+		count = n;
+	if (count > TESS_MAX_STRIPES)
+		count = TESS_MAX_STRIPES;
+	rc = meta_alloc(tx, "next_oid", count, &oid);
+	if (rc)
+		return rc;
+	out->pattern = TESS_LAYOUT_RAID0;
+	out->stripe_size = size;
+	out->stripe_count = (uint16_t)count;
+	out->gen = gen;
+	out->nobjs = count;
+	for (i = 0; i < count; i++) {
+		out->objs[i].ost_idx = cand[(start + i) % n];
+		out->objs[i].oid = oid + i;
+	}
+	out->stripe_offset = (uint16_t)out->objs[0].ost_idx;
+	return 0;
+}
+
+/* ---- open / close ---- */
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[4096];
+	size_t len = strlen(dir), i;
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, dir, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -errno;
+		tmp[i] = i == len ? '\0' : '/';
+	}
+	return 0;
+}
+
+static int store_init_db(struct mds_store *s, const struct mds_store_opts *o,
+			 char *err, size_t errlen)
+{
+	struct { const char *name; MDB_dbi *dbi; } dbs[] = {
+		{ "inodes", &s->inodes }, { "dirents", &s->dirents },
+		{ "dircookies", &s->dircookies }, { "xattrs", &s->xattrs },
+		{ "symlinks", &s->symlinks }, { "orphans", &s->orphans },
+		{ "osts", &s->osts }, { "meta", &s->meta },
+	};
+	struct tx tx = { .s = s, .write = true };
+	MDB_val v;
+	uint64_t fmt, u;
+	size_t i;
+	int rc;
+
+	rc = mdb_txn_begin(s->env, NULL, 0, &tx.t);
+	if (rc) {
+		snprintf(err, errlen, "%s", mdb_strerror(rc));
+		return -EIO;
+	}
+	for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		rc = mdb_dbi_open(tx.t, dbs[i].name, MDB_CREATE, dbs[i].dbi);
+		if (rc) {
+			snprintf(err, errlen, "database %s: %s", dbs[i].name,
+				 mdb_strerror(rc));
+			goto fail;
+		}
+	}
+	rc = meta_get_u64(&tx, "format", &fmt);
+	if (rc == -ENOENT) {
+		struct inode root;
+
+		/* a new file system */
+		init_inode(&root, TESS_ROOT_INO, S_IFDIR | 0755, 0, 0);
+		root.r.attr.nlink = 2;
+		root.r.attr.size = 4096;
+		root.r.parent = TESS_ROOT_INO;
+		root.r.next_cookie = 3;
+		rc = ino_put(&tx, &root);
+		if (!rc)
+			rc = meta_put_u64(&tx, "next_ino", TESS_ROOT_INO + 1);
+		if (!rc)
+			rc = meta_put_u64(&tx, "next_oid", 1);
+		if (!rc)
+			rc = meta_put_u64(&tx, "next_orphan", 1);
+		if (!rc)
+			rc = meta_put_u64(&tx, "stripe_count", 1);
+		if (!rc)
+			rc = meta_put_u64(&tx, "stripe_size", TESS_STRIPE_SIZE_DEF);
+		if (!rc)
+			rc = db_put(&tx, s->meta, "fsname", 6,
+				    o->fsname ? o->fsname : "tessera",
+				    strlen(o->fsname ? o->fsname : "tessera"), 0);
+		if (!rc)
+			rc = meta_put_u64(&tx, "format", STORE_FORMAT);
+		if (rc) {
+			snprintf(err, errlen, "cannot initialise: %s",
+				 strerror(-rc));
+			goto fail;
+		}
+	} else if (rc) {
+		snprintf(err, errlen, "cannot read the format: %s",
+			 strerror(-rc));
+		goto fail;
+	} else if (fmt != STORE_FORMAT) {
+		snprintf(err, errlen, "unknown store format %" PRIu64, fmt);
+		goto fail;
+	}
+
+	/* fs name: fixed at creation */
+	rc = db_get(&tx, s->meta, "fsname", 6, &v);
+	if (rc || v.mv_size == 0 || v.mv_size > TESS_FSNAME_MAX) {
+		snprintf(err, errlen, "fsname record is corrupt");
+		goto fail;
+	}
+	memcpy(s->fsname, v.mv_data, v.mv_size);
+	s->fsname[v.mv_size] = '\0';
+	if (o->fsname && strcmp(o->fsname, s->fsname)) {
+		snprintf(err, errlen, "holds file system \"%s\", not \"%s\"",
+			 s->fsname, o->fsname);
+		goto fail;
+	}
+
+	/* fs default layout: options given now replace the stored ones */
+	if (o->stripe_count && meta_put_u64(&tx, "stripe_count", o->stripe_count))
+		goto fail_io;
+	if (o->stripe_size && meta_put_u64(&tx, "stripe_size", o->stripe_size))
+		goto fail_io;
+	if (meta_get_u64(&tx, "stripe_count", &u))
+		goto fail_io;
+	s->def_count = (uint32_t)u;
+	if (meta_get_u64(&tx, "stripe_size", &u))
+		goto fail_io;
+	s->def_size = (uint32_t)u;
+	rc = mdb_txn_commit(tx.t);
+	if (rc) {
+		snprintf(err, errlen, "commit: %s", mdb_strerror(rc));
+		return -EIO;
+	}
+	return 0;
+fail_io:
+	snprintf(err, errlen, "cannot read/write the defaults");
+fail:
+	mdb_txn_abort(tx.t);
+	return -EIO;
+}
+
+static int store_load_osts(struct mds_store *s)
+{
+	MDB_txn *t;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t);
+	if (rc)
+		return mdb_err(rc, "txn_begin");
+	rc = mdb_cursor_open(t, s->osts, &cur);
+	if (rc) {
+		mdb_txn_abort(t);
+		return mdb_err(rc, "cursor");
+	}
+	s->nosts = 0;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct mds_ost *e = &s->ost_tab[s->nosts];
+		struct ost_val ov;
+		uint32_t idx;
+
+		if (k.mv_size != 4 || v.mv_size != sizeof(ov) ||
+		    s->nosts >= TESS_MAX_OSTS) {
+			tlog("store: skipping a corrupt OST record");
+			continue;
+		}
+		memcpy(&idx, k.mv_data, 4);
+		memcpy(&ov, v.mv_data, sizeof(ov));
+		ov.addr[TESS_ADDR_MAX] = '\0';
+		e->index = be32toh(idx);
+		e->state = TESS_OST_DOWN;
+		memcpy(e->addr, ov.addr, sizeof(e->addr));
+		memcpy(e->uuid, ov.uuid, 16);
+		s->nosts++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(t);
+	return rc == MDB_NOTFOUND ? 0 : mdb_err(rc, "load osts");
+}
+
+int mds_store_open(struct mds_store **out, const struct mds_store_opts *o,
+		   char *err, size_t errlen)
+{
+	struct mds_store *s;
+	pthread_rwlockattr_t ra;
+	char path[4200];
+	int rc, dead = 0;
+
+	*out = NULL;
+	if (!o->dir || !*o->dir) {
+		snprintf(err, errlen, "no directory given");
+		return -EINVAL;
+	}
+	if (o->fsname && (!*o->fsname || strlen(o->fsname) > TESS_FSNAME_MAX)) {
+		snprintf(err, errlen, "fsname must be 1..%d bytes",
+			 TESS_FSNAME_MAX);
+		return -EINVAL;
+	}
+	if (o->stripe_count > TESS_MAX_STRIPES) {
+		snprintf(err, errlen, "stripe count over %d", TESS_MAX_STRIPES);
+		return -EINVAL;
+	}
+	if (o->stripe_size && (o->stripe_size < TESS_STRIPE_SIZE_MIN ||
+			       o->stripe_size > TESS_STRIPE_SIZE_MAX ||
+			       o->stripe_size % TESS_STRIPE_SIZE_MIN)) {
+		snprintf(err, errlen, "stripe size must be a multiple of 64 KiB "
+			 "in 64 KiB..1 GiB");
+		return -EINVAL;
+	}
+	rc = mkdir_p(o->dir);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", o->dir, strerror(-rc));
+		return rc;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	s->lockfd = -1;
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra,
+				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->gate, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	pthread_mutex_init(&s->ost_lock, NULL);
+
+	/* one daemon per store: the in-memory OST table is not shared */
+	snprintf(path, sizeof(path), "%s/mds.lock", o->dir);
+	s->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lockfd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (flock(s->lockfd, LOCK_EX | LOCK_NB)) {
+		rc = -errno;
+		snprintf(err, errlen, "%s is in use by another tessera-mds",
+			 o->dir);
+		goto fail;
+	}
+
+	s->map_size = o->map_size ? o->map_size : DEF_MAP_SIZE;
+	rc = mdb_env_create(&s->env);
+	if (!rc)
+		rc = mdb_env_set_maxdbs(s->env, 16);
+	if (!rc)
+		rc = mdb_env_set_mapsize(s->env, s->map_size);
+	if (!rc)
+		rc = mdb_env_open(s->env, o->dir,
+				  MDB_NOTLS | (o->nosync ? MDB_NOSYNC : 0), 0600);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", o->dir, mdb_strerror(rc));
+		rc = rc > 0 ? -rc : -EIO;
+		goto fail;
+	}
+	/* reader slots left by a killed daemon */
+	mdb_reader_check(s->env, &dead);
+	if (dead)
+		tlog("store: cleared %d stale reader slots", dead);
+	rc = store_init_db(s, o, err, errlen);
+	if (rc)
+		goto fail;
+	rc = store_load_osts(s);
+	if (rc) {
+		snprintf(err, errlen, "cannot load the OST table: %s",
+			 strerror(-rc));
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	if (s->env)
+		mdb_env_close(s->env);
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	pthread_rwlock_destroy(&s->gate);
+	pthread_mutex_destroy(&s->ost_lock);
+	free(s);
+	return rc ? rc : -EIO;
+}
+
+void mds_store_close(struct mds_store *s)
+{
+	if (!s)
+		return;
+	pthread_rwlock_wrlock(&s->gate);
+	s->closed = true;
+	if (s->env) {
+		mdb_env_sync(s->env, 1);
+		mdb_env_close(s->env);
+		s->env = NULL;
+	}
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	s->lockfd = -1;
+	pthread_rwlock_unlock(&s->gate);
+	/*
+	 * The structure stays allocated: server threads may still call in
+	 * (and get -ESHUTDOWN) until the daemon exits.
+	 */
+}
+
+void mds_store_free(struct mds_store *s)
+{
+	if (!s)
+		return;
+	mds_store_close(s);
+	pthread_rwlock_destroy(&s->gate);
+	pthread_mutex_destroy(&s->ost_lock);
+	free(s);
+}
+
+const char *mds_store_fsname(const struct mds_store *s)
+{
+	return s->fsname;
+}
+
+void mds_store_defaults(const struct mds_store *s, uint32_t *stripe_count,
+			uint32_t *stripe_size)
+{
+	*stripe_count = s->def_count;
+	*stripe_size = s->def_size;
+}
+
+void mds_store_set_orphan_hook(struct mds_store *s, void (*fn)(void *),
+			       void *arg)
+{
+	s->orphan_hook = fn;
+	s->orphan_arg = arg;
+}
+
+/* ---- namespace operations ---- */
+
+int mds_lookup(struct mds_store *s, uint64_t parent, const char *name,
+	       uint32_t len, struct mds_attr *a, struct mds_layout *lo)
+{
+	struct tx tx;
+	struct inode dir, in;
+	struct dent_val d;
+	int rc = name_ok(name, len);
+
+	if (rc)
+		return rc;
+	rc = tx_begin(s, &tx, false);
+	if (rc)
+		return rc;
+	rc = dir_get(&tx, parent, &dir);
+	if (!rc)
+		rc = dent_get(&tx, parent, name, len, &d);
+	if (!rc) {
+		rc = ino_get(&tx, d.ino, &in);
+		if (rc == -ENOENT) {
+			tlog("store: entry in dir %" PRIu64 " names missing "
+			     "inode %" PRIu64, parent, d.ino);
+			rc = -EIO;
+		}
+	}
+	if (!rc)
+		out_inode(&in, a, lo);
+	return tx_end(&tx, rc);
+}
+
+int mds_getattr(struct mds_store *s, uint64_t ino, struct mds_attr *a,
+		struct mds_layout *lo)
+{
+	struct tx tx;
+	struct inode in;
+	int rc = tx_begin(s, &tx, false);
+
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (!rc)
+		out_inode(&in, a, lo);
+	return tx_end(&tx, rc);
+}
+
+int mds_setattr(struct mds_store *s, uint64_t ino, const struct mds_setattr *sa,
+		struct mds_attr *a, struct mds_layout *lo)
+{
+	struct tx tx;
+	struct inode in;
+	struct mds_attr *at = &in.r.attr;
+	uint32_t v = sa->valid;
+	bool data = false;
+	uint64_t sec;
+	uint32_t nsec;
+	int rc;
+
+	if (v & ~TESS_SA_KNOWN)
+		return -EINVAL;
+	if ((v & TESS_SA_SIZE) && (v & TESS_SA_SIZE_EXTEND))
+		return -EINVAL;
+	if ((v & (TESS_SA_SIZE | TESS_SA_SIZE_EXTEND)) && sa->size > (1ULL << 62))
+		return -EFBIG;
+	rc = tx_begin(s, &tx, v != 0);
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (rc || !v)
+		goto out;
+	if (v & (TESS_SA_SIZE | TESS_SA_SIZE_EXTEND)) {
+		if (S_ISDIR(at->mode)) {
+			rc = -EISDIR;
+			goto out;
+		}
+		if (!S_ISREG(at->mode)) {
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	now_ts(&sec, &nsec);
+	if (v & TESS_SA_MODE)
+		at->mode = (at->mode & S_IFMT) | (sa->mode & 07777);
+	if (v & TESS_SA_UID)
+		at->uid = sa->uid;
+	if (v & TESS_SA_GID)
+		at->gid = sa->gid;
+	if ((v & TESS_SA_SIZE) && sa->size != at->size) {
+		at->size = sa->size;
+		data = true;
+	}
+	if ((v & TESS_SA_SIZE_EXTEND) && sa->size > at->size) {
+		at->size = sa->size;
+		data = true;
+	}
+	if (v & TESS_SA_ATIME_NOW) {
+		at->atime_sec = sec;
+		at->atime_nsec = nsec;
+	} else if (v & TESS_SA_ATIME) {
+		at->atime_sec = sa->atime_sec;
+		at->atime_nsec = sa->atime_nsec;
+	}
+	if (v & TESS_SA_MTIME_NOW) {
+		at->mtime_sec = sec;
+		at->mtime_nsec = nsec;
+		data = true;
+	} else if (v & TESS_SA_MTIME) {
+		at->mtime_sec = sa->mtime_sec;
+		at->mtime_nsec = sa->mtime_nsec;
+		data = true;
+	}
+	if (v & TESS_SA_CTIME) {
+		at->ctime_sec = sa->ctime_sec;
+		at->ctime_nsec = sa->ctime_nsec;
+	} else {
+		at->ctime_sec = sec;
+		at->ctime_nsec = nsec;
+	}
+	if (data) {
+		at->data_version++;
+		if (at->hsm_state & TESS_HSM_ARCHIVED)
+			at->hsm_state |= TESS_HSM_DIRTY;
+	}
+	rc = ino_put(&tx, &in);
+out:
+	if (!rc)
+		out_inode(&in, a, lo);
+	return tx_end(&tx, rc);
+}
+
+static bool type_ok_for_create(uint32_t type)
+{
+	return type == S_IFREG || type == S_IFCHR || type == S_IFBLK ||
+	       type == S_IFIFO || type == S_IFSOCK;
+}
+
+int mds_create(struct mds_store *s, const struct mds_create *c,
+	       struct mds_attr *a, struct mds_layout *lo)
+{
+	struct tx tx;
+	struct inode dir, in;
+	struct dent_val d;
+	uint32_t type = c->mode & S_IFMT;
+	uint64_t ino;
+	int rc = name_ok(c->name, c->name_len);
+
+	if (rc)
+		return rc;
+	if (!type)
+		type = S_IFREG;
+	if (!type_ok_for_create(type))
+		return -EINVAL;
+	if (c->flags & ~TESS_CREATE_EXCL)
+		return -EINVAL;
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	rc = dir_get(&tx, c->parent, &dir);
+	if (rc)
+		goto out;
+	rc = dent_get(&tx, c->parent, c->name, c->name_len, &d);
+	if (rc == 0) {
+		/* an existing regular file is opened, not created */
+		rc = -EEXIST;
+		if (!(c->flags & TESS_CREATE_EXCL) && type == S_IFREG &&
+		    ino_get(&tx, d.ino, &in) == 0 && S_ISREG(in.r.attr.mode)) {
+			out_inode(&in, a, lo);
+			tx.write = false;	/* nothing to write */
+			rc = 0;
+		}
+		goto out;
+	}
+	if (rc != -ENOENT)
+		goto out;
+	rc = meta_alloc(&tx, "next_ino", 1, &ino);
+	if (rc)
+		goto out;
+	init_inode(&in, ino, type | (c->mode & 07777), c->uid, c->gid);
+	if (type == S_IFCHR || type == S_IFBLK)
+		in.r.attr.rdev = c->rdev;
+	if (type == S_IFREG) {
+		rc = layout_alloc(&tx, c->layout, &dir.lo, 1, &in.lo);
+		if (rc)
+			goto out;
+	}
+	rc = ino_put(&tx, &in);
+	if (!rc)
+		rc = dent_add(&tx, &dir, c->name, c->name_len, ino, dtype(type));
+	if (rc)
+		goto out;
+	touch_mctime(&dir.r.attr);
+	rc = ino_put(&tx, &dir);
+	if (!rc)
+		out_inode(&in, a, lo);
+out:
+	return tx_end(&tx, rc);
+}
+
+int mds_mkdir(struct mds_store *s, const struct mds_create *c,
+	      struct mds_attr *a)
+{
+	struct tx tx;
+	struct inode dir, in;
+	struct dent_val d;
+	uint64_t ino;
+	int rc = name_ok(c->name, c->name_len);
+
+	if (rc)
+		return rc;
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	rc = dir_get(&tx, c->parent, &dir);
+	if (rc)
+		goto out;
+	rc = dent_get(&tx, c->parent, c->name, c->name_len, &d);
+	if (rc != -ENOENT) {
+		rc = rc ? rc : -EEXIST;
+		goto out;
+	}
+	if (dir.r.attr.nlink >= MAX_LINKS) {
+		rc = -EMLINK;
+		goto out;
+	}
+	rc = meta_alloc(&tx, "next_ino", 1, &ino);
+	if (rc)
+		goto out;
+	init_inode(&in, ino, S_IFDIR | (c->mode & 07777), c->uid, c->gid);
+	in.r.attr.nlink = 2;
+	in.r.attr.size = 4096;
+	in.r.parent = c->parent;
+	in.r.next_cookie = 3;
+	/* the default layout is inherited down the tree */
+	memcpy(&in.lo, &dir.lo, offsetof(struct mds_layout, objs));
+	in.lo.nobjs = 0;
+	rc = ino_put(&tx, &in);
+	if (!rc)
+		rc = dent_add(&tx, &dir, c->name, c->name_len, ino, DT_DIR);
+	if (rc)
+		goto out;
+	dir.r.attr.nlink++;
+	touch_mctime(&dir.r.attr);
+	rc = ino_put(&tx, &dir);
+	if (!rc && a)
+		*a = in.r.attr;
+out:
+	return tx_end(&tx, rc);
+}
+
+int mds_symlink(struct mds_store *s, uint64_t parent, const char *name,
+		uint32_t len, const char *target, uint32_t tlen, uint32_t uid,
+		uint32_t gid, struct mds_attr *a)
+{
+	struct tx tx;
+	struct inode dir, in;
+	struct dent_val d;
+	uint8_t k[8];
+	uint64_t ino;
+	int rc = name_ok(name, len);
+
+	if (rc)
+		return rc;
+	if (tlen > TESS_SYMLINK_MAX)
+		return -ENAMETOOLONG;
+	if (!target || tlen == 0 || memchr(target, '\0', tlen))
+		return -EINVAL;
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	rc = dir_get(&tx, parent, &dir);
+	if (rc)
+		goto out;
+	rc = dent_get(&tx, parent, name, len, &d);
+	if (rc != -ENOENT) {
+		rc = rc ? rc : -EEXIST;
+		goto out;
+	}
+	rc = meta_alloc(&tx, "next_ino", 1, &ino);
+	if (rc)
+		goto out;
+	init_inode(&in, ino, S_IFLNK | 0777, uid, gid);
+	in.r.attr.size = tlen;
+	put_be64(k, ino);
+	rc = db_put(&tx, s->symlinks, k, 8, target, tlen, 0);
+	if (!rc)
+		rc = ino_put(&tx, &in);
+	if (!rc)
+		rc = dent_add(&tx, &dir, name, len, ino, DT_LNK);
+	if (rc)
+		goto out;
+	touch_mctime(&dir.r.attr);
+	rc = ino_put(&tx, &dir);
+	if (!rc && a)
+		*a = in.r.attr;
+out:
+	return tx_end(&tx, rc);
+}
+
+int mds_readlink(struct mds_store *s, uint64_t ino, char *buf, uint32_t *len)
+{
+	struct tx tx;
+	struct inode in;
+	uint8_t k[8];
+	MDB_val v;
+	int rc = tx_begin(s, &tx, false);
+
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (!rc && !S_ISLNK(in.r.attr.mode))
+		rc = -EINVAL;
+	if (!rc) {
+		put_be64(k, ino);
+		rc = db_get(&tx, s->symlinks, k, 8, &v);
+		if (rc == -ENOENT || (!rc && (v.mv_size == 0 ||
+					      v.mv_size > TESS_SYMLINK_MAX))) {
+			tlog("store: symlink %" PRIu64 " has no valid target",
+			     ino);
+			rc = -EIO;
+		}
+	}
+	if (!rc) {
+		memcpy(buf, v.mv_data, v.mv_size);
+		*len = (uint32_t)v.mv_size;
+	}
+	return tx_end(&tx, rc);
+}
+
+int mds_link(struct mds_store *s, uint64_t ino, uint64_t new_parent,
+	     const char *name, uint32_t len, struct mds_attr *a,
+	     struct mds_layout *lo)
+{
+	struct tx tx;
+	struct inode dir, in;
+	struct dent_val d;
+	int rc = name_ok(name, len);
+
+	if (rc)
+		return rc;
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (rc)
+		goto out;
+	if (S_ISDIR(in.r.attr.mode)) {
+		rc = -EPERM;
+		goto out;
+	}
+	if (in.r.attr.nlink >= MAX_LINKS) {
+		rc = -EMLINK;
+		goto out;
+	}
+	rc = dir_get(&tx, new_parent, &dir);
+	if (rc)
+		goto out;
+	rc = dent_get(&tx, new_parent, name, len, &d);
+	if (rc != -ENOENT) {
+		rc = rc ? rc : -EEXIST;
+		goto out;
+	}
+	rc = dent_add(&tx, &dir, name, len, ino, dtype(in.r.attr.mode));
+	if (rc)
+		goto out;
+	in.r.attr.nlink++;
+	touch_ctime(&in.r.attr);
+	touch_mctime(&dir.r.attr);
+	rc = ino_put(&tx, &in);
+	if (!rc)
+		rc = ino_put(&tx, &dir);
+	if (!rc)
+		out_inode(&in, a, lo);
+out:
+	return tx_end(&tx, rc);
+}
+
+/* look up the inode behind (parent, name), with its entry */
+static int child_get(struct tx *tx, uint64_t parent, const char *name,
+		     uint32_t len, struct dent_val *d, struct inode *in)
+{
+	int rc = dent_get(tx, parent, name, len, d);
+
+	if (rc)
+		return rc;
+	rc = ino_get(tx, d->ino, in);
+	if (rc == -ENOENT) {
+		tlog("store: entry in dir %" PRIu64 " names missing inode %"
+		     PRIu64, parent, d->ino);
+		rc = -EIO;
+	}
+	return rc;
+}
+
+int mds_unlink(struct mds_store *s, uint64_t parent, const char *name,
+	       uint32_t len)
+{
+	struct tx tx;
+	struct inode dir, in;
+	struct dent_val d;
+	int rc = name_ok(name, len);
+
+	if (rc)
+		return rc;
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	rc = dir_get(&tx, parent, &dir);
+	if (!rc)
+		rc = child_get(&tx, parent, name, len, &d, &in);
+	if (rc)
+		goto out;
+	if (S_ISDIR(in.r.attr.mode)) {
+		rc = -EISDIR;
+		goto out;
+	}
+	rc = dent_del(&tx, parent, name, len, d.cookie);
+	if (!rc)
+		rc = drop_link(&tx, &in);
+	if (rc)
+		goto out;
+	touch_mctime(&dir.r.attr);
+	rc = ino_put(&tx, &dir);
+out:
+	return tx_end(&tx, rc);
+}
+
+int mds_rmdir(struct mds_store *s, uint64_t parent, const char *name,
+	      uint32_t len)
+{
+	struct tx tx;
+	struct inode dir, in;
+	struct dent_val d;
+	int rc = name_ok(name, len);
+
+	if (rc)
+		return rc;
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	rc = dir_get(&tx, parent, &dir);
+	if (!rc)
+		rc = child_get(&tx, parent, name, len, &d, &in);
+	if (rc)
+		goto out;
+	if (!S_ISDIR(in.r.attr.mode)) {
+		rc = -ENOTDIR;
+		goto out;
+	}
+	rc = dir_empty(&tx, d.ino);
+	if (!rc)
+		rc = dent_del(&tx, parent, name, len, d.cookie);
+	if (!rc)
+		rc = ino_remove(&tx, &in);
+	if (rc)
+		goto out;
+	if (dir.r.attr.nlink > 2)
+		dir.r.attr.nlink--;
+	touch_mctime(&dir.r.attr);
+	rc = ino_put(&tx, &dir);
+out:
+	return tx_end(&tx, rc);
+}
+
+/* -EINVAL if dir `ino` is `anc` or below it */
+static int check_not_below(struct tx *tx, uint64_t ino, uint64_t anc)
+{
+	struct inode in;
+	int depth, rc;
+
+	for (depth = 0; depth < MAX_DEPTH; depth++) {
+		if (ino == anc)
+			return -EINVAL;
+		if (ino == TESS_ROOT_INO)
+			return 0;
+		rc = ino_get(tx, ino, &in);
+		if (rc)
+			return rc == -ENOENT ? -EIO : rc;
+		ino = in.r.parent;
+	}
+	tlog("store: directory parent chain loops above %" PRIu64, ino);
+	return -EIO;
+}
+
+int mds_rename(struct mds_store *s, uint64_t old_parent, const char *old_name,
+	       uint32_t old_len, uint64_t new_parent, const char *new_name,
+	       uint32_t new_len, uint32_t flags)
+{
+	struct tx tx;
+	struct inode odir, ndir_buf, src, tgt, *ndir;
+	struct dent_val sd, td;
+	bool have_tgt = false, isdir;
+	int rc;
+
+	rc = name_ok(old_name, old_len);
+	if (!rc)
+		rc = name_ok(new_name, new_len);
+	if (rc)
+		return rc;
+	if (flags & ~TESS_RENAME_NOREPLACE)
+		return -EINVAL;
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	rc = dir_get(&tx, old_parent, &odir);
+	if (rc)
+		goto out;
+	ndir = &odir;
+	if (new_parent != old_parent) {
+		ndir = &ndir_buf;
+		rc = dir_get(&tx, new_parent, ndir);
+		if (rc)
+			goto out;
+	}
+	rc = child_get(&tx, old_parent, old_name, old_len, &sd, &src);
+	if (rc)
+		goto out;
+	isdir = S_ISDIR(src.r.attr.mode);
+	rc = dent_get(&tx, new_parent, new_name, new_len, &td);
+	if (rc == 0) {
+		have_tgt = true;
+		if (td.ino == sd.ino) {	/* same file: nothing to do */
+			tx.write = false;
+			goto out;
+		}
+		if (flags & TESS_RENAME_NOREPLACE) {
+			rc = -EEXIST;
+			goto out;
+		}
+		rc = ino_get(&tx, td.ino, &tgt);
+		if (rc) {
+			rc = rc == -ENOENT ? -EIO : rc;
+			goto out;
+		}
+		if (isdir && !S_ISDIR(tgt.r.attr.mode))
+			rc = -ENOTDIR;
+		else if (!isdir && S_ISDIR(tgt.r.attr.mode))
+			rc = -EISDIR;
+		else if (isdir)
+			rc = dir_empty(&tx, td.ino);
+		if (rc)
+			goto out;
+	} else if (rc != -ENOENT) {
+		goto out;
+	}
+	if (isdir && new_parent != old_parent) {
+		rc = check_not_below(&tx, new_parent, sd.ino);
+		if (rc)
+			goto out;
+	}
+
+	rc = dent_del(&tx, old_parent, old_name, old_len, sd.cookie);
+	if (rc)
+		goto out;
+	if (have_tgt) {
+		rc = dent_del(&tx, new_parent, new_name, new_len, td.cookie);
+		if (rc)
+			goto out;
+		if (S_ISDIR(tgt.r.attr.mode)) {
+			rc = ino_remove(&tx, &tgt);
+			if (ndir->r.attr.nlink > 2)
+				ndir->r.attr.nlink--;
+		} else {
+			rc = drop_link(&tx, &tgt);
+		}
+		if (rc)
+			goto out;
+	}
+	rc = dent_add(&tx, ndir, new_name, new_len, sd.ino,
+		      dtype(src.r.attr.mode));
+	if (rc)
+		goto out;
+	if (isdir && new_parent != old_parent) {
+		src.r.parent = new_parent;
+		if (odir.r.attr.nlink > 2)
+			odir.r.attr.nlink--;
+		ndir->r.attr.nlink++;
+	}
+	touch_ctime(&src.r.attr);
+	touch_mctime(&odir.r.attr);
+	if (ndir != &odir)
+		touch_mctime(&ndir->r.attr);
+	rc = ino_put(&tx, &src);
+	if (!rc)
+		rc = ino_put(&tx, &odir);
+	if (!rc && ndir != &odir)
+		rc = ino_put(&tx, ndir);
+out:
+	return tx_end(&tx, rc);
+}
+
+int mds_readdir(struct mds_store *s, uint64_t ino, uint64_t cookie,
+		mds_dirent_fn fn, void *arg, bool *eof)
+{
+	struct tx tx;
+	struct inode dir;
+	MDB_cursor *cur;
+	uint8_t k[16];
+	MDB_val key = { 16, k }, v;
+	int rc;
+
+	*eof = false;
+	rc = tx_begin(s, &tx, false);
+	if (rc)
+		return rc;
+	rc = dir_get(&tx, ino, &dir);
+	if (rc)
+		goto out;
+	if (cookie < 1 && fn(arg, ino, 1, DT_DIR, ".", 1))
+		goto out;
+	if (cookie < 2 && fn(arg, dir.r.parent ? dir.r.parent : ino, 2, DT_DIR,
+			     "..", 2))
+		goto out;
+	if (cookie == UINT64_MAX) {
+		*eof = true;
+		goto out;
+	}
+	rc = mdb_cursor_open(tx.t, s->dircookies, &cur);
+	if (rc) {
+		rc = mdb_err(rc, "cursor");
+		goto out;
+	}
+	put_be64(k, ino);
+	put_be64(k + 8, cookie < 2 ? 3 : cookie + 1);
+	for (rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+		struct cookie_val c;
+		const char *name;
+
+		if (key.mv_size != 16 || memcmp(key.mv_data, k, 8))
+			break;
+		if (v.mv_size < sizeof(c)) {
+			tlog("store: dir %" PRIu64 " cookie record is corrupt",
+			     ino);
+			continue;
+		}
+		memcpy(&c, v.mv_data, sizeof(c));
+		name = (const char *)v.mv_data + sizeof(c);
+		if (c.name_len == 0 || c.name_len > TESS_NAME_MAX ||
+		    c.name_len != v.mv_size - sizeof(c)) {
+			tlog("store: dir %" PRIu64 " cookie record is corrupt",
+			     ino);
+			continue;
+		}
+		if (fn(arg, c.ino, get_be64((const uint8_t *)key.mv_data + 8),
+		       c.type, name, c.name_len))
+			break;
+	}
+	if (rc == MDB_NOTFOUND || (rc == 0 && (key.mv_size != 16 ||
+					       memcmp(key.mv_data, k, 8))))
+		*eof = true;
+	rc = rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_err(rc, "readdir");
+	mdb_cursor_close(cur);
+out:
+	return tx_end(&tx, rc);
+}
+
+/* ---- xattrs ---- */
+
+static size_t xattr_key(uint8_t *k, uint64_t ino, const char *name,
+			uint32_t len)
+{
+	put_be64(k, ino);
+	memcpy(k + 8, name, len);
+	return 8 + len;
+}
+
+static int xname_ok(const char *name, uint32_t len)
+{
+	if (!name || len == 0 || memchr(name, '\0', len))
+		return -EINVAL;
+	return len > TESS_XATTR_NAME_MAX ? -ERANGE : 0;
+}
+
+int mds_getxattr(struct mds_store *s, uint64_t ino, const char *name,
+		 uint32_t nlen, void *buf, uint32_t cap, uint32_t *size)
+{
+	uint8_t k[8 + TESS_XATTR_NAME_MAX];
+	struct tx tx;
+	struct inode in;
+	MDB_val v;
+	int rc = xname_ok(name, nlen);
+
+	if (rc)
+		return rc;
+	rc = tx_begin(s, &tx, false);
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (rc)
+		goto out;
+	rc = db_get(&tx, s->xattrs, k, xattr_key(k, ino, name, nlen), &v);
+	if (rc == -ENOENT)
+		rc = -ENODATA;
+	if (rc)
+		goto out;
+	*size = (uint32_t)v.mv_size;
+	if (cap == 0)
+		goto out;
+	if (cap < v.mv_size)
+		rc = -ERANGE;
+	else
+		memcpy(buf, v.mv_data, v.mv_size);
+out:
+	return tx_end(&tx, rc);
+}
+
+/* bytes of the NUL-separated name list of ino; copies it if buf */
+static int xattr_list(struct tx *tx, uint64_t ino, uint8_t *buf, uint32_t cap,
+		      uint32_t *size)
+{
+	uint8_t k[8];
+	MDB_cursor *cur;
+	MDB_val key = { 8, k }, v;
+	uint32_t total = 0;
+	int rc;
+
+	put_be64(k, ino);
+	rc = mdb_cursor_open(tx->t, tx->s->xattrs, &cur);
+	if (rc)
+		return mdb_err(rc, "cursor");
+	for (rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+		uint32_t n;
+
+		if (key.mv_size <= 8 || memcmp(key.mv_data, k, 8))
+			break;
+		n = (uint32_t)key.mv_size - 8;
+		if (buf && total + n + 1 <= cap) {
+			memcpy(buf + total, (uint8_t *)key.mv_data + 8, n);
+			buf[total + n] = '\0';
+		}
+		total += n + 1;
+	}
+	mdb_cursor_close(cur);
+	*size = total;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_err(rc, "listxattr");
+}
+
+int mds_setxattr(struct mds_store *s, uint64_t ino, const char *name,
+		 uint32_t nlen, const void *val, uint32_t vlen, uint32_t flags)
+{
+	uint8_t k[8 + TESS_XATTR_NAME_MAX];
+	struct tx tx;
+	struct inode in;
+	MDB_val v;
+	size_t kl;
+	uint32_t list;
+	int rc = xname_ok(name, nlen);
+
+	if (rc)
+		return rc;
+	if (flags & ~(TESS_XATTR_CREATE | TESS_XATTR_REPLACE) ||
+	    flags == (TESS_XATTR_CREATE | TESS_XATTR_REPLACE))
+		return -EINVAL;
+	if (vlen > TESS_XATTR_SIZE_MAX)
+		return -E2BIG;
+	if (vlen && !val)
+		return -EINVAL;
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (rc)
+		goto out;
+	kl = xattr_key(k, ino, name, nlen);
+	rc = db_get(&tx, s->xattrs, k, kl, &v);
+	if (rc == 0 && (flags & TESS_XATTR_CREATE)) {
+		rc = -EEXIST;
+		goto out;
+	}
+	if (rc == -ENOENT) {
+		if (flags & TESS_XATTR_REPLACE) {
+			rc = -ENODATA;
+			goto out;
+		}
+		/* the name list must stay readable by listxattr */
+		rc = xattr_list(&tx, ino, NULL, 0, &list);
+		if (!rc && list + nlen + 1 > TESS_XATTR_LIST_MAX)
+			rc = -ENOSPC;
+	}
+	if (rc)
+		goto out;
+	rc = db_put(&tx, s->xattrs, k, kl, vlen ? val : "", vlen, 0);
+	if (rc)
+		goto out;
+	touch_ctime(&in.r.attr);
+	rc = ino_put(&tx, &in);
+out:
+	return tx_end(&tx, rc);
+}
+
+int mds_listxattr(struct mds_store *s, uint64_t ino, void *buf, uint32_t cap,
+		  uint32_t *size)
+{
+	struct tx tx;
+	struct inode in;
+	int rc = tx_begin(s, &tx, false);
+
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (!rc)
+		rc = xattr_list(&tx, ino, cap ? buf : NULL, cap, size);
+	if (!rc && cap && cap < *size)
+		rc = -ERANGE;
+	return tx_end(&tx, rc);
+}
+
+int mds_removexattr(struct mds_store *s, uint64_t ino, const char *name,
+		    uint32_t nlen)
+{
+	uint8_t k[8 + TESS_XATTR_NAME_MAX];
+	struct tx tx;
+	struct inode in;
+	int rc = xname_ok(name, nlen);
+
+	if (rc)
+		return rc;
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (rc)
+		goto out;
+	rc = db_del(&tx, s->xattrs, k, xattr_key(k, ino, name, nlen));
+	if (rc == -ENOENT)
+		rc = -ENODATA;
+	if (rc)
+		goto out;
+	touch_ctime(&in.r.attr);
+	rc = ino_put(&tx, &in);
+out:
+	return tx_end(&tx, rc);
+}
+
+/* ---- layouts ---- */
+
+int mds_get_layout(struct mds_store *s, uint64_t ino, struct mds_layout *lo)
+{
+	return mds_getattr(s, ino, NULL, lo);
+}
+
+int mds_set_layout(struct mds_store *s, uint64_t ino,
+		   const struct mds_layout *req, struct mds_layout *out)
+{
+	struct tx tx;
+	struct inode in;
+	struct mds_layout old;
+	int rc;
+
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (rc)
+		goto out;
+	if (S_ISDIR(in.r.attr.mode)) {
+		memset(&in.lo, 0, offsetof(struct mds_layout, objs));
+		if (layout_given(req)) {
+			if (req->nobjs) {
+				/* a directory default names no objects */
+				rc = -EINVAL;
+				goto out;
+			}
+			in.lo.pattern = TESS_LAYOUT_RAID0;
+			in.lo.stripe_size = req->stripe_size;
+			in.lo.stripe_count = req->stripe_count;
+			in.lo.stripe_offset = req->stripe_offset;
+		}
+	} else if (S_ISREG(in.r.attr.mode)) {
+		if (in.r.attr.size) {
+			rc = -EBUSY;
+			goto out;
+		}
+		layout_copy(&old, &in.lo);
+		rc = layout_alloc(&tx, req, NULL, old.gen + 1, &in.lo);
+		if (!rc)
+			rc = orphan_add(&tx, ino, &old);
+		if (rc)
+			goto out;
+		in.r.attr.data_version++;
+	} else {
+		rc = -EINVAL;
+		goto out;
+	}
+	touch_ctime(&in.r.attr);
+	rc = ino_put(&tx, &in);
+	if (!rc && out)
+		layout_copy(out, &in.lo);
+out:
+	return tx_end(&tx, rc);
+}
+
+/* ---- statfs ---- */
+
+int mds_store_statfs(struct mds_store *s, uint64_t *files, uint64_t *ffree)
+{
+	struct tx tx;
+	MDB_stat st;
+	MDB_envinfo ei;
+	uint64_t used;
+	int rc = tx_begin(s, &tx, false);
+
+	if (rc)
+		return rc;
+	rc = mdb_err(mdb_stat(tx.t, s->inodes, &st), "stat");
+	if (!rc)
+		rc = mdb_err(mdb_env_info(s->env, &ei), "env_info");
+	if (!rc) {
+		*files = st.ms_entries;
+		used = ((uint64_t)ei.me_last_pgno + 1) * st.ms_psize;
+		/* about 1 KiB of map per inode with its entries */
+		*ffree = used < ei.me_mapsize ? (ei.me_mapsize - used) / 1024 : 0;
+	}
+	return tx_end(&tx, rc);
+}
+
+/* ---- OSTs ---- */
+
+int mds_ost_register(struct mds_store *s, uint32_t index, const char *addr,
+		     const uint8_t uuid[16])
+{
+	struct tx tx;
+	struct ost_val ov;
+	struct mds_ost *e;
+	uint32_t k = htobe32(index), i;
+	size_t alen = addr ? strlen(addr) : 0;
+	int p, rc;
+
+	if (index >= TESS_MAX_OSTS || alen == 0 || alen > TESS_ADDR_MAX)
+		return -EINVAL;
+	memset(&ov, 0, sizeof(ov));
+	memcpy(ov.addr, addr, alen);
+	memcpy(ov.uuid, uuid, 16);
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	/* lock order: LMDB writer lock, then ost_lock (as in layout_alloc) */
+	pthread_mutex_lock(&s->ost_lock);
+	p = ost_pos(s, index);
+	if (p >= 0) {
+		e = &s->ost_tab[p];
+		if (memcmp(e->uuid, uuid, 16) && strcmp(e->addr, ov.addr) &&
+		    e->state == TESS_OST_UP) {
+			pthread_mutex_unlock(&s->ost_lock);
+			rc = -EEXIST;
+			goto out;
+		}
+	}
+	rc = db_put(&tx, s->osts, &k, 4, &ov, sizeof(ov), 0);
+	if (!rc)
+		rc = mdb_err(mdb_txn_commit(tx.t), "commit");
+	else
+		mdb_txn_abort(tx.t);
+	tx.t = NULL;
+	if (!rc) {
+		if (p < 0) {
+			for (i = s->nosts; i > 0 && s->ost_tab[i - 1].index > index;
+			     i--)
+				s->ost_tab[i] = s->ost_tab[i - 1];
+			p = (int)i;
+			s->nosts++;
+		}
+		e = &s->ost_tab[p];
+		e->index = index;
+		e->state = TESS_OST_UP;
+		memcpy(e->addr, ov.addr, sizeof(e->addr));
+		memcpy(e->uuid, uuid, 16);
+	}
+	pthread_mutex_unlock(&s->ost_lock);
+	pthread_rwlock_unlock(&s->gate);
+	return rc;
+out:
+	return tx_end(&tx, rc);
+}
+
+void mds_ost_set_state(struct mds_store *s, uint32_t index, uint32_t state)
+{
+	int p;
+
+	pthread_mutex_lock(&s->ost_lock);
+	p = ost_pos(s, index);
+	if (p >= 0)
+		s->ost_tab[p].state = state;
+	pthread_mutex_unlock(&s->ost_lock);
+}
+
+uint32_t mds_ost_list(struct mds_store *s, struct mds_ost *out, uint32_t max)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&s->ost_lock);
+	n = s->nosts < max ? s->nosts : max;
+	memcpy(out, s->ost_tab, n * sizeof(*out));
+	pthread_mutex_unlock(&s->ost_lock);
+	return n;
+}
+
+int mds_ost_get(struct mds_store *s, uint32_t index, struct mds_ost *out)
+{
+	int p;
+
+	pthread_mutex_lock(&s->ost_lock);
+	p = ost_pos(s, index);
+	if (p >= 0)
+		*out = s->ost_tab[p];
+	pthread_mutex_unlock(&s->ost_lock);
+	return p >= 0 ? 0 : -ENOENT;
+}
+
+/* ---- orphans ---- */
+
+int mds_orphan_next(struct mds_store *s, uint64_t after, struct mds_orphan *o)
+{
+	struct tx tx;
+	MDB_cursor *cur;
+	uint8_t k[8];
+	MDB_val key = { 8, k }, v;
+	int rc;
+
+	if (after == UINT64_MAX)
+		return -ENOENT;
+	rc = tx_begin(s, &tx, false);
+	if (rc)
+		return rc;
+	rc = mdb_cursor_open(tx.t, s->orphans, &cur);
+	if (rc) {
+		rc = mdb_err(rc, "cursor");
+		goto out;
+	}
+	put_be64(k, after + 1);
+	for (rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+		if (key.mv_size != 8 || v.mv_size < 8 ||
+		    layout_raw_decode((const uint8_t *)v.mv_data + 8,
+				      (uint32_t)v.mv_size - 8, &o->layout)) {
+			tlog("store: skipping a corrupt orphan record");
+			continue;
+		}
+		o->id = get_be64(key.mv_data);
+		memcpy(&o->ino, v.mv_data, 8);
+		break;
+	}
+	mdb_cursor_close(cur);
+	rc = mdb_err(rc, "orphan_next");
+out:
+	return tx_end(&tx, rc);
+}
+
+int mds_orphan_update(struct mds_store *s, uint64_t id,
+		      const struct mds_layout *remaining)
+{
+	struct tx tx;
+	struct mds_layout tmp;
+	uint8_t k[8], v[8 + TESS_LAYOUT_BYTES(TESS_MAX_STRIPES)];
+	MDB_val old;
+	uint32_t n;
+	int rc = tx_begin(s, &tx, true);
+
+	if (rc)
+		return rc;
+	put_be64(k, id);
+	if (!remaining || !remaining->nobjs) {
+		rc = db_del(&tx, s->orphans, k, 8);
+		return tx_end(&tx, rc);
+	}
+	rc = db_get(&tx, s->orphans, k, 8, &old);
+	if (!rc && old.mv_size < 8)
+		rc = -EIO;
+	if (!rc) {
+		memcpy(v, old.mv_data, 8);
+		layout_copy(&tmp, remaining);
+		tmp.stripe_count = (uint16_t)tmp.nobjs;
+		if (!tmp.pattern)
+			tmp.pattern = TESS_LAYOUT_RAID0;
+		n = mds_layout_encode(&tmp, v + 8);
+		rc = db_put(&tx, s->orphans, k, 8, v, 8 + n, 0);
+	}
+	return tx_end(&tx, rc);
+}
+
+int mds_orphan_count(struct mds_store *s, uint64_t *n)
+{
+	struct tx tx;
+	MDB_stat st;
+	int rc = tx_begin(s, &tx, false);
+
+	if (rc)
+		return rc;
+	rc = mdb_err(mdb_stat(tx.t, s->orphans, &st), "stat");
+	if (!rc)
+		*n = st.ms_entries;
+	return tx_end(&tx, rc);
+}

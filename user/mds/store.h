@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h - the Tessera namespace in LMDB.  No networking.
+ *
+ * Every function takes host-order arguments and returns 0 or -errno.
+ * Each mutating call is one LMDB write transaction (ACID; durable on
+ * return unless the store was opened with nosync).  Functions are safe to
+ * call from many threads at once (MDB_NOTLS; LMDB serialises writers).
+ *
+ * Named databases (keys big-endian so that LMDB's byte order is numeric):
+ *   inodes      be64 ino            -> struct ino_rec + layout (wire form)
+ *   dirents     be64 parent | name  -> ino, cookie, type
+ *   dircookies  be64 parent | be64 cookie -> ino, type, name
+ *   xattrs      be64 ino | name     -> value
+ *   symlinks    be64 ino            -> target
+ *   orphans     be64 orphan id      -> ino, layout (objects to destroy)
+ *   osts        be32 index          -> addr, uuid
+ *   meta        string              -> counters and fs defaults
+ */
+#ifndef MDS_STORE_H
+#define MDS_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "tess_wire.h"
+
+struct mds_store;
+
+struct mds_store_opts {
+	const char *dir;		/* created if missing */
+	const char *fsname;		/* NULL: keep stored (default "tessera") */
+	uint32_t stripe_count;		/* 0: keep stored (default 1) */
+	uint32_t stripe_size;		/* 0: keep stored (default 1 MiB) */
+	bool nosync;			/* MDB_NOSYNC: fast, not crash-safe */
+	size_t map_size;		/* 0: 16 GiB */
+};
+
+/* host-order copy of struct tess_attr */
+struct mds_attr {
+	uint64_t ino, size, blocks;
+	uint64_t atime_sec, mtime_sec, ctime_sec;
+	uint32_t atime_nsec, mtime_nsec, ctime_nsec;
+	uint32_t mode, uid, gid, nlink, gen, rdev, hsm_state;
+	uint64_t data_version;
+};
+
+struct mds_layout_obj {
+	uint32_t ost_idx;
+	uint64_t oid;
+};
+
+/* host-order layout; pattern 0 = none.  nobjs is 0 for a directory
+ * default or a request, stripe_count for an allocated file layout. */
+struct mds_layout {
+	uint32_t pattern;
+	uint32_t stripe_size;
+	uint16_t stripe_count;
+	uint16_t stripe_offset;
+	uint32_t gen;
+	uint32_t nobjs;
+	struct mds_layout_obj objs[TESS_MAX_STRIPES];
+};
+
+/* wire <-> host.  decode checks with tess_layout_check (0, -EINVAL,
+ * -EBADMSG); encode returns bytes written (0 for pattern 0), buf must hold
+ * TESS_LAYOUT_BYTES(nobjs). */
+int mds_layout_decode(const void *wire, uint32_t len, struct mds_layout *l);
+uint32_t mds_layout_encode(const struct mds_layout *l, void *buf);
+void mds_attr_to_wire(const struct mds_attr *a, struct tess_attr *w);
+
+int mds_store_open(struct mds_store **out, const struct mds_store_opts *o,
+		   char *err, size_t errlen);
+/* waits for calls in progress; later calls return -ESHUTDOWN */
+void mds_store_close(struct mds_store *s);
+/* close and free (tests; no other thread may use s any more) */
+void mds_store_free(struct mds_store *s);
+const char *mds_store_fsname(const struct mds_store *s);
+void mds_store_defaults(const struct mds_store *s, uint32_t *stripe_count,
+			uint32_t *stripe_size);
+
+/* called (outside any transaction) after a commit added orphans */
+void mds_store_set_orphan_hook(struct mds_store *s, void (*fn)(void *),
+			       void *arg);
+
+/* ---- namespace ---- */
+int mds_lookup(struct mds_store *s, uint64_t parent, const char *name,
+	       uint32_t len, struct mds_attr *a, struct mds_layout *lo);
+/* lo may be NULL everywhere; lo->pattern 0 when the inode has none */
+int mds_getattr(struct mds_store *s, uint64_t ino, struct mds_attr *a,
+		struct mds_layout *lo);
+
+struct mds_setattr {
+	uint32_t valid;			/* TESS_SA_* */
+	uint32_t mode, uid, gid;
+	uint64_t size;
+	uint64_t atime_sec, mtime_sec, ctime_sec;
+	uint32_t atime_nsec, mtime_nsec, ctime_nsec;
+};
+int mds_setattr(struct mds_store *s, uint64_t ino, const struct mds_setattr *sa,
+		struct mds_attr *a, struct mds_layout *lo);
+
+struct mds_create {
+	uint64_t parent;
+	const char *name;
+	uint32_t name_len;
+	uint32_t mode;			/* S_IFMT 0 = regular file */
+	uint32_t uid, gid, rdev;
+	uint32_t flags;			/* TESS_CREATE_EXCL */
+	const struct mds_layout *layout; /* NULL: dir default, else fs default */
+};
+/*
+ * CREATE: a regular file gets a layout of new objects on registered OSTs
+ * (-ENOSPC when no OST is registered).  Without TESS_CREATE_EXCL an
+ * existing regular file is returned as is.  Devices, FIFOs and sockets get
+ * no layout; S_IFDIR/S_IFLNK are -EINVAL (use mkdir/symlink).
+ */
+int mds_create(struct mds_store *s, const struct mds_create *c,
+	       struct mds_attr *a, struct mds_layout *lo);
+int mds_mkdir(struct mds_store *s, const struct mds_create *c,
+	      struct mds_attr *a);
+int mds_symlink(struct mds_store *s, uint64_t parent, const char *name,
+		uint32_t len, const char *target, uint32_t tlen, uint32_t uid,
+		uint32_t gid, struct mds_attr *a);
+/* buf holds TESS_SYMLINK_MAX bytes; not NUL-terminated */
+int mds_readlink(struct mds_store *s, uint64_t ino, char *buf, uint32_t *len);
+int mds_link(struct mds_store *s, uint64_t ino, uint64_t new_parent,
+	     const char *name, uint32_t len, struct mds_attr *a,
+	     struct mds_layout *lo);
+int mds_unlink(struct mds_store *s, uint64_t parent, const char *name,
+	       uint32_t len);
+int mds_rmdir(struct mds_store *s, uint64_t parent, const char *name,
+	      uint32_t len);
+int mds_rename(struct mds_store *s, uint64_t old_parent, const char *old_name,
+	       uint32_t old_len, uint64_t new_parent, const char *new_name,
+	       uint32_t new_len, uint32_t flags);
+
+/*
+ * READDIR: calls fn for "." (cookie 1), ".." (cookie 2), then the entries
+ * in cookie order, starting after `cookie`.  fn returns 0 to go on, or
+ * nonzero when the entry did not fit (it is not consumed; *eof = false).
+ * *eof is true when every entry after `cookie` was passed.
+ */
+typedef int (*mds_dirent_fn)(void *arg, uint64_t ino, uint64_t cookie,
+			     uint32_t type, const char *name, uint32_t len);
+int mds_readdir(struct mds_store *s, uint64_t ino, uint64_t cookie,
+		mds_dirent_fn fn, void *arg, bool *eof);
+
+/* ---- xattrs ---- */
+/* cap 0: only *size; cap < size: -ERANGE with *size set */
+int mds_getxattr(struct mds_store *s, uint64_t ino, const char *name,
+		 uint32_t nlen, void *buf, uint32_t cap, uint32_t *size);
+int mds_setxattr(struct mds_store *s, uint64_t ino, const char *name,
+		 uint32_t nlen, const void *val, uint32_t vlen, uint32_t flags);
+int mds_listxattr(struct mds_store *s, uint64_t ino, void *buf, uint32_t cap,
+		  uint32_t *size);
+int mds_removexattr(struct mds_store *s, uint64_t ino, const char *name,
+		    uint32_t nlen);
+
+/* ---- layouts ---- */
+/* directory: its default (pattern 0 if none); file: its layout */
+int mds_get_layout(struct mds_store *s, uint64_t ino, struct mds_layout *lo);
+/*
+ * directory: set its default (all fields 0/ANY clears it); regular file:
+ * only while size is 0 (else -EBUSY), new objects, old ones to orphans.
+ */
+int mds_set_layout(struct mds_store *s, uint64_t ino,
+		   const struct mds_layout *req, struct mds_layout *out);
+
+/* ---- statfs ---- */
+int mds_store_statfs(struct mds_store *s, uint64_t *files, uint64_t *ffree);
+
+/* ---- OSTs ---- */
+struct mds_ost {
+	uint32_t index;
+	uint32_t state;			/* TESS_OST_UP / TESS_OST_DOWN */
+	char addr[TESS_ADDR_MAX + 1];
+	uint8_t uuid[16];
+};
+/*
+ * Persist OST `index` at addr and mark it up.  A different uuid at the
+ * same index is accepted when the address is the same (restart) or the
+ * old one is down, else -EEXIST.
+ */
+int mds_ost_register(struct mds_store *s, uint32_t index, const char *addr,
+		     const uint8_t uuid[16]);
+void mds_ost_set_state(struct mds_store *s, uint32_t index, uint32_t state);
+/* all registered OSTs in index order; returns the count (<= max) */
+uint32_t mds_ost_list(struct mds_store *s, struct mds_ost *out, uint32_t max);
+int mds_ost_get(struct mds_store *s, uint32_t index, struct mds_ost *out);
+
+/* ---- orphans: OST objects of removed inodes, destroyed in background ---- */
+struct mds_orphan {
+	uint64_t id;
+	uint64_t ino;
+	struct mds_layout layout;	/* objs still to destroy */
+};
+/* first orphan with id > after, -ENOENT when none */
+int mds_orphan_next(struct mds_store *s, uint64_t after, struct mds_orphan *o);
+/* keep only the objects in `remaining` (nobjs 0 = delete the record) */
+int mds_orphan_update(struct mds_store *s, uint64_t id,
+		      const struct mds_layout *remaining);
+int mds_orphan_count(struct mds_store *s, uint64_t *n);
+
+#endif /* MDS_STORE_H */
