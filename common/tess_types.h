@@ -14,6 +14,7 @@
 #include <linux/math64.h>
 #include <asm/byteorder.h>
 #include <asm/unaligned.h>
+#include <linux/crc32c.h>
 #else
 #include <stdbool.h>
 #include <stddef.h>

@@ -473,8 +473,26 @@ struct tess_ioc_stripe {
 	} objs[TESS_MAX_STRIPES];	/* GET only */
 };
 
+/*
+ * OST usage for `tessctl df` on a mounted path: fills the first OST whose
+ * index is >= index (ENODEV past the last one).
+ */
+struct tess_ioc_ost_statfs {
+	__u32 index;		/* in: first index wanted; out: this OST's */
+	__u32 state;		/* TESS_OST_UP / TESS_OST_DOWN */
+	char  addr[TESS_ADDR_MAX + 1];
+	__u64 blocks;		/* in bsize units */
+	__u64 bfree;
+	__u64 bavail;
+	__u64 files;
+	__u64 ffree;
+	__u32 bsize;
+	__u32 pad;
+};
+
 #define TESS_IOC_SETSTRIPE	_IOW(TESS_IOC_MAGIC, 1, struct tess_ioc_stripe)
 #define TESS_IOC_GETSTRIPE	_IOR(TESS_IOC_MAGIC, 2, struct tess_ioc_stripe)
+#define TESS_IOC_OST_STATFS	_IOWR(TESS_IOC_MAGIC, 3, struct tess_ioc_ost_statfs)
 
 #ifndef __cplusplus
 _Static_assert(sizeof(struct tess_hdr) == 48, "tess_hdr");
@@ -491,6 +509,7 @@ _Static_assert(sizeof(struct tess_statfs_rep) == 56, "tess_statfs_rep");
 _Static_assert(sizeof(struct tess_ost_info) == 72, "tess_ost_info");
 _Static_assert(sizeof(struct tess_obj_io_req) == 24, "tess_obj_io_req");
 _Static_assert(sizeof(struct tess_obj_punch_req) == 32, "tess_obj_punch_req");
+_Static_assert(sizeof(struct tess_ioc_ost_statfs) == 120, "tess_ioc_ost_statfs");
 #endif
 
 #endif /* _TESSERA_H */

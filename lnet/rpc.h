@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rpc.h - request/reply RPC over a Tessera transport (tessera_lnet.ko).
+ *
+ * A struct tnet_client is one server as seen by one mount: a connection
+ * that is opened (and authenticated, HMAC-SHA256 handshake as described in
+ * include/tessera.h) on first use, a receive thread that matches replies
+ * to requests by xid, so many requests are in flight at once, and a
+ * reconnect after failures:
+ *
+ *   caller                 tnet_client                      server
+ *   tnet_submit(req) ----> xid, queue, send frame ----------->
+ *                          rx thread: header, body ->
+ *                          req->reply_buf, bulk -> req's pages <-- reply
+ *   req->done(req) <------ status set
+ *
+ * A request times out after the client's timeout; a fatal signal ends a
+ * synchronous wait at once (-EINTR) and the request is cancelled: a late
+ * reply is then read into a scratch buffer, never into the caller's pages.
+ * When the connection breaks, requests marked TNET_REQ_IDEMPOTENT are
+ * resent on the next connection (until their timeout runs out); others
+ * fail with -ECONNRESET.  After tnet_client_abort() every pending and
+ * future request fails with -EIO at once (umount -f).
+ */
+#ifndef _TESSERA_RPC_H
+#define _TESSERA_RPC_H
+
+#include <linux/bvec.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+#include "tnet.h"
+
+struct tnet_client;
+
+struct tnet_client_conf {
+	struct tnet_addr addr;
+	const u8 *key;			/* shared key, copied */
+	unsigned int key_len;
+	u8 uuid[16];			/* this client instance (one mount) */
+	u32 role;			/* TESS_ROLE_* */
+	unsigned long timeout;		/* jiffies: connect and each reply */
+	const char *name;		/* for log lines, e.g. "mds", "OST0003" */
+};
+
+/* Does not connect yet.  ERR_PTR on failure. */
+struct tnet_client *tnet_client_create(const struct tnet_client_conf *conf);
+/* Connect and authenticate now (mount uses it to fail early and clearly). */
+int tnet_client_connect(struct tnet_client *cl);
+/* Fail everything pending with -ESHUTDOWN, close, free. */
+void tnet_client_destroy(struct tnet_client *cl);
+/* Fail everything pending and future with -EIO, without waiting. */
+void tnet_client_abort(struct tnet_client *cl);
+/* The server's instance uuid from the last handshake (changes on restart). */
+void tnet_client_server_uuid(struct tnet_client *cl, u8 uuid[16]);
+
+/* A page vector for bulk data, straight to and from the socket. */
+struct tnet_bulk {
+	struct bio_vec *bvec;
+	unsigned int nr;
+	u32 len;			/* sum of bvec lengths */
+};
+
+#define TNET_REQ_IDEMPOTENT	0x0001	/* may be resent after a reconnect */
+
+struct tnet_req {
+	/* filled by the caller */
+	u16 opcode;
+	u16 flags;			/* TNET_REQ_* */
+	const void *body;
+	u32 body_len;
+	const struct tnet_bulk *send_bulk;	/* OBJ_WRITE data */
+	void *reply_buf;		/* reply body goes here ... */
+	u32 reply_cap;			/* ... up to this many bytes */
+	const struct tnet_bulk *recv_bulk;	/* OBJ_READ data goes here */
+	void (*done)(struct tnet_req *req);	/* async completion */
+	void *private;
+
+	/* results, valid when done */
+	int status;		/* 0, -errno from the server, or transport error */
+	u32 reply_len;		/* reply body bytes */
+	u32 reply_bulk_len;	/* reply bulk bytes (short read at object end) */
+
+	/* owned by the RPC layer */
+	struct kref ref;
+	struct list_head list;
+	struct tnet_client *cl;
+	u64 xid;
+	unsigned long deadline;
+	unsigned long state;
+	struct completion *waiter;
+};
+
+/* kzalloc'd request with one reference; gfp for writeback paths */
+struct tnet_req *tnet_req_alloc(gfp_t gfp);
+void tnet_req_get(struct tnet_req *req);
+void tnet_req_put(struct tnet_req *req);
+
+/*
+ * Send and wait (killable) for the reply.  Returns req->status; the
+ * caller still owns its reference.
+ */
+int tnet_call(struct tnet_client *cl, struct tnet_req *req);
+
+/*
+ * Send without waiting; req->done(req) runs exactly once, from the
+ * receive thread or a worker, with req->status set.  done may not sleep
+ * for long (it may unlock folios, end writeback, wake waiters).  The RPC
+ * layer holds its own reference until done has returned.
+ */
+void tnet_submit(struct tnet_client *cl, struct tnet_req *req);
+
+#endif /* _TESSERA_RPC_H */

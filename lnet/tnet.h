@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tnet.h - the Tessera network layer (tessera_lnet.ko).
+ *
+ * Addresses are written HOST[:PORT]@NET, e.g. "10.0.0.5@tcp" or
+ * "10.0.0.5:7431@tcp".  NET names the network type; each type is served
+ * by a transport module that registers a struct tnet_transport_ops and
+ * is loaded on demand through the module alias "tessera-lnet-NET".
+ *
+ * The core (this module) owns the registry, address parsing and framing:
+ * tnet_send_frame() and tnet_recv_frame() encode, seal and check frames
+ * with the codec of common/tess_wire.c, and leave the moving of bytes to
+ * the transport.
+ */
+#ifndef _TESSERA_TNET_H
+#define _TESSERA_TNET_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/uio.h>
+#include <linux/crc32c.h>
+
+#include "tess_wire.h"
+
+#define TNET_NET_MAX		15	/* longest network type name */
+#define TNET_ADDR_STRLEN	(TESS_ADDR_MAX + 1)
+
+struct tnet_addr {
+	char net[TNET_NET_MAX + 1];	/* network type, e.g. "tcp" */
+	__be32 ipv4;			/* network byte order */
+	u16 port;			/* host order; 0 = none given */
+};
+
+int tnet_addr_parse(const char *str, size_t len, struct tnet_addr *addr,
+		    const char **why);
+int tnet_addr_format(const struct tnet_addr *addr, char *buf, size_t size);
+
+struct tnet_transport_ops;
+
+/*
+ * One connection.  A transport embeds this in its own connection
+ * structure; the core fills in ops, peer and features.
+ */
+struct tnet_conn {
+	const struct tnet_transport_ops *ops;
+	struct tnet_addr peer;
+	u64 features;		/* TESS_FEAT_* agreed with the peer */
+};
+
+/**
+ * struct tnet_transport_ops - a network type
+ * @list: registry linkage, owned by the core
+ * @name: network type as written after '@' in an address
+ * @owner: module providing the transport
+ * @supports_rdma_bulk: bulk data can be placed directly by the transport
+ * @max_bulk: largest bulk transfer in one frame (bytes)
+ * @default_port: port used when an address gives none
+ * @connect: open a connection to @peer; may sleep for up to @timeout
+ *	jiffies; on success *@connp points at the embedded tnet_conn
+ * @disconnect: close and free a connection returned by @connect
+ * @send: send all @len bytes described by @vec (@nr entries)
+ * @recv: receive exactly @len bytes into @buf
+ */
+struct tnet_transport_ops {
+	struct list_head list;
+	const char *name;
+	struct module *owner;
+	bool supports_rdma_bulk;
+	u32 max_bulk;
+	u16 default_port;
+
+	int (*connect)(const struct tnet_addr *peer, unsigned long timeout,
+		       struct tnet_conn **connp);
+	void (*disconnect)(struct tnet_conn *conn);
+	int (*send)(struct tnet_conn *conn, struct kvec *vec, size_t nr,
+		    size_t len);
+	int (*recv)(struct tnet_conn *conn, void *buf, size_t len);
+};
+
+int tnet_register_transport(struct tnet_transport_ops *ops);
+void tnet_unregister_transport(struct tnet_transport_ops *ops);
+
+/* Find the transport for a network type, loading it if needed. */
+struct tnet_transport_ops *tnet_get_transport(const char *net);
+void tnet_put_transport(struct tnet_transport_ops *ops);
+
+int tnet_connect(const struct tnet_addr *peer, unsigned long timeout,
+		 struct tnet_conn **connp);
+void tnet_disconnect(struct tnet_conn *conn);
+
+/*
+ * Send one frame.  The caller fills xid, opcode, flags and status of @f;
+ * lengths, version and CRCs are set here.
+ */
+int tnet_send_frame(struct tnet_conn *conn, struct tess_frame *f,
+		    const void *body, u32 body_len,
+		    const void *bulk, u32 bulk_len);
+
+/*
+ * Receive one frame into @f, @body (capacity @body_cap) and @bulk
+ * (capacity @bulk_cap).  Checks the header, both CRCs (bulk only if
+ * TESS_FEAT_BULK_CRC was agreed) and the body.  -EMSGSIZE if a part does
+ * not fit (the connection is then out of sync and must be closed).
+ */
+int tnet_recv_frame(struct tnet_conn *conn, struct tess_frame *f,
+		    void *body, u32 body_cap, void *bulk, u32 bulk_cap);
+
+#endif /* _TESSERA_TNET_H */

@@ -1,0 +1,150 @@
+# Smoke suite: load and unload every Tessera module, the file system
+# type, on-demand loading of the TCP transport, refusal of bad mount
+# sources and options, and a clean kernel log.
+#
+# Runs inside the VM (tests/vm/run smoke) with TESS_REPO, TESS_MODDIR and
+# TESS_KVER set.
+
+. "$TESS_REPO/tests/vm/lib.sh"
+
+M=$TESS_MODDIR
+TMOUNT=$TESS_REPO/build/vm/tess-mount
+MNT=/mnt/tessera
+mkdir -p $MNT
+
+dmesg_mark
+
+# --- modules present ---
+for mod in tessera_lnet tessera_lnet_tcp tessera; do
+	if [ -f "$M/$mod.ko" ]; then
+		pass "built $mod.ko"
+	else
+		fail "built $mod.ko" "not found in $M"
+	fi
+done
+
+# Let request_module() find the transport: install the modules in the
+# guest's (overlay) module tree.
+mkdir -p "/lib/modules/$TESS_KVER/extra/tessera"
+cp "$M"/*.ko "/lib/modules/$TESS_KVER/extra/tessera/"
+check "depmod" depmod -a "$TESS_KVER"
+
+# --- load ---
+check "modprobe libcrc32c (dependency)" modprobe libcrc32c
+check "insmod tessera_lnet" insmod "$M/tessera_lnet.ko"
+check "insmod tessera" insmod "$M/tessera.ko"
+if grep -qw tessera /proc/filesystems; then
+	pass "tessera in /proc/filesystems"
+else
+	fail "tessera in /proc/filesystems" "not listed"
+fi
+
+# --- mount: the transport is loaded on demand, then EOPNOTSUPP ---
+if module_loaded tessera_lnet_tcp; then
+	fail "tcp transport not loaded before mount" "already loaded"
+else
+	pass "tcp transport not loaded before mount"
+fi
+r=$($TMOUNT 127.0.0.1@tcp:/testfs $MNT "timeout=5")
+if [ "$r" = EOPNOTSUPP ]; then
+	pass "valid mount fails with EOPNOTSUPP (no data path yet)"
+else
+	fail "valid mount fails with EOPNOTSUPP (no data path yet)" "got $r"
+fi
+if dmesg_since_mark | grep -q "tessera: 127.0.0.1@tcp:/testfs: the client mount path is not built yet"; then
+	pass "mount explains EOPNOTSUPP in dmesg"
+else
+	fail "mount explains EOPNOTSUPP in dmesg" "no 'not built yet' line"
+fi
+if module_loaded tessera_lnet_tcp; then
+	pass "tcp transport loaded on demand (tessera-lnet-tcp)"
+else
+	fail "tcp transport loaded on demand (tessera-lnet-tcp)" "tessera_lnet_tcp not in /proc/modules"
+fi
+
+SRC=10.0.0.5:7430@tcp,10.0.0.6@tcp:/fs0
+r=$($TMOUNT $SRC $MNT "key=/etc/tessera/key,timeout=60,acregmin=1,acregmax=30,acdirmin=2,acdirmax=40")
+if [ "$r" = EOPNOTSUPP ]; then
+	pass "all options and two MDS addresses accepted"
+else
+	fail "all options and two MDS addresses accepted" "got $r"
+fi
+
+# --- bad sources and options: EINVAL and a reason in dmesg ---
+# name|source|options|dmesg reason (grep -F)
+while IFS='|' read -r name src opts why; do
+	[ -n "$name" ] || continue
+	dmesg_mark
+	r=$($TMOUNT "$src" $MNT "$opts")
+	if [ "$r" != EINVAL ]; then
+		fail "bad mount: $name" "got $r, expected EINVAL"
+	elif ! dmesg_since_mark | grep -F "tessera: " | grep -qF "$why"; then
+		fail "bad mount: $name" "EINVAL but no 'tessera: ...$why' in dmesg"
+	else
+		pass "bad mount: $name"
+	fi
+done <<'TABLE'
+timeout not a number|127.0.0.1@tcp:/fs|timeout=abc|Bad value for 'timeout'
+timeout zero|127.0.0.1@tcp:/fs|timeout=0|timeout=0: must be from 1 to 3600 seconds
+unknown option|127.0.0.1@tcp:/fs|bogus=1|Unknown parameter 'bogus'
+relative key path|127.0.0.1@tcp:/fs|key=etc/key|the key file path must be absolute
+acregmin over acregmax|127.0.0.1@tcp:/fs|acregmin=100,acregmax=10|acregmin=100 is greater than acregmax=10
+acdirmax out of range|127.0.0.1@tcp:/fs|acdirmax=999999|acdirmax=999999: must be from 0 to 86400 seconds
+source without fsname separator|127.0.0.1@tcp|timeout=5|is not HOST[:PORT]@NET:/FSNAME
+missing @NET|127.0.0.1:/fs||missing @NET
+host name instead of IPv4|mds1@tcp:/fs||host must be a dotted-quad IPv4 address
+octet over 255|10.0.0.300@tcp:/fs||IPv4 address part is empty, over 255 or has a leading zero
+port zero|10.0.0.5:0@tcp:/fs||port must be a number from 1 to 65535
+port too large|10.0.0.5:70000@tcp:/fs||port must be a number from 1 to 65535
+empty network type|10.0.0.5@:/fs||network type after '@' must be 1 to 15 characters
+empty fsname|10.0.0.5@tcp:/||missing file system name
+subdirectory mount|10.0.0.5@tcp:/fs/sub||subdirectory mounts are not supported
+empty address in list|10.0.0.5@tcp,,10.0.0.6@tcp:/fs||bad MDS address '': empty address
+too many MDS addresses|1.0.0.1@tcp,1.0.0.2@tcp,1.0.0.3@tcp,1.0.0.4@tcp,1.0.0.5@tcp,1.0.0.6@tcp,1.0.0.7@tcp,1.0.0.8@tcp,1.0.0.9@tcp:/fs||more than 8 MDS addresses
+TABLE
+
+dmesg_mark
+r=$($TMOUNT 10.0.0.5@nonet:/fs $MNT "")
+if [ "$r" = EPROTONOSUPPORT ] &&
+   dmesg_since_mark | grep -qF "tessera: no transport for network 'nonet'"; then
+	pass "unknown network type fails with EPROTONOSUPPORT"
+else
+	fail "unknown network type fails with EPROTONOSUPPORT" "got $r"
+fi
+
+# --- unload, in dependency order ---
+check "rmmod tessera" rmmod tessera
+if grep -qw tessera /proc/filesystems; then
+	fail "tessera gone from /proc/filesystems" "still listed"
+else
+	pass "tessera gone from /proc/filesystems"
+fi
+check "rmmod tessera_lnet_tcp" rmmod tessera_lnet_tcp
+check "rmmod tessera_lnet" rmmod tessera_lnet
+
+# --- the transport module on its own ---
+dmesg_mark
+check "insmod tessera_lnet (again)" insmod "$M/tessera_lnet.ko"
+check "insmod tessera_lnet_tcp" insmod "$M/tessera_lnet_tcp.ko"
+if dmesg_since_mark | grep -q "tessera_lnet: transport tcp registered"; then
+	pass "tcp transport registers"
+else
+	fail "tcp transport registers" "no 'transport tcp registered' in dmesg"
+fi
+check "rmmod tessera_lnet_tcp (again)" rmmod tessera_lnet_tcp
+check "rmmod tessera_lnet (again)" rmmod tessera_lnet
+
+# --- the kernel log ---
+# since the first mark (the whole run): re-read from the start of the suite
+bad=$(dmesg | grep -E "BUG:|WARNING:|Oops|general protection|Call Trace|list_del corruption|refcount_t:|UBSAN|KASAN" || true)
+if [ -z "$bad" ]; then
+	pass "dmesg has no BUG/WARNING/Oops"
+else
+	fail "dmesg has no BUG/WARNING/Oops" "$(echo "$bad" | head -n 3 | tr '\n' ' ')"
+fi
+
+if [ "$TESS_FAILED" != 0 ]; then
+	echo "--- dmesg (tail) ---"
+	dmesg | tail -n 40
+fi
+exit $TESS_FAILED
