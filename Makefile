@@ -25,7 +25,7 @@ OST_SRCS    := $(wildcard user/ost/*.c)
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
 LIBTESS := $(B)/libtess.a
-PROGS   := $(BIN)/tessera-mds $(BIN)/tessera-ost $(BIN)/tessctl
+PROGS   := $(BIN)/tessera-mds $(BIN)/tessera-ost $(BIN)/tessctl $(BIN)/mount.tessera
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/%,$(wildcard tests/unit/test_*.c))
 INTEG_PROGS := $(patsubst tests/integ/%.c,$(BIN)/%,$(wildcard tests/integ/*.c))
 
@@ -54,6 +54,10 @@ $(BIN)/tessctl: $(call obj,$(wildcard utils/tessctl*.c)) $(LIBTESS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BIN)/mount.tessera: $(OBJ)/utils/mount_tessera.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lkmod
+
 # unit tests link the library and, for the MDS store, its non-main objects
 MDS_LIB_OBJS := $(call obj,$(filter-out user/mds/main.c,$(MDS_SRCS)))
 OST_LIB_OBJS := $(call obj,$(filter-out user/ost/main.c,$(OST_SRCS)))
@@ -80,3 +84,14 @@ $(BIN)/%: $(OBJ)/tests/integ/%.o $(LIBTESS)
 
 clean: modules-clean
 	rm -rf $(OBJ) $(BIN) $(LIBTESS)
+
+# install the programs, and the modules into /lib/modules/$(KVER)/extra
+PREFIX ?= /usr/local
+.PHONY: install
+install: user modules
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/sbin
+	install -m 755 $(BIN)/tessera-mds $(BIN)/tessera-ost $(BIN)/tessctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(BIN)/mount.tessera $(DESTDIR)/sbin/
+	install -d $(DESTDIR)/lib/modules/$(KVER)/extra
+	install -m 644 $(K_OUT)/*.ko $(DESTDIR)/lib/modules/$(KVER)/extra/
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
