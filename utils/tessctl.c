@@ -4,8 +4,12 @@
  *
  *   tessctl --mds HOST[:PORT]@tcp --key FILE COMMAND [ARGS]
  *
- * COMMANDs talk to the daemons through the client library; paths are
- * paths inside the file system ("/dir/file").
+ *   tessctl COMMAND [ARGS]            (no --mds: on a mounted Tessera)
+ *
+ * With --mds, COMMANDs talk to the daemons through the client library and
+ * paths are paths inside the file system ("/dir/file").  Without it,
+ * setstripe, getstripe and df work on paths of a mounted file system,
+ * through the ioctls of include/tessera.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mntent.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "tess_client.h"
@@ -23,7 +30,7 @@ static const char *prog = "tessctl";
 
 struct ctx {
 	const char *mds, *key;
-	struct tess_client *c;
+	struct tess_client *c;		/* NULL: mounted mode */
 };
 
 static int fail(const char *cmd, const char *what, int err)
@@ -334,6 +341,164 @@ static int cmd_rm(struct ctx *x, int argc, char **argv)
 	return ret;
 }
 
+/* ---- on a mounted file system, through ioctls ---- */
+
+static int local_getstripe(const char *path)
+{
+	struct tess_ioc_stripe *is = calloc(1, sizeof(*is));
+	int fd = open(path, O_RDONLY | O_NONBLOCK), rc = 0;
+
+	if (!is || fd < 0) {
+		rc = fail("getstripe", path, fd < 0 ? errno : ENOMEM);
+		goto out;
+	}
+	if (ioctl(fd, TESS_IOC_GETSTRIPE, is)) {
+		rc = fail("getstripe", path, errno == ENOTTY ? ENOTSUP : errno);
+		goto out;
+	}
+	printf("%s\n", path);
+	printf("stripe_count:  %u\n", is->stripe_count);
+	printf("stripe_size:   %u\n", is->stripe_size);
+	printf("stripe_offset: %d\n", is->stripe_offset == TESS_OST_ANY ? -1 :
+	       (int)is->stripe_offset);
+	if (is->count_out) {
+		printf("%8s %20s\n", "obdidx", "objid");
+		for (unsigned int i = 0; i < is->count_out && i < TESS_MAX_STRIPES; i++)
+			printf("%8u %20llu\n", is->objs[i].ost_idx,
+			       (unsigned long long)is->objs[i].oid);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(is);
+	return rc;
+}
+
+static int local_setstripe(const char *path, const struct tess_layout_req *lr)
+{
+	struct tess_ioc_stripe *is = calloc(1, sizeof(*is));
+	int fd, rc = 0;
+
+	if (!is)
+		return fail("setstripe", path, ENOMEM);
+	/* like lfs: a new name becomes an empty file with that layout */
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0) {
+		free(is);
+		return fail("setstripe", path, errno);
+	}
+	is->stripe_size = lr->stripe_size;
+	is->stripe_count = lr->stripe_count;
+	is->stripe_offset = lr->stripe_offset;
+	if (ioctl(fd, TESS_IOC_SETSTRIPE, is))
+		rc = fail("setstripe", path, errno == ENOTTY ? ENOTSUP : errno);
+	close(fd);
+	free(is);
+	return rc;
+}
+
+static int local_df_one(const char *mnt)
+{
+	struct tess_ioc_ost_statfs os;
+	uint64_t tb = 0, tu = 0, ta = 0;
+	int fd = open(mnt, O_RDONLY | O_DIRECTORY);
+
+	if (fd < 0)
+		return fail("df", mnt, errno);
+	printf("%-8s %-24s %14s %14s %14s %5s %s\n", "OST", "ADDRESS", "1K-blocks",
+	       "Used", "Available", "Use%", "STATE");
+	memset(&os, 0, sizeof(os));
+	while (ioctl(fd, TESS_IOC_OST_STATFS, &os) == 0) {
+		uint64_t k = os.bsize / 1024 ? os.bsize / 1024 : 1;
+		uint64_t total = os.blocks * k, used = (os.blocks - os.bfree) * k;
+		uint64_t avail = os.bavail * k;
+
+		if (os.state == TESS_OST_UP) {
+			printf("OST%04u  %-24s %14" PRIu64 " %14" PRIu64 " %14" PRIu64
+			       " %4.0f%% UP\n", os.index, os.addr, total, used, avail,
+			       total ? 100.0 * (double)used / (double)total : 0.0);
+			tb += total;
+			tu += used;
+			ta += avail;
+		} else {
+			printf("OST%04u  %-24s %14s %14s %14s %5s DOWN\n", os.index,
+			       os.addr, "-", "-", "-", "-");
+		}
+		os.index++;
+	}
+	if (errno != ENODEV) {
+		int e = errno;
+
+		close(fd);
+		return fail("df", mnt, e == ENOTTY ? ENOTSUP : e);
+	}
+	close(fd);
+	printf("%-8s %-24s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 "  %s\n",
+	       "total", "", tb, tu, ta, mnt);
+	return 0;
+}
+
+static int local_df(int argc, char **argv)
+{
+	struct mntent *me;
+	FILE *f;
+	int rc = 0, n = 0;
+
+	if (argc > 1)
+		return local_df_one(argv[1]);
+	f = setmntent("/proc/self/mounts", "r");
+	if (!f)
+		return fail("df", "/proc/self/mounts", errno);
+	while ((me = getmntent(f))) {
+		if (strcmp(me->mnt_type, "tessera"))
+			continue;
+		if (n++)
+			printf("\n");
+		rc |= local_df_one(me->mnt_dir);
+	}
+	endmntent(f);
+	if (!n) {
+		fprintf(stderr, "%s: df: no Tessera file system is mounted (or give --mds)\n", prog);
+		return 1;
+	}
+	return rc;
+}
+
+static int cmd_local(const char *cmd, int argc, char **argv)
+{
+	struct tess_layout_req lr;
+	int i;
+
+	if (!strcmp(cmd, "df"))
+		return local_df(argc, argv);
+	if (!strcmp(cmd, "getstripe")) {
+		int rc = 0;
+
+		if (argc < 2) {
+			fprintf(stderr, "usage: %s getstripe PATH...\n", prog);
+			return 2;
+		}
+		for (i = 1; i < argc; i++)
+			rc |= local_getstripe(argv[i]);
+		return rc;
+	}
+	if (!strcmp(cmd, "setstripe")) {
+		i = parse_layout(argc, argv, "setstripe", &lr);
+		if (i < 0)
+			return 2;
+		if (i != argc - 1) {
+			fprintf(stderr, "usage: %s setstripe [-c COUNT] [-S SIZE] [-i START_OST] PATH\n", prog);
+			return 2;
+		}
+		return local_setstripe(argv[i], &lr);
+	}
+	fprintf(stderr, "%s: %s: needs --mds and --key (not available on a mounted path)\n",
+		prog, cmd);
+	return 2;
+}
+
 static const struct cmd {
 	const char *name;
 	int (*fn)(struct ctx *x, int argc, char **argv);
@@ -352,7 +517,9 @@ static const struct cmd {
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: %s --mds HOST[:PORT]@tcp --key FILE COMMAND [ARGS]\ncommands:\n", prog);
+	fprintf(to, "usage: %s [--mds HOST[:PORT]@tcp --key FILE] COMMAND [ARGS]\n"
+		"without --mds, df, getstripe and setstripe work on a mounted Tessera\n"
+		"commands:\n", prog);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(to, "  %s\n", cmds[i].help);
 }
@@ -384,8 +551,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(cmds[i].name, argv[optind]))
 			continue;
-		if (!x.mds || !x.key) {
-			fprintf(stderr, "%s: %s: --mds and --key are required\n", prog,
+		if (!x.mds)
+			return cmd_local(cmds[i].name, argc - optind, argv + optind);
+		if (!x.key) {
+			fprintf(stderr, "%s: %s: --key is required with --mds\n", prog,
 				cmds[i].name);
 			return 2;
 		}
