@@ -16,3 +16,8 @@ check-integ: deps
 
 demo: deps all
 	@bash scripts/demo.sh
+
+# benchmarks in one VM run (4 GiB guest); figures on lines "BENCH:"
+.PHONY: bench
+bench: deps all
+	@TESS_VM_MEM=4G TESS_VM_TIMEOUT=1800 $(MAKE) --no-print-directory check-vm SUITE=bench | grep -E '^(BENCH|FAIL)'

@@ -20,7 +20,8 @@ pkgs=(build-essential pkg-config git
       libnl-3-dev libnl-genl-3-dev libkmod-dev librdmacm-dev libibverbs-dev
       kmod initramfs-tools linux-source-6.1 qemu-system-x86 busybox-static
       dkms clang libclang-rt-14-dev flex bison bc libelf-dev cpio
-      iproute2 xz-utils python3 sparse perl)
+      iproute2 xz-utils python3 sparse perl
+      fio iperf3 nfs-kernel-server attr psmisc)
 
 # If some 6.1 headers are installed already, keep using them.
 installed=$(ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n1 || true)
