@@ -15,7 +15,15 @@ tier_unit()  { bash tests/unit/run.sh; }
 tier_fuzz()  { bash tests/fuzz/run.sh; }
 tier_integ() { bash tests/integ/run.sh; }
 tier_kunit() { make check-kunit; }
-tier_vm()    { make check-vm SUITE="${SUITE:-smoke}"; }
+# VM suites in make check; others run with make check-vm SUITE=NAME
+VM_SUITES=${VM_SUITES:-smoke}
+tier_vm() {
+	local s rc=0
+	for s in $VM_SUITES; do
+		make --no-print-directory check-vm SUITE="$s" || rc=1
+	done
+	return $rc
+}
 tier_dkms()  { make check-dkms; }
 
 tiers=("$@")
