@@ -32,18 +32,7 @@ rate() {
 wr() { dd if=/dev/zero of="$1" bs=4M count=$(($2 / 4)) conv=fsync; }
 rd() { echo 3 > /proc/sys/vm/drop_caches; dd if="$1" of=/dev/null bs=4M; }
 
-ip link set lo up
-ip link add br0 type bridge
-ip addr add $MDS_IP/24 dev br0
-ip link set br0 up
-for i in 0 1 2 3; do
-	ip netns add ost$i
-	ip link add vo$i type veth peer name eth0 netns ost$i
-	ip link set vo$i master br0 up
-	ip -n ost$i addr add 10.77.0.$((10 + i))/24 dev eth0
-	ip -n ost$i link set eth0 up
-	ip -n ost$i link set lo up
-done
+cluster_net 4
 modprobe libcrc32c
 insmod $M/tessera_lnet.ko && insmod $M/tessera_lnet_tcp.ko && insmod $M/tessera.ko
 $B/tessera-mds --dir $W/mds --key $KEY --listen $MDS_IP@tcp --nosync >$W/mds.log 2>&1 &

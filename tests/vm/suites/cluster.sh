@@ -19,18 +19,7 @@ mkdir -p $W $A $C
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $KEY
 
 # ---- network: bridge in the root namespace, one namespace per OST ----
-ip link set lo up
-ip link add br0 type bridge
-ip addr add $MDS_IP/24 dev br0
-ip link set br0 up
-for i in 0 1 2 3; do
-	ip netns add ost$i
-	ip link add vo$i type veth peer name eth0 netns ost$i
-	ip link set vo$i master br0 up
-	ip -n ost$i addr add 10.77.0.$((10 + i))/24 dev eth0
-	ip -n ost$i link set eth0 up
-	ip -n ost$i link set lo up
-done
+cluster_net 4
 check "netns ost3 reaches the MDS address" ip netns exec ost3 ping -c1 -W2 $MDS_IP
 
 start_mds() {
