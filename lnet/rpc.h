@@ -55,6 +55,19 @@ void tnet_client_abort(struct tnet_client *cl);
 /* The server's instance uuid from the last handshake (changes on restart). */
 void tnet_client_server_uuid(struct tnet_client *cl, u8 uuid[16]);
 
+/* Counters since tnet_client_create() (for /proc, debugfs and tests). */
+struct tnet_client_stats {
+	u64 requests;		/* submitted */
+	u64 replies;		/* matched to a waiting request */
+	u64 late_replies;	/* for requests no longer waiting: drained */
+	u64 resends;		/* idempotent requests sent again */
+	u64 timeouts;		/* requests failed with -ETIMEDOUT */
+	u64 connects;		/* successful handshakes */
+	u64 resets;		/* connections closed on an error */
+};
+
+void tnet_client_stats(struct tnet_client *cl, struct tnet_client_stats *st);
+
 /* A page vector for bulk data, straight to and from the socket. */
 struct tnet_bulk {
 	struct bio_vec *bvec;

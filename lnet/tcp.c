@@ -62,6 +62,8 @@ static int tnet_tcp_connect(const struct tnet_addr *peer,
 
 	err = tess_kernel_connect(tc->sock, (struct sockaddr *)&sin,
 				  sizeof(sin), 0);
+	if (err == -EINPROGRESS || err == -EAGAIN)
+		err = -ETIMEDOUT;	/* sk_sndtimeo ran out */
 	if (err)
 		goto out_release;
 
@@ -120,6 +122,49 @@ static int tnet_tcp_recv(struct tnet_conn *conn, void *buf, size_t len)
 	return 0;
 }
 
+static int tnet_tcp_sendmsg(struct tnet_conn *conn, struct msghdr *msg)
+{
+	struct socket *sock = to_tcp(conn)->sock;
+	int sent;
+
+	msg->msg_flags |= MSG_NOSIGNAL;
+	while (msg_data_left(msg)) {
+		sent = sock_sendmsg(sock, msg);
+		if (sent < 0)
+			return sent;
+		if (sent == 0)
+			return -EPIPE;
+	}
+	return 0;
+}
+
+static int tnet_tcp_recv_iter(struct tnet_conn *conn, struct iov_iter *iter)
+{
+	struct socket *sock = to_tcp(conn)->sock;
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	int got, err = 0;
+
+	msg.msg_iter = *iter;
+	while (msg_data_left(&msg)) {
+		got = sock_recvmsg(sock, &msg, MSG_WAITALL | MSG_NOSIGNAL);
+		if (got < 0) {
+			err = got;
+			break;
+		}
+		if (got == 0) {
+			err = -ECONNRESET;	/* peer closed */
+			break;
+		}
+	}
+	*iter = msg.msg_iter;
+	return err;
+}
+
+static void tnet_tcp_shutdown(struct tnet_conn *conn)
+{
+	kernel_sock_shutdown(to_tcp(conn)->sock, SHUT_RDWR);
+}
+
 static struct tnet_transport_ops tnet_tcp_ops = {
 	.name			= "tcp",
 	.owner			= THIS_MODULE,
@@ -130,6 +175,9 @@ static struct tnet_transport_ops tnet_tcp_ops = {
 	.disconnect		= tnet_tcp_disconnect,
 	.send			= tnet_tcp_send,
 	.recv			= tnet_tcp_recv,
+	.sendmsg		= tnet_tcp_sendmsg,
+	.recv_iter		= tnet_tcp_recv_iter,
+	.shutdown		= tnet_tcp_shutdown,
 };
 
 static int __init tnet_tcp_init(void)

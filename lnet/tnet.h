@@ -18,6 +18,8 @@
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/uio.h>
+#include <linux/bvec.h>
+#include <linux/socket.h>
 #include <linux/crc32c.h>
 
 #include "tess_wire.h"
@@ -60,6 +62,17 @@ struct tnet_conn {
  * @disconnect: close and free a connection returned by @connect
  * @send: send all @len bytes described by @vec (@nr entries)
  * @recv: receive exactly @len bytes into @buf
+ * @sendmsg: send all of @msg->msg_iter (any iterator type, e.g. ITER_BVEC
+ *	for bulk pages, sent without an intermediate copy) with
+ *	@msg->msg_flags (MSG_MORE while more of the frame follows)
+ * @recv_iter: receive until @iter is full; @iter is advanced by what
+ *	arrived, so after -EAGAIN (the socket timeout expired) the caller
+ *	can tell an idle connection from a stalled frame and call again
+ * @shutdown: stop all traffic on @conn now (a thread blocked in a send
+ *	or receive on it returns an error); @conn stays allocated until
+ *	@disconnect.  Optional.
+ *
+ * The RPC layer (rpc.c) needs @sendmsg and @recv_iter.
  */
 struct tnet_transport_ops {
 	struct list_head list;
@@ -75,6 +88,9 @@ struct tnet_transport_ops {
 	int (*send)(struct tnet_conn *conn, struct kvec *vec, size_t nr,
 		    size_t len);
 	int (*recv)(struct tnet_conn *conn, void *buf, size_t len);
+	int (*sendmsg)(struct tnet_conn *conn, struct msghdr *msg);
+	int (*recv_iter)(struct tnet_conn *conn, struct iov_iter *iter);
+	void (*shutdown)(struct tnet_conn *conn);
 };
 
 int tnet_register_transport(struct tnet_transport_ops *ops);
@@ -104,5 +120,23 @@ int tnet_send_frame(struct tnet_conn *conn, struct tess_frame *f,
  */
 int tnet_recv_frame(struct tnet_conn *conn, struct tess_frame *f,
 		    void *body, u32 body_cap, void *bulk, u32 bulk_cap);
+
+/* Internal to tessera_lnet.ko (auth.c, rpc.c, rpc_selftest.c). */
+struct crypto_shash;
+
+struct crypto_shash *tnet_auth_alloc(const u8 *key, unsigned int key_len);
+int tnet_auth_client(struct tnet_conn *conn, struct crypto_shash *tfm,
+		     u32 role, const u8 uuid[16], u64 xid, u8 server_uuid[16]);
+u32 tnet_bvec_crc(u32 crc, const struct bio_vec *bv, unsigned int nr,
+		  u32 len);
+int tnet_rpc_init(void);
+void tnet_rpc_exit(void);
+#ifdef CONFIG_DEBUG_FS
+int tnet_selftest_init(void);
+void tnet_selftest_exit(void);
+#else
+static inline int tnet_selftest_init(void) { return 0; }
+static inline void tnet_selftest_exit(void) { }
+#endif
 
 #endif /* _TESSERA_TNET_H */

@@ -262,12 +262,24 @@ EXPORT_SYMBOL_GPL(tnet_recv_frame);
 
 static int __init tnet_init(void)
 {
+	int err;
+
+	err = tnet_rpc_init();
+	if (err)
+		return err;
+	err = tnet_selftest_init();
+	if (err) {
+		tnet_rpc_exit();
+		return err;
+	}
 	pr_info("network layer loaded (protocol %d)\n", TESS_PROTO_VERSION);
 	return 0;
 }
 
 static void __exit tnet_exit(void)
 {
+	tnet_selftest_exit();
+	tnet_rpc_exit();
 	WARN_ON(!list_empty(&tnet_transports));
 }
 
