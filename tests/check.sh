@@ -16,7 +16,7 @@ tier_fuzz()  { bash tests/fuzz/run.sh; }
 tier_integ() { bash tests/integ/run.sh; }
 tier_kunit() { make check-kunit; }
 # VM suites in make check; others run with make check-vm SUITE=NAME
-VM_SUITES=${VM_SUITES:-smoke}
+VM_SUITES=${VM_SUITES:-smoke rpc}
 tier_vm() {
 	local s rc=0
 	for s in $VM_SUITES; do
