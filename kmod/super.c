@@ -1,20 +1,423 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * super.c - the Tessera file system type.
+ * super.c - the Tessera file system type and its superblocks.
  *
- * This registers "tessera" and takes a mount request as far as it can
- * go today: the source and options are parsed and checked, and the
- * transport of every MDS address is looked up (which loads its module).
- * The client data path (superblock, inodes, RPC to the MDS) is not built
- * yet, so get_tree then fails with -EOPNOTSUPP and says so in the log.
+ *   mount -t tessera HOST[:PORT]@NET[,...]:/FSNAME DIR -o key=PATH[,...]
+ *
+ * Every mount is an independent client: its own superblock (never
+ * shared, get_tree_nodev), a random client uuid, its own connection to
+ * the MDS and to each OST, its own caches.  The mount connects to the
+ * first MDS address that answers (and authenticates) within timeout=
+ * seconds, so an unreachable MDS fails the mount with the reason in the
+ * kernel log; then the root inode comes from GETATTR of TESS_ROOT_INO.
+ *
+ * OST connections are made on first use from the MDS's OST list, which
+ * is fetched again after TESS_OST_LIST_TTL: an OST that moved gets a new
+ * client (the old one is kept until umount, callers may still hold it).
+ *
+ * umount writes back and evicts every inode (generic_shutdown_super)
+ * before the RPC clients go; umount -f aborts all of them first, so it
+ * returns at once with the servers gone.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/statfs.h>
+#include <linux/backing-dev.h>
+#include <linux/string.h>
+#include <linux/ctype.h>
+#include <linux/crc32c.h>
 
 #include "tess_fs.h"
+
+#define TESS_SUPER_MAGIC	0x54455353	/* "TESS" */
+#define TESS_OST_LIST_TTL	(30 * HZ)
+
+struct tess_retired {
+	struct list_head list;
+	struct tnet_client *cl;
+};
+
+/* ---- the key file ---- */
+
+static int tess_read_key(struct fs_context *fc, const char *path,
+			 struct tess_sb_info *sbi)
+{
+	u8 *buf;
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+	int err = 0;
+
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f)) {
+		errorfc(fc, "key=%s: cannot open: %pe", path, f);
+		return PTR_ERR(f);
+	}
+	if (!S_ISREG(file_inode(f)->i_mode)) {
+		fput(f);
+		return invalfc(fc, "key=%s: not a regular file", path);
+	}
+	buf = kmalloc(TESS_KEY_MAX + 64, GFP_KERNEL);
+	if (!buf) {
+		fput(f);
+		return -ENOMEM;
+	}
+	n = kernel_read(f, buf, TESS_KEY_MAX + 64, &pos);
+	fput(f);
+	if (n < 0) {
+		err = n;
+		errorfc(fc, "key=%s: cannot read: %pe", path, ERR_PTR(err));
+		goto out;
+	}
+	while (n > 0 && isspace(buf[n - 1]))
+		n--;
+	if (n < TESS_KEY_MIN || n > TESS_KEY_MAX) {
+		err = invalfc(fc, "key=%s: key must be %d to %d bytes, not %zd",
+			      path, TESS_KEY_MIN, TESS_KEY_MAX, n);
+		goto out;
+	}
+	memcpy(sbi->key, buf, n);
+	sbi->key_len = n;
+out:
+	kfree_sensitive(buf);
+	return err;
+}
+
+/* ---- OST clients ---- */
+
+static void tess_ost_retire(struct tess_sb_info *sbi, struct tnet_client *cl)
+{
+	struct tess_retired *r;
+
+	r = kmalloc(sizeof(*r), GFP_NOFS | __GFP_NOFAIL);
+	r->cl = cl;
+	list_add(&r->list, &sbi->ost_retired);
+}
+
+static bool tess_addr_eq(const struct tnet_addr *a, const struct tnet_addr *b)
+{
+	return a->ipv4 == b->ipv4 && a->port == b->port &&
+	       !strcmp(a->net, b->net);
+}
+
+/* OST_LIST from the MDS into sbi->osts[]; under ost_lock */
+static int tess_ost_refresh(struct tess_sb_info *sbi)
+{
+	const struct tess_ost_list_rep *lr;
+	const struct tess_ost_info *oi;
+	struct tess_ost_slot *slot;
+	struct tnet_addr a;
+	const char *why;
+	u32 cap, len, i, n, idx;
+	void *buf;
+	int err;
+
+	lockdep_assert_held(&sbi->ost_lock);
+	cap = sizeof(*lr) + TESS_MAX_OSTS * sizeof(*oi);
+	buf = kvmalloc(cap, GFP_NOFS);
+	if (!buf)
+		return -ENOMEM;
+	sbi->ost_list_time = jiffies;
+	err = tess_mds_ost_list(sbi, buf, cap, &len);
+	if (err)
+		goto out;
+	lr = buf;
+	n = le32_to_cpu(lr->count);
+	oi = (const void *)(lr + 1);
+	for (i = 0; i < n; i++) {
+		idx = le32_to_cpu(oi[i].index);
+		if (idx >= TESS_MAX_OSTS ||
+		    !memchr(oi[i].addr, '\0', sizeof(oi[i].addr)))
+			continue;
+		if (tnet_addr_parse(oi[i].addr, strlen(oi[i].addr), &a, &why)) {
+			pr_warn_ratelimited("%s: OST%04x has a bad address: %s\n",
+					    sbi->source, idx, why);
+			continue;
+		}
+		if (!a.port)
+			a.port = TESS_OST_PORT + idx;
+		slot = &sbi->osts[idx];
+		if (slot->known && !tess_addr_eq(&slot->addr, &a) && slot->cl) {
+			pr_info("%s: OST%04x moved to %s\n", sbi->source, idx,
+				oi[i].addr);
+			tess_ost_retire(sbi, slot->cl);
+			WRITE_ONCE(slot->cl, NULL);
+		}
+		slot->addr = a;
+		slot->known = true;
+	}
+	sbi->ost_listed = true;
+out:
+	kvfree(buf);
+	return err;
+}
+
+struct tnet_client *tess_ost_client(struct tess_sb_info *sbi, u32 ost_idx)
+{
+	struct tnet_client_conf conf;
+	struct tess_ost_slot *slot;
+	struct tnet_client *cl;
+	char name[16];
+	int err;
+
+	if (ost_idx >= TESS_MAX_OSTS)
+		return ERR_PTR(-ENXIO);
+	slot = &sbi->osts[ost_idx];
+	/* pairs with the smp_store_release() below: cl is set up */
+	cl = smp_load_acquire(&slot->cl);
+	if (cl && time_before(jiffies, READ_ONCE(sbi->ost_list_time) +
+			      TESS_OST_LIST_TTL))
+		return cl;
+
+	mutex_lock(&sbi->ost_lock);
+	if (!sbi->ost_listed || !slot->known ||
+	    !time_before(jiffies, sbi->ost_list_time + TESS_OST_LIST_TTL)) {
+		err = tess_ost_refresh(sbi);
+		if (err && !slot->known) {
+			cl = ERR_PTR(err);
+			goto out;
+		}
+	}
+	if (!slot->known) {
+		cl = ERR_PTR(-ENXIO);
+		goto out;
+	}
+	cl = slot->cl;
+	if (cl)
+		goto out;
+	memset(&conf, 0, sizeof(conf));
+	conf.addr = slot->addr;
+	conf.key = sbi->key;
+	conf.key_len = sbi->key_len;
+	memcpy(conf.uuid, sbi->uuid, sizeof(conf.uuid));
+	conf.role = TESS_ROLE_CLIENT;
+	conf.timeout = sbi->timeout;
+	snprintf(name, sizeof(name), "OST%04x", ost_idx);
+	conf.name = name;
+	cl = tnet_client_create(&conf);
+	if (!IS_ERR(cl)) {
+		/* publish the set-up client; pairs with smp_load_acquire() */
+		smp_store_release(&slot->cl, cl);
+	}
+out:
+	mutex_unlock(&sbi->ost_lock);
+	return cl;
+}
+
+/* ---- superblock operations ---- */
+
+static int tess_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	struct tess_sb_info *sbi = TESS_SB(dentry->d_sb);
+	struct tess_statfs_rep st;
+	u64 id;
+	int err;
+
+	err = tess_mds_statfs(sbi, &st);
+	if (err)
+		return err;
+	buf->f_type = TESS_SUPER_MAGIC;
+	buf->f_bsize = le32_to_cpu(st.bsize) ?: PAGE_SIZE;
+	buf->f_frsize = buf->f_bsize;
+	buf->f_blocks = le64_to_cpu(st.blocks);
+	buf->f_bfree = le64_to_cpu(st.bfree);
+	buf->f_bavail = le64_to_cpu(st.bavail);
+	buf->f_files = le64_to_cpu(st.files);
+	buf->f_ffree = le64_to_cpu(st.ffree);
+	buf->f_namelen = min_t(u32, le32_to_cpu(st.namelen) ?: TESS_NAME_MAX,
+			       TESS_NAME_MAX);
+	id = crc32c(0, sbi->fsname, strlen(sbi->fsname));
+	id = (id << 32) | crc32c(~0u, sbi->source, strlen(sbi->source));
+	buf->f_fsid = u64_to_fsid(id);
+	return 0;
+}
+
+static int tess_show_options(struct seq_file *m, struct dentry *root)
+{
+	struct tess_sb_info *sbi = TESS_SB(root->d_sb);
+
+	if (sbi->key_path)
+		seq_show_option(m, "key", sbi->key_path);
+	seq_printf(m, ",timeout=%u", sbi->timeout_sec);
+	seq_printf(m, ",acregmin=%lu,acregmax=%lu,acdirmin=%lu,acdirmax=%lu",
+		   sbi->acregmin / HZ, sbi->acregmax / HZ,
+		   sbi->acdirmin / HZ, sbi->acdirmax / HZ);
+	return 0;
+}
+
+/* umount -f: make everything pending and future fail now */
+static void tess_umount_begin(struct super_block *sb)
+{
+	struct tess_sb_info *sbi = TESS_SB(sb);
+	struct tess_retired *r;
+	unsigned int i;
+
+	pr_info("%s: forced umount: aborting all requests\n", sbi->source);
+	tnet_client_abort(sbi->mds);
+	/* an OST_LIST under ost_lock has just been failed */
+	mutex_lock(&sbi->ost_lock);
+	for (i = 0; i < TESS_MAX_OSTS; i++)
+		if (sbi->osts[i].cl)
+			tnet_client_abort(sbi->osts[i].cl);
+	list_for_each_entry(r, &sbi->ost_retired, list)
+		tnet_client_abort(r->cl);
+	mutex_unlock(&sbi->ost_lock);
+}
+
+static const struct super_operations tess_super_ops = {
+	.alloc_inode	= tess_alloc_inode,
+	.free_inode	= tess_free_inode,
+	.evict_inode	= tess_evict_inode,
+	.statfs		= tess_statfs,
+	.umount_begin	= tess_umount_begin,
+	.show_options	= tess_show_options,
+};
+
+/* ---- mount and umount ---- */
+
+static void tess_sbi_free(struct tess_sb_info *sbi)
+{
+	struct tess_retired *r, *tmp;
+	unsigned int i;
+
+	for (i = 0; i < TESS_MAX_OSTS; i++)
+		if (sbi->osts[i].cl)
+			tnet_client_destroy(sbi->osts[i].cl);
+	list_for_each_entry_safe(r, tmp, &sbi->ost_retired, list) {
+		tnet_client_destroy(r->cl);
+		kfree(r);
+	}
+	if (sbi->mds)
+		tnet_client_destroy(sbi->mds);
+	kfree(sbi->key_path);
+	memzero_explicit(sbi->key, sizeof(sbi->key));
+	kvfree(sbi);
+}
+
+static int tess_connect_mds(struct fs_context *fc, struct tess_sb_info *sbi)
+{
+	struct tess_fs_context *ctx = fc->fs_private;
+	struct tnet_client_conf conf;
+	struct tnet_client *cl;
+	char addr[TNET_ADDR_STRLEN];
+	unsigned int i;
+	int err = -EHOSTUNREACH;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.key = sbi->key;
+	conf.key_len = sbi->key_len;
+	memcpy(conf.uuid, sbi->uuid, sizeof(conf.uuid));
+	conf.role = TESS_ROLE_CLIENT;
+	conf.timeout = sbi->timeout;
+	conf.name = "mds";
+	for (i = 0; i < ctx->nr_mds; i++) {
+		conf.addr = ctx->mds[i];
+		if (tnet_addr_format(&ctx->mds[i], addr, sizeof(addr)) < 0)
+			strscpy(addr, "?", sizeof(addr));
+		cl = tnet_client_create(&conf);
+		if (IS_ERR(cl)) {
+			err = PTR_ERR(cl);
+			errorfc(fc, "%s: MDS %s: cannot create a client: %pe",
+				sbi->source, addr, cl);
+			continue;
+		}
+		err = tnet_client_connect(cl);
+		if (!err) {
+			sbi->mds = cl;
+			return 0;
+		}
+		tnet_client_destroy(cl);
+		if (err == -EACCES)
+			errorfc(fc, "%s: MDS %s: authentication failed (wrong key?)",
+				sbi->source, addr);
+		else
+			errorfc(fc, "%s: MDS %s: cannot connect: %pe",
+				sbi->source, addr, ERR_PTR(err));
+	}
+	return err;
+}
+
+static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct tess_fs_context *ctx = fc->fs_private;
+	struct tess_sb_info *sbi;
+	struct tess_irep *ir = NULL;
+	struct inode *root;
+	int err;
+
+	sbi = kvzalloc(sizeof(*sbi), GFP_KERNEL);
+	if (!sbi)
+		return -ENOMEM;
+	sb->s_fs_info = sbi;
+	sbi->sb = sb;
+	mutex_init(&sbi->ost_lock);
+	INIT_LIST_HEAD(&sbi->ost_retired);
+	strscpy(sbi->fsname, ctx->fsname, sizeof(sbi->fsname));
+	strscpy(sbi->source, fc->source, sizeof(sbi->source));
+	sbi->timeout_sec = ctx->timeout;
+	sbi->timeout = ctx->timeout * HZ;
+	sbi->acregmin = ctx->acregmin * HZ;
+	sbi->acregmax = ctx->acregmax * HZ;
+	sbi->acdirmin = ctx->acdirmin * HZ;
+	sbi->acdirmax = ctx->acdirmax * HZ;
+	get_random_bytes(sbi->uuid, sizeof(sbi->uuid));
+	sbi->key_path = kstrdup(ctx->key_path, GFP_KERNEL);
+	if (!sbi->key_path)
+		return -ENOMEM;
+	err = tess_read_key(fc, ctx->key_path, sbi);
+	if (err)
+		return err;
+	err = tess_connect_mds(fc, sbi);
+	if (err)
+		return err;
+
+	sb->s_magic = TESS_SUPER_MAGIC;
+	sb->s_op = &tess_super_ops;
+	sb->s_xattr = tess_xattr_handlers;
+	sb->s_d_op = &tess_dentry_ops;
+	sb->s_maxbytes = min_t(loff_t, MAX_LFS_FILESIZE, 1LL << 62);
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
+	sb->s_time_gran = 1;
+	err = super_setup_bdi(sb);
+	if (err)
+		return err;
+	sb->s_bdi->ra_pages = TESS_BULK_DEFAULT / PAGE_SIZE;
+	sb->s_bdi->io_pages = TESS_BULK_DEFAULT / PAGE_SIZE;
+
+	ir = tess_irep_alloc();
+	if (!ir)
+		return -ENOMEM;
+	err = tess_mds_getattr(sbi, TESS_ROOT_INO, ir);
+	if (err) {
+		errorfc(fc, "%s: GETATTR of the root: %pe", sbi->source,
+			ERR_PTR(err));
+		goto out;
+	}
+	if (!S_ISDIR(le32_to_cpu(ir->rep.attr.mode)) ||
+	    le64_to_cpu(ir->rep.attr.ino) != TESS_ROOT_INO) {
+		err = -EPROTO;
+		errorfc(fc, "%s: the MDS root is not a directory", sbi->source);
+		goto out;
+	}
+	root = tess_iget(sb, &ir->rep, ir->len);
+	if (IS_ERR(root)) {
+		err = PTR_ERR(root);
+		goto out;
+	}
+	sb->s_root = d_make_root(root);
+	if (!sb->s_root)
+		err = -ENOMEM;
+out:
+	kfree(ir);
+	return err;
+}
 
 static int tess_get_tree(struct fs_context *fc)
 {
@@ -36,9 +439,25 @@ static int tess_get_tree(struct fs_context *fc)
 		}
 		tnet_put_transport(t);
 	}
+	if (!ctx->key_path)
+		return invalfc(fc, "%s: no key= given (the shared key file of the MDS)",
+			       fc->source);
 
-	errorfc(fc, "%s: the client mount path is not built yet", fc->source);
-	return -EOPNOTSUPP;
+	/* a new superblock for every mount: independent clients */
+	err = get_tree_nodev(fc, tess_fill_super);
+	if (!err)
+		pr_info("%s: mounted\n", fc->source);
+	return err;
+}
+
+static void tess_kill_sb(struct super_block *sb)
+{
+	struct tess_sb_info *sbi = TESS_SB(sb);
+
+	/* writes back and evicts every inode while the clients still work */
+	kill_anon_super(sb);
+	if (sbi)
+		tess_sbi_free(sbi);
 }
 
 static void tess_free_fc(struct fs_context *fc)
@@ -75,17 +494,33 @@ static struct file_system_type tess_fs_type = {
 	.name			= "tessera",
 	.init_fs_context	= tess_init_fs_context,
 	.parameters		= tess_fs_parameters,
-	.kill_sb		= kill_anon_super,
+	.kill_sb		= tess_kill_sb,
 };
 MODULE_ALIAS_FS("tessera");
+
+static void tess_inode_init_once(void *p)
+{
+	struct tess_inode_info *ii = p;
+
+	inode_init_once(&ii->vfs_inode);
+	mutex_init(&ii->io_lock);
+}
 
 static int __init tess_init(void)
 {
 	int err;
 
+	tess_inode_cachep = kmem_cache_create("tessera_inode_cache",
+					      sizeof(struct tess_inode_info), 0,
+					      SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT,
+					      tess_inode_init_once);
+	if (!tess_inode_cachep)
+		return -ENOMEM;
 	err = register_filesystem(&tess_fs_type);
-	if (err)
+	if (err) {
+		kmem_cache_destroy(tess_inode_cachep);
 		return err;
+	}
 	pr_info("file system registered (protocol %d)\n", TESS_PROTO_VERSION);
 	return 0;
 }
@@ -93,6 +528,9 @@ static int __init tess_init(void)
 static void __exit tess_exit(void)
 {
 	unregister_filesystem(&tess_fs_type);
+	/* free_inode runs after an RCU grace period */
+	rcu_barrier();
+	kmem_cache_destroy(tess_inode_cachep);
 }
 
 module_init(tess_init);

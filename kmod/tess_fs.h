@@ -13,7 +13,7 @@
 
 #define TESS_MAX_MDS		8	/* addresses in one mount source */
 
-#define TESS_TIMEOUT_DEF	30	/* seconds */
+#define TESS_TIMEOUT_DEF	10	/* seconds */
 #define TESS_TIMEOUT_MAX	3600
 #define TESS_AC_MAX		86400	/* attribute cache times, seconds */
 #define TESS_ACREGMIN_DEF	3
@@ -77,6 +77,12 @@ struct tess_sb_info {
 	unsigned long acregmin, acregmax, acdirmin, acdirmax;	/* jiffies */
 	struct mutex ost_lock;		/* osts[] changes */
 	struct tess_ost_slot osts[TESS_MAX_OSTS];
+	/* super.c */
+	char *key_path;			/* for show_options */
+	unsigned int timeout_sec;	/* as given, for show_options */
+	unsigned long ost_list_time;	/* jiffies of the last OST_LIST */
+	bool ost_listed;		/* an OST_LIST has answered */
+	struct list_head ost_retired;	/* clients of OSTs that moved */
 };
 
 /*
@@ -92,6 +98,7 @@ struct tess_inode_info {
 	struct tess_layout_info __rcu *layout;
 	struct mutex io_lock;		/* size updates on close/fsync */
 	loff_t mds_size;		/* size the MDS knows */
+	u64 cache_version;		/* file.c: data_version the cache holds */
 };
 
 static inline struct tess_inode_info *TESS_I(struct inode *inode)
@@ -104,7 +111,11 @@ static inline struct tess_sb_info *TESS_SB(struct super_block *sb)
 	return sb->s_fs_info;
 }
 
-/* super.c: OST connection for an OST index (OST_LIST refreshed on demand) */
+/*
+ * super.c: OST connection for an OST index (OST_LIST refreshed on demand).
+ * ERR_PTR(-ENXIO) for an index the MDS does not know, other ERR_PTRs for
+ * failures; never NULL.  The client stays valid until umount.
+ */
 struct tnet_client *tess_ost_client(struct tess_sb_info *sbi, u32 ost_idx);
 
 /* mds.c: MDS calls, each builds the request and decodes the reply */
@@ -113,19 +124,95 @@ int tess_mds_call(struct tess_sb_info *sbi, u16 op, const void *body,
 /* SETATTR with TESS_SA_SIZE_EXTEND | TESS_SA_MTIME_NOW (writers, on close/fsync) */
 int tess_mds_size_extend(struct inode *inode, loff_t size);
 
+/*
+ * mds.c: typed MDS calls.  A tess_irep holds the reply of LOOKUP, GETATTR,
+ * SETATTR, CREATE, MKDIR, SYMLINK and LINK (checked before it is returned).
+ */
+#define TESS_IREP_MAX	(sizeof(struct tess_inode_rep) + \
+			 TESS_LAYOUT_BYTES(TESS_MAX_STRIPES))
+
+struct tess_irep {
+	u32 len;
+	union {
+		struct tess_inode_rep rep;
+		u8 buf[TESS_IREP_MAX];
+	};
+};
+
+struct tess_irep *tess_irep_alloc(void);
+int tess_mds_lookup(struct tess_sb_info *sbi, u64 parent,
+		    const struct qstr *name, struct tess_irep *out);
+int tess_mds_getattr(struct tess_sb_info *sbi, u64 ino, struct tess_irep *out);
+int tess_mds_setattr(struct tess_sb_info *sbi, struct tess_setattr_req *req,
+		     struct tess_irep *out);
+int tess_mds_create(struct tess_sb_info *sbi, u16 op, u64 parent,
+		    const struct qstr *name, u32 mode, kuid_t uid, kgid_t gid,
+		    dev_t rdev, u32 flags, struct tess_irep *out);
+int tess_mds_unlink(struct tess_sb_info *sbi, u16 op, u64 parent,
+		    const struct qstr *name);
+int tess_mds_rename(struct tess_sb_info *sbi, u64 old_parent,
+		    const struct qstr *old_name, u64 new_parent,
+		    const struct qstr *new_name, u32 flags);
+int tess_mds_link(struct tess_sb_info *sbi, u64 ino, u64 new_parent,
+		  const struct qstr *name, struct tess_irep *out);
+int tess_mds_symlink(struct tess_sb_info *sbi, u64 parent,
+		     const struct qstr *name, const char *target, kuid_t uid,
+		     kgid_t gid, struct tess_irep *out);
+/* a kmalloc'd NUL-terminated target */
+char *tess_mds_readlink(struct tess_sb_info *sbi, u64 ino);
+int tess_mds_readdir(struct tess_sb_info *sbi, u64 ino, u64 cookie,
+		     void *buf, u32 cap, u32 *len);
+int tess_mds_statfs(struct tess_sb_info *sbi, struct tess_statfs_rep *st);
+ssize_t tess_mds_getxattr(struct tess_sb_info *sbi, u64 ino, const char *name,
+			  void *buf, size_t size);
+ssize_t tess_mds_listxattr(struct tess_sb_info *sbi, u64 ino, void *buf,
+			   size_t size);
+int tess_mds_setxattr(struct tess_sb_info *sbi, u64 ino, const char *name,
+		      const void *value, size_t size, u32 flags);
+int tess_mds_removexattr(struct tess_sb_info *sbi, u64 ino, const char *name);
+/* GET_LAYOUT / SET_LAYOUT: the layout in buf (cap >= TESS_LAYOUT_BYTES(256)) */
+int tess_mds_get_layout(struct tess_sb_info *sbi, u64 ino, void *buf, u32 cap,
+			u32 *len);
+int tess_mds_set_layout(struct tess_sb_info *sbi, u64 ino,
+			const struct tess_layout *lo, u32 lo_len, void *buf,
+			u32 cap, u32 *len);
+int tess_mds_ost_list(struct tess_sb_info *sbi, void *buf, u32 cap, u32 *len);
+
 /* inode.c */
 struct inode *tess_iget(struct super_block *sb, const struct tess_inode_rep *rep,
 			u32 rep_len);
 void tess_update_inode(struct inode *inode, const struct tess_inode_rep *rep,
 		       u32 rep_len);
+#define TESS_UPD_NEW		0x1	/* a new inode: take everything */
+#define TESS_UPD_SIZE		0x2	/* we just set the size on the MDS */
+#define TESS_UPD_OWN		0x4	/* our own data change: keep the cache */
+void tess_update_inode_flags(struct inode *inode,
+			     const struct tess_inode_rep *rep, u32 rep_len,
+			     unsigned int flags);
 /* refresh attributes from the MDS if older than the cache time, or force */
 int tess_revalidate(struct inode *inode, bool force);
 int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 		 struct iattr *attr);
 int tess_getattr(struct user_namespace *mnt_userns, const struct path *path,
 		 struct kstat *stat, u32 request_mask, unsigned int flags);
-/* current layout with an RCU-safe copy for the caller; kfree() it */
+/*
+ * current layout with an RCU-safe copy for the caller; kfree() it.
+ * NULL if the inode has no layout (or no memory).
+ */
 struct tess_layout_info *tess_layout_copy(struct inode *inode);
+/* attributes changed on the MDS (by us): refetch on the next revalidate */
+void tess_invalidate_attr(struct inode *inode);
+/* the attributes are within their cache time (safe under RCU) */
+bool tess_attr_fresh(struct inode *inode);
+/* a layout from the wire (checked); ERR_PTR on a bad one */
+struct tess_layout_info *tess_layout_decode(const void *buf, u32 len);
+void tess_set_layout(struct inode *inode, struct tess_layout_info *lo);
+/* the inode reply in out is checked: the ino, mode type, layout */
+int tess_irep_check(const struct tess_irep *ir);
+extern struct kmem_cache *tess_inode_cachep;
+struct inode *tess_alloc_inode(struct super_block *sb);
+void tess_free_inode(struct inode *inode);
+void tess_evict_inode(struct inode *inode);
 
 /* dir.c, symlink in inode.c */
 extern const struct inode_operations tess_dir_iops;
@@ -146,5 +233,20 @@ extern const struct file_operations tess_file_fops;
 extern const struct address_space_operations tess_aops;
 /* punch every object to the object sizes of a file of `size` bytes */
 int tess_truncate_objects(struct inode *inode, loff_t size);
+/* osc.c: a usable layout copy (kfree it) or ERR_PTR(-EIO) */
+struct tess_layout_info *tess_osc_layout(struct inode *inode);
+/* osc.c: OBJ_SYNC every object of a file */
+int tess_sync_objects(struct inode *inode);
+/*
+ * osc.c: one OBJ_READ/OBJ_WRITE of a contiguous object range from/to a
+ * page vector; done(priv, 0 or -errno, bytes) runs once unless it
+ * returns an error.  A short read is completed with zeros.
+ */
+typedef void (*tess_osc_done_t)(void *priv, int err, u32 bytes);
+int tess_osc_rw(struct tess_sb_info *sbi, u32 ost_idx, u64 oid, bool write,
+		u64 obj_off, const struct tnet_bulk *bulk,
+		tess_osc_done_t done, void *priv, gfp_t gfp);
+/* addr.c: O_DIRECT I/O at iocb->ki_pos, no locking; bytes or -errno */
+ssize_t tess_direct_io(struct kiocb *iocb, struct iov_iter *iter, bool write);
 
 #endif /* _TESSERA_FS_H */

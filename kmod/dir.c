@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dir.c - Tessera directories: lookup, the namespace operations, readdir
+ * and dentry revalidation.
+ *
+ * Every operation is one MDS request.  A dentry remembers when the MDS
+ * last confirmed it (d_time); within acdirmin it is trusted, after that
+ * d_revalidate looks the name up again, so a rename or unlink made by
+ * another client is seen at the latest acdirmin later (at once with
+ * acdirmin=0).  Negative dentries are cached the same way.
+ *
+ * Readdir positions are the MDS cookies: ctx->pos is the cookie of the
+ * last entry handed to the caller ("." is 1 and ".." is 2), and the next
+ * READDIR asks for the entries after it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/namei.h>
+#include <linux/cred.h>
+#include <linux/compat.h>
+
+#include "tess_fs.h"
+
+#define TESS_READDIR_BUF	(32 * 1024)
+
+static void tess_dentry_verified(struct dentry *dentry)
+{
+	dentry->d_time = jiffies;
+}
+
+static bool tess_dentry_fresh(struct dentry *dentry)
+{
+	struct tess_sb_info *sbi = TESS_SB(dentry->d_sb);
+
+	return time_before(jiffies, READ_ONCE(dentry->d_time) + sbi->acdirmin);
+}
+
+/* ---- lookup ---- */
+
+static struct dentry *tess_lookup(struct inode *dir, struct dentry *dentry,
+				  unsigned int flags)
+{
+	struct tess_sb_info *sbi = TESS_SB(dir->i_sb);
+	struct inode *inode = NULL;
+	struct tess_irep *ir;
+	int err;
+
+	if (dentry->d_name.len > TESS_NAME_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+	ir = tess_irep_alloc();
+	if (!ir)
+		return ERR_PTR(-ENOMEM);
+	err = tess_mds_lookup(sbi, dir->i_ino, &dentry->d_name, ir);
+	if (!err)
+		inode = tess_iget(dir->i_sb, &ir->rep, ir->len);
+	else if (err != -ENOENT)
+		inode = ERR_PTR(err);
+	kfree(ir);
+	tess_dentry_verified(dentry);
+	return d_splice_alias(inode, dentry);
+}
+
+static int tess_d_revalidate(struct dentry *dentry, unsigned int flags)
+{
+	struct tess_sb_info *sbi = TESS_SB(dentry->d_sb);
+	struct dentry *parent;
+	struct tess_irep *ir;
+	struct inode *inode;
+	int err, ret;
+
+	if (IS_ROOT(dentry))
+		return 1;
+	/*
+	 * The name -> inode binding is trusted for acdirmin; the inode's own
+	 * attributes have their own cache time (tess_revalidate).  A retry
+	 * after ESTALE (LOOKUP_REVAL) always asks the MDS.
+	 */
+	if (!(flags & LOOKUP_REVAL) && tess_dentry_fresh(dentry))
+		return 1;
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+
+	inode = d_inode(dentry);
+
+	ir = tess_irep_alloc();
+	if (!ir)
+		return -ENOMEM;
+	parent = dget_parent(dentry);
+	err = tess_mds_lookup(sbi, d_inode(parent)->i_ino, &dentry->d_name, ir);
+	dput(parent);
+	if (err == -ENOENT) {
+		/* gone: a negative dentry stays right, a positive one not */
+		ret = inode ? 0 : 1;
+	} else if (err) {
+		ret = err;
+	} else if (!inode) {
+		ret = 0;		/* created by someone else */
+	} else if (le64_to_cpu(ir->rep.attr.ino) != inode->i_ino ||
+		   le32_to_cpu(ir->rep.attr.gen) != inode->i_generation ||
+		   ((le32_to_cpu(ir->rep.attr.mode) ^ inode->i_mode) & S_IFMT)) {
+		ret = 0;		/* the name now means another inode */
+	} else {
+		tess_update_inode(inode, &ir->rep, ir->len);
+		ret = 1;
+	}
+	kfree(ir);
+	if (ret == 1)
+		tess_dentry_verified(dentry);
+	return ret;
+}
+
+const struct dentry_operations tess_dentry_ops = {
+	.d_revalidate	= tess_d_revalidate,
+};
+
+/* ---- creating ---- */
+
+static kgid_t tess_new_gid(struct inode *dir, umode_t *mode)
+{
+	if (dir->i_mode & S_ISGID) {
+		if (S_ISDIR(*mode))
+			*mode |= S_ISGID;
+		return dir->i_gid;
+	}
+	return current_fsgid();
+}
+
+static int tess_instantiate(struct inode *dir, struct dentry *dentry,
+			    struct tess_irep *ir)
+{
+	struct inode *inode;
+
+	inode = tess_iget(dir->i_sb, &ir->rep, ir->len);
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
+	d_instantiate(dentry, inode);
+	tess_dentry_verified(dentry);
+	return 0;
+}
+
+static int tess_do_create(struct inode *dir, struct dentry *dentry, u16 op,
+			  umode_t mode, dev_t rdev, u32 flags)
+{
+	struct tess_sb_info *sbi = TESS_SB(dir->i_sb);
+	struct tess_irep *ir;
+	kgid_t gid;
+	int err;
+
+	if (dentry->d_name.len > TESS_NAME_MAX)
+		return -ENAMETOOLONG;
+	ir = tess_irep_alloc();
+	if (!ir)
+		return -ENOMEM;
+	gid = tess_new_gid(dir, &mode);
+	err = tess_mds_create(sbi, op, dir->i_ino, &dentry->d_name, mode,
+			      current_fsuid(), gid, rdev, flags, ir);
+	if (!err && op == TESS_OP_MKDIR &&
+	    !S_ISDIR(le32_to_cpu(ir->rep.attr.mode)))
+		err = -EPROTO;
+	if (!err)
+		err = tess_instantiate(dir, dentry, ir);
+	else if (err == -EEXIST)
+		d_drop(dentry);		/* our negative dentry was stale */
+	kfree(ir);
+	tess_invalidate_attr(dir);
+	return err;
+}
+
+static int tess_create(struct user_namespace *mnt_userns, struct inode *dir,
+		       struct dentry *dentry, umode_t mode, bool excl)
+{
+	return tess_do_create(dir, dentry, TESS_OP_CREATE, S_IFREG | mode, 0,
+			      excl ? TESS_CREATE_EXCL : 0);
+}
+
+static int tess_mknod(struct user_namespace *mnt_userns, struct inode *dir,
+		      struct dentry *dentry, umode_t mode, dev_t rdev)
+{
+	switch (mode & S_IFMT) {
+	case 0:
+		mode |= S_IFREG;
+		break;
+	case S_IFREG:
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFIFO:
+	case S_IFSOCK:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!S_ISCHR(mode) && !S_ISBLK(mode))
+		rdev = 0;
+	return tess_do_create(dir, dentry, TESS_OP_CREATE, mode, rdev,
+			      TESS_CREATE_EXCL);
+}
+
+static int tess_mkdir(struct user_namespace *mnt_userns, struct inode *dir,
+		      struct dentry *dentry, umode_t mode)
+{
+	return tess_do_create(dir, dentry, TESS_OP_MKDIR, S_IFDIR | mode, 0, 0);
+}
+
+static int tess_symlink(struct user_namespace *mnt_userns, struct inode *dir,
+			struct dentry *dentry, const char *target)
+{
+	struct tess_sb_info *sbi = TESS_SB(dir->i_sb);
+	struct tess_irep *ir;
+	umode_t mode = S_IFLNK;
+	struct inode *inode;
+	char *link;
+	int err;
+
+	if (dentry->d_name.len > TESS_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (strlen(target) > TESS_SYMLINK_MAX)
+		return -ENAMETOOLONG;
+	ir = tess_irep_alloc();
+	if (!ir)
+		return -ENOMEM;
+	err = tess_mds_symlink(sbi, dir->i_ino, &dentry->d_name, target,
+			       current_fsuid(), tess_new_gid(dir, &mode), ir);
+	if (!err && !S_ISLNK(le32_to_cpu(ir->rep.attr.mode)))
+		err = -EPROTO;
+	if (err) {
+		if (err == -EEXIST)
+			d_drop(dentry);
+		goto out;
+	}
+	inode = tess_iget(dir->i_sb, &ir->rep, ir->len);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto out;
+	}
+	/* we know the target: cache it now */
+	link = kstrdup(target, GFP_KERNEL);
+	if (link && cmpxchg(&inode->i_link, NULL, link))
+		kfree(link);
+	d_instantiate(dentry, inode);
+	tess_dentry_verified(dentry);
+out:
+	kfree(ir);
+	tess_invalidate_attr(dir);
+	return err;
+}
+
+static int tess_link(struct dentry *old_dentry, struct inode *dir,
+		     struct dentry *dentry)
+{
+	struct tess_sb_info *sbi = TESS_SB(dir->i_sb);
+	struct inode *inode = d_inode(old_dentry);
+	struct tess_irep *ir;
+	int err;
+
+	if (dentry->d_name.len > TESS_NAME_MAX)
+		return -ENAMETOOLONG;
+	ir = tess_irep_alloc();
+	if (!ir)
+		return -ENOMEM;
+	err = tess_mds_link(sbi, inode->i_ino, dir->i_ino, &dentry->d_name, ir);
+	if (!err && le64_to_cpu(ir->rep.attr.ino) != inode->i_ino)
+		err = -EPROTO;
+	if (!err) {
+		tess_update_inode(inode, &ir->rep, ir->len);
+		ihold(inode);
+		d_instantiate(dentry, inode);
+		tess_dentry_verified(dentry);
+	} else if (err == -EEXIST) {
+		d_drop(dentry);
+	} else if (err == -ENOENT) {
+		d_drop(old_dentry);
+	}
+	kfree(ir);
+	tess_invalidate_attr(dir);
+	return err;
+}
+
+/* ---- removing ---- */
+
+static int tess_unlink(struct inode *dir, struct dentry *dentry)
+{
+	struct tess_sb_info *sbi = TESS_SB(dir->i_sb);
+	struct inode *inode = d_inode(dentry);
+	int err;
+
+	err = tess_mds_unlink(sbi, TESS_OP_UNLINK, dir->i_ino, &dentry->d_name);
+	if (!err) {
+		if (inode->i_nlink)
+			drop_nlink(inode);
+		inode->i_ctime = current_time(inode);
+		tess_invalidate_attr(inode);
+	} else if (err == -ENOENT) {
+		d_drop(dentry);
+	}
+	tess_invalidate_attr(dir);
+	return err;
+}
+
+static int tess_rmdir(struct inode *dir, struct dentry *dentry)
+{
+	struct tess_sb_info *sbi = TESS_SB(dir->i_sb);
+	struct inode *inode = d_inode(dentry);
+	int err;
+
+	err = tess_mds_unlink(sbi, TESS_OP_RMDIR, dir->i_ino, &dentry->d_name);
+	if (!err) {
+		clear_nlink(inode);
+		if (dir->i_nlink > 2)
+			drop_nlink(dir);
+	} else if (err == -ENOENT) {
+		d_drop(dentry);
+	}
+	tess_invalidate_attr(dir);
+	return err;
+}
+
+static int tess_rename(struct user_namespace *mnt_userns,
+		       struct inode *old_dir, struct dentry *old_dentry,
+		       struct inode *new_dir, struct dentry *new_dentry,
+		       unsigned int flags)
+{
+	struct tess_sb_info *sbi = TESS_SB(old_dir->i_sb);
+	struct inode *target = d_inode(new_dentry);
+	u32 tflags = 0;
+	int err;
+
+	if (flags & ~RENAME_NOREPLACE)
+		return -EINVAL;		/* RENAME_EXCHANGE, RENAME_WHITEOUT */
+	if (flags & RENAME_NOREPLACE)
+		tflags |= TESS_RENAME_NOREPLACE;
+	if (new_dentry->d_name.len > TESS_NAME_MAX)
+		return -ENAMETOOLONG;
+	err = tess_mds_rename(sbi, old_dir->i_ino, &old_dentry->d_name,
+			      new_dir->i_ino, &new_dentry->d_name, tflags);
+	if (!err) {
+		if (target) {
+			if (S_ISDIR(target->i_mode))
+				clear_nlink(target);
+			else if (target->i_nlink)
+				drop_nlink(target);
+			tess_invalidate_attr(target);
+		}
+		tess_invalidate_attr(d_inode(old_dentry));
+		tess_dentry_verified(old_dentry);
+	} else if (err == -ENOENT) {
+		d_drop(old_dentry);
+	} else if (err == -EEXIST && !target) {
+		d_drop(new_dentry);
+	}
+	tess_invalidate_attr(old_dir);
+	if (new_dir != old_dir)
+		tess_invalidate_attr(new_dir);
+	return err;
+}
+
+/* ---- readdir ---- */
+
+static int tess_readdir(struct file *file, struct dir_context *ctx)
+{
+	struct inode *inode = file_inode(file);
+	struct tess_sb_info *sbi = TESS_SB(inode->i_sb);
+	const struct tess_readdir_rep *rr;
+	struct tess_cursor cur;
+	u32 len, count, i;
+	bool eof;
+	void *buf;
+	int err = 0;
+
+	if (ctx->pos < 0)
+		return -EINVAL;
+	buf = kvmalloc(TESS_READDIR_BUF, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		err = tess_mds_readdir(sbi, inode->i_ino, ctx->pos, buf,
+				       TESS_READDIR_BUF, &len);
+		if (err)
+			break;
+		tess_cursor_init(&cur, buf, len);
+		rr = tess_pull(&cur, sizeof(*rr));
+		if (!rr) {
+			err = -EPROTO;
+			break;
+		}
+		count = le32_to_cpu(rr->count);
+		eof = le32_to_cpu(rr->eof);
+		for (i = 0; i < count; i++) {
+			const struct tess_dirent *d = tess_pull(&cur, sizeof(*d));
+			const char *name;
+			u32 nlen;
+			u64 cookie;
+
+			if (!d) {
+				err = -EPROTO;
+				goto out;
+			}
+			nlen = le32_to_cpu(d->name_len);
+			cookie = le64_to_cpu(d->cookie);
+			if (!nlen || nlen > TESS_NAME_MAX) {
+				err = -EPROTO;
+				goto out;
+			}
+			name = tess_pull(&cur, TESS_DIRENT_BYTES(nlen) - sizeof(*d));
+			/* cookies only grow: a server cannot make us loop */
+			if (!name || cookie <= (u64)ctx->pos || cookie > S64_MAX) {
+				err = -EPROTO;
+				goto out;
+			}
+			if (!dir_emit(ctx, name, nlen, le64_to_cpu(d->ino),
+				      le32_to_cpu(d->type) & 15))
+				goto out;
+			ctx->pos = cookie;
+		}
+		if (eof || !count)
+			break;
+	}
+out:
+	if (err == -EPROTO)
+		pr_warn_ratelimited("%s: bad READDIR reply for dir %lu\n",
+				    sbi->source, inode->i_ino);
+	kvfree(buf);
+	return err;
+}
+
+const struct file_operations tess_dir_fops = {
+	.llseek		= generic_file_llseek,
+	.read		= generic_read_dir,
+	.iterate_shared	= tess_readdir,
+	.unlocked_ioctl	= tess_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.fsync		= noop_fsync,
+};
+
+const struct inode_operations tess_dir_iops = {
+	.lookup		= tess_lookup,
+	.create		= tess_create,
+	.link		= tess_link,
+	.unlink		= tess_unlink,
+	.symlink	= tess_symlink,
+	.mkdir		= tess_mkdir,
+	.rmdir		= tess_rmdir,
+	.mknod		= tess_mknod,
+	.rename		= tess_rename,
+	.getattr	= tess_getattr,
+	.setattr	= tess_setattr,
+	.listxattr	= tess_listxattr,
+};

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * file.c - Tessera regular files: open/close consistency, read/write,
+ * O_DIRECT, fsync, mmap.
+ *
+ * Consistency is close-to-open, as in NFS: open fetches the attributes
+ * from the MDS and drops cached pages if the file's data_version moved
+ * since they were read; close (and fsync) writes the dirty pages to the
+ * OSTs and then tells the MDS about the new size and mtime with a
+ * SETATTR TESS_SA_SIZE_EXTEND (the MDS keeps the larger of its size and
+ * ours, so concurrent appenders never shrink a file).
+ *
+ * Data moves in addr.c (page cache, O_DIRECT) and osc.c (object RPCs).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/xattr.h>
+
+#include "tess_fs.h"
+
+/* readahead window: at least this, or a full stripe row if larger */
+#define TESS_RA_MIN		(4u << 20)
+#define TESS_RA_MAX		(64u << 20)
+
+/* file->private_data of a regular file */
+struct tess_file_info {
+	unsigned long flags;
+};
+
+#define TESS_FI_WRITTEN		0	/* data changed since the last flush */
+
+static void tess_file_written(struct file *file)
+{
+	struct tess_file_info *fi = file->private_data;
+
+	if (fi && !test_bit(TESS_FI_WRITTEN, &fi->flags))
+		set_bit(TESS_FI_WRITTEN, &fi->flags);
+}
+
+/* readahead of a few full stripe rows, so that every object gets an RPC */
+static void tess_file_set_ra(struct file *file, struct inode *inode)
+{
+	struct tess_layout_info *lay = tess_layout_copy(inode);
+	u64 ra = TESS_RA_MIN;
+
+	if (lay) {
+		if (lay->geom.stripe_size && lay->geom.stripe_count)
+			ra = max_t(u64, ra, (u64)lay->geom.stripe_size *
+				   lay->geom.stripe_count);
+		kfree(lay);
+	}
+	ra = min_t(u64, ra, TESS_RA_MAX);
+	if (file->f_ra.ra_pages < (ra >> PAGE_SHIFT))
+		file->f_ra.ra_pages = ra >> PAGE_SHIFT;
+}
+
+static int tess_file_open(struct inode *inode, struct file *file)
+{
+	struct tess_inode_info *ti = TESS_I(inode);
+	struct address_space *mapping = inode->i_mapping;
+	struct tess_file_info *fi;
+	u64 dv;
+	int err;
+
+	err = generic_file_open(inode, file);
+	if (err)
+		return err;
+	/* close-to-open: the MDS's size, mtime and data_version now */
+	err = tess_revalidate(inode, true);
+	if (err)
+		return err;
+	dv = READ_ONCE(ti->data_version);
+	if (mapping->nrpages && READ_ONCE(ti->cache_version) != dv) {
+		/*
+		 * Changed elsewhere since we cached it: drop even mapped
+		 * pages.  A write error stays in the mapping for its writer;
+		 * a page that cannot go (-EBUSY) is left as NFS does.
+		 */
+		filemap_write_and_wait(mapping);
+		invalidate_inode_pages2(mapping);
+	}
+	WRITE_ONCE(ti->cache_version, dv);
+
+	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
+	if (!fi)
+		return -ENOMEM;
+	file->private_data = fi;
+	tess_file_set_ra(file, inode);
+	return 0;
+}
+
+/*
+ * After the dirty pages went to the OSTs: the size and mtime to the MDS
+ * when this file grew or was written through.
+ */
+static int tess_file_flush_size(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct tess_inode_info *ti = TESS_I(inode);
+	struct tess_file_info *fi = file->private_data;
+	bool written = fi && test_and_clear_bit(TESS_FI_WRITTEN, &fi->flags);
+	u64 dv;
+	int err;
+
+	if (!written && i_size_read(inode) <= READ_ONCE(ti->mds_size))
+		return 0;
+	dv = READ_ONCE(ti->data_version);
+	err = tess_mds_size_extend(inode, i_size_read(inode));
+	/* our own change: the cache still holds the current data */
+	if (!err && READ_ONCE(ti->cache_version) == dv)
+		WRITE_ONCE(ti->cache_version, READ_ONCE(ti->data_version));
+	if (err && written)
+		tess_file_written(file);	/* try again next time */
+	return err;
+}
+
+static int tess_file_flush(struct file *file, fl_owner_t id)
+{
+	int err, err2;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return 0;
+	err = filemap_write_and_wait(file->f_mapping);
+	err2 = tess_file_flush_size(file);
+	return err ? err : err2;
+}
+
+static int tess_file_release(struct inode *inode, struct file *file)
+{
+	/* the last close of a shared writable mmap may come here only */
+	if (file->f_mode & FMODE_WRITE) {
+		filemap_write_and_wait(file->f_mapping);
+		tess_file_flush_size(file);
+	}
+	kfree(file->private_data);
+	file->private_data = NULL;
+	return 0;
+}
+
+static int tess_file_fsync(struct file *file, loff_t start, loff_t end,
+			   int datasync)
+{
+	int err;
+
+	err = file_write_and_wait_range(file, start, end);
+	if (err)
+		return err;
+	/* what the OSTs acknowledged, on their disks; then the size */
+	err = tess_sync_objects(file_inode(file));
+	if (err)
+		return err;
+	return tess_file_flush_size(file);
+}
+
+static ssize_t tess_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *file = iocb->ki_filp;
+	struct address_space *mapping = file->f_mapping;
+	size_t count = iov_iter_count(to);
+	ssize_t ret;
+
+	if (!(iocb->ki_flags & IOCB_DIRECT))
+		return generic_file_read_iter(iocb, to);
+	if (!count)
+		return 0;
+	/* data still in the page cache goes out first */
+	ret = filemap_write_and_wait_range(mapping, iocb->ki_pos,
+					   iocb->ki_pos + count - 1);
+	if (ret)
+		return ret;
+	ret = tess_direct_io(iocb, to, false);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	file_accessed(file);
+	return ret;
+}
+
+static ssize_t tess_file_direct_write(struct kiocb *iocb,
+				      struct iov_iter *from)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	struct address_space *mapping = file->f_mapping;
+	loff_t pos, end;
+	ssize_t ret;
+
+	inode_lock(inode);
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		goto out;
+	ret = file_remove_privs(file);
+	if (ret)
+		goto out;
+	ret = file_update_time(file);
+	if (ret)
+		goto out;
+	pos = iocb->ki_pos;
+	end = pos + iov_iter_count(from) - 1;
+	ret = filemap_write_and_wait_range(mapping, pos, end);
+	if (!ret)
+		ret = invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT,
+						    end >> PAGE_SHIFT);
+	if (ret)
+		goto out;
+	ret = tess_direct_io(iocb, from, true);
+	/* pages read in meanwhile (mmap) hold old data */
+	invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT,
+				      end >> PAGE_SHIFT);
+	if (ret > 0) {
+		iocb->ki_pos += ret;
+		if (iocb->ki_pos > i_size_read(inode))
+			i_size_write(inode, iocb->ki_pos);
+		tess_file_written(file);
+	}
+out:
+	inode_unlock(inode);
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
+
+static ssize_t tess_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	ssize_t ret;
+
+	if (iocb->ki_flags & IOCB_DIRECT)
+		return tess_file_direct_write(iocb, from);
+	ret = generic_file_write_iter(iocb, from);
+	if (ret > 0)
+		tess_file_written(iocb->ki_filp);
+	return ret;
+}
+
+static loff_t tess_file_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct inode *inode = file_inode(file);
+	int err;
+
+	switch (whence) {
+	case SEEK_END:
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		/* the size other clients made; ours is kept if larger */
+		err = tess_revalidate(inode, true);
+		if (err)
+			return err;
+		break;
+	}
+	return generic_file_llseek(file, offset, whence);
+}
+
+static vm_fault_t tess_page_mkwrite(struct vm_fault *vmf)
+{
+	struct file *file = vmf->vma->vm_file;
+	vm_fault_t ret;
+
+	tess_file_written(file);
+	ret = filemap_page_mkwrite(vmf);
+	/* no change to a page whose bytes are on the wire (bulk checksum) */
+	if (ret & VM_FAULT_LOCKED)
+		folio_wait_writeback(page_folio(vmf->page));
+	return ret;
+}
+
+static const struct vm_operations_struct tess_file_vm_ops = {
+	.fault		= filemap_fault,
+	.map_pages	= filemap_map_pages,
+	.page_mkwrite	= tess_page_mkwrite,
+};
+
+static int tess_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct address_space *mapping = file->f_mapping;
+
+	if (!mapping->a_ops->read_folio)
+		return -ENOEXEC;
+	file_accessed(file);
+	vma->vm_ops = &tess_file_vm_ops;
+	return 0;
+}
+
+const struct file_operations tess_file_fops = {
+	.owner		= THIS_MODULE,
+	.open		= tess_file_open,
+	.flush		= tess_file_flush,
+	.release	= tess_file_release,
+	.llseek		= tess_file_llseek,
+	.read_iter	= tess_file_read_iter,
+	.write_iter	= tess_file_write_iter,
+	.fsync		= tess_file_fsync,
+	.mmap		= tess_file_mmap,
+	.unlocked_ioctl	= tess_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.splice_read	= generic_file_splice_read,
+	.splice_write	= iter_file_splice_write,
+};
+
+const struct inode_operations tess_file_iops = {
+	.getattr	= tess_getattr,
+	.setattr	= tess_setattr,
+	.listxattr	= tess_listxattr,
+};
