@@ -18,14 +18,20 @@ BIN     := $(B)/bin
 OBJ     := $(B)/obj
 
 COMMON_SRCS := common/tess_stripe.c common/tess_wire.c
-LIB_SRCS    := $(COMMON_SRCS) $(wildcard user/lib/*.c)
+# the S3 client (libcurl, libxml2) is linked only where it is used
+S3_SRCS     := user/lib/s3.c
+LIB_SRCS    := $(COMMON_SRCS) $(filter-out $(S3_SRCS),$(wildcard user/lib/*.c))
 MDS_SRCS    := $(wildcard user/mds/*.c)
 OST_SRCS    := $(wildcard user/ost/*.c)
 
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
 LIBTESS := $(B)/libtess.a
-PROGS   := $(BIN)/tessera-mds $(BIN)/tessera-ost $(BIN)/tessctl $(BIN)/mount.tessera
+PROGS   := $(BIN)/tessera-mds $(BIN)/tessera-ost $(BIN)/tessctl $(BIN)/mount.tessera \
+	   $(BIN)/hsm
+XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+S3_LIBS    := -lcurl -lxml2
+S3_OBJS    := $(call obj,$(S3_SRCS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/%,$(wildcard tests/unit/test_*.c))
 INTEG_PROGS := $(patsubst tests/integ/%.c,$(BIN)/%,$(wildcard tests/integ/*.c))
 
@@ -38,6 +44,8 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+$(OBJ)/user/lib/s3.o: CFLAGS += $(XML_CFLAGS)
+
 $(LIBTESS): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
@@ -46,9 +54,14 @@ $(BIN)/tessera-mds: $(call obj,$(MDS_SRCS)) $(LIBTESS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ -llmdb $(LDLIBS)
 
-$(BIN)/tessera-ost: $(call obj,$(OST_SRCS)) $(LIBTESS)
+$(BIN)/tessera-ost: $(call obj,$(OST_SRCS)) $(S3_OBJS) $(LIBTESS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(S3_LIBS) $(LDLIBS)
+
+# the HSM tool: import from / archive to S3 (utils/hsm*.c)
+$(BIN)/hsm: $(call obj,$(wildcard utils/hsm*.c)) $(S3_OBJS) $(LIBTESS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(S3_LIBS) $(LDLIBS)
 
 $(BIN)/tessctl: $(call obj,$(wildcard utils/tessctl*.c)) $(LIBTESS)
 	@mkdir -p $(dir $@)
@@ -66,9 +79,9 @@ $(BIN)/test_mds_%: $(OBJ)/tests/unit/test_mds_%.o $(MDS_LIB_OBJS) $(LIBTESS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ -llmdb $(LDLIBS)
 
-$(BIN)/test_ost_%: $(OBJ)/tests/unit/test_ost_%.o $(OST_LIB_OBJS) $(LIBTESS)
+$(BIN)/test_ost_%: $(OBJ)/tests/unit/test_ost_%.o $(OST_LIB_OBJS) $(S3_OBJS) $(LIBTESS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(S3_LIBS) $(LDLIBS)
 
 $(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(LIBTESS)
 	@mkdir -p $(dir $@)
@@ -90,7 +103,7 @@ PREFIX ?= /usr/local
 .PHONY: install
 install: user modules
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/sbin
-	install -m 755 $(BIN)/tessera-mds $(BIN)/tessera-ost $(BIN)/tessctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(BIN)/tessera-mds $(BIN)/tessera-ost $(BIN)/tessctl $(BIN)/hsm $(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(BIN)/mount.tessera $(DESTDIR)/sbin/
 	install -d $(DESTDIR)/lib/modules/$(KVER)/extra
 	install -m 644 $(K_OUT)/*.ko $(DESTDIR)/lib/modules/$(KVER)/extra/

@@ -40,6 +40,10 @@ static const char *const op_names[TESS_OP_MAX] = {
 	[TESS_OP_OBJ_DESTROY] = "obj_destroy",
 	[TESS_OP_OBJ_SYNC] = "obj_sync",
 	[TESS_OP_OBJ_STATFS] = "obj_statfs",
+	[TESS_OP_HSM_SET] = "hsm_set",
+	[TESS_OP_HSM_GET] = "hsm_get",
+	[TESS_OP_OBJ_HSM_SET] = "obj_hsm_set",
+	[TESS_OP_OBJ_HSM_GET] = "obj_hsm_get",
 };
 
 const char *tess_op_name(u16 op)
@@ -173,6 +177,127 @@ int tess_layout_check(const struct tess_layout *l, u32 len)
 	return 0;
 }
 
+/*
+ * The S3 origin strings of an HSM body: bucket, key, etag in that order.
+ * need: bit 0 bucket, bit 1 key, bit 2 etag must be present; the others
+ * must have length 0.
+ */
+#define ORIGIN_BUCKET	1u
+#define ORIGIN_KEY	2u
+#define ORIGIN_ETAG	4u
+#define ORIGIN_ALL	7u
+
+static int pull_origin(struct tess_cursor *c, u32 need, u32 blen, u32 klen,
+		       u32 elen)
+{
+	const u32 lens[3] = { blen, klen, elen };
+	const u32 max[3] = { TESS_S3_BUCKET_MAX, TESS_S3_KEY_MAX,
+			     TESS_S3_ETAG_MAX };
+	u32 i;
+
+	for (i = 0; i < 3; i++) {
+		const char *p;
+		int err;
+
+		if (!(need & (1u << i))) {
+			if (lens[i])
+				return -EINVAL;
+			continue;
+		}
+		p = tess_pull(c, lens[i]);
+		if (!p)
+			return -EBADMSG;
+		err = str_check(p, lens[i], max[i]);
+		if (err)
+			return err;
+		if (i == 0 && memchr(p, '/', lens[i]))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* an object geometry of an OBJ_HSM_SET */
+static int hsm_geom_check(u32 stripe, u32 count, u32 size)
+{
+	if (!count || count > TESS_MAX_STRIPES || stripe >= count)
+		return -EINVAL;
+	if (size < TESS_STRIPE_SIZE_MIN || size > TESS_STRIPE_SIZE_MAX ||
+	    size % TESS_STRIPE_SIZE_MIN)
+		return -EINVAL;
+	return 0;
+}
+
+static int check_hsm_set(struct tess_cursor *c)
+{
+	const struct tess_hsm_set_req *r = tess_pull(c, sizeof(*r));
+	u32 valid, need = 0;
+
+	if (!r)
+		return -EBADMSG;
+	valid = le32_to_cpu(r->valid);
+	if (!valid || valid & ~TESS_HSMS_KNOWN)
+		return -EINVAL;
+	if ((le32_to_cpu(r->state_set) | le32_to_cpu(r->state_clear)) &
+	    ~TESS_HSM_ALL)
+		return -EINVAL;
+	if (le32_to_cpu(r->stripe) >= TESS_MAX_STRIPES)
+		return -EINVAL;
+	if (le32_to_cpu(r->mtime_nsec) >= 1000000000u ||
+	    le64_to_cpu(r->size) > (1ULL << 62))
+		return -EINVAL;
+	if ((valid & TESS_HSMS_REMOVE) && valid != TESS_HSMS_REMOVE)
+		return -EINVAL;
+	if (valid & TESS_HSMS_ORIGIN)
+		need = ORIGIN_ALL;
+	else if (valid & TESS_HSMS_STRIPE)
+		need = ORIGIN_ETAG;
+	if ((valid & TESS_HSMS_ATTRS) && !(valid & TESS_HSMS_ORIGIN))
+		return -EINVAL;
+	return pull_origin(c, need, le16_to_cpu(r->bucket_len),
+			   le16_to_cpu(r->key_len), le16_to_cpu(r->etag_len));
+}
+
+static int check_obj_hsm_set(struct tess_cursor *c)
+{
+	const struct tess_obj_hsm_set_req *r = tess_pull(c, sizeof(*r));
+	u32 mode, need = 0;
+	int err;
+
+	if (!r)
+		return -EBADMSG;
+	mode = le32_to_cpu(r->mode);
+	switch (mode) {
+	case TESS_OHSM_STUB:
+	case TESS_OHSM_ARCHIVED:
+		need = ORIGIN_ALL;
+		err = hsm_geom_check(le32_to_cpu(r->stripe),
+				     le16_to_cpu(r->stripe_count),
+				     le32_to_cpu(r->stripe_size));
+		if (err)
+			return err;
+		if (le64_to_cpu(r->file_size) > (1ULL << 62))
+			return -EFBIG;
+		break;
+	case TESS_OHSM_RELEASE:
+	case TESS_OHSM_REMOVE:
+		break;
+	default:
+		return -EINVAL;
+	}
+	return pull_origin(c, need, le16_to_cpu(r->bucket_len),
+			   le16_to_cpu(r->key_len), le16_to_cpu(r->etag_len));
+}
+
+/* origin strings of a reply: each may be absent (0), else checked */
+static int pull_rep_origin(struct tess_cursor *c, u32 blen, u32 klen, u32 elen)
+{
+	u32 need = (blen ? ORIGIN_BUCKET : 0) | (klen ? ORIGIN_KEY : 0) |
+		   (elen ? ORIGIN_ETAG : 0);
+	int err = pull_origin(c, need, blen, klen, elen);
+
+	return err ? -EBADMSG : 0;
+}
+
 /* pull a name of len bytes and check it as a path component */
 static int pull_name(struct tess_cursor *c, u32 len)
 {
@@ -195,6 +320,7 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 	const struct tess_obj_punch_req *pr;
 	const struct tess_setattr_req *sa;
 	const struct tess_readdir_req *rd;
+	const struct tess_obj_hsm_get_req *hg;
 	const void *p;
 	u32 n;
 	int err;
@@ -212,7 +338,18 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 	case TESS_OP_GETATTR:
 	case TESS_OP_READLINK:
 	case TESS_OP_GET_LAYOUT:
+	case TESS_OP_HSM_GET:
 		return tess_pull(c, sizeof(struct tess_ino_req)) ? 0 : -EBADMSG;
+	case TESS_OP_HSM_SET:
+		return check_hsm_set(c);
+	case TESS_OP_OBJ_HSM_SET:
+		return check_obj_hsm_set(c);
+	case TESS_OP_OBJ_HSM_GET:
+		hg = tess_pull(c, sizeof(*hg));
+		if (!hg)
+			return -EBADMSG;
+		return le32_to_cpu(hg->bitmap_max) > TESS_HSM_BITMAP_MAX ?
+			-EINVAL : 0;
 	case TESS_OP_LOOKUP:
 	case TESS_OP_UNLINK:
 	case TESS_OP_RMDIR:
@@ -385,6 +522,8 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 	const struct tess_readlink_rep *rl;
 	const struct tess_ost_list_rep *ol;
 	const struct tess_obj_io_rep *io;
+	const struct tess_hsm_rep *hr;
+	const struct tess_obj_hsm_rep *ohr;
 	const void *p;
 	u32 n, i;
 
@@ -455,6 +594,28 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 		return 0;
 	case TESS_OP_OBJ_GETATTR:
 		return tess_pull(c, sizeof(struct tess_obj_attr_rep)) ? 0 : -EBADMSG;
+	case TESS_OP_HSM_SET:
+	case TESS_OP_HSM_GET:
+		hr = tess_pull(c, sizeof(*hr));
+		if (!hr || le32_to_cpu(hr->state) & ~TESS_HSM_ALL)
+			return -EBADMSG;
+		return pull_rep_origin(c, le16_to_cpu(hr->bucket_len),
+				       le16_to_cpu(hr->key_len),
+				       le16_to_cpu(hr->etag_len));
+	case TESS_OP_OBJ_HSM_GET:
+		ohr = tess_pull(c, sizeof(*ohr));
+		if (!ohr)
+			return -EBADMSG;
+		if (pull_rep_origin(c, le16_to_cpu(ohr->bucket_len),
+				    le16_to_cpu(ohr->key_len),
+				    le16_to_cpu(ohr->etag_len)))
+			return -EBADMSG;
+		n = le32_to_cpu(ohr->bitmap_len);
+		if (n > TESS_HSM_BITMAP_MAX ||
+		    n > (le32_to_cpu(ohr->nchunks) + 7) / 8 ||
+		    le32_to_cpu(ohr->npresent) > le32_to_cpu(ohr->nchunks))
+			return -EBADMSG;
+		return tess_pull(c, n) ? 0 : -EBADMSG;
 	case TESS_OP_AUTH:
 	case TESS_OP_PING:
 	case TESS_OP_UNLINK:
@@ -466,6 +627,7 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 	case TESS_OP_OBJ_PUNCH:
 	case TESS_OP_OBJ_DESTROY:
 	case TESS_OP_OBJ_SYNC:
+	case TESS_OP_OBJ_HSM_SET:
 		return 0;
 	}
 	return -EOPNOTSUPP;

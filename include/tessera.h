@@ -38,6 +38,8 @@
  * Changelog:
  *   1 - initial protocol: handshake, namespace, layouts, xattrs, objects,
  *       HSM state fields reserved in tess_attr.
+ *   1 - HSM opcodes added (HSM_SET/HSM_GET on the MDS, OBJ_HSM_SET/
+ *       OBJ_HSM_GET on the OSTs); nothing released yet, so no bump.
  */
 #ifndef _TESSERA_H
 #define _TESSERA_H
@@ -125,6 +127,8 @@ enum tess_opcode {
 	TESS_OP_SET_LAYOUT	= 34,
 	TESS_OP_OST_REGISTER	= 35,
 	TESS_OP_OST_LIST	= 36,
+	TESS_OP_HSM_SET		= 37,
+	TESS_OP_HSM_GET		= 38,
 
 	/* objects (OST) */
 	TESS_OP_OBJ_READ	= 64,
@@ -134,8 +138,10 @@ enum tess_opcode {
 	TESS_OP_OBJ_DESTROY	= 68,
 	TESS_OP_OBJ_SYNC	= 69,
 	TESS_OP_OBJ_STATFS	= 70,
+	TESS_OP_OBJ_HSM_SET	= 71,
+	TESS_OP_OBJ_HSM_GET	= 72,
 
-	TESS_OP_MAX		= 71
+	TESS_OP_MAX		= 73
 };
 
 /* ---- handshake ---- */
@@ -182,6 +188,7 @@ struct tess_auth_req {
 #define TESS_HSM_RELEASED	0x0004	/* some data only in the archive */
 #define TESS_HSM_DIRTY		0x0008	/* changed since archived */
 #define TESS_HSM_LOST		0x0010	/* archive copy gone */
+#define TESS_HSM_ALL		0x001f
 
 struct tess_attr {
 	__le64 ino;
@@ -456,6 +463,137 @@ struct tess_obj_attr_rep {
 
 /* OBJ_STATFS reply is a tess_statfs_rep with ost_count 1 */
 
+/* ---- HSM: files imported from / archived to S3 ---- */
+
+/*
+ * The origin of an HSM file is one S3 object: bucket, key, ETag, size and
+ * mtime (endpoint-independent: the endpoint and credentials are local
+ * configuration of the OSTs and the tools).  Strings follow the fixed part
+ * of a body in the order bucket, key, etag, without NUL.
+ */
+#define TESS_S3_BUCKET_MAX	63
+#define TESS_S3_KEY_MAX		1024
+#define TESS_S3_ETAG_MAX	127
+#define TESS_HSM_BITMAP_MAX	65536	/* OBJ_HSM_GET: bitmap bytes at most */
+
+/* HSM_SET valid bits */
+#define TESS_HSMS_STATE		0x0001	/* state = (state & ~clear) | set */
+#define TESS_HSMS_ORIGIN	0x0002	/* replace the origin (all strings) */
+#define TESS_HSMS_ATTRS		0x0004	/* inode size, mtime := origin's */
+#define TESS_HSMS_STRIPE	0x0008	/* object `stripe` fully present (etag
+					 * must be the origin's); when every
+					 * stripe is, RELEASED is cleared */
+#define TESS_HSMS_UNPRESENT	0x0010	/* no stripe present any more */
+#define TESS_HSMS_REMOVE	0x0020	/* forget the record, state 0 */
+#define TESS_HSMS_KNOWN		0x003f
+
+/*
+ * HSM_SET (MDS): then bucket, key, etag.  ORIGIN needs all three;
+ * STRIPE needs the etag only; otherwise all lengths are 0.  Reply: a
+ * tess_hsm_rep.
+ */
+struct tess_hsm_set_req {
+	__le64 ino;
+	__le32 valid;		/* TESS_HSMS_* */
+	__le32 state_set;	/* TESS_HSM_* */
+	__le32 state_clear;	/* TESS_HSM_* */
+	__le32 stripe;		/* TESS_HSMS_STRIPE */
+	__le64 size;		/* ORIGIN: S3 object size */
+	__le64 mtime_sec;	/* ORIGIN: S3 LastModified */
+	__le32 mtime_nsec;
+	__le16 bucket_len;
+	__le16 key_len;
+	__le16 etag_len;
+	__le16 pad0;
+	__le32 pad1;
+};
+
+/*
+ * HSM_GET (MDS) takes a tess_ino_req; ENODATA when the inode has no HSM
+ * record.  Reply (and HSM_SET's): then bucket, key, etag.
+ */
+struct tess_hsm_rep {
+	__le64 ino;
+	__le32 state;		/* TESS_HSM_* */
+	__le32 pad0;
+	__le64 size;
+	__le64 mtime_sec;
+	__le32 mtime_nsec;
+	__le16 bucket_len;
+	__le16 key_len;
+	__le16 etag_len;
+	__le16 pad1;
+	__le32 pad2;
+	__u8   present[TESS_MAX_STRIPES / 8];	/* stripes fully present */
+};
+
+/* OBJ_HSM_SET modes */
+#define TESS_OHSM_STUB		1	/* new origin, no chunk present, data
+					 * dropped, object sized for the file */
+#define TESS_OHSM_RELEASE	2	/* drop the data of a clean object,
+					 * chunks absent again (EBUSY if dirty) */
+#define TESS_OHSM_ARCHIVED	3	/* new origin, every chunk present, dirty
+					 * cleared if dirty_gen is still current
+					 * (else EAGAIN) */
+#define TESS_OHSM_REMOVE	4	/* forget the HSM state of the object */
+
+/*
+ * OBJ_HSM_SET (OST): then bucket, key, etag (STUB and ARCHIVED; otherwise
+ * all lengths 0).  The geometry tells the OST which file ranges its
+ * chunks are: object chunk [o, o + chunk) is file range
+ * [tess_stripe_file_off(stripe, o), + chunk).
+ */
+struct tess_obj_hsm_set_req {
+	__le64 oid;
+	__le64 ino;
+	__le64 file_size;
+	__le64 dirty_gen;	/* ARCHIVED */
+	__le32 mode;		/* TESS_OHSM_* */
+	__le32 stripe;		/* this object's index in the layout */
+	__le32 stripe_size;
+	__le16 stripe_count;
+	__le16 bucket_len;
+	__le16 key_len;
+	__le16 etag_len;
+	__le32 pad;
+};
+
+/* OBJ_HSM_GET: oid 0 = only the OST-wide counters */
+struct tess_obj_hsm_get_req {
+	__le64 oid;
+	__le32 bitmap_max;	/* <= TESS_HSM_BITMAP_MAX */
+	__le32 pad;
+};
+
+#define TESS_OHSM_F_HSM		0x0001	/* the object has HSM state */
+#define TESS_OHSM_F_DIRTY	0x0002	/* written since stub/archive */
+#define TESS_OHSM_F_BITMAP_CUT	0x0004	/* bitmap longer than bitmap_max */
+
+/* reply: then bucket, key, etag, then bitmap_len bytes of chunk bitmap
+ * (bit i of byte i / 8: chunk i present) */
+struct tess_obj_hsm_rep {
+	__le64 ino;
+	__le64 file_size;
+	__le64 obj_size;
+	__le64 bytes_present;		/* of obj_size */
+	__le64 dirty_gen;
+	__le64 ost_bytes_fetched;	/* OST-wide, since the OST started */
+	__le64 ost_fetches;		/* OST-wide: ranged GETs that succeeded */
+	__le64 ost_fetch_errors;	/* OST-wide: fetches that failed */
+	__le32 flags;			/* TESS_OHSM_F_* */
+	__le32 stripe;
+	__le32 stripe_size;
+	__le32 chunk_size;
+	__le32 nchunks;
+	__le32 npresent;
+	__le16 stripe_count;
+	__le16 bucket_len;
+	__le16 key_len;
+	__le16 etag_len;
+	__le32 bitmap_len;
+	__le32 pad;
+};
+
 /* ---- ioctls (on a file or directory of a mounted Tessera) ---- */
 
 #define TESS_IOC_MAGIC		'T'
@@ -510,6 +648,11 @@ _Static_assert(sizeof(struct tess_ost_info) == 72, "tess_ost_info");
 _Static_assert(sizeof(struct tess_obj_io_req) == 24, "tess_obj_io_req");
 _Static_assert(sizeof(struct tess_obj_punch_req) == 32, "tess_obj_punch_req");
 _Static_assert(sizeof(struct tess_ioc_ost_statfs) == 120, "tess_ioc_ost_statfs");
+_Static_assert(sizeof(struct tess_hsm_set_req) == 56, "tess_hsm_set_req");
+_Static_assert(sizeof(struct tess_hsm_rep) == 80, "tess_hsm_rep");
+_Static_assert(sizeof(struct tess_obj_hsm_set_req) == 56, "tess_obj_hsm_set_req");
+_Static_assert(sizeof(struct tess_obj_hsm_get_req) == 16, "tess_obj_hsm_get_req");
+_Static_assert(sizeof(struct tess_obj_hsm_rep) == 104, "tess_obj_hsm_rep");
 #endif
 
 #endif /* _TESSERA_H */

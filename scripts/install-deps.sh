@@ -21,7 +21,8 @@ pkgs=(build-essential pkg-config git
       kmod initramfs-tools linux-source-6.1 qemu-system-x86 busybox-static
       dkms clang libclang-rt-14-dev flex bison bc libelf-dev cpio
       iproute2 xz-utils python3 sparse perl
-      fio iperf3 nfs-kernel-server attr psmisc)
+      fio iperf3 nfs-kernel-server attr psmisc
+      s3cmd curl bc)
 
 # If some 6.1 headers are installed already, keep using them.
 installed=$(ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n1 || true)
@@ -37,14 +38,29 @@ else
 fi
 pkgs+=("linux-headers-$ver-amd64" "linux-image-$ver-amd64")
 
+# the local S3 server of the HSM test (s3rver, pinned in package-lock.json)
+# (node may come from elsewhere than Debian: only Debian's if there is none)
+s3rver_deps() {
+	local s3dir
+	s3dir="$(cd "$(dirname "$0")/.." && pwd)/tests/s3"
+	[ -d "$s3dir/node_modules/s3rver" ] && return 0
+	command -v npm >/dev/null ||
+		apt-get install -y -q --no-install-recommends nodejs npm
+	npm ci --prefix "$s3dir" --no-audit --no-fund
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	s3rver_deps
+	exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}"
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}" ||
 	{ apt-get -f install -y -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; }
+s3rver_deps

@@ -8,6 +8,9 @@ bin=$top/build/bin
 base=${INTEG_PORT:-17430}
 work=$(mktemp -d /tmp/tessera-integ.XXXXXX)
 export TESS_MDS="127.0.0.1:$base@tcp" TESS_KEY=$work/key
+# the OSTs restore HSM files from the local S3 server hsm.sh starts
+s3port=$((base + 90))
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TESS_KEY"
 
 declare -A pids
@@ -23,6 +26,7 @@ start_ost() {
 	local i=$1
 	"$bin/tessera-ost" --mds "$TESS_MDS" --index "$i" --dir "$work/ost$i" \
 		--key "$TESS_KEY" --listen "127.0.0.1:$((base + 1 + i))@tcp" \
+		--s3-endpoint "http://127.0.0.1:$s3port" --s3-timeout 5 \
 		>>"$work/ost$i.log" 2>&1 &
 	pids[ost$i]=$!
 }
@@ -83,6 +87,9 @@ for d in mds ost0; do
 		echo "FAIL: integ: bad.$d.logged_refusals: no log line for refused input"; fail=1
 	fi
 done
+
+# HSM: lazy import from a local S3 server, restore on access
+run bash tests/integ/hsm.sh "$work" "$s3port"
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL

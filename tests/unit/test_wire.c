@@ -252,6 +252,169 @@ TU_CASE(buf_overflow_sets_err)
 	TU_EQ_U64(b.len, 10);
 }
 
+/* an HSM_SET body with the given strings after the fixed part */
+static uint32_t hsm_set_body(uint8_t *body, uint32_t valid, const char *b,
+			     const char *k, const char *e)
+{
+	struct tess_hsm_set_req r = { .ino = cpu_to_le64(5),
+				      .valid = cpu_to_le32(valid) };
+	uint32_t n = sizeof(r);
+
+	r.bucket_len = cpu_to_le16(strlen(b));
+	r.key_len = cpu_to_le16(strlen(k));
+	r.etag_len = cpu_to_le16(strlen(e));
+	memcpy(body, &r, sizeof(r));
+	memcpy(body + n, b, strlen(b));
+	n += strlen(b);
+	memcpy(body + n, k, strlen(k));
+	n += strlen(k);
+	memcpy(body + n, e, strlen(e));
+	return n + strlen(e);
+}
+
+TU_CASE(msg_check_hsm_set)
+{
+	static uint8_t body[4096];
+	struct tess_hsm_set_req *r = (void *)body;
+	struct tess_frame f = req(TESS_OP_HSM_SET, 0);
+	char longkey[TESS_S3_KEY_MAX + 2];
+
+	f.body_len = hsm_set_body(body, TESS_HSMS_ORIGIN | TESS_HSMS_STATE,
+				  "bucket", "a/b/c", "abc123");
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len--;			/* etag cut short */
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	f.body_len += 2;		/* trailing byte */
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	f.body_len--;
+	r->state_set = cpu_to_le32(0x100);	/* unknown state bit */
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	r->state_set = 0;
+	r->mtime_nsec = cpu_to_le32(1000000000u);
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	/* origin needs every string */
+	f.body_len = hsm_set_body(body, TESS_HSMS_ORIGIN, "bucket", "", "e");
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	/* a bucket with a slash, a key with a NUL */
+	f.body_len = hsm_set_body(body, TESS_HSMS_ORIGIN, "b/x", "k", "e");
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	f.body_len = hsm_set_body(body, TESS_HSMS_ORIGIN, "b", "k", "e");
+	body[sizeof(*r) + 1] = '\0';
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	/* a key over the limit */
+	memset(longkey, 'k', sizeof(longkey) - 1);
+	longkey[sizeof(longkey) - 1] = '\0';
+	f.body_len = hsm_set_body(body, TESS_HSMS_ORIGIN, "b", longkey, "e");
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	/* strings where none belong */
+	f.body_len = hsm_set_body(body, TESS_HSMS_STATE, "b", "", "");
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	/* STRIPE: etag only, stripe in range */
+	f.body_len = hsm_set_body(body, TESS_HSMS_STRIPE, "", "", "etag");
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	r->stripe = cpu_to_le32(TESS_MAX_STRIPES);
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	/* ATTRS without ORIGIN, REMOVE with others, unknown and no bits */
+	f.body_len = hsm_set_body(body, TESS_HSMS_ATTRS, "", "", "");
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	f.body_len = hsm_set_body(body, TESS_HSMS_REMOVE | TESS_HSMS_STATE,
+				  "", "", "");
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	f.body_len = hsm_set_body(body, 0x4000, "", "", "");
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	f.body_len = hsm_set_body(body, 0, "", "", "");
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	f.body_len = hsm_set_body(body, TESS_HSMS_REMOVE, "", "", "");
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+}
+
+TU_CASE(msg_check_obj_hsm)
+{
+	static uint8_t body[4096];
+	struct tess_obj_hsm_set_req *r = (void *)body;
+	struct tess_obj_hsm_get_req g = { .oid = cpu_to_le64(1) };
+	struct tess_frame f = req(TESS_OP_OBJ_HSM_SET, 0);
+	uint32_t n = sizeof(*r);
+
+	memset(body, 0, sizeof(body));
+	r->oid = cpu_to_le64(7);
+	r->mode = cpu_to_le32(TESS_OHSM_STUB);
+	r->stripe = cpu_to_le32(1);
+	r->stripe_count = cpu_to_le16(4);
+	r->stripe_size = cpu_to_le32(1 << 20);
+	r->file_size = cpu_to_le64(1000);
+	r->bucket_len = cpu_to_le16(1);
+	r->key_len = cpu_to_le16(2);
+	r->etag_len = cpu_to_le16(3);
+	memcpy(body + n, "bkeyetg", 6);
+	f.body_len = n + 6;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	r->stripe = cpu_to_le32(4);		/* not below stripe_count */
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	r->stripe = cpu_to_le32(1);
+	r->stripe_size = cpu_to_le32(1000);	/* not a stripe size */
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	r->stripe_size = cpu_to_le32(1 << 20);
+	r->file_size = cpu_to_le64(~0ULL);
+	TU_EQ_INT(tess_msg_check(&f, body), -EFBIG);
+	r->file_size = 0;
+	r->mode = cpu_to_le32(9);
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	/* RELEASE carries no strings */
+	r->mode = cpu_to_le32(TESS_OHSM_RELEASE);
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	r->bucket_len = r->key_len = r->etag_len = 0;
+	f.body_len = n;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = n - 1;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+
+	/* OBJ_HSM_GET: bitmap_max bounded */
+	f = req(TESS_OP_OBJ_HSM_GET, sizeof(g));
+	TU_EQ_INT(tess_msg_check(&f, &g), 0);
+	g.bitmap_max = cpu_to_le32(TESS_HSM_BITMAP_MAX + 1);
+	TU_EQ_INT(tess_msg_check(&f, &g), -EINVAL);
+}
+
+TU_CASE(msg_check_hsm_replies)
+{
+	static uint8_t body[4096];
+	struct tess_obj_hsm_rep *o = (void *)body;
+	struct tess_hsm_rep *h = (void *)body;
+	struct tess_frame f = { .opcode = TESS_OP_OBJ_HSM_GET,
+				.flags = TESS_HF_REPLY };
+
+	memset(body, 0, sizeof(body));
+	o->nchunks = cpu_to_le32(20);
+	o->npresent = cpu_to_le32(3);
+	o->bitmap_len = cpu_to_le32(3);
+	o->etag_len = cpu_to_le16(2);
+	memcpy(body + sizeof(*o), "e1", 2);
+	f.body_len = sizeof(*o) + 2 + 3;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	o->bitmap_len = cpu_to_le32(4);		/* more than 20 chunks need */
+	f.body_len++;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	o->bitmap_len = cpu_to_le32(3);
+	f.body_len--;
+	o->npresent = cpu_to_le32(21);
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+
+	memset(body, 0, sizeof(body));
+	f.opcode = TESS_OP_HSM_GET;
+	h->state = cpu_to_le32(TESS_HSM_EXISTS | TESS_HSM_RELEASED);
+	h->key_len = cpu_to_le16(3);
+	memcpy(body + sizeof(*h), "a/b", 3);
+	f.body_len = sizeof(*h) + 3;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	h->state = cpu_to_le32(0x80);
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	h->state = 0;
+	body[sizeof(*h) + 1] = '\0';
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	TU_CHECK(strcmp(tess_op_name(TESS_OP_OBJ_HSM_GET), "obj_hsm_get") == 0);
+}
+
 TU_CASE(every_request_opcode_rejects_empty_or_accepts)
 {
 	/* a zero-length body is either valid for the opcode or -EBADMSG; never a crash */
@@ -276,6 +439,9 @@ int main(void)
 	TU_RUN(layout_check_table);
 	TU_RUN(readdir_reply_check);
 	TU_RUN(buf_overflow_sets_err);
+	TU_RUN(msg_check_hsm_set);
+	TU_RUN(msg_check_obj_hsm);
+	TU_RUN(msg_check_hsm_replies);
 	TU_RUN(every_request_opcode_rejects_empty_or_accepts);
 	return tu_done();
 }

@@ -1163,3 +1163,16 @@ int tess_close(struct tess_file *f)
 	free(f);
 	return rc;
 }
+
+/* ---- raw calls (tools) ---- */
+
+int tess_mds_call(struct tess_client *c, struct tnet_call *call)
+{
+	return mds_call(c, call);
+}
+
+int tess_ost_call(struct tess_client *c, uint32_t ost_idx,
+		  struct tnet_call *call)
+{
+	return ost_call(c, ost_idx, call);
+}

@@ -119,4 +119,14 @@ const struct tess_inode *tess_file_inode(const struct tess_file *f);
 /* flushes the size to the MDS; returns its error, frees f either way */
 int tess_close(struct tess_file *f);
 
+/*
+ * Raw RPCs for tools that speak opcodes the library has no wrapper for
+ * (the HSM tool): to the MDS, or to OST ost_idx.  As tnet_call; the reply
+ * body stays valid until the next call on that connection, so a client
+ * used by several threads at once should not use these.
+ */
+int tess_mds_call(struct tess_client *c, struct tnet_call *call);
+int tess_ost_call(struct tess_client *c, uint32_t ost_idx,
+		  struct tnet_call *call);
+
 #endif /* TESS_CLIENT_H */

@@ -520,12 +520,91 @@ static int h_ost_list(struct hctx *h)
 	return 0;
 }
 
+/* ---- HSM ---- */
+
+static int put_hsm(struct hctx *h, uint64_t ino, const struct mds_hsm *x)
+{
+	struct tess_hsm_rep *r = tess_buf_reserve(&h->rep->body, sizeof(*r));
+	uint32_t bl = (uint32_t)strlen(x->bucket);
+	uint32_t kl = (uint32_t)strlen(x->key);
+	uint32_t el = (uint32_t)strlen(x->etag);
+
+	if (!r)
+		return -EMSGSIZE;
+	r->ino = cpu_to_le64(ino);
+	r->state = cpu_to_le32(x->state);
+	r->size = cpu_to_le64(x->size);
+	r->mtime_sec = cpu_to_le64(x->mtime_sec);
+	r->mtime_nsec = cpu_to_le32(x->mtime_nsec);
+	r->bucket_len = cpu_to_le16((uint16_t)bl);
+	r->key_len = cpu_to_le16((uint16_t)kl);
+	r->etag_len = cpu_to_le16((uint16_t)el);
+	memcpy(r->present, x->present, sizeof(r->present));
+	tess_buf_put(&h->rep->body, x->bucket, bl);
+	tess_buf_put(&h->rep->body, x->key, kl);
+	tess_buf_put(&h->rep->body, x->etag, el);
+	return h->rep->body.err;
+}
+
+static int h_hsm_get(struct hctx *h)
+{
+	const struct tess_ino_req *r = PULL(h, sizeof(*r));
+	static __thread struct mds_hsm x;
+	uint64_t ino;
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	ino = le64_to_cpu(r->ino);
+	snprintf(h->what, sizeof(h->what), "ino %" PRIu64, ino);
+	rc = mds_hsm_get(h->m->store, ino, &x);
+	return rc ? rc : put_hsm(h, ino, &x);
+}
+
+static int h_hsm_set(struct hctx *h)
+{
+	const struct tess_hsm_set_req *r = PULL(h, sizeof(*r));
+	static __thread struct mds_hsm x;
+	struct mds_hsm_set q;
+	uint64_t ino;
+	char e[80] = "";
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	memset(&q, 0, sizeof(q));
+	ino = le64_to_cpu(r->ino);
+	q.valid = le32_to_cpu(r->valid);
+	q.set = le32_to_cpu(r->state_set);
+	q.clear = le32_to_cpu(r->state_clear);
+	q.stripe = le32_to_cpu(r->stripe);
+	q.size = le64_to_cpu(r->size);
+	q.mtime_sec = le64_to_cpu(r->mtime_sec);
+	q.mtime_nsec = le32_to_cpu(r->mtime_nsec);
+	q.blen = le16_to_cpu(r->bucket_len);
+	q.klen = le16_to_cpu(r->key_len);
+	q.elen = le16_to_cpu(r->etag_len);
+	q.bucket = PULL(h, q.blen);
+	q.key = PULL(h, q.klen);
+	q.etag = PULL(h, q.elen);
+	if ((q.blen && !q.bucket) || (q.klen && !q.key) || (q.elen && !q.etag))
+		return -EBADMSG;
+	if (q.klen)
+		esc(e, sizeof(e), q.key, q.klen);
+	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " valid %#x set %#x "
+		 "clear %#x key '%s'", ino, q.valid, q.set, q.clear, e);
+	rc = mds_hsm_set(h->m->store, ino, &q, &x);
+	return rc ? rc : put_hsm(h, ino, &x);
+}
+
 /* ---- dispatch ---- */
 
 /* refusals that are part of normal operation are not logged */
 static bool quiet(uint16_t op, int rc)
 {
 	return (op == TESS_OP_LOOKUP && rc == -ENOENT) ||
+	       (op == TESS_OP_HSM_GET && rc == -ENODATA) ||
+	       (op == TESS_OP_HSM_SET && rc == -ESTALE) ||
 	       (op == TESS_OP_GETXATTR && rc == -ENODATA) ||
 	       ((op == TESS_OP_GETXATTR || op == TESS_OP_LISTXATTR) &&
 		rc == -ERANGE);
@@ -589,6 +668,12 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 		break;
 	case TESS_OP_OST_LIST:
 		rc = h_ost_list(&h);
+		break;
+	case TESS_OP_HSM_GET:
+		rc = h_hsm_get(&h);
+		break;
+	case TESS_OP_HSM_SET:
+		rc = h_hsm_set(&h);
 		break;
 	default:
 		snprintf(h.what, sizeof(h.what), "not an MDS opcode");

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "tess_stripe.h"
 #include "tnet.h"
 
 #define REC_MAGIC	0x314e4954u	/* "TIN1" */
@@ -72,7 +73,7 @@ struct ost_val {
 struct mds_store {
 	MDB_env *env;
 	MDB_dbi inodes, dirents, dircookies, xattrs, symlinks, orphans, osts,
-		meta;
+		meta, hsm;
 	pthread_rwlock_t gate;		/* readers: calls; writer: close */
 	bool closed;
 	int lockfd;
@@ -606,6 +607,11 @@ static int ino_remove(struct tx *tx, struct inode *in)
 		if (rc == -ENOENT)
 			rc = 0;
 	}
+	if (!rc && S_ISREG(in->r.attr.mode)) {
+		rc = db_del(tx, tx->s->hsm, k, 8);
+		if (rc == -ENOENT)
+			rc = 0;
+	}
 	if (!rc && S_ISREG(in->r.attr.mode))
 		rc = orphan_add(tx, in->r.attr.ino, &in->lo);
 	return rc;
@@ -763,6 +769,7 @@ static int store_init_db(struct mds_store *s, const struct mds_store_opts *o,
 		{ "dircookies", &s->dircookies }, { "xattrs", &s->xattrs },
 		{ "symlinks", &s->symlinks }, { "orphans", &s->orphans },
 		{ "osts", &s->osts }, { "meta", &s->meta },
+		{ "hsm", &s->hsm },
 	};
 	struct tx tx = { .s = s, .write = true };
 	MDB_val v;
@@ -1945,6 +1952,201 @@ int mds_set_layout(struct mds_store *s, uint64_t ino,
 	if (!rc && out)
 		layout_copy(out, &in.lo);
 out:
+	return tx_end(&tx, rc);
+}
+
+/* ---- HSM ---- */
+
+#define HSM_MAGIC	0x314d5348u	/* "HSM1" */
+
+struct hsm_rec {			/* then bucket, key, etag */
+	uint32_t magic;
+	uint16_t blen, klen, elen, pad;
+	uint32_t mtime_nsec;
+	uint64_t size;
+	uint64_t mtime_sec;
+	uint8_t present[TESS_MAX_STRIPES / 8];
+};
+
+static int hsm_load(struct tx *tx, uint64_t ino, struct mds_hsm *h)
+{
+	struct hsm_rec r;
+	uint8_t k[8];
+	const char *p;
+	MDB_val v;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	put_be64(k, ino);
+	rc = db_get(tx, tx->s->hsm, k, 8, &v);
+	if (rc)
+		return rc == -ENOENT ? -ENODATA : rc;
+	if (v.mv_size < sizeof(r))
+		goto bad;
+	memcpy(&r, v.mv_data, sizeof(r));
+	if (r.magic != HSM_MAGIC || r.blen > TESS_S3_BUCKET_MAX ||
+	    r.klen > TESS_S3_KEY_MAX || r.elen > TESS_S3_ETAG_MAX ||
+	    v.mv_size != sizeof(r) + r.blen + r.klen + r.elen)
+		goto bad;
+	p = (const char *)v.mv_data + sizeof(r);
+	memcpy(h->bucket, p, r.blen);
+	memcpy(h->key, p + r.blen, r.klen);
+	memcpy(h->etag, p + r.blen + r.klen, r.elen);
+	h->size = r.size;
+	h->mtime_sec = r.mtime_sec;
+	h->mtime_nsec = r.mtime_nsec;
+	memcpy(h->present, r.present, sizeof(h->present));
+	return 0;
+bad:
+	tlog("store: HSM record of inode %" PRIu64 " is corrupt", ino);
+	return -EIO;
+}
+
+static int hsm_store(struct tx *tx, uint64_t ino, const struct mds_hsm *h)
+{
+	uint8_t buf[sizeof(struct hsm_rec) + TESS_S3_BUCKET_MAX +
+		    TESS_S3_KEY_MAX + TESS_S3_ETAG_MAX];
+	struct hsm_rec r = { .magic = HSM_MAGIC };
+	uint8_t k[8];
+	size_t n = sizeof(r);
+
+	r.blen = (uint16_t)strlen(h->bucket);
+	r.klen = (uint16_t)strlen(h->key);
+	r.elen = (uint16_t)strlen(h->etag);
+	r.size = h->size;
+	r.mtime_sec = h->mtime_sec;
+	r.mtime_nsec = h->mtime_nsec;
+	memcpy(r.present, h->present, sizeof(r.present));
+	memcpy(buf, &r, sizeof(r));
+	memcpy(buf + n, h->bucket, r.blen);
+	n += r.blen;
+	memcpy(buf + n, h->key, r.klen);
+	n += r.klen;
+	memcpy(buf + n, h->etag, r.elen);
+	n += r.elen;
+	put_be64(k, ino);
+	return db_put(tx, tx->s->hsm, k, 8, buf, n, 0);
+}
+
+/* every object of the layout present, or empty at the origin's size */
+static bool hsm_all_present(const struct inode *in, const struct mds_hsm *h)
+{
+	struct tess_stripe_geom g = { in->lo.stripe_size, in->lo.nobjs };
+
+	if (!in->lo.nobjs || tess_stripe_geom_check(&g))
+		return true;
+	for (uint32_t i = 0; i < in->lo.nobjs; i++) {
+		if (h->present[i / 8] & (1u << (i % 8)))
+			continue;
+		if (tess_stripe_obj_size(&g, i, h->size))
+			return false;
+	}
+	return true;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src, uint32_t len)
+{
+	if (len >= cap)
+		len = (uint32_t)cap - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+int mds_hsm_set(struct mds_store *s, uint64_t ino, const struct mds_hsm_set *r,
+		struct mds_hsm *out)
+{
+	struct mds_attr *at;
+	struct mds_hsm h;
+	struct inode in;
+	struct tx tx;
+	uint8_t k[8];
+	int rc;
+
+	if (r->valid & ~TESS_HSMS_KNOWN || (r->set | r->clear) & ~TESS_HSM_ALL)
+		return -EINVAL;
+	if ((r->valid & TESS_HSMS_STRIPE) && r->stripe >= TESS_MAX_STRIPES)
+		return -EINVAL;
+	rc = tx_begin(s, &tx, true);
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (rc)
+		goto out;
+	at = &in.r.attr;
+	if (!S_ISREG(at->mode)) {
+		rc = S_ISDIR(at->mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	if (r->valid & TESS_HSMS_REMOVE) {
+		put_be64(k, ino);
+		rc = db_del(&tx, s->hsm, k, 8);
+		if (rc == -ENOENT)
+			rc = 0;
+		at->hsm_state = 0;
+		if (!rc)
+			rc = ino_put(&tx, &in);
+		memset(&h, 0, sizeof(h));
+		goto done;
+	}
+	rc = hsm_load(&tx, ino, &h);
+	if (rc == -ENODATA && (r->valid & TESS_HSMS_ORIGIN))
+		rc = 0;
+	if (rc)
+		goto out;
+	if (r->valid & TESS_HSMS_ORIGIN) {
+		copy_str(h.bucket, sizeof(h.bucket), r->bucket, r->blen);
+		copy_str(h.key, sizeof(h.key), r->key, r->klen);
+		copy_str(h.etag, sizeof(h.etag), r->etag, r->elen);
+		h.size = r->size;
+		h.mtime_sec = r->mtime_sec;
+		h.mtime_nsec = r->mtime_nsec;
+		memset(h.present, 0, sizeof(h.present));
+	}
+	if (r->valid & TESS_HSMS_ATTRS) {
+		at->size = h.size;
+		at->mtime_sec = h.mtime_sec;
+		at->mtime_nsec = h.mtime_nsec;
+		at->data_version++;
+		touch_ctime(at);
+	}
+	if (r->valid & TESS_HSMS_UNPRESENT)
+		memset(h.present, 0, sizeof(h.present));
+	if (r->valid & TESS_HSMS_STRIPE) {
+		if (r->elen != strlen(h.etag) ||
+		    memcmp(r->etag, h.etag, r->elen)) {
+			rc = -ESTALE;	/* news about an older origin */
+			goto out;
+		}
+		h.present[r->stripe / 8] |= (uint8_t)(1u << (r->stripe % 8));
+	}
+	if (r->valid & TESS_HSMS_STATE)
+		at->hsm_state = (at->hsm_state & ~r->clear) | r->set;
+	if ((at->hsm_state & TESS_HSM_RELEASED) && hsm_all_present(&in, &h))
+		at->hsm_state &= ~TESS_HSM_RELEASED;
+	rc = hsm_store(&tx, ino, &h);
+	if (!rc)
+		rc = ino_put(&tx, &in);
+done:
+	h.state = at->hsm_state;
+	if (!rc && out)
+		*out = h;
+out:
+	return tx_end(&tx, rc);
+}
+
+int mds_hsm_get(struct mds_store *s, uint64_t ino, struct mds_hsm *out)
+{
+	struct inode in;
+	struct tx tx;
+	int rc = tx_begin(s, &tx, false);
+
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (!rc)
+		rc = hsm_load(&tx, ino, out);
+	if (!rc)
+		out->state = in.r.attr.hsm_state;
 	return tx_end(&tx, rc);
 }
 

@@ -16,6 +16,9 @@
  *   orphans     be64 orphan id      -> ino, layout (objects to destroy)
  *   osts        be32 index          -> addr, uuid
  *   meta        string              -> counters and fs defaults
+ *   hsm         be64 ino            -> S3 origin, stripes present
+ *                                      (the HSM state bits themselves are
+ *                                      the inode's attr.hsm_state)
  */
 #ifndef MDS_STORE_H
 #define MDS_STORE_H
@@ -167,6 +170,39 @@ int mds_get_layout(struct mds_store *s, uint64_t ino, struct mds_layout *lo);
  */
 int mds_set_layout(struct mds_store *s, uint64_t ino,
 		   const struct mds_layout *req, struct mds_layout *out);
+
+/* ---- HSM: files whose data lives in S3 ---- */
+struct mds_hsm {
+	uint32_t state;			/* the inode's TESS_HSM_* */
+	uint64_t size;			/* origin: S3 object size */
+	uint64_t mtime_sec;
+	uint32_t mtime_nsec;
+	char bucket[TESS_S3_BUCKET_MAX + 1];
+	char key[TESS_S3_KEY_MAX + 1];
+	char etag[TESS_S3_ETAG_MAX + 1];
+	uint8_t present[TESS_MAX_STRIPES / 8];	/* objects fully present */
+};
+
+struct mds_hsm_set {
+	uint32_t valid;			/* TESS_HSMS_* */
+	uint32_t set, clear;		/* TESS_HSM_* */
+	uint32_t stripe;
+	uint64_t size, mtime_sec;
+	uint32_t mtime_nsec;
+	const char *bucket, *key, *etag;	/* not NUL-terminated */
+	uint32_t blen, klen, elen;
+};
+
+/*
+ * HSM_SET on a regular file (-EINVAL otherwise): -ENODATA when the file
+ * has no record and ORIGIN is not given; STRIPE with another etag than
+ * the origin's: -ESTALE.  When every object is present (or empty for the
+ * origin's size), RELEASED is cleared.  out (may be NULL) gets the result.
+ */
+int mds_hsm_set(struct mds_store *s, uint64_t ino, const struct mds_hsm_set *r,
+		struct mds_hsm *out);
+/* -ENODATA when the inode has no HSM record */
+int mds_hsm_get(struct mds_store *s, uint64_t ino, struct mds_hsm *out);
 
 /* ---- statfs ---- */
 int mds_store_statfs(struct mds_store *s, uint64_t *files, uint64_t *ffree);

@@ -116,6 +116,12 @@ static int do_read(struct ost_ctx *x, struct tnet_conn *c,
 	buf = read_buf(oc, len);
 	if (!buf)
 		return failed(c, req, oid, -ENOMEM);
+	if (x->hsm) {
+		/* released chunks come back from S3 first (logged there) */
+		rc = ost_hsm_begin(x->hsm, oid, off, len, OST_HSM_READ, NULL);
+		if (rc)
+			return EIO;
+	}
 	rc = objstore_read(x->store, oid, off, buf, len, &n, &size);
 	if (rc)
 		return failed(c, req, oid, rc);
@@ -132,6 +138,7 @@ static int do_write(struct ost_ctx *x, struct tnet_conn *c,
 {
 	struct tess_obj_io_req io;
 	struct tess_obj_io_rep r = { 0 };
+	struct ost_hsm_claim *cl = NULL;
 	uint64_t oid, off, size;
 	uint32_t len, flags;
 	int rc;
@@ -147,8 +154,15 @@ static int do_write(struct ost_ctx *x, struct tnet_conn *c,
 		return refused(c, req, EINVAL, "unknown flags");
 	if (len != req->f.bulk_len || (len && !req->bulk))
 		return refused(c, req, EBADMSG, "bulk does not match length");
+	if (x->hsm && len) {
+		rc = ost_hsm_begin(x->hsm, oid, off, len, OST_HSM_WRITE, &cl);
+		if (rc)
+			return EIO;
+	}
 	rc = objstore_write(x->store, oid, off, req->bulk, len,
 			    flags & TESS_IO_SYNC, &size);
+	if (x->hsm)
+		ost_hsm_end(x->hsm, cl, rc);
 	if (rc)
 		return failed(c, req, oid, rc);
 	r.obj_size = cpu_to_le64(size);
@@ -161,6 +175,7 @@ static int do_punch(struct ost_ctx *x, struct tnet_conn *c,
 		    const struct tnet_msg *req)
 {
 	struct tess_obj_punch_req p;
+	struct ost_hsm_claim *cl = NULL;
 	uint64_t oid, off, len;
 	int rc;
 
@@ -172,14 +187,22 @@ static int do_punch(struct ost_ctx *x, struct tnet_conn *c,
 		return refused(c, req, EINVAL, "oid 0 is reserved");
 	switch (le32_to_cpu(p.mode)) {
 	case TESS_PUNCH_TRUNCATE:
+		if (x->hsm && ost_hsm_begin(x->hsm, oid, off, 0, OST_HSM_TRUNC,
+					    &cl))
+			return EIO;
 		rc = objstore_truncate(x->store, oid, off);
 		break;
 	case TESS_PUNCH_HOLE:
+		if (x->hsm && len && ost_hsm_begin(x->hsm, oid, off, len,
+						   OST_HSM_WRITE, &cl))
+			return EIO;
 		rc = objstore_punch_hole(x->store, oid, off, len);
 		break;
 	default:
 		return refused(c, req, EINVAL, "unknown punch mode");
 	}
+	if (x->hsm)
+		ost_hsm_end(x->hsm, cl, rc);
 	return rc ? failed(c, req, oid, rc) : 0;
 }
 
@@ -220,6 +243,8 @@ static int do_destroy(struct ost_ctx *x, struct tnet_conn *c,
 	oid = le64_to_cpu(o.oid);
 	if (oid == 0)
 		return refused(c, req, EINVAL, "oid 0 is reserved");
+	if (x->hsm)
+		ost_hsm_forget(x->hsm, oid);
 	rc = objstore_destroy(x->store, oid);
 	if (rc == -ENOENT)
 		return ENOENT;
@@ -261,6 +286,34 @@ static int do_statfs(struct ost_ctx *x, struct tnet_conn *c,
 	return 0;
 }
 
+static int do_hsm_set(struct ost_ctx *x, struct tnet_conn *c,
+		      const struct tnet_msg *req)
+{
+	struct tess_obj_hsm_set_req r;
+	int rc;
+
+	memcpy(&r, req->body, sizeof(r));
+	if (!x->hsm)
+		return refused(c, req, EOPNOTSUPP, "no HSM on this OST");
+	if (le64_to_cpu(r.oid) == 0)
+		return refused(c, req, EINVAL, "oid 0 is reserved");
+	rc = ost_hsm_set(x->hsm, req->body, req->f.body_len);
+	if (rc == -ENODATA || rc == -EBUSY || rc == -EAGAIN)
+		return -rc;		/* ordinary answers */
+	return rc ? failed(c, req, le64_to_cpu(r.oid), rc) : 0;
+}
+
+static int do_hsm_get(struct ost_ctx *x, struct tnet_conn *c,
+		      const struct tnet_msg *req, struct tnet_reply *rep)
+{
+	int rc;
+
+	if (!x->hsm)
+		return refused(c, req, EOPNOTSUPP, "no HSM on this OST");
+	rc = ost_hsm_get(x->hsm, req->body, req->f.body_len, &rep->body);
+	return rc ? failed(c, req, 0, rc) : 0;
+}
+
 static int ost_handle(void *ctx, struct tnet_conn *c,
 		      const struct tnet_msg *req, struct tnet_reply *rep)
 {
@@ -285,6 +338,10 @@ static int ost_handle(void *ctx, struct tnet_conn *c,
 		return do_sync(x, c, req);
 	case TESS_OP_OBJ_STATFS:
 		return do_statfs(x, c, req, rep);
+	case TESS_OP_OBJ_HSM_SET:
+		return do_hsm_set(x, c, req);
+	case TESS_OP_OBJ_HSM_GET:
+		return do_hsm_get(x, c, req, rep);
 	}
 	return refused(c, req, EOPNOTSUPP, "not an OST request");
 }

@@ -4,9 +4,14 @@
  *
  *   tessera-ost --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE
  *               [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]
+ *               [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]
+ *               [--s3-readahead CHUNKS]
  *
  * Serves OBJ_* requests from a local directory (objstore.c, handlers.c)
  * and keeps itself registered with the MDS from a background thread.
+ * Objects imported from S3 are restored on access (hsm.c) with the S3
+ * endpoint and region given here and credentials from the environment or
+ * ~/.aws/credentials.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -44,6 +49,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE\n"
 		"                   [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]\n"
+		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
+		"                   [--s3-readahead CHUNKS]\n"
 		"  --mds        the metadata server (default port %d)\n"
 		"  --index      this OST's index, 0..%d\n"
 		"  --dir        object store directory (created if missing)\n"
@@ -51,7 +58,12 @@ static void usage(FILE *f)
 		"  --listen     address to serve on (default 0.0.0.0:%d+index)\n"
 		"  --advertise  address the MDS hands to clients (default: the\n"
 		"               listen address; for 0.0.0.0 the local address\n"
-		"               used to reach the MDS)\n",
+		"               used to reach the MDS)\n"
+		"  --s3-endpoint  S3 endpoint of imported files (path-style URLs;\n"
+		"               default $AWS_ENDPOINT_URL or AWS for the region)\n"
+		"  --s3-region  signing region (default $AWS_REGION or us-east-1)\n"
+		"  --s3-timeout bound of one restore, retries included (default 20 s)\n"
+		"  --s3-readahead  chunks restored ahead of a read (default 1)\n",
 		TESS_MDS_PORT, TESS_MAX_OSTS - 1, TESS_OST_PORT);
 }
 
@@ -213,17 +225,27 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "advertise", required_argument, NULL, 'a' },
+		{ "s3-endpoint", required_argument, NULL, 'E' },
+		{ "s3-region", required_argument, NULL, 'R' },
+		{ "s3-timeout", required_argument, NULL, 'T' },
+		{ "s3-readahead", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *mds = NULL, *dir = NULL, *keyfile = NULL, *listen_s = NULL;
 	const char *adv = NULL, *index_s = NULL;
+	const char *s3_endpoint = NULL, *s3_region = NULL;
+	long s3_timeout = 20, s3_ra = 1;
+	static struct s3_conf s3;
+	struct ost_hsm_opts hopts = { 0 };
+	char s3err[256] = "";
 	static struct reg reg;
 	static struct ost_ctx ctx;
 	static struct tnet_server srv;
 	char err[512], eb[128], laddr[TESS_ADDR_MAX + 16];
 	pthread_t tid;
 	sigset_t sigs;
+	char *tail;
 	int opt, rc, sig;
 
 	tlog_init(PROG);
@@ -236,6 +258,20 @@ int main(int argc, char **argv)
 		case 'k': keyfile = optarg; break;
 		case 'l': listen_s = optarg; break;
 		case 'a': adv = optarg; break;
+		case 'E': s3_endpoint = optarg; break;
+		case 'R': s3_region = optarg; break;
+		case 'T':
+			s3_timeout = strtol(optarg, &tail, 10);
+			if (*tail || s3_timeout < 1 || s3_timeout > 3600)
+				die_opt("--s3-timeout", "'%s': seconds, 1..3600",
+					optarg);
+			break;
+		case 'A':
+			s3_ra = strtol(optarg, &tail, 10);
+			if (*tail || s3_ra < 0 || s3_ra > 64)
+				die_opt("--s3-readahead", "'%s': chunks, 0..64",
+					optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -283,6 +319,29 @@ int main(int argc, char **argv)
 		die_opt("--dir", "%s", err);
 	memcpy(reg.store_uuid, objstore_uuid(ctx.store), 16);
 
+	/* HSM: restores from S3; a missing configuration only fails restores */
+	if (s3_global_init())
+		die_opt("--s3-endpoint", "cannot initialise libcurl");
+	rc = s3_conf_init(&s3, s3_endpoint, s3_region, (int)s3_timeout, s3err,
+			  sizeof(s3err));
+	if (rc && s3_endpoint)
+		die_opt("--s3-endpoint", "%s", s3err);
+	if (!rc) {
+		hopts.s3 = &s3;
+		tlog("HSM restores from %s (region %s, time-out %ld s, "
+		     "readahead %ld chunks)", s3.endpoint, s3.region,
+		     s3_timeout, s3_ra);
+	}
+	hopts.s3_error = s3err;
+	hopts.readahead = (uint32_t)s3_ra;
+	hopts.ra_threads = s3_ra ? 2 : 0;
+	hopts.mds = &reg.mds;
+	hopts.key = &reg.key;
+	hopts.ost_index = reg.index;
+	rc = ost_hsm_create(&ctx.hsm, ctx.store, &hopts);
+	if (rc)
+		die_opt("--dir", "HSM: %s", strerror_r(-rc, eb, sizeof(eb)));
+
 	rc = tnet_server_init(&srv, &reg.listen, &reg.key, &ost_server_ops,
 			      &ctx);
 	if (rc) {
@@ -307,7 +366,8 @@ int main(int argc, char **argv)
 
 	tnet_addr_format(&reg.listen, laddr, sizeof(laddr));
 	tlog("OST %" PRIu32 " serving %s on %s", reg.index, dir, laddr);
-	if (pthread_create(&tid, NULL, server_main, &srv) ||
+	if (ost_hsm_start(ctx.hsm) ||
+	    pthread_create(&tid, NULL, server_main, &srv) ||
 	    pthread_create(&tid, NULL, reg_main, &reg)) {
 		tlog("cannot start threads");
 		return 1;

@@ -317,6 +317,16 @@ static void obj_path(uint64_t oid, char buf[40])
 		 oid);
 }
 
+int objstore_rootfd(const struct objstore *s)
+{
+	return s->root;
+}
+
+void objstore_obj_path(uint64_t oid, char buf[40])
+{
+	obj_path(oid, buf);
+}
+
 static void obj_dir(uint64_t oid, char buf[16])
 {
 	snprintf(buf, 16, OBJ_DIR "/%02x", (unsigned)(oid & 0xff));

@@ -59,6 +59,10 @@ void objstore_close(struct objstore *s);
 uint32_t objstore_index(const struct objstore *s);
 const uint8_t *objstore_uuid(const struct objstore *s);	/* 16 bytes */
 const char *objstore_dir(const struct objstore *s);
+/* the store directory's descriptor, and an object's path relative to it
+ * ("O/xx/<oid, 16 hex>"); for side files next to objects (hsm.c) */
+int objstore_rootfd(const struct objstore *s);
+void objstore_obj_path(uint64_t oid, char buf[40]);
 
 /* Read up to len bytes at off into buf; *nread is short at the end of the
  * object (0 for a missing object); *size is the object size. */

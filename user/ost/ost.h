@@ -7,9 +7,11 @@
 
 #include "tnet.h"
 #include "objstore.h"
+#include "hsm.h"
 
 struct ost_ctx {
 	struct objstore *store;
+	struct ost_hsm *hsm;		/* NULL: no HSM (tests) */
 };
 
 /* connected/handle/disconnected for tnet_server_init; ctx is an ost_ctx */

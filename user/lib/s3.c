@@ -1,0 +1,1020 @@
+// SPDX-License-Identifier: MIT
+/*
+ * s3.c - the S3 client of the HSM (see s3.h).
+ *
+ * Signing is libcurl's CURLOPT_AWS_SIGV4 ("aws:amz:REGION:s3"); the
+ * canonical request is built by curl from the URL as sent, so URLs are
+ * made canonical here: path segments percent-encoded once (unreserved
+ * characters and '/' kept), query parameters sorted and every one with
+ * an '='.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "s3.h"
+
+#define ERRBODY_MAX	(16 * 1024)
+#define XML_MAX		(64 * 1024 * 1024)
+#define BACKOFF0_MS	100
+#define BACKOFF_MAX_MS	2000
+
+/* ---- setup ---- */
+
+static pthread_key_t curl_key;
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_free_tls(void *p)
+{
+	curl_easy_cleanup(p);
+}
+
+static void curl_key_init(void)
+{
+	pthread_key_create(&curl_key, curl_free_tls);
+}
+
+int s3_global_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT))
+		return -EIO;
+	xmlInitParser();
+	pthread_once(&curl_once, curl_key_init);
+	return 0;
+}
+
+/* this thread's handle, reset for a new request */
+static CURL *thread_curl(void)
+{
+	CURL *h;
+
+	pthread_once(&curl_once, curl_key_init);
+	h = pthread_getspecific(curl_key);
+	if (h) {
+		curl_easy_reset(h);
+		return h;
+	}
+	h = curl_easy_init();
+	if (h)
+		pthread_setspecific(curl_key, h);
+	return h;
+}
+
+static void cpy(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static void rstrip(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+}
+
+/* the [profile] section of an AWS credentials file */
+static int creds_file(struct s3_conf *c, char *err, size_t errlen)
+{
+	const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
+	const char *profile = getenv("AWS_PROFILE");
+	char buf[4200], line[4200];
+	bool in = false;
+	FILE *f;
+
+	if (!profile || !*profile)
+		profile = "default";
+	if (!path || !*path) {
+		const char *home = getenv("HOME");
+
+		snprintf(buf, sizeof(buf), "%s/.aws/credentials",
+			 home && *home ? home : "/root");
+		path = buf;
+	}
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "no credentials: AWS_ACCESS_KEY_ID/"
+			 "AWS_SECRET_ACCESS_KEY unset and %s: %s", path,
+			 strerror(errno));
+		return -ENOKEY;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *eq, *k, *v;
+
+		rstrip(p);
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '#' || *p == ';' || !*p)
+			continue;
+		if (*p == '[') {
+			char *e = strchr(p, ']');
+
+			if (e)
+				*e = '\0';
+			in = !strcmp(p + 1, profile);
+			continue;
+		}
+		if (!in || !(eq = strchr(p, '=')))
+			continue;
+		*eq = '\0';
+		k = p;
+		v = eq + 1;
+		rstrip(k);
+		while (isspace((unsigned char)*v))
+			v++;
+		if (!strcmp(k, "aws_access_key_id"))
+			cpy(c->access_key, sizeof(c->access_key), v);
+		else if (!strcmp(k, "aws_secret_access_key"))
+			cpy(c->secret_key, sizeof(c->secret_key), v);
+		else if (!strcmp(k, "aws_session_token"))
+			cpy(c->session_token, sizeof(c->session_token), v);
+	}
+	fclose(f);
+	if (!c->access_key[0] || !c->secret_key[0]) {
+		snprintf(err, errlen, "%s: no aws_access_key_id/"
+			 "aws_secret_access_key in [%s]", path, profile);
+		return -ENOKEY;
+	}
+	return 0;
+}
+
+int s3_conf_init(struct s3_conf *c, const char *endpoint, const char *region,
+		 int timeout_s, char *err, size_t errlen)
+{
+	const char *ak = getenv("AWS_ACCESS_KEY_ID");
+	const char *sk = getenv("AWS_SECRET_ACCESS_KEY");
+	size_t n;
+
+	memset(c, 0, sizeof(*c));
+	if (!region || !*region)
+		region = getenv("AWS_REGION");
+	if (!region || !*region)
+		region = getenv("AWS_DEFAULT_REGION");
+	if (!region || !*region)
+		region = "us-east-1";
+	if (strlen(region) >= sizeof(c->region) ||
+	    strpbrk(region, ":/ \t\n")) {
+		snprintf(err, errlen, "bad region '%s'", region);
+		return -EINVAL;
+	}
+	cpy(c->region, sizeof(c->region), region);
+	if (!endpoint || !*endpoint)
+		endpoint = getenv("AWS_ENDPOINT_URL_S3");
+	if (!endpoint || !*endpoint)
+		endpoint = getenv("AWS_ENDPOINT_URL");
+	if (endpoint && *endpoint) {
+		if (strncmp(endpoint, "http://", 7) &&
+		    strncmp(endpoint, "https://", 8)) {
+			snprintf(err, errlen, "endpoint '%s': not http:// or "
+				 "https://", endpoint);
+			return -EINVAL;
+		}
+		if (strlen(endpoint) >= sizeof(c->endpoint)) {
+			snprintf(err, errlen, "endpoint too long");
+			return -EINVAL;
+		}
+		cpy(c->endpoint, sizeof(c->endpoint), endpoint);
+	} else {
+		snprintf(c->endpoint, sizeof(c->endpoint),
+			 "https://s3.%s.amazonaws.com", c->region);
+	}
+	n = strlen(c->endpoint);
+	while (n > 8 && c->endpoint[n - 1] == '/')
+		c->endpoint[--n] = '\0';
+	c->timeout_s = timeout_s > 0 ? timeout_s : 20;
+	if (ak && *ak && sk && *sk) {
+		const char *tok = getenv("AWS_SESSION_TOKEN");
+
+		cpy(c->access_key, sizeof(c->access_key), ak);
+		cpy(c->secret_key, sizeof(c->secret_key), sk);
+		cpy(c->session_token, sizeof(c->session_token), tok);
+		return 0;
+	}
+	return creds_file(c, err, errlen);
+}
+
+/* ---- URLs ---- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* RFC 3986 percent-encoding; keep_slash for key paths */
+static void sb_enc(struct sbuf *b, const char *s, size_t n, bool keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		char e[3];
+
+		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' ||
+		    ch == '~' || (keep_slash && ch == '/')) {
+			sb_add(b, (const char *)&ch, 1);
+			continue;
+		}
+		e[0] = '%';
+		e[1] = hex[ch >> 4];
+		e[2] = hex[ch & 15];
+		sb_add(b, e, 3);
+	}
+}
+
+/* ENDPOINT/BUCKET[/KEY] */
+static void url_base(struct sbuf *b, const struct s3_conf *c,
+		     const char *bucket, const char *key)
+{
+	sb_str(b, c->endpoint);
+	sb_str(b, "/");
+	sb_enc(b, bucket, strlen(bucket), false);
+	if (key) {
+		sb_str(b, "/");
+		sb_enc(b, key, strlen(key), true);
+	} else {
+		sb_str(b, "/");
+	}
+}
+
+/* ---- one request ---- */
+
+struct req {
+	const char *method;		/* GET HEAD PUT POST DELETE */
+	const char *url;
+	const void *body;		/* PUT/POST */
+	size_t body_len;
+	const char *range;		/* "a-b" */
+	const char *if_match;
+	/* reply body: into a fixed buffer (GET) or a growing one */
+	void *dst;
+	size_t dst_len;
+	struct sbuf *out;
+};
+
+struct xfer {
+	const struct req *rq;
+	size_t got;
+	bool overflow;
+	struct sbuf err;		/* error body */
+	long http;
+	struct s3_res *r;
+};
+
+static size_t on_data(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct xfer *x = arg;
+	size_t n = sz * nm;
+
+	if (x->http == 0 || x->http >= 300) {
+		/* collect an error body (http is set by the header callback) */
+		if (x->err.len + n <= ERRBODY_MAX)
+			sb_add(&x->err, p, n);
+		return n;
+	}
+	if (x->rq->dst) {
+		if (x->got + n > x->rq->dst_len) {
+			x->overflow = true;
+			return 0;
+		}
+		memcpy((char *)x->rq->dst + x->got, p, n);
+	} else if (x->rq->out) {
+		if (x->rq->out->len + n > XML_MAX) {
+			x->overflow = true;
+			return 0;
+		}
+		sb_add(x->rq->out, p, n);
+		if (x->rq->out->oom)
+			return 0;
+	}
+	x->got += n;
+	return n;
+}
+
+static size_t on_header(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct xfer *x = arg;
+	size_t n = sz * nm;
+	char line[512];
+	size_t l = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+
+	memcpy(line, p, l);
+	line[l] = '\0';
+	rstrip(line);
+	if (!strncmp(line, "HTTP/", 5)) {
+		char *sp = strchr(line, ' ');
+
+		/* a new response (100 Continue, redirects): start over */
+		x->http = sp ? strtol(sp + 1, NULL, 10) : 0;
+		x->r->etag[0] = '\0';
+		x->r->size = 0;
+		return n;
+	}
+	if (!strncasecmp(line, "etag:", 5)) {
+		char *v = line + 5;
+		size_t vl;
+
+		while (*v == ' ')
+			v++;
+		if (*v == '"')
+			v++;
+		vl = strlen(v);
+		if (vl && v[vl - 1] == '"')
+			v[--vl] = '\0';
+		cpy(x->r->etag, sizeof(x->r->etag), v);
+	} else if (!strncasecmp(line, "content-length:", 15)) {
+		x->r->size = strtoull(line + 15, NULL, 10);
+	} else if (!strncasecmp(line, "last-modified:", 14)) {
+		struct tm tm;
+		const char *v = line + 14;
+
+		while (*v == ' ')
+			v++;
+		memset(&tm, 0, sizeof(tm));
+		if (strptime(v, "%a, %d %b %Y %H:%M:%S", &tm))
+			x->r->mtime_sec = timegm(&tm);
+	}
+	return n;
+}
+
+/* text between <tag> and </tag> in an XML error body */
+static void xml_field(const char *body, const char *tag, char *out, size_t cap)
+{
+	char open[64], close[64];
+	const char *a, *b;
+
+	out[0] = '\0';
+	if (!body)
+		return;
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	a = strstr(body, open);
+	if (!a)
+		return;
+	a += strlen(open);
+	b = strstr(a, close);
+	if (!b)
+		return;
+	snprintf(out, cap, "%.*s", (int)(b - a), a);
+}
+
+static bool retryable_curl(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int http_errno(long http)
+{
+	switch (http) {
+	case 404:
+		return -ENOENT;
+	case 401:
+	case 403:
+		return -EACCES;
+	case 412:
+		return -ESTALE;
+	case 416:
+		return -ERANGE;
+	default:
+		return -EIO;
+	}
+}
+
+/*
+ * x-amz-content-sha256: S3 wants it on every SigV4 request; curl signs
+ * the header given (and computes none itself for a GET in 7.88).
+ */
+static void payload_hash(const void *body, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	EVP_Digest(body ? body : "", len, md, &n, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static int perform(const struct s3_conf *c, const struct req *rq,
+		   struct s3_res *r)
+{
+	char sha[65], shahdr[100];
+	int64_t deadline = now_ms() + (int64_t)c->timeout_s * 1000;
+	int backoff = BACKOFF0_MS;
+	char userpwd[520], sigv4[100], hdr[4200];
+	int rc = -EIO;
+
+	memset(r, 0, sizeof(*r));
+	payload_hash(rq->body, rq->body_len, sha);
+	snprintf(shahdr, sizeof(shahdr), "x-amz-content-sha256: %s", sha);
+	snprintf(userpwd, sizeof(userpwd), "%s:%s", c->access_key,
+		 c->secret_key);
+	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", c->region);
+	for (;;) {
+		struct curl_slist *hl = NULL;
+		struct xfer x = { .rq = rq, .r = r };
+		int64_t left = deadline - now_ms();
+		CURLcode cc;
+		CURL *h;
+		bool retry = false;
+
+		if (left < 100)
+			left = 100;
+		h = thread_curl();
+		if (!h) {
+			snprintf(r->msg, sizeof(r->msg), "curl_easy_init failed");
+			return -ENOMEM;
+		}
+		r->attempts++;
+		curl_easy_setopt(h, CURLOPT_URL, rq->url);
+		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+		/* keys are opaque: no dot-segment squashing */
+		curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
+		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4);
+		curl_easy_setopt(h, CURLOPT_USERPWD, userpwd);
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+				 (long)(left < 5000 ? left : 5000));
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+				 (long)(c->timeout_s < 10 ? c->timeout_s : 10));
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+		curl_easy_setopt(h, CURLOPT_VERBOSE, c->verbose > 1 ? 1L : 0L);
+		hl = curl_slist_append(hl, "Expect:");
+		hl = curl_slist_append(hl, shahdr);
+		if (c->session_token[0]) {
+			snprintf(hdr, sizeof(hdr), "x-amz-security-token: %s",
+				 c->session_token);
+			hl = curl_slist_append(hl, hdr);
+		}
+		if (rq->range) {
+			snprintf(hdr, sizeof(hdr), "Range: bytes=%s", rq->range);
+			hl = curl_slist_append(hl, hdr);
+		}
+		if (rq->if_match) {
+			snprintf(hdr, sizeof(hdr), "If-Match: \"%s\"",
+				 rq->if_match);
+			hl = curl_slist_append(hl, hdr);
+		}
+		if (!strcmp(rq->method, "HEAD")) {
+			curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		} else if (!strcmp(rq->method, "PUT") ||
+			   !strcmp(rq->method, "POST")) {
+			hl = curl_slist_append(hl, "Content-Type: "
+					       "application/octet-stream");
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+					 rq->body ? rq->body : "");
+			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+					 (curl_off_t)rq->body_len);
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+		} else if (strcmp(rq->method, "GET")) {
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+		}
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+		if (rq->out)
+			rq->out->len = 0;
+		cc = curl_easy_perform(h);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+		curl_slist_free_all(hl);
+		if (c->verbose)
+			fprintf(stderr, "s3: %s %s%s%s -> %d/%ld\n", rq->method,
+				rq->url, rq->range ? " range " : "",
+				rq->range ? rq->range : "", (int)cc, x.http);
+		r->http = x.http;
+		if (cc == CURLE_OK && x.http >= 200 && x.http < 300) {
+			r->size = rq->dst ? x.got : r->size;
+			if (rq->if_match && r->etag[0] &&
+			    strcmp(r->etag, rq->if_match)) {
+				/* a server that ignores If-Match */
+				snprintf(r->msg, sizeof(r->msg), "ETag is now "
+					 "%s, not %s", r->etag, rq->if_match);
+				free(x.err.p);
+				return -ESTALE;
+			}
+			if (rq->dst && x.got != rq->dst_len) {
+				snprintf(r->msg, sizeof(r->msg),
+					 "short reply: %zu of %zu bytes", x.got,
+					 rq->dst_len);
+				rc = -EIO;
+				retry = true;
+			} else {
+				free(x.err.p);
+				return 0;
+			}
+		} else if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR &&
+					      !x.overflow && x.http >= 300)) {
+			char code[64], msg[200];
+
+			xml_field(x.err.p, "Code", code, sizeof(code));
+			xml_field(x.err.p, "Message", msg, sizeof(msg));
+			snprintf(r->msg, sizeof(r->msg), "HTTP %ld%s%s%s%s",
+				 x.http, code[0] ? " " : "", code,
+				 msg[0] ? ": " : "", msg);
+			rc = http_errno(x.http);
+			retry = x.http >= 500 || x.http == 429;
+		} else if (x.overflow) {
+			snprintf(r->msg, sizeof(r->msg), "reply larger than "
+				 "asked for");
+			rc = -EIO;
+		} else {
+			snprintf(r->msg, sizeof(r->msg), "%s",
+				 curl_easy_strerror(cc));
+			rc = cc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT :
+			     cc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EIO;
+			retry = retryable_curl(cc);
+		}
+		free(x.err.p);
+		if (!retry)
+			return rc;
+		left = deadline - now_ms();
+		if (left <= backoff) {
+			size_t l = strlen(r->msg);
+
+			snprintf(r->msg + l, sizeof(r->msg) - l,
+				 " (gave up after %d attempts in %d s)",
+				 r->attempts, c->timeout_s);
+			return rc;
+		}
+		usleep((useconds_t)backoff * 1000);
+		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+			  backoff * 2;
+	}
+}
+
+/* ---- objects ---- */
+
+int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
+	   uint64_t off, uint64_t len, const char *etag, void *buf,
+	   struct s3_res *r)
+{
+	struct sbuf u = { 0 };
+	char range[64];
+	struct req rq = { .method = "GET", .dst = buf, .dst_len = len,
+			  .if_match = etag && *etag ? etag : NULL };
+	int rc;
+
+	if (!len) {
+		memset(r, 0, sizeof(*r));
+		return 0;
+	}
+	snprintf(range, sizeof(range), "%" PRIu64 "-%" PRIu64, off,
+		 off + len - 1);
+	rq.range = range;
+	url_base(&u, c, bucket, key);
+	if (u.oom)
+		return -ENOMEM;
+	rq.url = u.p;
+	rc = perform(c, &rq, r);
+	if (!rc && rq.if_match && r->etag[0] && strcmp(r->etag, etag)) {
+		snprintf(r->msg, sizeof(r->msg), "ETag is now %s, not %s",
+			 r->etag, etag);
+		rc = -ESTALE;
+	}
+	free(u.p);
+	return rc;
+}
+
+int s3_head(const struct s3_conf *c, const char *bucket, const char *key,
+	    struct s3_res *r)
+{
+	struct sbuf u = { 0 };
+	struct req rq = { .method = "HEAD" };
+	int rc;
+
+	url_base(&u, c, bucket, key);
+	if (u.oom)
+		return -ENOMEM;
+	rq.url = u.p;
+	rc = perform(c, &rq, r);
+	free(u.p);
+	return rc;
+}
+
+int s3_put(const struct s3_conf *c, const char *bucket, const char *key,
+	   const void *buf, size_t len, struct s3_res *r)
+{
+	struct sbuf u = { 0 };
+	struct req rq = { .method = "PUT", .body = buf, .body_len = len };
+	int rc;
+
+	url_base(&u, c, bucket, key);
+	if (u.oom)
+		return -ENOMEM;
+	rq.url = u.p;
+	rc = perform(c, &rq, r);
+	free(u.p);
+	return rc;
+}
+
+/* ---- XML ---- */
+
+static xmlNode *child(xmlNode *n, const char *name)
+{
+	for (xmlNode *k = n ? n->children : NULL; k; k = k->next)
+		if (k->type == XML_ELEMENT_NODE &&
+		    !strcmp((const char *)k->name, name))
+			return k;
+	return NULL;
+}
+
+/* text of element name under n, malloc'ed; NULL if absent */
+static char *child_text(xmlNode *n, const char *name)
+{
+	xmlNode *k = child(n, name);
+	xmlChar *t;
+	char *s;
+
+	if (!k)
+		return NULL;
+	t = xmlNodeGetContent(k);
+	s = strdup(t ? (const char *)t : "");
+	xmlFree(t);
+	return s;
+}
+
+static xmlDoc *parse_xml(const struct sbuf *b)
+{
+	if (!b->p || !b->len)
+		return NULL;
+	return xmlReadMemory(b->p, (int)b->len, "s3.xml", NULL,
+			     XML_PARSE_NONET | XML_PARSE_NOBLANKS |
+			     XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+}
+
+static void strip_quotes(char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		memmove(s, s + 1, n - 2);
+		s[n - 2] = '\0';
+	} else if (n >= 12 && !strncmp(s, "&quot;", 6)) {
+		memmove(s, s + 6, n - 6);
+		n -= 6;
+		if (n >= 6 && !strcmp(s + n - 6, "&quot;"))
+			s[n - 6] = '\0';
+	}
+}
+
+/* percent-decode in place; returns the new length */
+static size_t url_decode(char *s)
+{
+	size_t i = 0, o = 0, n = strlen(s);
+
+	while (i < n) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			char hx[3] = { s[i + 1], s[i + 2], 0 };
+
+			s[o++] = (char)strtol(hx, NULL, 16);
+			i += 3;
+		} else if (s[i] == '+') {
+			s[o++] = ' ';
+			i++;
+		} else {
+			s[o++] = s[i++];
+		}
+	}
+	s[o] = '\0';
+	return o;
+}
+
+int s3_parse_time(const char *s, int64_t *sec, uint32_t *nsec)
+{
+	struct tm tm;
+	const char *p;
+	uint32_t ns = 0, scale = 100000000;
+
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++) {
+			ns += (uint32_t)(*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p && *p != 'Z' && *p != '+')
+		return -EINVAL;
+	*sec = timegm(&tm);
+	*nsec = ns;
+	return 0;
+}
+
+int s3_list(const struct s3_conf *c, const char *bucket, const char *prefix,
+	    s3_list_fn fn, void *arg, int *pages, struct s3_res *r)
+{
+	char *token = NULL;
+	int rc = 0, np = 0;
+
+	for (;;) {
+		struct sbuf u = { 0 }, out = { 0 };
+		struct req rq = { .method = "GET", .out = &out };
+		xmlDoc *doc;
+		xmlNode *root;
+		char *trunc, *next, *enc;
+		bool urlenc;
+
+		/* parameters in canonical (sorted) order */
+		url_base(&u, c, bucket, NULL);
+		sb_str(&u, "?");
+		if (token) {
+			sb_str(&u, "continuation-token=");
+			sb_enc(&u, token, strlen(token), false);
+			sb_str(&u, "&");
+		}
+		sb_str(&u, "encoding-type=url&list-type=2&max-keys=1000");
+		if (prefix && *prefix) {
+			sb_str(&u, "&prefix=");
+			sb_enc(&u, prefix, strlen(prefix), false);
+		}
+		if (u.oom) {
+			rc = -ENOMEM;
+			break;
+		}
+		rq.url = u.p;
+		rc = perform(c, &rq, r);
+		free(u.p);
+		if (rc) {
+			free(out.p);
+			break;
+		}
+		np++;
+		doc = parse_xml(&out);
+		free(out.p);
+		root = doc ? xmlDocGetRootElement(doc) : NULL;
+		if (!root || strcmp((const char *)root->name,
+				    "ListBucketResult")) {
+			snprintf(r->msg, sizeof(r->msg), "page %d: not a "
+				 "ListBucketResult", np);
+			xmlFreeDoc(doc);
+			rc = -EIO;
+			break;
+		}
+		enc = child_text(root, "EncodingType");
+		urlenc = enc && !strcmp(enc, "url");
+		free(enc);
+		for (xmlNode *k = root->children; k && !rc; k = k->next) {
+			struct s3_obj o = { 0 };
+			char *key, *size, *lm, *etag;
+
+			if (k->type != XML_ELEMENT_NODE ||
+			    strcmp((const char *)k->name, "Contents"))
+				continue;
+			key = child_text(k, "Key");
+			size = child_text(k, "Size");
+			lm = child_text(k, "LastModified");
+			etag = child_text(k, "ETag");
+			if (key && size) {
+				o.key = key;
+				o.key_len = urlenc ? url_decode(key) :
+					    strlen(key);
+				o.size = strtoull(size, NULL, 10);
+				if (lm)
+					s3_parse_time(lm, &o.mtime_sec,
+						      &o.mtime_nsec);
+				if (etag)
+					strip_quotes(etag);
+				o.etag = etag ? etag : "";
+				rc = fn(arg, &o);
+			}
+			free(key);
+			free(size);
+			free(lm);
+			free(etag);
+		}
+		trunc = child_text(root, "IsTruncated");
+		next = child_text(root, "NextContinuationToken");
+		xmlFreeDoc(doc);
+		free(token);
+		token = NULL;
+		if (rc || !trunc || strcmp(trunc, "true")) {
+			free(trunc);
+			free(next);
+			break;
+		}
+		free(trunc);
+		if (!next || !*next) {
+			snprintf(r->msg, sizeof(r->msg), "page %d: truncated "
+				 "without a NextContinuationToken", np);
+			free(next);
+			rc = -EIO;
+			break;
+		}
+		token = next;
+	}
+	free(token);
+	if (pages)
+		*pages = np;
+	return rc;
+}
+
+/* ---- multipart ---- */
+
+int s3_mpu_create(const struct s3_conf *c, const char *bucket,
+		  const char *key, char upload_id[S3_UPLOAD_ID_MAX + 1],
+		  struct s3_res *r)
+{
+	struct sbuf u = { 0 }, out = { 0 };
+	struct req rq = { .method = "POST", .out = &out };
+	xmlDoc *doc;
+	char *id;
+	int rc;
+
+	url_base(&u, c, bucket, key);
+	sb_str(&u, "?uploads=");
+	if (u.oom)
+		return -ENOMEM;
+	rq.url = u.p;
+	rc = perform(c, &rq, r);
+	free(u.p);
+	if (rc) {
+		free(out.p);
+		return rc;
+	}
+	doc = parse_xml(&out);
+	free(out.p);
+	id = doc ? child_text(xmlDocGetRootElement(doc), "UploadId") : NULL;
+	xmlFreeDoc(doc);
+	if (!id || !*id || strlen(id) > S3_UPLOAD_ID_MAX) {
+		snprintf(r->msg, sizeof(r->msg), "no UploadId in the reply");
+		free(id);
+		return -EIO;
+	}
+	cpy(upload_id, S3_UPLOAD_ID_MAX + 1, id);
+	free(id);
+	return 0;
+}
+
+int s3_mpu_part(const struct s3_conf *c, const char *bucket, const char *key,
+		const char *upload_id, int part, const void *buf, size_t len,
+		char etag[S3_ETAG_MAX + 1], struct s3_res *r)
+{
+	struct sbuf u = { 0 };
+	struct req rq = { .method = "PUT", .body = buf, .body_len = len };
+	char num[16];
+	int rc;
+
+	url_base(&u, c, bucket, key);
+	snprintf(num, sizeof(num), "%d", part);
+	sb_str(&u, "?partNumber=");
+	sb_str(&u, num);
+	sb_str(&u, "&uploadId=");
+	sb_enc(&u, upload_id, strlen(upload_id), false);
+	if (u.oom)
+		return -ENOMEM;
+	rq.url = u.p;
+	rc = perform(c, &rq, r);
+	free(u.p);
+	if (!rc && !r->etag[0]) {
+		snprintf(r->msg, sizeof(r->msg), "part %d: no ETag", part);
+		rc = -EIO;
+	}
+	if (!rc)
+		cpy(etag, S3_ETAG_MAX + 1, r->etag);
+	return rc;
+}
+
+int s3_mpu_complete(const struct s3_conf *c, const char *bucket,
+		    const char *key, const char *upload_id, int nparts,
+		    char (*etags)[S3_ETAG_MAX + 1], struct s3_res *r)
+{
+	struct sbuf u = { 0 }, body = { 0 }, out = { 0 };
+	struct req rq = { .method = "POST", .out = &out };
+	xmlDoc *doc;
+	xmlNode *root;
+	char line[256];
+	int rc;
+
+	sb_str(&body, "<CompleteMultipartUpload>");
+	for (int i = 0; i < nparts; i++) {
+		snprintf(line, sizeof(line), "<Part><PartNumber>%d</PartNumber>"
+			 "<ETag>\"%s\"</ETag></Part>", i + 1, etags[i]);
+		sb_str(&body, line);
+	}
+	sb_str(&body, "</CompleteMultipartUpload>");
+	url_base(&u, c, bucket, key);
+	sb_str(&u, "?uploadId=");
+	sb_enc(&u, upload_id, strlen(upload_id), false);
+	if (u.oom || body.oom) {
+		free(u.p);
+		free(body.p);
+		return -ENOMEM;
+	}
+	rq.url = u.p;
+	rq.body = body.p;
+	rq.body_len = body.len;
+	rc = perform(c, &rq, r);
+	free(u.p);
+	free(body.p);
+	if (rc) {
+		free(out.p);
+		return rc;
+	}
+	/* an error can come inside a 200 reply */
+	doc = parse_xml(&out);
+	free(out.p);
+	root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if (!root || strcmp((const char *)root->name,
+			    "CompleteMultipartUploadResult")) {
+		char *code = root ? child_text(root, "Code") : NULL;
+
+		snprintf(r->msg, sizeof(r->msg), "complete failed: %s",
+			 code ? code : "no result");
+		free(code);
+		xmlFreeDoc(doc);
+		return -EIO;
+	}
+	{
+		char *e = child_text(root, "ETag");
+
+		if (e) {
+			strip_quotes(e);
+			cpy(r->etag, sizeof(r->etag), e);
+			free(e);
+		}
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+int s3_mpu_abort(const struct s3_conf *c, const char *bucket, const char *key,
+		 const char *upload_id, struct s3_res *r)
+{
+	struct sbuf u = { 0 };
+	struct req rq = { .method = "DELETE" };
+	int rc;
+
+	url_base(&u, c, bucket, key);
+	sb_str(&u, "?uploadId=");
+	sb_enc(&u, upload_id, strlen(upload_id), false);
+	if (u.oom)
+		return -ENOMEM;
+	rq.url = u.p;
+	rc = perform(c, &rq, r);
+	free(u.p);
+	return rc;
+}

@@ -1,0 +1,1281 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hsm.c - restore on access of OST objects imported from S3 (hsm.h).
+ *
+ * Locking: one mutex (h->lock) guards the object table, every cached
+ * object's bitmap, claims and flags, the counters and the queues.  No
+ * network wait and no fsync happens under it.  A chunk being fetched (or
+ * claimed by a writer) is covered by a `run` in its object's list; whoever
+ * needs such a chunk waits on h->cond for that run, with a time limit.
+ * STUB, RELEASE and ARCHIVED mark the object busy while they rewrite it;
+ * accesses wait for that too (bounded).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "hsm.h"
+#include "tess_stripe.h"
+
+#define SC_MAGIC	"TSHSM01"
+#define SC_F_DIRTY	0x0001
+#define CHUNK_MAX	(1u << 20)
+#define HT_SIZE		4096
+#define CACHE_MAX	8192
+#define GET_MAX		(8u << 20)	/* bytes per ranged GET at most */
+#define RA_QMAX		256
+#define NOTE_QMAX	65536
+#define MDS_TIMEOUT_MS	5000
+
+/* the sidecar: this header, then the chunk bitmap */
+struct sc_hdr {
+	char magic[8];
+	uint64_t ino;
+	uint64_t file_size;
+	uint64_t obj_size;
+	uint64_t dirty_gen;
+	uint32_t stripe;
+	uint32_t stripe_size;
+	uint32_t stripe_count;
+	uint32_t chunk_size;
+	uint32_t nchunks;
+	uint32_t flags;			/* SC_F_* */
+	char bucket[TESS_S3_BUCKET_MAX + 1];
+	char key[TESS_S3_KEY_MAX + 1];
+	char etag[TESS_S3_ETAG_MAX + 1];
+};
+
+struct run {				/* claimed chunks [a, b) */
+	struct run *next;
+	uint32_t a, b;
+	bool write;			/* claimed by a writer: no fetch */
+	bool done;
+	int rc;
+	int refs;			/* owner + waiters */
+};
+
+struct hobj {
+	struct hobj *next;		/* hash chain */
+	uint64_t oid;
+	int refs;
+	bool in_table;
+	bool loaded;			/* h, bm valid (a sidecar exists) */
+	bool busy;			/* STUB/RELEASE/ARCHIVED running */
+	bool complete_sent;
+	int scfd;
+	struct sc_hdr h;
+	uint8_t *bm;
+	uint32_t npresent;
+	struct run *runs;
+};
+
+struct ost_hsm_claim {
+	struct hobj *o;
+	struct run *runs[2 + 64];
+	int nruns;
+	int kind;
+};
+
+struct note {
+	uint64_t ino;
+	uint32_t valid;			/* TESS_HSMS_STRIPE or _STATE */
+	uint32_t set;
+	uint32_t stripe;
+	char etag[TESS_S3_ETAG_MAX + 1];
+};
+
+struct ra_job {
+	uint64_t oid;
+	uint32_t a, b;
+};
+
+struct ost_hsm {
+	struct objstore *store;
+	int root;
+	struct s3_conf s3;
+	bool have_s3;
+	char s3_error[256];
+	uint32_t readahead, ra_threads;
+	int wait_ms;			/* longest wait for someone else */
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* runs done, busy cleared */
+	struct hobj *ht[HT_SIZE];
+	uint32_t cached;
+	uint64_t bytes_fetched, fetches, fetch_errors;
+
+	pthread_cond_t ra_cond;
+	struct ra_job raq[RA_QMAX];
+	uint32_t ra_head, ra_count;
+
+	pthread_cond_t note_cond;
+	struct note *nq;
+	uint32_t n_head, n_count;
+	bool have_mds;
+	struct tnet_addr mds;
+	struct tnet_key key;
+	uint32_t index;
+};
+
+/* ---- small helpers ---- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void deadline_ts(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+static void sc_path(uint64_t oid, char buf[48], bool tmp)
+{
+	char p[40];
+
+	objstore_obj_path(oid, p);
+	snprintf(buf, 48, "%s.hsm%s", p, tmp ? ".tmp" : "");
+}
+
+static uint32_t chunk_size_for(uint32_t stripe_size)
+{
+	uint32_t units = stripe_size / TESS_STRIPE_SIZE_MIN;
+
+	for (uint32_t k = CHUNK_MAX / TESS_STRIPE_SIZE_MIN; k > 1; k--)
+		if (units % k == 0)
+			return k * TESS_STRIPE_SIZE_MIN;
+	return TESS_STRIPE_SIZE_MIN;
+}
+
+static bool bit(const struct hobj *o, uint32_t c)
+{
+	return o->bm[c / 8] & (1u << (c % 8));
+}
+
+static void set_bit(struct hobj *o, uint32_t c)
+{
+	if (!bit(o, c)) {
+		o->bm[c / 8] |= (uint8_t)(1u << (c % 8));
+		o->npresent++;
+	}
+}
+
+static uint64_t chunk_len(const struct sc_hdr *h, uint32_t c)
+{
+	uint64_t s = (uint64_t)c * h->chunk_size;
+	uint64_t e = s + h->chunk_size;
+
+	if (e > h->obj_size)
+		e = h->obj_size;
+	return e > s ? e - s : 0;
+}
+
+static size_t bm_bytes(uint32_t nchunks)
+{
+	return (nchunks + 7) / 8;
+}
+
+static int write_all(int fd, const void *buf, size_t len, off_t off)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+static const char *estr(int e, char *buf, size_t len)
+{
+	return strerror_r(e < 0 ? -e : e, buf, len);
+}
+
+/* ---- the object table (h->lock held) ---- */
+
+static struct hobj **slot(struct ost_hsm *h, uint64_t oid)
+{
+	return &h->ht[(oid * 0x9e3779b97f4a7c15ULL) >> 52 & (HT_SIZE - 1)];
+}
+
+static void hobj_free(struct hobj *o)
+{
+	if (o->scfd >= 0)
+		close(o->scfd);
+	free(o->bm);
+	free(o);
+}
+
+static void unhash(struct ost_hsm *h, struct hobj *o)
+{
+	struct hobj **pp = slot(h, o->oid);
+
+	if (!o->in_table)
+		return;
+	while (*pp && *pp != o)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = o->next;
+	o->in_table = false;
+	h->cached--;
+}
+
+static void hobj_put(struct ost_hsm *h, struct hobj *o)
+{
+	if (--o->refs > 0 || o->runs || o->busy)
+		return;
+	if (o->in_table && o->loaded && h->cached <= CACHE_MAX)
+		return;			/* stays cached */
+	unhash(h, o);
+	hobj_free(o);
+}
+
+/* read a sidecar into o; -ENOENT when there is none */
+static int sc_load(struct ost_hsm *h, struct hobj *o)
+{
+	char path[48];
+	struct sc_hdr hd;
+	size_t nb;
+	uint8_t *bm;
+	int fd, rc;
+
+	sc_path(o->oid, path, false);
+	fd = openat(h->root, path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	rc = read_all(fd, &hd, sizeof(hd), 0);
+	if (rc || memcmp(hd.magic, SC_MAGIC, 8) || !hd.chunk_size ||
+	    hd.nchunks != (hd.obj_size + hd.chunk_size - 1) / hd.chunk_size ||
+	    !hd.stripe_count || hd.stripe >= hd.stripe_count ||
+	    hd.stripe_size < TESS_STRIPE_SIZE_MIN) {
+		tlog("hsm: %s: corrupt sidecar; the object is served as is",
+		     path);
+		close(fd);
+		return -EUCLEAN;
+	}
+	hd.bucket[TESS_S3_BUCKET_MAX] = hd.key[TESS_S3_KEY_MAX] =
+		hd.etag[TESS_S3_ETAG_MAX] = '\0';
+	nb = bm_bytes(hd.nchunks);
+	bm = calloc(1, nb ? nb : 1);
+	if (!bm) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (nb && read_all(fd, bm, nb, sizeof(hd))) {
+		tlog("hsm: %s: short bitmap", path);
+		free(bm);
+		close(fd);
+		return -EUCLEAN;
+	}
+	if (o->scfd >= 0)
+		close(o->scfd);
+	free(o->bm);
+	o->scfd = fd;
+	o->h = hd;
+	o->bm = bm;
+	o->npresent = 0;
+	for (uint32_t c = 0; c < hd.nchunks; c++)
+		if (bit(o, c))
+			o->npresent++;
+	o->loaded = true;
+	return 0;
+}
+
+/*
+ * The object oid with a reference: NULL when it has no HSM state (and
+ * create is false).  With create, an entry without a sidecar is made.
+ */
+static struct hobj *hobj_get(struct ost_hsm *h, uint64_t oid, bool create)
+{
+	struct hobj *o;
+	int rc;
+
+	for (o = *slot(h, oid); o; o = o->next)
+		if (o->oid == oid)
+			break;
+	if (!o) {
+		o = calloc(1, sizeof(*o));
+		if (!o)
+			return NULL;
+		o->oid = oid;
+		o->scfd = -1;
+		rc = sc_load(h, o);
+		if (rc && !create) {
+			hobj_free(o);
+			return NULL;
+		}
+		o->next = *slot(h, oid);
+		*slot(h, oid) = o;
+		o->in_table = true;
+		h->cached++;
+	} else if (!o->loaded && !create && !o->busy) {
+		return NULL;
+	}
+	o->refs++;
+	return o;
+}
+
+/* wait for h->cond until deadline; false on time-out */
+static bool wait_until(struct ost_hsm *h, const struct timespec *dl)
+{
+	return pthread_cond_timedwait(&h->cond, &h->lock, dl) != ETIMEDOUT;
+}
+
+static int wait_not_busy(struct ost_hsm *h, struct hobj *o, bool no_runs)
+{
+	struct timespec dl;
+
+	deadline_ts(&dl, h->wait_ms);
+	while (o->busy || (no_runs && o->runs))
+		if (!wait_until(h, &dl))
+			return -EBUSY;
+	return 0;
+}
+
+/* ---- MDS notifications ---- */
+
+static void notify(struct ost_hsm *h, const struct note *n)
+{
+	if (!h->have_mds)
+		return;
+	if (h->n_count == NOTE_QMAX) {
+		tlog("hsm: MDS notification queue full; dropping the news "
+		     "about ino %" PRIu64, n->ino);
+		return;
+	}
+	h->nq[(h->n_head + h->n_count) % NOTE_QMAX] = *n;
+	h->n_count++;
+	pthread_cond_signal(&h->note_cond);
+}
+
+/* an object just became fully present: tell the MDS (lock held) */
+static void check_complete(struct ost_hsm *h, struct hobj *o)
+{
+	struct note n = { 0 };
+
+	if (!o->loaded || o->complete_sent || o->npresent < o->h.nchunks)
+		return;
+	o->complete_sent = true;
+	n.ino = o->h.ino;
+	n.valid = TESS_HSMS_STRIPE;
+	n.stripe = o->h.stripe;
+	memcpy(n.etag, o->h.etag, sizeof(n.etag));
+	tlog("hsm: oid %#" PRIx64 " (ino %" PRIu64 " stripe %u): every chunk "
+	     "present", o->oid, o->h.ino, o->h.stripe);
+	notify(h, &n);
+}
+
+static int send_note(struct tnet_conn *c, const struct note *n)
+{
+	uint8_t body[sizeof(struct tess_hsm_set_req) + TESS_S3_ETAG_MAX];
+	struct tess_hsm_set_req r = { 0 };
+	struct tnet_call call = { .op = TESS_OP_HSM_SET, .body = body };
+	size_t el = n->valid & TESS_HSMS_STRIPE ? strlen(n->etag) : 0;
+
+	r.ino = cpu_to_le64(n->ino);
+	r.valid = cpu_to_le32(n->valid);
+	r.state_set = cpu_to_le32(n->set);
+	r.stripe = cpu_to_le32(n->stripe);
+	r.etag_len = cpu_to_le16((uint16_t)el);
+	memcpy(body, &r, sizeof(r));
+	memcpy(body + sizeof(r), n->etag, el);
+	call.body_len = (uint32_t)(sizeof(r) + el);
+	return tnet_call(c, &call);
+}
+
+static void *notifier_main(void *arg)
+{
+	struct ost_hsm *h = arg;
+	struct tnet_conn *c = NULL;
+	uint8_t uuid[16];
+	char eb[128];
+	int backoff = 250;
+
+	tnet_random(uuid, sizeof(uuid));
+	for (;;) {
+		struct note n;
+		int rc, err;
+
+		pthread_mutex_lock(&h->lock);
+		while (!h->n_count)
+			pthread_cond_wait(&h->note_cond, &h->lock);
+		n = h->nq[h->n_head];
+		pthread_mutex_unlock(&h->lock);
+
+		if (!c)
+			c = tnet_connect(&h->mds, &h->key, TESS_ROLE_OST, uuid,
+					 MDS_TIMEOUT_MS, &err);
+		rc = c ? send_note(c, &n) : err;
+		if (c && tnet_conn_dead(c)) {
+			tnet_close(c);
+			c = NULL;
+		}
+		if (rc && (!c || rc == -ETIMEDOUT)) {
+			/* the MDS is away: keep the note, try again */
+			usleep((useconds_t)backoff * 1000);
+			backoff = backoff < 4000 ? backoff * 2 : 4000;
+			continue;
+		}
+		backoff = 250;
+		if (rc)
+			tlog("hsm: MDS refused the news about ino %" PRIu64
+			     " (%s): %s", n.ino, n.valid & TESS_HSMS_STRIPE ?
+			     "object present" : "dirty", estr(rc, eb, sizeof(eb)));
+		pthread_mutex_lock(&h->lock);
+		h->n_head = (h->n_head + 1) % NOTE_QMAX;
+		h->n_count--;
+		pthread_mutex_unlock(&h->lock);
+	}
+	return NULL;
+}
+
+/* ---- fetching ---- */
+
+struct snap {				/* what a fetch needs, copied */
+	uint64_t oid;
+	struct sc_hdr h;
+};
+
+static int obj_fd(struct ost_hsm *h, uint64_t oid)
+{
+	char path[40];
+	int fd;
+
+	objstore_obj_path(oid, path);
+	fd = openat(h->root, path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0644);
+	return fd >= 0 ? fd : -errno;
+}
+
+/* fetch chunks [a, b) into the object; *bytes gets what came from S3 */
+static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
+		     uint32_t b, bool ra, uint64_t *bytes)
+{
+	const struct sc_hdr *hd = &s->h;
+	struct tess_stripe_geom g = { hd->stripe_size, hd->stripe_count };
+	int64_t deadline = now_ms() + (int64_t)h->s3.timeout_s * 1000 + 2000;
+	char eb[128];
+	uint32_t c = a;
+	int fd, rc = 0;
+
+	*bytes = 0;
+	if (!h->have_s3) {
+		tlog("hsm: oid %#" PRIx64 ": cannot restore s3://%s/%s: S3 is "
+		     "not configured (%s); readers get EIO", s->oid,
+		     hd->bucket, hd->key, h->s3_error);
+		return -EIO;
+	}
+	fd = obj_fd(h, s->oid);
+	if (fd < 0) {
+		tlog("hsm: oid %#" PRIx64 ": cannot open the object: %s",
+		     s->oid, estr(fd, eb, sizeof(eb)));
+		return -EIO;
+	}
+	while (c < b && !rc) {
+		uint64_t os = (uint64_t)c * hd->chunk_size, oe, fo, len;
+		uint64_t unit = os / hd->stripe_size;
+		uint32_t e = c + 1;
+		struct s3_conf conf = h->s3;
+		struct s3_res res;
+		int64_t t0 = now_ms(), left = deadline - t0;
+		void *buf;
+
+		while (e < b && ((uint64_t)e * hd->chunk_size) /
+				hd->stripe_size == unit &&
+		       (uint64_t)(e + 1 - c) * hd->chunk_size <= GET_MAX)
+			e++;
+		oe = (uint64_t)e * hd->chunk_size;
+		if (oe > hd->obj_size)
+			oe = hd->obj_size;
+		len = oe - os;
+		fo = tess_stripe_file_off(&g, hd->stripe, os);
+		if (left < 1000) {
+			rc = -ETIMEDOUT;
+			tlog("hsm: oid %#" PRIx64 ": restore of s3://%s/%s "
+			     "bytes %" PRIu64 "-%" PRIu64 " not tried: out of "
+			     "time; readers get EIO", s->oid, hd->bucket,
+			     hd->key, fo, fo + len - 1);
+			break;
+		}
+		if (conf.timeout_s > (int)(left / 1000))
+			conf.timeout_s = (int)(left / 1000);
+		buf = malloc(len);
+		if (!buf) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc = s3_get(&conf, hd->bucket, hd->key, fo, len, hd->etag, buf,
+			    &res);
+		if (rc) {
+			tlog("hsm: oid %#" PRIx64 ": restore of s3://%s/%s "
+			     "bytes %" PRIu64 "-%" PRIu64 " failed: %s%s%s; "
+			     "%s", s->oid, hd->bucket, hd->key, fo,
+			     fo + len - 1, rc == -ESTALE ?
+			     "ETag changed since import (" : "", res.msg,
+			     rc == -ESTALE ? ")" : "",
+			     ra ? "readahead dropped" : "readers get EIO");
+		} else {
+			rc = write_all(fd, buf, len, (off_t)os);
+			if (rc)
+				tlog("hsm: oid %#" PRIx64 ": writing restored "
+				     "bytes: %s", s->oid,
+				     estr(rc, eb, sizeof(eb)));
+			else
+				*bytes += len;
+			tlog("hsm: oid %#" PRIx64 " chunks %u-%u: fetched "
+			     "s3://%s/%s bytes %" PRIu64 "-%" PRIu64 " (%"
+			     PRIu64 " bytes, %" PRId64 " ms%s%s)", s->oid, c,
+			     e - 1, hd->bucket, hd->key, fo, fo + len - 1, len,
+			     now_ms() - t0, ra ? ", readahead" : "",
+			     res.attempts > 1 ? ", retried" : "");
+		}
+		free(buf);
+		c = e;
+	}
+	if (!rc && fdatasync(fd))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* persist bitmap bytes of chunks [a, b) (lock held: pwrite only) */
+static int bm_write(struct hobj *o, uint32_t a, uint32_t b)
+{
+	size_t lo = a / 8, hi = (b - 1) / 8;
+
+	if (a >= b)
+		return 0;
+	return write_all(o->scfd, o->bm + lo, hi - lo + 1,
+			 (off_t)(sizeof(struct sc_hdr) + lo));
+}
+
+static struct run *run_new(struct hobj *o, uint32_t a, uint32_t b, bool wr)
+{
+	struct run *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->a = a;
+	r->b = b;
+	r->write = wr;
+	r->refs = 1;
+	r->next = o->runs;
+	o->runs = r;
+	return r;
+}
+
+/* a run is finished: off the list, waiters woken, freed when unused */
+static void run_done(struct ost_hsm *h, struct hobj *o, struct run *r, int rc)
+{
+	struct run **pp = &o->runs;
+
+	while (*pp && *pp != r)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = r->next;
+	r->done = true;
+	r->rc = rc;
+	pthread_cond_broadcast(&h->cond);
+	if (--r->refs == 0)
+		free(r);
+}
+
+static struct run *run_over(struct hobj *o, uint32_t a, uint32_t b)
+{
+	for (struct run *r = o->runs; r; r = r->next)
+		if (r->a < b && a < r->b)
+			return r;
+	return NULL;
+}
+
+/* queue readahead of [a, b) if nothing of it is present or claimed */
+static void queue_readahead(struct ost_hsm *h, struct hobj *o, uint32_t a)
+{
+	uint32_t b = a + h->readahead;
+
+	if (!h->readahead || !h->ra_threads || a >= o->h.nchunks)
+		return;
+	if (b > o->h.nchunks)
+		b = o->h.nchunks;
+	while (a < b && bit(o, a))
+		a++;
+	if (a >= b || run_over(o, a, a + 1) || h->ra_count == RA_QMAX)
+		return;
+	h->raq[(h->ra_head + h->ra_count) % RA_QMAX] =
+		(struct ra_job){ o->oid, a, b };
+	h->ra_count++;
+	pthread_cond_signal(&h->ra_cond);
+}
+
+/*
+ * Make chunks [c0, c1) of o present (lock held, returned held).  full_lo,
+ * full_hi: chunks in that range are overwritten by the caller (writes):
+ * claimed, not fetched, handed back in cl.  ra: readahead, which does not
+ * wait for anyone and skips what others claimed.
+ */
+static int restore(struct ost_hsm *h, struct hobj *o, uint32_t c0,
+		   uint32_t c1, uint32_t full_lo, uint32_t full_hi, bool ra,
+		   struct ost_hsm_claim *cl)
+{
+	struct run *fetch[64];
+	int nfetch = 0, rc = 0;
+	struct timespec dl;
+	struct snap s;
+	char eb[128];
+
+	deadline_ts(&dl, h->wait_ms);
+	for (;;) {
+		struct run *r;
+		uint32_t c;
+
+		if (o->busy) {
+			if (ra || !wait_until(h, &dl))
+				return ra ? 0 : -EIO;
+			continue;
+		}
+		if (!o->loaded)
+			return 0;	/* released from HSM meanwhile */
+		if (c1 > o->h.nchunks)
+			c1 = o->h.nchunks;
+		/* someone else has an absent chunk of ours in flight? */
+		r = NULL;
+		for (c = c0; c < c1; c++) {
+			if (bit(o, c))
+				continue;
+			r = run_over(o, c, c + 1);
+			if (r)
+				break;
+		}
+		if (!r)
+			break;
+		if (ra)
+			return 0;
+		r->refs++;
+		while (!r->done)
+			if (!wait_until(h, &dl))
+				break;
+		rc = r->done ? r->rc : -EIO;
+		if (!r->done)
+			tlog("hsm: oid %#" PRIx64 ": gave up waiting for the "
+			     "restore of chunks %u-%u by another request; "
+			     "EIO", o->oid, r->a, r->b - 1);
+		if (--r->refs == 0)
+			free(r);
+		if (rc)
+			return -EIO;
+	}
+	/* claim every absent chunk: runs to fetch, runs to overwrite */
+	for (uint32_t c = c0; c < c1 && !rc;) {
+		uint32_t e;
+		bool wr;
+
+		if (bit(o, c)) {
+			c++;
+			continue;
+		}
+		wr = c >= full_lo && c < full_hi;
+		for (e = c + 1; e < c1 && !bit(o, e) &&
+		     (e >= full_lo && e < full_hi) == wr; e++)
+			;
+		if (wr) {
+			if (!cl || cl->nruns == (int)(sizeof(cl->runs) /
+						     sizeof(cl->runs[0]))) {
+				rc = -EIO;
+				break;
+			}
+			cl->runs[cl->nruns] = run_new(o, c, e, true);
+			if (!cl->runs[cl->nruns])
+				rc = -ENOMEM;
+			else
+				cl->nruns++;
+		} else {
+			if (nfetch == 64) {
+				c1 = c;		/* the rest next time */
+				break;
+			}
+			fetch[nfetch] = run_new(o, c, e, false);
+			if (!fetch[nfetch])
+				rc = -ENOMEM;
+			else
+				nfetch++;
+		}
+		c = e;
+	}
+	if (!nfetch)
+		return rc;
+
+	/* fetch, without the lock */
+	s.oid = o->oid;
+	s.h = o->h;
+	pthread_mutex_unlock(&h->lock);
+	{
+		int frc[64];
+		uint64_t got[64];
+
+		for (int i = 0; i < nfetch; i++) {
+			frc[i] = rc ? rc : fetch_run(h, &s, fetch[i]->a,
+						     fetch[i]->b, ra, &got[i]);
+			if (frc[i] && !rc)
+				rc = frc[i];
+			if (frc[i])
+				got[i] = 0;
+		}
+		pthread_mutex_lock(&h->lock);
+		for (int i = 0; i < nfetch; i++) {
+			h->bytes_fetched += got[i];
+			if (frc[i]) {
+				h->fetch_errors++;
+				continue;
+			}
+			h->fetches++;
+			for (uint32_t c = fetch[i]->a; c < fetch[i]->b; c++)
+				set_bit(o, c);
+			if (bm_write(o, fetch[i]->a, fetch[i]->b) && !rc)
+				rc = -EIO;
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (fdatasync(o->scfd) && !rc) {
+		rc = -errno;
+		tlog("hsm: oid %#" PRIx64 ": bitmap: %s", o->oid,
+		     estr(rc, eb, sizeof(eb)));
+	}
+	pthread_mutex_lock(&h->lock);
+	for (int i = 0; i < nfetch; i++)
+		run_done(h, o, fetch[i], rc ? -EIO : 0);
+	check_complete(h, o);
+	return rc ? -EIO : 0;
+}
+
+static void *ra_main(void *arg)
+{
+	struct ost_hsm *h = arg;
+
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		struct ra_job j;
+		struct hobj *o;
+
+		while (!h->ra_count)
+			pthread_cond_wait(&h->ra_cond, &h->lock);
+		j = h->raq[h->ra_head];
+		h->ra_head = (h->ra_head + 1) % RA_QMAX;
+		h->ra_count--;
+		o = hobj_get(h, j.oid, false);
+		if (!o)
+			continue;
+		restore(h, o, j.a, j.b, 0, 0, true, NULL);
+		hobj_put(h, o);
+	}
+	return NULL;
+}
+
+/* ---- the access path ---- */
+
+int ost_hsm_begin(struct ost_hsm *h, uint64_t oid, uint64_t off,
+		  uint64_t len, int kind, struct ost_hsm_claim **claim)
+{
+	struct ost_hsm_claim *cl = NULL;
+	struct hobj *o;
+	uint64_t lo, hi, cs;
+	uint32_t c0, c1, full_lo = 0, full_hi = 0;
+	int rc;
+
+	if (claim)
+		*claim = NULL;
+	pthread_mutex_lock(&h->lock);
+	o = hobj_get(h, oid, false);
+	if (!o) {
+		pthread_mutex_unlock(&h->lock);
+		return 0;
+	}
+	rc = wait_not_busy(h, o, false);
+	if (rc || !o->loaded) {
+		hobj_put(h, o);
+		pthread_mutex_unlock(&h->lock);
+		return rc ? -EIO : 0;
+	}
+	if (kind != OST_HSM_READ) {
+		cl = calloc(1, sizeof(*cl));
+		if (!cl) {
+			hobj_put(h, o);
+			pthread_mutex_unlock(&h->lock);
+			return -ENOMEM;
+		}
+		cl->o = o;
+		cl->kind = kind;
+	}
+	cs = o->h.chunk_size;
+	lo = off;
+	hi = kind == OST_HSM_TRUNC ? UINT64_MAX : off + len;
+	if (hi > o->h.obj_size)
+		hi = o->h.obj_size;
+	rc = 0;
+	if (lo < hi) {
+		c0 = (uint32_t)(lo / cs);
+		c1 = (uint32_t)((hi + cs - 1) / cs);
+		if (kind != OST_HSM_READ) {
+			/* chunks wholly inside the overwritten range */
+			uint64_t wend = kind == OST_HSM_TRUNC ? UINT64_MAX :
+					off + len;
+
+			full_lo = (uint32_t)((lo + cs - 1) / cs);
+			full_hi = c1;
+			if (c1 && wend < o->h.obj_size &&
+			    wend < (uint64_t)c1 * cs)
+				full_hi = c1 - 1;
+		}
+		rc = restore(h, o, c0, c1, full_lo, full_hi, false, cl);
+		if (!rc && kind == OST_HSM_READ)
+			queue_readahead(h, o, c1);
+	}
+	if (kind == OST_HSM_READ || rc) {
+		if (cl) {
+			for (int i = 0; i < cl->nruns; i++)
+				run_done(h, o, cl->runs[i], -EIO);
+			free(cl);
+		}
+		hobj_put(h, o);
+		pthread_mutex_unlock(&h->lock);
+		return rc;
+	}
+	pthread_mutex_unlock(&h->lock);
+	*claim = cl;
+	return 0;
+}
+
+void ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)
+{
+	struct hobj *o;
+	bool first_dirty = false, sync = false;
+	char eb[128];
+
+	if (!cl)
+		return;
+	o = cl->o;
+	pthread_mutex_lock(&h->lock);
+	if (!rc && o->loaded) {
+		for (int i = 0; i < cl->nruns; i++) {
+			for (uint32_t c = cl->runs[i]->a; c < cl->runs[i]->b; c++)
+				set_bit(o, c);
+			bm_write(o, cl->runs[i]->a, cl->runs[i]->b);
+			sync = true;
+		}
+		o->h.dirty_gen++;
+		if (!(o->h.flags & SC_F_DIRTY)) {
+			o->h.flags |= SC_F_DIRTY;
+			first_dirty = sync = true;
+		}
+		if (write_all(o->scfd, &o->h, sizeof(o->h), 0))
+			tlog("hsm: oid %#" PRIx64 ": cannot record the write",
+			     o->oid);
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (sync && fdatasync(o->scfd))
+		tlog("hsm: oid %#" PRIx64 ": sidecar sync: %s", o->oid,
+		     estr(errno, eb, sizeof(eb)));
+	pthread_mutex_lock(&h->lock);
+	for (int i = 0; i < cl->nruns; i++)
+		run_done(h, o, cl->runs[i], rc ? -EIO : 0);
+	if (first_dirty) {
+		struct note n = { .ino = o->h.ino, .valid = TESS_HSMS_STATE,
+				  .set = TESS_HSM_DIRTY };
+
+		tlog("hsm: oid %#" PRIx64 " (ino %" PRIu64 "): written, no "
+		     "longer the S3 copy", o->oid, o->h.ino);
+		notify(h, &n);
+	}
+	if (!rc)
+		check_complete(h, o);
+	hobj_put(h, o);
+	pthread_mutex_unlock(&h->lock);
+	free(cl);
+}
+
+void ost_hsm_forget(struct ost_hsm *h, uint64_t oid)
+{
+	char path[48];
+	struct hobj *o;
+
+	pthread_mutex_lock(&h->lock);
+	sc_path(oid, path, false);
+	unlinkat(h->root, path, 0);
+	o = hobj_get(h, oid, true);
+	if (o) {
+		o->loaded = false;
+		unhash(h, o);
+		hobj_put(h, o);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* ---- OBJ_HSM_SET ---- */
+
+/* write a whole sidecar atomically and open it */
+static int sc_create(struct ost_hsm *h, uint64_t oid, const struct sc_hdr *hd,
+		     const uint8_t *bm, int *fdp)
+{
+	char tmp[48], path[48], dir[40], *slash;
+	int fd, dfd, rc;
+
+	sc_path(oid, tmp, true);
+	sc_path(oid, path, false);
+	fd = openat(h->root, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	rc = write_all(fd, hd, sizeof(*hd), 0);
+	if (!rc && bm_bytes(hd->nchunks))
+		rc = write_all(fd, bm, bm_bytes(hd->nchunks), sizeof(*hd));
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (!rc && renameat(h->root, tmp, h->root, path))
+		rc = -errno;
+	if (rc) {
+		close(fd);
+		unlinkat(h->root, tmp, 0);
+		return rc;
+	}
+	objstore_obj_path(oid, dir);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	dfd = openat(h->root, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	*fdp = fd;
+	return 0;
+}
+
+int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
+{
+	struct tess_obj_hsm_set_req r;
+	const char *str = (const char *)body + sizeof(r);
+	struct sc_hdr hd;
+	struct tess_stripe_geom g;
+	struct hobj *o;
+	uint8_t *bm = NULL;
+	uint64_t oid;
+	uint32_t mode;
+	int rc = 0, fd = -1, ofd;
+	char eb[128];
+
+	(void)len;
+	memcpy(&r, body, sizeof(r));
+	oid = le64_to_cpu(r.oid);
+	mode = le32_to_cpu(r.mode);
+	if (!oid)
+		return -EINVAL;
+	memset(&hd, 0, sizeof(hd));
+	if (mode == TESS_OHSM_STUB || mode == TESS_OHSM_ARCHIVED) {
+		uint16_t bl = le16_to_cpu(r.bucket_len);
+		uint16_t kl = le16_to_cpu(r.key_len);
+		uint16_t el = le16_to_cpu(r.etag_len);
+
+		memcpy(hd.magic, SC_MAGIC, 8);
+		hd.ino = le64_to_cpu(r.ino);
+		hd.file_size = le64_to_cpu(r.file_size);
+		hd.stripe = le32_to_cpu(r.stripe);
+		hd.stripe_size = le32_to_cpu(r.stripe_size);
+		hd.stripe_count = le16_to_cpu(r.stripe_count);
+		g.stripe_size = hd.stripe_size;
+		g.stripe_count = hd.stripe_count;
+		hd.obj_size = tess_stripe_obj_size(&g, hd.stripe, hd.file_size);
+		hd.chunk_size = chunk_size_for(hd.stripe_size);
+		hd.nchunks = (uint32_t)((hd.obj_size + hd.chunk_size - 1) /
+					hd.chunk_size);
+		if (bm_bytes(hd.nchunks) > TESS_HSM_BITMAP_MAX * 16ULL)
+			return -EFBIG;
+		memcpy(hd.bucket, str, bl);
+		memcpy(hd.key, str + bl, kl);
+		memcpy(hd.etag, str + bl + kl, el);
+		bm = calloc(1, bm_bytes(hd.nchunks) + 1);
+		if (!bm)
+			return -ENOMEM;
+		if (mode == TESS_OHSM_ARCHIVED)
+			memset(bm, 0xff, bm_bytes(hd.nchunks));
+		if (mode == TESS_OHSM_ARCHIVED && hd.nchunks % 8)
+			bm[hd.nchunks / 8] = (uint8_t)((1u << (hd.nchunks % 8)) - 1);
+	}
+
+	pthread_mutex_lock(&h->lock);
+	o = hobj_get(h, oid, mode == TESS_OHSM_STUB ||
+		     mode == TESS_OHSM_ARCHIVED);
+	if (!o) {
+		pthread_mutex_unlock(&h->lock);
+		free(bm);
+		return mode == TESS_OHSM_REMOVE ? 0 : -ENODATA;
+	}
+	rc = wait_not_busy(h, o, true);
+	if (!rc && !o->loaded && (mode == TESS_OHSM_RELEASE ||
+				  mode == TESS_OHSM_REMOVE))
+		rc = mode == TESS_OHSM_REMOVE ? 1 : -ENODATA;
+	if (!rc && mode == TESS_OHSM_RELEASE && (o->h.flags & SC_F_DIRTY))
+		rc = -EBUSY;		/* written since: archive it first */
+	if (!rc && mode == TESS_OHSM_ARCHIVED && o->loaded &&
+	    o->h.dirty_gen != le64_to_cpu(r.dirty_gen))
+		rc = -EAGAIN;		/* written while being archived */
+	if (rc) {
+		hobj_put(h, o);
+		pthread_mutex_unlock(&h->lock);
+		free(bm);
+		return rc > 0 ? 0 : rc;
+	}
+	if (mode == TESS_OHSM_ARCHIVED)
+		hd.dirty_gen = o->loaded ? o->h.dirty_gen : 0;
+	if (mode == TESS_OHSM_RELEASE) {
+		hd = o->h;
+		hd.flags &= ~SC_F_DIRTY;
+	}
+	o->busy = true;
+	pthread_mutex_unlock(&h->lock);
+
+	switch (mode) {
+	case TESS_OHSM_STUB:
+		/* no data of an older origin survives; sparse at full size */
+		ofd = obj_fd(h, oid);
+		if (ofd < 0) {
+			rc = ofd;
+			break;
+		}
+		if (ftruncate(ofd, 0) || ftruncate(ofd, (off_t)hd.obj_size) ||
+		    fsync(ofd))
+			rc = -errno;
+		close(ofd);
+		if (!rc)
+			rc = sc_create(h, oid, &hd, bm, &fd);
+		break;
+	case TESS_OHSM_ARCHIVED:
+		rc = sc_create(h, oid, &hd, bm, &fd);
+		break;
+	case TESS_OHSM_RELEASE:
+		ofd = obj_fd(h, oid);
+		if (ofd < 0) {
+			rc = ofd;
+			break;
+		}
+		if (hd.obj_size && fallocate(ofd, FALLOC_FL_PUNCH_HOLE |
+					     FALLOC_FL_KEEP_SIZE, 0,
+					     (off_t)hd.obj_size))
+			rc = -errno;
+		if (!rc && fsync(ofd))
+			rc = -errno;
+		close(ofd);
+		bm = calloc(1, bm_bytes(hd.nchunks) + 1);
+		if (!rc && !bm)
+			rc = -ENOMEM;
+		if (!rc)
+			rc = sc_create(h, oid, &hd, bm, &fd);
+		break;
+	case TESS_OHSM_REMOVE: {
+		char path[48];
+
+		sc_path(oid, path, false);
+		if (unlinkat(h->root, path, 0) && errno != ENOENT)
+			rc = -errno;
+		break;
+	}
+	}
+	if (rc)
+		tlog("hsm: oid %#" PRIx64 ": hsm_set mode %u: %s", oid, mode,
+		     estr(rc, eb, sizeof(eb)));
+
+	pthread_mutex_lock(&h->lock);
+	if (!rc && mode == TESS_OHSM_REMOVE) {
+		o->loaded = false;
+		unhash(h, o);
+	} else if (!rc) {
+		if (o->scfd >= 0)
+			close(o->scfd);
+		free(o->bm);
+		o->scfd = fd;
+		o->h = hd;
+		o->bm = bm;
+		bm = NULL;
+		o->npresent = 0;
+		for (uint32_t c = 0; c < hd.nchunks; c++)
+			if (bit(o, c))
+				o->npresent++;
+		o->loaded = true;
+		/* imported or re-archived: the MDS is told by the tool */
+		o->complete_sent = mode == TESS_OHSM_ARCHIVED ||
+				   hd.nchunks == 0;
+	} else if (!o->loaded) {
+		unhash(h, o);
+	}
+	o->busy = false;
+	pthread_cond_broadcast(&h->cond);
+	hobj_put(h, o);
+	pthread_mutex_unlock(&h->lock);
+	free(bm);
+	return rc;
+}
+
+/* ---- OBJ_HSM_GET ---- */
+
+int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
+		struct tess_buf *b)
+{
+	struct tess_obj_hsm_get_req q;
+	struct tess_obj_hsm_rep *r;
+	struct hobj *o;
+	uint64_t oid;
+	uint32_t max;
+
+	(void)len;
+	memcpy(&q, body, sizeof(q));
+	oid = le64_to_cpu(q.oid);
+	max = le32_to_cpu(q.bitmap_max);
+	r = tess_buf_reserve(b, sizeof(*r));
+	if (!r)
+		return -EMSGSIZE;
+	pthread_mutex_lock(&h->lock);
+	r->ost_bytes_fetched = cpu_to_le64(h->bytes_fetched);
+	r->ost_fetches = cpu_to_le64(h->fetches);
+	r->ost_fetch_errors = cpu_to_le64(h->fetch_errors);
+	o = oid ? hobj_get(h, oid, false) : NULL;
+	if (o && o->loaded) {
+		const struct sc_hdr *hd = &o->h;
+		uint64_t present = 0;
+		size_t nb = bm_bytes(hd->nchunks);
+		uint32_t bl = (uint32_t)strlen(hd->bucket);
+		uint32_t kl = (uint32_t)strlen(hd->key);
+		uint32_t el = (uint32_t)strlen(hd->etag);
+		uint32_t flags = TESS_OHSM_F_HSM;
+
+		for (uint32_t c = 0; c < hd->nchunks; c++)
+			if (bit(o, c))
+				present += chunk_len(hd, c);
+		if (hd->flags & SC_F_DIRTY)
+			flags |= TESS_OHSM_F_DIRTY;
+		if (nb > max) {
+			nb = max;
+			flags |= TESS_OHSM_F_BITMAP_CUT;
+		}
+		r->ino = cpu_to_le64(hd->ino);
+		r->file_size = cpu_to_le64(hd->file_size);
+		r->obj_size = cpu_to_le64(hd->obj_size);
+		r->bytes_present = cpu_to_le64(present);
+		r->dirty_gen = cpu_to_le64(hd->dirty_gen);
+		r->flags = cpu_to_le32(flags);
+		r->stripe = cpu_to_le32(hd->stripe);
+		r->stripe_size = cpu_to_le32(hd->stripe_size);
+		r->chunk_size = cpu_to_le32(hd->chunk_size);
+		r->nchunks = cpu_to_le32(hd->nchunks);
+		r->npresent = cpu_to_le32(o->npresent);
+		r->stripe_count = cpu_to_le16((uint16_t)hd->stripe_count);
+		r->bucket_len = cpu_to_le16((uint16_t)bl);
+		r->key_len = cpu_to_le16((uint16_t)kl);
+		r->etag_len = cpu_to_le16((uint16_t)el);
+		r->bitmap_len = cpu_to_le32((uint32_t)nb);
+		tess_buf_put(b, hd->bucket, bl);
+		tess_buf_put(b, hd->key, kl);
+		tess_buf_put(b, hd->etag, el);
+		tess_buf_put(b, o->bm, (uint32_t)nb);
+	}
+	if (o)
+		hobj_put(h, o);
+	pthread_mutex_unlock(&h->lock);
+	return b->err;
+}
+
+/* ---- setup ---- */
+
+int ost_hsm_create(struct ost_hsm **out, struct objstore *store,
+		   const struct ost_hsm_opts *o)
+{
+	struct ost_hsm *h = calloc(1, sizeof(*h));
+	pthread_condattr_t ca;
+
+	if (!h)
+		return -ENOMEM;
+	h->store = store;
+	h->root = objstore_rootfd(store);
+	if (o->s3) {
+		h->s3 = *o->s3;
+		h->have_s3 = true;
+	} else {
+		snprintf(h->s3_error, sizeof(h->s3_error), "%s",
+			 o->s3_error ? o->s3_error : "no --s3-endpoint");
+		h->s3.timeout_s = 20;
+	}
+	h->wait_ms = h->s3.timeout_s * 1000 + 10000;
+	h->readahead = o->readahead;
+	h->ra_threads = o->ra_threads;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&h->ra_cond, NULL);
+	pthread_cond_init(&h->note_cond, NULL);
+	if (o->mds && o->key) {
+		h->nq = calloc(NOTE_QMAX, sizeof(*h->nq));
+		if (!h->nq) {
+			free(h);
+			return -ENOMEM;
+		}
+		h->have_mds = true;
+		h->mds = *o->mds;
+		h->key = *o->key;
+	}
+	h->index = o->ost_index;
+	*out = h;
+	return 0;
+}
+
+int ost_hsm_start(struct ost_hsm *h)
+{
+	pthread_t t;
+
+	if (h->have_mds && pthread_create(&t, NULL, notifier_main, h))
+		return -EAGAIN;
+	for (uint32_t i = 0; i < h->ra_threads; i++)
+		if (pthread_create(&t, NULL, ra_main, h))
+			return -EAGAIN;
+	return 0;
+}

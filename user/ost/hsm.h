@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hsm.h - restore on access of OST objects imported from S3.
+ *
+ * An object with HSM state has a sidecar "O/xx/<oid>.hsm" next to it: the
+ * S3 origin (bucket, key, ETag), the file geometry (stripe index, size,
+ * count, file size) and a bitmap of present chunks.  A chunk is a piece of
+ * one stripe unit (1 MiB, or the stripe size when that is not a multiple
+ * of 1 MiB), so each chunk is one contiguous range of the file and one
+ * ranged GET.  The object file itself stays sparse until chunks arrive.
+ *
+ * Reads of absent chunks fetch exactly those chunks (plus asynchronous
+ * readahead of the next ones), write them into the object, make the
+ * bitmap durable, then serve.  One fetch per chunk at a time: later
+ * readers of a chunk in flight wait for that fetch and share its result.
+ * A write first fetches the absent chunks it covers only partly; chunks it
+ * covers whole are claimed (no reader fetches them meanwhile) and become
+ * present with the write.  Every wait is bounded (the S3 time-out plus a
+ * margin): a failed or timed-out fetch gives -EIO and a log line, and the
+ * next access tries again.
+ *
+ * The OST tells the MDS (HSM_SET, from a background thread with retries)
+ * when an object became fully present and when a clean object was first
+ * written (dirty).
+ */
+#ifndef OST_HSM_H
+#define OST_HSM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "objstore.h"
+#include "s3.h"
+#include "tnet.h"
+
+struct ost_hsm;
+struct ost_hsm_claim;
+
+struct ost_hsm_opts {
+	const struct s3_conf *s3;	/* NULL: fetches fail (not configured) */
+	const char *s3_error;		/* why s3 is NULL, for the log line */
+	uint32_t readahead;		/* chunks fetched ahead (0 = none) */
+	uint32_t ra_threads;		/* readahead workers */
+	/* MDS notifications (NULL mds: none) */
+	const struct tnet_addr *mds;
+	const struct tnet_key *key;
+	uint32_t ost_index;
+};
+
+int ost_hsm_create(struct ost_hsm **out, struct objstore *store,
+		   const struct ost_hsm_opts *o);
+/* start the notifier and readahead threads */
+int ost_hsm_start(struct ost_hsm *h);
+
+#define OST_HSM_READ	0
+#define OST_HSM_WRITE	1	/* OBJ_WRITE, PUNCH_HOLE: [off, off + len) */
+#define OST_HSM_TRUNC	2	/* PUNCH_TRUNCATE to off: len is ignored */
+
+/*
+ * Before an access of [off, off + len) of oid: make the chunks it needs
+ * present.  For writes *claim is set (maybe NULL) and must be passed to
+ * ost_hsm_end with the outcome of the write.  0, or -EIO after a failed
+ * fetch (logged).
+ */
+int ost_hsm_begin(struct ost_hsm *h, uint64_t oid, uint64_t off,
+		  uint64_t len, int kind, struct ost_hsm_claim **claim);
+void ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *claim, int rc);
+
+/* OBJ_DESTROY: forget the object's HSM state */
+void ost_hsm_forget(struct ost_hsm *h, uint64_t oid);
+
+/* OBJ_HSM_SET / OBJ_HSM_GET: body checked by tess_msg_check */
+int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len);
+int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
+		struct tess_buf *rep);
+
+#endif /* OST_HSM_H */
