@@ -16,11 +16,12 @@ tier_fuzz()  { bash tests/fuzz/run.sh; }
 tier_integ() { bash tests/integ/run.sh; }
 tier_kunit() { make check-kunit; }
 # VM suites in make check; others run with make check-vm SUITE=NAME
-VM_SUITES=${VM_SUITES:-smoke rpc}
+VM_SUITES=${VM_SUITES:-smoke rpc namespace data cluster}
 tier_vm() {
 	local s rc=0
 	for s in $VM_SUITES; do
-		make --no-print-directory check-vm SUITE="$s" || rc=1
+		TESS_VM_TIMEOUT=${TESS_VM_TIMEOUT:-900} \
+			make --no-print-directory check-vm SUITE="$s" || rc=1
 	done
 	return $rc
 }
