@@ -15,6 +15,10 @@
 #include <asm/byteorder.h>
 #include <asm/unaligned.h>
 #include <linux/crc32c.h>
+#include <linux/export.h>
+
+/* a function of common/ that other Tessera modules call */
+#define TESS_EXPORT(sym)	EXPORT_SYMBOL_GPL(sym)
 #else
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,7 +61,9 @@ static inline u64 div_u64(u64 n, u32 d)
 	return n / d;
 }
 
-u32 crc32c(u32 seed, const void *data, size_t len);	/* tess_crc32c.c */
+u32 crc32c(u32 seed, const void *data, size_t len);	/* user/lib/crc32c.c */
+
+#define TESS_EXPORT(sym)	_Static_assert(1, #sym)
 #endif
 
 #endif /* _TESS_TYPES_H */

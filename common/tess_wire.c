@@ -52,6 +52,7 @@ const char *tess_op_name(u16 op)
 		return op_names[op];
 	return "unknown";
 }
+TESS_EXPORT(tess_op_name);
 
 void tess_hdr_encode(struct tess_hdr *h, const struct tess_frame *f)
 {
@@ -67,6 +68,7 @@ void tess_hdr_encode(struct tess_hdr *h, const struct tess_frame *f)
 	h->bulk_crc = cpu_to_le32(f->bulk_crc);
 	h->reserved = 0;
 }
+TESS_EXPORT(tess_hdr_encode);
 
 int tess_hdr_decode(const struct tess_hdr *h, struct tess_frame *f)
 {
@@ -99,6 +101,7 @@ int tess_hdr_decode(const struct tess_hdr *h, struct tess_frame *f)
 		return -EOPNOTSUPP;
 	return 0;
 }
+TESS_EXPORT(tess_hdr_decode);
 
 u32 tess_body_crc(const struct tess_hdr *h, const void *body, u32 len)
 {
@@ -112,11 +115,13 @@ u32 tess_body_crc(const struct tess_hdr *h, const void *body, u32 len)
 		crc = tess_crc_update(crc, body, len);
 	return tess_crc_final(crc);
 }
+TESS_EXPORT(tess_body_crc);
 
 void tess_hdr_seal(struct tess_hdr *h, const void *body, u32 len)
 {
 	h->body_crc = cpu_to_le32(tess_body_crc(h, body, len));
 }
+TESS_EXPORT(tess_hdr_seal);
 
 int tess_name_check(const char *name, u32 len)
 {
@@ -130,6 +135,7 @@ int tess_name_check(const char *name, u32 len)
 		return -EINVAL;
 	return 0;
 }
+TESS_EXPORT(tess_name_check);
 
 static int xattr_name_check(const char *name, u32 len)
 {
@@ -176,6 +182,7 @@ int tess_layout_check(const struct tess_layout *l, u32 len)
 		return -EINVAL;
 	return 0;
 }
+TESS_EXPORT(tess_layout_check);
 
 /*
  * The S3 origin strings of an HSM body: bucket, key, etag in that order.
@@ -660,6 +667,7 @@ int tess_msg_check(const struct tess_frame *f, const void *body)
 	/* trailing garbage is malformed too */
 	return c.left ? -EBADMSG : 0;
 }
+TESS_EXPORT(tess_msg_check);
 
 void *tess_buf_reserve(struct tess_buf *b, u32 n)
 {
@@ -674,6 +682,7 @@ void *tess_buf_reserve(struct tess_buf *b, u32 n)
 	b->len += n;
 	return p;
 }
+TESS_EXPORT(tess_buf_reserve);
 
 void tess_buf_put(struct tess_buf *b, const void *src, u32 n)
 {
@@ -682,3 +691,4 @@ void tess_buf_put(struct tess_buf *b, const void *src, u32 n)
 	if (p && n)
 		memcpy(p, src, n);
 }
+TESS_EXPORT(tess_buf_put);
