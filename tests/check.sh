@@ -20,7 +20,10 @@ VM_SUITES=${VM_SUITES:-smoke rpc namespace data cluster}
 tier_vm() {
 	local s rc=0
 	for s in $VM_SUITES; do
-		TESS_VM_TIMEOUT=${TESS_VM_TIMEOUT:-900} \
+		# data writes a 1 GiB file onto OSTs kept in the guest's RAM
+		mem=2G
+		[ "$s" = data ] && mem=4G
+		TESS_VM_MEM=${TESS_VM_MEM:-$mem} TESS_VM_TIMEOUT=${TESS_VM_TIMEOUT:-1500} \
 			make --no-print-directory check-vm SUITE="$s" || rc=1
 	done
 	return $rc
