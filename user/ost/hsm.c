@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "hsm.h"
@@ -27,7 +28,7 @@
 #define SC_F_DIRTY	0x0001
 #define CHUNK_MAX	(1u << 20)
 #define HT_SIZE		4096
-#define CACHE_MAX	8192
+#define CACHE_MAX	8192	/* at most; also a quarter of the fd limit */
 #define GET_MAX		(8u << 20)	/* bytes per ranged GET at most */
 #define RA_QMAX		256
 #define NOTE_QMAX	65536
@@ -108,6 +109,7 @@ struct ost_hsm {
 	pthread_cond_t cond;		/* runs done, busy cleared */
 	struct hobj *ht[HT_SIZE];
 	uint32_t cached;
+	uint32_t cache_max;		/* each cached object holds an fd */
 	uint64_t bytes_fetched, fetches, fetch_errors;
 
 	pthread_cond_t ra_cond;
@@ -268,7 +270,7 @@ static void hobj_put(struct ost_hsm *h, struct hobj *o)
 {
 	if (--o->refs > 0 || o->runs || o->busy)
 		return;
-	if (o->in_table && o->loaded && h->cached <= CACHE_MAX)
+	if (o->in_table && o->loaded && h->cached <= h->cache_max)
 		return;			/* stays cached */
 	unhash(h, o);
 	hobj_free(o);
@@ -1225,6 +1227,27 @@ int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
 
 /* ---- setup ---- */
 
+/*
+ * Cached objects keep their sidecar open: raise the soft fd limit to the
+ * hard one and let the cache use a quarter of it, leaving the rest to
+ * connections and object I/O.
+ */
+static uint32_t cache_limit(void)
+{
+	struct rlimit rl;
+	uint64_t n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 128;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	n = rl.rlim_cur == RLIM_INFINITY ? CACHE_MAX : rl.rlim_cur / 4;
+	return (uint32_t)(n < 64 ? 64 : n > CACHE_MAX ? CACHE_MAX : n);
+}
+
 int ost_hsm_create(struct ost_hsm **out, struct objstore *store,
 		   const struct ost_hsm_opts *o)
 {
@@ -1244,6 +1267,7 @@ int ost_hsm_create(struct ost_hsm **out, struct objstore *store,
 		h->s3.timeout_s = 20;
 	}
 	h->wait_ms = h->s3.timeout_s * 1000 + 10000;
+	h->cache_max = cache_limit();
 	h->readahead = o->readahead;
 	h->ra_threads = o->ra_threads;
 	pthread_mutex_init(&h->lock, NULL);

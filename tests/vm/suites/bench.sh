@@ -32,6 +32,13 @@ rate() {
 wr() { dd if=/dev/zero of="$1" bs=4M count=$(($2 / 4)) conv=fsync; }
 rd() { echo 3 > /proc/sys/vm/drop_caches; dd if="$1" of=/dev/null bs=4M; }
 
+# TESS_BENCH_ONLY=p5 (or tess_bench_only=p5 on the kernel command line):
+# only the P5 section at the end of this file, which sets up what it needs
+case "${TESS_BENCH_ONLY:-${tess_bench_only:-}}" in
+p5)	sed -n '/^# ==== P5/,$p' "$TESS_REPO/tests/vm/suites/bench.sh" > $W/bench-p5.sh
+	. $W/bench-p5.sh ;;
+esac
+
 cluster_net 4
 modprobe libcrc32c
 insmod $M/tessera_lnet.ko && insmod $M/tessera_lnet_tcp.ko && insmod $M/tessera.ko
@@ -101,4 +108,170 @@ echo "$w1 $r1 $w4 $r4" | awk '$1+0 > 0 && $2+0 > 0 {
 		$3 / $1, $4 / $2, $3 * 2, $4 * 2 }'
 umount $MNT
 pass "bench ran"
+
+# ==== P5: HSM restore against FUSE S3 file systems ====
+# One 256 MiB object in a local s3rver (on the bridge, 10.77.0.1:9000)
+# read three ways: Tessera (imported with `hsm import`, released, read
+# through the kernel mount, the OSTs restoring from S3), s3fs-fuse and
+# rclone mount (VFS cache off), all with their default settings.
+# Figures: time to first byte (4 KiB read after open, caches dropped),
+# cold full read, warm re-read (page cache kept), and for Tessera a re-read
+# with the page cache dropped (data restored on the OSTs).  Self-contained:
+# runs alone with TESS_BENCH_ONLY=p5 (see the top of this file).
+P5_MB=${TESS_BENCH_P5_MB:-256}
+P5_PORT=9000
+P5_EP=http://$MDS_IP:$P5_PORT
+P5=$W/p5
+mkdir -p $P5/s3data /mnt/s3fs /mnt/rclone $MNT
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_ENDPOINT_URL=$P5_EP
+p5ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# ms to open FILE and read its first 4 KiB, caches dropped first
+p5_ttfb() {
+	echo 3 > /proc/sys/vm/drop_caches
+	_t0=$(p5ms)
+	dd if="$1" of=/dev/null bs=4096 count=1 2>/dev/null || { echo error; return; }
+	echo $(( $(p5ms) - _t0 ))
+}
+p5_rd() { dd if="$1" of=/dev/null bs=4M; }
+p5_cold() { echo 3 > /proc/sys/vm/drop_caches; p5_rd "$1"; }
+
+# the cluster, unless the sections above made it
+ip link show br0 >/dev/null 2>&1 || cluster_net 4
+modprobe libcrc32c
+for m in tessera_lnet tessera_lnet_tcp tessera; do
+	module_loaded $m || insmod $M/$m.ko
+done
+if ! $B/tessctl --mds $MDS_IP@tcp --key $KEY df >/dev/null 2>&1; then
+	$B/tessera-mds --dir $W/mds --key $KEY --listen $MDS_IP@tcp --nosync >>$W/mds.log 2>&1 &
+fi
+# the OSTs again, now restoring from S3 (only the OSTs of this suite run
+# in these namespaces)
+for i in 0 1 2 3; do
+	for p in $(ip netns pids ost$i); do kill $p; done
+done
+sleep 1
+for i in 0 1 2 3; do
+	ip netns exec ost$i tc qdisc del dev eth0 root 2>/dev/null
+	tc qdisc del dev vo$i root 2>/dev/null
+	ip netns exec ost$i $B/tessera-ost --mds $MDS_IP@tcp --index $i --dir $W/ost$i \
+		--key $KEY --listen 10.77.0.$((10 + i))@tcp \
+		--s3-endpoint $P5_EP --s3-timeout 20 >>$W/ost$i.log 2>&1 &
+done
+n=0
+until [ "$($B/tessctl --mds $MDS_IP@tcp --key $KEY df 2>/dev/null | grep -c ' UP$')" = 4 ] ||
+      [ $n -gt 150 ]; do sleep 0.2; n=$((n + 1)); done
+mountpoint -q $MNT || $B/mount.tessera $MDS_IP@tcp:/fs $MNT -o key=$KEY
+
+# s3rver on the bridge address (tests/s3/server.js binds 127.0.0.1, which
+# the OSTs' namespaces cannot reach: a preload changes the address)
+cat > $P5/bind.js <<'JS'
+const p = require.resolve('s3rver', { paths: [process.env.S3_DIR] });
+const S3rver = require(p);
+class At extends S3rver {
+  constructor(o) { super(Object.assign({}, o, { address: process.env.S3_ADDR })); }
+}
+require.cache[p].exports = At;
+JS
+S3_DIR=$TESS_REPO/tests/s3 S3_ADDR=$MDS_IP \
+node --openssl-legacy-provider -r $P5/bind.js $TESS_REPO/tests/s3/server.js \
+	$P5/s3data $P5_PORT >>$P5/s3rver.log 2>&1 &
+P5_S3PID=$!
+n=0
+until curl -s -o /dev/null $P5_EP/ || [ $n -gt 300 ]; do sleep 0.1; n=$((n + 1)); done
+cat > $P5/s3cfg <<CFG
+[default]
+access_key = S3RVER
+secret_key = S3RVER
+host_base = $MDS_IP:$P5_PORT
+host_bucket = $MDS_IP:$P5_PORT
+use_https = False
+signature_v2 = False
+multipart_chunk_size_mb = 64
+CFG
+head -c $((P5_MB << 20)) /dev/urandom > $P5/big.bin
+P5_SUM=$(sha256sum < $P5/big.bin | cut -c1-64)
+if ! s3cmd -c $P5/s3cfg --no-progress mb s3://p5 >/dev/null 2>$P5/put.log ||
+   ! s3cmd -c $P5/s3cfg --no-progress put $P5/big.bin s3://p5/big.bin >>$P5/put.log 2>&1; then
+	bench "P5 cannot fill the bucket: $(tail -n 2 $P5/put.log | tr '\n' ' ')"
+fi
+rm -f $P5/big.bin
+bench "P5 object: s3://p5/big.bin, $P5_MB MiB of random data, s3rver on $P5_EP (QEMU TCG: all figures are relative)"
+
+# ---- Tessera: import, read the released file through the kernel mount ----
+mkdir -p $MNT/p5
+$B/tessctl setstripe -c 4 -S 1M $MNT/p5
+$B/hsm --mds $MDS_IP@tcp --key $KEY import s3://p5 /p5 >$P5/import.out 2>&1 ||
+	bench "P5 tessera: hsm import failed: $(tail -n 2 $P5/import.out | tr '\n' ' ')"
+TF=$MNT/p5/big.bin
+t_ttfb=$(p5_ttfb $TF)
+$B/hsm --mds $MDS_IP@tcp --key $KEY release /p5/big.bin >/dev/null 2>&1	# again all in S3
+t_cold=$(rate $P5_MB p5_cold $TF)
+t_warm=$(rate $P5_MB p5_rd $TF)
+t_ost=$(rate $P5_MB p5_cold $TF)
+[ "$(sha256sum < $TF | cut -c1-64)" = "$P5_SUM" ] || t_ost="$t_ost (sha256 DIFFERS)"
+bench "P5 tessera (released, kernel mount): first byte $t_ttfb ms, cold full read $t_cold MB/s, warm re-read $t_warm MB/s, re-read from the OSTs (page cache dropped) $t_ost MB/s"
+
+# ---- s3fs-fuse ----
+modprobe fuse 2>/dev/null
+s_ttfb=n/a s_cold=n/a s_warm=n/a
+if ! command -v s3fs >/dev/null; then
+	bench "P5 s3fs: not installed (apt-get install s3fs)"
+else
+	echo S3RVER:S3RVER > $P5/s3fs.pw
+	chmod 600 $P5/s3fs.pw
+	if s3fs p5 /mnt/s3fs -o url=$P5_EP -o use_path_request_style \
+		-o passwd_file=$P5/s3fs.pw -o endpoint=us-east-1 >$P5/s3fs.log 2>&1 &&
+	   n=0 && until [ -e /mnt/s3fs/big.bin ] || [ $n -gt 100 ]; do sleep 0.2; n=$((n + 1)); done &&
+	   [ -e /mnt/s3fs/big.bin ]; then
+		s_ttfb=$(p5_ttfb /mnt/s3fs/big.bin)
+		s_cold=$(rate $P5_MB p5_cold /mnt/s3fs/big.bin)
+		s_warm=$(rate $P5_MB p5_rd /mnt/s3fs/big.bin)
+		[ "$(sha256sum < /mnt/s3fs/big.bin | cut -c1-64)" = "$P5_SUM" ] || s_warm="$s_warm (sha256 DIFFERS)"
+		bench "P5 s3fs (defaults, no use_cache): first byte $s_ttfb ms, cold full read $s_cold MB/s, warm re-read $s_warm MB/s"
+	else
+		bench "P5 s3fs: cannot mount s3rver's bucket: $(tail -n 2 $P5/s3fs.log | tr '\n' ' ')"
+	fi
+	umount /mnt/s3fs 2>/dev/null
+fi
+
+# ---- rclone mount ----
+r_ttfb=n/a r_cold=n/a r_warm=n/a
+if ! command -v rclone >/dev/null; then
+	bench "P5 rclone: not installed (apt-get install rclone fuse3)"
+else
+	export RCLONE_CONFIG_P5_TYPE=s3 RCLONE_CONFIG_P5_PROVIDER=Other \
+		RCLONE_CONFIG_P5_ENDPOINT=$P5_EP RCLONE_CONFIG_P5_ACCESS_KEY_ID=S3RVER \
+		RCLONE_CONFIG_P5_SECRET_ACCESS_KEY=S3RVER RCLONE_CONFIG_P5_FORCE_PATH_STYLE=true
+	rclone mount p5:p5 /mnt/rclone --read-only >$P5/rclone.log 2>&1 &
+	P5_RCPID=$!
+	n=0
+	until [ -e /mnt/rclone/big.bin ] || [ $n -gt 150 ]; do sleep 0.2; n=$((n + 1)); done
+	if [ -e /mnt/rclone/big.bin ]; then
+		r_ttfb=$(p5_ttfb /mnt/rclone/big.bin)
+		r_cold=$(rate $P5_MB p5_cold /mnt/rclone/big.bin)
+		r_warm=$(rate $P5_MB p5_rd /mnt/rclone/big.bin)
+		[ "$(sha256sum < /mnt/rclone/big.bin | cut -c1-64)" = "$P5_SUM" ] || r_warm="$r_warm (sha256 DIFFERS)"
+		bench "P5 rclone mount (--vfs-cache-mode off): first byte $r_ttfb ms, cold full read $r_cold MB/s, warm re-read $r_warm MB/s"
+	else
+		bench "P5 rclone: cannot mount s3rver's bucket: $(tail -n 2 $P5/rclone.log | tr '\n' ' ')"
+	fi
+	umount /mnt/rclone 2>/dev/null
+	kill $P5_RCPID 2>/dev/null
+	wait $P5_RCPID 2>/dev/null
+fi
+
+echo "$t_ttfb $s_ttfb $t_cold $r_cold $t_warm $s_warm" | awk '
+	function f(x) { return x ~ /^[0-9.]+$/ && x + 0 > 0 }
+	{
+		if (f($1) && f($2)) printf "BENCH: P5 first byte: tessera %d ms = %.3f of s3fs (target <= 0.1)\n", $1, $1 / $2
+		else print "BENCH: P5 first byte: no ratio (tessera " $1 ", s3fs " $2 ")"
+		if (f($3) && f($4)) printf "BENCH: P5 cold full read: tessera/rclone %.2fx (target >= 1.0x)\n", $3 / $4
+		else print "BENCH: P5 cold full read: no ratio (tessera " $3 ", rclone " $4 ")"
+		if (f($5) && f($6)) printf "BENCH: P5 warm re-read: tessera/s3fs %.1fx (target >= 5x)\n", $5 / $6
+		else print "BENCH: P5 warm re-read: no ratio (tessera " $5 ", s3fs " $6 ")"
+	}'
+kill $P5_S3PID 2>/dev/null
+wait $P5_S3PID 2>/dev/null
+umount $MNT 2>/dev/null
+pass "bench P5 ran"
 exit 0
