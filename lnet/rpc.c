@@ -979,17 +979,25 @@ static void rpc_sweep(struct work_struct *work)
 	struct tnet_rpc_conn *rc = NULL;
 	unsigned long now = jiffies;
 	struct tnet_req *req, *tmp;
-	bool expired_sent = false;
+	bool expired_sent = false, alive;
 	LIST_HEAD(out);
 	int i;
 
 	spin_lock(&cl->lock);
+	/*
+	 * A request past its deadline fails only while the server shows no
+	 * progress: on a slow link, bulk requests queued behind others wait
+	 * longer than one timeout, but replies keep coming (the servers answer
+	 * a connection's requests in order, so progress reaches every one).
+	 */
+	alive = cl->conn &&
+		time_before(now, READ_ONCE(cl->conn->last_rx) + cl->timeout);
 	list_for_each_entry_safe(req, tmp, &cl->queue, list)
-		if (time_after_eq(now, req->deadline))
+		if (time_after_eq(now, req->deadline) && !alive)
 			rpc_finish_locked(cl, req, -ETIMEDOUT, &out);
 	for (i = 0; i < TNET_SENT_BUCKETS; i++)
 		list_for_each_entry_safe(req, tmp, &cl->sent[i], list)
-			if (time_after_eq(now, req->deadline)) {
+			if (time_after_eq(now, req->deadline) && !alive) {
 				rpc_finish_locked(cl, req, -ETIMEDOUT, &out);
 				expired_sent = true;
 			}

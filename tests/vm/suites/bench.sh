@@ -190,17 +190,17 @@ multipart_chunk_size_mb = 64
 CFG
 head -c $((P5_MB << 20)) /dev/urandom > $P5/big.bin
 P5_SUM=$(sha256sum < $P5/big.bin | cut -c1-64)
-if ! s3cmd -c $P5/s3cfg --no-progress mb s3://p5 >/dev/null 2>$P5/put.log ||
-   ! s3cmd -c $P5/s3cfg --no-progress put $P5/big.bin s3://p5/big.bin >>$P5/put.log 2>&1; then
+if ! s3cmd -c $P5/s3cfg --no-progress mb s3://p5bench >/dev/null 2>$P5/put.log ||
+   ! s3cmd -c $P5/s3cfg --no-progress put $P5/big.bin s3://p5bench/big.bin >>$P5/put.log 2>&1; then
 	bench "P5 cannot fill the bucket: $(tail -n 2 $P5/put.log | tr '\n' ' ')"
 fi
 rm -f $P5/big.bin
-bench "P5 object: s3://p5/big.bin, $P5_MB MiB of random data, s3rver on $P5_EP (QEMU TCG: all figures are relative)"
+bench "P5 object: s3://p5bench/big.bin, $P5_MB MiB of random data, s3rver on $P5_EP (QEMU TCG: all figures are relative)"
 
 # ---- Tessera: import, read the released file through the kernel mount ----
 mkdir -p $MNT/p5
 $B/tessctl setstripe -c 4 -S 1M $MNT/p5
-$B/hsm --mds $MDS_IP@tcp --key $KEY import s3://p5 /p5 >$P5/import.out 2>&1 ||
+$B/hsm --mds $MDS_IP@tcp --key $KEY import s3://p5bench /p5 >$P5/import.out 2>&1 ||
 	bench "P5 tessera: hsm import failed: $(tail -n 2 $P5/import.out | tr '\n' ' ')"
 TF=$MNT/p5/big.bin
 t_ttfb=$(p5_ttfb $TF)
@@ -219,7 +219,7 @@ if ! command -v s3fs >/dev/null; then
 else
 	echo S3RVER:S3RVER > $P5/s3fs.pw
 	chmod 600 $P5/s3fs.pw
-	if s3fs p5 /mnt/s3fs -o url=$P5_EP -o use_path_request_style \
+	if s3fs p5bench /mnt/s3fs -o url=$P5_EP -o use_path_request_style \
 		-o passwd_file=$P5/s3fs.pw -o endpoint=us-east-1 >$P5/s3fs.log 2>&1 &&
 	   n=0 && until [ -e /mnt/s3fs/big.bin ] || [ $n -gt 100 ]; do sleep 0.2; n=$((n + 1)); done &&
 	   [ -e /mnt/s3fs/big.bin ]; then
@@ -242,7 +242,7 @@ else
 	export RCLONE_CONFIG_P5_TYPE=s3 RCLONE_CONFIG_P5_PROVIDER=Other \
 		RCLONE_CONFIG_P5_ENDPOINT=$P5_EP RCLONE_CONFIG_P5_ACCESS_KEY_ID=S3RVER \
 		RCLONE_CONFIG_P5_SECRET_ACCESS_KEY=S3RVER RCLONE_CONFIG_P5_FORCE_PATH_STYLE=true
-	rclone mount p5:p5 /mnt/rclone --read-only >$P5/rclone.log 2>&1 &
+	rclone mount p5:p5bench /mnt/rclone --read-only >$P5/rclone.log 2>&1 &
 	P5_RCPID=$!
 	n=0
 	until [ -e /mnt/rclone/big.bin ] || [ $n -gt 150 ]; do sleep 0.2; n=$((n + 1)); done
