@@ -180,11 +180,16 @@ int tess_ost_list(struct tess_client *c, struct tess_ost *osts, int max)
 
 static int refresh_osts(struct tess_client *c)
 {
-	static __thread struct tess_ost list[TESS_MAX_OSTS];
-	int n = tess_ost_list(c, list, TESS_MAX_OSTS);
+	struct tess_ost *list = calloc(TESS_MAX_OSTS, sizeof(*list));
+	int n;
 
-	if (n < 0)
+	if (!list)
+		return -ENOMEM;
+	n = tess_ost_list(c, list, TESS_MAX_OSTS);
+	if (n < 0) {
+		free(list);
 		return n;
+	}
 	pthread_mutex_lock(&c->lock);
 	for (int i = 0; i < n && i < TESS_MAX_OSTS; i++) {
 		struct tnet_addr a;
@@ -204,6 +209,7 @@ static int refresh_osts(struct tess_client *c)
 		c->ost_known[idx] = true;
 	}
 	pthread_mutex_unlock(&c->lock);
+	free(list);
 	return 0;
 }
 
@@ -971,15 +977,22 @@ static int striped_io(struct tess_file *f, uint8_t *buf, uint64_t len,
 	if (!ios)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < count; i++) {
+		uint64_t os, oe;
+
 		ios[i] = (struct obj_io){ .f = f, .stripe = i, .write = write,
 					  .user = buf, .off = off, .len = len };
-		ios[i].stage = malloc(RPC_BULK);
+		/* objects outside the range get no buffer and no thread */
+		if (!tess_stripe_obj_range(&f->ino.geom, i, off, len, &os, &oe))
+			continue;
+		ios[i].stage = malloc(oe - os < RPC_BULK ? oe - os : RPC_BULK);
 		if (!ios[i].stage) {
 			rc = -ENOMEM;
 			goto out;
 		}
 	}
 	for (uint32_t i = 0; i < count; i++) {
+		if (!ios[i].stage)
+			continue;
 		if (count == 1 || pthread_create(&ios[i].tid, NULL, obj_io_main,
 						 &ios[i])) {
 			obj_io_main(&ios[i]);
