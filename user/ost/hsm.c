@@ -26,11 +26,14 @@
 
 #define SC_MAGIC	"TSHSM01"
 #define SC_F_DIRTY	0x0001
-#define CHUNK_MAX	(1u << 20)
+#define CHUNK_MAX	(256u << 10)	/* a first read waits for one chunk */
 #define HT_SIZE		4096
 #define CACHE_MAX	8192	/* at most; also a quarter of the fd limit */
 #define GET_MAX		(8u << 20)	/* bytes per ranged GET at most */
-#define RA_QMAX		256
+#define RA_QMAX		1024
+#define RA_JOB_MAX	(4u << 20)	/* bytes per readahead job at most */
+#define RA_WIN0		(1u << 20)	/* first readahead window, bytes */
+#define RA_HOLD_MS	2000	/* no readahead this long after a failure */
 #define NOTE_QMAX	65536
 #define MDS_TIMEOUT_MS	5000
 
@@ -69,6 +72,8 @@ struct hobj {
 	bool loaded;			/* h, bm valid (a sidecar exists) */
 	bool busy;			/* STUB/RELEASE/ARCHIVED running */
 	bool complete_sent;
+	uint32_t ra_next;		/* chunk after the last read */
+	uint32_t ra_win;		/* readahead window, chunks */
 	int scfd;
 	struct sc_hdr h;
 	uint8_t *bm;
@@ -91,9 +96,9 @@ struct note {
 	char etag[TESS_S3_ETAG_MAX + 1];
 };
 
-struct ra_job {
-	uint64_t oid;
-	uint32_t a, b;
+struct ra_job {				/* a claimed run to fetch */
+	struct hobj *o;			/* holds a reference */
+	struct run *r;
 };
 
 struct ost_hsm {
@@ -102,7 +107,8 @@ struct ost_hsm {
 	struct s3_conf s3;
 	bool have_s3;
 	char s3_error[256];
-	uint32_t readahead, ra_threads;
+	uint64_t readahead;		/* largest window, bytes */
+	uint32_t ra_threads;
 	int wait_ms;			/* longest wait for someone else */
 
 	pthread_mutex_t lock;
@@ -111,6 +117,7 @@ struct ost_hsm {
 	uint32_t cached;
 	uint32_t cache_max;		/* each cached object holds an fd */
 	uint64_t bytes_fetched, fetches, fetch_errors;
+	int64_t s3_failed_ms;		/* last failed fetch; 0 after success */
 
 	pthread_cond_t ra_cond;
 	struct ra_job raq[RA_QMAX];
@@ -634,40 +641,147 @@ static struct run *run_over(struct hobj *o, uint32_t a, uint32_t b)
 	return NULL;
 }
 
-/* queue readahead of [a, b) if nothing of it is present or claimed */
-static void queue_readahead(struct ost_hsm *h, struct hobj *o, uint32_t a)
+/*
+ * Fetch the claimed runs fetch[0..n) (lock held, dropped meanwhile,
+ * returned held): into the object, then the bitmap, both made durable
+ * before the runs are done and their waiters served.
+ */
+static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
+		      int nfetch, bool ra)
 {
-	uint32_t b = a + h->readahead;
+	int frc[64];
+	uint64_t got[64];
+	struct snap s;
+	char eb[128];
+	int rc = 0;
 
-	if (!h->readahead || !h->ra_threads || a >= o->h.nchunks)
+	/*
+	 * Destroyed meanwhile; or readahead while S3 is failing: the queued
+	 * jobs would each spend the whole time-out, and a reader waiting for
+	 * one of them would get its EIO that much later.
+	 */
+	if (!o->loaded || (ra && h->s3_failed_ms &&
+			   now_ms() - h->s3_failed_ms < RA_HOLD_MS)) {
+		for (int i = 0; i < nfetch; i++)
+			run_done(h, o, fetch[i], -EIO);
+		return -EIO;
+	}
+	s.oid = o->oid;
+	s.h = o->h;
+	pthread_mutex_unlock(&h->lock);
+	for (int i = 0; i < nfetch; i++) {
+		frc[i] = rc ? rc : fetch_run(h, &s, fetch[i]->a, fetch[i]->b,
+					     ra, &got[i]);
+		if (frc[i] && !rc)
+			rc = frc[i];
+		if (frc[i])
+			got[i] = 0;
+	}
+	pthread_mutex_lock(&h->lock);
+	for (int i = 0; i < nfetch; i++) {
+		h->bytes_fetched += got[i];
+		if (frc[i]) {
+			h->fetch_errors++;
+			/* S3 unreachable or failing, not this object's fault */
+			if (frc[i] == -EIO || frc[i] == -ETIMEDOUT)
+				h->s3_failed_ms = now_ms();
+			continue;
+		}
+		h->fetches++;
+		h->s3_failed_ms = 0;
+		for (uint32_t c = fetch[i]->a; c < fetch[i]->b; c++)
+			set_bit(o, c);
+		if (bm_write(o, fetch[i]->a, fetch[i]->b) && !rc)
+			rc = -EIO;
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (fdatasync(o->scfd) && !rc) {
+		rc = -errno;
+		tlog("hsm: oid %#" PRIx64 ": bitmap: %s", o->oid,
+		     estr(rc, eb, sizeof(eb)));
+	}
+	pthread_mutex_lock(&h->lock);
+	for (int i = 0; i < nfetch; i++)
+		run_done(h, o, fetch[i], rc ? -EIO : 0);
+	check_complete(h, o);
+	return rc ? -EIO : 0;
+}
+
+static bool absent_free(struct hobj *o, uint32_t c)
+{
+	return !bit(o, c) && !run_over(o, c, c + 1);
+}
+
+/*
+ * A read of chunks [c0, c1) of o (lock held): adapt the readahead window
+ * and claim what of [c1, c1 + window) is neither present nor claimed, in
+ * jobs of one stripe unit (at most RA_JOB_MAX bytes: one GET) for the
+ * fetcher threads.  The window
+ * starts at RA_WIN0 and doubles, up to h->readahead, while reads follow
+ * one another; a read elsewhere starts it again.  A lone 4 KiB read thus
+ * costs its chunk plus RA_WIN0, a streaming reader finds its data fetched
+ * by several GETs in parallel before it asks.
+ */
+static void queue_readahead(struct ost_hsm *h, struct hobj *o, uint32_t c0,
+			    uint32_t c1)
+{
+	uint32_t cs = o->h.chunk_size, win0, max, job, a, end;
+
+	if (!h->readahead || !h->ra_threads || !o->loaded || !cs)
 		return;
-	if (b > o->h.nchunks)
-		b = o->h.nchunks;
-	while (a < b && bit(o, a))
-		a++;
-	if (a >= b || run_over(o, a, a + 1) || h->ra_count == RA_QMAX)
-		return;
-	h->raq[(h->ra_head + h->ra_count) % RA_QMAX] =
-		(struct ra_job){ o->oid, a, b };
-	h->ra_count++;
-	pthread_cond_signal(&h->ra_cond);
+	max = (uint32_t)((h->readahead + cs - 1) / cs);
+	win0 = (RA_WIN0 + cs - 1) / cs;
+	/* a job is one GET: a stripe unit (a contiguous file range) */
+	job = (o->h.stripe_size < RA_JOB_MAX ? o->h.stripe_size :
+	       RA_JOB_MAX) / cs;
+	if (!job)
+		job = 1;
+	if (win0 > max)
+		win0 = max;
+	if (o->ra_win && c0 <= o->ra_next && c1 >= o->ra_next)
+		o->ra_win = o->ra_win * 2 < max ? o->ra_win * 2 : max;
+	else
+		o->ra_win = win0;
+	o->ra_next = c1;
+	end = c1 + o->ra_win;
+	if (end > o->h.nchunks || end < c1)
+		end = o->h.nchunks;
+	for (a = c1; a < end && h->ra_count < RA_QMAX;) {
+		struct run *r;
+		uint32_t b;
+
+		if (!absent_free(o, a)) {
+			a++;
+			continue;
+		}
+		/* jobs end on multiples of job: whole stripe units, mostly */
+		for (b = a + 1; b < end && b % job && absent_free(o, b); b++)
+			;
+		r = run_new(o, a, b, false);
+		if (!r)
+			return;
+		o->refs++;
+		h->raq[(h->ra_head + h->ra_count) % RA_QMAX] =
+			(struct ra_job){ o, r };
+		h->ra_count++;
+		pthread_cond_signal(&h->ra_cond);
+		a = b;
+	}
 }
 
 /*
  * Make chunks [c0, c1) of o present (lock held, returned held).  full_lo,
  * full_hi: chunks in that range are overwritten by the caller (writes):
- * claimed, not fetched, handed back in cl.  ra: readahead, which does not
- * wait for anyone and skips what others claimed.
+ * claimed, not fetched, handed back in cl.  read: a read, which moves the
+ * readahead window (claimed before the fetch so that both run at once).
  */
 static int restore(struct ost_hsm *h, struct hobj *o, uint32_t c0,
-		   uint32_t c1, uint32_t full_lo, uint32_t full_hi, bool ra,
+		   uint32_t c1, uint32_t full_lo, uint32_t full_hi, bool read,
 		   struct ost_hsm_claim *cl)
 {
 	struct run *fetch[64];
 	int nfetch = 0, rc = 0;
 	struct timespec dl;
-	struct snap s;
-	char eb[128];
 
 	deadline_ts(&dl, h->wait_ms);
 	for (;;) {
@@ -675,8 +789,8 @@ static int restore(struct ost_hsm *h, struct hobj *o, uint32_t c0,
 		uint32_t c;
 
 		if (o->busy) {
-			if (ra || !wait_until(h, &dl))
-				return ra ? 0 : -EIO;
+			if (!wait_until(h, &dl))
+				return -EIO;
 			continue;
 		}
 		if (!o->loaded)
@@ -694,8 +808,11 @@ static int restore(struct ost_hsm *h, struct hobj *o, uint32_t c0,
 		}
 		if (!r)
 			break;
-		if (ra)
-			return 0;
+		if (read) {
+			/* the window moves now, not after that wait */
+			queue_readahead(h, o, c0, c1);
+			read = false;
+		}
 		r->refs++;
 		while (!r->done)
 			if (!wait_until(h, &dl))
@@ -747,50 +864,11 @@ static int restore(struct ost_hsm *h, struct hobj *o, uint32_t c0,
 		}
 		c = e;
 	}
+	if (read)
+		queue_readahead(h, o, c0, c1);
 	if (!nfetch)
 		return rc;
-
-	/* fetch, without the lock */
-	s.oid = o->oid;
-	s.h = o->h;
-	pthread_mutex_unlock(&h->lock);
-	{
-		int frc[64];
-		uint64_t got[64];
-
-		for (int i = 0; i < nfetch; i++) {
-			frc[i] = rc ? rc : fetch_run(h, &s, fetch[i]->a,
-						     fetch[i]->b, ra, &got[i]);
-			if (frc[i] && !rc)
-				rc = frc[i];
-			if (frc[i])
-				got[i] = 0;
-		}
-		pthread_mutex_lock(&h->lock);
-		for (int i = 0; i < nfetch; i++) {
-			h->bytes_fetched += got[i];
-			if (frc[i]) {
-				h->fetch_errors++;
-				continue;
-			}
-			h->fetches++;
-			for (uint32_t c = fetch[i]->a; c < fetch[i]->b; c++)
-				set_bit(o, c);
-			if (bm_write(o, fetch[i]->a, fetch[i]->b) && !rc)
-				rc = -EIO;
-		}
-	}
-	pthread_mutex_unlock(&h->lock);
-	if (fdatasync(o->scfd) && !rc) {
-		rc = -errno;
-		tlog("hsm: oid %#" PRIx64 ": bitmap: %s", o->oid,
-		     estr(rc, eb, sizeof(eb)));
-	}
-	pthread_mutex_lock(&h->lock);
-	for (int i = 0; i < nfetch; i++)
-		run_done(h, o, fetch[i], rc ? -EIO : 0);
-	check_complete(h, o);
-	return rc ? -EIO : 0;
+	return fetch_runs(h, o, fetch, nfetch, false) ? -EIO : rc;
 }
 
 static void *ra_main(void *arg)
@@ -800,18 +878,14 @@ static void *ra_main(void *arg)
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
 		struct ra_job j;
-		struct hobj *o;
 
 		while (!h->ra_count)
 			pthread_cond_wait(&h->ra_cond, &h->lock);
 		j = h->raq[h->ra_head];
 		h->ra_head = (h->ra_head + 1) % RA_QMAX;
 		h->ra_count--;
-		o = hobj_get(h, j.oid, false);
-		if (!o)
-			continue;
-		restore(h, o, j.a, j.b, 0, 0, true, NULL);
-		hobj_put(h, o);
+		fetch_runs(h, j.o, &j.r, 1, true);
+		hobj_put(h, j.o);
 	}
 	return NULL;
 }
@@ -871,9 +945,8 @@ int ost_hsm_begin(struct ost_hsm *h, uint64_t oid, uint64_t off,
 			    wend < (uint64_t)c1 * cs)
 				full_hi = c1 - 1;
 		}
-		rc = restore(h, o, c0, c1, full_lo, full_hi, false, cl);
-		if (!rc && kind == OST_HSM_READ)
-			queue_readahead(h, o, c1);
+		rc = restore(h, o, c0, c1, full_lo, full_hi,
+			     kind == OST_HSM_READ, cl);
 	}
 	if (kind == OST_HSM_READ || rc) {
 		if (cl) {

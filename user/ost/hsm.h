@@ -5,13 +5,17 @@
  * An object with HSM state has a sidecar "O/xx/<oid>.hsm" next to it: the
  * S3 origin (bucket, key, ETag), the file geometry (stripe index, size,
  * count, file size) and a bitmap of present chunks.  A chunk is a piece of
- * one stripe unit (1 MiB, or the stripe size when that is not a multiple
- * of 1 MiB), so each chunk is one contiguous range of the file and one
- * ranged GET.  The object file itself stays sparse until chunks arrive.
+ * one stripe unit (256 KiB, or the largest multiple of 64 KiB below that
+ * dividing the stripe size), so each chunk is one contiguous range of the
+ * file, and a run of chunks within a stripe unit is one ranged GET.  The
+ * object file itself stays sparse until chunks arrive.
  *
- * Reads of absent chunks fetch exactly those chunks (plus asynchronous
- * readahead of the next ones), write them into the object, make the
- * bitmap durable, then serve.  One fetch per chunk at a time: later
+ * Reads of absent chunks fetch exactly those chunks, write them into the
+ * object, make the bitmap durable, then serve.  Each read also moves a
+ * readahead window that grows while reads follow one another (1 MiB, up
+ * to --s3-readahead): its chunks are claimed at once and fetched by a pool
+ * of threads, a stripe unit (at most 4 MiB) per job, in parallel with the
+ * read.  One fetch per chunk at a time: later
  * readers of a chunk in flight wait for that fetch and share its result.
  * A write first fetches the absent chunks it covers only partly; chunks it
  * covers whole are claimed (no reader fetches them meanwhile) and become
@@ -39,8 +43,8 @@ struct ost_hsm_claim;
 struct ost_hsm_opts {
 	const struct s3_conf *s3;	/* NULL: fetches fail (not configured) */
 	const char *s3_error;		/* why s3 is NULL, for the log line */
-	uint32_t readahead;		/* chunks fetched ahead (0 = none) */
-	uint32_t ra_threads;		/* readahead workers */
+	uint64_t readahead;		/* largest window, bytes (0 = none) */
+	uint32_t ra_threads;		/* readahead fetchers */
 	/* MDS notifications (NULL mds: none) */
 	const struct tnet_addr *mds;
 	const struct tnet_key *key;

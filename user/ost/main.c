@@ -50,7 +50,7 @@ static void usage(FILE *f)
 		"usage: " PROG " --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE\n"
 		"                   [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]\n"
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
-		"                   [--s3-readahead CHUNKS]\n"
+		"                   [--s3-readahead MIB] [--s3-fetchers N]\n"
 		"  --mds        the metadata server (default port %d)\n"
 		"  --index      this OST's index, 0..%d\n"
 		"  --dir        object store directory (created if missing)\n"
@@ -63,7 +63,9 @@ static void usage(FILE *f)
 		"               default $AWS_ENDPOINT_URL or AWS for the region)\n"
 		"  --s3-region  signing region (default $AWS_REGION or us-east-1)\n"
 		"  --s3-timeout bound of one restore, retries included (default 20 s)\n"
-		"  --s3-readahead  chunks restored ahead of a read (default 1)\n",
+		"  --s3-readahead  largest window restored ahead of sequential\n"
+		"               reads of an object, MiB (default 16; 0: none)\n"
+		"  --s3-fetchers  threads fetching that readahead (default 4)\n",
 		TESS_MDS_PORT, TESS_MAX_OSTS - 1, TESS_OST_PORT);
 }
 
@@ -229,13 +231,14 @@ int main(int argc, char **argv)
 		{ "s3-region", required_argument, NULL, 'R' },
 		{ "s3-timeout", required_argument, NULL, 'T' },
 		{ "s3-readahead", required_argument, NULL, 'A' },
+		{ "s3-fetchers", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *mds = NULL, *dir = NULL, *keyfile = NULL, *listen_s = NULL;
 	const char *adv = NULL, *index_s = NULL;
 	const char *s3_endpoint = NULL, *s3_region = NULL;
-	long s3_timeout = 20, s3_ra = 1;
+	long s3_timeout = 20, s3_ra = 16, s3_fetchers = 4;
 	static struct s3_conf s3;
 	struct ost_hsm_opts hopts = { 0 };
 	char s3err[256] = "";
@@ -268,8 +271,16 @@ int main(int argc, char **argv)
 			break;
 		case 'A':
 			s3_ra = strtol(optarg, &tail, 10);
-			if (*tail || s3_ra < 0 || s3_ra > 64)
-				die_opt("--s3-readahead", "'%s': chunks, 0..64",
+			if (*tail || tail == optarg || s3_ra < 0 ||
+			    s3_ra > 1024)
+				die_opt("--s3-readahead", "'%s': MiB, 0..1024",
+					optarg);
+			break;
+		case 'F':
+			s3_fetchers = strtol(optarg, &tail, 10);
+			if (*tail || tail == optarg || s3_fetchers < 1 ||
+			    s3_fetchers > 64)
+				die_opt("--s3-fetchers", "'%s': threads, 1..64",
 					optarg);
 			break;
 		case 'h':
@@ -329,12 +340,12 @@ int main(int argc, char **argv)
 	if (!rc) {
 		hopts.s3 = &s3;
 		tlog("HSM restores from %s (region %s, time-out %ld s, "
-		     "readahead %ld chunks)", s3.endpoint, s3.region,
-		     s3_timeout, s3_ra);
+		     "readahead up to %ld MiB by %ld fetchers)", s3.endpoint,
+		     s3.region, s3_timeout, s3_ra, s3_fetchers);
 	}
 	hopts.s3_error = s3err;
-	hopts.readahead = (uint32_t)s3_ra;
-	hopts.ra_threads = s3_ra ? 2 : 0;
+	hopts.readahead = (uint64_t)s3_ra << 20;
+	hopts.ra_threads = s3_ra ? (uint32_t)s3_fetchers : 0;
 	hopts.mds = &reg.mds;
 	hopts.key = &reg.key;
 	hopts.ost_index = reg.index;
