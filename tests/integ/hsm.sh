@@ -251,6 +251,25 @@ wait "${vpids[@]}"	# not s3rver
 for p in "$work"/part.*.res; do bad=$((bad + $(cat "$p"))); done
 check sha256_small "$bad of 1000 small files differ" [ "$bad" = 0 ]
 
+# ... one big one read from start to end: the OSTs' readahead fetches
+# every byte once, none twice, in GETs of more than one chunk
+ost_fetches() { hsm counters | sed -n 's/^total fetched: [0-9]* bytes, \([0-9]*\) fetches.*/\1/p'; }
+f3=$(ost_fetched)
+n3=$(ost_fetches)
+ts=$(date +%s%N)
+got=$(tctl get /hsm/data/big/b.bin - 2>"$work/seq.err" | sha256sum | cut -c1-64)
+ms=$(( ($(date +%s%N) - ts) / 1000000 ))
+sleep 0.5	# readahead in flight counts too
+f4=$(ost_fetched)
+n4=$(ost_fetches)
+echo "hsm: sequential read of released big/b.bin: $ms ms, $((f4 - f3)) bytes in $((n4 - n3)) fetches"
+check seq_read_sha256 "sha256 $got: $(cat "$work/seq.err")" \
+	[ "$got" = "$(grep ' big/b.bin$' "$work/src.sha256" | cut -c1-64)" ]
+check seq_read_each_byte_once "fetched $((f4 - f3)) bytes for $((big_mb << 20))" \
+	[ "$((f4 - f3))" = "$((big_mb << 20))" ]
+check seq_read_multichunk_gets "$((n4 - n3)) fetches for $((big_mb * 4)) chunks of 256 KiB" \
+	[ "$((n4 - n3))" -gt 0 -a "$((n4 - n3))" -lt $((big_mb * 4)) ]
+
 # ... the big ones with prefetch, in parallel
 tp=$(date +%s%N)
 if hsm prefetch /hsm/data -j 8 >"$work/prefetch.out" 2>"$work/prefetch.err"; then

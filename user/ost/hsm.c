@@ -31,7 +31,7 @@
 #define CACHE_MAX	8192	/* at most; also a quarter of the fd limit */
 #define GET_MAX		(8u << 20)	/* bytes per ranged GET at most */
 #define RA_QMAX		1024
-#define RA_JOB_MAX	(4u << 20)	/* bytes per readahead job at most */
+#define RA_JOB_MAX	GET_MAX		/* bytes per readahead job at most */
 #define RA_WIN0		(1u << 20)	/* first readahead window, bytes */
 #define RA_HOLD_MS	2000	/* no readahead this long after a failure */
 #define NOTE_QMAX	65536
