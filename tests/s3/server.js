@@ -1,6 +1,12 @@
-// Local S3 server for tests/integ/hsm.sh: s3rver bound to 127.0.0.1.
+// Local S3 server for the HSM tests: s3rver on one address (127.0.0.1
+// unless ADDR is given; the VM suites use the bridge address, which the
+// OSTs' network namespaces can reach).
 //
-//   node --openssl-legacy-provider tests/s3/server.js DIR PORT
+//   node --openssl-legacy-provider tests/s3/server.js DIR PORT [ADDR]
+//
+// Idle keep-alive connections are kept for 120 s instead of node's 5 s:
+// clients (s3cmd hashing the next part of a multipart upload under QEMU
+// TCG, the OSTs' pooled curl handles) may be quiet that long.
 //
 // (s3rver makes ListObjectsV2 continuation tokens with DES, which
 // OpenSSL 3 only has in its legacy provider.)
@@ -51,20 +57,25 @@ FilesystemStore.encodeKeyPath = key =>
 FilesystemStore.decodeKeyPath = p =>
   p.replace(/%\+\//g, '').split('/').map(decSeg).join('/');
 
-const [dir, port] = process.argv.slice(2);
+const [dir, port, address = '127.0.0.1'] = process.argv.slice(2);
 if (!dir || !port) {
-  console.error('usage: node server.js DIR PORT');
+  console.error('usage: node server.js DIR PORT [ADDR]');
   process.exit(2);
 }
-new S3rver({
-  address: '127.0.0.1',
+const server = new S3rver({
+  address,
   port: Number(port),
   directory: dir,
   silent: true,
   vhostBuckets: false,
-})
+});
+server
   .run()
-  .then(() => console.log(`s3rver on 127.0.0.1:${port}, data in ${dir}`))
+  .then(() => {
+    server.httpServer.keepAliveTimeout = 120000;
+    server.httpServer.headersTimeout = 125000;
+    console.log(`s3rver on ${address}:${port}, data in ${dir}`);
+  })
   .catch(err => {
     console.error(err);
     process.exit(1);
