@@ -33,7 +33,15 @@
 #define RA_QMAX		1024
 #define RA_JOB_MAX	GET_MAX		/* bytes per readahead job at most */
 #define RA_WIN0		(1u << 20)	/* first readahead window, bytes */
-#define RA_HOLD_MS	2000	/* no readahead this long after a failure */
+/*
+ * S3 counts as failing this long after a fetch failed for want of it
+ * (unreachable, 5xx, time-out): readahead is not tried, and reads try
+ * once, for at most QUICK_TIMEOUT_S, instead of for the whole time-out;
+ * a success ends it.  A reader then gets EIO about one time-out after S3
+ * went away, not one per request the kernel retries with.
+ */
+#define S3_FAILING_MS	10000
+#define QUICK_TIMEOUT_S	3
 #define NOTE_QMAX	65536
 #define MDS_TIMEOUT_MS	5000
 
@@ -502,11 +510,11 @@ static int obj_fd(struct ost_hsm *h, uint64_t oid)
 
 /* fetch chunks [a, b) into the object; *bytes gets what came from S3 */
 static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
-		     uint32_t b, bool ra, uint64_t *bytes)
+		     uint32_t b, bool ra, int timeout_s, uint64_t *bytes)
 {
 	const struct sc_hdr *hd = &s->h;
 	struct tess_stripe_geom g = { hd->stripe_size, hd->stripe_count };
-	int64_t deadline = now_ms() + (int64_t)h->s3.timeout_s * 1000 + 2000;
+	int64_t deadline = now_ms() + (int64_t)timeout_s * 1000 + 2000;
 	char eb[128];
 	uint32_t c = a;
 	int fd, rc = 0;
@@ -550,6 +558,7 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 			     hd->key, fo, fo + len - 1);
 			break;
 		}
+		conf.timeout_s = timeout_s;
 		if (conf.timeout_s > (int)(left / 1000))
 			conf.timeout_s = (int)(left / 1000);
 		buf = malloc(len);
@@ -649,19 +658,19 @@ static struct run *run_over(struct hobj *o, uint32_t a, uint32_t b)
 static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 		      int nfetch, bool ra)
 {
+	bool failing = h->s3_failed_ms &&
+		       now_ms() - h->s3_failed_ms < S3_FAILING_MS;
+	int timeout_s = h->s3.timeout_s;
 	int frc[64];
 	uint64_t got[64];
 	struct snap s;
 	char eb[128];
 	int rc = 0;
 
-	/*
-	 * Destroyed meanwhile; or readahead while S3 is failing: the queued
-	 * jobs would each spend the whole time-out, and a reader waiting for
-	 * one of them would get its EIO that much later.
-	 */
-	if (!o->loaded || (ra && h->s3_failed_ms &&
-			   now_ms() - h->s3_failed_ms < RA_HOLD_MS)) {
+	if (failing && timeout_s > QUICK_TIMEOUT_S)
+		timeout_s = QUICK_TIMEOUT_S;
+	/* destroyed meanwhile; or readahead while S3 is failing */
+	if (!o->loaded || (ra && failing)) {
 		for (int i = 0; i < nfetch; i++)
 			run_done(h, o, fetch[i], -EIO);
 		return -EIO;
@@ -671,7 +680,7 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 	pthread_mutex_unlock(&h->lock);
 	for (int i = 0; i < nfetch; i++) {
 		frc[i] = rc ? rc : fetch_run(h, &s, fetch[i]->a, fetch[i]->b,
-					     ra, &got[i]);
+					     ra, timeout_s, &got[i]);
 		if (frc[i] && !rc)
 			rc = frc[i];
 		if (frc[i])
