@@ -16,13 +16,14 @@ tier_fuzz()  { bash tests/fuzz/run.sh; }
 tier_integ() { bash tests/integ/run.sh; }
 tier_kunit() { make check-kunit; }
 # VM suites in make check; others run with make check-vm SUITE=NAME
-VM_SUITES=${VM_SUITES:-smoke rpc namespace data cluster}
+VM_SUITES=${VM_SUITES:-smoke rpc namespace data cluster hsm}
 tier_vm() {
 	local s rc=0
 	for s in $VM_SUITES; do
-		# data writes a 1 GiB file onto OSTs kept in the guest's RAM
+		# data writes a 1 GiB file onto OSTs kept in the guest's RAM,
+		# hsm keeps a bucket and OSTs of 0.5 GiB each there
 		mem=2G
-		[ "$s" = data ] && mem=4G
+		case $s in data|hsm) mem=4G ;; esac
 		TESS_VM_MEM=${TESS_VM_MEM:-$mem} TESS_VM_TIMEOUT=${TESS_VM_TIMEOUT:-1500} \
 			make --no-print-directory check-vm SUITE="$s" || rc=1
 	done
