@@ -210,6 +210,33 @@ out:
 	return cl;
 }
 
+/*
+ * Right after mount, in the background: list the OSTs and connect to each
+ * (TCP and the handshake), as Lustre does at mount, so that the first
+ * read of a file does not wait for OST_LIST and a connect.  An OST that
+ * cannot be reached now is connected to on first use, as before; the
+ * connect failure is logged once by the RPC layer.
+ */
+static void tess_ost_warm(struct work_struct *work)
+{
+	struct tess_sb_info *sbi = container_of(work, struct tess_sb_info,
+						ost_warm);
+	unsigned int i;
+
+	mutex_lock(&sbi->ost_lock);
+	tess_ost_refresh(sbi);		/* failed: the first I/O tries again */
+	mutex_unlock(&sbi->ost_lock);
+	for (i = 0; i < TESS_MAX_OSTS && !READ_ONCE(sbi->dying); i++) {
+		struct tnet_client *cl;
+
+		if (!READ_ONCE(sbi->osts[i].known))
+			continue;
+		cl = tess_ost_client(sbi, i);
+		if (!IS_ERR(cl))
+			tnet_client_connect(cl);
+	}
+}
+
 /* ---- superblock operations ---- */
 
 static int tess_statfs(struct dentry *dentry, struct kstatfs *buf)
@@ -259,6 +286,7 @@ static void tess_umount_begin(struct super_block *sb)
 	unsigned int i;
 
 	pr_info("%s: forced umount: aborting all requests\n", sbi->source);
+	WRITE_ONCE(sbi->dying, true);
 	tnet_client_abort(sbi->mds);
 	/* an OST_LIST under ost_lock has just been failed */
 	mutex_lock(&sbi->ost_lock);
@@ -358,6 +386,7 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	sbi->sb = sb;
 	mutex_init(&sbi->ost_lock);
 	INIT_LIST_HEAD(&sbi->ost_retired);
+	INIT_WORK(&sbi->ost_warm, tess_ost_warm);
 	strscpy(sbi->fsname, ctx->fsname, sizeof(sbi->fsname));
 	strscpy(sbi->source, fc->source, sizeof(sbi->source));
 	sbi->timeout_sec = ctx->timeout;
@@ -414,6 +443,8 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root)
 		err = -ENOMEM;
+	else
+		queue_work(system_unbound_wq, &sbi->ost_warm);
 out:
 	kfree(ir);
 	return err;
@@ -454,6 +485,10 @@ static void tess_kill_sb(struct super_block *sb)
 {
 	struct tess_sb_info *sbi = TESS_SB(sb);
 
+	if (sbi) {
+		WRITE_ONCE(sbi->dying, true);
+		cancel_work_sync(&sbi->ost_warm);
+	}
 	/* writes back and evicts every inode while the clients still work */
 	kill_anon_super(sb);
 	if (sbi)

@@ -83,6 +83,8 @@ struct tess_sb_info {
 	unsigned long ost_list_time;	/* jiffies of the last OST_LIST */
 	bool ost_listed;		/* an OST_LIST has answered */
 	struct list_head ost_retired;	/* clients of OSTs that moved */
+	struct work_struct ost_warm;	/* connects to the OSTs after mount */
+	bool dying;			/* umount: ost_warm stops */
 };
 
 /*
