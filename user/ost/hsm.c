@@ -725,8 +725,8 @@ static bool absent_free(struct hobj *o, uint32_t c)
  * A read of chunks [c0, c1) of o (lock held): adapt the readahead window
  * and claim what of [c1, c1 + window) is neither present nor claimed, in
  * jobs of one stripe unit (at most RA_JOB_MAX bytes: one GET) for the
- * fetcher threads.  The window
- * starts at RA_WIN0 and doubles, up to h->readahead, while reads follow
+ * fetcher threads.  The window starts at RA_WIN0 or the size of the read,
+ * whichever is larger, and doubles, up to h->readahead, while reads follow
  * one another; a read elsewhere starts it again.  A lone 4 KiB read thus
  * costs its chunk plus RA_WIN0, a streaming reader finds its data fetched
  * by several GETs in parallel before it asks.
@@ -747,10 +747,12 @@ static void queue_readahead(struct ost_hsm *h, struct hobj *o, uint32_t c0,
 		job = 1;
 	if (win0 > max)
 		win0 = max;
+	/* at least the size of the read: clients read ahead too */
+	if (win0 < c1 - c0)
+		win0 = c1 - c0;
 	if (o->ra_win && c0 <= o->ra_next && c1 >= o->ra_next)
-		o->ra_win = o->ra_win * 2 < max ? o->ra_win * 2 : max;
-	else
-		o->ra_win = win0;
+		win0 = o->ra_win * 2 > win0 ? o->ra_win * 2 : win0;
+	o->ra_win = win0 < max ? win0 : max;
 	o->ra_next = c1;
 	end = c1 + o->ra_win;
 	if (end > o->h.nchunks || end < c1)

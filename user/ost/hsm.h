@@ -12,10 +12,10 @@
  *
  * Reads of absent chunks fetch exactly those chunks, write them into the
  * object, make the bitmap durable, then serve.  Each read also moves a
- * readahead window that grows while reads follow one another (1 MiB, up
- * to --s3-readahead): its chunks are claimed at once and fetched by a pool
- * of threads, a stripe unit (at most 8 MiB) per job, in parallel with the
- * read.  One fetch per chunk at a time: later
+ * readahead window that grows while reads follow one another (1 MiB or
+ * the size of the read, up to --s3-readahead): its chunks are claimed at
+ * once and fetched by a pool of threads, a stripe unit (at most 8 MiB)
+ * per job, in parallel with the read.  One fetch per chunk at a time: later
  * readers of a chunk in flight wait for that fetch and share its result.
  * A write first fetches the absent chunks it covers only partly; chunks it
  * covers whole are claimed (no reader fetches them meanwhile) and become

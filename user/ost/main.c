@@ -5,7 +5,7 @@
  *   tessera-ost --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE
  *               [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]
  *               [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]
- *               [--s3-readahead CHUNKS]
+ *               [--s3-readahead MIB] [--s3-fetchers N]
  *
  * Serves OBJ_* requests from a local directory (objstore.c, handlers.c)
  * and keeps itself registered with the MDS from a background thread.
@@ -64,7 +64,7 @@ static void usage(FILE *f)
 		"  --s3-region  signing region (default $AWS_REGION or us-east-1)\n"
 		"  --s3-timeout bound of one restore, retries included (default 20 s)\n"
 		"  --s3-readahead  largest window restored ahead of sequential\n"
-		"               reads of an object, MiB (default 16; 0: none)\n"
+		"               reads of an object, MiB (default 32; 0: none)\n"
 		"  --s3-fetchers  threads fetching that readahead (default 4)\n",
 		TESS_MDS_PORT, TESS_MAX_OSTS - 1, TESS_OST_PORT);
 }
@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 	const char *mds = NULL, *dir = NULL, *keyfile = NULL, *listen_s = NULL;
 	const char *adv = NULL, *index_s = NULL;
 	const char *s3_endpoint = NULL, *s3_region = NULL;
-	long s3_timeout = 20, s3_ra = 16, s3_fetchers = 4;
+	long s3_timeout = 20, s3_ra = 32, s3_fetchers = 4;
 	static struct s3_conf s3;
 	struct ost_hsm_opts hopts = { 0 };
 	char s3err[256] = "";
