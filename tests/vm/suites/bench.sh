@@ -205,7 +205,6 @@ p5_release() {	# all in S3 again
 }
 p5_import p5 1M
 TF=$MNT/p5/big.bin
-bench "P5 diag: first-byte starts at $(date +%T.%N)"
 t_ttfb=$(p5_ttfb $TF)
 grep -h "hsm: oid" $W/ost*.log | head -3 | sed 's/^/BENCH: P5 diag: /'
 p5_release p5
