@@ -613,6 +613,28 @@ static int perform(const struct s3_conf *c, const struct req *rq,
 	}
 }
 
+/*
+ * perform() with the URL built in u, which is freed whatever happens (a
+ * URL that ran out of memory while being built included).
+ */
+static int perform_url(const struct s3_conf *c, struct sbuf *u, struct req *rq,
+		       struct s3_res *r)
+{
+	int rc;
+
+	if (u->oom) {
+		free(u->p);
+		memset(r, 0, sizeof(*r));
+		snprintf(r->msg, sizeof(r->msg), "out of memory");
+		return -ENOMEM;
+	}
+	rq->url = u->p;
+	rc = perform(c, rq, r);
+	free(u->p);
+	u->p = NULL;
+	return rc;
+}
+
 /* ---- objects ---- */
 
 int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
@@ -623,7 +645,6 @@ int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
 	char range[64];
 	struct req rq = { .method = "GET", .dst = buf, .dst_len = len,
 			  .if_match = etag && *etag ? etag : NULL };
-	int rc;
 
 	if (!len) {
 		memset(r, 0, sizeof(*r));
@@ -633,17 +654,8 @@ int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
 		 off + len - 1);
 	rq.range = range;
 	url_base(&u, c, bucket, key);
-	if (u.oom)
-		return -ENOMEM;
-	rq.url = u.p;
-	rc = perform(c, &rq, r);
-	if (!rc && rq.if_match && r->etag[0] && strcmp(r->etag, etag)) {
-		snprintf(r->msg, sizeof(r->msg), "ETag is now %s, not %s",
-			 r->etag, etag);
-		rc = -ESTALE;
-	}
-	free(u.p);
-	return rc;
+	/* perform() checks the reply's ETag against If-Match */
+	return perform_url(c, &u, &rq, r);
 }
 
 int s3_head(const struct s3_conf *c, const char *bucket, const char *key,
@@ -651,15 +663,9 @@ int s3_head(const struct s3_conf *c, const char *bucket, const char *key,
 {
 	struct sbuf u = { 0 };
 	struct req rq = { .method = "HEAD" };
-	int rc;
 
 	url_base(&u, c, bucket, key);
-	if (u.oom)
-		return -ENOMEM;
-	rq.url = u.p;
-	rc = perform(c, &rq, r);
-	free(u.p);
-	return rc;
+	return perform_url(c, &u, &rq, r);
 }
 
 int s3_put(const struct s3_conf *c, const char *bucket, const char *key,
@@ -667,15 +673,9 @@ int s3_put(const struct s3_conf *c, const char *bucket, const char *key,
 {
 	struct sbuf u = { 0 };
 	struct req rq = { .method = "PUT", .body = buf, .body_len = len };
-	int rc;
 
 	url_base(&u, c, bucket, key);
-	if (u.oom)
-		return -ENOMEM;
-	rq.url = u.p;
-	rc = perform(c, &rq, r);
-	free(u.p);
-	return rc;
+	return perform_url(c, &u, &rq, r);
 }
 
 /* ---- XML ---- */
@@ -801,13 +801,7 @@ int s3_list(const struct s3_conf *c, const char *bucket, const char *prefix,
 			sb_str(&u, "&prefix=");
 			sb_enc(&u, prefix, strlen(prefix), false);
 		}
-		if (u.oom) {
-			rc = -ENOMEM;
-			break;
-		}
-		rq.url = u.p;
-		rc = perform(c, &rq, r);
-		free(u.p);
+		rc = perform_url(c, &u, &rq, r);
 		if (rc) {
 			free(out.p);
 			break;
@@ -896,11 +890,7 @@ int s3_mpu_create(const struct s3_conf *c, const char *bucket,
 
 	url_base(&u, c, bucket, key);
 	sb_str(&u, "?uploads=");
-	if (u.oom)
-		return -ENOMEM;
-	rq.url = u.p;
-	rc = perform(c, &rq, r);
-	free(u.p);
+	rc = perform_url(c, &u, &rq, r);
 	if (rc) {
 		free(out.p);
 		return rc;
@@ -934,11 +924,7 @@ int s3_mpu_part(const struct s3_conf *c, const char *bucket, const char *key,
 	sb_str(&u, num);
 	sb_str(&u, "&uploadId=");
 	sb_enc(&u, upload_id, strlen(upload_id), false);
-	if (u.oom)
-		return -ENOMEM;
-	rq.url = u.p;
-	rc = perform(c, &rq, r);
-	free(u.p);
+	rc = perform_url(c, &u, &rq, r);
 	if (!rc && !r->etag[0]) {
 		snprintf(r->msg, sizeof(r->msg), "part %d: no ETag", part);
 		rc = -EIO;
@@ -969,16 +955,14 @@ int s3_mpu_complete(const struct s3_conf *c, const char *bucket,
 	url_base(&u, c, bucket, key);
 	sb_str(&u, "?uploadId=");
 	sb_enc(&u, upload_id, strlen(upload_id), false);
-	if (u.oom || body.oom) {
+	if (body.oom) {
 		free(u.p);
 		free(body.p);
 		return -ENOMEM;
 	}
-	rq.url = u.p;
 	rq.body = body.p;
 	rq.body_len = body.len;
-	rc = perform(c, &rq, r);
-	free(u.p);
+	rc = perform_url(c, &u, &rq, r);
 	free(body.p);
 	if (rc) {
 		free(out.p);
@@ -1016,15 +1000,9 @@ int s3_mpu_abort(const struct s3_conf *c, const char *bucket, const char *key,
 {
 	struct sbuf u = { 0 };
 	struct req rq = { .method = "DELETE" };
-	int rc;
 
 	url_base(&u, c, bucket, key);
 	sb_str(&u, "?uploadId=");
 	sb_enc(&u, upload_id, strlen(upload_id), false);
-	if (u.oom)
-		return -ENOMEM;
-	rq.url = u.p;
-	rc = perform(c, &rq, r);
-	free(u.p);
-	return rc;
+	return perform_url(c, &u, &rq, r);
 }
