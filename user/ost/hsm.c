@@ -207,46 +207,6 @@ static size_t bm_bytes(uint32_t nchunks)
 	return (nchunks + 7) / 8;
 }
 
-static int write_all(int fd, const void *buf, size_t len, off_t off)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *buf, size_t len, off_t off)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
 static const char *estr(int e, char *buf, size_t len)
 {
 	return strerror_r(e < 0 ? -e : e, buf, len);
@@ -304,7 +264,7 @@ static int sc_load(struct ost_hsm *h, struct hobj *o)
 	fd = openat(h->root, path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	rc = read_all(fd, &hd, sizeof(hd), 0);
+	rc = objstore_pread_all(fd, &hd, sizeof(hd), 0);
 	if (rc || memcmp(hd.magic, SC_MAGIC, 8) || !hd.chunk_size ||
 	    hd.nchunks != (hd.obj_size + hd.chunk_size - 1) / hd.chunk_size ||
 	    !hd.stripe_count || hd.stripe >= hd.stripe_count ||
@@ -322,7 +282,7 @@ static int sc_load(struct ost_hsm *h, struct hobj *o)
 		close(fd);
 		return -ENOMEM;
 	}
-	if (nb && read_all(fd, bm, nb, sizeof(hd))) {
+	if (nb && objstore_pread_all(fd, bm, nb, sizeof(hd))) {
 		tlog("hsm: %s: short bitmap", path);
 		free(bm);
 		close(fd);
@@ -577,7 +537,7 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 			     rc == -ESTALE ? ")" : "",
 			     ra ? "readahead dropped" : "readers get EIO");
 		} else {
-			rc = write_all(fd, buf, len, (off_t)os);
+			rc = objstore_pwrite_all(fd, buf, len, (off_t)os);
 			if (rc)
 				tlog("hsm: oid %#" PRIx64 ": writing restored "
 				     "bytes: %s", s->oid,
@@ -607,7 +567,7 @@ static int bm_write(struct hobj *o, uint32_t a, uint32_t b)
 
 	if (a >= b)
 		return 0;
-	return write_all(o->scfd, o->bm + lo, hi - lo + 1,
+	return objstore_pwrite_all(o->scfd, o->bm + lo, hi - lo + 1,
 			 (off_t)(sizeof(struct sc_hdr) + lo));
 }
 
@@ -1008,7 +968,7 @@ void ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)
 			o->h.flags |= SC_F_DIRTY;
 			first_dirty = sync = true;
 		}
-		if (write_all(o->scfd, &o->h, sizeof(o->h), 0))
+		if (objstore_pwrite_all(o->scfd, &o->h, sizeof(o->h), 0))
 			tlog("hsm: oid %#" PRIx64 ": cannot record the write",
 			     o->oid);
 	}
@@ -1065,9 +1025,10 @@ static int sc_create(struct ost_hsm *h, uint64_t oid, const struct sc_hdr *hd,
 	fd = openat(h->root, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	rc = write_all(fd, hd, sizeof(*hd), 0);
+	rc = objstore_pwrite_all(fd, hd, sizeof(*hd), 0);
 	if (!rc && bm_bytes(hd->nchunks))
-		rc = write_all(fd, bm, bm_bytes(hd->nchunks), sizeof(*hd));
+		rc = objstore_pwrite_all(fd, bm, bm_bytes(hd->nchunks),
+					 sizeof(*hd));
 	if (!rc && fsync(fd))
 		rc = -errno;
 	if (!rc && renameat(h->root, tmp, h->root, path))

@@ -91,7 +91,7 @@ static int hex_uuid(const char *hex, uint8_t uuid[16])
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len, off_t off)
+int objstore_pwrite_all(int fd, const void *buf, size_t len, off_t off)
 {
 	const char *p = buf;
 
@@ -105,6 +105,27 @@ static int write_all(int fd, const void *buf, size_t len, off_t off)
 		}
 		if (n == 0)
 			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+int objstore_pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;	/* short file */
 		p += n;
 		len -= (size_t)n;
 		off += n;
@@ -132,7 +153,7 @@ static int sb_format(struct objstore *s, char *err, size_t errlen)
 		seterr(err, errlen, "%s/%s: %s", s->dir, SB_TMP, strerror(-rc));
 		return rc;
 	}
-	rc = write_all(fd, text, (size_t)len, 0);
+	rc = objstore_pwrite_all(fd, text, (size_t)len, 0);
 	if (!rc && fsync(fd))
 		rc = -errno;
 	close(fd);
@@ -444,7 +465,7 @@ int objstore_write(struct objstore *s, uint64_t oid, uint64_t off,
 	fd = obj_open(s, oid, O_WRONLY, true, &created);
 	if (fd < 0)
 		return fd;
-	rc = write_all(fd, buf, len, (off_t)off);
+	rc = objstore_pwrite_all(fd, buf, len, (off_t)off);
 	if (!rc && sync && fdatasync(fd))
 		rc = -errno;
 	if (!rc && sync && created)
@@ -504,7 +525,7 @@ int objstore_punch_hole(struct objstore *s, uint64_t oid, uint64_t off,
 	while (len && !rc) {
 		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
 
-		rc = write_all(fd, zeros, n, (off_t)off);
+		rc = objstore_pwrite_all(fd, zeros, n, (off_t)off);
 		off += n;
 		len -= n;
 	}

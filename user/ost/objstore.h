@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <errno.h>
 
 struct objstore;
@@ -62,6 +63,10 @@ const char *objstore_dir(const struct objstore *s);
 /* the store directory's descriptor, and an object's path relative to it
  * ("O/xx/<oid, 16 hex>"); for side files next to objects (hsm.c) */
 int objstore_rootfd(const struct objstore *s);
+/* all of len bytes at off, retrying short transfers; 0 or -errno (-EIO:
+ * the file ended first) */
+int objstore_pwrite_all(int fd, const void *buf, size_t len, off_t off);
+int objstore_pread_all(int fd, void *buf, size_t len, off_t off);
 void objstore_obj_path(uint64_t oid, char buf[40]);
 
 /* Read up to len bytes at off into buf; *nread is short at the end of the
