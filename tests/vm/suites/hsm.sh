@@ -154,27 +154,7 @@ done
 
 # the bucket's own view: key size mtime
 list_bucket() {
-	python3 - $EP "$1" <<'EOF'
-import subprocess, sys, calendar, time, urllib.parse, xml.etree.ElementTree as ET
-ep, bucket = sys.argv[1], sys.argv[2]
-ns = {"s": "http://doc.s3.amazonaws.com/2006-03-01/"}
-token = None
-while True:
-    q = "list-type=2" + ("&continuation-token=" + urllib.parse.quote(token, safe="") if token else "")
-    xml = subprocess.run(["curl", "-sS", "--aws-sigv4", "aws:amz:us-east-1:s3",
-                          "--user", "S3RVER:S3RVER", "-H",
-                          "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-                          "%s/%s/?%s" % (ep, bucket, q)],
-                         check=True, capture_output=True).stdout
-    root = ET.fromstring(xml)
-    for c in root.findall("s:Contents", ns):
-        lm = c.find("s:LastModified", ns).text
-        sec = calendar.timegm(time.strptime(lm[:19], "%Y-%m-%dT%H:%M:%S"))
-        print(c.find("s:Key", ns).text, c.find("s:Size", ns).text, sec)
-    if root.find("s:IsTruncated", ns).text != "true":
-        break
-    token = root.find("s:NextContinuationToken", ns).text
-EOF
+	python3 $TESS_REPO/tests/s3/list.py $EP "$1"
 }
 # the mount's view through ls -lR: path size mtime
 ls_mount() {
