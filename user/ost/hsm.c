@@ -629,10 +629,14 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 
 	if (failing && timeout_s > QUICK_TIMEOUT_S)
 		timeout_s = QUICK_TIMEOUT_S;
-	/* destroyed meanwhile; or readahead while S3 is failing */
+	/*
+	 * Destroyed meanwhile; or readahead while S3 is failing.  Readahead
+	 * that is dropped or fails ends its runs with -EAGAIN: a reader that
+	 * waited for one of them fetches the chunks itself (S3 may be back).
+	 */
 	if (!o->loaded || (ra && failing)) {
 		for (int i = 0; i < nfetch; i++)
-			run_done(h, o, fetch[i], -EIO);
+			run_done(h, o, fetch[i], ra ? -EAGAIN : -EIO);
 		return -EIO;
 	}
 	s.oid = o->oid;
@@ -671,7 +675,7 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 	}
 	pthread_mutex_lock(&h->lock);
 	for (int i = 0; i < nfetch; i++)
-		run_done(h, o, fetch[i], rc ? -EIO : 0);
+		run_done(h, o, fetch[i], !rc ? 0 : ra ? -EAGAIN : -EIO);
 	check_complete(h, o);
 	return rc ? -EIO : 0;
 }
@@ -795,6 +799,10 @@ static int restore(struct ost_hsm *h, struct hobj *o, uint32_t c0,
 			     "EIO", o->oid, r->a, r->b - 1);
 		if (--r->refs == 0)
 			free(r);
+		if (rc == -EAGAIN) {	/* readahead gave up: try ourselves */
+			rc = 0;
+			continue;
+		}
 		if (rc)
 			return -EIO;
 	}
