@@ -42,6 +42,8 @@ static const char *const op_names[TESS_OP_MAX] = {
 	[TESS_OP_OBJ_STATFS] = "obj_statfs",
 	[TESS_OP_HSM_SET] = "hsm_set",
 	[TESS_OP_HSM_GET] = "hsm_get",
+	[TESS_OP_OPEN] = "open",
+	[TESS_OP_CLOSE] = "close",
 	[TESS_OP_OBJ_HSM_SET] = "obj_hsm_set",
 	[TESS_OP_OBJ_HSM_GET] = "obj_hsm_get",
 };
@@ -328,6 +330,7 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 	const struct tess_setattr_req *sa;
 	const struct tess_readdir_req *rd;
 	const struct tess_obj_hsm_get_req *hg;
+	const struct tess_open_req *orq;
 	const void *p;
 	u32 n;
 	int err;
@@ -347,6 +350,12 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 	case TESS_OP_GET_LAYOUT:
 	case TESS_OP_HSM_GET:
 		return tess_pull(c, sizeof(struct tess_ino_req)) ? 0 : -EBADMSG;
+	case TESS_OP_OPEN:
+	case TESS_OP_CLOSE:
+		orq = tess_pull(c, sizeof(*orq));
+		if (!orq)
+			return -EBADMSG;
+		return le32_to_cpu(orq->flags) & ~TESS_OPEN_KNOWN ? -EINVAL : 0;
 	case TESS_OP_HSM_SET:
 		return check_hsm_set(c);
 	case TESS_OP_OBJ_HSM_SET:
@@ -539,6 +548,7 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 		return tess_pull(c, sizeof(struct tess_hello_rep)) ? 0 : -EBADMSG;
 	case TESS_OP_LOOKUP:
 	case TESS_OP_GETATTR:
+	case TESS_OP_OPEN:
 	case TESS_OP_SETATTR:
 	case TESS_OP_CREATE:
 	case TESS_OP_MKDIR:
@@ -635,6 +645,7 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 	case TESS_OP_OBJ_DESTROY:
 	case TESS_OP_OBJ_SYNC:
 	case TESS_OP_OBJ_HSM_SET:
+	case TESS_OP_CLOSE:
 		return 0;
 	}
 	return -EOPNOTSUPP;

@@ -40,6 +40,17 @@
  *       HSM state fields reserved in tess_attr.
  *   1 - HSM opcodes added (HSM_SET/HSM_GET on the MDS, OBJ_HSM_SET/
  *       OBJ_HSM_GET on the OSTs); nothing released yet, so no bump.
+ *   2 - exactly-once requests: TESS_HF_RESENT and a per-client reply
+ *       cache on every server; OPEN/CLOSE so the MDS keeps the objects
+ *       of an unlinked file until its last close (or the client's lease
+ *       runs out).
+ *
+ * Exactly-once: a client keeps the xid of a request when it resends it
+ * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
+ * server keeps, per client instance (the HELLO uuid), the replies of the
+ * requests that change state; a request whose (uuid, xid) it has seen is
+ * not run again: it gets the reply that was sent, or, while the first copy
+ * is still running, the reply of that copy once it is done.
  */
 #ifndef _TESSERA_H
 #define _TESSERA_H
@@ -48,7 +59,7 @@
 #include <linux/ioctl.h>
 
 #define TESS_MAGIC		0x41525354u	/* "TSRA" little-endian */
-#define TESS_PROTO_VERSION	1
+#define TESS_PROTO_VERSION	2
 #define TESS_PROTO_MIN		1
 
 #define TESS_MDS_PORT		7430		/* default MDS TCP port */
@@ -96,7 +107,8 @@ struct tess_hdr {
 #define TESS_HF_REQUEST		0x0001
 #define TESS_HF_REPLY		0x0002
 #define TESS_HF_CALLBACK	0x0004	/* server-initiated (leases, later) */
-#define TESS_HF_KNOWN		0x0007
+#define TESS_HF_RESENT		0x0008	/* request: same xid sent before */
+#define TESS_HF_KNOWN		0x000f
 
 /* ---- opcodes ---- */
 
@@ -129,6 +141,8 @@ enum tess_opcode {
 	TESS_OP_OST_LIST	= 36,
 	TESS_OP_HSM_SET		= 37,
 	TESS_OP_HSM_GET		= 38,
+	TESS_OP_OPEN		= 39,
+	TESS_OP_CLOSE		= 40,
 
 	/* objects (OST) */
 	TESS_OP_OBJ_READ	= 64,
@@ -248,6 +262,23 @@ struct tess_inode_rep {
 
 struct tess_ino_req {		/* GETATTR, READLINK, GET_LAYOUT */
 	__le64 ino;
+};
+
+/*
+ * OPEN: the client holds the inode open; the reply is that of GETATTR.
+ * CLOSE: one OPEN of the same client ends (no reply body).  The MDS counts
+ * opens per (client uuid, ino) in memory.  While any client holds an
+ * unlinked inode open its objects are not destroyed; the opens of a client
+ * none of whose connections has been up for the lease time are dropped.
+ */
+#define TESS_OPEN_READ		0x0001
+#define TESS_OPEN_WRITE		0x0002
+#define TESS_OPEN_KNOWN		0x0003
+
+struct tess_open_req {		/* OPEN, CLOSE */
+	__le64 ino;
+	__le32 flags;		/* TESS_OPEN_* */
+	__le32 pad;
 };
 
 struct tess_name_req {		/* LOOKUP, UNLINK, RMDIR; then name */
@@ -641,6 +672,7 @@ _Static_assert(sizeof(struct tess_layout) == 16, "tess_layout");
 _Static_assert(sizeof(struct tess_ost_obj) == 16, "tess_ost_obj");
 _Static_assert(sizeof(struct tess_inode_rep) == 104, "tess_inode_rep");
 _Static_assert(sizeof(struct tess_setattr_req) == 72, "tess_setattr_req");
+_Static_assert(sizeof(struct tess_open_req) == 16, "tess_open_req");
 _Static_assert(sizeof(struct tess_create_req) == 40, "tess_create_req");
 _Static_assert(sizeof(struct tess_dirent) == 24, "tess_dirent");
 _Static_assert(sizeof(struct tess_statfs_rep) == 56, "tess_statfs_rep");
