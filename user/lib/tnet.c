@@ -30,6 +30,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -39,6 +40,27 @@
 #include "tnet.h"
 
 #define HANDSHAKE_TIMEOUT_MS	10000
+
+/*
+ * xids: one counter per process, so that a client instance (uuid) never
+ * sends two requests with one xid, whichever connection they go on; the
+ * servers' reply caches rely on it.  It starts from the clock (as
+ * Lustre's) so that even a uuid reused by a later process would not
+ * repeat the xids of an earlier one.
+ */
+static uint64_t xid_counter;
+static pthread_once_t xid_once = PTHREAD_ONCE_INIT;
+
+static void xid_seed(void)
+{
+	xid_counter = (uint64_t)time(NULL) << 20;
+}
+
+static uint64_t next_xid(void)
+{
+	pthread_once(&xid_once, xid_seed);
+	return __atomic_add_fetch(&xid_counter, 1, __ATOMIC_RELAXED);
+}
 
 void tnet_random(void *buf, size_t len)
 {
@@ -384,7 +406,6 @@ static struct tnet_conn *conn_alloc(int fd)
 		return NULL;
 	}
 	c->fd = fd;
-	c->next_xid = 1;
 	pthread_mutex_init(&c->lock, NULL);
 	return c;
 }
@@ -469,7 +490,7 @@ static int client_handshake(struct tnet_conn *c, const struct tnet_key *key,
 
 	f.opcode = TESS_OP_HELLO;
 	f.flags = TESS_HF_REQUEST;
-	f.xid = c->next_xid++;
+	f.xid = next_xid();
 	f.body_len = sizeof(hreq);
 	rc = send_frame(c, &f, &hreq, NULL);
 	if (rc)
@@ -492,7 +513,7 @@ static int client_handshake(struct tnet_conn *c, const struct tnet_key *key,
 	memset(&f, 0, sizeof(f));
 	f.opcode = TESS_OP_AUTH;
 	f.flags = TESS_HF_REQUEST;
-	f.xid = c->next_xid++;
+	f.xid = next_xid();
 	f.body_len = sizeof(auth);
 	rc = send_frame(c, &f, &auth, NULL);
 	if (rc)
@@ -561,7 +582,7 @@ bool tnet_conn_dead(const struct tnet_conn *c)
 	return c->fd < 0;
 }
 
-int tnet_call(struct tnet_conn *c, struct tnet_call *call)
+static int do_call(struct tnet_conn *c, struct tnet_call *call, uint32_t flags)
 {
 	struct tess_frame f = { 0 };
 	bool fatal;
@@ -573,8 +594,8 @@ int tnet_call(struct tnet_conn *c, struct tnet_call *call)
 		goto out;
 	}
 	f.opcode = call->op;
-	f.flags = TESS_HF_REQUEST;
-	f.xid = c->next_xid++;
+	f.flags = TESS_HF_REQUEST | flags;
+	f.xid = call->xid;
 	f.body_len = call->body_len;
 	f.bulk_len = call->bulk_len;
 	rc = send_frame(c, &f, call->body, call->bulk);
@@ -597,6 +618,19 @@ dead:
 out:
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int tnet_call(struct tnet_conn *c, struct tnet_call *call)
+{
+	call->xid = next_xid();
+	return do_call(c, call, 0);
+}
+
+int tnet_resend(struct tnet_conn *c, struct tnet_call *call)
+{
+	if (!call->xid)
+		return tnet_call(c, call);
+	return do_call(c, call, TESS_HF_RESENT);
 }
 
 /* ---- server ---- */
@@ -629,7 +663,70 @@ int tnet_server_init(struct tnet_server *s, const struct tnet_addr *listen_addr,
 	s->ctx = ctx;
 	s->features = TESS_FEAT_KNOWN;
 	tnet_random(s->uuid, sizeof(s->uuid));
+	s->rcache = rcache_create(RCACHE_PER_CLIENT_DEFAULT,
+				  TNET_LEASE_DEFAULT * 1000);
+	if (!s->rcache) {
+		close(s->lfd);
+		s->lfd = -1;
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&s->fault_lock, NULL);
 	return 0;
+}
+
+void tnet_server_set_lease(struct tnet_server *s, int seconds)
+{
+	rcache_set_lease(s->rcache, (int64_t)seconds * 1000);
+}
+
+/* ---- fault injection ---- */
+
+int tnet_server_add_fault(struct tnet_server *s, const char *spec, char *err,
+			  size_t errlen)
+{
+	unsigned long op, nth = 1;
+	char *end;
+
+	errno = 0;
+	op = strtoul(spec, &end, 10);
+	if (!errno && end != spec && *end == ':') {
+		const char *n = end + 1;
+
+		nth = strtoul(n, &end, 10);
+		if (end == n || nth == 0)
+			errno = EINVAL;
+	}
+	if (errno || end == spec || *end || op == 0 || op >= TESS_OP_MAX ||
+	    nth > UINT32_MAX) {
+		seterr(err, errlen, "'%s': expected OPCODE[:N], a numeric "
+		       "opcode below %d and N >= 1", spec, TESS_OP_MAX);
+		return -EINVAL;
+	}
+	if (s->nfaults == TNET_FAULTS_MAX) {
+		seterr(err, errlen, "at most %d faults", TNET_FAULTS_MAX);
+		return -EINVAL;
+	}
+	s->faults[s->nfaults++] = (struct tnet_fault){
+		.opcode = (uint16_t)op, .nth = (uint32_t)nth };
+	return 0;
+}
+
+/* a request of opcode ran: is its reply to be dropped? */
+static bool fault_drop_reply(struct tnet_server *s, uint16_t opcode)
+{
+	bool drop = false;
+
+	if (!s->nfaults)
+		return false;
+	pthread_mutex_lock(&s->fault_lock);
+	for (unsigned i = 0; i < s->nfaults; i++) {
+		struct tnet_fault *f = &s->faults[i];
+
+		if (f->opcode == opcode && ++f->seen == f->nth)
+			drop = true;
+	}
+	pthread_mutex_unlock(&s->fault_lock);
+	return drop;
 }
 
 uint16_t tnet_server_port(const struct tnet_server *s)
@@ -709,6 +806,64 @@ static int server_handshake(struct tnet_server *s, struct tnet_conn *c)
 	return reply_status(c, &m.f, 0, NULL, 0, NULL, 0);
 }
 
+/*
+ * Run one checked request and answer it.  A state-changing request goes
+ * through the reply cache: a resent copy of one already run gets its
+ * reply again (after waiting for it if it still runs elsewhere).
+ * Returns 0 or the error of sending the reply.
+ */
+static int serve_request(struct tnet_server *s, struct tnet_conn *c,
+			 const struct tnet_msg *m, void *txbody)
+{
+	uint16_t op = m->f.opcode;
+	bool resent = m->f.flags & TESS_HF_RESENT;
+	struct rcache_entry *ticket = NULL;
+	struct rcache_reply kept;
+	struct tnet_reply rep;
+	uint32_t body_len;
+	int rc;
+
+	if (s->ops->reply_cached && s->ops->reply_cached(op) &&
+	    rcache_begin(s->rcache, c->peer_uuid, m->f.xid, op, resent,
+			 &ticket, &kept) == RCACHE_REPLAY) {
+		tlog("%s: %s (xid %llu) resent: the kept reply (status %u) "
+		     "goes again", c->peer, tess_op_name(op),
+		     (unsigned long long)m->f.xid, kept.status);
+		rc = reply_status(c, &m->f, (int)kept.status, kept.body,
+				  kept.body_len, NULL, 0);
+		rcache_reply_free(&kept);
+		return rc;
+	}
+
+	tess_buf_init(&rep.body, txbody, TESS_MAX_BODY);
+	rep.bulk = NULL;
+	rep.bulk_len = 0;
+	if (op == TESS_OP_HELLO || op == TESS_OP_AUTH) {
+		rc = -EPROTO;
+	} else if (op == TESS_OP_PING) {
+		rc = 0;
+	} else {
+		rc = s->ops->handle(s->ctx, c, m, &rep);
+		if (!rc && rep.body.err)
+			rc = rep.body.err;
+	}
+	if (rc < 0)
+		rc = -rc;
+	/* an error reply may carry a small hint (ERANGE size) */
+	body_len = !rc ? rep.body.len :
+		   rep.body.len <= 64 && !rep.body.err ? rep.body.len : 0;
+	rcache_finish(s->rcache, ticket, (uint32_t)rc, rep.body.data, body_len);
+
+	if (fault_drop_reply(s, op)) {
+		tlog("%s: fault injection: no reply to %s (xid %llu, status %d)",
+		     c->peer, tess_op_name(op), (unsigned long long)m->f.xid,
+		     rc);
+		return 0;
+	}
+	return reply_status(c, &m->f, rc, rep.body.data, body_len,
+			    rc ? NULL : rep.bulk, rc ? 0 : rep.bulk_len);
+}
+
 struct conn_thread {
 	struct tnet_server *s;
 	struct tnet_conn *c;
@@ -719,7 +874,6 @@ static void *conn_main(void *arg)
 	struct conn_thread *ct = arg;
 	struct tnet_server *s = ct->s;
 	struct tnet_conn *c = ct->c;
-	struct tnet_reply rep;
 	struct tnet_msg m;
 	void *txbody = NULL;
 	bool fatal, connected = false;
@@ -743,6 +897,7 @@ static void *conn_main(void *arg)
 	if (s->ops->connected && s->ops->connected(s->ctx, c))
 		goto out;
 	connected = true;
+	rcache_client_up(s->rcache, c->peer_uuid);
 
 	for (;;) {
 		rc = recv_frame(c, &m, NULL, 0, &fatal);
@@ -765,25 +920,7 @@ static void *conn_main(void *arg)
 				break;
 			continue;
 		}
-		tess_buf_init(&rep.body, txbody, TESS_MAX_BODY);
-		rep.bulk = NULL;
-		rep.bulk_len = 0;
-		if (m.f.opcode == TESS_OP_HELLO || m.f.opcode == TESS_OP_AUTH) {
-			rc = -EPROTO;
-		} else if (m.f.opcode == TESS_OP_PING) {
-			rc = 0;
-		} else {
-			rc = s->ops->handle(s->ctx, c, &m, &rep);
-			if (!rc && rep.body.err)
-				rc = rep.body.err;
-		}
-		if (rc)	/* an error reply may carry a small hint (ERANGE size) */
-			rc = reply_status(c, &m.f, rc, rep.body.data,
-					  rep.body.len <= 64 && !rep.body.err ?
-					  rep.body.len : 0, NULL, 0);
-		else
-			rc = reply_status(c, &m.f, 0, rep.body.data, rep.body.len,
-					  rep.bulk, rep.bulk_len);
+		rc = serve_request(s, c, &m, txbody);
 		if (rc) {
 			tlog("%s: closing connection: reply failed: %s",
 			     c->peer, frame_err(rc));
@@ -791,6 +928,8 @@ static void *conn_main(void *arg)
 		}
 	}
 out:
+	if (connected)
+		rcache_client_down(s->rcache, c->peer_uuid);
 	if (connected && s->ops->disconnected)
 		s->ops->disconnected(s->ctx, c);
 	free(txbody);

@@ -7,11 +7,13 @@
 #ifndef TNET_H
 #define TNET_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
 
+#include "replycache.h"
 #include "tess_wire.h"
 
 /* ---- logging: "PROG: message" on stderr, with a time stamp ---- */
@@ -48,7 +50,6 @@ struct tnet_conn {
 	uint64_t features;		/* negotiated TESS_FEAT_* */
 	uint8_t peer_uuid[16];
 	char peer[80];			/* "ip:port" for log lines */
-	uint64_t next_xid;
 	pthread_mutex_t lock;		/* client: one call at a time */
 	int timeout_ms;			/* client: per-call reply timeout */
 	void *rx_body;			/* TESS_MAX_BODY bytes */
@@ -82,6 +83,7 @@ struct tnet_call {
 	void *rbulk;			/* where reply bulk goes (OBJ_READ) */
 	uint32_t rbulk_cap;
 	/* out */
+	uint64_t xid;			/* the xid it was sent with */
 	struct tnet_msg reply;		/* reply.body valid until next call */
 };
 
@@ -92,7 +94,20 @@ struct tnet_call {
  * after which the connection is dead (tnet_conn_dead() is true).
  */
 int tnet_call(struct tnet_conn *c, struct tnet_call *call);
+/*
+ * Send again a request that tnet_call (or tnet_resend) sent, on any
+ * connection of the same client instance: same xid, TESS_HF_RESENT.  A
+ * server that ran it answers with the reply it kept (exactly once).
+ * xids come from one counter per process, so they never repeat across
+ * connections.
+ */
+int tnet_resend(struct tnet_conn *c, struct tnet_call *call);
 bool tnet_conn_dead(const struct tnet_conn *c);
+/* a transport failure (not a server status): worth a resend */
+static inline bool tnet_err_transport(const struct tnet_conn *c, int rc)
+{
+	return rc && (c->fd < 0 || rc == -ENOTCONN);
+}
 
 /* ---- server side ---- */
 struct tnet_reply {
@@ -111,7 +126,23 @@ struct tnet_server_ops {
 	int (*handle)(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 		      struct tnet_reply *rep);
 	void (*disconnected)(void *ctx, struct tnet_conn *c);
+	/*
+	 * Does this opcode change state?  Its replies go into the reply
+	 * cache (replycache.h) and a resent copy gets the kept reply
+	 * instead of running again.  NULL: no opcode does.
+	 */
+	bool (*reply_cached)(uint16_t opcode);
 };
+
+/* fault injection (tests): run the nth request of opcode, send no reply */
+#define TNET_FAULTS_MAX		8
+struct tnet_fault {
+	uint16_t opcode;
+	uint32_t nth;			/* 1-based */
+	uint32_t seen;			/* requests of opcode run so far */
+};
+
+#define TNET_LEASE_DEFAULT	60	/* seconds */
 
 struct tnet_server {
 	int lfd;
@@ -120,6 +151,10 @@ struct tnet_server {
 	void *ctx;
 	uint8_t uuid[16];		/* this server instance */
 	uint64_t features;		/* offered TESS_FEAT_* */
+	struct rcache *rcache;		/* replies of state-changing requests */
+	pthread_mutex_t fault_lock;
+	unsigned nfaults;
+	struct tnet_fault faults[TNET_FAULTS_MAX];
 };
 
 /* bind and listen; port 0 picks one (read it back with tnet_server_port) */
@@ -127,6 +162,17 @@ int tnet_server_init(struct tnet_server *s, const struct tnet_addr *listen,
 		     const struct tnet_key *key,
 		     const struct tnet_server_ops *ops, void *ctx);
 uint16_t tnet_server_port(const struct tnet_server *s);
+/* forget the reply cache of a client this long after its last
+ * connection closed (default TNET_LEASE_DEFAULT) */
+void tnet_server_set_lease(struct tnet_server *s, int seconds);
+/*
+ * --fault-drop-reply OPCODE[:N]: the Nth (default 1st) request of the
+ * numeric OPCODE that runs is answered with no reply at all (the
+ * connection stays open).  Resends answered from the reply cache do not
+ * count.  0, or -EINVAL with a reason in err.
+ */
+int tnet_server_add_fault(struct tnet_server *s, const char *spec, char *err,
+			  size_t errlen);
 /* accept loop; a detached thread per connection; returns only on error */
 int tnet_server_run(struct tnet_server *s);
 
