@@ -346,8 +346,22 @@ static int ost_handle(void *ctx, struct tnet_conn *c,
 	return refused(c, req, EOPNOTSUPP, "not an OST request");
 }
 
+/* requests that change objects: a resent copy gets the kept reply */
+static bool ost_reply_cached(uint16_t opcode)
+{
+	switch (opcode) {
+	case TESS_OP_OBJ_WRITE:
+	case TESS_OP_OBJ_PUNCH:
+	case TESS_OP_OBJ_DESTROY:
+	case TESS_OP_OBJ_HSM_SET:
+		return true;
+	}
+	return false;
+}
+
 const struct tnet_server_ops ost_server_ops = {
 	.connected = ost_connected,
 	.handle = ost_handle,
 	.disconnected = ost_disconnected,
+	.reply_cached = ost_reply_cached,
 };

@@ -6,6 +6,7 @@
  *               [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]
  *               [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]
  *               [--s3-readahead MIB] [--s3-fetchers N]
+ *               [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]
  *
  * Serves OBJ_* requests from a local directory (objstore.c, handlers.c)
  * and keeps itself registered with the MDS from a background thread.
@@ -50,7 +51,8 @@ static void usage(FILE *f)
 		"usage: " PROG " --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE\n"
 		"                   [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]\n"
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
-		"                   [--s3-readahead MIB] [--s3-fetchers N]\n"
+"                   [--s3-readahead MIB] [--s3-fetchers N]\n"
+		"                   [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
 		"  --mds        the metadata server (default port %d)\n"
 		"  --index      this OST's index, 0..%d\n"
 		"  --dir        object store directory (created if missing)\n"
@@ -65,8 +67,16 @@ static void usage(FILE *f)
 		"  --s3-timeout bound of one restore, retries included (default 20 s)\n"
 		"  --s3-readahead  largest window restored ahead of sequential\n"
 		"               reads of an object, MiB (default 32; 0: none)\n"
-		"  --s3-fetchers  threads fetching that readahead (default 4)\n",
-		TESS_MDS_PORT, TESS_MAX_OSTS - 1, TESS_OST_PORT);
+		"  --s3-fetchers  threads fetching that readahead (default 4)\n"
+		"  --lease      the replies kept for resent requests of a client\n"
+		"               are dropped this long after its last connection\n"
+		"               closed (default %d s)\n"
+		"  --fault-drop-reply OPCODE[:N]  testing only: run the Nth\n"
+		"               (default 1st) request of numeric OPCODE (e.g. 65,\n"
+		"               OBJ_WRITE) but send no reply, the connection stays\n"
+		"               open; may be given up to %d times.  Off by default\n",
+		TESS_MDS_PORT, TESS_MAX_OSTS - 1, TESS_OST_PORT,
+		TNET_LEASE_DEFAULT, TNET_FAULTS_MAX);
 }
 
 __attribute__((noreturn, format(printf, 2, 3)))
@@ -232,6 +242,8 @@ int main(int argc, char **argv)
 		{ "s3-timeout", required_argument, NULL, 'T' },
 		{ "s3-readahead", required_argument, NULL, 'A' },
 		{ "s3-fetchers", required_argument, NULL, 'F' },
+		{ "lease", required_argument, NULL, 'L' },
+		{ "fault-drop-reply", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -239,6 +251,9 @@ int main(int argc, char **argv)
 	const char *adv = NULL, *index_s = NULL;
 	const char *s3_endpoint = NULL, *s3_region = NULL;
 	long s3_timeout = 20, s3_ra = 32, s3_fetchers = 4;
+	long lease = TNET_LEASE_DEFAULT;
+	const char *faults[TNET_FAULTS_MAX];
+	int nfaults = 0;
 	static struct s3_conf s3;
 	struct ost_hsm_opts hopts = { 0 };
 	char s3err[256] = "";
@@ -282,6 +297,19 @@ int main(int argc, char **argv)
 			    s3_fetchers > 64)
 				die_opt("--s3-fetchers", "'%s': threads, 1..64",
 					optarg);
+			break;
+		case 'L':
+			lease = strtol(optarg, &tail, 10);
+			if (*tail || tail == optarg || lease < 1 ||
+			    lease > 86400)
+				die_opt("--lease", "'%s': seconds, 1..86400",
+					optarg);
+			break;
+		case 'X':
+			if (nfaults == TNET_FAULTS_MAX)
+				die_opt("--fault-drop-reply", "at most %d",
+					TNET_FAULTS_MAX);
+			faults[nfaults++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -361,6 +389,13 @@ int main(int argc, char **argv)
 			strerror_r(-rc, eb, sizeof(eb)));
 	}
 	reg.listen.port = tnet_server_port(&srv);
+	tnet_server_set_lease(&srv, (int)lease);
+	for (int i = 0; i < nfaults; i++) {
+		if (tnet_server_add_fault(&srv, faults[i], err, sizeof(err)))
+			die_opt("--fault-drop-reply", "%s", err);
+		tlog("fault injection: the reply to request %s of opcode "
+		     "will not be sent", faults[i]);
+	}
 	if (adv) {
 		if (tnet_addr_parse(adv, reg.listen.port, &reg.advertise, err,
 				    sizeof(err)))
