@@ -3,7 +3,13 @@
  * tess_client.c - the userspace client library (see tess_client.h).
  *
  * One connection to the MDS and one per OST, opened on first use and
- * reopened once when found dead (a daemon restarted).  File I/O is cut
+ * reopened when found dead (a daemon restarted).  A request whose
+ * connection fails (time-out, reset) is resent on a new connection with
+ * the same xid and TESS_HF_RESENT, up to RESEND_MAX times: the servers'
+ * reply caches make that exactly-once, so state-changing requests are
+ * resent too.  Files are held open at the MDS (OPEN/CLOSE); when the MDS
+ * comes back as a new instance (restart), the opens are sent again so
+ * that the objects of an unlinked file stay while it is open.  File I/O is cut
  * with the striping math into one contiguous range per object; ranges of
  * different objects go out in parallel, one thread per object, each in
  * RPCs of up to TESS_BULK_DEFAULT bytes.
@@ -21,6 +27,8 @@
 #include "tess_client.h"
 
 #define RPC_BULK	TESS_BULK_DEFAULT
+#define RESEND_MAX	3		/* resends after the first send */
+#define RECONNECT_PAUSE_MS	250	/* after a failed reconnect */
 
 struct tess_client {
 	struct tnet_addr mds_addr;
@@ -29,6 +37,8 @@ struct tess_client {
 	uint8_t uuid[16];
 	pthread_mutex_t lock;		/* connections below */
 	struct tnet_conn *mds;
+	uint8_t mds_instance[16];	/* server uuid of the last MDS conn */
+	struct tess_file *files;	/* open at the MDS (for replay) */
 	struct tnet_conn *osts[TESS_MAX_OSTS];
 	struct tnet_addr ost_addr[TESS_MAX_OSTS];
 	bool ost_known[TESS_MAX_OSTS];
@@ -36,6 +46,9 @@ struct tess_client {
 
 struct tess_file {
 	struct tess_client *c;
+	struct tess_file *next;		/* c->files, under c->lock */
+	bool mds_open;			/* the MDS counts an OPEN of ours */
+	uint32_t open_flags;		/* TESS_OPEN_* */
 	struct tess_inode ino;
 	uint64_t size;			/* what this handle knows */
 	bool size_dirty;		/* written past the MDS size */
@@ -70,6 +83,7 @@ int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
 		free(c);
 		return rc;
 	}
+	memcpy(c->mds_instance, c->mds->peer_uuid, 16);
 	*out = c;
 	return 0;
 }
@@ -85,7 +99,29 @@ void tess_client_close(struct tess_client *c)
 	free(c);
 }
 
-/* a live connection, reconnecting a dead one once */
+static int send_open(struct tnet_conn *conn, uint16_t op, uint64_t ino,
+		     uint32_t flags, struct tnet_call *call);
+
+/*
+ * A new MDS instance (it restarted) knows none of our opens: send them
+ * again on the new connection, before any other request.  c->lock held.
+ */
+static void replay_opens(struct tess_client *c, struct tnet_conn *conn)
+{
+	for (struct tess_file *f = c->files; f; f = f->next) {
+		struct tnet_call call;
+		int rc = send_open(conn, TESS_OP_OPEN, f->ino.ino,
+				   f->open_flags, &call);
+
+		if (rc && tnet_conn_dead(conn))
+			return;		/* the next call reconnects, replays */
+		/* refused (the inode is gone): nothing to keep open */
+		f->mds_open = rc == 0;
+	}
+	memcpy(c->mds_instance, conn->peer_uuid, 16);
+}
+
+/* a live connection, reconnecting a dead one */
 static struct tnet_conn *get_conn(struct tess_client *c, struct tnet_conn **slot,
 				  const struct tnet_addr *a, int *err)
 {
@@ -96,65 +132,80 @@ static struct tnet_conn *get_conn(struct tess_client *c, struct tnet_conn **slot
 		tnet_close(*slot);
 		*slot = NULL;
 	}
-	if (!*slot)
+	if (!*slot) {
 		*slot = tnet_connect(a, &c->key, TESS_ROLE_CLIENT, c->uuid,
 				     c->timeout_ms, err);
+		if (*slot && slot == &c->mds &&
+		    memcmp(c->mds_instance, (*slot)->peer_uuid, 16))
+			replay_opens(c, *slot);
+	}
 	conn = *slot;
 	pthread_mutex_unlock(&c->lock);
 	return conn;
 }
 
-static int mds_call(struct tess_client *c, struct tnet_call *call)
+static void pause_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Send call on the connection in slot; after a transport failure resend
+ * it (same xid, TESS_HF_RESENT) on a new connection, RESEND_MAX times.
+ * A server status is final.
+ */
+static int call_resending(struct tess_client *c, struct tnet_conn **slot,
+			  const struct tnet_addr *a, struct tnet_call *call)
 {
 	struct tnet_conn *conn;
-	int rc;
+	bool sent = false;
+	int rc = 0;
 
-	for (int attempt = 0; attempt < 2; attempt++) {
-		conn = get_conn(c, &c->mds, &c->mds_addr, &rc);
-		if (!conn)
-			return rc;
-		rc = tnet_call(conn, call);
-		/* resend only what never reached a live connection */
-		if (rc != -ENOTCONN)
+	for (int attempt = 0; attempt <= RESEND_MAX; attempt++) {
+		conn = get_conn(c, slot, a, &rc);
+		if (!conn) {
+			pause_ms(RECONNECT_PAUSE_MS);
+			continue;
+		}
+		rc = sent ? tnet_resend(conn, call) : tnet_call(conn, call);
+		sent = true;
+		if (!tnet_err_transport(conn, rc))
 			return rc;
 	}
 	return rc;
+}
+
+static int mds_call(struct tess_client *c, struct tnet_call *call)
+{
+	return call_resending(c, &c->mds, &c->mds_addr, call);
 }
 
 static int refresh_osts(struct tess_client *c);
 
-static struct tnet_conn *ost_conn(struct tess_client *c, uint32_t idx, int *err)
+/* 0 once OST idx's address is known */
+static int ost_lookup(struct tess_client *c, uint32_t idx)
 {
-	if (idx >= TESS_MAX_OSTS) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	if (!c->ost_known[idx]) {
-		*err = refresh_osts(c);
-		if (*err)
-			return NULL;
-		if (!c->ost_known[idx]) {
-			*err = -ENXIO;
-			return NULL;
-		}
-	}
-	return get_conn(c, &c->osts[idx], &c->ost_addr[idx], err);
+	int rc;
+
+	if (idx >= TESS_MAX_OSTS)
+		return -EINVAL;
+	if (c->ost_known[idx])
+		return 0;
+	rc = refresh_osts(c);
+	if (rc)
+		return rc;
+	return c->ost_known[idx] ? 0 : -ENXIO;
 }
 
 static int ost_call(struct tess_client *c, uint32_t idx, struct tnet_call *call)
 {
-	struct tnet_conn *conn;
-	int rc;
+	int rc = ost_lookup(c, idx);
 
-	for (int attempt = 0; attempt < 2; attempt++) {
-		conn = ost_conn(c, idx, &rc);
-		if (!conn)
-			return rc;
-		rc = tnet_call(conn, call);
-		if (rc != -ENOTCONN)
-			return rc;
-	}
-	return rc;
+	if (rc)
+		return rc;
+	return call_resending(c, &c->osts[idx], &c->ost_addr[idx], call);
 }
 
 int tess_ost_list(struct tess_client *c, struct tess_ost *osts, int max)
@@ -1012,6 +1063,71 @@ out:
 	return rc;
 }
 
+static int send_open(struct tnet_conn *conn, uint16_t op, uint64_t ino,
+		     uint32_t flags, struct tnet_call *call)
+{
+	static __thread struct tess_open_req r;
+
+	r = (struct tess_open_req){ .ino = cpu_to_le64(ino),
+				    .flags = cpu_to_le32(flags) };
+	*call = (struct tnet_call){ .op = op, .body = &r, .body_len = sizeof(r) };
+	return conn ? tnet_call(conn, call) : 0;
+}
+
+/* OPEN at the MDS: f->ino gets the reply (GETATTR's); the file goes on
+ * the client's list, for a replay after an MDS restart */
+static int mds_open(struct tess_file *f, int flags)
+{
+	struct tess_client *c = f->c;
+	struct tnet_call call;
+	int rc;
+
+	switch (flags & O_ACCMODE) {
+	case O_WRONLY:
+		f->open_flags = TESS_OPEN_WRITE;
+		break;
+	default:	/* O_RDONLY is 0: the library's handles do both */
+		f->open_flags = TESS_OPEN_READ | TESS_OPEN_WRITE;
+		break;
+	}
+	send_open(NULL, TESS_OP_OPEN, f->ino.ino, f->open_flags, &call);
+	rc = mds_call(c, &call);
+	if (rc == -EOPNOTSUPP)
+		return 0;		/* an MDS of protocol 1: no opens */
+	if (rc)
+		return rc;
+	decode_inode(&f->ino, call.reply.body);
+	pthread_mutex_lock(&c->lock);
+	f->mds_open = true;
+	f->next = c->files;
+	c->files = f;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+/* CLOSE at the MDS, if it holds our OPEN */
+static int mds_close(struct tess_file *f)
+{
+	struct tess_client *c = f->c;
+	struct tnet_call call;
+	bool was_open;
+
+	pthread_mutex_lock(&c->lock);
+	for (struct tess_file **pp = &c->files; *pp; pp = &(*pp)->next) {
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	}
+	was_open = f->mds_open;
+	f->mds_open = false;
+	pthread_mutex_unlock(&c->lock);
+	if (!was_open)
+		return 0;
+	send_open(NULL, TESS_OP_CLOSE, f->ino.ino, f->open_flags, &call);
+	return mds_call(c, &call);
+}
+
 int tess_open(struct tess_client *c, const char *path, int flags,
 	      uint32_t mode, const struct tess_layout_req *lr,
 	      struct tess_file **out)
@@ -1034,10 +1150,13 @@ int tess_open(struct tess_client *c, const char *path, int flags,
 		rc = -EISDIR;
 	else if (!rc && !S_ISREG(f->ino.mode))
 		rc = -EINVAL;
+	if (!rc)
+		rc = mds_open(f, flags);
 	if (!rc && (f->ino.nobjs == 0 ||
 		    tess_stripe_geom_check(&f->ino.geom)))
 		rc = -EIO;		/* a regular file without a usable layout */
 	if (rc) {
+		mds_close(f);
 		free(f);
 		return rc;
 	}
@@ -1045,6 +1164,7 @@ int tess_open(struct tess_client *c, const char *path, int flags,
 	if ((flags & O_TRUNC) && f->size) {
 		rc = tess_ftruncate(f, 0);
 		if (rc) {
+			mds_close(f);
 			free(f);
 			return rc;
 		}
@@ -1155,6 +1275,7 @@ int tess_truncate(struct tess_client *c, const char *path, uint64_t size)
 	if (rc)
 		return rc;
 	rc = tess_ftruncate(f, size);
+	mds_close(f);
 	free(f);
 	return rc;
 }
@@ -1172,9 +1293,10 @@ const struct tess_inode *tess_file_inode(const struct tess_file *f)
 int tess_close(struct tess_file *f)
 {
 	int rc = flush_size(f);
+	int rc2 = mds_close(f);
 
 	free(f);
-	return rc;
+	return rc ? rc : rc2;
 }
 
 /* ---- raw calls (tools) ---- */
