@@ -265,13 +265,15 @@ static void tess_read_complete(struct tess_io *io)
 
 	while (i < io->nr_pages) {
 		struct folio *folio = page_folio(io->pages[i]);
+		/* once unlocked, truncate may free it: size it first */
+		unsigned int n = folio_nr_pages(folio);
 
 		if (!io->err)
 			folio_mark_uptodate(folio);
 		else
 			folio_set_error(folio);
 		folio_unlock(folio);
-		i += folio_nr_pages(folio);
+		i += n;
 	}
 	tess_io_free(io);
 }
@@ -354,32 +356,42 @@ static void tess_readahead(struct readahead_control *ractl)
 
 /* ---- writeback ---- */
 
-/* all RPCs of a write run are done: end writeback of its folios */
+/*
+ * All RPCs of a write run are done: end writeback of its folios.  On a
+ * hard mount the RPC layer resends until the OST answers, so an error
+ * here is final (the OST refused the write, a soft mount timed out, or
+ * umount -f): it goes to the mapping for fsync and close to report.
+ */
 static void tess_write_complete(struct tess_io *io)
 {
-	struct address_space *mapping = io->inode->i_mapping;
+	struct inode *inode = io->inode;
+	struct tess_sb_info *sbi = TESS_SB(inode->i_sb);
 	unsigned int i = 0;
 
 	if (io->err) {
-		mapping_set_error(mapping, io->err);
+		mapping_set_error(inode->i_mapping, io->err);
 		pr_warn_ratelimited("write of ino %lu at %lld (%zu bytes) failed: %d\n",
-				    io->inode->i_ino, io->pos, io->len,
-				    io->err);
+				    inode->i_ino, io->pos, io->len, io->err);
 	}
+	/*
+	 * Before the folios: once the last one has ended writeback the inode
+	 * may be evicted (and the mount go away) under us.
+	 */
+	if (atomic_dec_and_test(&TESS_I(inode)->wb_runs))
+		wake_up_all(&sbi->wb_wait);
 	while (i < io->nr_pages) {
 		struct folio *folio = page_folio(io->pages[i]);
+		/* once its writeback ends it may be freed: size it first */
+		unsigned int n = folio_nr_pages(folio);
 
 		if (io->err)
 			folio_set_error(folio);
 		folio_end_writeback(folio);
-		i += folio_nr_pages(folio);
+		i += n;
 	}
-	if (refcount_read(&io->ref) > 1) {
-		/* launder_folio waits: it frees io */
-		complete(&io->done);
-		return;
-	}
-	tess_io_free(io);
+	complete(&io->done);		/* launder_folio may wait */
+	if (refcount_dec_and_test(&io->ref))
+		tess_io_free(io);
 }
 
 /*
@@ -392,6 +404,7 @@ static void tess_write_run(struct tess_io *io,
 	size_t span = (size_t)io->nr_pages << PAGE_SHIFT;
 	loff_t isize = i_size_read(io->inode);
 
+	atomic_inc(&TESS_I(io->inode)->wb_runs);
 	io->len = 0;
 	if (isize > io->pos)
 		io->len = min_t(u64, span, isize - io->pos);
@@ -429,7 +442,16 @@ static int tess_wb_folio(struct page *page, struct writeback_control *wbc,
 	loff_t isize = i_size_read(wb->inode);
 
 	if (folio_pos(folio) >= isize) {
-		/* truncated past: nothing to write, truncate drops it */
+		/*
+		 * i_size never drops below data written here (write_end and
+		 * the attribute refresh agree under i_lock), and truncate
+		 * writes back before it cuts the size.  Only a page dirtied
+		 * through mmap during a truncate, which drops it next, may
+		 * be here; anything else is a bug that would lose data.
+		 */
+		WARN_ONCE(!mapping_mapped(folio->mapping),
+			  "tessera: dirty folio %lu of ino %lu past EOF %lld\n",
+			  folio->index, wb->inode->i_ino, isize);
 		folio_unlock(folio);
 		return 0;
 	}
@@ -508,7 +530,7 @@ static int tess_launder_folio(struct folio *folio)
 		folio_mark_dirty(folio);
 		return -ENOMEM;
 	}
-	refcount_inc(&io->ref);		/* we wait and free */
+	refcount_inc(&io->ref);		/* ours: the last one frees */
 	for (i = 0; i < nr; i++)
 		io->pages[i] = folio_page(folio, i);
 	io->nr_pages = nr;
@@ -516,10 +538,15 @@ static int tess_launder_folio(struct folio *folio)
 	folio_start_writeback(folio);
 	tess_write_run(io, lay);
 	kfree(lay);
-	/* bounded by the RPC timeout; the folio lock is held meanwhile */
-	wait_for_completion(&io->done);
-	err = io->err;
-	tess_io_free(io);
+	/*
+	 * The folio lock is held meanwhile; a hard mount waits for the OST,
+	 * so a fatal signal may end the wait (the write goes on).
+	 */
+	err = wait_for_completion_killable(&io->done);
+	if (!err)
+		err = io->err;
+	if (refcount_dec_and_test(&io->ref))
+		tess_io_free(io);
 	return err;
 }
 
@@ -606,14 +633,55 @@ static int tess_write_end(struct file *file, struct address_space *mapping,
 	}
 	if (!copied)
 		goto out;
-	/* i_rwsem is held: i_size only grows here */
-	if (end > i_size_read(inode))
-		i_size_write(inode, end);
+	/*
+	 * Under i_lock, as the attribute refresh decides whether it may
+	 * take the MDS's smaller size (inode.c): it never cuts this off.
+	 */
+	tess_i_size_extend(inode, end);
 	folio_mark_dirty(folio);
 out:
 	folio_unlock(folio);
 	folio_put(folio);
 	return copied;
+}
+
+/**
+ * tess_write_and_wait - start writeback of a range and wait for it
+ * @inode: regular file
+ * @start: first byte
+ * @end: last byte (inclusive; LLONG_MAX for all)
+ *
+ * A hard mount keeps write runs in flight while an OST is away, and the
+ * page cache's own wait for writeback cannot be interrupted: this waits
+ * killable for the inode's runs, after which filemap_write_and_wait*()
+ * or file_write_and_wait_range() return at once with the errors.
+ *
+ * Return: 0, -EINTR (fatal signal) or an error of starting writeback.
+ */
+int tess_write_and_wait(struct inode *inode, loff_t start, loff_t end)
+{
+	int err;
+
+	err = filemap_fdatawrite_range(inode->i_mapping, start, end);
+	if (wait_event_killable(TESS_SB(inode->i_sb)->wb_wait,
+				!atomic_read(&TESS_I(inode)->wb_runs)))
+		return -EINTR;
+	return err;
+}
+
+/**
+ * tess_i_size_extend - grow i_size to @end if it is smaller, under i_lock
+ * @inode: the inode (i_rwsem held by the writer)
+ * @end: new end of data
+ */
+void tess_i_size_extend(struct inode *inode, loff_t end)
+{
+	if (end <= i_size_read(inode))
+		return;
+	spin_lock(&inode->i_lock);
+	if (end > i_size_read(inode))
+		i_size_write(inode, end);
+	spin_unlock(&inode->i_lock);
 }
 
 /* ---- O_DIRECT ---- */

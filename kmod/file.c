@@ -3,14 +3,20 @@
  * file.c - Tessera regular files: open/close consistency, read/write,
  * O_DIRECT, fsync, mmap.
  *
- * Consistency is close-to-open, as in NFS: open fetches the attributes
- * from the MDS and drops cached pages if the file's data_version moved
- * since they were read; close (and fsync) writes the dirty pages to the
+ * Consistency is close-to-open, as in NFS: open sends OPEN to the MDS,
+ * which answers with the attributes and keeps the file's objects while
+ * any client holds it open (an unlinked open file stays readable and
+ * writable until its last close, which sends CLOSE); open drops cached
+ * pages if the file's data_version moved since they were read; close (and fsync) writes the dirty pages to the
  * OSTs and then tells the MDS about the new size and mtime with a
  * SETATTR TESS_SA_SIZE_EXTEND (the MDS keeps the larger of its size and
  * ours, so concurrent appenders never shrink a file).
  *
  * Data moves in addr.c (page cache, O_DIRECT) and osc.c (object RPCs).
+ *
+ * Locks are not distributed yet: fcntl and flock locks fail with ENOLCK,
+ * unless the mount has localflock, which makes them local to this client
+ * (as Lustre's localflock).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,6 +36,7 @@
 /* file->private_data of a regular file */
 struct tess_file_info {
 	unsigned long flags;
+	u32 open_flags;			/* TESS_OPEN_* sent in OPEN */
 };
 
 #define TESS_FI_WRITTEN		0	/* data changed since the last flush */
@@ -64,16 +71,27 @@ static int tess_file_open(struct inode *inode, struct file *file)
 	struct tess_inode_info *ti = TESS_I(inode);
 	struct address_space *mapping = inode->i_mapping;
 	struct tess_file_info *fi;
+	u32 oflags = 0;
 	u64 dv;
 	int err;
 
 	err = generic_file_open(inode, file);
 	if (err)
 		return err;
+	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
+	if (!fi)
+		return -ENOMEM;
+	if (file->f_mode & FMODE_READ)
+		oflags |= TESS_OPEN_READ;
+	if (file->f_mode & FMODE_WRITE)
+		oflags |= TESS_OPEN_WRITE;
+	fi->open_flags = oflags ?: TESS_OPEN_READ;
 	/* close-to-open: the MDS's size, mtime and data_version now */
-	err = tess_revalidate(inode, true);
-	if (err)
+	err = tess_open_revalidate(inode, fi->open_flags);
+	if (err) {
+		kfree(fi);
 		return err;
+	}
 	dv = READ_ONCE(ti->data_version);
 	if (mapping->nrpages && READ_ONCE(ti->cache_version) != dv) {
 		/*
@@ -81,14 +99,12 @@ static int tess_file_open(struct inode *inode, struct file *file)
 		 * pages.  A write error stays in the mapping for its writer;
 		 * a page that cannot go (-EBUSY) is left as NFS does.
 		 */
-		filemap_write_and_wait(mapping);
+		if (!tess_write_and_wait(inode, 0, LLONG_MAX))
+			filemap_write_and_wait(mapping);
 		invalidate_inode_pages2(mapping);
 	}
 	WRITE_ONCE(ti->cache_version, dv);
 
-	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
-	if (!fi)
-		return -ENOMEM;
 	file->private_data = fi;
 	tess_file_set_ra(file, inode);
 	return 0;
@@ -125,6 +141,9 @@ static int tess_file_flush(struct file *file, fl_owner_t id)
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
+	err = tess_write_and_wait(file_inode(file), 0, LLONG_MAX);
+	if (err == -EINTR)
+		return err;
 	err = filemap_write_and_wait(file->f_mapping);
 	err2 = tess_file_flush_size(file);
 	return err ? err : err2;
@@ -132,12 +151,18 @@ static int tess_file_flush(struct file *file, fl_owner_t id)
 
 static int tess_file_release(struct inode *inode, struct file *file)
 {
+	struct tess_file_info *fi = file->private_data;
+
 	/* the last close of a shared writable mmap may come here only */
 	if (file->f_mode & FMODE_WRITE) {
-		filemap_write_and_wait(file->f_mapping);
+		if (!tess_write_and_wait(inode, 0, LLONG_MAX))
+			filemap_write_and_wait(file->f_mapping);
 		tess_file_flush_size(file);
 	}
-	kfree(file->private_data);
+	if (fi)
+		tess_mds_close(TESS_SB(inode->i_sb), inode->i_ino,
+			       fi->open_flags);
+	kfree(fi);
 	file->private_data = NULL;
 	return 0;
 }
@@ -147,6 +172,10 @@ static int tess_file_fsync(struct file *file, loff_t start, loff_t end,
 {
 	int err;
 
+	/* killable: a hard mount waits for an OST that is away */
+	err = tess_write_and_wait(file_inode(file), start, end);
+	if (err == -EINTR)
+		return err;
 	err = file_write_and_wait_range(file, start, end);
 	if (err)
 		return err;
@@ -213,8 +242,7 @@ static ssize_t tess_file_direct_write(struct kiocb *iocb,
 				      end >> PAGE_SHIFT);
 	if (ret > 0) {
 		iocb->ki_pos += ret;
-		if (iocb->ki_pos > i_size_read(inode))
-			i_size_write(inode, iocb->ki_pos);
+		tess_i_size_extend(inode, iocb->ki_pos);
 		tess_file_written(file);
 	}
 out:
@@ -267,6 +295,28 @@ static vm_fault_t tess_page_mkwrite(struct vm_fault *vmf)
 	return ret;
 }
 
+/*
+ * fcntl locks: not distributed yet, so refused (ENOLCK) rather than
+ * silently local; with localflock, local to this client.
+ */
+static int tess_file_lock(struct file *file, int cmd, struct file_lock *fl)
+{
+	if (!TESS_SB(file_inode(file)->i_sb)->localflock)
+		return fl->fl_type == F_UNLCK ? 0 : -ENOLCK;
+	if (IS_GETLK(cmd)) {
+		posix_test_lock(file, fl);
+		return 0;
+	}
+	return locks_lock_file_wait(file, fl);
+}
+
+static int tess_file_flock(struct file *file, int cmd, struct file_lock *fl)
+{
+	if (!TESS_SB(file_inode(file)->i_sb)->localflock)
+		return fl->fl_type == F_UNLCK ? 0 : -ENOLCK;
+	return locks_lock_file_wait(file, fl);
+}
+
 static const struct vm_operations_struct tess_file_vm_ops = {
 	.fault		= filemap_fault,
 	.map_pages	= filemap_map_pages,
@@ -294,6 +344,8 @@ const struct file_operations tess_file_fops = {
 	.write_iter	= tess_file_write_iter,
 	.fsync		= tess_file_fsync,
 	.mmap		= tess_file_mmap,
+	.lock		= tess_file_lock,
+	.flock		= tess_file_flock,
 	.unlocked_ioctl	= tess_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.splice_read	= generic_file_splice_read,

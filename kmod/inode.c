@@ -39,6 +39,7 @@ struct inode *tess_alloc_inode(struct super_block *sb)
 	ii->attr_valid = 0;
 	RCU_INIT_POINTER(ii->layout, NULL);
 	ii->mds_size = 0;
+	atomic_set(&ii->wb_runs, 0);
 	return &ii->vfs_inode;
 }
 
@@ -296,18 +297,20 @@ bool tess_attr_fresh(struct inode *inode)
 			   READ_ONCE(ii->attr_valid));
 }
 
-int tess_revalidate(struct inode *inode, bool force)
+/* GETATTR, or OPEN (@open_flags non-zero), and take the attributes */
+static int tess_refresh(struct inode *inode, u32 open_flags)
 {
 	struct tess_sb_info *sbi = TESS_SB(inode->i_sb);
 	struct tess_irep *ir;
 	int err;
 
-	if (!force && tess_attr_fresh(inode))
-		return 0;
 	ir = tess_irep_alloc();
 	if (!ir)
 		return -ENOMEM;
-	err = tess_mds_getattr(sbi, inode->i_ino, ir);
+	if (open_flags)
+		err = tess_mds_open(sbi, inode->i_ino, open_flags, ir);
+	else
+		err = tess_mds_getattr(sbi, inode->i_ino, ir);
 	if (err == -ENOENT) {
 		err = -ESTALE;
 	} else if (!err) {
@@ -319,6 +322,27 @@ int tess_revalidate(struct inode *inode, bool force)
 	}
 	kfree(ir);
 	return err;
+}
+
+int tess_revalidate(struct inode *inode, bool force)
+{
+	if (!force && tess_attr_fresh(inode))
+		return 0;
+	return tess_refresh(inode, 0);
+}
+
+/**
+ * tess_open_revalidate - OPEN on the MDS: the attributes now, and the MDS
+ * keeps the file's objects while we hold it open (even once unlinked)
+ * @inode: regular file
+ * @flags: TESS_OPEN_READ and/or TESS_OPEN_WRITE
+ *
+ * Return: 0 (a tess_mds_close() must follow), or -errno (-ESTALE when
+ * the inode is gone or was replaced).
+ */
+int tess_open_revalidate(struct inode *inode, u32 flags)
+{
+	return tess_refresh(inode, flags);
 }
 
 /* ---- instantiation ---- */
@@ -505,29 +529,43 @@ int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 			return S_ISDIR(inode->i_mode) ? -EISDIR : -EINVAL;
 		valid |= TESS_SA_SIZE;
 		req.size = cpu_to_le64(attr->ia_size);
-		err = filemap_write_and_wait(inode->i_mapping);
+		/* no writeback may put old bytes back behind the punch */
+		err = tess_write_and_wait(inode, 0, LLONG_MAX);
+		if (!err)
+			err = filemap_write_and_wait(inode->i_mapping);
 		if (err)
 			return err;
-		truncate_setsize(inode, attr->ia_size);
-		err = tess_truncate_objects(inode, attr->ia_size);
-		if (err) {
-			tess_invalidate_attr(inode);
-			return err;
-		}
 	}
 	if (!valid)
 		return 0;
 
+	/*
+	 * Truncate: the size on the MDS first, then the objects.  A failed
+	 * SETATTR changes nothing; a failed punch (soft mount, umount -f)
+	 * leaves bytes past the new size in the objects, which the size
+	 * hides, and is reported (a hard mount retries it until the OST is
+	 * back).  The other order left the old size over punched data.
+	 */
 	ir = tess_irep_alloc();
 	if (!ir)
 		return -ENOMEM;
 	req.valid = cpu_to_le32(valid);
 	err = tess_mds_setattr(sbi, &req, ir);
-	if (!err)
-		tess_update_inode_flags(inode, &ir->rep, ir->len,
-					(ia & ATTR_SIZE) ? TESS_UPD_SIZE : 0);
-	else
+	if (err) {
 		tess_invalidate_attr(inode);
+		goto out;
+	}
+	if (ia & ATTR_SIZE) {
+		truncate_setsize(inode, attr->ia_size);
+		err = tess_truncate_objects(inode, attr->ia_size);
+		if (err)
+			pr_warn_ratelimited("%s: truncate of ino %lu to %lld: size set, objects not punched: %d\n",
+					    sbi->source, inode->i_ino,
+					    attr->ia_size, err);
+	}
+	tess_update_inode_flags(inode, &ir->rep, ir->len,
+				(ia & ATTR_SIZE) ? TESS_UPD_SIZE : 0);
+out:
 	kfree(ir);
 	return err;
 }

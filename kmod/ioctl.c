@@ -209,7 +209,7 @@ static long tess_ioc_ost_statfs(struct file *file, void __user *arg)
 		req = IS_ERR(cl) ? NULL : tnet_req_alloc(GFP_KERNEL);
 		if (req) {
 			req->opcode = TESS_OP_OBJ_STATFS;
-			req->flags = TNET_REQ_IDEMPOTENT;
+			req->flags = TNET_REQ_SOFT;	/* df never hangs */
 			req->reply_buf = &sr;
 			req->reply_cap = sizeof(sr);
 			if (tnet_call(cl, req) == 0 &&

@@ -18,25 +18,6 @@
 
 #include "tess_fs.h"
 
-/* requests that may be resent on a new connection */
-static bool tess_op_idempotent(u16 op)
-{
-	switch (op) {
-	case TESS_OP_LOOKUP:
-	case TESS_OP_GETATTR:
-	case TESS_OP_SETATTR:
-	case TESS_OP_READLINK:
-	case TESS_OP_READDIR:
-	case TESS_OP_STATFS:
-	case TESS_OP_GETXATTR:
-	case TESS_OP_LISTXATTR:
-	case TESS_OP_GET_LAYOUT:
-	case TESS_OP_OST_LIST:
-		return true;
-	}
-	return false;
-}
-
 int tess_mds_call(struct tess_sb_info *sbi, u16 op, const void *body,
 		  u32 body_len, void *reply, u32 reply_cap, u32 *reply_len)
 {
@@ -50,7 +31,6 @@ int tess_mds_call(struct tess_sb_info *sbi, u16 op, const void *body,
 	if (!req)
 		return -ENOMEM;
 	req->opcode = op;
-	req->flags = tess_op_idempotent(op) ? TNET_REQ_IDEMPOTENT : 0;
 	req->body = body;
 	req->body_len = body_len;
 	req->reply_buf = reply;
@@ -66,10 +46,7 @@ int tess_mds_call(struct tess_sb_info *sbi, u16 op, const void *body,
 		return -EPROTO;
 	}
 	/* a server must not make us return kernel-internal errnos */
-	if (err > 0 || (err < -133 && err != -ERESTARTSYS))
-		err = -EIO;
-	if (err == -ERESTARTSYS)
-		err = -EINTR;
+	err = tess_errno(err);
 	if (!err) {
 		struct tess_frame f = {
 			.opcode = op,
@@ -172,6 +149,57 @@ int tess_mds_getattr(struct tess_sb_info *sbi, u64 ino, struct tess_irep *out)
 	struct tess_ino_req r = { .ino = cpu_to_le64(ino) };
 
 	return tess_mds_irep_call(sbi, TESS_OP_GETATTR, &r, sizeof(r), out);
+}
+
+/* OPEN: the MDS counts us as holding ino open; the reply is GETATTR's */
+int tess_mds_open(struct tess_sb_info *sbi, u64 ino, u32 flags,
+		  struct tess_irep *out)
+{
+	struct tess_open_req r = {
+		.ino = cpu_to_le64(ino),
+		.flags = cpu_to_le32(flags),
+	};
+
+	return tess_mds_irep_call(sbi, TESS_OP_OPEN, &r, sizeof(r), out);
+}
+
+static void tess_mds_close_done(struct tnet_req *req)
+{
+	if (req->status)
+		pr_warn_ratelimited("CLOSE of inode %llu failed: %d\n",
+				    le64_to_cpu(((struct tess_open_req *)
+						 req->body)->ino),
+				    req->status);
+	kfree(req->body);
+	tnet_req_put(req);
+}
+
+/*
+ * CLOSE, sent without waiting: a close(2) does not wait for the MDS (a
+ * hard mount resends it until the MDS answers; the MDS also drops the
+ * opens of a client whose lease ran out).
+ */
+void tess_mds_close(struct tess_sb_info *sbi, u64 ino, u32 flags)
+{
+	struct tess_open_req *r;
+	struct tnet_req *req;
+
+	r = kzalloc(sizeof(*r), GFP_NOFS);
+	req = tnet_req_alloc(GFP_NOFS);
+	if (!r || !req) {
+		kfree(r);
+		tnet_req_put(req);
+		pr_warn_ratelimited("%s: no memory for the CLOSE of inode %llu\n",
+				    sbi->source, ino);
+		return;
+	}
+	r->ino = cpu_to_le64(ino);
+	r->flags = cpu_to_le32(flags);
+	req->opcode = TESS_OP_CLOSE;
+	req->body = r;
+	req->body_len = sizeof(*r);
+	req->done = tess_mds_close_done;
+	tnet_submit(sbi->mds, req);
 }
 
 int tess_mds_setattr(struct tess_sb_info *sbi, struct tess_setattr_req *req,

@@ -24,6 +24,9 @@ enum tess_param {
 	Opt_acregmax,
 	Opt_acdirmin,
 	Opt_acdirmax,
+	Opt_soft,
+	Opt_hard,
+	Opt_localflock,
 };
 
 const struct fs_parameter_spec tess_fs_parameters[] = {
@@ -34,6 +37,9 @@ const struct fs_parameter_spec tess_fs_parameters[] = {
 	fsparam_u32("acregmax",		Opt_acregmax),
 	fsparam_u32("acdirmin",		Opt_acdirmin),
 	fsparam_u32("acdirmax",		Opt_acdirmax),
+	fsparam_flag("soft",		Opt_soft),
+	fsparam_flag("hard",		Opt_hard),
+	fsparam_flag("localflock",	Opt_localflock),
 	{}
 };
 
@@ -154,6 +160,15 @@ int tess_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		return 0;
 	case Opt_key:
 		return tess_parse_key(fc, param);
+	case Opt_soft:
+		ctx->soft = true;
+		return 0;
+	case Opt_hard:
+		ctx->soft = false;
+		return 0;
+	case Opt_localflock:
+		ctx->localflock = true;
+		return 0;
 	case Opt_timeout:
 		return tess_set_seconds(fc, param->key, result.uint_32, 1,
 					TESS_TIMEOUT_MAX, &ctx->timeout);

@@ -10,10 +10,10 @@
  * are grouped: tess_truncate_objects() and tess_sync_objects() send one
  * to every object of a file in parallel and wait for all of them.
  *
- * All object RPCs are idempotent: a read or a sync can be repeated, a
- * write stores the same bytes at the same offset again, and a truncating
- * punch sets the same size again.  So all of them are marked
- * TNET_REQ_IDEMPOTENT and survive a reconnect.
+ * Every RPC may be resent by the RPC layer after a reconnect or a timeout
+ * with its first xid, and the OST runs a resent xid once (its reply
+ * cache), so a write resent after newer data never lands over it.
+ * Statuses are mapped to the documented errnos (tess_errno) here.
  *
  * Nothing from the network is trusted: a reply body shorter than the
  * reply structure, a read returning more bytes than asked for or a write
@@ -99,7 +99,7 @@ static void tess_osc_rw_done(struct tnet_req *req)
 			err = -EIO;
 		}
 	}
-	rpc->done(rpc->priv, err, err ? 0 : bytes);
+	rpc->done(rpc->priv, tess_errno(err), err ? 0 : bytes);
 	kfree(rpc);
 	tnet_req_put(req);
 }
@@ -159,13 +159,15 @@ int tess_osc_rw(struct tess_sb_info *sbi, u32 ost_idx, u64 oid, bool write,
 	rpc->priv = priv;
 
 	req->opcode = write ? TESS_OP_OBJ_WRITE : TESS_OP_OBJ_READ;
-	req->flags = TNET_REQ_IDEMPOTENT;
 	req->body = &rpc->body.io;
 	req->body_len = sizeof(rpc->body.io);
 	req->reply_buf = &rpc->rep.io;
 	req->reply_cap = sizeof(rpc->rep.io);
-	if (write)
+	if (write) {
 		req->send_bulk = bulk;
+		if (!READ_ONCE(sbi->osts[ost_idx].written))
+			WRITE_ONCE(sbi->osts[ost_idx].written, true);
+	}
 	else
 		req->recv_bulk = bulk;
 	req->done = tess_osc_rw_done;
@@ -235,7 +237,6 @@ static int tess_osc_small(struct tess_sb_info *sbi, u32 ost_idx, u16 opcode,
 		return -ENOMEM;
 	}
 	req->opcode = opcode;
-	req->flags = TNET_REQ_IDEMPOTENT;
 	req->body = b;
 	req->body_len = body_len;
 	req->done = tess_osc_small_done;
@@ -267,7 +268,7 @@ static int tess_osc_group_wait(struct tess_osc_group *grp)
 	if (!err)
 		err = READ_ONCE(grp->err);
 	tess_osc_group_put(grp);
-	return err;
+	return tess_errno(err);
 }
 
 /* the layout of a regular file (kfree it), -EIO if it has none usable */
@@ -369,4 +370,44 @@ int tess_sync_objects(struct inode *inode)
 	}
 	kfree(lay);
 	return tess_osc_group_wait(grp);
+}
+
+/**
+ * tess_sync_osts - OBJ_SYNC (the whole store) on every OST written since
+ * the last call, in parallel (sync(2), syncfs(2), umount)
+ * @sbi: the mount
+ *
+ * Return: 0 or the first error; an OST that failed stays marked.
+ */
+int tess_sync_osts(struct tess_sb_info *sbi)
+{
+	struct tess_osc_group *grp;
+	struct tess_obj_req r = { .oid = 0 };
+	bool any = false;
+	u32 i;
+	int err;
+
+	grp = tess_osc_group_alloc();
+	if (!grp)
+		return -ENOMEM;
+	for (i = 0; i < TESS_MAX_OSTS; i++) {
+		if (!READ_ONCE(sbi->osts[i].written))
+			continue;
+		WRITE_ONCE(sbi->osts[i].written, false);
+		any = true;
+		err = tess_osc_small(sbi, i, TESS_OP_OBJ_SYNC, &r, sizeof(r),
+				     grp);
+		if (err) {
+			WRITE_ONCE(sbi->osts[i].written, true);
+			tess_osc_group_err(grp, err);
+		}
+	}
+	err = tess_osc_group_wait(grp);
+	if (err && any) {
+		/* which one failed is not known: sync them all next time */
+		for (i = 0; i < TESS_MAX_OSTS; i++)
+			if (READ_ONCE(sbi->osts[i].cl))
+				WRITE_ONCE(sbi->osts[i].written, true);
+	}
+	return err;
 }

@@ -106,7 +106,11 @@ static bool tess_addr_eq(const struct tnet_addr *a, const struct tnet_addr *b)
 	       !strcmp(a->net, b->net);
 }
 
-/* OST_LIST from the MDS into sbi->osts[]; under ost_lock */
+/*
+ * OST_LIST from the MDS into sbi->osts[].  The call is made without
+ * ost_lock: the MDS may be slow or away (a hard mount waits for it), and
+ * I/O to OSTs already known must not wait behind it.
+ */
 static int tess_ost_refresh(struct tess_sb_info *sbi)
 {
 	const struct tess_ost_list_rep *lr;
@@ -118,13 +122,13 @@ static int tess_ost_refresh(struct tess_sb_info *sbi)
 	void *buf;
 	int err;
 
-	lockdep_assert_held(&sbi->ost_lock);
 	cap = sizeof(*lr) + TESS_MAX_OSTS * sizeof(*oi);
 	buf = kvmalloc(cap, GFP_NOFS);
 	if (!buf)
 		return -ENOMEM;
-	sbi->ost_list_time = jiffies;
 	err = tess_mds_ost_list(sbi, buf, cap, &len);
+	mutex_lock(&sbi->ost_lock);
+	WRITE_ONCE(sbi->ost_list_time, jiffies);
 	if (err)
 		goto out;
 	lr = buf;
@@ -154,8 +158,14 @@ static int tess_ost_refresh(struct tess_sb_info *sbi)
 	}
 	sbi->ost_listed = true;
 out:
+	mutex_unlock(&sbi->ost_lock);
 	kvfree(buf);
 	return err;
+}
+
+static void tess_ost_refresh_work(struct work_struct *work)
+{
+	tess_ost_refresh(container_of(work, struct tess_sb_info, ost_refresh));
 }
 
 struct tnet_client *tess_ost_client(struct tess_sb_info *sbi, u32 ost_idx)
@@ -171,19 +181,21 @@ struct tnet_client *tess_ost_client(struct tess_sb_info *sbi, u32 ost_idx)
 	slot = &sbi->osts[ost_idx];
 	/* pairs with the smp_store_release() below: cl is set up */
 	cl = smp_load_acquire(&slot->cl);
-	if (cl && time_before(jiffies, READ_ONCE(sbi->ost_list_time) +
-			      TESS_OST_LIST_TTL))
+	if (cl) {
+		/* an OST may move: look again now and then, in the background */
+		if (!time_before(jiffies, READ_ONCE(sbi->ost_list_time) +
+				 TESS_OST_LIST_TTL) && !READ_ONCE(sbi->dying))
+			queue_work(system_unbound_wq, &sbi->ost_refresh);
 		return cl;
-
-	mutex_lock(&sbi->ost_lock);
-	if (!sbi->ost_listed || !slot->known ||
-	    !time_before(jiffies, sbi->ost_list_time + TESS_OST_LIST_TTL)) {
-		err = tess_ost_refresh(sbi);
-		if (err && !slot->known) {
-			cl = ERR_PTR(err);
-			goto out;
-		}
 	}
+
+	/* first use of this OST: its address may need an OST_LIST */
+	if (!READ_ONCE(sbi->ost_listed) || !READ_ONCE(slot->known)) {
+		err = tess_ost_refresh(sbi);
+		if (err && !READ_ONCE(slot->known))
+			return ERR_PTR(err);
+	}
+	mutex_lock(&sbi->ost_lock);
 	if (!slot->known) {
 		cl = ERR_PTR(-ENXIO);
 		goto out;
@@ -198,6 +210,7 @@ struct tnet_client *tess_ost_client(struct tess_sb_info *sbi, u32 ost_idx)
 	memcpy(conf.uuid, sbi->uuid, sizeof(conf.uuid));
 	conf.role = TESS_ROLE_CLIENT;
 	conf.timeout = sbi->timeout;
+	conf.soft = sbi->soft;
 	snprintf(name, sizeof(name), "OST%04x", ost_idx);
 	conf.name = name;
 	cl = tnet_client_create(&conf);
@@ -210,12 +223,18 @@ out:
 	return cl;
 }
 
+static void tess_ost_ping_done(struct tnet_req *req)
+{
+	tnet_req_put(req);
+}
+
 /*
- * Right after mount, in the background: list the OSTs and connect to each
- * (TCP and the handshake), as Lustre does at mount, so that the first
- * read of a file does not wait for OST_LIST and a connect.  An OST that
- * cannot be reached now is connected to on first use, as before; the
- * connect failure is logged once by the RPC layer.
+ * Right after mount, in the background: list the OSTs and connect to all
+ * of them at once (a soft PING each, so every client connects from its
+ * own worker), as Lustre does at mount, so that the first read of a file
+ * does not wait for OST_LIST and a connect.  An OST that cannot be
+ * reached now is connected to on first use; the RPC layer logs the
+ * connect failure once.
  */
 static void tess_ost_warm(struct work_struct *work)
 {
@@ -223,17 +242,22 @@ static void tess_ost_warm(struct work_struct *work)
 						ost_warm);
 	unsigned int i;
 
-	mutex_lock(&sbi->ost_lock);
 	tess_ost_refresh(sbi);		/* failed: the first I/O tries again */
-	mutex_unlock(&sbi->ost_lock);
 	for (i = 0; i < TESS_MAX_OSTS && !READ_ONCE(sbi->dying); i++) {
 		struct tnet_client *cl;
+		struct tnet_req *req;
 
 		if (!READ_ONCE(sbi->osts[i].known))
 			continue;
 		cl = tess_ost_client(sbi, i);
-		if (!IS_ERR(cl))
-			tnet_client_connect(cl);
+		req = IS_ERR(cl) ? NULL : tnet_req_alloc(GFP_KERNEL);
+		if (!req)
+			continue;
+		req->opcode = TESS_OP_PING;
+		req->flags = TNET_REQ_SOFT;
+		req->done = tess_ost_ping_done;
+		tnet_submit(cl, req);
+		tnet_req_put(req);
 	}
 }
 
@@ -272,6 +296,9 @@ static int tess_show_options(struct seq_file *m, struct dentry *root)
 	if (sbi->key_path)
 		seq_show_option(m, "key", sbi->key_path);
 	seq_printf(m, ",timeout=%u", sbi->timeout_sec);
+	seq_puts(m, sbi->soft ? ",soft" : ",hard");
+	if (sbi->localflock)
+		seq_puts(m, ",localflock");
 	seq_printf(m, ",acregmin=%lu,acregmax=%lu,acdirmin=%lu,acdirmax=%lu",
 		   sbi->acregmin / HZ, sbi->acregmax / HZ,
 		   sbi->acdirmin / HZ, sbi->acdirmax / HZ);
@@ -298,10 +325,22 @@ static void tess_umount_begin(struct super_block *sb)
 	mutex_unlock(&sbi->ost_lock);
 }
 
+/*
+ * sync(2), syncfs(2), umount: the VFS has written back and waited for
+ * every dirty page; make what the OSTs acknowledged stable on their disks.
+ */
+static int tess_sync_fs(struct super_block *sb, int wait)
+{
+	if (!wait)
+		return 0;
+	return tess_sync_osts(TESS_SB(sb));
+}
+
 static const struct super_operations tess_super_ops = {
 	.alloc_inode	= tess_alloc_inode,
 	.free_inode	= tess_free_inode,
 	.evict_inode	= tess_evict_inode,
+	.sync_fs	= tess_sync_fs,
 	.statfs		= tess_statfs,
 	.umount_begin	= tess_umount_begin,
 	.show_options	= tess_show_options,
@@ -314,6 +353,12 @@ static void tess_sbi_free(struct tess_sb_info *sbi)
 	struct tess_retired *r, *tmp;
 	unsigned int i;
 
+	/* all at once: OSTs that are away cost one timeout, not one each */
+	for (i = 0; i < TESS_MAX_OSTS; i++)
+		tnet_client_shutdown(sbi->osts[i].cl);
+	list_for_each_entry(r, &sbi->ost_retired, list)
+		tnet_client_shutdown(r->cl);
+	tnet_client_shutdown(sbi->mds);
 	for (i = 0; i < TESS_MAX_OSTS; i++)
 		if (sbi->osts[i].cl)
 			tnet_client_destroy(sbi->osts[i].cl);
@@ -343,6 +388,7 @@ static int tess_connect_mds(struct fs_context *fc, struct tess_sb_info *sbi)
 	memcpy(conf.uuid, sbi->uuid, sizeof(conf.uuid));
 	conf.role = TESS_ROLE_CLIENT;
 	conf.timeout = sbi->timeout;
+	conf.soft = sbi->soft;
 	conf.name = "mds";
 	for (i = 0; i < ctx->nr_mds; i++) {
 		conf.addr = ctx->mds[i];
@@ -387,6 +433,10 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	mutex_init(&sbi->ost_lock);
 	INIT_LIST_HEAD(&sbi->ost_retired);
 	INIT_WORK(&sbi->ost_warm, tess_ost_warm);
+	INIT_WORK(&sbi->ost_refresh, tess_ost_refresh_work);
+	init_waitqueue_head(&sbi->wb_wait);
+	sbi->soft = ctx->soft;
+	sbi->localflock = ctx->localflock;
 	strscpy(sbi->fsname, ctx->fsname, sizeof(sbi->fsname));
 	strscpy(sbi->source, fc->source, sizeof(sbi->source));
 	sbi->timeout_sec = ctx->timeout;
@@ -488,6 +538,7 @@ static void tess_kill_sb(struct super_block *sb)
 	if (sbi) {
 		WRITE_ONCE(sbi->dying, true);
 		cancel_work_sync(&sbi->ost_warm);
+		cancel_work_sync(&sbi->ost_refresh);
 	}
 	/* writes back and evicts every inode while the clients still work */
 	kill_anon_super(sb);

@@ -29,6 +29,8 @@ struct tess_fs_context {
 	char *key_path;			/* key=PATH, NULL if not given */
 	unsigned int timeout;		/* seconds */
 	unsigned int acregmin, acregmax, acdirmin, acdirmax;
+	bool soft;			/* soft: EIO after timeout; else hard */
+	bool localflock;		/* fcntl/flock locks local to this client */
 };
 
 extern const struct fs_parameter_spec tess_fs_parameters[];
@@ -63,6 +65,7 @@ struct tess_ost_slot {
 	struct tnet_client *cl;		/* NULL until first use */
 	struct tnet_addr addr;
 	bool known;
+	bool written;			/* OBJ_WRITE since the last sync_fs */
 };
 
 struct tess_sb_info {
@@ -84,7 +87,11 @@ struct tess_sb_info {
 	bool ost_listed;		/* an OST_LIST has answered */
 	struct list_head ost_retired;	/* clients of OSTs that moved */
 	struct work_struct ost_warm;	/* connects to the OSTs after mount */
+	struct work_struct ost_refresh;	/* OST_LIST once its TTL ran out */
 	bool dying;			/* umount: ost_warm stops */
+	bool soft;			/* mount option soft (default hard) */
+	bool localflock;		/* mount option localflock */
+	wait_queue_head_t wb_wait;	/* a write run of some inode ended */
 };
 
 /*
@@ -100,6 +107,7 @@ struct tess_inode_info {
 	struct tess_layout_info __rcu *layout;
 	struct mutex io_lock;		/* size updates on close/fsync */
 	loff_t mds_size;		/* size the MDS knows */
+	atomic_t wb_runs;		/* addr.c: write runs in flight */
 	u64 cache_version;		/* file.c: data_version the cache holds */
 };
 
@@ -145,6 +153,11 @@ struct tess_irep *tess_irep_alloc(void);
 int tess_mds_lookup(struct tess_sb_info *sbi, u64 parent,
 		    const struct qstr *name, struct tess_irep *out);
 int tess_mds_getattr(struct tess_sb_info *sbi, u64 ino, struct tess_irep *out);
+int tess_mds_open(struct tess_sb_info *sbi, u64 ino, u32 flags,
+		  struct tess_irep *out);
+void tess_mds_close(struct tess_sb_info *sbi, u64 ino, u32 flags);
+/* errno.c: the errno userspace gets for a status (unknown ones: -EIO) */
+int tess_errno(int status);
 int tess_mds_setattr(struct tess_sb_info *sbi, struct tess_setattr_req *req,
 		     struct tess_irep *out);
 int tess_mds_create(struct tess_sb_info *sbi, u16 op, u64 parent,
@@ -193,6 +206,8 @@ void tess_update_inode_flags(struct inode *inode,
 			     unsigned int flags);
 /* refresh attributes from the MDS if older than the cache time, or force */
 int tess_revalidate(struct inode *inode, bool force);
+/* OPEN: attributes now, objects kept while open; tess_mds_close() after */
+int tess_open_revalidate(struct inode *inode, u32 flags);
 int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 		 struct iattr *attr);
 int tess_getattr(struct user_namespace *mnt_userns, const struct path *path,
@@ -239,6 +254,12 @@ int tess_truncate_objects(struct inode *inode, loff_t size);
 struct tess_layout_info *tess_osc_layout(struct inode *inode);
 /* osc.c: OBJ_SYNC every object of a file */
 int tess_sync_objects(struct inode *inode);
+/* osc.c: OBJ_SYNC every OST written since the last call (sync_fs) */
+int tess_sync_osts(struct tess_sb_info *sbi);
+/* addr.c: write back a range and wait, killable (fsync, close) */
+int tess_write_and_wait(struct inode *inode, loff_t start, loff_t end);
+/* addr.c: i_size = max(i_size, end) under i_lock (writers) */
+void tess_i_size_extend(struct inode *inode, loff_t end);
 /*
  * osc.c: one OBJ_READ/OBJ_WRITE of a contiguous object range from/to a
  * page vector; done(priv, 0 or -errno, bytes) runs once unless it

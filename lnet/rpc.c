@@ -10,9 +10,11 @@
  *              send_mutex.  Sending from a worker keeps signals of the
  *              submitting task away from the socket and lets a fatal
  *              signal end tnet_call() at once.
- *   sweep      a delayed work that fails requests past their deadline
- *              with -ETIMEDOUT and resets a connection that has gone
- *              silent for the whole timeout
+ *   sweep      a delayed work that resets the connection when a request
+ *              sent on it has had no reply for the whole timeout (its
+ *              deadline runs from when it was sent); on a soft client
+ *              such a request fails with -ETIMEDOUT, on a hard one it is
+ *              sent again
  *   done_work  runs completions that were decided outside the receive
  *              thread (timeouts, aborts, cancels, send and connect
  *              errors), so req->done never runs in a submitter's context
@@ -28,6 +30,17 @@
  * in this layer touches the caller's memory again.  A receiver that sees
  * DONE between two chunks of a bulk releases the request and drains the
  * rest into its scratch buffer.
+ *
+ * Every request keeps the xid of its first send; a resend (after a reset,
+ * or a timeout) carries the same xid and TESS_HF_RESENT, and the server's
+ * reply cache runs it once (include/tessera.h).  So every request may be
+ * resent, not only idempotent ones.
+ *
+ * Hard clients (the default) never fail a request for want of a server:
+ * they reconnect with backoff and resend until the reply comes, a waiter
+ * is killed, or the client is aborted (umount -f) or destroyed.  Soft
+ * clients fail a request with -ETIMEDOUT once it has waited a whole
+ * timeout (on the wire, or queued while nothing is heard from the server).
  *
  * Locking: cl->lock (a spinlock, never taken from interrupts) protects
  * the lists, the state bits' transitions, cl->conn and the counters;
@@ -93,7 +106,9 @@ struct tnet_client {
 	struct delayed_work sweep;
 	u64 next_xid;
 	int conn_err;			/* last connect error logged */
-	bool aborted;
+	unsigned long backoff;		/* next reconnect delay (hard) */
+	unsigned long abort_until;	/* jiffies: fail everything until */
+	bool aborted;			/* abort_until is set */
 	bool destroying;
 	u8 server_uuid[16];
 	struct tnet_client_stats stats;
@@ -103,6 +118,7 @@ struct tnet_client {
 	struct tnet_addr addr;
 	u8 uuid[16];
 	u32 role;
+	bool soft;
 	unsigned long timeout;
 	unsigned long sweep_period;
 	char name[32];
@@ -110,6 +126,30 @@ struct tnet_client {
 };
 
 static struct workqueue_struct *tnet_rpc_wq;
+
+/* reconnect delays of a hard client: from 100 ms, doubling up to 5 s */
+#define TNET_BACKOFF_MIN	(HZ / 10)
+#define TNET_BACKOFF_MAX	(5 * HZ)
+
+/*
+ * tnet_client_abort() was called less than a timeout ago: everything
+ * fails now.  Later requests are served again, so a forced umount that
+ * finds the mount busy does not leave it dead for good.
+ */
+static bool rpc_aborted_locked(struct tnet_client *cl)
+{
+	if (cl->aborted && time_after_eq(jiffies, cl->abort_until))
+		cl->aborted = false;
+	return cl->aborted;
+}
+
+/* -errno that ends any request now, else 0 */
+static int rpc_dead_locked(struct tnet_client *cl)
+{
+	if (cl->destroying)
+		return -ESHUTDOWN;
+	return rpc_aborted_locked(cl) ? -EIO : 0;
+}
 
 /* ---- requests ---- */
 
@@ -318,25 +358,33 @@ static void rpc_done_work(struct work_struct *work)
 	rpc_complete(cl, &list, true);
 }
 
+static bool rpc_req_soft(const struct tnet_client *cl,
+			 const struct tnet_req *req)
+{
+	return cl->soft || (req->flags & TNET_REQ_SOFT);
+}
+
 /*
  * The connection carrying @req (sent, or being received) broke: resend
- * it later if that is safe, else fail it.
+ * it later (same xid), unless the client is going away or the request
+ * is soft and out of time.
  */
 static void rpc_conn_lost_locked(struct tnet_client *cl, struct tnet_req *req,
 				 struct list_head *requeue,
 				 struct list_head *out)
 {
-	if (cl->destroying) {
-		rpc_finish_locked(cl, req, -ESHUTDOWN, out);
-	} else if (cl->aborted) {
-		rpc_finish_locked(cl, req, -EIO, out);
-	} else if ((req->flags & TNET_REQ_IDEMPOTENT) &&
-		   time_before(jiffies, req->deadline)) {
+	int dead = rpc_dead_locked(cl);
+
+	if (dead) {
+		rpc_finish_locked(cl, req, dead, out);
+	} else if (rpc_req_soft(cl, req) &&
+		   time_after_eq(jiffies, req->deadline)) {
+		rpc_finish_locked(cl, req, -ETIMEDOUT, out);
+	} else {
+		/* same xid, TESS_HF_RESENT: the server runs it once */
 		rpc_unlink_locked(cl, req);
 		set_bit(TNET_RS_RESEND, &req->state);
 		list_add_tail(&req->list, requeue);
-	} else {
-		rpc_finish_locked(cl, req, -ECONNRESET, out);
 	}
 }
 
@@ -752,7 +800,7 @@ static int rpc_connect_locked(struct tnet_client *cl)
 
 	rpc_reap(cl);
 	spin_lock(&cl->lock);
-	err = cl->destroying ? -ESHUTDOWN : cl->aborted ? -EIO : 0;
+	err = rpc_dead_locked(cl);
 	if (!err && cl->conn)
 		err = 1;	/* already connected */
 	xid = cl->next_xid;
@@ -807,9 +855,10 @@ static int rpc_connect_locked(struct tnet_client *cl)
 	rc->last_rx = jiffies;
 
 	spin_lock(&cl->lock);
-	err = cl->destroying ? -ESHUTDOWN : cl->aborted ? -EIO : 0;
+	err = rpc_dead_locked(cl);
 	if (!err) {
 		cl->conn = rc;	/* cl's reference */
+		cl->backoff = 0;
 		memcpy(cl->server_uuid, suuid, sizeof(suuid));
 		cl->stats.connects++;
 	}
@@ -836,27 +885,38 @@ out_put:
 	return err;
 }
 
+/*
+ * Connecting failed.  A transient error leaves the queue to wait for the
+ * server: soft requests until their deadline (the sweep), hard ones until
+ * it answers, retried with a doubling backoff.  Any other error (a wrong
+ * key, an abort) fails the queue.
+ */
 static void rpc_connect_failed(struct tnet_client *cl, int err)
 {
 	bool transient = rpc_err_transient(err);
 	struct tnet_req *req, *tmp;
+	unsigned long delay;
 	LIST_HEAD(out);
 
 	spin_lock(&cl->lock);
 	list_for_each_entry_safe(req, tmp, &cl->queue, list)
-		if (!transient || !(req->flags & TNET_REQ_IDEMPOTENT))
+		if (!transient)
 			rpc_finish_locked(cl, req, err, &out);
-	/* idempotent requests wait for the server until their deadline */
+	if (cl->soft) {
+		delay = clamp_t(unsigned long, cl->timeout / 4, 1, HZ / 2);
+	} else {
+		cl->backoff = clamp_t(unsigned long, cl->backoff * 2,
+				      TNET_BACKOFF_MIN, TNET_BACKOFF_MAX);
+		delay = cl->backoff;
+	}
 	if (!list_empty(&cl->queue) && !cl->destroying)
-		queue_delayed_work(tnet_rpc_wq, &cl->tx_work,
-				   clamp_t(unsigned long, cl->timeout / 4,
-					   1, HZ / 2));
+		queue_delayed_work(tnet_rpc_wq, &cl->tx_work, delay);
 	spin_unlock(&cl->lock);
 	rpc_complete(cl, &out, false);
 }
 
 static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
-			u64 xid)
+			u64 xid, bool resent)
 {
 	struct tnet_conn *tc = rc->tc;
 	const struct tnet_bulk *b = req->send_bulk;
@@ -864,7 +924,7 @@ static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
 	struct tess_frame f = {
 		.xid = xid,
 		.opcode = req->opcode,
-		.flags = TESS_HF_REQUEST,
+		.flags = TESS_HF_REQUEST | (resent ? TESS_HF_RESENT : 0),
 		.version = TESS_PROTO_VERSION,
 		.body_len = req->body_len,
 		.bulk_len = bulk_len,
@@ -910,6 +970,7 @@ static void rpc_tx_work(struct work_struct *work)
 	struct tnet_req *req;
 	LIST_HEAD(out);
 	unsigned int nofs;
+	bool resent;
 	u64 xid;
 	int err;
 
@@ -941,8 +1002,11 @@ static void rpc_tx_work(struct work_struct *work)
 			rpc_complete(cl, &out, false);
 			continue;
 		}
-		xid = cl->next_xid++;
-		req->xid = xid;
+		/* a request keeps its first xid: the server's reply cache */
+		resent = req->xid != 0;
+		if (!resent)
+			req->xid = cl->next_xid++;
+		xid = req->xid;
 		/* hashed before sending: the reply may beat us back here */
 		list_move_tail(&req->list, rpc_bucket(cl, xid));
 		set_bit(TNET_RS_SENT, &req->state);
@@ -950,10 +1014,12 @@ static void rpc_tx_work(struct work_struct *work)
 		set_bit(TNET_RS_TXBUSY, &req->state);
 		if (test_and_clear_bit(TNET_RS_RESEND, &req->state))
 			cl->stats.resends++;
+		/* the deadline runs from now: a queue is no server's fault */
+		req->deadline = jiffies + cl->timeout;
 		kref_get(&rc->ref);
 		spin_unlock(&cl->lock);
 
-		err = rpc_send_req(rc, req, xid);
+		err = rpc_send_req(rc, req, xid, resent);
 
 		spin_lock(&cl->lock);
 		if (err && test_bit(TNET_RS_SENT, &req->state)) {
@@ -985,25 +1051,33 @@ static void rpc_sweep(struct work_struct *work)
 
 	spin_lock(&cl->lock);
 	/*
-	 * A request past its deadline fails only while the server shows no
-	 * progress: on a slow link, bulk requests queued behind others wait
-	 * longer than one timeout, but replies keep coming (the servers answer
-	 * a connection's requests in order, so progress reaches every one).
+	 * Queued requests of a soft client fail once past their deadline
+	 * while the server shows no progress: on a slow link requests wait
+	 * in the queue behind others longer than a timeout, but replies keep
+	 * coming.  Hard requests wait in the queue for as long as it takes.
 	 */
 	alive = cl->conn &&
 		time_before(now, READ_ONCE(cl->conn->last_rx) + cl->timeout);
 	list_for_each_entry_safe(req, tmp, &cl->queue, list)
-		if (time_after_eq(now, req->deadline) && !alive)
+		if (rpc_req_soft(cl, req) &&
+		    time_after_eq(now, req->deadline) && !alive)
 			rpc_finish_locked(cl, req, -ETIMEDOUT, &out);
+	/*
+	 * A request on the wire has its own deadline, counted from when it
+	 * was sent: past it, the server dropped it or is stuck.  A soft one
+	 * fails; either way the connection is reset, and what was sent on it
+	 * goes out again on the next one (same xid).
+	 */
 	for (i = 0; i < TNET_SENT_BUCKETS; i++)
-		list_for_each_entry_safe(req, tmp, &cl->sent[i], list)
-			if (time_after_eq(now, req->deadline) && !alive) {
+		list_for_each_entry_safe(req, tmp, &cl->sent[i], list) {
+			if (time_before(now, req->deadline) ||
+			    test_bit(TNET_RS_TXBUSY, &req->state))
+				continue;
+			expired_sent = true;
+			if (rpc_req_soft(cl, req))
 				rpc_finish_locked(cl, req, -ETIMEDOUT, &out);
-				expired_sent = true;
-			}
-	/* nothing at all heard for a whole timeout: the server is gone */
-	if (expired_sent && cl->conn &&
-	    time_after_eq(now, READ_ONCE(cl->conn->last_rx) + cl->timeout)) {
+		}
+	if (expired_sent && cl->conn) {
 		rc = cl->conn;
 		kref_get(&rc->ref);
 	}
@@ -1055,6 +1129,7 @@ struct tnet_client *tnet_client_create(const struct tnet_client_conf *conf)
 	cl->addr = conf->addr;
 	memcpy(cl->uuid, conf->uuid, sizeof(cl->uuid));
 	cl->role = conf->role;
+	cl->soft = conf->soft;
 	cl->timeout = conf->timeout ? conf->timeout : TNET_DEFAULT_TIMEOUT;
 	cl->sweep_period = clamp_t(unsigned long, cl->timeout / 4,
 				   max(1, HZ / 20), HZ);
@@ -1085,10 +1160,14 @@ int tnet_client_connect(struct tnet_client *cl)
 EXPORT_SYMBOL_GPL(tnet_client_connect);
 
 /**
- * tnet_client_abort - fail everything pending and future with -EIO
+ * tnet_client_abort - fail everything pending with -EIO (umount -f)
  * @cl: the client
  *
- * Does not wait for replies; completions run from a worker.
+ * Requests submitted within the next timeout fail at once too, so that
+ * the umount that follows does not wait for a dead server; after that
+ * the client serves requests again (a forced umount may find the mount
+ * busy and leave it mounted).  Does not wait; completions run from a
+ * worker.
  */
 void tnet_client_abort(struct tnet_client *cl)
 {
@@ -1097,6 +1176,7 @@ void tnet_client_abort(struct tnet_client *cl)
 
 	spin_lock(&cl->lock);
 	cl->aborted = true;
+	cl->abort_until = jiffies + cl->timeout;
 	rpc_fail_all_locked(cl, -EIO, &out);
 	rc = cl->conn;
 	if (rc)
@@ -1111,17 +1191,17 @@ void tnet_client_abort(struct tnet_client *cl)
 EXPORT_SYMBOL_GPL(tnet_client_abort);
 
 /**
- * tnet_client_destroy - fail everything with -ESHUTDOWN, close, free
+ * tnet_client_shutdown - first half of destroy: fail everything with
+ * -ESHUTDOWN and close the connection, without waiting
  * @cl: the client (NULL or an ERR_PTR are ignored)
  *
- * Every completion has run when this returns.  No request may be
- * submitted concurrently.
+ * Calling it for every client before destroying any lets their workers
+ * (a connect in progress, say) finish in parallel.
  */
-void tnet_client_destroy(struct tnet_client *cl)
+void tnet_client_shutdown(struct tnet_client *cl)
 {
 	struct tnet_rpc_conn *rc;
 	LIST_HEAD(out);
-	int i;
 
 	if (IS_ERR_OR_NULL(cl))
 		return;
@@ -1137,6 +1217,23 @@ void tnet_client_destroy(struct tnet_client *cl)
 		rpc_conn_reset(cl, rc, -ESHUTDOWN, NULL);
 		rpc_conn_put(rc);
 	}
+}
+EXPORT_SYMBOL_GPL(tnet_client_shutdown);
+
+/**
+ * tnet_client_destroy - fail everything with -ESHUTDOWN, close, free
+ * @cl: the client (NULL or an ERR_PTR are ignored)
+ *
+ * Every completion has run when this returns.  No request may be
+ * submitted concurrently.
+ */
+void tnet_client_destroy(struct tnet_client *cl)
+{
+	int i;
+
+	if (IS_ERR_OR_NULL(cl))
+		return;
+	tnet_client_shutdown(cl);
 
 	/* destroying stops both from queueing themselves again */
 	cancel_delayed_work_sync(&cl->tx_work);
@@ -1209,7 +1306,7 @@ void tnet_submit(struct tnet_client *cl, struct tnet_req *req)
 	spin_lock(&cl->lock);
 	cl->stats.requests++;
 	if (!err)
-		err = cl->destroying ? -ESHUTDOWN : cl->aborted ? -EIO : 0;
+		err = rpc_dead_locked(cl);
 	if (err) {
 		rpc_finish_locked(cl, req, err, &out);
 	} else {
@@ -1240,11 +1337,26 @@ int tnet_call(struct tnet_client *cl, struct tnet_req *req)
 	req->waiter = &done;
 	tnet_submit(cl, req);
 	if (wait_for_completion_killable(&done)) {
+		struct tnet_rpc_conn *rc = NULL;
+
 		spin_lock(&cl->lock);
 		rpc_finish_locked(cl, req, -EINTR, &out);
+		/*
+		 * A sender in the middle of our bulk may wait long on a slow
+		 * peer: end it by resetting the connection (what was on it is
+		 * resent with the same xid, so this loses nothing).
+		 */
+		if (test_bit(TNET_RS_TXBUSY, &req->state) && cl->conn) {
+			rc = cl->conn;
+			kref_get(&rc->ref);
+		}
 		spin_unlock(&cl->lock);
 		rpc_complete(cl, &out, false);
-		/* at most one bulk chunk or one send away */
+		if (rc) {
+			rpc_conn_reset(cl, rc, -EINTR, NULL);
+			rpc_conn_put(rc);
+		}
+		/* at most one bulk chunk away: the receiver checks DONE */
 		wait_for_completion(&done);
 	}
 	req->waiter = NULL;

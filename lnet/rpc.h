@@ -14,13 +14,16 @@
  *                          req->reply_buf, bulk -> req's pages <-- reply
  *   req->done(req) <------ status set
  *
- * A request times out after the client's timeout; a fatal signal ends a
+ * A request keeps its xid for life: when the connection breaks, or a
+ * reply does not come within the timeout of sending, it is sent again
+ * on the next connection with the same xid and TESS_HF_RESENT, and the
+ * server's reply cache runs it once.  A hard client (the default) resends
+ * until the reply comes; a soft client, or a TNET_REQ_SOFT request, fails
+ * with -ETIMEDOUT once a whole timeout has passed.  A fatal signal ends a
  * synchronous wait at once (-EINTR) and the request is cancelled: a late
  * reply is then read into a scratch buffer, never into the caller's pages.
- * When the connection breaks, requests marked TNET_REQ_IDEMPOTENT are
- * resent on the next connection (until their timeout runs out); others
- * fail with -ECONNRESET.  After tnet_client_abort() every pending and
- * future request fails with -EIO at once (umount -f).
+ * tnet_client_abort() fails every pending request, and those submitted
+ * within the next timeout, with -EIO (umount -f).
  */
 #ifndef _TESSERA_RPC_H
 #define _TESSERA_RPC_H
@@ -41,6 +44,7 @@ struct tnet_client_conf {
 	u8 uuid[16];			/* this client instance (one mount) */
 	u32 role;			/* TESS_ROLE_* */
 	unsigned long timeout;		/* jiffies: connect and each reply */
+	bool soft;			/* fail after timeout (else: retry) */
 	const char *name;		/* for log lines, e.g. "mds", "OST0003" */
 };
 
@@ -50,7 +54,9 @@ struct tnet_client *tnet_client_create(const struct tnet_client_conf *conf);
 int tnet_client_connect(struct tnet_client *cl);
 /* Fail everything pending with -ESHUTDOWN, close, free. */
 void tnet_client_destroy(struct tnet_client *cl);
-/* Fail everything pending and future with -EIO, without waiting. */
+/* The first half of destroy, without waiting (for parallel teardown). */
+void tnet_client_shutdown(struct tnet_client *cl);
+/* Fail everything pending, and what comes within a timeout, with -EIO. */
 void tnet_client_abort(struct tnet_client *cl);
 /* The server's instance uuid from the last handshake (changes on restart). */
 void tnet_client_server_uuid(struct tnet_client *cl, u8 uuid[16]);
@@ -60,7 +66,7 @@ struct tnet_client_stats {
 	u64 requests;		/* submitted */
 	u64 replies;		/* matched to a waiting request */
 	u64 late_replies;	/* for requests no longer waiting: drained */
-	u64 resends;		/* idempotent requests sent again */
+	u64 resends;		/* requests sent again (same xid) */
 	u64 timeouts;		/* requests failed with -ETIMEDOUT */
 	u64 connects;		/* successful handshakes */
 	u64 resets;		/* connections closed on an error */
@@ -75,7 +81,12 @@ struct tnet_bulk {
 	u32 len;			/* sum of bvec lengths */
 };
 
-#define TNET_REQ_IDEMPOTENT	0x0001	/* may be resent after a reconnect */
+/*
+ * Every request may be resent (the servers run a resent xid once).  A
+ * soft request fails with -ETIMEDOUT after a timeout even on a hard
+ * client (pings, background connects).
+ */
+#define TNET_REQ_SOFT		0x0001
 
 struct tnet_req {
 	/* filled by the caller */

@@ -9,19 +9,23 @@
  * CMD:
  *   connect [TIMEOUT_MS]        connect + handshake, print the status
  *   ping N INFLIGHT [ONCE]      N async PINGs, INFLIGHT at a time;
- *                               ONCE=1: not idempotent (no resend)
+ *                               ONCE=1: a 1 s timeout (a broken server
+ *                               fails the PING soon; resends use the xid)
  *   statfs                      STATFS (an MDS)
  *   bulk MIB ROUNDS OID         OBJ_WRITE MIB MiB from pages, OBJ_READ it
  *                               back, compare; a short read at the end
  *   hang TIMEOUT_MS WAIT_MS     PING, sleep WAIT_MS (the server is stopped
  *                               meanwhile), PING again: -ETIMEDOUT in time
  *   kill TIMEOUT_MS OID         stream writes and reads until the server
- *                               dies, then PING until it is back
+ *                               dies (a connection reset); what was in
+ *                               flight is resent after its restart; then
+ *                               PING
  *   cancel OID                  a 4 MiB OBJ_READ ended by SIGKILL while
  *                               queued behind others: its late reply must
  *                               not reach the caller's pages
  *
- * The writing task runs the test; "cancel" kills it.
+ * The writing task runs the test; "cancel" kills it.  Clients are soft
+ * (requests fail after the timeout) so that every test ends by itself.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -144,6 +148,7 @@ static struct tnet_client *st_client(const char *addr, const char *keypath,
 	struct tnet_client_conf conf = {
 		.role = TESS_ROLE_CLIENT,
 		.timeout = timeout,
+		.soft = true,
 		.name = "selftest",
 	};
 	struct tnet_client *cl;
@@ -311,7 +316,7 @@ static int st_ping(struct tnet_client *cl, int n, int inflight, bool once)
 	for (i = 0; i < n; i++) {
 		st_async_wait(&a, inflight);
 		if (st_submit(cl, &a, TESS_OP_PING,
-			      once ? 0 : TNET_REQ_IDEMPOTENT, NULL, 0, NULL,
+			      0, NULL, 0, NULL,
 			      NULL))
 			break;
 	}
@@ -328,7 +333,7 @@ static int st_statfs(struct tnet_client *cl)
 	struct tess_statfs_rep rep = {};
 	int rc;
 
-	rc = st_call(cl, TESS_OP_STATFS, TNET_REQ_IDEMPOTENT, NULL, 0,
+	rc = st_call(cl, TESS_OP_STATFS, 0, NULL, 0,
 		     &rep, sizeof(rep), NULL, NULL, NULL);
 	return scnprintf(st_result, sizeof(st_result),
 			 "statfs rc=%d osts=%u bsize=%u blocks=%llu\n", rc,
@@ -364,14 +369,14 @@ static int st_bulk(struct tnet_client *cl, u32 mib, int rounds, u64 oid)
 			break;
 		st_bulk_pattern(&in, 0, false);
 		t0 = ktime_get();
-		rc = st_io(cl, TESS_OP_OBJ_READ, TNET_REQ_IDEMPOTENT, oid, 0,
+		rc = st_io(cl, TESS_OP_OBJ_READ, 0, oid, 0,
 			   &in, len, &got);
 		rms += st_ms(t0);
 		if (!rc && (got != len || !st_bulk_pattern(&in, seed, true)))
 			same = 0;
 	}
 	/* a read across the object's end is short */
-	short_rc = st_io(cl, TESS_OP_OBJ_READ, TNET_REQ_IDEMPOTENT, oid,
+	short_rc = st_io(cl, TESS_OP_OBJ_READ, 0, oid,
 			 len - 4096, &in, min_t(u32, len, 65536), &short_got);
 	st_bulk_free(&out);
 	st_bulk_free(&in);
@@ -398,7 +403,7 @@ static int st_hang(struct tnet_client *cl, unsigned int wait_ms)
 		      NULL);
 	ms2 = st_ms(t0);
 	t0 = ktime_get();
-	rc3 = st_call(cl, TESS_OP_PING, TNET_REQ_IDEMPOTENT, NULL, 0, NULL,
+	rc3 = st_call(cl, TESS_OP_PING, 0, NULL, 0, NULL,
 		      0, NULL, NULL, NULL);
 	ms3 = st_ms(t0);
 	return scnprintf(st_result, sizeof(st_result),
@@ -436,18 +441,19 @@ static int st_kill(struct tnet_client *cl, u64 oid)
 	/* write, then read it, 16 in flight, until the server goes away */
 	for (i = 0; st_ms(t0) < 20000; i++) {
 		st_async_wait(&a, 16);
-		if (atomic_read(&a.err)) {
+		tnet_client_stats(cl, &stats);
+		if (atomic_read(&a.err) || stats.resets) {
 			tfail = ktime_get();
 			break;
 		}
 		if (i & 1)
-			st_submit(cl, &a, TESS_OP_OBJ_READ, TNET_REQ_IDEMPOTENT,
+			st_submit(cl, &a, TESS_OP_OBJ_READ, 0,
 				  &io, sizeof(io), NULL, &rb.b);
 		else
 			st_submit(cl, &a, TESS_OP_OBJ_WRITE, 0, &io,
 				  sizeof(io), &wb.b, NULL);
 	}
-	st_async_wait(&a, 1);	/* requeued reads wait for the restart */
+	st_async_wait(&a, 1);	/* what was in flight waits for the restart */
 	/* back? */
 	if (tfail) {
 		while (st_ms(tfail) < 30000) {
@@ -566,6 +572,8 @@ static int st_run(char *cmd)
 		timeout = msecs_to_jiffies(a1);
 	if (!strcmp(argv[0], "hang") || !strcmp(argv[0], "kill"))
 		timeout = msecs_to_jiffies(a1 ? a1 : 5000);
+	if (!strcmp(argv[0], "ping") && oid == 1)
+		timeout = HZ;
 	cl = st_client(argv[1], argv[2], timeout);
 	if (IS_ERR(cl)) {
 		scnprintf(st_result, sizeof(st_result), "%s client=%ld\n",
