@@ -371,7 +371,9 @@ TU_CASE(rename_file_over_file)
 	TU_EQ_INT(mds_rename(s, ROOT, N("a"), ROOT, N("b"), 0), 0);
 	TU_EQ_U64(ino_of(s, ROOT, "a"), 0);
 	TU_EQ_U64(ino_of(s, ROOT, "b"), a.ino);
-	TU_EQ_INT(mds_getattr(s, b.ino, &b, NULL), -ENOENT);
+	/* the replaced inode stays, nameless, until its objects are gone */
+	TU_EQ_INT(mds_getattr(s, b.ino, &b, NULL), 0);
+	TU_EQ_U64(b.nlink, 0);
 	/* the replaced file's objects wait on the orphan list */
 	n = orphans(s);
 	TU_EQ_U64(n, 1);
@@ -504,8 +506,11 @@ TU_CASE(link_counts)
 	TU_EQ_U64(nlink_of(s, f.ino), 1);
 	TU_EQ_U64(orphans(s), 0);	/* still linked as d/g */
 	TU_EQ_INT(mds_unlink(s, d.ino, N("g")), 0);
-	TU_EQ_INT(mds_getattr(s, f.ino, &a, NULL), -ENOENT);
+	TU_EQ_INT(mds_getattr(s, f.ino, &a, NULL), 0);
+	TU_EQ_U64(a.nlink, 0);
 	TU_EQ_U64(orphans(s), 1);
+	/* an orphan gets no new name */
+	TU_EQ_INT(mds_link(s, f.ino, ROOT, N("back"), &a, NULL), -ENOENT);
 	mds_store_free(s);
 }
 
@@ -544,12 +549,16 @@ TU_CASE(unlink_records_orphan)
 	TU_EQ_U64(orph.layout.objs[0].oid, lo1.objs[0].oid);
 	TU_EQ_U64(orph.layout.objs[2].ost_idx, lo1.objs[2].ost_idx);
 	TU_EQ_INT(mds_orphan_next(s, orph.id, &orph), -ENOENT);
-	/* the xattrs went with the inode */
+	/* the inode and its xattrs stay while the objects do (open files) */
 	{
 		uint32_t size;
+		struct mds_attr a;
 
+		TU_EQ_INT(mds_getattr(s, f.ino, &a, NULL), 0);
+		TU_EQ_U64(a.nlink, 0);
 		TU_EQ_INT(mds_getxattr(s, f.ino, N("user.a"), NULL, 0, &size),
-			  -ENOENT);
+			  0);
+		TU_EQ_INT(mds_set_layout(s, f.ino, &req, &lo2), -ENOENT);
 	}
 	/* partial progress is kept, then the record goes */
 	TU_EQ_INT(mds_orphan_next(s, 0, &orph), 0);
@@ -563,6 +572,15 @@ TU_CASE(unlink_records_orphan)
 	lo2.nobjs = 0;
 	TU_EQ_INT(mds_orphan_update(s, orph.id, &lo2), 0);
 	TU_EQ_U64(orphans(s), 0);
+	/* with the last object the inode and its xattrs went */
+	{
+		uint32_t size;
+		struct mds_attr a;
+
+		TU_EQ_INT(mds_getattr(s, f.ino, &a, NULL), -ENOENT);
+		TU_EQ_INT(mds_getxattr(s, f.ino, N("user.a"), NULL, 0, &size),
+			  -ENOENT);
+	}
 	/* fifos and directories leave no orphans */
 	TU_EQ_INT(mk(s, ROOT, "p", S_IFIFO | 0600, &f, NULL), 0);
 	TU_EQ_INT(mds_unlink(s, ROOT, N("p")), 0);
@@ -1567,7 +1585,9 @@ TU_CASE(handler_setattr_symlink_rename_layout)
 	TU_EQ_U64(orphans(m->store), 1);
 	ir.ino = cpu_to_le64(f);
 	r = call_h(m, TESS_ROLE_CLIENT, TESS_OP_GETATTR, &ir, sizeof(ir));
-	TU_EQ_INT(r.status, ENOENT);
+	TU_EQ_INT(r.status, 0);		/* nameless until destroyed */
+	memcpy(&rep, r.body, sizeof(rep));
+	TU_EQ_U64(le32_to_cpu(rep.attr.nlink), 0);
 	free_mds(m);
 }
 

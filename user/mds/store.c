@@ -13,9 +13,12 @@
  * next value; it is never reused, so a readdir resuming after cookie C sees
  * every entry that stayed, exactly once, whatever was added or removed.
  *
- * Removing the last link of a regular file deletes the inode record and
- * stores its layout under a new orphan id in the same transaction; the OST
- * objects are destroyed later by osts.c.
+ * Removing the last link of a regular file stores its layout under a new
+ * orphan id in the same transaction and keeps the inode record with nlink
+ * 0 (an open file stays usable by inode number: GETATTR, OPEN, SETATTR);
+ * the OST objects are destroyed later by osts.c, and the orphan's last
+ * update (mds_orphan_update with no object left) deletes the record with
+ * its xattrs and HSM state.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -592,27 +595,43 @@ static int orphan_add(struct tx *tx, uint64_t ino, const struct mds_layout *l)
 	return rc;
 }
 
-/* delete an inode and everything hanging off it */
-static int ino_remove(struct tx *tx, struct inode *in)
+/* delete an inode record and everything hanging off it */
+static int ino_delete(struct tx *tx, uint64_t ino, uint32_t mode)
 {
 	uint8_t k[8];
 	int rc;
 
-	put_be64(k, in->r.attr.ino);
+	put_be64(k, ino);
 	rc = db_del(tx, tx->s->inodes, k, 8);
 	if (!rc)
 		rc = db_del_prefix(tx, tx->s->xattrs, k, 8);
-	if (!rc && S_ISLNK(in->r.attr.mode)) {
+	if (!rc && S_ISLNK(mode)) {
 		rc = db_del(tx, tx->s->symlinks, k, 8);
 		if (rc == -ENOENT)
 			rc = 0;
 	}
-	if (!rc && S_ISREG(in->r.attr.mode)) {
+	if (!rc && S_ISREG(mode)) {
 		rc = db_del(tx, tx->s->hsm, k, 8);
 		if (rc == -ENOENT)
 			rc = 0;
 	}
-	if (!rc && S_ISREG(in->r.attr.mode))
+	return rc;
+}
+
+/*
+ * The inode's last name is gone.  A regular file with objects becomes an
+ * orphan: its record stays, nlink 0, until the objects are destroyed.
+ */
+static int ino_remove(struct tx *tx, struct inode *in)
+{
+	int rc;
+
+	if (!S_ISREG(in->r.attr.mode) || !in->lo.nobjs)
+		return ino_delete(tx, in->r.attr.ino, in->r.attr.mode);
+	in->r.attr.nlink = 0;
+	touch_ctime(&in->r.attr);
+	rc = ino_put(tx, in);
+	if (!rc)
 		rc = orphan_add(tx, in->r.attr.ino, &in->lo);
 	return rc;
 }
@@ -1411,6 +1430,10 @@ int mds_link(struct mds_store *s, uint64_t ino, uint64_t new_parent,
 		rc = -EPERM;
 		goto out;
 	}
+	if (in.r.attr.nlink == 0) {	/* an orphan: no new names */
+		rc = -ENOENT;
+		goto out;
+	}
 	if (in.r.attr.nlink >= MAX_LINKS) {
 		rc = -EMLINK;
 		goto out;
@@ -1932,6 +1955,10 @@ int mds_set_layout(struct mds_store *s, uint64_t ino,
 			in.lo.stripe_offset = req->stripe_offset;
 		}
 	} else if (S_ISREG(in.r.attr.mode)) {
+		if (in.r.attr.nlink == 0) {	/* an orphan: no new objects */
+			rc = -ENOENT;
+			goto out;
+		}
 		if (in.r.attr.size) {
 			rc = -EBUSY;
 			goto out;
@@ -2306,6 +2333,39 @@ out:
 	return tx_end(&tx, rc);
 }
 
+/*
+ * Every object of orphan id is gone: delete the record, and the inode
+ * record too when it has no name left (not for the old objects of a file
+ * whose layout was replaced).
+ */
+static int orphan_done(struct tx *tx, uint64_t id)
+{
+	struct inode in;
+	uint64_t ino;
+	uint8_t k[8];
+	MDB_val v;
+	int rc;
+
+	put_be64(k, id);
+	rc = db_get(tx, tx->s->orphans, k, 8, &v);
+	if (rc)
+		return rc;
+	if (v.mv_size < 8)
+		return db_del(tx, tx->s->orphans, k, 8);
+	memcpy(&ino, v.mv_data, 8);
+	rc = db_del(tx, tx->s->orphans, k, 8);
+	if (rc)
+		return rc;
+	rc = ino_get(tx, ino, &in);
+	if (rc == -ENOENT)
+		return 0;	/* removed by a store of format 1, or done */
+	if (rc)
+		return rc;
+	if (in.r.attr.nlink || !S_ISREG(in.r.attr.mode))
+		return 0;
+	return ino_delete(tx, ino, in.r.attr.mode);
+}
+
 int mds_orphan_update(struct mds_store *s, uint64_t id,
 		      const struct mds_layout *remaining)
 {
@@ -2320,7 +2380,7 @@ int mds_orphan_update(struct mds_store *s, uint64_t id,
 		return rc;
 	put_be64(k, id);
 	if (!remaining || !remaining->nobjs) {
-		rc = db_del(&tx, s->orphans, k, 8);
+		rc = orphan_done(&tx, id);
 		return tx_end(&tx, rc);
 	}
 	rc = db_get(&tx, s->orphans, k, 8, &old);
