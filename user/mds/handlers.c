@@ -109,6 +109,46 @@ static int h_ino(struct hctx *h)
 	return -EOPNOTSUPP;
 }
 
+/*
+ * OPEN: counted before the inode is read, so that the destroyer, which
+ * looks at the counts after the unlink committed, either sees this open
+ * or this OPEN sees nlink 0.  An unlinked inode is opened only by a client
+ * that joins an open already held, or in the grace period (replays).
+ */
+static int h_open(struct hctx *h)
+{
+	const struct tess_open_req *r = PULL(h, sizeof(*r));
+	static __thread struct mds_layout lo;
+	struct mds_opens *o = h->m->opens;
+	struct mds_attr a;
+	uint32_t held = 0;
+	uint64_t ino;
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	ino = le64_to_cpu(r->ino);
+	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " flags %#x", ino,
+		 le32_to_cpu(r->flags));
+	if (h->req->f.opcode == TESS_OP_CLOSE) {
+		if (o && mds_opens_close(o, h->c->peer_uuid, ino) &&
+		    mds_getattr(h->m->store, ino, &a, NULL) == 0 && !a.nlink)
+			mds_osts_kick(h->m->osts);	/* its objects can go */
+		return 0;
+	}
+	if (o)
+		held = mds_opens_open(o, h->c->peer_uuid, ino);
+	rc = mds_getattr(h->m->store, ino, &a, &lo);
+	if (!rc && !a.nlink && !held && o && !mds_opens_in_grace(o))
+		rc = -ENOENT;
+	if (rc) {
+		if (o)
+			mds_opens_close(o, h->c->peer_uuid, ino);
+		return rc;
+	}
+	return put_inode(h, &a, &lo);
+}
+
 static int h_name(struct hctx *h)
 {
 	const struct tess_name_req *r = PULL(h, sizeof(*r));
@@ -675,6 +715,10 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 	case TESS_OP_HSM_SET:
 		rc = h_hsm_set(&h);
 		break;
+	case TESS_OP_OPEN:
+	case TESS_OP_CLOSE:
+		rc = h_open(&h);
+		break;
 	default:
 		snprintf(h.what, sizeof(h.what), "not an MDS opcode");
 		rc = -EOPNOTSUPP;
@@ -695,19 +739,47 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 
 int mds_connected(void *ctx, struct tnet_conn *c)
 {
-	(void)ctx;
-	(void)c;
+	struct mds *m = ctx;
+
+	if (m->opens)
+		mds_opens_connected(m->opens, c->peer_uuid);
 	return 0;
 }
 
 void mds_disconnected(void *ctx, struct tnet_conn *c)
 {
-	(void)ctx;
-	(void)c;
+	struct mds *m = ctx;
+
+	if (m->opens)
+		mds_opens_disconnected(m->opens, c->peer_uuid);
+}
+
+/* requests that change state: a resent copy gets the kept reply */
+bool mds_reply_cached(uint16_t opcode)
+{
+	switch (opcode) {
+	case TESS_OP_SETATTR:
+	case TESS_OP_CREATE:
+	case TESS_OP_MKDIR:
+	case TESS_OP_UNLINK:
+	case TESS_OP_RMDIR:
+	case TESS_OP_RENAME:
+	case TESS_OP_LINK:
+	case TESS_OP_SYMLINK:
+	case TESS_OP_SETXATTR:
+	case TESS_OP_REMOVEXATTR:
+	case TESS_OP_SET_LAYOUT:
+	case TESS_OP_HSM_SET:
+	case TESS_OP_OPEN:
+	case TESS_OP_CLOSE:
+		return true;
+	}
+	return false;
 }
 
 const struct tnet_server_ops mds_server_ops = {
 	.connected = mds_connected,
 	.handle = mds_handle,
 	.disconnected = mds_disconnected,
+	.reply_cached = mds_reply_cached,
 };

@@ -4,7 +4,7 @@
  *
  *   tessera-mds --dir PATH --key FILE [--listen HOST[:PORT][@tcp]]
  *               [--fsname NAME] [--stripe-count N] [--stripe-size BYTES]
- *               [--nosync]
+ *               [--nosync] [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]
  *
  * SIGTERM / SIGINT: stop the destroyer, wait for store calls in progress,
  * close the LMDB environment and exit 0.
@@ -27,6 +27,7 @@ static void usage(FILE *f)
 		"usage: %s --dir PATH --key FILE [--listen HOST[:PORT][@tcp]]\n"
 		"          [--fsname NAME] [--stripe-count N] "
 		"[--stripe-size BYTES] [--nosync]\n"
+		"          [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
 		"  --dir PATH          metadata store (created if missing)\n"
 		"  --key FILE          shared key (16..256 bytes)\n"
 		"  --listen ADDR       default 0.0.0.0:%d@tcp\n"
@@ -37,8 +38,22 @@ static void usage(FILE *f)
 		"  --stripe-size BYTES default stripe size, K/M/G suffix, "
 		"multiple of 64K (stored; default 1M)\n"
 		"  --nosync            no fsync per commit (benchmarks; not "
-		"crash-safe)\n",
-		prog, TESS_MDS_PORT);
+		"crash-safe)\n"
+		"  --lease SECONDS     a client none of whose connections has "
+		"been up this long\n"
+		"                      loses its opens and kept replies; after "
+		"a start, the\n"
+		"                      objects of unlinked files wait this long "
+		"for clients to\n"
+		"                      reopen them (default %d)\n"
+		"  --fault-drop-reply OPCODE[:N]\n"
+		"                      testing only: run the Nth (default 1st) "
+		"request of the\n"
+		"                      numeric OPCODE (e.g. 20, MKDIR) but send "
+		"no reply; the\n"
+		"                      connection stays open.  Up to %d times.  "
+		"Off by default\n",
+		prog, TESS_MDS_PORT, TNET_LEASE_DEFAULT, TNET_FAULTS_MAX);
 }
 
 static void die(const char *opt, const char *reason)
@@ -73,6 +88,11 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+static bool busy(void *opens, uint64_t ino)
+{
+	return mds_opens_busy(opens, ino);
+}
+
 struct srv_arg {
 	struct tnet_server *srv;
 	int rc;
@@ -98,6 +118,8 @@ int main(int argc, char **argv)
 		{ "stripe-count", required_argument, NULL, 'c' },
 		{ "stripe-size", required_argument, NULL, 's' },
 		{ "nosync", no_argument, NULL, 'n' },
+		{ "lease", required_argument, NULL, 'L' },
+		{ "fault-drop-reply", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -111,8 +133,9 @@ int main(int argc, char **argv)
 	struct srv_arg sa = { .srv = &srv };
 	pthread_t thr;
 	sigset_t sigs;
-	uint64_t v;
-	int opt, rc, sig;
+	uint64_t v, lease = TNET_LEASE_DEFAULT;
+	const char *faults[TNET_FAULTS_MAX];
+	int opt, rc, sig, nfaults = 0;
 
 	while ((opt = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (opt) {
@@ -154,6 +177,17 @@ int main(int argc, char **argv)
 		case 'n':
 			so.nosync = true;
 			break;
+		case 'L':
+			if (parse_size(optarg, &v) || v < 1 || v > 86400 ||
+			    strpbrk(optarg, "kKmMgG"))
+				die("--lease", "must be 1..86400 seconds");
+			lease = v;
+			break;
+		case 'X':
+			if (nfaults == TNET_FAULTS_MAX)
+				die("--fault-drop-reply", "given too often");
+			faults[nfaults++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -190,12 +224,26 @@ int main(int argc, char **argv)
 		die("--dir", err);
 	rc = mds_osts_create(&m.osts, m.store, &key);
 	if (!rc)
+		rc = mds_opens_create(&m.opens, (int64_t)lease * 1000,
+				      mds_osts_kick, m.osts);
+	if (!rc) {
+		mds_osts_set_busy_fn(m.osts, busy, m.opens);
+		rc = mds_opens_start(m.opens);
+	}
+	if (!rc)
 		rc = mds_osts_start(m.osts);
 	if (rc)
 		die("--dir", strerror(-rc));
 	rc = tnet_server_init(&srv, &la, &key, &mds_server_ops, &m);
 	if (rc)
 		die("--listen", strerror(rc < 0 ? -rc : rc));
+	tnet_server_set_lease(&srv, (int)lease);
+	for (int i = 0; i < nfaults; i++) {
+		if (tnet_server_add_fault(&srv, faults[i], err, sizeof(err)))
+			die("--fault-drop-reply", err);
+		tlog("fault injection: the reply to request %s of opcode "
+		     "will not be sent", faults[i]);
+	}
 	la.port = tnet_server_port(&srv);
 	tnet_addr_format(&la, addr, sizeof(addr));
 	{
@@ -203,8 +251,10 @@ int main(int argc, char **argv)
 
 		mds_store_defaults(m.store, &count, &size);
 		tlog("file system %s in %s, listening on %s, default stripe "
-		     "count %u size %u%s", mds_store_fsname(m.store), so.dir,
-		     addr, count, size, so.nosync ? ", NOSYNC" : "");
+		     "count %u size %u%s, lease %" PRIu64 " s (orphans wait "
+		     "that long for reopens)", mds_store_fsname(m.store),
+		     so.dir, addr, count, size, so.nosync ? ", NOSYNC" : "",
+		     lease);
 	}
 	rc = pthread_create(&thr, NULL, serve, &sa);
 	if (rc)

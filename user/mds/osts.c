@@ -16,6 +16,9 @@
  * the record to the objects still left and deletes it when none is.  It
  * runs at start (orphans left by a crash), when the store reports a new
  * orphan, and after a failed pass with a backoff of 1 s doubling to 60 s.
+ * An orphan whose inode is busy (held open by a client, or any inode in
+ * the grace period after start-up: opens.h) is skipped, not retried: the
+ * end of the last open kicks the thread.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -49,6 +52,8 @@ struct mds_osts {
 
 	mds_destroy_fn destroy;
 	void *destroy_arg;
+	mds_busy_fn busy;
+	void *busy_arg;
 
 	pthread_t thr;
 	bool running;
@@ -56,6 +61,7 @@ struct mds_osts {
 	pthread_cond_t wcond;
 	bool stop;
 	uint64_t kicks;
+	bool held_logged;
 };
 
 static time_t mono_now(void)
@@ -208,6 +214,12 @@ void mds_osts_set_destroy_fn(struct mds_osts *o, mds_destroy_fn fn, void *arg)
 	o->destroy_arg = fn ? arg : o;
 }
 
+void mds_osts_set_busy_fn(struct mds_osts *o, mds_busy_fn fn, void *arg)
+{
+	o->busy = fn;
+	o->busy_arg = arg;
+}
+
 void mds_osts_kick(void *arg)
 {
 	struct mds_osts *o = arg;
@@ -232,7 +244,7 @@ int mds_osts_reap(struct mds_osts *o, uint64_t *left)
 {
 	struct mds_orphan *orph = malloc(sizeof(*orph));
 	struct mds_layout *rem = malloc(sizeof(*rem));
-	uint64_t after = 0, pending = 0, destroyed = 0, failed = 0;
+	uint64_t after = 0, pending = 0, destroyed = 0, failed = 0, held = 0;
 	uint32_t i;
 	int rc, err = 0, first_err = 0;
 
@@ -243,6 +255,10 @@ int mds_osts_reap(struct mds_osts *o, uint64_t *left)
 	}
 	while ((rc = mds_orphan_next(o->s, after, orph)) == 0) {
 		after = orph->id;
+		if (o->busy && o->busy(o->busy_arg, orph->ino)) {
+			held++;		/* open: kicked again at the last close */
+			continue;
+		}
 		memcpy(rem, &orph->layout, offsetof(struct mds_layout, objs));
 		rem->nobjs = 0;
 		for (i = 0; i < orph->layout.nobjs; i++) {
@@ -282,6 +298,10 @@ int mds_osts_reap(struct mds_osts *o, uint64_t *left)
 		tlog("orphans: %" PRIu64 " objects destroyed, %" PRIu64
 		     " not yet (%" PRIu64 " files pending)", destroyed, failed,
 		     pending);
+	if (held && !o->held_logged)
+		tlog("orphans: %" PRIu64 " kept while open or until the "
+		     "start-up grace period ends", held);
+	o->held_logged = held != 0;
 	if (left)
 		*left = pending;
 	return rc == -ENOENT || rc == 0 ? 0 : rc;

@@ -7,6 +7,7 @@
 #ifndef MDS_OSTS_H
 #define MDS_OSTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -17,10 +18,15 @@ struct mds_osts;
 /* destroy one object: 0 or -ENOENT = gone, anything else = retry later */
 typedef int (*mds_destroy_fn)(void *arg, uint32_t ost_idx, uint64_t oid);
 
+/* is inode ino held open (or possibly so)?  Its orphans wait. */
+typedef bool (*mds_busy_fn)(void *arg, uint64_t ino);
+
 int mds_osts_create(struct mds_osts **out, struct mds_store *s,
 		    const struct tnet_key *key);
 /* replace the network destroy (tests) */
 void mds_osts_set_destroy_fn(struct mds_osts *o, mds_destroy_fn fn, void *arg);
+/* orphans of busy inodes are skipped (kick when one stops being busy) */
+void mds_osts_set_busy_fn(struct mds_osts *o, mds_busy_fn fn, void *arg);
 /* start / stop the destroyer thread; start also hooks the store */
 int mds_osts_start(struct mds_osts *o);
 void mds_osts_stop(struct mds_osts *o);
