@@ -18,7 +18,8 @@ fail=0
 
 start_mds() {
 	"$bin/tessera-mds" --dir "$work/mds" --key "$TESS_KEY" \
-		--listen "127.0.0.1:$base@tcp" --stripe-count 1 >>"$work/mds.log" 2>&1 &
+		--listen "127.0.0.1:$base@tcp" --stripe-count 1 --lease 5 \
+		>>"$work/mds.log" 2>&1 &
 	pids[mds]=$!
 }
 
@@ -90,6 +91,10 @@ done
 
 # HSM: lazy import from a local S3 server, restore on access
 run bash tests/integ/hsm.sh "$work" "$s3port"
+
+# exactly-once requests (lost replies injected) and open-unlinked files,
+# on an MDS and OST of their own
+run bash tests/integ/eonce.sh "$work" $((base + 60))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL

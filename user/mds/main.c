@@ -241,8 +241,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nfaults; i++) {
 		if (tnet_server_add_fault(&srv, faults[i], err, sizeof(err)))
 			die("--fault-drop-reply", err);
-		tlog("fault injection: the reply to request %s of opcode "
-		     "will not be sent", faults[i]);
+		tlog("fault injection: --fault-drop-reply %s", faults[i]);
 	}
 	la.port = tnet_server_port(&srv);
 	tnet_addr_format(&la, addr, sizeof(addr));

@@ -393,8 +393,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nfaults; i++) {
 		if (tnet_server_add_fault(&srv, faults[i], err, sizeof(err)))
 			die_opt("--fault-drop-reply", "%s", err);
-		tlog("fault injection: the reply to request %s of opcode "
-		     "will not be sent", faults[i]);
+		tlog("fault injection: --fault-drop-reply %s", faults[i]);
 	}
 	if (adv) {
 		if (tnet_addr_parse(adv, reg.listen.port, &reg.advertise, err,

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Exactly-once requests and open files (build/bin/eonce): an MDS and one
+# OST of their own on 127.0.0.1, with lost replies injected
+# (--fault-drop-reply) and a short lease.
+#   usage: eonce.sh WORKDIR PORT     (uses PORT and PORT+1)
+set -u -o pipefail
+cd "$(dirname "$0")/../.."
+bin=$(pwd)/build/bin
+work=$1/eonce
+port=$2
+lease=3
+mkdir -p "$work"
+export TESS_MDS="127.0.0.1:$port@tcp"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/key"
+export TESS_KEY=$work/key
+fail=0
+pids=()
+
+cleanup() {
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+}
+trap cleanup EXIT
+
+result() {	# result OK NAME WHY
+	if [ "$1" = 1 ]; then echo "PASS: integ: $2"; else echo "FAIL: integ: $2: $3"; fail=1; fi
+}
+
+# MKDIR is opcode 20, OBJ_WRITE 65: the first of each loses its reply
+"$bin/tessera-mds" --dir "$work/mds" --key "$TESS_KEY" --listen "$TESS_MDS" \
+	--stripe-count 1 --lease $lease --fault-drop-reply 20 >"$work/mds.log" 2>&1 &
+pids+=($!)
+"$bin/tessera-ost" --mds "$TESS_MDS" --index 0 --dir "$work/ost0" --key "$TESS_KEY" \
+	--listen "127.0.0.1:$((port + 1))@tcp" --lease $lease \
+	--fault-drop-reply 65:1 >"$work/ost0.log" 2>&1 &
+pids+=($!)
+up=0
+for _ in $(seq 1 100); do
+	if "$bin/tessctl" --mds "$TESS_MDS" --key "$TESS_KEY" df 2>/dev/null | grep -q UP; then
+		up=1; break
+	fi
+	sleep 0.1
+done
+result $up eonce.setup "the OST did not register in 10 s"
+[ $up = 1 ] || { tail -n 5 "$work"/*.log; exit 1; }
+
+"$bin/eonce" mkdir || fail=1
+grep -q 'fault injection: no reply to mkdir' "$work/mds.log"
+result $((! $?)) eonce.mds_logged_dropped_reply "no 'no reply to mkdir' line in the MDS log"
+grep -q 'mkdir (xid [0-9]*) resent: the kept reply' "$work/mds.log"
+result $((! $?)) eonce.mds_answered_resend_from_cache "no 'resent: the kept reply' line"
+
+"$bin/eonce" write || fail=1
+grep -q 'fault injection: no reply to obj_write' "$work/ost0.log"
+result $((! $?)) eonce.ost_logged_dropped_reply "no 'no reply to obj_write' line in the OST log"
+n=$(grep -c 'obj_write (xid [0-9]*) resent: the kept reply' "$work/ost0.log")
+result $((n == 2)) eonce.ost_answered_resends_from_cache "$n resends answered from the cache, expected 2"
+
+"$bin/eonce" openunlink $lease || fail=1
+"$bin/eonce" dies $lease || fail=1
+
+if [ $fail != 0 ]; then
+	echo "eonce: logs in $work"
+	tail -n 20 "$work/mds.log" "$work/ost0.log"
+fi
+exit $fail
