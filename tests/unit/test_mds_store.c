@@ -648,6 +648,57 @@ TU_CASE(orphan_reaper_retries)
 	mds_store_free(s);
 }
 
+static uint64_t busy_ino;
+static bool fake_busy(void *arg, uint64_t ino)
+{
+	(void)arg;
+	return ino == busy_ino;
+}
+
+/* an open inode's orphan waits; the inode record goes with its objects */
+TU_CASE(orphan_reaper_skips_busy)
+{
+	struct mds_store *s = open_new(2);
+	struct mds_osts *o = NULL;
+	struct mds_attr a, held, other;
+	uint64_t left = 99;
+
+	if (!s) {
+		TU_CHECK(s != NULL);
+		return;
+	}
+	TU_EQ_INT(mds_osts_create(&o, s, NULL), 0);
+	if (!o) {
+		mds_store_free(s);
+		return;
+	}
+	ost1_up = 1;
+	mds_osts_set_destroy_fn(o, fake_destroy, NULL);
+	mds_osts_set_busy_fn(o, fake_busy, NULL);
+	TU_EQ_INT(mk(s, ROOT, "held", 0644, &held, NULL), 0);
+	TU_EQ_INT(mk(s, ROOT, "other", 0644, &other, NULL), 0);
+	TU_EQ_INT(mds_unlink(s, ROOT, N("held")), 0);
+	TU_EQ_INT(mds_unlink(s, ROOT, N("other")), 0);
+	TU_EQ_U64(orphans(s), 2);
+	busy_ino = held.ino;
+	destroy_calls = 0;
+	TU_EQ_INT(mds_osts_reap(o, &left), 0);
+	TU_EQ_U64(left, 0);			/* held: not a failure */
+	TU_EQ_U64(orphans(s), 1);
+	TU_EQ_INT(mds_orphan_next(s, 0, &orph), 0);
+	TU_EQ_U64(orph.ino, held.ino);
+	TU_EQ_INT(mds_getattr(s, held.ino, &a, NULL), 0);
+	TU_EQ_U64(a.nlink, 0);
+	TU_EQ_INT(mds_getattr(s, other.ino, &a, NULL), -ENOENT);
+	/* the last close: it goes */
+	busy_ino = 0;
+	TU_EQ_INT(mds_osts_reap(o, &left), 0);
+	TU_EQ_U64(orphans(s), 0);
+	TU_EQ_INT(mds_getattr(s, held.ino, &a, NULL), -ENOENT);
+	mds_osts_free(o);
+	mds_store_free(s);
+}
+
 TU_CASE(orphan_thread_runs_on_unlink)
 {
 	struct mds_store *s = open_new(2);
@@ -1610,6 +1661,7 @@ int main(void)
 	TU_RUN(link_counts);
 	TU_RUN(unlink_records_orphan);
 	TU_RUN(orphan_reaper_retries);
+	TU_RUN(orphan_reaper_skips_busy);
 	TU_RUN(orphan_thread_runs_on_unlink);
 	TU_RUN(readdir_cookies_stable);
 	TU_RUN(xattr_flags_and_erange);

@@ -37,7 +37,6 @@ struct tess_client {
 	uint8_t uuid[16];
 	pthread_mutex_t lock;		/* connections below */
 	struct tnet_conn *mds;
-	uint8_t mds_instance[16];	/* server uuid of the last MDS conn */
 	struct tess_file *files;	/* open at the MDS (for replay) */
 	struct tnet_conn *osts[TESS_MAX_OSTS];
 	struct tnet_addr ost_addr[TESS_MAX_OSTS];
@@ -48,6 +47,7 @@ struct tess_file {
 	struct tess_client *c;
 	struct tess_file *next;		/* c->files, under c->lock */
 	bool mds_open;			/* the MDS counts an OPEN of ours */
+	uint8_t mds_instance[16];	/* the MDS instance that counts it */
 	uint32_t open_flags;		/* TESS_OPEN_* */
 	struct tess_inode ino;
 	uint64_t size;			/* what this handle knows */
@@ -83,7 +83,6 @@ int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
 		free(c);
 		return rc;
 	}
-	memcpy(c->mds_instance, c->mds->peer_uuid, 16);
 	*out = c;
 	return 0;
 }
@@ -103,22 +102,26 @@ static int send_open(struct tnet_conn *conn, uint16_t op, uint64_t ino,
 		     uint32_t flags, struct tnet_call *call);
 
 /*
- * A new MDS instance (it restarted) knows none of our opens: send them
- * again on the new connection, before any other request.  c->lock held.
+ * A new MDS instance (it restarted) knows none of our opens: send those
+ * it does not know again on the new connection, before any other
+ * request.  c->lock held.
  */
 static void replay_opens(struct tess_client *c, struct tnet_conn *conn)
 {
 	for (struct tess_file *f = c->files; f; f = f->next) {
 		struct tnet_call call;
-		int rc = send_open(conn, TESS_OP_OPEN, f->ino.ino,
-				   f->open_flags, &call);
+		int rc;
 
+		if (!memcmp(f->mds_instance, conn->peer_uuid, 16))
+			continue;
+		rc = send_open(conn, TESS_OP_OPEN, f->ino.ino, f->open_flags,
+			       &call);
 		if (rc && tnet_conn_dead(conn))
 			return;		/* the next call reconnects, replays */
 		/* refused (the inode is gone): nothing to keep open */
 		f->mds_open = rc == 0;
+		memcpy(f->mds_instance, conn->peer_uuid, 16);
 	}
-	memcpy(c->mds_instance, conn->peer_uuid, 16);
 }
 
 /* a live connection, reconnecting a dead one */
@@ -135,8 +138,7 @@ static struct tnet_conn *get_conn(struct tess_client *c, struct tnet_conn **slot
 	if (!*slot) {
 		*slot = tnet_connect(a, &c->key, TESS_ROLE_CLIENT, c->uuid,
 				     c->timeout_ms, err);
-		if (*slot && slot == &c->mds &&
-		    memcmp(c->mds_instance, (*slot)->peer_uuid, 16))
+		if (*slot && slot == &c->mds)
 			replay_opens(c, *slot);
 	}
 	conn = *slot;
@@ -1099,6 +1101,8 @@ static int mds_open(struct tess_file *f, int flags)
 	decode_inode(&f->ino, call.reply.body);
 	pthread_mutex_lock(&c->lock);
 	f->mds_open = true;
+	if (c->mds)	/* the connection the OPEN went on, but for a race */
+		memcpy(f->mds_instance, c->mds->peer_uuid, 16);
 	f->next = c->files;
 	c->files = f;
 	pthread_mutex_unlock(&c->lock);
