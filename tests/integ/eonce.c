@@ -12,6 +12,12 @@
  *                        objects go at the last close
  *   eonce dies L         a client dies holding a file open: the objects
  *                        go once its lease (L seconds) ran out
+ *   eonce restart L DIR  a client holds a file open while the MDS restarts
+ *                        (eonce.sh does it between DIR/ready and DIR/go);
+ *                        another client unlinks it before the first one is
+ *                        back; the first one's replayed OPEN keeps the
+ *                        objects past the start-up grace period, until its
+ *                        close
  *
  * Every wait is bounded.
  */
@@ -343,6 +349,68 @@ static void cmd_dies(int lease)
 	tess_client_close(c);
 }
 
+static bool wait_file(const char *path, double seconds)
+{
+	double end = now_s() + seconds;
+
+	while (access(path, F_OK)) {
+		if (now_s() > end)
+			return false;
+		usleep(100 * 1000);
+	}
+	return true;
+}
+
+/* the library's replay of opens after an MDS restart */
+static void cmd_restart(int lease, const char *dir)
+{
+	struct tess_client *a = connect_fast(), *b;
+	char ready[512], go[512], buf[1000] = "kept", back[1000];
+	struct tess_inode held, st;
+	struct tess_file *f;
+	FILE *fp;
+	int rc;
+
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	snprintf(go, sizeof(go), "%s/go", dir);
+	rc = tess_open(a, "/eo_rs", O_CREAT | O_EXCL, 0644, NULL, &f);
+	IT_RC("eonce.restart_create", rc, 0);
+	if (rc)
+		return;
+	held = *tess_file_inode(f);
+	IT_RC("eonce.restart_write", tess_pwrite(f, buf, sizeof(buf), 0),
+	      (long)sizeof(buf));
+	IT_RC("eonce.restart_fsync", tess_fsync(f), 0);
+	fp = fopen(ready, "w");
+	if (fp)
+		fclose(fp);
+	if (!wait_file(go, 60)) {
+		it_result(0, "eonce.restart_mds_restarted", "no %s in 60 s", go);
+		return;
+	}
+	/* another client removes the file before this one is back */
+	b = connect_fast();
+	IT_RC("eonce.restart_unlink_by_other", tess_unlink(b, "/eo_rs"), 0);
+	/* this one's next MDS request reconnects and sends its OPEN again
+	 * (the library has no pinger: a client that stays away from the MDS
+	 * for the whole grace period loses its opens) */
+	IT_RC("eonce.restart_stat_after_restart", tess_stat(a, "/", &st), 0);
+	/* past the grace period the destroyer runs, but not for this file */
+	it_result(control_orphan(b, "/eo_rs_ctl", 3 * lease + 10),
+		  "eonce.restart_destroyer_runs_after_grace",
+		  "an unopened orphan stayed");
+	IT_RC("eonce.restart_objects_kept", objects_left(b, &held), held.nobjs);
+	IT_RC("eonce.restart_read", tess_pread(f, back, sizeof(back), 0),
+	      (long)sizeof(back));
+	IT_RC("eonce.restart_data", memcmp(back, buf, sizeof(buf)), 0);
+	IT_RC("eonce.restart_close", tess_close(f), 0);
+	it_result(wait_gone(b, &held, 15),
+		  "eonce.restart_objects_destroyed_after_close",
+		  "objects still there 15 s after the close");
+	tess_client_close(a);
+	tess_client_close(b);
+}
+
 int main(int argc, char **argv)
 {
 	int lease = argc >= 3 ? atoi(argv[2]) : 0;
@@ -355,9 +423,11 @@ int main(int argc, char **argv)
 		cmd_openunlink(lease);
 	else if (argc >= 3 && !strcmp(argv[1], "dies") && lease > 0)
 		cmd_dies(lease);
+	else if (argc >= 4 && !strcmp(argv[1], "restart") && lease > 0)
+		cmd_restart(lease, argv[3]);
 	else {
 		fprintf(stderr, "usage: eonce mkdir | write | openunlink LEASE | "
-			"dies LEASE\n");
+			"dies LEASE | restart LEASE DIR\n");
 		return 2;
 	}
 	return it_failed;

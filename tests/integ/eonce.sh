@@ -26,9 +26,13 @@ result() {	# result OK NAME WHY
 }
 
 # MKDIR is opcode 20, OBJ_WRITE 65: the first of each loses its reply
-"$bin/tessera-mds" --dir "$work/mds" --key "$TESS_KEY" --listen "$TESS_MDS" \
-	--stripe-count 1 --lease $lease --fault-drop-reply 20 >"$work/mds.log" 2>&1 &
-pids+=($!)
+start_mds() {
+	"$bin/tessera-mds" --dir "$work/mds" --key "$TESS_KEY" --listen "$TESS_MDS" \
+		--stripe-count 1 --lease $lease "$@" >>"$work/mds.log" 2>&1 &
+	mds_pid=$!
+	pids+=($mds_pid)
+}
+start_mds --fault-drop-reply 20
 "$bin/tessera-ost" --mds "$TESS_MDS" --index 0 --dir "$work/ost0" --key "$TESS_KEY" \
 	--listen "127.0.0.1:$((port + 1))@tcp" --lease $lease \
 	--fault-drop-reply 65:1 >"$work/ost0.log" 2>&1 &
@@ -57,6 +61,21 @@ result $((n == 2)) eonce.ost_answered_resends_from_cache "$n resends answered fr
 
 "$bin/eonce" openunlink $lease || fail=1
 "$bin/eonce" dies $lease || fail=1
+
+# the MDS restarts while a library client holds a file open
+rm -f "$work/ready" "$work/go"
+"$bin/eonce" restart $lease "$work" & eo=$!
+for _ in $(seq 1 300); do [ -e "$work/ready" ] && break; sleep 0.1; done
+if [ -e "$work/ready" ]; then
+	kill -KILL $mds_pid; wait $mds_pid 2>/dev/null
+	start_mds
+	for _ in $(seq 1 100); do
+		"$bin/tessctl" --mds "$TESS_MDS" --key "$TESS_KEY" df >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	touch "$work/go"
+fi
+wait $eo || fail=1
 
 if [ $fail != 0 ]; then
 	echo "eonce: logs in $work"
