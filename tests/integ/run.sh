@@ -1,6 +1,9 @@
 #!/bin/bash
 # Integration tier: an MDS and 4 OSTs on loopback, driven through the
 # client library by the programs in build/bin (io, namespace, badinput).
+# Every step is bounded: each program by INTEG_STEP_TIMEOUT seconds
+# (default 300; the scripts hsm.sh and eonce.sh by 600), every wait by a
+# poll with a deadline.
 set -u -o pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
@@ -15,6 +18,17 @@ head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TESS_KEY"
 
 declare -A pids
 fail=0
+step_timeout=${INTEG_STEP_TIMEOUT:-300}
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
+}
 
 start_mds() {
 	"$bin/tessera-mds" --dir "$work/mds" --key "$TESS_KEY" \
@@ -32,26 +46,33 @@ start_ost() {
 	pids[ost$i]=$!
 }
 
+four_up() {
+	timeout -k 2 10 "$bin/tessctl" --mds "$TESS_MDS" --key "$TESS_KEY" df 2>/dev/null |
+		grep -c 'UP' | grep -qx 4
+}
+
 start_all() {
 	start_mds
 	for i in 0 1 2 3; do start_ost "$i"; done
 	# wait until all four OSTs are registered and answer statfs
-	for _ in $(seq 1 100); do
-		if "$bin/tessctl" --mds "$TESS_MDS" --key "$TESS_KEY" df 2>/dev/null |
-			grep -c 'UP' | grep -qx 4; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL: integ: setup: 4 OSTs did not register in 10 s"
+	wait_until 20 four_up && return 0
+	echo "FAIL: integ: setup: 4 OSTs did not register in 20 s"
 	tail -n 5 "$work"/*.log
 	return 1
 }
 
-kill_all() {
+gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+kill_all() {	# bounded: a daemon that outlives SIGTERM by 10 s gets SIGKILL
 	local sig=$1
 	for p in "${pids[@]}"; do kill "-$sig" "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do
+		if ! wait_until 10 gone "$p"; then
+			echo "integ: pid $p outlived SIG$sig by 10 s, killed"
+			kill -KILL "$p" 2>/dev/null
+		fi
+		wait "$p" 2>/dev/null
+	done
 	pids=()
 }
 
@@ -61,9 +82,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-run() {	# run a test program; its PASS/FAIL lines go straight out
-	"$@" || fail=1
+# run_for SECONDS CMD...: a test program, bounded; its PASS/FAIL lines go
+# straight out, and one FAIL line if it had to be stopped
+run_for() {
+	local s=$1 rc
+	shift
+	timeout -k 10 "$s" "$@"
+	rc=$?
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "FAIL: integ: ${*##*/}: still running after $s s, stopped"
+	fi
+	[ $rc = 0 ] || fail=1
+	return $rc
 }
+run() { run_for "$step_timeout" "$@"; }
 
 start_all || { fail=1; exit 1; }
 
@@ -72,10 +104,10 @@ run "$bin/io" random /big 12345
 run "$bin/io" lifecycle
 
 # two clients creating 1000 files each in one directory at once
-"$bin/tessctl" --mds "$TESS_MDS" --key "$TESS_KEY" mkdir /many >/dev/null || fail=1
-"$bin/namespace" concurrent 1000 /many a & p1=$!
-"$bin/namespace" concurrent 1000 /many b & p2=$!
-wait $p1 || fail=1
+timeout -k 2 30 "$bin/tessctl" --mds "$TESS_MDS" --key "$TESS_KEY" mkdir /many >/dev/null || fail=1
+run "$bin/namespace" concurrent 1000 /many a & p1=$!
+run "$bin/namespace" concurrent 1000 /many b & p2=$!
+wait $p1 || fail=1	# (bounded: run stops the program)
 wait $p2 || fail=1
 run "$bin/namespace" listdir /many 2000
 
@@ -90,17 +122,17 @@ for d in mds ost0; do
 done
 
 # HSM: lazy import from a local S3 server, restore on access
-run bash tests/integ/hsm.sh "$work" "$s3port"
+run_for 600 bash tests/integ/hsm.sh "$work" "$s3port"
 
 # exactly-once requests (lost replies injected) and open-unlinked files,
 # on an MDS and OST of their own
-run bash tests/integ/eonce.sh "$work" $((base + 60))
+run_for 600 bash tests/integ/eonce.sh "$work" $((base + 60))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL
 start_all || { fail=1; exit 1; }
 run "$bin/io" verify /big 12345
-if "$bin/namespace" listdir /many 2000 | sed 's/concurrent\./restart./'; then :; else fail=1; fi
+if timeout -k 10 "$step_timeout" "$bin/namespace" listdir /many 2000 | sed 's/concurrent\./restart./'; then :; else fail=1; fi
 
 kill_all TERM
 exit $fail
