@@ -3,18 +3,25 @@
 # end with "N passed, N failed".  Exit non-zero if anything failed.
 #
 # Tiers: build unit fuzz integ kunit vm dkms (default: all, in that order).
-# Each tier's full output is kept in build/check/TIER.log.
+# Each tier's full output is kept in build/check/TIER.log.  Every tier is
+# bounded (TIER_TIMEOUT below, seconds; a VM suite by its own
+# TESS_VM_TIMEOUT); a tier that runs out fails with a line saying so.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
 logdir=$top/build/check
 mkdir -p "$logdir"
 
-tier_build() { make -j2 all; }
-tier_unit()  { bash tests/unit/run.sh; }
-tier_fuzz()  { bash tests/fuzz/run.sh; }
-tier_integ() { bash tests/integ/run.sh; }
-tier_kunit() { make check-kunit; }
+# bound CMD...: CMD with the tier's time limit (SIGKILL 30 s after SIGTERM)
+bound() { timeout -k 30 "${TIER_TIMEOUT[$tier]}" "$@"; }
+declare -A TIER_TIMEOUT=([build]=1800 [unit]=600 [fuzz]=600 [integ]=1800
+	[kunit]=3600 [dkms]=1800)
+
+tier_build() { bound make -j2 all; }
+tier_unit()  { bound bash tests/unit/run.sh; }
+tier_fuzz()  { bound bash tests/fuzz/run.sh; }
+tier_integ() { bound bash tests/integ/run.sh; }
+tier_kunit() { bound make check-kunit; }
 # VM suites in make check; others run with make check-vm SUITE=NAME
 VM_SUITES=${VM_SUITES:-smoke rpc namespace data cluster hsm}
 tier_vm() {
@@ -29,7 +36,7 @@ tier_vm() {
 	done
 	return $rc
 }
-tier_dkms()  { make check-dkms; }
+tier_dkms()  { bound make check-dkms; }
 
 tiers=("$@")
 [ ${#tiers[@]} -eq 0 ] && tiers=(build unit fuzz integ kunit vm dkms)
@@ -37,6 +44,7 @@ tiers=("$@")
 pass=0
 fail=0
 for t in "${tiers[@]}"; do
+	tier=$t
 	log=$logdir/$t.log
 	start=$(date +%s)
 	echo "== $t"
@@ -47,6 +55,9 @@ for t in "${tiers[@]}"; do
 	fi
 	"tier_$t" >"$log" 2>&1
 	rc=$?
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "FAIL: $t: still running after ${TIER_TIMEOUT[$t]} s, stopped" | tee -a "$log"
+	fi
 	grep -E '^(PASS|FAIL): ' "$log"
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
