@@ -23,6 +23,9 @@
  *   -B OP      self-test: after operation OP corrupt one byte of the FILE
  *              behind the checker's back (a separate descriptor)
  *   -q         quieter: no start line
+ *   -T SECS    stop issuing operations after SECS seconds (the final
+ *              compares still run; the summary counts what ran)
+ *   -P N       a progress line every N operations
  *
  * Every byte written by operation #n at file offset x is (n + x % 251) &
  * 0xff, so a wrong byte names the operation (mod 256) that wrote it.
@@ -98,6 +101,9 @@ static int loglen = 50;
 static int no_drop;
 static unsigned long inject_model, inject_file;
 static int quiet;
+static long time_limit;
+static unsigned long progress;
+static int stopped_early;
 static char cmdline[2048];
 
 static uint8_t *good;		/* the model: maxlen bytes, zero past fsize */
@@ -189,13 +195,13 @@ static void dump_log(void)
 static void print_counts(FILE *to, const char *verdict)
 {
 	fprintf(to, "fsx: %s seed=%llu ops=%lu maxlen=%lld size=%lld:", path,
-		seed, opno > nops ? nops : opno, maxlen, fsize);
+		seed, opno, maxlen, fsize);
 	for (int i = 0; i < OP_NR; i++)
 		if (counts[i])
 			fprintf(to, " %s=%lu", op_names[i], counts[i]);
 	if (skipped_drops)
 		fprintf(to, " dropcaches-skipped=%lu", skipped_drops);
-	fprintf(to, "; %s\n", verdict);
+	fprintf(to, "; %s%s\n", verdict, stopped_early ? " (stopped by -T)" : "");
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -748,7 +754,7 @@ int main(int argc, char **argv)
 	int total = 0, c;
 	time_t t0 = time(NULL);
 
-	while ((c = getopt(argc, argv, "S:N:l:o:m:c:A:L:DF:B:q")) != -1) {
+	while ((c = getopt(argc, argv, "S:N:l:o:m:c:A:L:DF:B:qT:P:")) != -1) {
 		switch (c) {
 		case 'S': seed = strtoull(optarg, NULL, 0); break;
 		case 'N': nops = strtoul(optarg, NULL, 0); break;
@@ -762,6 +768,8 @@ int main(int argc, char **argv)
 		case 'F': inject_model = strtoul(optarg, NULL, 0); break;
 		case 'B': inject_file = strtoul(optarg, NULL, 0); break;
 		case 'q': quiet = 1; break;
+		case 'T': time_limit = atol(optarg); break;
+		case 'P': progress = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -861,13 +869,23 @@ int main(int argc, char **argv)
 		}
 		inject();
 		check_size(op_names[op]);
+		if (progress && opno % progress == 0) {
+			printf("fsx: %s: op %lu size 0x%llx after %lld s\n", path, opno,
+			       fsize, (long long)(time(NULL) - t0));
+			fflush(stdout);
+		}
+		if (time_limit && time(NULL) - t0 >= time_limit && opno < nops) {
+			stopped_early = 1;
+			opno++;
+			break;
+		}
 		if (compare_every && opno % compare_every == 0) {
 			counts[OP_COMPARE]++;
 			log_op(OP_COMPARE, 0, fsize, fsize, "periodic");
 			do_compare("periodic compare");
 		}
 	}
-	opno = nops;
+	opno--;
 	/* the end: a compare, then one more after close + reopen */
 	do_compare("final compare");
 	close_all();
