@@ -10,7 +10,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 
-#include "tess_fs.h"
+#include "tess_errno.h"
 
 static const int tess_errnos[] = {
 	EPERM, ENOENT, EIO, ENXIO, E2BIG, ENOMEM, EACCES, EBUSY, EEXIST,

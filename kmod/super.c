@@ -255,9 +255,8 @@ static void tess_ost_warm(struct work_struct *work)
 			continue;
 		req->opcode = TESS_OP_PING;
 		req->flags = TNET_REQ_SOFT;
-		req->done = tess_ost_ping_done;
+		req->done = tess_ost_ping_done;	/* puts our reference */
 		tnet_submit(cl, req);
-		tnet_req_put(req);
 	}
 }
 

@@ -9,6 +9,7 @@
 #include <linux/fs_parser.h>
 
 #include "tessera.h"
+#include "tess_errno.h"
 #include "../lnet/tnet.h"
 
 #define TESS_MAX_MDS		8	/* addresses in one mount source */
@@ -156,8 +157,7 @@ int tess_mds_getattr(struct tess_sb_info *sbi, u64 ino, struct tess_irep *out);
 int tess_mds_open(struct tess_sb_info *sbi, u64 ino, u32 flags,
 		  struct tess_irep *out);
 void tess_mds_close(struct tess_sb_info *sbi, u64 ino, u32 flags);
-/* errno.c: the errno userspace gets for a status (unknown ones: -EIO) */
-int tess_errno(int status);
+
 int tess_mds_setattr(struct tess_sb_info *sbi, struct tess_setattr_req *req,
 		     struct tess_irep *out);
 int tess_mds_create(struct tess_sb_info *sbi, u16 op, u64 parent,
