@@ -106,6 +106,7 @@ static int tess_file_open(struct inode *inode, struct file *file)
 	WRITE_ONCE(ti->cache_version, dv);
 
 	file->private_data = fi;
+	atomic_inc(&ti->opens);
 	tess_file_set_ra(file, inode);
 	return 0;
 }
@@ -135,11 +136,59 @@ static int tess_file_flush_size(struct file *file)
 	return err;
 }
 
+/*
+ * The close of a task that is exiting (killed while it waited for a
+ * server, say): nobody reads its status, and its SIGKILL is no longer
+ * pending, so no wait of ours could be ended.  Start writeback and hand
+ * the wait and the size update to a worker (tess_size_work); a hard
+ * mount thus still delivers the data and then the size.
+ */
+static bool tess_file_flush_exiting(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct tess_file_info *fi = file->private_data;
+
+	if (!(current->flags & PF_EXITING))
+		return false;
+	filemap_flush(file->f_mapping);
+	if ((fi && test_and_clear_bit(TESS_FI_WRITTEN, &fi->flags)) ||
+	    i_size_read(inode) > READ_ONCE(TESS_I(inode)->mds_size)) {
+		ihold(inode);
+		if (!queue_work(tess_wq, &TESS_I(inode)->size_work))
+			iput(inode);	/* one is queued already */
+	}
+	return true;
+}
+
+/**
+ * tess_size_work - the size of a file closed by an exiting task, to the
+ * MDS once its write runs are done
+ * @work: tess_inode_info.size_work; holds an inode reference
+ */
+void tess_size_work(struct work_struct *work)
+{
+	struct tess_inode_info *ti = container_of(work, struct tess_inode_info,
+						  size_work);
+	struct inode *inode = &ti->vfs_inode;
+	int err;
+
+	wait_event(TESS_SB(inode->i_sb)->wb_wait, !atomic_read(&ti->wb_runs));
+	err = filemap_write_and_wait(inode->i_mapping);
+	if (!err && i_size_read(inode) > READ_ONCE(ti->mds_size))
+		err = tess_mds_size_extend(inode, i_size_read(inode));
+	if (err)
+		pr_warn_ratelimited("ino %lu: size after an exiting writer: %d\n",
+				    inode->i_ino, err);
+	iput(inode);
+}
+
 static int tess_file_flush(struct file *file, fl_owner_t id)
 {
 	int err, err2;
 
 	if (!(file->f_mode & FMODE_WRITE))
+		return 0;
+	if (tess_file_flush_exiting(file))
 		return 0;
 	err = tess_write_and_wait(file_inode(file), 0, LLONG_MAX);
 	if (err == -EINTR)
@@ -154,14 +203,16 @@ static int tess_file_release(struct inode *inode, struct file *file)
 	struct tess_file_info *fi = file->private_data;
 
 	/* the last close of a shared writable mmap may come here only */
-	if (file->f_mode & FMODE_WRITE) {
+	if ((file->f_mode & FMODE_WRITE) && !tess_file_flush_exiting(file)) {
 		if (!tess_write_and_wait(inode, 0, LLONG_MAX))
 			filemap_write_and_wait(file->f_mapping);
 		tess_file_flush_size(file);
 	}
-	if (fi)
+	if (fi) {
+		atomic_dec(&TESS_I(inode)->opens);
 		tess_mds_close(TESS_SB(inode->i_sb), inode->i_ino,
 			       fi->open_flags);
+	}
 	kfree(fi);
 	file->private_data = NULL;
 	return 0;

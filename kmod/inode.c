@@ -40,6 +40,7 @@ struct inode *tess_alloc_inode(struct super_block *sb)
 	RCU_INIT_POINTER(ii->layout, NULL);
 	ii->mds_size = 0;
 	atomic_set(&ii->wb_runs, 0);
+	atomic_set(&ii->opens, 0);
 	return &ii->vfs_inode;
 }
 

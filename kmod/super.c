@@ -260,6 +260,62 @@ static void tess_ost_warm(struct work_struct *work)
 	}
 }
 
+/*
+ * The MDS restarted: it keeps opens in memory only, and keeps orphans for
+ * one lease after it starts so that clients can say again what they hold
+ * open.  Send one OPEN per open file of ours (each CLOSE takes one back).
+ */
+static void tess_reopen_work(struct work_struct *work)
+{
+	struct tess_sb_info *sbi = container_of(work, struct tess_sb_info,
+						reopen);
+	struct super_block *sb = sbi->sb;
+	struct inode *inode, *prev = NULL;
+	struct tess_irep *ir;
+	unsigned int sent = 0;
+
+	ir = tess_irep_alloc();
+	if (!ir)
+		return;
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		int n = atomic_read(&TESS_I(inode)->opens);
+
+		if (n <= 0 || READ_ONCE(sbi->dying))
+			continue;
+		spin_lock(&inode->i_lock);
+		if (inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) {
+			spin_unlock(&inode->i_lock);
+			continue;
+		}
+		__iget(inode);
+		spin_unlock(&inode->i_lock);
+		spin_unlock(&sb->s_inode_list_lock);
+
+		iput(prev);
+		prev = inode;
+		while (n-- > 0 && !tess_mds_open(sbi, inode->i_ino,
+						 TESS_OPEN_READ, ir))
+			sent++;
+		cond_resched();
+		spin_lock(&sb->s_inode_list_lock);
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	iput(prev);
+	kfree(ir);
+	if (sent)
+		pr_info("%s: MDS restarted: %u opens sent again\n",
+			sbi->source, sent);
+}
+
+static void tess_mds_restarted(void *arg)
+{
+	struct tess_sb_info *sbi = arg;
+
+	if (!READ_ONCE(sbi->dying))
+		queue_work(system_unbound_wq, &sbi->reopen);
+}
+
 /* ---- superblock operations ---- */
 
 static int tess_statfs(struct dentry *dentry, struct kstatfs *buf)
@@ -388,6 +444,9 @@ static int tess_connect_mds(struct fs_context *fc, struct tess_sb_info *sbi)
 	conf.role = TESS_ROLE_CLIENT;
 	conf.timeout = sbi->timeout;
 	conf.soft = sbi->soft;
+	conf.server_restarted = tess_mds_restarted;
+	conf.keepalive = true;		/* our opens live while connected */
+	conf.arg = sbi;
 	conf.name = "mds";
 	for (i = 0; i < ctx->nr_mds; i++) {
 		conf.addr = ctx->mds[i];
@@ -433,6 +492,7 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	INIT_LIST_HEAD(&sbi->ost_retired);
 	INIT_WORK(&sbi->ost_warm, tess_ost_warm);
 	INIT_WORK(&sbi->ost_refresh, tess_ost_refresh_work);
+	INIT_WORK(&sbi->reopen, tess_reopen_work);
 	init_waitqueue_head(&sbi->wb_wait);
 	sbi->soft = ctx->soft;
 	sbi->localflock = ctx->localflock;
@@ -538,6 +598,9 @@ static void tess_kill_sb(struct super_block *sb)
 		WRITE_ONCE(sbi->dying, true);
 		cancel_work_sync(&sbi->ost_warm);
 		cancel_work_sync(&sbi->ost_refresh);
+		cancel_work_sync(&sbi->reopen);
+		/* size updates of exiting writers hold inode references */
+		flush_workqueue(tess_wq);
 	}
 	/* writes back and evicts every inode while the clients still work */
 	kill_anon_super(sb);
@@ -589,21 +652,30 @@ static void tess_inode_init_once(void *p)
 
 	inode_init_once(&ii->vfs_inode);
 	mutex_init(&ii->io_lock);
+	INIT_WORK(&ii->size_work, tess_size_work);
 }
+
+struct workqueue_struct *tess_wq;
 
 static int __init tess_init(void)
 {
 	int err;
 
+	tess_wq = alloc_workqueue("tessera", WQ_UNBOUND, 0);
+	if (!tess_wq)
+		return -ENOMEM;
 	tess_inode_cachep = kmem_cache_create("tessera_inode_cache",
 					      sizeof(struct tess_inode_info), 0,
 					      SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT,
 					      tess_inode_init_once);
-	if (!tess_inode_cachep)
+	if (!tess_inode_cachep) {
+		destroy_workqueue(tess_wq);
 		return -ENOMEM;
+	}
 	err = register_filesystem(&tess_fs_type);
 	if (err) {
 		kmem_cache_destroy(tess_inode_cachep);
+		destroy_workqueue(tess_wq);
 		return err;
 	}
 	pr_info("file system registered (protocol %d)\n", TESS_PROTO_VERSION);
@@ -616,6 +688,7 @@ static void __exit tess_exit(void)
 	/* free_inode runs after an RCU grace period */
 	rcu_barrier();
 	kmem_cache_destroy(tess_inode_cachep);
+	destroy_workqueue(tess_wq);
 }
 
 module_init(tess_init);

@@ -89,6 +89,7 @@ struct tess_sb_info {
 	struct list_head ost_retired;	/* clients of OSTs that moved */
 	struct work_struct ost_warm;	/* connects to the OSTs after mount */
 	struct work_struct ost_refresh;	/* OST_LIST once its TTL ran out */
+	struct work_struct reopen;	/* OPENs again to a restarted MDS */
 	bool dying;			/* umount: ost_warm stops */
 	bool soft;			/* mount option soft (default hard) */
 	bool localflock;		/* mount option localflock */
@@ -109,6 +110,8 @@ struct tess_inode_info {
 	struct mutex io_lock;		/* size updates on close/fsync */
 	loff_t mds_size;		/* size the MDS knows */
 	atomic_t wb_runs;		/* addr.c: write runs in flight */
+	atomic_t opens;			/* file.c: OPENs the MDS counts for us */
+	struct work_struct size_work;	/* file.c: flush of an exiting task */
 	u64 cache_version;		/* file.c: data_version the cache holds */
 };
 
@@ -206,6 +209,9 @@ void tess_update_inode_flags(struct inode *inode,
 			     unsigned int flags);
 /* refresh attributes from the MDS if older than the cache time, or force */
 int tess_revalidate(struct inode *inode, bool force);
+/* file.c: the work of tess_inode_info.size_work; its workqueue */
+void tess_size_work(struct work_struct *work);
+extern struct workqueue_struct *tess_wq;
 /* OPEN: attributes now, objects kept while open; tess_mds_close() after */
 int tess_open_revalidate(struct inode *inode, u32 flags);
 int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,

@@ -110,6 +110,7 @@ struct tnet_client {
 	unsigned long abort_until;	/* jiffies: fail everything until */
 	bool aborted;			/* abort_until is set */
 	bool destroying;
+	bool want_conn;			/* keepalive: reconnect, queue or not */
 	u8 server_uuid[16];
 	struct tnet_client_stats stats;
 
@@ -119,6 +120,9 @@ struct tnet_client {
 	u8 uuid[16];
 	u32 role;
 	bool soft;
+	bool keepalive;
+	void (*server_restarted)(void *arg);
+	void *restarted_arg;
 	unsigned long timeout;
 	unsigned long sweep_period;
 	char name[32];
@@ -458,6 +462,7 @@ static void rpc_conn_reset(struct tnet_client *cl, struct tnet_rpc_conn *rc,
 		return;
 	}
 	cl->conn = NULL;
+	cl->want_conn = cl->keepalive;
 	list_add_tail(&rc->dead, &cl->dead_conns);	/* takes cl's ref */
 	if (why)
 		cl->stats.resets++;
@@ -791,9 +796,11 @@ static bool rpc_err_transient(int err)
 /* connect, authenticate, start the receive thread; send_mutex held */
 static int rpc_connect_locked(struct tnet_client *cl)
 {
+	static const u8 zero_uuid[16];
 	struct tnet_rpc_conn *rc;
 	struct tnet_conn *tc;
 	struct task_struct *rx;
+	bool restarted = false;
 	u8 suuid[16];
 	u64 xid;
 	int err;
@@ -859,6 +866,9 @@ static int rpc_connect_locked(struct tnet_client *cl)
 	if (!err) {
 		cl->conn = rc;	/* cl's reference */
 		cl->backoff = 0;
+		cl->want_conn = false;
+		restarted = memcmp(cl->server_uuid, zero_uuid, 16) &&
+			    memcmp(cl->server_uuid, suuid, 16);
 		memcpy(cl->server_uuid, suuid, sizeof(suuid));
 		cl->stats.connects++;
 	}
@@ -869,6 +879,8 @@ static int rpc_connect_locked(struct tnet_client *cl)
 	}
 	wake_up_process(rx);
 	cl->conn_err = 0;
+	if (restarted && cl->server_restarted)
+		cl->server_restarted(cl->restarted_arg);
 	pr_info_ratelimited("%s (%s): connected%s\n", cl->name, cl->peer,
 			    tc->features & TESS_FEAT_BULK_CRC ?
 			    ", bulk checksums on" : "");
@@ -909,7 +921,7 @@ static void rpc_connect_failed(struct tnet_client *cl, int err)
 				      TNET_BACKOFF_MIN, TNET_BACKOFF_MAX);
 		delay = cl->backoff;
 	}
-	if (!list_empty(&cl->queue) && !cl->destroying)
+	if ((!list_empty(&cl->queue) || cl->want_conn) && !cl->destroying)
 		queue_delayed_work(tnet_rpc_wq, &cl->tx_work, delay);
 	spin_unlock(&cl->lock);
 	rpc_complete(cl, &out, false);
@@ -980,7 +992,8 @@ static void rpc_tx_work(struct work_struct *work)
 	rpc_reap(cl);
 	for (;;) {
 		spin_lock(&cl->lock);
-		if (list_empty(&cl->queue) || cl->destroying) {
+		if ((list_empty(&cl->queue) && !(cl->want_conn && !cl->conn)) ||
+		    cl->destroying) {
 			spin_unlock(&cl->lock);
 			break;
 		}
@@ -993,6 +1006,10 @@ static void rpc_tx_work(struct work_struct *work)
 				break;
 			}
 			continue;
+		}
+		if (list_empty(&cl->queue)) {	/* a keepalive reconnect */
+			spin_unlock(&cl->lock);
+			break;
 		}
 		req = list_first_entry(&cl->queue, struct tnet_req, list);
 		if (req->send_bulk &&
@@ -1130,6 +1147,9 @@ struct tnet_client *tnet_client_create(const struct tnet_client_conf *conf)
 	memcpy(cl->uuid, conf->uuid, sizeof(cl->uuid));
 	cl->role = conf->role;
 	cl->soft = conf->soft;
+	cl->keepalive = conf->keepalive;
+	cl->server_restarted = conf->server_restarted;
+	cl->restarted_arg = conf->arg;
 	cl->timeout = conf->timeout ? conf->timeout : TNET_DEFAULT_TIMEOUT;
 	cl->sweep_period = clamp_t(unsigned long, cl->timeout / 4,
 				   max(1, HZ / 20), HZ);

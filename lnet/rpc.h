@@ -45,6 +45,18 @@ struct tnet_client_conf {
 	u32 role;			/* TESS_ROLE_* */
 	unsigned long timeout;		/* jiffies: connect and each reply */
 	bool soft;			/* fail after timeout (else: retry) */
+	/*
+	 * Called (from the sender's worker; must not block) after a
+	 * handshake with a new instance of the server (its uuid changed: it
+	 * restarted and lost what it kept in memory).
+	 */
+	void (*server_restarted)(void *arg);
+	void *arg;
+	/*
+	 * Reconnect at once after a connection is lost, even with nothing
+	 * to send (the server keeps state for us while we are connected).
+	 */
+	bool keepalive;
 	const char *name;		/* for log lines, e.g. "mds", "OST0003" */
 };
 
