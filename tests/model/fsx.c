@@ -113,6 +113,7 @@ static int fd = -1, fd_app = -1, fd_dio = -1;
 static long pagesz;
 static unsigned long opno;	/* current operation, from 1 */
 static unsigned long counts[OP_NR];
+static double op_secs[OP_NR], fstat_secs;	/* time spent, per kind */
 static unsigned long skipped_drops;
 static struct logent *oplog;
 static unsigned long nlogged;
@@ -136,6 +137,14 @@ static long long rnd_range(long long lo, long long hi)
 	if (hi <= lo)
 		return lo;
 	return lo + (long long)(rnd() % (uint64_t)(hi - lo + 1));
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static inline uint8_t pattern(unsigned long n, long long x)
@@ -202,6 +211,12 @@ static void print_counts(FILE *to, const char *verdict)
 	if (skipped_drops)
 		fprintf(to, " dropcaches-skipped=%lu", skipped_drops);
 	fprintf(to, "; %s%s\n", verdict, stopped_early ? " (stopped by -T)" : "");
+	/* where the time went: which kinds of operation are slow here */
+	fprintf(to, "fsx: %s seconds:", path);
+	for (int i = 0; i < OP_NR; i++)
+		if (counts[i])
+			fprintf(to, " %s=%.1f", op_names[i], op_secs[i]);
+	fprintf(to, " fstat-after-each=%.1f\n", fstat_secs);
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -824,6 +839,7 @@ int main(int argc, char **argv)
 	for (opno = 1; opno <= nops; opno++) {
 		int w = (int)(rnd() % total);
 		enum op op = OP_COMPARE;
+		double t_op, t_end;
 
 		for (size_t i = 0; i < sizeof(weights) / sizeof(weights[0]); i++) {
 			if (!(weights[i].modes & modes))
@@ -837,6 +853,7 @@ int main(int argc, char **argv)
 		if ((op == OP_DREAD || op == OP_DWRITE) && !direct_ok)
 			op = op == OP_DREAD ? OP_READ : OP_PWRITE;
 		counts[op]++;
+		t_op = now();
 		switch (op) {
 		case OP_READ: op_read(); break;
 		case OP_WRITE: op_write(0); break;
@@ -867,8 +884,11 @@ int main(int argc, char **argv)
 		default:
 			break;
 		}
+		t_end = now();
+		op_secs[op] += t_end - t_op;
 		inject();
 		check_size(op_names[op]);
+		fstat_secs += now() - t_end;
 		if (progress && opno % progress == 0) {
 			printf("fsx: %s: op %lu size 0x%llx after %lld s\n", path, opno,
 			       fsize, (long long)(time(NULL) - t0));
@@ -882,7 +902,9 @@ int main(int argc, char **argv)
 		if (compare_every && opno % compare_every == 0) {
 			counts[OP_COMPARE]++;
 			log_op(OP_COMPARE, 0, fsize, fsize, "periodic");
+			t_op = now();
 			do_compare("periodic compare");
+			op_secs[OP_COMPARE] += now() - t_op;
 		}
 	}
 	opno--;
