@@ -262,12 +262,17 @@ tess_mds_stop() {
 	TESS_MDS_PID=
 }
 
+# `ip netns exec` gives the daemon a mount namespace of its own, a copy of
+# this one: the Tessera mounts in it are detached first, or the daemon
+# would pin the clients' super blocks (and, killed, would sync them to
+# dead OSTs on its way out).  sh execs the daemon: $! is its pid.
+_TESS_NS_EXEC='for m in $(awk "\$3 == \"tessera\" { print \$2 }" /proc/mounts); do umount -l "$m"; done; exec "$@"'
+
 tess_ost_start() {
 	local i=$1
 	shift
-	# ip netns exec execs the daemon: $! is the OST's pid
 	# shellcheck disable=SC2086
-	ip netns exec ost$i "$TESS_BIN/tessera-ost" --mds "$TESS_MDS_ADDR" \
+	ip netns exec ost$i sh -c "$_TESS_NS_EXEC" sh "$TESS_BIN/tessera-ost" --mds "$TESS_MDS_ADDR" \
 		--index "$i" --dir "$TESS_W/ost$i" --key "$TESS_KEY" \
 		--listen "10.77.0.$((10 + i))@tcp" $TESS_OST_ARGS "$@" \
 		>>"$TESS_W/ost$i.log" 2>&1 &
