@@ -167,9 +167,9 @@ int tess_osc_rw(struct tess_sb_info *sbi, u32 ost_idx, u64 oid, bool write,
 		req->send_bulk = bulk;
 		if (!READ_ONCE(sbi->osts[ost_idx].written))
 			WRITE_ONCE(sbi->osts[ost_idx].written, true);
-	}
-	else
+	} else {
 		req->recv_bulk = bulk;
+	}
 	req->done = tess_osc_rw_done;
 	req->private = rpc;
 	tnet_submit(cl, req);

@@ -1,0 +1,423 @@
+# Recovery suite (issue #8): what the kernel client promises when servers go
+# away, replies are lost and files are unlinked while open.  An MDS and two
+# OSTs in network namespaces (tests/vm/lib.sh), mounts with timeout=5:
+#
+#   open-unlinked   a file unlinked while open on two mounts keeps its data
+#                   until the last close; then its objects are destroyed
+#   append/stat     an O_APPEND writer racing stat and open keeps every byte
+#   hard            an OST away for 3 x timeout during a 256 MiB write: the
+#                   write and its fsync succeed once it is back, data intact
+#   soft            the same on a soft mount: fsync reports EIO
+#   exactly-once    an MDS that drops the reply of a mkdir, an OST that drops
+#                   the reply of a write: mkdir returns 0 once, data intact
+#   sync            sync(1) and syncfs make the OSTs sync what they hold
+#   kill            SIGKILL ends a writer or a lookup waiting for a server
+#   umount -f       a forced umount of a busy mount leaves it usable
+#   truncate        a truncate whose SETATTR fails leaves size and data as
+#                   they were
+#   locks           fcntl and flock fail with ENOLCK; localflock makes them
+#                   local
+#
+# Runs inside the VM: tests/vm/run recovery (TESS_VM_MEM=2G is enough).
+
+. "$TESS_REPO/tests/vm/lib.sh"
+TESS_TAG=vm-recovery
+TESS_W=/tmp/tess-rec
+PY=/usr/bin/python3
+BIN=$TESS_BIN
+MA=/mnt/a
+MB=/mnt/b
+MS=/mnt/s
+A=$MA/t			# the test directory, as each mount sees it
+B=$MB/t
+S=$MS/t
+T=5			# mount timeout= (seconds)
+
+trap tess_cleanup EXIT
+
+drop_caches() {
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+}
+
+# tessctl on mounted paths (lib.sh exports TESS_MDS for the daemons' tools)
+tctl() {
+	tess_timeout 30 env -u TESS_MDS -u TESS_KEY "$BIN/tessctl" "$@"
+}
+
+# the OST object files of a file: "DIR/O/xx/oid" per line
+obj_files() {
+	local idx oid
+	tctl getstripe "$1" 2>/dev/null |
+		awk 'NF == 2 && $1 ~ /^[0-9]+$/ { print $1, $2 }' |
+		while read -r idx oid; do
+			printf '%s/ost%d/O/%02x/%016x\n' "$TESS_W" "$idx" \
+				$((oid % 256)) "$oid"
+		done
+}
+
+# the kernel stack of a task, for a failure message
+kstack() {
+	tr '\n' ' ' < "/proc/$1/stack" 2>/dev/null | cut -c1-400
+}
+
+all_exist() {
+	local f
+	[ -n "$1" ] || return 1
+	for f in $1; do
+		[ -f "$f" ] || return 1
+	done
+}
+
+none_exist() {
+	local f
+	for f in $1; do
+		[ -e "$f" ] && return 1
+	done
+	return 0
+}
+
+mkdir -p "$TESS_W"
+if ! tess_modules_load; then
+	fail "modules load" "modprobe failed"
+	tess_finish
+fi
+# a short lease: the opens of a client that went away expire quickly
+if ! tess_cluster_start 2 "--lease 10"; then
+	fail "cluster start" "the OSTs did not come up"
+	tess_finish
+fi
+check "mount A (hard)" tess_mount $MA "timeout=$T"
+check "mount B (hard)" tess_mount $MB "timeout=$T"
+check "mount S (soft)" tess_mount $MS "timeout=$T,soft"
+grep -q " $MS tessera .*,soft" /proc/mounts &&
+grep -q " $MA tessera .*,hard" /proc/mounts
+expect "mount options: hard is the default, soft shows" 0 $?
+# every file on both OSTs: an OST outage hits every file
+mkdir -p $A
+check "layout: 2 x 1 MiB stripes in the test directory" \
+	tctl setstripe -c 2 -S 1M $A
+
+# ---- 1. an unlinked open file keeps its data until the last close ----
+
+head -c $((6 << 20)) /dev/urandom > $TESS_W/ref1
+cp $TESS_W/ref1 $A/u1 && sync
+objs=$(obj_files $A/u1)
+all_exist "$objs"
+expect "open-unlinked: the file's objects exist" 0 $?
+tess_timeout 120 $PY - "$A/u1" "$B/u1" "$TESS_W/ref1" > $TESS_W/u1.out 2>&1 <<'EOF'
+import hashlib, os, sys, time
+a_path, b_path, ref = sys.argv[1:4]
+want = open(ref, "rb").read()
+fa = os.open(a_path, os.O_RDWR)
+fb = os.open(b_path, os.O_RDONLY)
+os.unlink(a_path)
+print("unlinked", flush=True)
+time.sleep(12)			# past the lease and the destroyer's rounds
+def whole(fd):
+    return os.pread(fd, len(want) + 4096, 0)
+ok = whole(fa) == want and whole(fb) == want
+print("read-after-unlink", "ok" if ok else "BAD", flush=True)
+new = os.urandom(1 << 20)
+os.pwrite(fa, new, 1 << 20)
+os.fsync(fa)
+with open("/proc/sys/vm/drop_caches", "w") as f:
+    f.write("3")
+exp = want[:1 << 20] + new + want[2 << 20:]
+ok = whole(fa) == exp and whole(fb) == exp
+print("write-after-unlink", "ok" if ok else "BAD", flush=True)
+os.close(fa)
+os.close(fb)
+print("closed", flush=True)
+EOF
+grep -q "read-after-unlink ok" $TESS_W/u1.out
+expect "open-unlinked: both mounts read the data 12 s after unlink" 0 $?
+grep -q "write-after-unlink ok" $TESS_W/u1.out
+expect "open-unlinked: a write through the open fd reads back on both mounts" 0 $?
+[ ! -e $A/u1 ] && [ ! -e $B/u1 ]
+expect "open-unlinked: the name is gone" 0 $?
+tess_wait_until 30 none_exist "$objs"
+expect "open-unlinked: objects destroyed after the last close" 0 $?
+
+# a process killed while holding it open closes it (the lease of a client
+# that dies without CLOSE is tested in the integ tier, tests/integ)
+cp $TESS_W/ref1 $A/u2 && sync
+objs=$(obj_files $A/u2)
+$PY -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print("open", flush=True)
+time.sleep(600)' $A/u2 > $TESS_W/u2.out &
+holder=$!
+tess_wait_until 60 grep -q open $TESS_W/u2.out
+rm -f $B/u2
+sleep 3
+all_exist "$objs"
+expect "open-unlinked: objects kept while another client holds it" 0 $?
+kill -9 $holder
+tess_wait_pid 10 $holder >/dev/null
+tess_wait_until 30 none_exist "$objs"
+expect "open-unlinked: destroyed when the holder is killed" 0 $?
+
+# the MDS restarts while a file is open: the client sends its opens again
+# within the MDS's grace period, and the file outlives an unlink
+cp $TESS_W/ref1 $A/u3 && sync
+objs=$(obj_files $A/u3)
+rm -f $TESS_W/u3.go
+tess_timeout 300 $PY - "$A/u3" "$TESS_W/ref1" "$TESS_W/u3.go" > $TESS_W/u3.out 2>&1 <<'EOF' &
+import os, sys, time
+path, ref, go = sys.argv[1:4]
+fd = os.open(path, os.O_RDONLY)
+print("open", flush=True)
+for _ in range(2400):
+    if os.path.exists(go):
+        break
+    time.sleep(0.1)
+with open("/proc/sys/vm/drop_caches", "w") as f:
+    f.write("3")
+ok = os.pread(fd, 8 << 20, 0) == open(ref, "rb").read()
+print("read", "ok" if ok else "BAD", flush=True)
+os.close(fd)
+EOF
+holder=$!
+tess_wait_until 60 grep -q open $TESS_W/u3.out
+tess_mds_stop
+tess_mds_start
+tess_wait_osts 2 60 >/dev/null
+rm -f $B/u3
+sleep 15			# past the MDS's grace (lease 10 s)
+all_exist "$objs"
+expect "MDS restart: an open file's objects outlive an unlink (opens sent again)" 0 $?
+touch $TESS_W/u3.go
+tess_wait_pid 120 $holder >/dev/null
+grep -q "read ok" $TESS_W/u3.out
+expect "MDS restart: the open file still reads its data" 0 $?
+tess_wait_until 30 none_exist "$objs"
+expect "MDS restart: objects destroyed after its close" 0 $?
+
+# ---- 2. appends racing stat and open keep every byte ----
+
+rm -f $A/app
+: > $A/app
+(
+	while [ ! -e $TESS_W/app.done ]; do
+		stat -c %s $A/app >/dev/null 2>&1
+		: < $A/app
+	done
+) &
+statter=$!
+tess_timeout 300 $PY - "$A/app" <<'EOF'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+for i in range(3000):
+    rec = (b"record %08d " % i).ljust(4096, b".")
+    os.write(fd, rec)
+os.close(fd)
+EOF
+touch $TESS_W/app.done
+tess_wait_pid 30 $statter >/dev/null
+drop_caches
+tess_timeout 120 $PY - "$A/app" > $TESS_W/app.out 2>&1 <<'EOF'
+import sys
+data = open(sys.argv[1], "rb").read()
+n = 3000
+if len(data) != n * 4096:
+    print("size", len(data), "want", n * 4096)
+    sys.exit(1)
+for i in range(n):
+    if not data[i * 4096:].startswith(b"record %08d " % i):
+        print("record", i, "missing or moved")
+        sys.exit(1)
+print("ok")
+EOF
+expect "append/stat: 3000 O_APPEND records racing stat+open all kept, in order" 0 $?
+[ $? = 0 ] || cat $TESS_W/app.out
+
+# ---- 3. hard: an OST away for 3 x timeout during a 256 MiB write ----
+
+head -c $((256 << 20)) /dev/urandom > $TESS_W/big
+(
+	dd if=$TESS_W/big of=$A/big bs=1M conv=fsync 2>$TESS_W/hard.err
+	echo $? > $TESS_W/hard.rc
+) &
+writer=$!
+sleep 2
+tess_ost_stop 1
+sleep $((3 * T))
+tess_ost_start 1
+tess_wait_pid 300 $writer >/dev/null
+expect "hard: 256 MiB write+fsync across a $((3 * T)) s OST outage succeeds" 0 "$(cat $TESS_W/hard.rc 2>/dev/null)"
+drop_caches
+check "hard: the file reads back identical" cmp $TESS_W/big $A/big
+rm -f $A/big
+
+# ---- soft: the same outage gives EIO at fsync ----
+
+tess_wait_osts 2 60 >/dev/null
+(
+	dd if=$TESS_W/big of=$S/big bs=1M conv=fsync 2>$TESS_W/soft.err
+	echo $? > $TESS_W/soft.rc
+) &
+writer=$!
+sleep 2
+tess_ost_stop 1
+tess_wait_pid $((12 * T + 60)) $writer >/dev/null
+tess_ost_start 1
+rc=$(cat $TESS_W/soft.rc 2>/dev/null)
+if [ -n "$rc" ] && [ "$rc" != 0 ] && grep -q "Input/output error" $TESS_W/soft.err; then
+	pass "soft: the write or its fsync fails with EIO during the outage"
+else
+	fail "soft: the write or its fsync fails with EIO during the outage" \
+		"rc=$rc: $(tr '\n' ' ' < $TESS_W/soft.err)"
+fi
+rm -f $S/big $TESS_W/big
+tess_wait_osts 2 60 >/dev/null
+
+# ---- 4. exactly-once: lost replies ----
+
+tess_mds_stop
+tess_mds_start --fault-drop-reply 20	# MKDIR
+tess_wait_osts 2 60 >/dev/null
+start=$(date +%s)
+tess_timeout $((10 * T)) mkdir $A/lost
+rc=$?
+took=$(( $(date +%s) - start ))
+expect "exactly-once: mkdir whose reply the MDS dropped returns 0 (${took}s)" 0 $rc
+expect "exactly-once: the directory exists once" 1 "$(ls $A | grep -c '^lost$')"
+grep -q "fault injection: no reply to mkdir" $TESS_W/mds.log
+expect "exactly-once: the MDS did drop a reply" 0 $?
+tess_mds_stop
+tess_mds_start
+tess_wait_osts 2 60 >/dev/null
+
+head -c $((8 << 20)) /dev/urandom > $TESS_W/ref4
+tess_ost_stop 0
+tess_ost_start 0 --fault-drop-reply 65	# OBJ_WRITE
+tess_wait_osts 2 60 >/dev/null
+tess_timeout $((10 * T)) dd if=$TESS_W/ref4 of=$A/w4 bs=1M conv=fsync 2>/dev/null
+expect "exactly-once: a write whose reply the OST dropped completes" 0 $?
+drop_caches
+check "exactly-once: its data reads back identical" cmp $TESS_W/ref4 $A/w4
+tess_ost_stop 0
+tess_ost_start 0
+tess_wait_osts 2 60 >/dev/null
+
+# ---- 5. sync(1) and syncfs reach the OSTs' disks ----
+
+syncs_of_sync() {
+	# $1: the sync command; prints how many syncfs/fsync OST 0 made
+	local p
+	eval "p=\$TESS_OST_PID_0"
+	head -c $((4 << 20)) /dev/urandom > $A/s5
+	strace -f -qq -e trace=syncfs,fsync,fdatasync -p "$p" -o $TESS_W/strace.out &
+	st=$!
+	sleep 2
+	"$@"
+	sleep 1
+	kill $st 2>/dev/null
+	tess_wait_pid 10 $st >/dev/null
+	grep -cE '^[0-9]+ +(syncfs|fsync|fdatasync)\(' $TESS_W/strace.out
+}
+n=$(syncs_of_sync sync)
+[ "${n:-0}" -ge 1 ]
+expect "sync: sync(1) makes the OST sync (${n:-0} calls)" 0 $?
+n=$(syncs_of_sync sync -f $A/s5)
+[ "${n:-0}" -ge 1 ]
+expect "sync: syncfs makes the OST sync (${n:-0} calls)" 0 $?
+
+# ---- 7. nothing waits for ever ----
+
+tess_ost_stop 0
+tess_ost_stop 1
+dd if=/dev/zero of=$A/k7 bs=1M count=8 conv=fsync 2>/dev/null &
+w=$!
+sleep 4
+tess_pid_gone $w
+expect "kill: a writer waits for the OSTs (hard)" 1 $?
+before=$(kstack $w)
+kill -9 $w
+tess_wait_pid 10 $w >/dev/null
+if [ $? != 124 ]; then
+	pass "kill: SIGKILL ends its wait at once"
+else
+	fail "kill: SIGKILL ends its wait at once" "waiting in: $before; after: $(kstack $w)"
+fi
+tess_ost_start 0
+tess_ost_start 1
+tess_wait_osts 2 60 >/dev/null
+tess_mds_stop
+stat $A/no-such-name >/dev/null 2>&1 &
+w=$!
+sleep 3
+before=$(kstack $w)
+kill -9 $w
+tess_wait_pid 10 $w >/dev/null
+if [ $? != 124 ]; then
+	pass "kill: SIGKILL ends a lookup waiting for the MDS"
+else
+	fail "kill: SIGKILL ends a lookup waiting for the MDS" "waiting in: $before; after: $(kstack $w)"
+fi
+tess_mds_start
+tess_wait_osts 2 60 >/dev/null
+
+tess_mount /mnt/busy "timeout=$T"
+echo busy > /mnt/busy/t/f7
+(cd /mnt/busy && sleep 600) &
+holder=$!
+sleep 1
+umount -f /mnt/busy 2>/dev/null
+grep -q ' /mnt/busy tessera' /proc/mounts
+expect "umount -f: a busy mount stays mounted" 0 $?
+sleep $((T + 1))
+check "umount -f: the busy mount still works after it" grep -q busy /mnt/busy/t/f7
+kill -9 $holder
+tess_wait_pid 10 $holder >/dev/null
+check "umount -f: then it unmounts" tess_timeout 60 umount /mnt/busy
+
+# ---- 8. a truncate whose SETATTR fails changes nothing ----
+
+head -c $((8 << 20)) /dev/urandom > $TESS_W/ref8
+cp $TESS_W/ref8 $S/t8 && sync
+tess_mds_stop
+tess_timeout $((6 * T)) truncate -s 1M $S/t8 2>/dev/null
+rc=$?
+[ $rc != 0 ] && [ $rc != 124 ] && [ $rc != 137 ]
+expect "truncate: fails while the MDS is away (soft)" 0 $?
+tess_mds_start
+tess_wait_osts 2 60 >/dev/null
+drop_caches
+expect "truncate: the size is unchanged" $((8 << 20)) "$(stat -c %s $S/t8)"
+check "truncate: the data is unchanged" cmp $TESS_W/ref8 $S/t8
+
+# ---- 10. locks are not silently local ----
+
+: > $A/l10
+flock -n $A/l10 true 2>$TESS_W/flock.err
+rc=$?
+[ $rc != 0 ] && grep -q "No locks available" $TESS_W/flock.err
+expect "locks: flock fails with ENOLCK" 0 $?
+$PY -c '
+import fcntl, sys
+f = open(sys.argv[1], "w")
+try:
+    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError as e:
+    sys.exit(0 if e.errno == 37 else 2)
+sys.exit(1)' $A/l10
+expect "locks: fcntl lock fails with ENOLCK" 0 $?
+tess_mount /mnt/lf "timeout=$T,localflock"
+$PY -c 'import fcntl, sys, time
+f = open(sys.argv[1])
+fcntl.flock(f, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(60)' /mnt/lf/t/l10 > $TESS_W/lk.out 2>&1 &
+lk=$!
+tess_wait_until 60 grep -q locked $TESS_W/lk.out
+expect "locks: with localflock flock works" 0 $?
+flock -n /mnt/lf/t/l10 true 2>/dev/null
+expect "locks: with localflock a second flock -n is refused" 1 $?
+kill -9 $lk 2>/dev/null
+tess_wait_pid 10 $lk >/dev/null
+flock -n /mnt/lf/t/l10 true
+expect "locks: with localflock it is taken once free" 0 $?
+
+tess_finish
