@@ -23,7 +23,7 @@ tier_fuzz()  { bound bash tests/fuzz/run.sh; }
 tier_integ() { bound bash tests/integ/run.sh; }
 tier_kunit() { bound make check-kunit; }
 # VM suites in make check; others run with make check-vm SUITE=NAME
-VM_SUITES=${VM_SUITES:-smoke rpc namespace data cluster model hsm}
+VM_SUITES=${VM_SUITES:-smoke rpc namespace data cluster recovery model hsm}
 tier_vm() {
 	local s rc=0
 	for s in $VM_SUITES; do
