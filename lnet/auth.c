@@ -114,6 +114,7 @@ int tnet_auth_client(struct tnet_conn *conn, struct crypto_shash *tfm,
 	memcpy(hreq.nonce, nc, sizeof(nc));
 
 	conn->features = 0;
+	conn->version = 0;
 	f.opcode = TESS_OP_HELLO;
 	f.flags = TESS_HF_REQUEST;
 	f.xid = xid;
@@ -135,7 +136,11 @@ int tnet_auth_client(struct tnet_conn *conn, struct crypto_shash *tfm,
 		return err;
 	if (crypto_memneq(mac, hrep.mac, sizeof(mac)))
 		return -EACCES;		/* the server does not hold our key */
+	if (le16_to_cpu(hrep.version) < TESS_PROTO_MIN ||
+	    le16_to_cpu(hrep.version) > TESS_PROTO_VERSION)
+		return -EPROTO;
 	conn->features = le64_to_cpu(hrep.features) & TESS_FEAT_KNOWN;
+	conn->version = le16_to_cpu(hrep.version);
 	memcpy(server_uuid, hrep.uuid, 16);
 
 	err = tnet_auth_mac(tfm, "tessera-client", hrep.nonce, nc, auth.mac);

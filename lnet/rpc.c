@@ -937,7 +937,7 @@ static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
 		.xid = xid,
 		.opcode = req->opcode,
 		.flags = TESS_HF_REQUEST | (resent ? TESS_HF_RESENT : 0),
-		.version = TESS_PROTO_VERSION,
+		.version = tc->version ? tc->version : TESS_PROTO_VERSION,
 		.body_len = req->body_len,
 		.bulk_len = bulk_len,
 	};

@@ -47,6 +47,7 @@ struct tnet_conn {
 	const struct tnet_transport_ops *ops;
 	struct tnet_addr peer;
 	u64 features;		/* TESS_FEAT_* agreed with the peer */
+	u16 version;		/* protocol agreed with the peer; 0: ours */
 };
 
 /**

@@ -194,7 +194,7 @@ int tnet_send_frame(struct tnet_conn *conn, struct tess_frame *f,
 	    bulk_len > conn->ops->max_bulk)
 		return -EMSGSIZE;
 
-	f->version = TESS_PROTO_VERSION;
+	f->version = conn->version ? conn->version : TESS_PROTO_VERSION;
 	f->body_len = body_len;
 	f->bulk_len = bulk_len;
 	f->body_crc = 0;

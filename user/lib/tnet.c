@@ -271,7 +271,7 @@ static int send_frame(struct tnet_conn *c, struct tess_frame *f,
 	struct msghdr mh = { .msg_iov = iov };
 	int n = 0;
 
-	f->version = TESS_PROTO_VERSION;
+	f->version = c->version ? c->version : TESS_PROTO_VERSION;
 	f->body_crc = 0;
 	f->bulk_crc = 0;
 	if (f->bulk_len && (c->features & TESS_FEAT_BULK_CRC))
@@ -506,7 +506,11 @@ static int client_handshake(struct tnet_conn *c, const struct tnet_key *key,
 	handshake_mac(key, "tessera-server", nc, hrep->nonce, mac);
 	if (CRYPTO_memcmp(mac, hrep->mac, sizeof(mac)))
 		return -EACCES;		/* the server does not hold our key */
+	if (le16_to_cpu(hrep->version) < TESS_PROTO_MIN ||
+	    le16_to_cpu(hrep->version) > TESS_PROTO_VERSION)
+		return -EPROTO;
 	c->features = le64_to_cpu(hrep->features) & TESS_FEAT_KNOWN;
+	c->version = le16_to_cpu(hrep->version);
 	memcpy(c->peer_uuid, hrep->uuid, 16);
 
 	handshake_mac(key, "tessera-client", hrep->nonce, nc, auth.mac);
@@ -782,7 +786,10 @@ static int server_handshake(struct tnet_server *s, struct tnet_conn *c)
 	memcpy(nc, hreq->nonce, sizeof(nc));
 	c->features = le64_to_cpu(hreq->features) & s->features;
 
-	hrep.version = cpu_to_le16(TESS_PROTO_VERSION);
+	/* the newest both speak: an older client keeps working */
+	c->version = le16_to_cpu(hreq->ver_max) < TESS_PROTO_VERSION ?
+		     le16_to_cpu(hreq->ver_max) : TESS_PROTO_VERSION;
+	hrep.version = cpu_to_le16(c->version);
 	hrep.features = cpu_to_le64(c->features);
 	memcpy(hrep.uuid, s->uuid, 16);
 	tnet_random(hrep.nonce, sizeof(hrep.nonce));

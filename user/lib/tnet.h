@@ -48,6 +48,7 @@ struct tnet_conn {
 	int fd;
 	int role;			/* peer's role (server side) */
 	uint64_t features;		/* negotiated TESS_FEAT_* */
+	uint16_t version;		/* negotiated protocol; 0: ours */
 	uint8_t peer_uuid[16];
 	char peer[80];			/* "ip:port" for log lines */
 	pthread_mutex_t lock;		/* client: one call at a time */
