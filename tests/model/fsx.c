@@ -2,7 +2,7 @@
 /*
  * fsx.c - a random-operation model checker for one file (after xfstests'
  * fsx): random reads, writes, pwrites, O_APPEND writes, truncates up and
- * down, mmap reads and mmap writes + msync, fsync, aligned O_DIRECT reads
+ * down, mmap reads and mmap writes (msync MS_SYNC, MS_ASYNC or none), fsync, aligned O_DIRECT reads
  * and writes, close + reopen and drop_caches against FILE, every result
  * checked against an in-memory model of the contents and the size.
  *
@@ -605,9 +605,16 @@ static void op_mapwrite(void)
 	const char *note = NULL;
 	uint8_t *p;
 
+	int how = (int)(rnd() % 4);	/* 0 MS_SYNC, 1 MS_ASYNC, else none */
+
 	pick_write(&off, &len);
 	if (off + len > fsize)
-		note = "extended by ftruncate first";
+		note = how == 0 ? "extended by ftruncate first; msync MS_SYNC" :
+		       how == 1 ? "extended by ftruncate first; msync MS_ASYNC" :
+		       "extended by ftruncate first; no msync";
+	else
+		note = how == 0 ? "msync MS_SYNC" : how == 1 ? "msync MS_ASYNC" :
+		       "no msync";
 	log_op(OP_MAPWRITE, off, len, size0, note);
 	if (off + len > fsize) {
 		if (ftruncate(fd, off + len))
@@ -620,7 +627,9 @@ static void op_mapwrite(void)
 	if (p == MAP_FAILED)
 		sys_fail("mmap PROT_WRITE");
 	fill(p + (off - pg), off, len);
-	if (msync(p, mlen, MS_SYNC))
+	/* without msync the dirty pages go out later: writeback, fsync,
+	 * close, or not before a read of them */
+	if (how < 2 && msync(p, mlen, how == 0 ? MS_SYNC : MS_ASYNC))
 		sys_fail("msync");
 	if (munmap(p, mlen))
 		sys_fail("munmap");
