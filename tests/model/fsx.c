@@ -21,7 +21,8 @@
  *   -D         no drop_caches (also skipped when not root)
  *   -F OP      self-test: after operation OP corrupt one byte of the MODEL
  *   -B OP      self-test: after operation OP corrupt one byte of the FILE
- *              behind the checker's back (a separate descriptor)
+ *              behind the checker's back (a separate descriptor); either
+ *              is followed by a full compare, which must fail
  *   -q         quieter: no start line
  *   -T SECS    stop issuing operations after SECS seconds (the final
  *              compares still run; the summary counts what ran)
@@ -711,6 +712,8 @@ static void inject(void)
 		fprintf(stderr, "fsx: self-test: op #%lu: corrupted the model at 0x%llx\n",
 			opno, x);
 		inject_model = 0;
+		/* a later write or truncate could hide it: compare now */
+		do_compare("compare after the self-test's corruption");
 	} else if (opno == inject_model) {
 		inject_model++;		/* nothing to corrupt yet: next op */
 	}
@@ -725,6 +728,7 @@ static void inject(void)
 		fprintf(stderr, "fsx: self-test: op #%lu: corrupted the file at 0x%llx\n",
 			opno, x);
 		inject_file = 0;
+		do_compare("compare after the self-test's corruption");
 	} else if (opno == inject_file) {
 		inject_file++;
 	}

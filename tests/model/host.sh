@@ -36,7 +36,7 @@ fsx_ok() {
 	local name=$1 out
 	shift
 	if out=$(timeout -k 5 300 "$BIN/fsx" -q "$@" 2>&1); then
-		pass "fsx $name: $(echo "$out" | tail -n 1 | sed 's/^fsx: [^ ]* //')"
+		pass "fsx $name: $(echo "$out" | grep -m 1 ' 0 mismatches' | sed 's/^fsx: [^ ]* //')"
 	else
 		fail "fsx $name" "$(echo "$out" | grep -m 1 'MISMATCH\|ERROR')"
 		echo "$out" | tail -n 60
