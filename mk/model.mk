@@ -39,5 +39,5 @@ soak: $(MODEL_PROGS) modules
 	@mkdir -p $(B)/vm
 	@echo "TESS_SOAK_SECONDS=$(SOAK_SECONDS)" > $(B)/vm/model-soak.env
 	@KDIR=$(KDIR) KVER=$(KVER) TESS_MODDIR=$(K_OUT) \
-		TESS_VM_TIMEOUT=$$(( $(SOAK_SECONDS) + 900 )) \
+		TESS_VM_TIMEOUT=$$(( $(SOAK_SECONDS) + 1300 )) \
 		tests/vm/run model-soak
