@@ -94,6 +94,7 @@ $(BIN)/%: $(OBJ)/tests/integ/%.o $(LIBTESS)
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 -include mk/kernel.mk
 -include mk/tests.mk
+-include mk/model.mk
 
 clean: modules-clean
 	rm -rf $(OBJ) $(BIN) $(LIBTESS)
