@@ -232,6 +232,17 @@ void tess_update_inode_flags(struct inode *inode,
 	ctime = tess_ts(a->ctime_sec, a->ctime_nsec);
 
 	spin_lock(&inode->i_lock);
+	/*
+	 * A reply older than one applied already (a GETATTR answered before
+	 * our SIZE_EXTEND, applied after it): every size and data change
+	 * bumps data_version on the MDS, so it shows.  Its size would cut
+	 * off appends written since; drop it whole.
+	 */
+	if (!(flags & TESS_UPD_NEW) && dv < ii->data_version) {
+		spin_unlock(&inode->i_lock);
+		kfree(lo);
+		return;
+	}
 	changed = !timespec64_equal(&inode->i_mtime, &mtime) ||
 		  !timespec64_equal(&inode->i_ctime, &ctime) ||
 		  ii->data_version != dv;

@@ -599,6 +599,12 @@ static void shared_op(void)
 	static const int e_link[] = { ENOENT, EEXIST, 0 };
 	static const int e_rendir[] = { ENOENT, ENOTEMPTY, EEXIST, 0 };
 	static const int e_none[] = { 0 };
+	/*
+	 * A directory removed through another mount while open here: its
+	 * fstat, like NFS's, says ESTALE (the MDS no longer knows the inode;
+	 * README, "Consistency"); a local file system would still answer.
+	 */
+	static const int e_gone[] = { ESTALE, 0 };
 	char r1[64], r2[64], p1[PATHMAX], p2[PATHMAX], what[256], tag[TAGMAX];
 	int got, k = rn(9);
 
@@ -671,7 +677,7 @@ static void shared_op(void)
 		if (fstat(fd, &st)) {
 			/* an open directory: fstat cannot say ENOENT */
 			snprintf(what, sizeof(what), "shared readdir %s: fstat of the open directory", r1);
-			shared_result(what, errno, e_none);
+			shared_result(what, errno, e_gone);
 			close(fd);
 			break;
 		}
