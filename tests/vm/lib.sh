@@ -32,9 +32,9 @@
 #                                    logs $TESS_W/mds.log, $TESS_W/ost<I>.log);
 #                                    waits up to $TESS_START_TIMEOUT (60) s until
 #                                    all NOST OSTs are registered and UP.
-#                                    Sets and exports TESS_MDS_ADDR (10.77.0.1@tcp),
-#                                    TESS_MDS (the same, read by tessctl and hsm),
-#                                    TESS_KEY; sets TESS_NOST, TESS_MDS_PID,
+#                                    Sets and exports TESS_MDS_ADDR (10.77.0.1@tcp)
+#                                    and TESS_KEY (not TESS_MDS, which switches
+#                                    tessctl to the library); sets TESS_NOST, TESS_MDS_PID,
 #                                    TESS_OST_PID_<I>.  Status 1 (and the log
 #                                    tails printed) if the OSTs did not come up.
 #                                    The extra args are kept in TESS_MDS_ARGS and
@@ -323,9 +323,10 @@ tess_cluster_start() {
 	TESS_MDS_ARGS=${2:-}
 	TESS_OST_ARGS=${3:-}
 	TESS_MDS_ADDR=$TESS_MDS_IP@tcp
-	TESS_MDS=$TESS_MDS_ADDR
 	TESS_KEY=${TESS_KEY:-$TESS_W/key}
-	export TESS_MDS_ADDR TESS_MDS TESS_KEY
+	# (not TESS_MDS: with it, tessctl works through the library instead
+	# of the ioctls of a mounted path)
+	export TESS_MDS_ADDR TESS_KEY
 	mkdir -p "$TESS_W"
 	if [ ! -s "$TESS_KEY" ]; then
 		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TESS_KEY"

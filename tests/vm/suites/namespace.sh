@@ -1,4 +1,5 @@
-# Namespace suite: an MDS and 4 OSTs on 127.0.0.1 inside the VM, the
+# Namespace suite: an MDS and 4 OSTs inside the VM (the MDS on 10.77.0.1,
+# each OST in its own network namespace: tess_cluster_start), the
 # kernel client mounted on them, and every namespace operation with its
 # errors: lookup, create, mkdir, unlink, rmdir, rename (NOREPLACE,
 # EXCHANGE), link, symlink, mknod, readdir of 10,000 entries, attributes,
@@ -10,45 +11,23 @@
 # and TESS_KVER set.  Each check prints one line,
 # "PASS: vm-namespace: NAME" or "FAIL: vm-namespace: NAME: REASON".
 
-M=$TESS_MODDIR
+. "$TESS_REPO/tests/vm/lib.sh"
+TESS_TAG=vm-namespace
+
 BIN=$TESS_REPO/build/bin
-TMOUNT=$TESS_REPO/build/vm/tess-mount
-PY=/usr/bin/python3
+PY="timeout -k 5 900 /usr/bin/python3"	# each step bounded (10,000 creates: minutes under TCG)
 W=/tmp/tess
 A=/mnt/tessa
 B=/mnt/tessb
-MDS=127.0.0.1:7430@tcp
-SRC=127.0.0.1@tcp:/testfs
-FAILED=0
-PIDS=""
+TESS_W=$W
+MDS=$TESS_MDS_IP@tcp
+SRC=$TESS_MDS_IP@tcp:/testfs
+T="timeout -k 5 120"
 
-pass() {
-	echo "PASS: vm-namespace: $1"
-}
-
-fail() {
-	echo "FAIL: vm-namespace: $1: $2"
-	FAILED=1
-}
-
-# check NAME COMMAND...: pass if COMMAND succeeds
-check() {
-	_n=$1
-	shift
-	if _o=$("$@" 2>&1); then
-		pass "$_n"
-	else
-		fail "$_n" "'$*' failed: $(echo "$_o" | tr '\n' ' ' | cut -c1-300)"
-	fi
-}
-
-# expect NAME WANT VALUE: pass if VALUE = WANT
-expect() {
-	if [ "$3" = "$2" ]; then
-		pass "$1"
-	else
-		fail "$1" "got '$3', expected '$2'"
-	fi
+# the mount(2) helper prints the errno name
+tmount() {
+	$T "$TESS_REPO/build/vm/tess-mount" "$@"
+	case $? in 124|137) echo "TIMEOUT after 120 s" ;; esac
 }
 
 # py CODE: run Python statements (os, errno, ... imported), print OK or
@@ -96,38 +75,6 @@ as_user() {
 	setpriv --reuid 1000 --regid 1000 --clear-groups "$@"
 }
 
-dmesg_bad() {
-	dmesg | grep -E "BUG:|WARNING:|Oops|general protection|Call Trace|list_del corruption|refcount_t:|UBSAN|KASAN" || true
-}
-
-start_servers() {
-	"$BIN/tessera-mds" --dir $W/mds --key $W/key --listen $MDS --nosync \
-		--stripe-count 1 >$W/mds.log 2>&1 &
-	PIDS="$PIDS $!"
-	for i in 0 1 2 3; do
-		"$BIN/tessera-ost" --mds $MDS --index $i --dir $W/ost$i \
-			--key $W/key --listen "127.0.0.1:$((7431 + i))@tcp" \
-			>$W/ost$i.log 2>&1 &
-		PIDS="$PIDS $!"
-		[ $i = 1 ] && OST1=$!
-	done
-	for _ in $(seq 1 200); do
-		n=$("$BIN/tessctl" --mds $MDS --key $W/key df 2>/dev/null |
-		    grep -c ' UP$')
-		[ "$n" = 4 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-stop_servers() {
-	# shellcheck disable=SC2086
-	[ -n "$PIDS" ] && kill -9 $PIDS 2>/dev/null
-	# shellcheck disable=SC2086
-	[ -n "$PIDS" ] && wait $PIDS 2>/dev/null
-	PIDS=""
-}
-
 # ---------------------------------------------------------------------
 # setup
 
@@ -138,40 +85,37 @@ printf 'wrong-key-wrong-key-wrong-key-00\n' > $W/badkey
 printf 'short\n' > $W/shortkey
 chmod 600 $W/key
 
-mkdir -p "/lib/modules/$TESS_KVER/extra/tessera"
-cp "$M"/*.ko "/lib/modules/$TESS_KVER/extra/tessera/"
-depmod -a "$TESS_KVER"
-check "modprobe tessera" modprobe tessera
+check "modprobe tessera (tess_modules_load)" tess_modules_load
 
-if start_servers; then
-	pass "MDS and 4 OSTs up on 127.0.0.1"
+if tess_cluster_start 4 "--nosync --stripe-count 1"; then
+	pass "MDS and 4 OSTs up (OSTs in network namespaces)"
 else
-	fail "MDS and 4 OSTs up on 127.0.0.1" "$(tail -n 5 $W/*.log | tr '\n' ' ')"
+	fail "MDS and 4 OSTs up (OSTs in network namespaces)" "$(tail -n 5 $W/*.log | tr '\n' ' ')"
 fi
 
 # ---------------------------------------------------------------------
 # mount failures
 
-r=$($TMOUNT $SRC $A "timeout=5")
+r=$(tmount $SRC $A "timeout=5")
 expect "mount without key= fails EINVAL" EINVAL "$r"
-dmesg -c >/dev/null
-r=$($TMOUNT $SRC $A "key=$W/nonexistent")
+dmesg_mark
+r=$(tmount $SRC $A "key=$W/nonexistent")
 expect "mount with a missing key file fails ENOENT" ENOENT "$r"
-r=$($TMOUNT $SRC $A "key=$W/shortkey")
+r=$(tmount $SRC $A "key=$W/shortkey")
 expect "mount with a 5-byte key fails EINVAL" EINVAL "$r"
-if dmesg | grep -q "key must be 16 to 256 bytes, not 5"; then
+if dmesg_since_mark | grep -q "key must be 16 to 256 bytes, not 5"; then
 	pass "short key: reason in dmesg"
 else
-	fail "short key: reason in dmesg" "$(dmesg | tail -n 3 | tr '\n' ' ')"
+	fail "short key: reason in dmesg" "$(dmesg_since_mark | tail -n 3 | tr '\n' ' ')"
 fi
 if dmesg | grep -q "wrong-key\|$(cut -c1-16 $W/key)"; then
 	fail "key never logged" "key bytes in dmesg"
 else
 	pass "key never logged"
 fi
-r=$($TMOUNT $SRC $A "key=$W/badkey,timeout=5")
+r=$(tmount $SRC $A "key=$W/badkey,timeout=5")
 expect "mount with the wrong key fails EACCES" EACCES "$r"
-r=$($TMOUNT 127.0.0.1:7999@tcp:/testfs $A "key=$W/key,timeout=5")
+r=$(tmount $TESS_MDS_IP:7999@tcp:/testfs $A "key=$W/key,timeout=5")
 expect "mount of a closed port fails ECONNREFUSED" ECONNREFUSED "$r"
 
 # a server that accepts and never answers: the mount gives up in timeout=
@@ -181,12 +125,9 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", 7998)); s.listen(8)
 open("/tmp/silent.ready", "w").close(); time.sleep(60)' &
 SILENT=$!
-for _ in $(seq 1 100); do
-	[ -e /tmp/silent.ready ] && break
-	sleep 0.1
-done
+tess_wait_until 20 test -e /tmp/silent.ready
 t0=$(date +%s)
-r=$($TMOUNT 127.0.0.1:7998@tcp:/testfs $A "key=$W/key,timeout=3")
+r=$(tmount 127.0.0.1:7998@tcp:/testfs $A "key=$W/key,timeout=3")
 t1=$(date +%s)
 if [ "$r" != OK ] && [ $((t1 - t0)) -le 8 ]; then
 	pass "silent MDS: mount fails ($r) within the timeout ($((t1 - t0))s)"
@@ -194,9 +135,9 @@ else
 	fail "silent MDS: mount fails within the timeout" "$r after $((t1 - t0))s"
 fi
 kill $SILENT 2>/dev/null
-wait $SILENT 2>/dev/null
+tess_wait_pid 10 $SILENT
 
-r=$($TMOUNT 127.0.0.1:7999@tcp,$MDS:/testfs $A "key=$W/key,timeout=5")
+r=$(tmount $TESS_MDS_IP:7999@tcp,$MDS:/testfs $A "key=$W/key,timeout=5")
 expect "second MDS address used when the first is down" OK "$r"
 
 # ---------------------------------------------------------------------
@@ -232,8 +173,7 @@ fi
 
 if ! grep -q " $A tessera " /proc/mounts; then
 	fail "mounted" "$A is not a tessera mount, stopping"
-	stop_servers
-	exit 1
+	tess_finish
 fi
 cd $A || exit 1
 check "mkdir d" mkdir d
@@ -484,7 +424,7 @@ expect "non-zero pad: EINVAL" EINVAL "$(spy 'setstripe("sd", 65536, 1, 0xffff, 7
 expect "SETSTRIPE on a fifo: ENOTTY" ENOTTY \
 	"$(spy 'setstripe("d/fifo", 65536, 1)')"
 r=$(spy 'print([ost_statfs(".", i)[:3] for i in range(4)])')
-expect "OST_STATFS of 4 OSTs" "[(0, 1, '127.0.0.1:7431@tcp'), (1, 1, '127.0.0.1:7432@tcp'), (2, 1, '127.0.0.1:7433@tcp'), (3, 1, '127.0.0.1:7434@tcp')]" "$r"
+expect "OST_STATFS of 4 OSTs" "[(0, 1, '$(tess_ost_addr 0)'), (1, 1, '$(tess_ost_addr 1)'), (2, 1, '$(tess_ost_addr 2)'), (3, 1, '$(tess_ost_addr 3)')]" "$r"
 expect "OST_STATFS past the last OST: ENODEV" ENODEV "$(spy 'ost_statfs(".", 4)')"
 r=$(spy 'i = ost_statfs(".", 2); print(i[3] > 0 and i[4] > 0)')
 expect "OST_STATFS usage numbers" True "$r"
@@ -582,21 +522,18 @@ mkdir mv
 expect "SETSTRIPE of 4 stripes for the move test" "" "$(spy 'setstripe("mv", 65536, 4)')"
 head -c 1048576 /dev/urandom > $W/rand
 check "write a 4-stripe file" cp $W/rand mv/f
-kill -9 $OST1
-wait $OST1 2>/dev/null
-(cd / && exec "$BIN/tessera-ost" --mds $MDS --index 1 --dir $W/ost1 \
-	--key $W/key --listen "127.0.0.1:7541@tcp") >$W/ost1b.log 2>&1 &
-PIDS="$PIDS $!"
-for _ in $(seq 1 100); do
-	"$BIN/tessctl" --mds $MDS --key $W/key df 2>/dev/null |
-		grep -q '127.0.0.1:7541@tcp.*UP$' && break
-	sleep 0.1
-done
+MOVED=10.77.0.11:7541@tcp
+tess_ost_stop 1
+tess_ost_start 1 --listen $MOVED
+moved_up() {
+	$T "$BIN/tessctl" --mds $MDS --key $W/key df 2>/dev/null | grep -q "$MOVED.*UP\$"
+}
+tess_wait_until 30 moved_up || fail "OST1 up at $MOVED" "$(tail -n 3 $W/ost1.log | tr '\n' ' ')"
 sleep 31		# the client's OST list is refreshed after 30 s
-sync
+$T sync
 echo 3 > /proc/sys/vm/drop_caches
 check "read back through the moved OST" cmp $W/rand mv/f
-if dmesg | grep -q "OST0001 moved to 127.0.0.1:7541@tcp"; then
+if dmesg | grep -q "OST0001 moved to $MOVED"; then
 	pass "client noticed the OST move"
 else
 	fail "client noticed the OST move" "no 'OST0001 moved' in dmesg"
@@ -613,9 +550,9 @@ check "mount A again" mount -t tessera $SRC $A -o key=$W/key,timeout=30
 expect "data survives remount" "640 he" "$(stat -c %a $A/d/f) $(head -c 2 $A/d/data)"
 check "mount B again" mount -t tessera $SRC $B -o key=$W/key,timeout=30
 ls $B/d >/dev/null
-stop_servers
+tess_cluster_kill
 t0=$(date +%s)
-umount -f $A
+$T umount -f $A
 rc=$?
 t1=$(date +%s)
 if [ $rc = 0 ] && [ $((t1 - t0)) -lt 10 ]; then
@@ -623,14 +560,14 @@ if [ $rc = 0 ] && [ $((t1 - t0)) -lt 10 ]; then
 else
 	fail "umount -f with the servers gone" "rc $rc after $((t1 - t0))s"
 fi
-(stat $B/d/newname >/dev/null 2>&1; echo done > $W/bgstat) &
+($T stat $B/d/newname >/dev/null 2>&1; echo done > $W/bgstat) &
 BG=$!
 sleep 2
 t0=$(date +%s)
-umount -f $B 2>/dev/null || { sleep 1; umount -f $B; }
+$T umount -f $B 2>/dev/null || { sleep 1; $T umount -f $B; }
 rc=$?
 t1=$(date +%s)
-wait $BG
+tess_wait_pid 130 $BG
 if [ $rc = 0 ] && [ $((t1 - t0)) -lt 10 ]; then
 	pass "umount -f with a request hanging on a dead MDS ($((t1 - t0))s)"
 else
@@ -648,17 +585,4 @@ fi
 check "rmmod tessera" rmmod tessera
 check "rmmod tessera_lnet_tcp" rmmod tessera_lnet_tcp
 check "rmmod tessera_lnet" rmmod tessera_lnet
-bad=$(dmesg_bad)
-if [ -z "$bad" ]; then
-	pass "dmesg has no BUG/WARNING/Oops"
-else
-	fail "dmesg has no BUG/WARNING/Oops" "$(echo "$bad" | head -n 3 | tr '\n' ' ')"
-fi
-if [ "$FAILED" != 0 ]; then
-	echo "--- dmesg (tail) ---"
-	dmesg | tail -n 60
-	echo "--- mds.log (tail) ---"
-	tail -n 20 $W/mds.log
-fi
-stop_servers
-exit $FAILED
+tess_finish
