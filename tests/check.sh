@@ -21,7 +21,13 @@ tier_build() { bound make -j2 all; }
 tier_unit()  { bound bash tests/unit/run.sh; }
 tier_fuzz()  { bound bash tests/fuzz/run.sh; }
 tier_integ() { bound bash tests/integ/run.sh; }
-tier_kunit() { bound make check-kunit; }
+# KUnit on UML, then checkpatch on the kernel sources (same source tree)
+tier_kunit() {
+	local rc=0
+	bound make check-kunit || rc=$?
+	bash tests/lint/checkpatch.sh || [ $rc != 0 ] || rc=1
+	return $rc
+}
 # VM suites in make check; others run with make check-vm SUITE=NAME
 VM_SUITES=${VM_SUITES:-smoke rpc namespace data cluster recovery model hsm}
 tier_vm() {
