@@ -1,139 +1,52 @@
 # Data path suite: an MDS and 4 OSTs inside the VM (each OST in its own
-# network namespace behind a bridge, 10.99.0.0/24, or on 127.0.0.1 if
-# namespaces are not available), a kernel mount with 4 x 1 MiB stripes,
+# network namespace behind bridge br0, 10.77.0.0/24: tess_cluster_start of
+# tests/vm/lib.sh), a kernel mount with 4 x 1 MiB stripes,
 # and the data checked against a reference copy in the VM's tmpfs:
 # sizes around page and stripe boundaries, random writes, page cache
 # drops and remounts, the spread over the OSTs, mmap, O_DIRECT, truncate,
-# sparse files, appends, fio verify, an OST that stops answering, and
+# sparse files, appends, fio verify, an OST whose link goes down, and
 # throughput of a 256 MiB write+fsync and cold read.
 #
 # Runs inside the VM (tests/vm/run data); with TESS_VM_MEM=4G it adds a
 # 1 GiB file.
 
 . "$TESS_REPO/tests/vm/lib.sh"
-
-pass() {
-	echo "PASS: vm-data: $1"
-}
-
-fail() {
-	echo "FAIL: vm-data: $1: $2"
-	TESS_FAILED=1
-}
+TESS_TAG=vm-data
 
 info() {
 	echo "INFO: vm-data: $*"
 }
 
-M=$TESS_MODDIR
 BIN=$TESS_REPO/build/bin
 PY=/usr/bin/python3
 W=/tmp/tess-data
 MNT=/mnt/tessera
 REF=$W/ref
 mkdir -p $W $REF $MNT
-PIDS=""
 TIMEOUT=10		# mount timeout= (seconds): an OST that is down -> EIO
-
-cleanup() {
-	umount -f $MNT 2>/dev/null
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-}
-trap cleanup EXIT
+T="timeout -k 5 300"	# the bound of one step on the mount
 
 die() {
 	fail "$1" "$2"
-	echo "--- dmesg (tail) ---"
-	dmesg | tail -n 40
-	exit 1
+	tess_finish
 }
 
 dmesg_mark
 
 # ---- modules ----
-mkdir -p "/lib/modules/$TESS_KVER/extra/tessera"
-cp "$M"/*.ko "/lib/modules/$TESS_KVER/extra/tessera/"
-depmod -a "$TESS_KVER"
-modprobe libcrc32c
-for mod in tessera_lnet tessera_lnet_tcp tessera; do
-	insmod "$M/$mod.ko" || die "insmod $mod" "failed"
-done
+tess_modules_load || die "modules" "tess_modules_load failed"
 
-# ---- network: one namespace per OST, or loopback ----
-NETNS=0
-setup_netns() {
-	modprobe veth && modprobe bridge || return 1
-	ip link set lo up
-	ip link add br0 type bridge || return 1
-	ip addr add 10.99.0.254/24 dev br0 && ip link set br0 up || return 1
-	for i in 0 1 2 3; do
-		ip netns add ost$i || return 1
-		ip link add veth$i type veth peer name eth0 netns ost$i || return 1
-		ip link set veth$i master br0 up || return 1
-		ip -n ost$i link set lo up || return 1
-		ip -n ost$i addr add 10.99.0.$((i + 1))/24 dev eth0 || return 1
-		ip -n ost$i link set eth0 up || return 1
-	done
-	# reachable: a connection to a closed port is refused, not lost
-	ip netns exec ost3 $PY -c '
-import socket
-try:
-    socket.create_connection(("10.99.0.254", 9), 5)
-except ConnectionRefusedError:
-    pass
-' || return 1
-	return 0
-}
-ip link set lo up
-if setup_netns >$W/netns.log 2>&1; then
-	NETNS=1
-	MDS_IP=10.99.0.254
-	pass "4 OST network namespaces on 10.99.0.0/24"
-else
-	MDS_IP=127.0.0.1
-	fail "4 OST network namespaces on 10.99.0.0/24" "$(tail -n 1 $W/netns.log); OSTs on 127.0.0.1 instead"
-fi
-
-ost_ip() {
-	if [ $NETNS = 1 ]; then echo 10.99.0.$(($1 + 1)); else echo 127.0.0.1; fi
-}
-
-# run in the background: exec, so that $! is the server's pid
-ost_exec() {
-	_i=$1
-	shift
-	if [ $NETNS = 1 ]; then exec ip netns exec ost$_i "$@"; else exec "$@"; fi
-}
-
-# ---- servers ----
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $W/key
-MDSADDR=$MDS_IP:7430@tcp
-$BIN/tessera-mds --dir $W/mds --key $W/key --listen $MDSADDR \
-	--stripe-count 4 --stripe-size 1048576 --nosync >$W/mds.log 2>&1 &
-PIDS="$PIDS $!"
-sleep 0.5
-for i in 0 1 2 3; do
-	ost_exec $i $BIN/tessera-ost --mds $MDSADDR --index $i --dir $W/ost$i \
-		--key $W/key --listen "$(ost_ip $i):$((7431 + i))@tcp" \
-		>$W/ost$i.log 2>&1 &
-	eval "OST_PID_$i=$!"
-	PIDS="$PIDS $!"
-done
-up=0
-for _ in $(seq 1 100); do
-	up=$(TESS_MDS=$MDSADDR TESS_KEY=$W/key $BIN/tessctl df 2>/dev/null | grep -c ' UP$')
-	[ "$up" = 4 ] && break
-	sleep 0.2
-done
-[ "$up" = 4 ] || die "MDS and 4 OSTs up" "$up OSTs up; $(tail -n 3 $W/mds.log | tr '\n' ' ')"
+# ---- servers: the MDS on 10.77.0.1, OST i in namespace ost<i> ----
+TESS_W=$W
+TESS_FSNAME=tessera
+tess_cluster_start 4 "--stripe-count 4 --stripe-size 1048576 --nosync" ||
+	die "MDS and 4 OSTs up" "$(tess_osts_up) OSTs up; $(tail -n 3 $W/mds.log | tr '\n' ' ')"
 pass "MDS and 4 OSTs up"
+MDSADDR=$TESS_MDS_ADDR
 
-SRC=$MDSADDR:/tessera
-OPTS="key=$W/key,timeout=$TIMEOUT"
+OPTS="timeout=$TIMEOUT"
 do_mount() {
-	mount -t tessera $SRC $MNT -o $OPTS
+	tess_mount $MNT "$OPTS"
 }
 if do_mount 2>$W/mount.err; then
 	pass "mount"
@@ -142,16 +55,16 @@ else
 fi
 
 remount() {
-	umount $MNT && do_mount
+	$T umount $MNT && do_mount
 }
 
 drop_caches() {
-	sync
+	$T sync
 	echo 3 > /proc/sys/vm/drop_caches
 }
 
 sha() {
-	sha256sum < "$1" | cut -d' ' -f1
+	$T sha256sum "$1" | cut -d' ' -f1
 }
 
 # same_as NAME REF FILE: sha256 and size of FILE equal those of REF
@@ -159,7 +72,7 @@ same_as() {
 	_a=$(sha "$2")
 	_b=$(sha "$3" 2>&1)
 	_sa=$(stat -c %s "$2")
-	_sb=$(stat -c %s "$3" 2>&1)
+	_sb=$($T stat -c %s "$3" 2>&1)
 	if [ "$_a" = "$_b" ] && [ "$_sa" = "$_sb" ]; then
 		pass "$1"
 	else
@@ -168,14 +81,14 @@ same_as() {
 }
 
 # stripe default from the MDS, or set on the test directory if possible
-mkdir $MNT/d || die "mkdir" "mkdir $MNT/d failed"
+$T mkdir $MNT/d || die "mkdir" "mkdir $MNT/d failed"
 D=$MNT/d
 
 # ---- sizes ----
 SIZES="0 1 4095 4096 4097 65536 1048575 1048576 1048577 4194303 4194305 67108864"
 for s in $SIZES; do
 	head -c $s /dev/urandom > $REF/s$s
-	cp $REF/s$s $D/s$s || fail "write size $s" "cp failed"
+	$T cp $REF/s$s $D/s$s || fail "write size $s" "cp failed"
 done
 for s in $SIZES; do
 	same_as "size $s: written (page cache)" $REF/s$s $D/s$s
@@ -242,13 +155,13 @@ for _ in range(n):
 os.close(fr)
 os.close(ft)
 EOF
-$PY $W/randw.py $REF/rand $D/rand 1 $((24 << 20)) 200 ||
+$T $PY $W/randw.py $REF/rand $D/rand 1 $((24 << 20)) 200 ||
 	fail "random writes" "python failed"
 same_as "random-offset writes (cache)" $REF/rand $D/rand
 drop_caches
 same_as "random-offset writes after drop_caches" $REF/rand $D/rand
 # rewrite into a file that exists on the OSTs (read-modify-write pages)
-$PY $W/randw.py $REF/rand $D/rand 2 $((30 << 20)) 100
+$T $PY $W/randw.py $REF/rand $D/rand 2 $((30 << 20)) 100
 drop_caches
 same_as "random overwrites of an existing file" $REF/rand $D/rand
 
@@ -269,44 +182,44 @@ drop_caches
 same_as "append after remount" $REF/app $D/app
 
 # ---- truncate ----
-cp $REF/s67108864 $REF/tr
-cp $REF/s67108864 $D/tr
-truncate -s 1572867 $REF/tr
-truncate -s 1572867 $D/tr
+$T cp $REF/s67108864 $REF/tr
+$T cp $REF/s67108864 $D/tr
+$T truncate -s 1572867 $REF/tr
+$T truncate -s 1572867 $D/tr
 same_as "truncate down (cache)" $REF/tr $D/tr
 drop_caches
 same_as "truncate down (after drop_caches)" $REF/tr $D/tr
-truncate -s 10000000 $REF/tr
-truncate -s 10000000 $D/tr
+$T truncate -s 10000000 $REF/tr
+$T truncate -s 10000000 $D/tr
 drop_caches
 same_as "truncate up: zeros after the old end" $REF/tr $D/tr
-truncate -s 0 $REF/tr
-truncate -s 0 $D/tr
+$T truncate -s 0 $REF/tr
+$T truncate -s 0 $D/tr
 remount
 same_as "truncate to 0 (after remount)" $REF/tr $D/tr
 # O_TRUNC on open
-cp $REF/s1048577 $D/otr
-cp $REF/s4097 $D/otr
+$T cp $REF/s1048577 $D/otr
+$T cp $REF/s4097 $D/otr
 same_as "O_TRUNC rewrite" $REF/s4097 $D/otr
 
 # ---- sparse files ----
 rm -f $REF/sp
-dd if=/dev/urandom of=$W/chunk bs=1 count=1 status=none
-dd if=$W/chunk of=$REF/sp bs=1 seek=$((100 << 20)) conv=notrunc status=none
-dd if=$W/chunk of=$D/sp bs=1 seek=$((100 << 20)) conv=notrunc status=none
-dd if=$W/chunk of=$REF/sp bs=1 seek=$((7 << 20)) conv=notrunc status=none
-dd if=$W/chunk of=$D/sp bs=1 seek=$((7 << 20)) conv=notrunc status=none
+$T dd if=/dev/urandom of=$W/chunk bs=1 count=1 status=none
+$T dd if=$W/chunk of=$REF/sp bs=1 seek=$((100 << 20)) conv=notrunc status=none
+$T dd if=$W/chunk of=$D/sp bs=1 seek=$((100 << 20)) conv=notrunc status=none
+$T dd if=$W/chunk of=$REF/sp bs=1 seek=$((7 << 20)) conv=notrunc status=none
+$T dd if=$W/chunk of=$D/sp bs=1 seek=$((7 << 20)) conv=notrunc status=none
 drop_caches
 same_as "sparse file: holes read as zeros" $REF/sp $D/sp
-truncate -s $((300 << 20)) $REF/sp2
-truncate -s $((300 << 20)) $D/sp2
+$T truncate -s $((300 << 20)) $REF/sp2
+$T truncate -s $((300 << 20)) $D/sp2
 remount
 same_as "sparse file made by truncate" $REF/sp2 $D/sp2
 
 # ---- mmap ----
-cp $REF/s4194305 $D/mm
-cp $REF/s4194305 $REF/mm
-if $PY - $REF/mm $D/mm <<'EOF'
+$T cp $REF/s4194305 $D/mm
+$T cp $REF/s4194305 $REF/mm
+if $T $PY - $REF/mm $D/mm <<'EOF'
 import mmap, os, sys
 ref = open(sys.argv[1], 'rb').read()
 with open(sys.argv[2], 'r+b') as f:
@@ -320,7 +233,7 @@ else
 	fail "mmap read" "content differs"
 fi
 drop_caches
-if $PY - $REF/mm $D/mm <<'EOF'
+if $T $PY - $REF/mm $D/mm <<'EOF'
 import mmap, os, random, sys
 rnd = random.Random(7)
 fr = open(sys.argv[1], 'r+b')
@@ -347,39 +260,39 @@ remount
 same_as "mmap write after remount" $REF/mm $D/mm
 
 # ---- O_DIRECT ----
-if dd if=$REF/s67108864 of=$D/dio bs=1M oflag=direct status=none; then
+if $T dd if=$REF/s67108864 of=$D/dio bs=1M oflag=direct status=none; then
 	drop_caches
 	same_as "O_DIRECT write 1 MiB blocks" $REF/s67108864 $D/dio
 else
 	fail "O_DIRECT write 1 MiB blocks" "dd failed"
 fi
-if dd if=$D/dio of=$W/dio.back bs=4M iflag=direct status=none; then
+if $T dd if=$D/dio of=$W/dio.back bs=4M iflag=direct status=none; then
 	same_as "O_DIRECT read 4 MiB blocks" $REF/s67108864 $W/dio.back
 else
 	fail "O_DIRECT read 4 MiB blocks" "dd failed"
 fi
 rm -f $W/dio.back
 # unaligned sizes and offsets
-if dd if=$REF/s4194305 of=$D/dio2 bs=12345 oflag=direct status=none &&
-   dd if=$D/dio2 of=$W/dio2.back bs=7777 iflag=direct status=none; then
+if $T dd if=$REF/s4194305 of=$D/dio2 bs=12345 oflag=direct status=none &&
+   $T dd if=$D/dio2 of=$W/dio2.back bs=7777 iflag=direct status=none; then
 	same_as "O_DIRECT unaligned blocks" $REF/s4194305 $W/dio2.back
 else
 	fail "O_DIRECT unaligned blocks" "dd failed"
 fi
 # buffered data seen by an O_DIRECT read, and the other way round
-cp $REF/s1048577 $D/mix
-dd if=$D/mix of=$W/mix.back bs=1M iflag=direct status=none
+$T cp $REF/s1048577 $D/mix
+$T dd if=$D/mix of=$W/mix.back bs=1M iflag=direct status=none
 same_as "O_DIRECT read of dirty cached data" $REF/s1048577 $W/mix.back
 head -c 5000 /dev/urandom > $W/chunk
 cat $D/mix > /dev/null
-dd if=$W/chunk of=$D/mix bs=5000 seek=1 oflag=direct conv=notrunc status=none
-cp $REF/s1048577 $REF/mix
-dd if=$W/chunk of=$REF/mix bs=5000 seek=1 conv=notrunc status=none
+$T dd if=$W/chunk of=$D/mix bs=5000 seek=1 oflag=direct conv=notrunc status=none
+$T cp $REF/s1048577 $REF/mix
+$T dd if=$W/chunk of=$REF/mix bs=5000 seek=1 conv=notrunc status=none
 same_as "buffered read after O_DIRECT write (cache invalidated)" $REF/mix $D/mix
 
 # ---- a directory striped 3 x 64 KiB (odd count, many units per RPC) ----
 mkdir $MNT/s3
-if $PY - $MNT/s3 <<'EOF'
+if $T $PY - $MNT/s3 <<'EOF'
 import fcntl, os, struct, sys
 n = 16 + 256 * 16
 TESS_IOC_SETSTRIPE = (1 << 30) | (n << 16) | (ord('T') << 8) | 1
@@ -389,12 +302,12 @@ fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
 fcntl.ioctl(fd, TESS_IOC_SETSTRIPE, buf)
 EOF
 then
-	cp $REF/s4194305 $MNT/s3/f
-	$PY $W/randw.py $REF/rand3 $MNT/s3/rand 3 $((8 << 20)) 100
+	$T cp $REF/s4194305 $MNT/s3/f
+	$T $PY $W/randw.py $REF/rand3 $MNT/s3/rand 3 $((8 << 20)) 100
 	drop_caches
 	same_as "3 x 64 KiB stripes: 4 MiB + 1 file" $REF/s4194305 $MNT/s3/f
 	same_as "3 x 64 KiB stripes: random writes" $REF/rand3 $MNT/s3/rand
-	dd if=$MNT/s3/f of=$W/s3.back bs=3333 iflag=direct status=none
+	$T dd if=$MNT/s3/f of=$W/s3.back bs=3333 iflag=direct status=none
 	same_as "3 x 64 KiB stripes: O_DIRECT read" $REF/s4194305 $W/s3.back
 	rm -f $W/s3.back
 else
@@ -404,7 +317,7 @@ fi
 # ---- close-to-open against another client (the userspace library) ----
 head -c 3000000 /dev/urandom > $REF/cto1
 head -c 2000000 /dev/urandom > $REF/cto2
-cp $REF/cto1 $D/cto
+$T cp $REF/cto1 $D/cto
 cat $D/cto > /dev/null
 if TESS_MDS=$MDSADDR TESS_KEY=$W/key $BIN/tessctl put $REF/cto2 /d/cto; then
 	same_as "close-to-open: another client's rewrite seen at open" $REF/cto2 $D/cto
@@ -418,7 +331,7 @@ rm -f $W/rand.user
 # ---- fio verify ----
 if command -v fio >/dev/null; then
 	for direct in 0 1; do
-		if fio --name=verify --filename=$D/fio$direct --size=32M --bs=64k \
+		if $T fio --name=verify --filename=$D/fio$direct --size=32M --bs=64k \
 		       --rw=randwrite --ioengine=psync --direct=$direct \
 		       --verify=crc32c --verify_fatal=1 --do_verify=1 \
 		       >$W/fio$direct.log 2>&1; then
@@ -429,7 +342,7 @@ if command -v fio >/dev/null; then
 	done
 	# sequential and random, 4 jobs at once, each verifying its own file
 	for rw in write randwrite; do
-		if fio --name=jobs --directory=$D --size=16M --bs=128k --rw=$rw \
+		if $T fio --name=jobs --directory=$D --size=16M --bs=128k --rw=$rw \
 		       --numjobs=4 --ioengine=psync --verify=crc32c --verify_fatal=1 \
 		       --do_verify=1 --group_reporting >$W/fio-$rw.log 2>&1; then
 			pass "fio $rw 4 jobs --verify=crc32c"
@@ -439,7 +352,7 @@ if command -v fio >/dev/null; then
 	done
 	rm -f $D/jobs.*
 	drop_caches
-	if fio --name=verify --filename=$D/fio0 --size=32M --bs=64k --rw=randwrite \
+	if $T fio --name=verify --filename=$D/fio0 --size=32M --bs=64k --rw=randwrite \
 	       --ioengine=psync --verify=crc32c --verify_only=1 >$W/fio-v.log 2>&1; then
 		pass "fio verify_only after drop_caches"
 	else
@@ -454,12 +367,12 @@ rate() {	# bytes seconds -> MB/s
 	awk -v b="$1" -v s="$2" 'BEGIN { if (s <= 0) s = 0.001; printf "%.1f", b / 1e6 / s }'
 }
 t0=$(date +%s.%N)
-if dd if=/dev/zero of=$D/perf bs=1M count=256 conv=fsync status=none; then
+if $T dd if=/dev/zero of=$D/perf bs=1M count=256 conv=fsync status=none; then
 	t1=$(date +%s.%N)
 	wr=$(rate $((256 << 20)) "$(awk "BEGIN{print $t1 - $t0}")")
 	drop_caches
 	t0=$(date +%s.%N)
-	dd if=$D/perf of=/dev/null bs=1M status=none
+	$T dd if=$D/perf of=/dev/null bs=1M status=none
 	t1=$(date +%s.%N)
 	rd=$(rate $((256 << 20)) "$(awk "BEGIN{print $t1 - $t0}")")
 	info "256 MiB dd write+fsync: $wr MB/s, cold read: $rd MB/s"
@@ -480,10 +393,10 @@ r = random.Random(5)
 o = sys.stdout.buffer
 for _ in range(1024):
     o.write(r.randbytes(1 << 20))
-' | tee $D/big | sha256sum | cut -d" " -f1)
+' | timeout -k 5 900 tee $D/big | sha256sum | cut -d" " -f1)
 	t1=$(date +%s)
 	drop_caches
-	sum2=$(sha $D/big)
+	sum2=$(timeout -k 5 900 sha256sum $D/big | cut -d' ' -f1)
 	t2=$(date +%s)
 	size=$(stat -c %s $D/big)
 	if [ "$sum1" = "$sum2" ] && [ "$size" = 1073741824 ]; then
@@ -497,20 +410,17 @@ else
 fi
 
 # ---- an OST that stops answering: EIO after the timeout, no hang ----
-cp $REF/s4194305 $D/down
+# (a soft mount: a hard one, the default, waits for the OST)
+$T cp $REF/s4194305 $D/down
+OPTS="timeout=$TIMEOUT,soft"
 remount
-if [ $NETNS = 1 ]; then
-	ip link set veth2 down
-	how="link of OST2 down"
-else
-	kill -STOP $OST_PID_2
-	how="OST2 stopped"
-fi
+ip link set vo2 down
+how="link of OST2 down"
 t0=$(date +%s)
 timeout -s KILL $((TIMEOUT * 6 + 30)) cat $D/down > $W/down.out 2>$W/down.err
 rc=$?
 t1=$(date +%s)
-if [ $NETNS = 1 ]; then ip link set veth2 up; else kill -CONT $OST_PID_2; fi
+ip link set vo2 up
 if [ $rc = 137 ]; then
 	fail "read with $how" "still hanging after $((t1 - t0))s"
 elif [ $rc != 0 ] && grep -q "Input/output error" $W/down.err; then
@@ -523,24 +433,9 @@ drop_caches
 same_as "read after OST2 came back" $REF/s4194305 $D/down
 
 # ---- umount, kernel log ----
-if umount $MNT; then
+if $T umount $MNT; then
 	pass "umount"
 else
 	fail "umount" "busy or failed"
 fi
-bad=$(dmesg_since_mark | grep -E "BUG:|WARNING:|Oops|general protection|Call Trace|list_del corruption|refcount_t:|UBSAN|KASAN|hung_task" || true)
-if [ -z "$bad" ]; then
-	pass "dmesg has no BUG/WARNING/Oops"
-else
-	fail "dmesg has no BUG/WARNING/Oops" "$(echo "$bad" | head -n 3 | tr '\n' ' ')"
-fi
-
-if [ "$TESS_FAILED" != 0 ]; then
-	echo "--- dmesg (tail) ---"
-	dmesg | tail -n 40
-	for f in mds ost0 ost1 ost2 ost3; do
-		echo "--- $f.log (tail) ---"
-		tail -n 5 $W/$f.log
-	done
-fi
-exit $TESS_FAILED
+tess_finish
