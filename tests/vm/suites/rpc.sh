@@ -1,6 +1,7 @@
 # RPC suite: the kernel RPC layer of tessera_lnet.ko (lnet/rpc.c) against
-# the real daemons, tessera-mds and 4 tessera-ost on 127.0.0.1 inside the
-# VM, driven through the debugfs test hook (lnet/rpc_selftest.c):
+# the real daemons, tessera-mds and 4 tessera-ost inside the VM (the OSTs
+# in network namespaces: tess_cluster_start of tests/vm/lib.sh), driven
+# through the debugfs test hook (lnet/rpc_selftest.c):
 # handshake, wrong key, 1000 PINGs 32 in flight, STATFS, 4 MiB bulk write
 # and read back, a fatal signal during a bulk read, a stopped server
 # (timeouts), an OST killed mid-stream and restarted, bad frames from a
@@ -10,15 +11,15 @@
 # TESS_KVER set.  Each check prints "PASS: vm-rpc: NAME" or
 # "FAIL: vm-rpc: NAME: REASON".
 
+. "$TESS_REPO/tests/vm/lib.sh"
+TESS_TAG=vm-rpc
+
 M=$TESS_MODDIR
 B=$TESS_REPO/build/bin
 W=/tmp/rpc
+TESS_W=$W
 ST=/sys/kernel/debug/tessera_lnet/rpc_selftest
-MDS=127.0.0.1:7430@tcp
-FAILED=0
-
-pass() { echo "PASS: vm-rpc: $1"; }
-fail() { echo "FAIL: vm-rpc: $1: $2"; FAILED=1; }
+MDS=$TESS_MDS_IP:7430@tcp
 
 # value KEY LINE: the value of KEY=... in LINE
 value() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
@@ -27,19 +28,13 @@ value() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
 mark() { MARK=$(dmesg | wc -l); }
 since() { dmesg | tail -n +"$((MARK + 1))"; }
 
-# st CMD...: run a selftest command, print its result line
+# st CMD...: run a selftest command (bounded), print its result line
 st() {
-	echo "$*" > $ST 2>/dev/null
+	timeout -k 5 120 sh -c 'echo "$1" > "$2"' sh "$*" $ST 2>/dev/null
 	cat $ST
 }
 
-ost_addr() { echo "127.0.0.1:$((7431 + $1))@tcp"; }
-
-start_ost() {
-	"$B/tessera-ost" --mds $MDS --index "$1" --dir "$W/ost$1" --key "$W/key" \
-		--listen "$(ost_addr "$1")" >>"$W/ost$1.log" 2>&1 &
-	eval "OST$1=$!"
-}
+ost_addr() { tess_ost_addr "$1"; }
 
 rm -rf $W
 mkdir -p $W
@@ -48,27 +43,18 @@ head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $W/key
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $W/badkey
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
 
-modprobe libcrc32c
-if insmod "$M/tessera_lnet.ko" && insmod "$M/tessera_lnet_tcp.ko" && [ -w $ST ]; then
+if tess_modules_load tessera_lnet_tcp && [ -w $ST ]; then
 	pass "modules loaded, selftest hook present"
 else
 	fail "modules loaded, selftest hook present" "insmod failed or no $ST"
-	exit 1
+	tess_finish
 fi
 
-"$B/tessera-mds" --dir $W/mds --key $W/key --listen $MDS >$W/mds.log 2>&1 &
-MDSPID=$!
-for i in 0 1 2 3; do start_ost $i; done
-up=0
-for _ in $(seq 1 300); do
-	up=$(TESS_MDS=$MDS TESS_KEY=$W/key "$B/tessctl" df 2>/dev/null | grep -c ' UP$')
-	[ "$up" = 4 ] && break
-	sleep 0.2
-done
-if [ "$up" = 4 ]; then
+TESS_KEY=$W/key
+if tess_cluster_start 4; then
 	pass "tessera-mds and 4 tessera-ost up"
 else
-	fail "tessera-mds and 4 tessera-ost up" "$up OSTs up"
+	fail "tessera-mds and 4 tessera-ost up" "$(tess_osts_up) OSTs up"
 fi
 mark
 
@@ -136,8 +122,8 @@ fi
 st hang "$(ost_addr 3)" $W/key 3000 2500 >$W/hang.out &
 bg=$!
 sleep 1.5
-kill -STOP "$OST3"
-wait $bg
+kill -STOP "$TESS_OST_PID_3"
+tess_wait_pid 60 $bg
 r=$(cat $W/hang.out)
 ms=$(value second_ms "$r")
 if [ "$(value first "$r")" = 0 ] && [ "$(value second "$r")" = -110 ] &&
@@ -159,7 +145,7 @@ if [ "$(value rc "$r")" = -110 ] && [ "$ms" -le 3500 ]; then
 else
 	fail "stopped server: handshake times out" "$r"
 fi
-kill -CONT "$OST3"
+kill -CONT "$TESS_OST_PID_3"
 r=$(st ping "$(ost_addr 3)" $W/key 100 8)
 if [ "$(value ok "$r")" = 100 ]; then
 	pass "server continued: PINGs work again"
@@ -172,11 +158,10 @@ mark
 st kill "$(ost_addr 0)" $W/key 10000 0x5e20 >$W/kill.out &
 bg=$!
 sleep 3
-kill -9 "$OST0"
-wait "$OST0" 2>/dev/null
+tess_ost_stop 0
 sleep 2
-start_ost 0
-wait $bg
+tess_ost_start 0
+tess_wait_pid 180 $bg
 r=$(cat $W/kill.out)
 # every request in flight when the server died is resent (same xid) and
 # completes after the restart: none fails, none is lost
@@ -197,7 +182,7 @@ if [ "$(value resends "$r")" -ge 1 ] 2>/dev/null; then
 else
 	fail "requests resent on the new connection" "$r"
 fi
-if since | grep -q "selftest (127.0.0.1:7431@tcp): closing the connection"; then
+if since | grep -q "selftest ($(ost_addr 0)): closing the connection"; then
 	pass "connection loss logged with the peer"
 else
 	fail "connection loss logged with the peer" "no 'closing the connection' line"
@@ -289,12 +274,9 @@ if command -v python3 >/dev/null; then
 		mark
 		python3 $W/fake.py $W/key 7499 "$mode" >$W/fake.$mode 2>&1 &
 		fpid=$!
-		for _ in $(seq 1 300); do
-			grep -q listening $W/fake.$mode && break
-			sleep 0.1
-		done
+		tess_wait_until 30 grep -q listening $W/fake.$mode
 		r=$(st ping 127.0.0.1:7499@tcp $W/key 1 1 1)
-		wait $fpid
+		tess_wait_pid 60 $fpid
 		why=$(since | grep -m1 "closing the connection" | sed 's/.*connection: //')
 		if [ "$(value ok "$r")" = 0 ] && [ -n "$why" ]; then
 			pass "bad frame ($mode) resets the connection: $why; request: $(value last_err "$r")"
@@ -318,15 +300,4 @@ else
 	fail "rmmod tessera_lnet_tcp tessera_lnet" "rmmod failed"
 fi
 
-kill "$MDSPID" "$OST0" "$OST1" "$OST2" "$OST3" 2>/dev/null
-bad=$(dmesg | grep -E "BUG:|WARNING:|Oops|general protection|Call Trace|list_del corruption|refcount_t:|UBSAN|KASAN|hung_task" || true)
-if [ -z "$bad" ]; then
-	pass "dmesg has no BUG/WARNING/Oops"
-else
-	fail "dmesg has no BUG/WARNING/Oops" "$(echo "$bad" | head -n 3 | tr '\n' ' ')"
-fi
-if [ "$FAILED" != 0 ]; then
-	echo "--- dmesg (tail) ---"
-	dmesg | tail -n 40
-fi
-exit $FAILED
+tess_finish
