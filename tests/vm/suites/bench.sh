@@ -9,8 +9,8 @@
 . "$TESS_REPO/tests/vm/lib.sh"
 
 B=$TESS_REPO/build/bin
-M=$TESS_MODDIR
 W=/tmp/tess
+TESS_W=$W
 MNT=/mnt/tess
 KEY=$W/key
 MDS_IP=10.77.0.1
@@ -39,17 +39,9 @@ p5)	sed -n '/^# ==== P5/,$p' "$TESS_REPO/tests/vm/suites/bench.sh" > $W/bench-p5
 	. $W/bench-p5.sh ;;
 esac
 
-cluster_net 4
-modprobe libcrc32c
-insmod $M/tessera_lnet.ko && insmod $M/tessera_lnet_tcp.ko && insmod $M/tessera.ko
-$B/tessera-mds --dir $W/mds --key $KEY --listen $MDS_IP@tcp --nosync >$W/mds.log 2>&1 &
-for i in 0 1 2 3; do
-	ip netns exec ost$i $B/tessera-ost --mds $MDS_IP@tcp --index $i --dir $W/ost$i \
-		--key $KEY --listen 10.77.0.$((10 + i))@tcp >$W/ost$i.log 2>&1 &
-done
-n=0
-until [ "$($B/tessctl --mds $MDS_IP@tcp --key $KEY df 2>/dev/null | grep -c ' UP$')" = 4 ] ||
-      [ $n -gt 100 ]; do sleep 0.2; n=$((n + 1)); done
+tess_modules_load || fail "modules" "tess_modules_load failed"
+TESS_KEY=$KEY
+tess_cluster_start 4 "--nosync" || fail "MDS and 4 OSTs up" "$(tess_osts_up) OSTs up"
 check "mount" $B/mount.tessera $MDS_IP@tcp:/fs $MNT -o key=$KEY
 mkdir -p $MNT/s1 $MNT/s4
 $B/tessctl setstripe -c 1 -S 4M $MNT/s1
@@ -106,7 +98,7 @@ bench "link-bound 4-stripe ${LINK_MB} MiB: write $w4 MB/s, read $r4 MB/s (sum of
 echo "$w1 $r1 $w4 $r4" | awk '$1+0 > 0 && $2+0 > 0 {
 	printf "BENCH: 4-stripe vs 1-stripe: write %.2fx, read %.2fx (target >= 3.5x); of 50 MB/s: write %.0f%%, read %.0f%% (target >= 85%%)\n",
 		$3 / $1, $4 / $2, $3 * 2, $4 * 2 }'
-umount $MNT
+timeout -k 5 60 umount $MNT
 pass "bench ran"
 
 # ==== P5: HSM restore against FUSE S3 file systems ====
@@ -135,38 +127,29 @@ p5_rd() { dd if="$1" of=/dev/null bs=4M; }
 p5_cold() { echo 3 > /proc/sys/vm/drop_caches; p5_rd "$1"; }
 
 # the cluster, unless the sections above made it
-ip link show br0 >/dev/null 2>&1 || cluster_net 4
-modprobe libcrc32c
-for m in tessera_lnet tessera_lnet_tcp tessera; do
-	module_loaded $m || insmod $M/$m.ko
-done
-if ! $B/tessctl --mds $MDS_IP@tcp --key $KEY df >/dev/null 2>&1; then
-	$B/tessera-mds --dir $W/mds --key $KEY --listen $MDS_IP@tcp --nosync >>$W/mds.log 2>&1 &
+module_loaded tessera || tess_modules_load || fail "modules" "tess_modules_load failed"
+TESS_KEY=$KEY
+if [ "$TESS_NOST" = 0 ]; then
+	tess_cluster_start 4 "--nosync" "--s3-endpoint $P5_EP --s3-timeout 20" ||
+		fail "P5: MDS and 4 OSTs up" "$(tess_osts_up) OSTs up"
+else
+	# the OSTs again, now restoring from S3, without the link limits
+	TESS_OST_ARGS="--s3-endpoint $P5_EP --s3-timeout 20"
+	for i in 0 1 2 3; do
+		tess_ost_stop $i
+		ip netns exec ost$i tc qdisc del dev eth0 root 2>/dev/null
+		tc qdisc del dev vo$i root 2>/dev/null
+		tess_ost_start $i
+	done
+	tess_wait_osts || fail "P5: 4 OSTs up again" "$(tess_osts_up) OSTs up"
 fi
-# the OSTs again, now restoring from S3 (only the OSTs of this suite run
-# in these namespaces)
-for i in 0 1 2 3; do
-	for p in $(ip netns pids ost$i); do kill $p; done
-done
-sleep 1
-for i in 0 1 2 3; do
-	ip netns exec ost$i tc qdisc del dev eth0 root 2>/dev/null
-	tc qdisc del dev vo$i root 2>/dev/null
-	ip netns exec ost$i $B/tessera-ost --mds $MDS_IP@tcp --index $i --dir $W/ost$i \
-		--key $KEY --listen 10.77.0.$((10 + i))@tcp \
-		--s3-endpoint $P5_EP --s3-timeout 20 >>$W/ost$i.log 2>&1 &
-done
-n=0
-until [ "$($B/tessctl --mds $MDS_IP@tcp --key $KEY df 2>/dev/null | grep -c ' UP$')" = 4 ] ||
-      [ $n -gt 150 ]; do sleep 0.2; n=$((n + 1)); done
 mountpoint -q $MNT || $B/mount.tessera $MDS_IP@tcp:/fs $MNT -o key=$KEY
 
 # s3rver on the bridge address, which the OSTs' namespaces reach
 node --openssl-legacy-provider $TESS_REPO/tests/s3/server.js \
 	$P5/s3data $P5_PORT $MDS_IP >>$P5/s3rver.log 2>&1 &
 P5_S3PID=$!
-n=0
-until curl -s -o /dev/null $P5_EP/ || [ $n -gt 300 ]; do sleep 0.1; n=$((n + 1)); done
+tess_wait_until 60 curl -s -m 5 -o /dev/null $P5_EP/
 cat > $P5/s3cfg <<CFG
 [default]
 access_key = S3RVER
@@ -270,7 +253,7 @@ else
 	fi
 	umount /mnt/rclone 2>/dev/null
 	kill $P5_RCPID 2>/dev/null
-	wait $P5_RCPID 2>/dev/null
+	tess_wait_pid 20 $P5_RCPID
 fi
 
 echo "$t_ttfb $s_ttfb $t_cold $r_cold $t_warm $s_warm $t8_cold" | awk '
@@ -285,7 +268,6 @@ echo "$t_ttfb $s_ttfb $t_cold $r_cold $t_warm $s_warm $t8_cold" | awk '
 		else print "BENCH: P5 warm re-read: no ratio (tessera " $5 ", s3fs " $6 ")"
 	}'
 kill $P5_S3PID 2>/dev/null
-wait $P5_S3PID 2>/dev/null
-umount $MNT 2>/dev/null
+tess_wait_pid 20 $P5_S3PID
 pass "bench P5 ran"
-exit 0
+tess_finish

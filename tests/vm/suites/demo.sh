@@ -5,43 +5,35 @@
 . "$TESS_REPO/tests/vm/lib.sh"
 
 B=$TESS_REPO/build/bin
-M=$TESS_MODDIR
 W=/tmp/demo
 MNT=/mnt/tessera
-KEY=$W/key
+TESS_W=$W
+TESS_FSNAME=demo
 mkdir -p $W $MNT
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $KEY
 step() { printf '\n== %s\n' "$*"; }
-show() { echo "# $*"; "$@"; }
+show() { echo "# $*"; timeout -k 5 120 "$@"; }	# each step bounded
 
 step "network: MDS on 10.77.0.1, OST i in namespace ost<i> at 10.77.0.(10+i)"
 cluster_net 4
-modprobe libcrc32c
-insmod $M/tessera_lnet.ko && insmod $M/tessera_lnet_tcp.ko && insmod $M/tessera.ko
+tess_modules_load || fail "demo: modules" "tess_modules_load failed"
 
 step "start tessera-mds and 4 x tessera-ost"
-$B/tessera-mds --dir $W/mds --key $KEY --listen 10.77.0.1@tcp >$W/mds.log 2>&1 &
-for i in 0 1 2 3; do
-	ip netns exec ost$i $B/tessera-ost --mds 10.77.0.1@tcp --index $i \
-		--dir $W/ost$i --key $KEY --listen 10.77.0.$((10 + i))@tcp >$W/ost$i.log 2>&1 &
-done
-n=0
-until [ "$($B/tessctl --mds 10.77.0.1@tcp --key $KEY df 2>/dev/null | grep -c ' UP$')" = 4 ] ||
-      [ $n -gt 100 ]; do sleep 0.2; n=$((n + 1)); done
+tess_cluster_start 4 || fail "demo: MDS and 4 OSTs up" "$(tess_osts_up) OSTs up"
 
 step "mount"
-show mount -t tessera 10.77.0.1@tcp:/demo $MNT -o key=$KEY
+echo "# mount -t tessera $TESS_MDS_ADDR:/demo $MNT -o key=$TESS_KEY"
+tess_mount $MNT || fail "demo: mount" "mount failed"
 grep tessera /proc/mounts
 
 step "tessctl df"
 show $B/tessctl df
 
 step "a 4-stripe directory and a 32 MiB file in it"
-mkdir $MNT/data
+timeout -k 5 60 mkdir $MNT/data
 show $B/tessctl setstripe -c 4 -S 1M $MNT/data
 head -c $((32 << 20)) /dev/urandom > $W/sample
 show dd if=$W/sample of=$MNT/data/sample.bin bs=4M conv=fsync status=none
-ls -l $MNT/data
+timeout -k 5 60 ls -l $MNT/data
 
 step "tessctl getstripe"
 show $B/tessctl getstripe $MNT/data/sample.bin
@@ -55,10 +47,10 @@ done
 step "read back after dropping the page cache"
 echo 3 > /proc/sys/vm/drop_caches
 a=$(sha256sum < $W/sample | cut -c1-64)
-b=$(sha256sum < $MNT/data/sample.bin | cut -c1-64)
+b=$(timeout -k 5 120 sha256sum $MNT/data/sample.bin | cut -c1-64)
 echo "local  $a"
 echo "tessera $b"
 [ "$a" = "$b" ] && pass "demo: the striped file reads back identical" ||
 	fail "demo: the striped file reads back identical" "sha256 differs"
-umount $MNT && pass "demo: umount"
-exit $TESS_FAILED
+timeout -k 5 60 umount $MNT && pass "demo: umount" || fail "demo: umount" "failed"
+tess_finish
