@@ -95,6 +95,7 @@ $(BIN)/%: $(OBJ)/tests/integ/%.o $(LIBTESS)
 -include mk/kernel.mk
 -include mk/tests.mk
 -include mk/model.mk
+-include mk/debug-kernel.mk
 
 clean: modules-clean
 	rm -rf $(OBJ) $(BIN) $(LIBTESS)
