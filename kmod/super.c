@@ -38,11 +38,6 @@
 #define TESS_SUPER_MAGIC	0x54455353	/* "TESS" */
 #define TESS_OST_LIST_TTL	(30 * HZ)
 
-struct tess_retired {
-	struct list_head list;
-	struct tnet_client *cl;
-};
-
 /* ---- the key file ---- */
 
 static int tess_read_key(struct fs_context *fc, const char *path,
@@ -91,14 +86,6 @@ out:
 
 /* ---- OST clients ---- */
 
-static void tess_ost_retire(struct tess_sb_info *sbi, struct tnet_client *cl)
-{
-	struct tess_retired *r;
-
-	r = kmalloc(sizeof(*r), GFP_NOFS | __GFP_NOFAIL);
-	r->cl = cl;
-	list_add(&r->list, &sbi->ost_retired);
-}
 
 static bool tess_addr_eq(const struct tnet_addr *a, const struct tnet_addr *b)
 {
@@ -148,10 +135,10 @@ static int tess_ost_refresh(struct tess_sb_info *sbi)
 			a.port = TESS_OST_PORT + idx;
 		slot = &sbi->osts[idx];
 		if (slot->known && !tess_addr_eq(&slot->addr, &a) && slot->cl) {
+			/* what is queued for it (hard mount) goes there too */
 			pr_info("%s: OST%04x moved to %s\n", sbi->source, idx,
 				oi[i].addr);
-			tess_ost_retire(sbi, slot->cl);
-			WRITE_ONCE(slot->cl, NULL);
+			tnet_client_set_addr(slot->cl, &a);
 		}
 		slot->addr = a;
 		slot->known = true;
@@ -166,6 +153,19 @@ out:
 static void tess_ost_refresh_work(struct work_struct *work)
 {
 	tess_ost_refresh(container_of(work, struct tess_sb_info, ost_refresh));
+}
+
+/*
+ * An OST client cannot connect (from its sender's worker; must not
+ * block): ask the MDS where the OSTs are, at most every 5 s.
+ */
+static void tess_ost_unreachable(void *arg)
+{
+	struct tess_sb_info *sbi = arg;
+
+	if (!READ_ONCE(sbi->dying) &&
+	    time_after(jiffies, READ_ONCE(sbi->ost_list_time) + 5 * HZ))
+		queue_work(system_unbound_wq, &sbi->ost_refresh);
 }
 
 struct tnet_client *tess_ost_client(struct tess_sb_info *sbi, u32 ost_idx)
@@ -211,6 +211,8 @@ struct tnet_client *tess_ost_client(struct tess_sb_info *sbi, u32 ost_idx)
 	conf.role = TESS_ROLE_CLIENT;
 	conf.timeout = sbi->timeout;
 	conf.soft = sbi->soft;
+	conf.connect_failed = tess_ost_unreachable;
+	conf.arg = sbi;
 	snprintf(name, sizeof(name), "OST%04x", ost_idx);
 	conf.name = name;
 	cl = tnet_client_create(&conf);
@@ -364,7 +366,6 @@ static int tess_show_options(struct seq_file *m, struct dentry *root)
 static void tess_umount_begin(struct super_block *sb)
 {
 	struct tess_sb_info *sbi = TESS_SB(sb);
-	struct tess_retired *r;
 	unsigned int i;
 
 	pr_info("%s: forced umount: aborting all requests\n", sbi->source);
@@ -375,8 +376,6 @@ static void tess_umount_begin(struct super_block *sb)
 	for (i = 0; i < TESS_MAX_OSTS; i++)
 		if (sbi->osts[i].cl)
 			tnet_client_abort(sbi->osts[i].cl);
-	list_for_each_entry(r, &sbi->ost_retired, list)
-		tnet_client_abort(r->cl);
 	mutex_unlock(&sbi->ost_lock);
 }
 
@@ -405,22 +404,15 @@ static const struct super_operations tess_super_ops = {
 
 static void tess_sbi_free(struct tess_sb_info *sbi)
 {
-	struct tess_retired *r, *tmp;
 	unsigned int i;
 
 	/* all at once: OSTs that are away cost one timeout, not one each */
 	for (i = 0; i < TESS_MAX_OSTS; i++)
 		tnet_client_shutdown(sbi->osts[i].cl);
-	list_for_each_entry(r, &sbi->ost_retired, list)
-		tnet_client_shutdown(r->cl);
 	tnet_client_shutdown(sbi->mds);
 	for (i = 0; i < TESS_MAX_OSTS; i++)
 		if (sbi->osts[i].cl)
 			tnet_client_destroy(sbi->osts[i].cl);
-	list_for_each_entry_safe(r, tmp, &sbi->ost_retired, list) {
-		tnet_client_destroy(r->cl);
-		kfree(r);
-	}
 	if (sbi->mds)
 		tnet_client_destroy(sbi->mds);
 	kfree(sbi->key_path);
@@ -489,7 +481,6 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_fs_info = sbi;
 	sbi->sb = sb;
 	mutex_init(&sbi->ost_lock);
-	INIT_LIST_HEAD(&sbi->ost_retired);
 	INIT_WORK(&sbi->ost_warm, tess_ost_warm);
 	INIT_WORK(&sbi->ost_refresh, tess_ost_refresh_work);
 	INIT_WORK(&sbi->reopen, tess_reopen_work);

@@ -86,7 +86,6 @@ struct tess_sb_info {
 	unsigned int timeout_sec;	/* as given, for show_options */
 	unsigned long ost_list_time;	/* jiffies of the last OST_LIST */
 	bool ost_listed;		/* an OST_LIST has answered */
-	struct list_head ost_retired;	/* clients of OSTs that moved */
 	struct work_struct ost_warm;	/* connects to the OSTs after mount */
 	struct work_struct ost_refresh;	/* OST_LIST once its TTL ran out */
 	struct work_struct reopen;	/* OPENs again to a restarted MDS */

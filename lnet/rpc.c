@@ -122,6 +122,7 @@ struct tnet_client {
 	bool soft;
 	bool keepalive;
 	void (*server_restarted)(void *arg);
+	void (*connect_failed)(void *arg);
 	void *restarted_arg;
 	unsigned long timeout;
 	unsigned long sweep_period;
@@ -797,6 +798,7 @@ static bool rpc_err_transient(int err)
 static int rpc_connect_locked(struct tnet_client *cl)
 {
 	static const u8 zero_uuid[16];
+	struct tnet_addr addr;
 	struct tnet_rpc_conn *rc;
 	struct tnet_conn *tc;
 	struct task_struct *rx;
@@ -816,7 +818,10 @@ static int rpc_connect_locked(struct tnet_client *cl)
 	if (err)
 		return err > 0 ? 0 : err;
 
-	err = tnet_connect(&cl->addr, cl->timeout, &tc);
+	spin_lock(&cl->lock);
+	addr = cl->addr;		/* tnet_client_set_addr() may move it */
+	spin_unlock(&cl->lock);
+	err = tnet_connect(&addr, cl->timeout, &tc);
 	if (err) {
 		if (err == -ERESTARTSYS)
 			err = -EINTR;
@@ -825,6 +830,8 @@ static int rpc_connect_locked(struct tnet_client *cl)
 			pr_warn_ratelimited("%s (%s): cannot connect: %d\n",
 					    cl->name, cl->peer, err);
 		cl->conn_err = err;
+		if (cl->connect_failed)
+			cl->connect_failed(cl->restarted_arg);
 		return err;
 	}
 	if (!tc->ops->sendmsg || !tc->ops->recv_iter) {
@@ -1148,6 +1155,7 @@ struct tnet_client *tnet_client_create(const struct tnet_client_conf *conf)
 	cl->role = conf->role;
 	cl->soft = conf->soft;
 	cl->keepalive = conf->keepalive;
+	cl->connect_failed = conf->connect_failed;
 	cl->server_restarted = conf->server_restarted;
 	cl->restarted_arg = conf->arg;
 	cl->timeout = conf->timeout ? conf->timeout : TNET_DEFAULT_TIMEOUT;
@@ -1272,6 +1280,37 @@ void tnet_client_destroy(struct tnet_client *cl)
 	kfree(cl);
 }
 EXPORT_SYMBOL_GPL(tnet_client_destroy);
+
+/**
+ * tnet_client_set_addr - the server moved: connect to @addr from now on
+ * @cl: the client
+ * @addr: the new address
+ *
+ * Queued requests, and those on the current connection (which is reset),
+ * go to the new address, with their xids.
+ */
+void tnet_client_set_addr(struct tnet_client *cl, const struct tnet_addr *addr)
+{
+	struct tnet_rpc_conn *rc;
+
+	spin_lock(&cl->lock);
+	cl->addr = *addr;
+	if (tnet_addr_format(&cl->addr, cl->peer, sizeof(cl->peer)) < 0)
+		strscpy(cl->peer, "?", sizeof(cl->peer));
+	cl->conn_err = 0;
+	cl->backoff = 0;
+	rc = cl->conn;
+	if (rc)
+		kref_get(&rc->ref);
+	else
+		rpc_kick_tx_locked(cl, 0);
+	spin_unlock(&cl->lock);
+	if (rc) {
+		rpc_conn_reset(cl, rc, -EHOSTUNREACH, "the server moved");
+		rpc_conn_put(rc);
+	}
+}
+EXPORT_SYMBOL_GPL(tnet_client_set_addr);
 
 /**
  * tnet_client_server_uuid - the server instance of the last handshake

@@ -51,6 +51,8 @@ struct tnet_client_conf {
 	 * restarted and lost what it kept in memory).
 	 */
 	void (*server_restarted)(void *arg);
+	/* Called (likewise) when connecting fails: the server may have moved. */
+	void (*connect_failed)(void *arg);
 	void *arg;
 	/*
 	 * Reconnect at once after a connection is lost, even with nothing
@@ -70,6 +72,8 @@ void tnet_client_destroy(struct tnet_client *cl);
 void tnet_client_shutdown(struct tnet_client *cl);
 /* Fail everything pending, and what comes within a timeout, with -EIO. */
 void tnet_client_abort(struct tnet_client *cl);
+/* The server moved: queued and in-flight requests follow it there. */
+void tnet_client_set_addr(struct tnet_client *cl, const struct tnet_addr *addr);
 /* The server's instance uuid from the last handshake (changes on restart). */
 void tnet_client_server_uuid(struct tnet_client *cl, u8 uuid[16]);
 
