@@ -2,7 +2,8 @@
 # tests/check.sh [TIER...] - run test tiers, count their PASS:/FAIL: lines,
 # end with "N passed, N failed".  Exit non-zero if anything failed.
 #
-# Tiers: build unit fuzz integ kunit vm dkms (default: all, in that order).
+# Tiers: build unit fuzz integ kunit vm debug dkms (default: all, in that
+# order).
 # Each tier's full output is kept in build/check/TIER.log.  Every tier is
 # bounded (TIER_TIMEOUT below, seconds; a VM suite by its own
 # TESS_VM_TIMEOUT); a tier that runs out fails with a line saying so.
@@ -15,7 +16,7 @@ mkdir -p "$logdir"
 # bound CMD...: CMD with the tier's time limit (SIGKILL 30 s after SIGTERM)
 bound() { timeout -k 30 "${TIER_TIMEOUT[$tier]}" "$@"; }
 declare -A TIER_TIMEOUT=([build]=1800 [unit]=600 [fuzz]=600 [integ]=1800
-	[kunit]=3600 [dkms]=1800)
+	[kunit]=3600 [debug]=3600 [dkms]=1800)
 
 tier_build() { bound make -j2 all; }
 tier_unit()  { bound bash tests/unit/run.sh; }
@@ -42,10 +43,23 @@ tier_vm() {
 	done
 	return $rc
 }
+# The debug kernel (KASAN, lockdep, atomic-sleep, kmemleak, KFENCE; built
+# once into /var/cache/tessera, scripts/debug-kernel.sh), then these suites
+# on it: a kernel report or a leak fails them.  Namespace and data take
+# 4x their stock time there (24 min for namespace): make check-debug
+# SUITE=namespace runs them by hand.
+DEBUG_SUITES=${DEBUG_SUITES:-smoke cluster}
+tier_debug() {
+	local s rc=0
+	for s in $DEBUG_SUITES; do
+		bound make --no-print-directory check-debug SUITE="$s" || rc=1
+	done
+	return $rc
+}
 tier_dkms()  { bound make check-dkms; }
 
 tiers=("$@")
-[ ${#tiers[@]} -eq 0 ] && tiers=(build unit fuzz integ kunit vm dkms)
+[ ${#tiers[@]} -eq 0 ] && tiers=(build unit fuzz integ kunit vm debug dkms)
 
 pass=0
 fail=0
