@@ -270,10 +270,14 @@ struct tess_ino_req {		/* GETATTR, READLINK, GET_LAYOUT */
  * opens per (client uuid, ino) in memory.  While any client holds an
  * unlinked inode open its objects are not destroyed; the opens of a client
  * none of whose connections has been up for the lease time are dropped.
+ * An unlinked inode can be opened only by a client that holds it open
+ * already, or with TESS_OPEN_REPLAY (an open made before the MDS
+ * restarted) within one lease of the MDS's start; else ENOENT.
  */
 #define TESS_OPEN_READ		0x0001
 #define TESS_OPEN_WRITE		0x0002
-#define TESS_OPEN_KNOWN		0x0003
+#define TESS_OPEN_REPLAY	0x0004	/* held before the MDS restarted */
+#define TESS_OPEN_KNOWN		0x0007
 
 struct tess_open_req {		/* OPEN, CLOSE */
 	__le64 ino;

@@ -297,7 +297,8 @@ static void tess_reopen_work(struct work_struct *work)
 		iput(prev);
 		prev = inode;
 		while (n-- > 0 && !tess_mds_open(sbi, inode->i_ino,
-						 TESS_OPEN_READ, ir))
+						 TESS_OPEN_READ |
+						 TESS_OPEN_REPLAY, ir))
 			sent++;
 		cond_resched();
 		spin_lock(&sb->s_inode_list_lock);

@@ -114,8 +114,8 @@ static void replay_opens(struct tess_client *c, struct tnet_conn *conn)
 
 		if (!memcmp(f->mds_instance, conn->peer_uuid, 16))
 			continue;
-		rc = send_open(conn, TESS_OP_OPEN, f->ino.ino, f->open_flags,
-			       &call);
+		rc = send_open(conn, TESS_OP_OPEN, f->ino.ino,
+			       f->open_flags | TESS_OPEN_REPLAY, &call);
 		if (rc && tnet_conn_dead(conn))
 			return;		/* the next call reconnects, replays */
 		/* refused (the inode is gone): nothing to keep open */

@@ -113,7 +113,8 @@ static int h_ino(struct hctx *h)
  * OPEN: counted before the inode is read, so that the destroyer, which
  * looks at the counts after the unlink committed, either sees this open
  * or this OPEN sees nlink 0.  An unlinked inode is opened only by a client
- * that joins an open already held, or in the grace period (replays).
+ * that joins an open already held, or by a replay (TESS_OPEN_REPLAY) in the
+ * grace period; a new open of a removed file gets ENOENT.
  */
 static int h_open(struct hctx *h)
 {
@@ -139,7 +140,9 @@ static int h_open(struct hctx *h)
 	if (o)
 		held = mds_opens_open(o, h->c->peer_uuid, ino);
 	rc = mds_getattr(h->m->store, ino, &a, &lo);
-	if (!rc && !a.nlink && !held && o && !mds_opens_in_grace(o))
+	if (!rc && !a.nlink && !held && o &&
+	    !((le32_to_cpu(r->flags) & TESS_OPEN_REPLAY) &&
+	      mds_opens_in_grace(o)))
 		rc = -ENOENT;
 	if (rc) {
 		if (o)
