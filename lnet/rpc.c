@@ -123,7 +123,7 @@ struct tnet_client {
 	bool keepalive;
 	void (*server_restarted)(void *arg);
 	void (*connect_failed)(void *arg);
-	void *restarted_arg;
+	void *cb_arg;			/* for both callbacks */
 	unsigned long timeout;
 	unsigned long sweep_period;
 	char name[32];
@@ -831,7 +831,7 @@ static int rpc_connect_locked(struct tnet_client *cl)
 					    cl->name, cl->peer, err);
 		cl->conn_err = err;
 		if (cl->connect_failed)
-			cl->connect_failed(cl->restarted_arg);
+			cl->connect_failed(cl->cb_arg);
 		return err;
 	}
 	if (!tc->ops->sendmsg || !tc->ops->recv_iter) {
@@ -887,7 +887,7 @@ static int rpc_connect_locked(struct tnet_client *cl)
 	wake_up_process(rx);
 	cl->conn_err = 0;
 	if (restarted && cl->server_restarted)
-		cl->server_restarted(cl->restarted_arg);
+		cl->server_restarted(cl->cb_arg);
 	pr_info_ratelimited("%s (%s): connected%s\n", cl->name, cl->peer,
 			    tc->features & TESS_FEAT_BULK_CRC ?
 			    ", bulk checksums on" : "");
@@ -1157,7 +1157,7 @@ struct tnet_client *tnet_client_create(const struct tnet_client_conf *conf)
 	cl->keepalive = conf->keepalive;
 	cl->connect_failed = conf->connect_failed;
 	cl->server_restarted = conf->server_restarted;
-	cl->restarted_arg = conf->arg;
+	cl->cb_arg = conf->arg;
 	cl->timeout = conf->timeout ? conf->timeout : TNET_DEFAULT_TIMEOUT;
 	cl->sweep_period = clamp_t(unsigned long, cl->timeout / 4,
 				   max(1, HZ / 20), HZ);
