@@ -532,6 +532,12 @@ static int check_dirents(struct tess_cursor *c)
 	return 0;
 }
 
+/* the protocol version a frame was sent with (0: ours, as the encoder) */
+static u16 reply_ver(const struct tess_frame *f)
+{
+	return f->version ? f->version : TESS_PROTO_VERSION;
+}
+
 static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 {
 	const struct tess_inode_rep *ir;
@@ -608,6 +614,15 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 		n = le32_to_cpu(io->length);
 		if (f->opcode == TESS_OP_OBJ_READ && n != f->bulk_len)
 			return -EBADMSG;
+		/* protocol 3: the write verifier follows */
+		if (f->opcode == TESS_OP_OBJ_WRITE && reply_ver(f) >= 3 &&
+		    !tess_pull(c, sizeof(struct tess_obj_verf_rep)))
+			return -EBADMSG;
+		return 0;
+	case TESS_OP_OBJ_SYNC:
+		if (reply_ver(f) >= 3 &&
+		    !tess_pull(c, sizeof(struct tess_obj_verf_rep)))
+			return -EBADMSG;
 		return 0;
 	case TESS_OP_OBJ_GETATTR:
 		return tess_pull(c, sizeof(struct tess_obj_attr_rep)) ? 0 : -EBADMSG;
@@ -643,7 +658,6 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 	case TESS_OP_OST_REGISTER:
 	case TESS_OP_OBJ_PUNCH:
 	case TESS_OP_OBJ_DESTROY:
-	case TESS_OP_OBJ_SYNC:
 	case TESS_OP_OBJ_HSM_SET:
 	case TESS_OP_CLOSE:
 		return 0;

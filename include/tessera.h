@@ -44,6 +44,11 @@
  *       cache on every server; OPEN/CLOSE so the MDS keeps the objects
  *       of an unlinked file until its last close (or the client's lease
  *       runs out).
+ *   3 - write verifier: OBJ_WRITE replies end with, and OBJ_SYNC replies
+ *       are, a tess_obj_verf_rep carrying the OST's boot instance (as
+ *       NFS's writeverf), so that a client can tell that an OST restarted
+ *       between an unstable write and the sync that was to make it
+ *       stable.  Sent only on connections that negotiated 3.
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -59,7 +64,7 @@
 #include <linux/ioctl.h>
 
 #define TESS_MAGIC		0x41525354u	/* "TSRA" little-endian */
-#define TESS_PROTO_VERSION	2
+#define TESS_PROTO_VERSION	3
 #define TESS_PROTO_MIN		1
 
 #define TESS_MDS_PORT		7430		/* default MDS TCP port */
@@ -477,6 +482,25 @@ struct tess_obj_io_rep {
 	__le32 pad;
 };
 
+/*
+ * Write verifier (protocol 3).  An OST picks a random nonzero 64-bit verf
+ * when it starts; it ends every OBJ_WRITE reply (after the tess_obj_io_rep)
+ * and is the whole OBJ_SYNC reply.  A write that was not TESS_IO_SYNC is
+ * unstable: it is on the OST's disk only once an OBJ_SYNC covering it has
+ * answered with the same verf.  A different verf means the OST restarted
+ * in between and may have lost the write: the client resends it, or
+ * reports EIO (never success).  Connections of protocol 1 and 2 get the
+ * replies without it.
+ */
+struct tess_obj_verf_rep {
+	__le64 verf;
+};
+
+#define TESS_OBJ_WRITE_REP_BYTES(ver) (sizeof(struct tess_obj_io_rep) + \
+	((ver) >= 3 ? sizeof(struct tess_obj_verf_rep) : 0))
+#define TESS_OBJ_SYNC_REP_BYTES(ver) \
+	((ver) >= 3 ? sizeof(struct tess_obj_verf_rep) : 0)
+
 #define TESS_PUNCH_TRUNCATE	1	/* set object size to offset */
 #define TESS_PUNCH_HOLE		2	/* deallocate [offset, offset+length) */
 
@@ -683,6 +707,8 @@ _Static_assert(sizeof(struct tess_statfs_rep) == 56, "tess_statfs_rep");
 _Static_assert(sizeof(struct tess_ost_info) == 72, "tess_ost_info");
 _Static_assert(sizeof(struct tess_obj_io_req) == 24, "tess_obj_io_req");
 _Static_assert(sizeof(struct tess_obj_punch_req) == 32, "tess_obj_punch_req");
+_Static_assert(sizeof(struct tess_obj_io_rep) == 16, "tess_obj_io_rep");
+_Static_assert(sizeof(struct tess_obj_verf_rep) == 8, "tess_obj_verf_rep");
 _Static_assert(sizeof(struct tess_ioc_ost_statfs) == 120, "tess_ioc_ost_statfs");
 _Static_assert(sizeof(struct tess_hsm_set_req) == 56, "tess_hsm_set_req");
 _Static_assert(sizeof(struct tess_hsm_rep) == 80, "tess_hsm_rep");

@@ -192,7 +192,8 @@ static int tess_io_send_one(struct tess_io *io,
 
 	atomic_inc(&io->pending);
 	err = tess_osc_rw(sbi, lay->objs[stripe].ost_idx, lay->objs[stripe].oid,
-			  io->write, os, &rpc->bulk, tess_io_rpc_done, rpc, gfp);
+			  io->write, os, &rpc->bulk, tess_io_rpc_done, rpc, gfp,
+			  io->inode, stripe);
 	if (err) {
 		atomic_dec(&io->pending);	/* the sending bias remains */
 		kvfree(rpc);
@@ -217,6 +218,14 @@ static void tess_io_submit(struct tess_io *io,
 	u32 s;
 	int err;
 
+	/* where the write verifiers of the replies go */
+	if (io->write) {
+		err = tess_wverf_prepare(io->inode, lay->nobjs, gfp);
+		if (err) {
+			tess_io_set_err(io, err);
+			goto out;
+		}
+	}
 	for (round = 0; more; round++) {
 		more = false;
 		for (s = 0; s < g->stripe_count; s++) {

@@ -10,7 +10,10 @@
  * pages if the file's data_version moved since they were read; close (and fsync) writes the dirty pages to the
  * OSTs and then tells the MDS about the new size and mtime with a
  * SETATTR TESS_SA_SIZE_EXTEND (the MDS keeps the larger of its size and
- * ours, so concurrent appenders never shrink a file).
+ * ours, so concurrent appenders never shrink a file).  fsync, and a close
+ * that grew the file, first make the written objects stable (OBJ_SYNC,
+ * checking the OSTs' write verifiers, osc.c): the MDS size never covers
+ * data an OST crash could take, and data an OST restart took is EIO.
  *
  * Data moves in addr.c (page cache, O_DIRECT) and osc.c (object RPCs).
  *
@@ -112,8 +115,33 @@ static int tess_file_open(struct inode *inode, struct file *file)
 }
 
 /*
+ * OBJ_SYNC of the objects written since their last sync.  When an OST
+ * lost writes it had acknowledged (it restarted: osc.c), -EIO; the size
+ * those writes made is dropped here too, so that no later close puts it
+ * on the MDS over bytes that are not there.
+ */
+static int tess_file_sync_data(struct inode *inode)
+{
+	bool lost;
+	int err = tess_sync_objects(inode, &lost);
+
+	if (lost) {
+		loff_t keep = READ_ONCE(TESS_I(inode)->mds_size);
+
+		inode_lock(inode);
+		if (i_size_read(inode) > keep)
+			truncate_setsize(inode, keep);
+		inode_unlock(inode);
+	}
+	return err;
+}
+
+/*
  * After the dirty pages went to the OSTs: the size and mtime to the MDS
- * when this file grew or was written through.
+ * when this file grew or was written through.  A size that grows goes
+ * only after the data under it is stable (as ext4's data=ordered): the
+ * objects written since their last sync are synced first, and if that
+ * fails, the MDS keeps the old size.
  */
 static int tess_file_flush_size(struct file *file)
 {
@@ -126,6 +154,17 @@ static int tess_file_flush_size(struct file *file)
 
 	if (!written && i_size_read(inode) <= READ_ONCE(ti->mds_size))
 		return 0;
+	if (i_size_read(inode) > READ_ONCE(ti->mds_size) &&
+	    tess_has_unstable(inode)) {
+		err = tess_file_sync_data(inode);
+		if (err) {
+			if (written)
+				tess_file_written(file);
+			return err;
+		}
+		if (!written && i_size_read(inode) <= READ_ONCE(ti->mds_size))
+			return 0;
+	}
 	dv = READ_ONCE(ti->data_version);
 	err = tess_mds_size_extend(inode, i_size_read(inode));
 	/* our own change: the cache still holds the current data */
@@ -174,6 +213,9 @@ void tess_size_work(struct work_struct *work)
 
 	wait_event(TESS_SB(inode->i_sb)->wb_wait, !atomic_read(&ti->wb_runs));
 	err = filemap_write_and_wait(inode->i_mapping);
+	/* the data stable before the size that exposes it */
+	if (!err && i_size_read(inode) > READ_ONCE(ti->mds_size))
+		err = tess_file_sync_data(inode);
 	if (!err && i_size_read(inode) > READ_ONCE(ti->mds_size))
 		err = tess_mds_size_extend(inode, i_size_read(inode));
 	if (err)
@@ -231,9 +273,13 @@ static int tess_file_fsync(struct file *file, loff_t start, loff_t end,
 	if (err)
 		return err;
 	/* what the OSTs acknowledged, on their disks; then the size */
-	err = tess_sync_objects(file_inode(file));
-	if (err)
+	err = tess_file_sync_data(file_inode(file));
+	if (err) {
+		/* reported here: this file does not see it again */
+		if (file_check_and_advance_wb_err(file) && !err)
+			err = -EIO;
 		return err;
+	}
 	return tess_file_flush_size(file);
 }
 

@@ -41,6 +41,8 @@ struct inode *tess_alloc_inode(struct super_block *sb)
 	ii->mds_size = 0;
 	atomic_set(&ii->wb_runs, 0);
 	atomic_set(&ii->opens, 0);
+	ii->wverf = NULL;
+	ii->wverf_n = 0;
 	return &ii->vfs_inode;
 }
 
@@ -50,6 +52,7 @@ void tess_free_inode(struct inode *inode)
 	struct tess_inode_info *ii = TESS_I(inode);
 
 	kfree(rcu_dereference_protected(ii->layout, 1));
+	kfree(ii->wverf);
 	if (S_ISLNK(inode->i_mode))
 		kfree(inode->i_link);
 	kmem_cache_free(tess_inode_cachep, ii);

@@ -18,10 +18,22 @@
  * Nothing from the network is trusted: a reply body shorter than the
  * reply structure, a read returning more bytes than asked for or a write
  * acknowledging a different length all end as -EIO.
+ *
+ * Write verifiers (protocol 3): writes are unstable, and every OBJ_WRITE
+ * reply carries the OST's boot instance.  Each file keeps, per object,
+ * the verifier of its writes since the object's last OBJ_SYNC
+ * (tess_inode_info.wverf).  tess_sync_objects() syncs only those objects
+ * and compares: an OST that answers the sync (perhaps a resend after a
+ * reconnect) with another verifier restarted in between and may have
+ * lost writes whose pages are clean by now, so the sync fails with -EIO
+ * and the mapping's error is set, never 0.  A whole-OST sync (sync_fs)
+ * records what it covered, so that a later restart of that OST is not
+ * taken for a loss of writes it had made stable.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/highmem.h>
+#include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
@@ -36,8 +48,15 @@ struct tess_osc_rpc {
 	} body;
 	union {
 		struct tess_obj_io_rep io;
+		struct {
+			struct tess_obj_io_rep io;
+			struct tess_obj_verf_rep v;
+		} w;			/* OBJ_WRITE, protocol 3 */
 		struct tess_obj_attr_rep attr;
 	} rep;
+	struct inode *inode;		/* OBJ_WRITE: whose verifiers */
+	u32 stripe;
+	u32 ost_idx;
 	u32 want;			/* bulk bytes asked for / sent */
 	const struct tnet_bulk *bulk;	/* OBJ_READ: to zero a short tail */
 	tess_osc_done_t done;
@@ -64,6 +83,114 @@ static void tess_bulk_zero_from(const struct tnet_bulk *bulk, u32 from)
 			     bv->bv_len - skip);
 		pos += bv->bv_len;
 	}
+}
+
+/* ---- write verifiers ---- */
+
+/**
+ * tess_wverf_prepare - room for the write verifiers of a file's objects
+ * @inode: regular file about to be written
+ * @nobjs: objects in its layout
+ * @gfp: for the allocation
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tess_wverf_prepare(struct inode *inode, u32 nobjs, gfp_t gfp)
+{
+	struct tess_sb_info *sbi = TESS_SB(inode->i_sb);
+	struct tess_inode_info *ti = TESS_I(inode);
+	struct tess_wverf *nw, *old = NULL;
+	u32 have;
+
+	spin_lock(&sbi->verf_lock);
+	have = ti->wverf_n;
+	spin_unlock(&sbi->verf_lock);
+	if (have >= nobjs)
+		return 0;
+	nw = kcalloc(nobjs, sizeof(*nw), gfp);
+	if (!nw)
+		return -ENOMEM;
+	spin_lock(&sbi->verf_lock);
+	if (ti->wverf_n < nobjs) {
+		if (ti->wverf_n)
+			memcpy(nw, ti->wverf, ti->wverf_n * sizeof(*nw));
+		old = ti->wverf;
+		ti->wverf = nw;
+		ti->wverf_n = nobjs;
+		nw = NULL;
+	}
+	spin_unlock(&sbi->verf_lock);
+	kfree(old);
+	kfree(nw);
+	return 0;
+}
+
+/* were these writes covered by a whole-OST sync of the same instance? */
+static bool tess_wverf_stable_locked(struct tess_sb_info *sbi,
+				     const struct tess_wverf *w)
+{
+	const struct tess_ost_slot *o = &sbi->osts[w->ost_idx];
+
+	return w->verf && w->verf == o->stable_verf && w->seq <= o->stable_seq;
+}
+
+/* an unstable write of object `stripe` was answered with verf */
+static void tess_wverf_note(struct inode *inode, u32 stripe, u32 ost_idx,
+			    u64 verf)
+{
+	struct tess_sb_info *sbi = TESS_SB(inode->i_sb);
+	struct tess_inode_info *ti = TESS_I(inode);
+	struct tess_wverf *w;
+
+	spin_lock(&sbi->verf_lock);
+	sbi->wseq++;
+	if (stripe < ti->wverf_n && ost_idx < TESS_MAX_OSTS) {
+		w = &ti->wverf[stripe];
+		/* the OST restarted since writes not yet known stable */
+		if (w->unstable && w->verf != verf &&
+		    !tess_wverf_stable_locked(sbi, w))
+			w->lost = true;
+		w->unstable = true;
+		w->verf = verf;
+		w->seq = sbi->wseq;
+		w->ost_idx = ost_idx;
+	}
+	spin_unlock(&sbi->verf_lock);
+}
+
+/* a sync that did not answer: its writes are unstable again */
+static void tess_wverf_restore_locked(struct tess_sb_info *sbi,
+				      struct tess_inode_info *ti, u32 i,
+				      const struct tess_wverf *was)
+{
+	struct tess_wverf *w = &ti->wverf[i];
+
+	if (!w->unstable) {
+		*w = *was;
+		return;
+	}
+	/* newer writes came meanwhile */
+	if (w->verf != was->verf && !tess_wverf_stable_locked(sbi, was))
+		w->lost = true;
+	w->lost |= was->lost;
+}
+
+/**
+ * tess_has_unstable - does some object of the file hold unstable writes?
+ * @inode: regular file
+ */
+bool tess_has_unstable(struct inode *inode)
+{
+	struct tess_sb_info *sbi = TESS_SB(inode->i_sb);
+	struct tess_inode_info *ti = TESS_I(inode);
+	bool any = false;
+	u32 i;
+
+	spin_lock(&sbi->verf_lock);
+	for (i = 0; i < ti->wverf_n && !any; i++)
+		any = ti->wverf[i].unstable;
+	spin_unlock(&sbi->verf_lock);
+	return any;
 }
 
 static void tess_osc_rw_done(struct tnet_req *req)
@@ -97,6 +224,11 @@ static void tess_osc_rw_done(struct tnet_req *req)
 			pr_warn_ratelimited("OBJ_WRITE stored %u bytes of %u\n",
 					    bytes, rpc->want);
 			err = -EIO;
+		} else if (rpc->inode) {
+			/* protocol 3: the verifier (the codec checked it) */
+			tess_wverf_note(rpc->inode, rpc->stripe, rpc->ost_idx,
+					req->reply_len >= sizeof(rpc->rep.w) ?
+					le64_to_cpu(rpc->rep.w.v.verf) : 0);
 		}
 	}
 	rpc->done(rpc->priv, tess_errno(err), err ? 0 : bytes);
@@ -126,12 +258,16 @@ static struct tnet_client *tess_osc_client(struct tess_sb_info *sbi,
  *	has already been completed with zeros
  * @priv: for @done
  * @gfp: for the allocations (GFP_NOFS from writeback)
+ * @inode: OBJ_WRITE: the file whose write verifiers the reply updates
+ *	(tess_wverf_prepare() made room; it outlives the RPC), or NULL
+ * @stripe: the object's index in the file's layout
  *
  * Returns 0 when @done will be called, else -errno and @done will not be.
  */
 int tess_osc_rw(struct tess_sb_info *sbi, u32 ost_idx, u64 oid, bool write,
 		u64 obj_off, const struct tnet_bulk *bulk,
-		tess_osc_done_t done, void *priv, gfp_t gfp)
+		tess_osc_done_t done, void *priv, gfp_t gfp,
+		struct inode *inode, u32 stripe)
 {
 	struct tnet_client *cl;
 	struct tess_osc_rpc *rpc;
@@ -157,12 +293,15 @@ int tess_osc_rw(struct tess_sb_info *sbi, u32 ost_idx, u64 oid, bool write,
 	rpc->bulk = bulk;
 	rpc->done = done;
 	rpc->priv = priv;
+	rpc->inode = write ? inode : NULL;
+	rpc->stripe = stripe;
+	rpc->ost_idx = ost_idx;
 
 	req->opcode = write ? TESS_OP_OBJ_WRITE : TESS_OP_OBJ_READ;
 	req->body = &rpc->body.io;
 	req->body_len = sizeof(rpc->body.io);
-	req->reply_buf = &rpc->rep.io;
-	req->reply_cap = sizeof(rpc->rep.io);
+	req->reply_buf = &rpc->rep;
+	req->reply_cap = write ? sizeof(rpc->rep.w) : sizeof(rpc->rep.io);
 	if (write) {
 		req->send_bulk = bulk;
 		if (!READ_ONCE(sbi->osts[ost_idx].written))
@@ -246,9 +385,10 @@ static int tess_osc_small(struct tess_sb_info *sbi, u32 ost_idx, u16 opcode,
 	return 0;
 }
 
-static struct tess_osc_group *tess_osc_group_alloc(void)
+/* size: of the structure that starts with the group (freed with it) */
+static struct tess_osc_group *tess_osc_group_alloc_size(size_t size)
 {
-	struct tess_osc_group *grp = kzalloc(sizeof(*grp), GFP_NOFS);
+	struct tess_osc_group *grp = kzalloc(size, GFP_NOFS);
 
 	if (!grp)
 		return NULL;
@@ -256,6 +396,11 @@ static struct tess_osc_group *tess_osc_group_alloc(void)
 	atomic_set(&grp->pending, 1);
 	init_completion(&grp->done);
 	return grp;
+}
+
+static struct tess_osc_group *tess_osc_group_alloc(void)
+{
+	return tess_osc_group_alloc_size(sizeof(struct tess_osc_group));
 }
 
 /* all sent: drop the sending bias, wait (killable), return first error */
@@ -334,42 +479,178 @@ int tess_truncate_objects(struct inode *inode, loff_t size)
 	return tess_osc_group_wait(grp);
 }
 
+/* ---- OBJ_SYNC with the verifier of its reply ---- */
+
+struct tess_sync_grp;
+
+struct tess_sync_slot {
+	struct tess_sync_grp *grp;
+	struct tess_obj_req body;
+	struct tess_obj_verf_rep rep;	/* protocol 3 */
+	struct tess_wverf was;		/* tess_sync_objects: what it covers */
+	u32 ost_idx;
+	u32 reply_len;
+	int err;
+	bool used;
+};
+
+struct tess_sync_grp {
+	struct tess_osc_group g;	/* first: freed as one */
+	struct tess_sync_slot slot[];
+};
+
+static struct tess_sync_grp *tess_sync_grp_alloc(u32 n)
+{
+	struct tess_sync_grp *sg;
+	u32 i;
+
+	sg = (struct tess_sync_grp *)
+		tess_osc_group_alloc_size(struct_size(sg, slot, n));
+	if (!sg)
+		return NULL;
+	for (i = 0; i < n; i++)
+		sg->slot[i].grp = sg;
+	return sg;
+}
+
+static void tess_osc_sync_done(struct tnet_req *req)
+{
+	struct tess_sync_slot *sl = req->private;
+	struct tess_sync_grp *sg = sl->grp;
+
+	sl->reply_len = req->reply_len;
+	WRITE_ONCE(sl->err, req->status);
+	tnet_req_put(req);
+	tess_osc_group_dec(&sg->g);
+}
+
+/* send the OBJ_SYNC of slot sl (body filled in) */
+static int tess_osc_sync_send(struct tess_sb_info *sbi,
+			      struct tess_sync_slot *sl)
+{
+	struct tnet_client *cl;
+	struct tnet_req *req;
+
+	cl = tess_osc_client(sbi, sl->ost_idx);
+	if (IS_ERR(cl))
+		return PTR_ERR(cl);
+	req = tnet_req_alloc(GFP_NOFS);
+	if (!req)
+		return -ENOMEM;
+	req->opcode = TESS_OP_OBJ_SYNC;
+	req->body = &sl->body;
+	req->body_len = sizeof(sl->body);
+	req->reply_buf = &sl->rep;
+	req->reply_cap = sizeof(sl->rep);
+	req->done = tess_osc_sync_done;
+	req->private = sl;
+	atomic_inc(&sl->grp->g.pending);
+	tnet_submit(cl, req);
+	return 0;
+}
+
+/* the verifier of an answered sync, 0 from a protocol 2 OST */
+static u64 tess_sync_verf(const struct tess_sync_slot *sl)
+{
+	return sl->reply_len >= sizeof(sl->rep) ? le64_to_cpu(sl->rep.verf) : 0;
+}
+
 /**
- * tess_sync_objects - OBJ_SYNC every object of a file, in parallel
+ * tess_sync_objects - OBJ_SYNC the objects of a file written since their
+ * last sync, in parallel, and check their write verifiers
  * @inode: regular file
+ * @lost: set when writes may have been lost (the return is then -EIO)
  *
- * Makes what the OSTs have acknowledged stable on their disks.
+ * Makes what the OSTs have acknowledged stable on their disks.  An OST
+ * that answers with a verifier other than that of the writes restarted
+ * in between: those writes may be gone (their pages are clean), so the
+ * mapping's error is set and -EIO returned, once.  Objects whose sync
+ * did not answer keep their writes for the next try.
  */
-int tess_sync_objects(struct inode *inode)
+int tess_sync_objects(struct inode *inode, bool *lost)
 {
 	struct tess_sb_info *sbi = TESS_SB(inode->i_sb);
+	struct tess_inode_info *ti = TESS_I(inode);
 	struct tess_layout_info *lay;
-	struct tess_osc_group *grp;
-	u32 i;
-	int err;
+	struct tess_sync_grp *sg;
+	struct tess_sync_slot *bad = NULL;
+	u64 bad_verf = 0;
+	int err = 0, werr;
+	u32 i, n;
 
+	*lost = false;
 	lay = tess_osc_layout(inode);
 	if (IS_ERR(lay))
 		return PTR_ERR(lay);
-	grp = tess_osc_group_alloc();
-	if (!grp) {
+	n = lay->nobjs;
+	sg = tess_sync_grp_alloc(n);
+	if (!sg) {
 		kfree(lay);
 		return -ENOMEM;
 	}
-	for (i = 0; i < lay->nobjs; i++) {
-		struct tess_obj_req r = {
-			.oid = cpu_to_le64(lay->objs[i].oid),
-		};
+	/* take the unstable writes; made stable by an OST-wide sync: done */
+	spin_lock(&sbi->verf_lock);
+	for (i = 0; i < n && i < ti->wverf_n; i++) {
+		struct tess_wverf *w = &ti->wverf[i];
 
-		err = tess_osc_small(sbi, lay->objs[i].ost_idx,
-				     TESS_OP_OBJ_SYNC, &r, sizeof(r), grp);
-		if (err) {
-			tess_osc_group_err(grp, err);
-			break;
+		if (!w->unstable)
+			continue;
+		if (w->lost || !tess_wverf_stable_locked(sbi, w)) {
+			sg->slot[i].was = *w;
+			sg->slot[i].used = true;
 		}
+		memset(w, 0, sizeof(*w));
+	}
+	spin_unlock(&sbi->verf_lock);
+
+	for (i = 0; i < n; i++) {
+		struct tess_sync_slot *sl = &sg->slot[i];
+
+		if (!sl->used)
+			continue;
+		sl->body.oid = cpu_to_le64(lay->objs[i].oid);
+		sl->ost_idx = lay->objs[i].ost_idx;
+		sl->err = tess_osc_sync_send(sbi, sl);
 	}
 	kfree(lay);
-	return tess_osc_group_wait(grp);
+
+	tess_osc_group_dec(&sg->g);
+	werr = wait_for_completion_killable(&sg->g.done);
+
+	spin_lock(&sbi->verf_lock);
+	for (i = 0; i < n; i++) {
+		struct tess_sync_slot *sl = &sg->slot[i];
+		int e;
+		u64 v;
+
+		if (!sl->used)
+			continue;
+		e = werr ? werr : READ_ONCE(sl->err);
+		if (e) {
+			tess_wverf_restore_locked(sbi, ti, i, &sl->was);
+			if (!err)
+				err = e;
+			continue;
+		}
+		v = tess_sync_verf(sl);
+		if (sl->was.lost || (v && sl->was.verf && v != sl->was.verf)) {
+			*lost = true;
+			if (!bad) {
+				bad = sl;
+				bad_verf = v;
+			}
+		}
+	}
+	spin_unlock(&sbi->verf_lock);
+	if (*lost) {
+		pr_warn_ratelimited("%s: ino %lu: OST %u restarted (write verifier %#llx, now %#llx) before writes it acknowledged were synced: they may be lost, EIO\n",
+				    sbi->source, inode->i_ino, bad->ost_idx,
+				    bad->was.verf, bad_verf);
+		mapping_set_error(inode->i_mapping, -EIO);
+		err = -EIO;
+	}
+	tess_osc_group_put(&sg->g);
+	return tess_errno(err);
 }
 
 /**
@@ -377,37 +658,64 @@ int tess_sync_objects(struct inode *inode)
  * the last call, in parallel (sync(2), syncfs(2), umount)
  * @sbi: the mount
  *
+ * An OST that answers covers every write it acknowledged before the sync
+ * was sent, if its verifier is theirs: recorded, so that fsync need not
+ * sync those again (nor take a later restart for their loss).
+ *
  * Return: 0 or the first error; an OST that failed stays marked.
  */
 int tess_sync_osts(struct tess_sb_info *sbi)
 {
-	struct tess_osc_group *grp;
-	struct tess_obj_req r = { .oid = 0 };
-	bool any = false;
-	u32 i;
-	int err;
+	struct tess_sync_grp *sg;
+	u32 i, n = 0, k = 0;
+	u64 seq;
+	int err = 0, werr;
 
-	grp = tess_osc_group_alloc();
-	if (!grp)
+	for (i = 0; i < TESS_MAX_OSTS; i++)
+		if (READ_ONCE(sbi->osts[i].written))
+			n++;
+	if (!n)
+		return 0;
+	sg = tess_sync_grp_alloc(n);
+	if (!sg)
 		return -ENOMEM;
-	for (i = 0; i < TESS_MAX_OSTS; i++) {
+	spin_lock(&sbi->verf_lock);
+	seq = sbi->wseq;		/* write replies before the syncs */
+	spin_unlock(&sbi->verf_lock);
+	for (i = 0; i < TESS_MAX_OSTS && k < n; i++) {
+		struct tess_sync_slot *sl;
+
 		if (!READ_ONCE(sbi->osts[i].written))
 			continue;
 		WRITE_ONCE(sbi->osts[i].written, false);
-		any = true;
-		err = tess_osc_small(sbi, i, TESS_OP_OBJ_SYNC, &r, sizeof(r),
-				     grp);
-		if (err) {
-			WRITE_ONCE(sbi->osts[i].written, true);
-			tess_osc_group_err(grp, err);
+		sl = &sg->slot[k++];
+		sl->used = true;
+		sl->ost_idx = i;
+		sl->body.oid = 0;
+		sl->err = tess_osc_sync_send(sbi, sl);
+	}
+	tess_osc_group_dec(&sg->g);
+	werr = wait_for_completion_killable(&sg->g.done);
+
+	spin_lock(&sbi->verf_lock);
+	for (i = 0; i < k; i++) {
+		struct tess_sync_slot *sl = &sg->slot[i];
+		struct tess_ost_slot *o = &sbi->osts[sl->ost_idx];
+		int e = werr ? werr : READ_ONCE(sl->err);
+
+		if (e) {
+			WRITE_ONCE(o->written, true);	/* next time again */
+			if (!err)
+				err = e;
+			continue;
+		}
+		if (tess_sync_verf(sl) && (o->stable_verf != tess_sync_verf(sl) ||
+					   o->stable_seq < seq)) {
+			o->stable_verf = tess_sync_verf(sl);
+			o->stable_seq = seq;
 		}
 	}
-	err = tess_osc_group_wait(grp);
-	if (err && any) {
-		/* which one failed is not known: sync them all next time */
-		for (i = 0; i < TESS_MAX_OSTS; i++)
-			if (READ_ONCE(sbi->osts[i].cl))
-				WRITE_ONCE(sbi->osts[i].written, true);
-	}
-	return err;
+	spin_unlock(&sbi->verf_lock);
+	tess_osc_group_put(&sg->g);
+	return tess_errno(err);
 }

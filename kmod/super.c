@@ -486,6 +486,7 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	INIT_WORK(&sbi->ost_refresh, tess_ost_refresh_work);
 	INIT_WORK(&sbi->reopen, tess_reopen_work);
 	init_waitqueue_head(&sbi->wb_wait);
+	spin_lock_init(&sbi->verf_lock);
 	sbi->soft = ctx->soft;
 	sbi->localflock = ctx->localflock;
 	strscpy(sbi->fsname, ctx->fsname, sizeof(sbi->fsname));

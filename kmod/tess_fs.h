@@ -67,6 +67,22 @@ struct tess_ost_slot {
 	struct tnet_addr addr;
 	bool known;
 	bool written;			/* OBJ_WRITE since the last sync_fs */
+	/* osc.c, under verf_lock: the last whole-OST sync that answered */
+	u64 stable_verf;		/* its write verifier */
+	u64 stable_seq;			/* covers writes up to this wseq */
+};
+
+/*
+ * osc.c: the unstable writes of one object of a file (protocol 3 write
+ * verifier, tessera.h): written since its last OBJ_SYNC, with the OST's
+ * verifier; lost: the OST answered with another one in between.
+ */
+struct tess_wverf {
+	u64 verf;			/* 0: unknown (protocol 2 OST) */
+	u64 seq;			/* sbi->wseq at the last of them */
+	u32 ost_idx;
+	bool unstable;
+	bool lost;
 };
 
 struct tess_sb_info {
@@ -93,6 +109,8 @@ struct tess_sb_info {
 	bool soft;			/* mount option soft (default hard) */
 	bool localflock;		/* mount option localflock */
 	wait_queue_head_t wb_wait;	/* a write run of some inode ended */
+	spinlock_t verf_lock;		/* osts[].stable_*, inodes' wverf */
+	u64 wseq;			/* write replies so far */
 };
 
 /*
@@ -112,6 +130,8 @@ struct tess_inode_info {
 	atomic_t opens;			/* file.c: OPENs the MDS counts for us */
 	struct work_struct size_work;	/* file.c: flush of an exiting task */
 	u64 cache_version;		/* file.c: data_version the cache holds */
+	struct tess_wverf *wverf;	/* osc.c: per object, under verf_lock */
+	u32 wverf_n;
 };
 
 static inline struct tess_inode_info *TESS_I(struct inode *inode)
@@ -257,8 +277,14 @@ extern const struct address_space_operations tess_aops;
 int tess_truncate_objects(struct inode *inode, loff_t size);
 /* osc.c: a usable layout copy (kfree it) or ERR_PTR(-EIO) */
 struct tess_layout_info *tess_osc_layout(struct inode *inode);
-/* osc.c: OBJ_SYNC every object of a file */
-int tess_sync_objects(struct inode *inode);
+/*
+ * osc.c: OBJ_SYNC the objects of a file written since their last sync;
+ * -EIO (and the mapping's error set) when an OST restarted since writes
+ * it acknowledged: they may be lost
+ */
+int tess_sync_objects(struct inode *inode, bool *lost);
+/* osc.c: whether some object of the file holds unstable writes */
+bool tess_has_unstable(struct inode *inode);
 /* osc.c: OBJ_SYNC every OST written since the last call (sync_fs) */
 int tess_sync_osts(struct tess_sb_info *sbi);
 /* addr.c: write back a range and wait, killable (fsync, close) */
@@ -273,7 +299,10 @@ void tess_i_size_extend(struct inode *inode, loff_t end);
 typedef void (*tess_osc_done_t)(void *priv, int err, u32 bytes);
 int tess_osc_rw(struct tess_sb_info *sbi, u32 ost_idx, u64 oid, bool write,
 		u64 obj_off, const struct tnet_bulk *bulk,
-		tess_osc_done_t done, void *priv, gfp_t gfp);
+		tess_osc_done_t done, void *priv, gfp_t gfp,
+		struct inode *inode, u32 stripe);
+/* osc.c: room to track the unstable writes of nobjs objects (writers) */
+int tess_wverf_prepare(struct inode *inode, u32 nobjs, gfp_t gfp);
 /* addr.c: O_DIRECT I/O at iocb->ki_pos, no locking; bytes or -errno */
 ssize_t tess_direct_io(struct kiocb *iocb, struct iov_iter *iter, bool write);
 

@@ -289,12 +289,15 @@ static int st_io(struct tnet_client *cl, u16 op, u16 flags, u64 oid,
 		.offset = cpu_to_le64(off),
 		.length = cpu_to_le32(len),
 	};
-	struct tess_obj_io_rep rep;
+	struct {
+		struct tess_obj_io_rep io;
+		struct tess_obj_verf_rep v;	/* OBJ_WRITE, protocol 3 */
+	} rep;
 
 	if (op == TESS_OP_OBJ_WRITE)
 		return st_call(cl, op, flags, &io, sizeof(io), &rep,
 			       sizeof(rep), &sb->b, NULL, NULL);
-	return st_call(cl, op, flags, &io, sizeof(io), &rep, sizeof(rep),
+	return st_call(cl, op, flags, &io, sizeof(io), &rep, sizeof(rep.io),
 		       NULL, &sb->b, got);
 }
 

@@ -6,8 +6,12 @@
  * the network layer itself.
  */
 #include <inttypes.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ost.h"
 
@@ -16,6 +20,107 @@ struct ost_conn {
 	uint8_t *rbuf;		/* OBJ_READ reply bulk */
 	uint32_t rcap;
 };
+
+/*
+ * The write verifier (tessera.h, tess_obj_verf_rep): it must change
+ * whenever writes this OST acknowledged but did not sync may be gone,
+ * that is when the page cache of the store's file system was lost: a
+ * reboot (power cut, crash) or a new mount of that file system.  It is a
+ * hash of the kernel's boot id, the store's mount id and device, and the
+ * store's uuid.  A restart of the daemon alone (kill -9, upgrade) keeps
+ * it: what the dead process wrote is still in the page cache, and this
+ * instance's fsync makes it stable, so clients lose nothing and see no
+ * error.  Without a boot id or a mount id the verifier is random, new on
+ * every start (safe: clients then report EIO for unsynced writes after
+ * any restart).
+ *
+ * Tests only: TESS_OST_FAULT_NEW_VERF=1 takes a random verifier, as after
+ * a power cut (with the objects removed, it models one); and
+ * TESS_OST_FAULT_SYNC=ERRNO answers every OBJ_SYNC with that status.
+ */
+static uint64_t ost_verf;
+static pthread_once_t ost_verf_once = PTHREAD_ONCE_INIT;
+static struct ost_ctx *ost_verf_ctx;
+static int ost_fault_sync;
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* the verifier of this boot and mount of the store; 0 if unknown */
+static uint64_t derived_verf(struct ost_ctx *x)
+{
+	char boot[64] = "";
+	struct statx stx;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	int root = objstore_rootfd(x->store);
+
+	if (!f)
+		return 0;
+	if (!fgets(boot, sizeof(boot), f))
+		boot[0] = 0;
+	fclose(f);
+	if (strlen(boot) < 32)
+		return 0;
+	if (statx(root, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	h = fnv1a(h, boot, strlen(boot));
+	h = fnv1a(h, &stx.stx_mnt_id, sizeof(stx.stx_mnt_id));
+	h = fnv1a(h, &stx.stx_dev_major, sizeof(stx.stx_dev_major));
+	h = fnv1a(h, &stx.stx_dev_minor, sizeof(stx.stx_dev_minor));
+	h = fnv1a(h, objstore_uuid(x->store), 16);
+	return h;
+}
+
+static void ost_verf_init(void)
+{
+	const char *e = getenv("TESS_OST_FAULT_NEW_VERF");
+	const char *how = "boot id and store mount";
+
+	if (e && atoi(e) > 0) {
+		how = "random: TESS_OST_FAULT_NEW_VERF (fault injection)";
+	} else {
+		ost_verf = derived_verf(ost_verf_ctx);
+		if (!ost_verf)
+			how = "random: no boot id or mount id";
+	}
+	while (!ost_verf)
+		tnet_random(&ost_verf, sizeof(ost_verf));
+	tlog("write verifier %#" PRIx64 " (%s)", ost_verf, how);
+	e = getenv("TESS_OST_FAULT_SYNC");
+	if (e && atoi(e) > 0) {
+		ost_fault_sync = atoi(e);
+		tlog("fault injection: TESS_OST_FAULT_SYNC: every OBJ_SYNC "
+		     "fails with status %d", ost_fault_sync);
+	}
+}
+
+static uint64_t write_verf(struct ost_ctx *x)
+{
+	if (!ost_verf_ctx)
+		ost_verf_ctx = x;	/* one context per process */
+	pthread_once(&ost_verf_once, ost_verf_init);
+	return ost_verf;
+}
+
+/* protocol 3: the verifier to a reply (not to older peers) */
+static void put_verf(struct ost_ctx *x, struct tnet_conn *c,
+		     struct tnet_reply *rep)
+{
+	struct tess_obj_verf_rep v = { .verf = cpu_to_le64(write_verf(x)) };
+
+	if (c->version >= 3)
+		tess_buf_put(&rep->body, &v, sizeof(v));
+}
 
 static const char *errstr(int e, char *buf, size_t len)
 {
@@ -26,7 +131,7 @@ static int ost_connected(void *ctx, struct tnet_conn *c)
 {
 	struct ost_conn *oc = calloc(1, sizeof(*oc));
 
-	(void)ctx;
+	write_verf(ctx);		/* picked (and logged) before any write */
 	if (oc) {
 		oc->rcap = TESS_BULK_DEFAULT;
 		oc->rbuf = malloc(oc->rcap);
@@ -101,6 +206,7 @@ static int do_read(struct ost_ctx *x, struct tnet_conn *c,
 {
 	struct tess_obj_io_req io;
 	struct tess_obj_io_rep r = { 0 };
+	struct ost_hsm_claim *cl = NULL;
 	struct ost_conn *oc = c->user;
 	uint64_t oid, off, size;
 	uint32_t len, n;
@@ -117,12 +223,17 @@ static int do_read(struct ost_ctx *x, struct tnet_conn *c,
 	if (!buf)
 		return failed(c, req, oid, -ENOMEM);
 	if (x->hsm) {
-		/* released chunks come back from S3 first (logged there) */
-		rc = ost_hsm_begin(x->hsm, oid, off, len, OST_HSM_READ, NULL);
+		/*
+		 * released chunks come back from S3 first (logged there); the
+		 * read is in flight until ost_hsm_end: RELEASE waits for it
+		 */
+		rc = ost_hsm_begin(x->hsm, oid, off, len, OST_HSM_READ, &cl);
 		if (rc)
 			return EIO;
 	}
 	rc = objstore_read(x->store, oid, off, buf, len, &n, &size);
+	if (x->hsm)
+		ost_hsm_end(x->hsm, cl, rc);
 	if (rc)
 		return failed(c, req, oid, rc);
 	r.obj_size = cpu_to_le64(size);
@@ -161,13 +272,18 @@ static int do_write(struct ost_ctx *x, struct tnet_conn *c,
 	}
 	rc = objstore_write(x->store, oid, off, req->bulk, len,
 			    flags & TESS_IO_SYNC, &size);
-	if (x->hsm)
-		ost_hsm_end(x->hsm, cl, rc);
+	if (x->hsm) {
+		/* -EIO: the chunks it filled could not be made present */
+		int hrc = ost_hsm_end(x->hsm, cl, rc);
+
+		rc = rc ? rc : hrc;
+	}
 	if (rc)
 		return failed(c, req, oid, rc);
 	r.obj_size = cpu_to_le64(size);
 	r.length = cpu_to_le32(len);
 	tess_buf_put(&rep->body, &r, sizeof(r));
+	put_verf(x, c, rep);
 	return 0;
 }
 
@@ -201,8 +317,11 @@ static int do_punch(struct ost_ctx *x, struct tnet_conn *c,
 	default:
 		return refused(c, req, EINVAL, "unknown punch mode");
 	}
-	if (x->hsm)
-		ost_hsm_end(x->hsm, cl, rc);
+	if (x->hsm) {
+		int hrc = ost_hsm_end(x->hsm, cl, rc);
+
+		rc = rc ? rc : hrc;
+	}
 	return rc ? failed(c, req, oid, rc) : 0;
 }
 
@@ -251,8 +370,12 @@ static int do_destroy(struct ost_ctx *x, struct tnet_conn *c,
 	return rc ? failed(c, req, oid, rc) : 0;
 }
 
+/*
+ * Everything this instance acknowledged for oid (0: the whole store) to
+ * disk; the reply's verifier tells the client which instance that was.
+ */
 static int do_sync(struct ost_ctx *x, struct tnet_conn *c,
-		   const struct tnet_msg *req)
+		   const struct tnet_msg *req, struct tnet_reply *rep)
 {
 	struct tess_obj_req o;
 	uint64_t oid;
@@ -260,8 +383,14 @@ static int do_sync(struct ost_ctx *x, struct tnet_conn *c,
 
 	memcpy(&o, req->body, sizeof(o));
 	oid = le64_to_cpu(o.oid);
+	write_verf(x);
+	if (ost_fault_sync)
+		return failed(c, req, oid, ost_fault_sync);
 	rc = objstore_sync(x->store, oid);
-	return rc ? failed(c, req, oid, rc) : 0;
+	if (rc)
+		return failed(c, req, oid, rc);
+	put_verf(x, c, rep);
+	return 0;
 }
 
 static int do_statfs(struct ost_ctx *x, struct tnet_conn *c,
@@ -319,6 +448,7 @@ static int ost_handle(void *ctx, struct tnet_conn *c,
 {
 	struct ost_ctx *x = ctx;
 
+	write_verf(x);
 	if (!c->user)
 		return refused(c, req, EIO, "no connection state");
 	switch (req->f.opcode) {
@@ -335,7 +465,7 @@ static int ost_handle(void *ctx, struct tnet_conn *c,
 	case TESS_OP_OBJ_DESTROY:
 		return do_destroy(x, c, req);
 	case TESS_OP_OBJ_SYNC:
-		return do_sync(x, c, req);
+		return do_sync(x, c, req, rep);
 	case TESS_OP_OBJ_STATFS:
 		return do_statfs(x, c, req, rep);
 	case TESS_OP_OBJ_HSM_SET:
