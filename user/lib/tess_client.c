@@ -13,9 +13,24 @@
  * with the striping math into one contiguous range per object; ranges of
  * different objects go out in parallel, one thread per object, each in
  * RPCs of up to TESS_BULK_DEFAULT bytes.
+ *
+ * Connections are counted (conn->refs, under c->lock): a dead one or one
+ * of an OST that moved leaves the table at once but is freed by its last
+ * holder, and every call copies its reply body to a buffer of the calling
+ * thread, so no thread reads or frees what another one still uses.
+ *
+ * Durability (protocol 3): writes are unstable; each object of a handle
+ * remembers the write verifier (the OST's boot instance) of its writes
+ * since its last OBJ_SYNC.  fsync and a close that grew the file send
+ * OBJ_SYNC to those objects only, and if an OST answers with another
+ * verifier (it restarted in between and may have lost them) the call
+ * returns -EIO and the size those writes made is not sent to the MDS.
+ * The size goes to the MDS (SIZE_EXTEND) only after the data under it is
+ * stable, as ext4's data=ordered: a crash never exposes zeros.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +58,13 @@ struct tess_client {
 	bool ost_known[TESS_MAX_OSTS];
 };
 
+/* the unstable writes of one object of a handle (tess_file.sv[stripe]) */
+struct stripe_verf {
+	bool unstable;			/* written since the last OBJ_SYNC */
+	bool lost;			/* the OST restarted among them */
+	uint64_t verf;			/* of those writes; 0: unknown (v2) */
+};
+
 struct tess_file {
 	struct tess_client *c;
 	struct tess_file *next;		/* c->files, under c->lock */
@@ -52,6 +74,9 @@ struct tess_file {
 	struct tess_inode ino;
 	uint64_t size;			/* what this handle knows */
 	bool size_dirty;		/* written past the MDS size */
+	uint64_t mds_size;		/* the size the MDS has from us */
+	pthread_mutex_t vlock;		/* sv */
+	struct stripe_verf *sv;		/* ino.nobjs entries */
 };
 
 /* ---- connections ---- */
@@ -89,6 +114,7 @@ int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
 
 void tess_client_close(struct tess_client *c)
 {
+	/* no call may be running: every connection is ours to free */
 	if (!c)
 		return;
 	tnet_close(c->mds);
@@ -124,17 +150,43 @@ static void replay_opens(struct tess_client *c, struct tnet_conn *conn)
 	}
 }
 
-/* a live connection, reconnecting a dead one */
+/*
+ * Take conn out of the table slot: freed now if nobody holds it, else by
+ * its last holder (put_conn).  c->lock held.
+ */
+static void detach_conn_locked(struct tnet_conn **slot)
+{
+	struct tnet_conn *conn = *slot;
+
+	*slot = NULL;
+	if (!conn)
+		return;
+	if (conn->refs)
+		conn->detached = true;
+	else
+		tnet_close(conn);
+}
+
+static void put_conn(struct tess_client *c, struct tnet_conn *conn)
+{
+	bool last;
+
+	pthread_mutex_lock(&c->lock);
+	last = --conn->refs == 0 && conn->detached;
+	pthread_mutex_unlock(&c->lock);
+	if (last)
+		tnet_close(conn);
+}
+
+/* a live connection, reconnecting a dead one; put_conn() it */
 static struct tnet_conn *get_conn(struct tess_client *c, struct tnet_conn **slot,
 				  const struct tnet_addr *a, int *err)
 {
 	struct tnet_conn *conn;
 
 	pthread_mutex_lock(&c->lock);
-	if (*slot && tnet_conn_dead(*slot)) {
-		tnet_close(*slot);
-		*slot = NULL;
-	}
+	if (*slot && tnet_conn_dead(*slot))
+		detach_conn_locked(slot);
 	if (!*slot) {
 		*slot = tnet_connect(a, &c->key, TESS_ROLE_CLIENT, c->uuid,
 				     c->timeout_ms, err);
@@ -142,8 +194,35 @@ static struct tnet_conn *get_conn(struct tess_client *c, struct tnet_conn **slot
 			replay_opens(c, *slot);
 	}
 	conn = *slot;
+	if (conn)
+		conn->refs++;
 	pthread_mutex_unlock(&c->lock);
 	return conn;
+}
+
+/* each thread's copy of its last reply body (tnet_call.rbody) */
+static pthread_key_t rbody_key;
+static pthread_once_t rbody_once = PTHREAD_ONCE_INIT;
+
+static void rbody_key_init(void)
+{
+	pthread_key_create(&rbody_key, free);
+}
+
+static void *thread_rbody(void)
+{
+	void *b;
+
+	pthread_once(&rbody_once, rbody_key_init);
+	b = pthread_getspecific(rbody_key);
+	if (!b) {
+		b = malloc(TESS_MAX_BODY);
+		if (b && pthread_setspecific(rbody_key, b)) {
+			free(b);
+			b = NULL;
+		}
+	}
+	return b;
 }
 
 static void pause_ms(int ms)
@@ -162,9 +241,16 @@ static int call_resending(struct tess_client *c, struct tnet_conn **slot,
 			  const struct tnet_addr *a, struct tnet_call *call)
 {
 	struct tnet_conn *conn;
-	bool sent = false;
+	bool sent = false, transport;
 	int rc = 0;
 
+	if (!call->rbody) {
+		/* the reply must outlive our hold of the connection */
+		call->rbody = thread_rbody();
+		if (!call->rbody)
+			return -ENOMEM;
+		call->rbody_cap = TESS_MAX_BODY;
+	}
 	for (int attempt = 0; attempt <= RESEND_MAX; attempt++) {
 		conn = get_conn(c, slot, a, &rc);
 		if (!conn) {
@@ -173,7 +259,9 @@ static int call_resending(struct tess_client *c, struct tnet_conn **slot,
 		}
 		rc = sent ? tnet_resend(conn, call) : tnet_call(conn, call);
 		sent = true;
-		if (!tnet_err_transport(conn, rc))
+		transport = tnet_err_transport(conn, rc);
+		put_conn(c, conn);
+		if (!transport)
 			return rc;
 	}
 	return rc;
@@ -255,8 +343,7 @@ static int refresh_osts(struct tess_client *c)
 		if (c->ost_known[idx] &&
 		    (strcmp(a.host, c->ost_addr[idx].host) ||
 		     a.port != c->ost_addr[idx].port)) {
-			tnet_close(c->osts[idx]);	/* the OST moved */
-			c->osts[idx] = NULL;
+			detach_conn_locked(&c->osts[idx]);	/* it moved */
 		}
 		c->ost_addr[idx] = a;
 		c->ost_known[idx] = true;
@@ -968,6 +1055,26 @@ static void stage_copy(struct obj_io *io, uint64_t os, uint64_t n, bool to_stage
 	}
 }
 
+/*
+ * An unstable write of object `stripe` answered with verf: a verifier
+ * other than that of the object's earlier unstable writes means the OST
+ * restarted since them.
+ */
+static void note_unstable(struct tess_file *f, uint32_t stripe, uint64_t verf)
+{
+	struct stripe_verf *v = &f->sv[stripe];
+
+	pthread_mutex_lock(&f->vlock);
+	if (!v->unstable) {
+		v->unstable = true;
+		v->verf = verf;
+	} else if (v->verf != verf) {
+		v->lost = true;
+		v->verf = verf;
+	}
+	pthread_mutex_unlock(&f->vlock);
+}
+
 static int obj_rw(struct obj_io *io, uint64_t os, uint32_t n)
 {
 	struct tess_file *f = io->f;
@@ -992,8 +1099,19 @@ static int obj_rw(struct obj_io *io, uint64_t os, uint32_t n)
 	if (rc)
 		return rc;
 	rep = call.reply.body;
-	if (io->write)
-		return le32_to_cpu(rep->length) == n ? 0 : -EIO;
+	if (io->write) {
+		uint64_t verf = 0;
+
+		if (le32_to_cpu(rep->length) != n)
+			return -EIO;
+		/* protocol 3 (the codec checked the length) */
+		if (call.reply.f.body_len >= sizeof(*rep) +
+					     sizeof(struct tess_obj_verf_rep))
+			verf = le64_to_cpu(((const struct tess_obj_verf_rep *)
+					    (rep + 1))->verf);
+		note_unstable(f, io->stripe, verf);
+		return 0;
+	}
 	/* a short read is a hole or the object's end: zeros */
 	if (call.reply.f.bulk_len < n)
 		memset(io->stage + call.reply.f.bulk_len, 0,
@@ -1076,6 +1194,13 @@ static int send_open(struct tnet_conn *conn, uint16_t op, uint64_t ino,
 	return conn ? tnet_call(conn, call) : 0;
 }
 
+static void file_free(struct tess_file *f)
+{
+	pthread_mutex_destroy(&f->vlock);
+	free(f->sv);
+	free(f);
+}
+
 /* OPEN at the MDS: f->ino gets the reply (GETATTR's); the file goes on
  * the client's list, for a replay after an MDS restart */
 static int mds_open(struct tess_file *f, int flags)
@@ -1142,6 +1267,7 @@ int tess_open(struct tess_client *c, const char *path, int flags,
 	if (!f)
 		return -ENOMEM;
 	f->c = c;
+	pthread_mutex_init(&f->vlock, NULL);
 	rc = tess_stat(c, path, &f->ino);
 	if (rc == -ENOENT && (flags & O_CREAT))
 		rc = create_common(c, TESS_OP_CREATE, path,
@@ -1159,17 +1285,23 @@ int tess_open(struct tess_client *c, const char *path, int flags,
 	if (!rc && (f->ino.nobjs == 0 ||
 		    tess_stripe_geom_check(&f->ino.geom)))
 		rc = -EIO;		/* a regular file without a usable layout */
+	if (!rc) {
+		f->sv = calloc(f->ino.nobjs, sizeof(*f->sv));
+		if (!f->sv)
+			rc = -ENOMEM;
+	}
 	if (rc) {
 		mds_close(f);
-		free(f);
+		file_free(f);
 		return rc;
 	}
 	f->size = f->ino.size;
+	f->mds_size = f->ino.size;
 	if ((flags & O_TRUNC) && f->size) {
 		rc = tess_ftruncate(f, 0);
 		if (rc) {
 			mds_close(f);
-			free(f);
+			file_free(f);
 			return rc;
 		}
 	}
@@ -1219,24 +1351,89 @@ static int flush_size(struct tess_file *f)
 	if (!f->size_dirty)
 		return 0;
 	rc = setattr_ino(f->c, &r, NULL);
-	if (!rc)
+	if (!rc) {
 		f->size_dirty = false;
+		if (f->size > f->mds_size)
+			f->mds_size = f->size;
+	}
+	return rc;
+}
+
+/* OBJ_SYNC of one object; *verf: the OST's verifier (0: protocol 2) */
+static int sync_object(struct tess_file *f, uint32_t i, uint64_t *verf)
+{
+	struct tess_obj_req r = { .oid = cpu_to_le64(f->ino.objs[i].oid) };
+	struct tnet_call call = { .op = TESS_OP_OBJ_SYNC, .body = &r,
+				  .body_len = sizeof(r) };
+	int rc = ost_call(f->c, f->ino.objs[i].ost_idx, &call);
+
+	*verf = 0;
+	if (!rc && call.reply.f.body_len >= sizeof(struct tess_obj_verf_rep))
+		*verf = le64_to_cpu(((const struct tess_obj_verf_rep *)
+				     call.reply.body)->verf);
+	return rc;
+}
+
+/*
+ * Make the unstable writes of this handle stable: OBJ_SYNC to the objects
+ * written since their last sync (only those).  -EIO when an OST answers
+ * with a verifier other than that of the writes (it restarted and may
+ * have lost them): reported once, and the size those writes made is
+ * dropped so that it never reaches the MDS.  Another error (the OST did
+ * not answer) keeps the writes unstable for the next try.
+ */
+static int sync_unstable(struct tess_file *f)
+{
+	bool lost_any = false;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < f->ino.nobjs; i++) {
+		struct stripe_verf was;
+		uint64_t verf;
+		int err;
+
+		pthread_mutex_lock(&f->vlock);
+		was = f->sv[i];
+		f->sv[i] = (struct stripe_verf){ 0 };
+		pthread_mutex_unlock(&f->vlock);
+		if (!was.unstable)
+			continue;
+		err = sync_object(f, i, &verf);
+		if (err) {
+			/* not known to be stable: keep it for the next sync */
+			pthread_mutex_lock(&f->vlock);
+			if (f->sv[i].unstable && f->sv[i].verf != was.verf)
+				was.lost = true;
+			f->sv[i].lost |= was.lost;
+			f->sv[i].unstable = true;
+			f->sv[i].verf = was.verf;
+			pthread_mutex_unlock(&f->vlock);
+			if (!rc)
+				rc = err;
+			continue;
+		}
+		if (was.lost || (verf && was.verf && verf != was.verf)) {
+			tlog("ino %" PRIu64 ": OST %u restarted (write verifier "
+			     "%#" PRIx64 ", now %#" PRIx64 ") before object "
+			     "%#" PRIx64 " was synced: written data may be lost",
+			     f->ino.ino, f->ino.objs[i].ost_idx, was.verf, verf,
+			     f->ino.objs[i].oid);
+			lost_any = true;
+		}
+	}
+	if (lost_any) {
+		/* what the lost writes added must not become visible */
+		f->size = f->mds_size;
+		f->size_dirty = false;
+		return -EIO;
+	}
 	return rc;
 }
 
 int tess_fsync(struct tess_file *f)
 {
-	int rc = 0;
+	int rc = sync_unstable(f);
 
-	for (uint32_t i = 0; i < f->ino.nobjs; i++) {
-		struct tess_obj_req r = { .oid = cpu_to_le64(f->ino.objs[i].oid) };
-		struct tnet_call call = { .op = TESS_OP_OBJ_SYNC, .body = &r,
-					  .body_len = sizeof(r) };
-		int err = ost_call(f->c, f->ino.objs[i].ost_idx, &call);
-
-		if (err && !rc)
-			rc = err;
-	}
 	if (!rc)
 		rc = flush_size(f);
 	return rc;
@@ -1266,6 +1463,7 @@ int tess_ftruncate(struct tess_file *f, uint64_t size)
 	rc = setattr_ino(f->c, &r, NULL);
 	if (!rc) {
 		f->size = size;
+		f->mds_size = size;
 		f->size_dirty = false;
 	}
 	return rc;
@@ -1280,7 +1478,7 @@ int tess_truncate(struct tess_client *c, const char *path, uint64_t size)
 		return rc;
 	rc = tess_ftruncate(f, size);
 	mds_close(f);
-	free(f);
+	file_free(f);
 	return rc;
 }
 
@@ -1294,12 +1492,16 @@ const struct tess_inode *tess_file_inode(const struct tess_file *f)
 	return &f->ino;
 }
 
+/*
+ * A close that grew the file makes the data stable first (data=ordered):
+ * the MDS's size never covers bytes an OST could still lose.
+ */
 int tess_close(struct tess_file *f)
 {
-	int rc = flush_size(f);
+	int rc = f->size_dirty ? tess_fsync(f) : 0;
 	int rc2 = mds_close(f);
 
-	free(f);
+	file_free(f);
 	return rc ? rc : rc2;
 }
 

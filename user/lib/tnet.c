@@ -614,6 +614,14 @@ static int do_call(struct tnet_conn *c, struct tnet_call *call, uint32_t flags)
 		goto dead;
 	}
 	rc = -(int)call->reply.f.status;
+	if (call->rbody) {
+		if (call->reply.f.body_len > call->rbody_cap) {
+			rc = -EMSGSIZE;
+			goto out;
+		}
+		memcpy(call->rbody, call->reply.body, call->reply.f.body_len);
+		call->reply.body = call->rbody;
+	}
 	goto out;
 dead:
 	/* the stream is out of sync or gone: no later call may use it */

@@ -57,6 +57,9 @@ struct tnet_conn {
 	void *rx_bulk;			/* grown as needed (server side) */
 	size_t rx_bulk_cap;
 	void *user;			/* daemon's per-connection state */
+	/* client library (tess_client): holders, and out of its table */
+	unsigned refs;
+	bool detached;
 };
 
 /* A received frame.  body and bulk point into the connection's buffers
@@ -83,6 +86,14 @@ struct tnet_call {
 	uint32_t bulk_len;
 	void *rbulk;			/* where reply bulk goes (OBJ_READ) */
 	uint32_t rbulk_cap;
+	/*
+	 * Where the reply body is copied (under the connection's lock), or
+	 * NULL: reply.body then points into the connection's buffer, which
+	 * the next call on that connection, from any thread, overwrites.
+	 * rbody_cap below the body length fails the call with -EMSGSIZE.
+	 */
+	void *rbody;
+	uint32_t rbody_cap;
 	/* out */
 	uint64_t xid;			/* the xid it was sent with */
 	struct tnet_msg reply;		/* reply.body valid until next call */
