@@ -78,12 +78,22 @@ TESS_MDS_PID=
 TESS_MDS_ARGS=
 TESS_OST_ARGS=
 
+# a check that took 10 s or more (since the previous check) says so on a
+# line of its own, so a slow suite shows where its time goes
+tess_slow() {
+	local d=$((SECONDS - ${TESS_LAST_CHECK:-0}))
+	[ $d -lt 10 ] || echo "  (${d}s since the previous check, at ${SECONDS}s)"
+	TESS_LAST_CHECK=$SECONDS
+}
+
 pass() {
 	echo "PASS: $TESS_TAG: $1"
+	tess_slow
 }
 
 fail() {
 	echo "FAIL: $TESS_TAG: $1: $2"
+	tess_slow
 	TESS_FAILED=1
 }
 
