@@ -127,6 +127,10 @@ run_for 600 bash tests/integ/hsm.sh "$work" "$s3port"
 # exactly-once requests (lost replies injected) and open-unlinked files,
 # on an MDS and OST of their own
 run_for 600 bash tests/integ/eonce.sh "$work" $((base + 60))
+
+# load limits of the MDS (300 clients, --max-clients, a full LMDB map, an
+# OST killed or hung), on MDSs and OSTs of their own
+run_for 120 bash tests/integ/mdsload.sh "$work" $((base + 80))
 run_for 300 bash tests/integ/durable.sh "$work" $((base + 70))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
