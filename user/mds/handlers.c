@@ -5,8 +5,11 @@
  * store with host-order arguments, encode the reply into rep->body.
  */
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "handlers.h"
 
@@ -653,6 +656,9 @@ static bool quiet(uint16_t op, int rc)
 		rc == -ERANGE);
 }
 
+/* c->user of a connection refused for the connection limit */
+static char refused_mark;
+
 int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 	       struct tnet_reply *rep)
 {
@@ -660,6 +666,11 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 	uint16_t op = req->f.opcode;
 	int rc;
 
+	if (c && c->user == &refused_mark) {
+		/* this reply, then the end of the connection */
+		shutdown(c->fd, SHUT_RD);
+		return EBUSY;
+	}
 	tess_cursor_init(&h.cur, req->body, req->f.body_len);
 	switch (op) {
 	case TESS_OP_PING:
@@ -740,10 +751,44 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 	return -rc;
 }
 
+/* one line per 10 s at most, with the count refused since the last */
+static void log_refusal(struct mds *m, struct tnet_conn *c, bool ost,
+			uint32_t limit)
+{
+	struct timespec ts;
+	int64_t last = atomic_load(&m->refused_logged);
+	uint64_t n = atomic_fetch_add(&m->refused, 1) + 1;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (last && ts.tv_sec - last < 10)
+		return;
+	if (!atomic_compare_exchange_strong(&m->refused_logged, &last,
+					    (int64_t)ts.tv_sec))
+		return;
+	atomic_store(&m->refused, 0);
+	if (ost)
+		tlog("connection from %s refused: %u OST connections already "
+		     "(%" PRIu64 " refused since the last line)", c->peer,
+		     limit, n);
+	else
+		tlog("connection from %s refused: %u clients connected, the "
+		     "--max-clients limit (%" PRIu64 " refused since the last "
+		     "line; they get EBUSY)", c->peer, limit, n);
+}
+
 int mds_connected(void *ctx, struct tnet_conn *c)
 {
 	struct mds *m = ctx;
+	bool ost = c->role == TESS_ROLE_OST;
+	_Atomic uint32_t *count = ost ? &m->nost_conns : &m->nclients;
+	uint32_t limit = ost ? TESS_MAX_OSTS : m->max_clients;
 
+	if (atomic_fetch_add(count, 1) >= limit && limit) {
+		atomic_fetch_sub(count, 1);
+		c->user = &refused_mark;
+		log_refusal(m, c, ost, limit);
+		return 0;	/* its first request gets EBUSY */
+	}
 	if (m->opens)
 		mds_opens_connected(m->opens, c->peer_uuid);
 	return 0;
@@ -753,6 +798,10 @@ void mds_disconnected(void *ctx, struct tnet_conn *c)
 {
 	struct mds *m = ctx;
 
+	if (c->user == &refused_mark)
+		return;
+	atomic_fetch_sub(c->role == TESS_ROLE_OST ? &m->nost_conns :
+			 &m->nclients, 1);
 	if (m->opens)
 		mds_opens_disconnected(m->opens, c->peer_uuid);
 }

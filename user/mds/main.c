@@ -4,7 +4,9 @@
  *
  *   tessera-mds --dir PATH --key FILE [--listen HOST[:PORT][@tcp]]
  *               [--fsname NAME] [--stripe-count N] [--stripe-size BYTES]
- *               [--nosync] [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]
+ *               [--nosync] [--lease SECONDS] [--map-size SIZE]
+ *               [--max-clients N] [--ping-interval SECONDS]
+ *               [--fault-drop-reply OPCODE[:N]] [--fault-read-delay MS]
  *
  * SIGTERM / SIGINT: stop the destroyer, wait for store calls in progress,
  * close the LMDB environment and exit 0.
@@ -15,9 +17,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "handlers.h"
+
+#define MAX_CLIENTS_DEF		1024
+#define MAX_CLIENTS_MAX		65536
+#define PING_INTERVAL_DEF	2	/* as the OSTs ping the MDS */
 
 static const char *prog = "tessera-mds";
 
@@ -27,7 +34,9 @@ static void usage(FILE *f)
 		"usage: %s --dir PATH --key FILE [--listen HOST[:PORT][@tcp]]\n"
 		"          [--fsname NAME] [--stripe-count N] "
 		"[--stripe-size BYTES] [--nosync]\n"
-		"          [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
+		"          [--lease SECONDS] [--map-size SIZE] [--max-clients N]\n"
+		"          [--ping-interval SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
+		"          [--fault-read-delay MS]\n"
 		"  --dir PATH          metadata store (created if missing)\n"
 		"  --key FILE          shared key (16..256 bytes)\n"
 		"  --listen ADDR       default 0.0.0.0:%d@tcp\n"
@@ -46,14 +55,35 @@ static void usage(FILE *f)
 		"                      objects of unlinked files wait this long "
 		"for clients to\n"
 		"                      reopen them (default %d)\n"
+		"  --map-size SIZE     the LMDB map: the most metadata the "
+		"store can hold,\n"
+		"                      K/M/G/T suffix (default 16G, about 16 "
+		"million files);\n"
+		"                      when it is full, changes fail with "
+		"ENOSPC\n"
+		"  --max-clients N     connections served at once (OSTs apart); "
+		"more get\n"
+		"                      EBUSY (default %d)\n"
+		"  --ping-interval SECONDS\n"
+		"                      how often each OST is pinged; one not "
+		"heard from for\n"
+		"                      2 intervals is down and gets no new "
+		"stripes (default %d)\n"
 		"  --fault-drop-reply OPCODE[:N]\n"
 		"                      testing only: run the Nth (default 1st) "
 		"request of the\n"
 		"                      numeric OPCODE (e.g. 20, MKDIR) but send "
 		"no reply; the\n"
 		"                      connection stays open.  Up to %d times.  "
-		"Off by default\n",
-		prog, TESS_MDS_PORT, TNET_LEASE_DEFAULT, TNET_FAULTS_MAX);
+		"Off by default\n"
+		"  --fault-read-delay MS\n"
+		"                      testing only: every read transaction "
+		"lasts MS longer,\n"
+		"                      holding its LMDB reader slot (a busy "
+		"server).  Off by\n"
+		"                      default\n",
+		prog, TESS_MDS_PORT, TNET_LEASE_DEFAULT, MAX_CLIENTS_DEF,
+		PING_INTERVAL_DEF, TNET_FAULTS_MAX);
 }
 
 static void die(const char *opt, const char *reason)
@@ -66,6 +96,7 @@ static int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	unsigned shift = 0;
 
 	if (!*s || *s == '-')
 		return -EINVAL;
@@ -74,9 +105,16 @@ static int parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	case 't': case 'T': shift = 40; break;
+	}
+	if (shift) {
+		if (v > (UINT64_MAX >> shift))
+			return -ERANGE;
+		v <<= shift;
+		end++;
 	}
 	if (*end == 'i' || *end == 'B')
 		end++;
@@ -120,6 +158,10 @@ int main(int argc, char **argv)
 		{ "nosync", no_argument, NULL, 'n' },
 		{ "lease", required_argument, NULL, 'L' },
 		{ "fault-drop-reply", required_argument, NULL, 'X' },
+		{ "fault-read-delay", required_argument, NULL, 'R' },
+		{ "map-size", required_argument, NULL, 'M' },
+		{ "max-clients", required_argument, NULL, 'C' },
+		{ "ping-interval", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -134,6 +176,7 @@ int main(int argc, char **argv)
 	pthread_t thr;
 	sigset_t sigs;
 	uint64_t v, lease = TNET_LEASE_DEFAULT;
+	uint32_t max_clients = MAX_CLIENTS_DEF, ping = PING_INTERVAL_DEF;
 	const char *faults[TNET_FAULTS_MAX];
 	int opt, rc, sig, nfaults = 0;
 
@@ -188,6 +231,32 @@ int main(int argc, char **argv)
 				die("--fault-drop-reply", "given too often");
 			faults[nfaults++] = optarg;
 			break;
+		case 'R':
+			if (parse_size(optarg, &v) || v > 1000 ||
+			    strpbrk(optarg, "kKmMgG"))
+				die("--fault-read-delay", "must be 0..1000 "
+				    "milliseconds");
+			so.read_delay_ms = (uint32_t)v;
+			break;
+		case 'M':
+			if (parse_size(optarg, &v) || v < (1u << 20) ||
+			    v > (1ULL << 44) || v > SIZE_MAX)
+				die("--map-size", "must be a size from 1M to "
+				    "16T, K/M/G/T suffix (e.g. 64G)");
+			so.map_size = (size_t)v;
+			break;
+		case 'C':
+			if (parse_size(optarg, &v) || v < 1 ||
+			    v > MAX_CLIENTS_MAX || strpbrk(optarg, "kKmMgGtT"))
+				die("--max-clients", "must be 1..65536");
+			max_clients = (uint32_t)v;
+			break;
+		case 'P':
+			if (parse_size(optarg, &v) || v < 1 || v > 3600 ||
+			    strpbrk(optarg, "kKmMgGtT"))
+				die("--ping-interval", "must be 1..3600 seconds");
+			ping = (uint32_t)v;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -219,10 +288,28 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	/* a thread and a socket per connection */
+	{
+		struct rlimit rl;
+
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (!getrlimit(RLIMIT_NOFILE, &rl) &&
+		    rl.rlim_cur < (rlim_t)max_clients + 64)
+			tlog("warning: the open file limit (%llu) is below "
+			     "--max-clients %u: connections past it wait",
+			     (unsigned long long)rl.rlim_cur, max_clients);
+	}
+	m.max_clients = max_clients;
+	so.max_readers = MDS_READERS(max_clients);
 	rc = mds_store_open(&m.store, &so, err, sizeof(err));
 	if (rc)
 		die("--dir", err);
 	rc = mds_osts_create(&m.osts, m.store, &key);
+	if (!rc)
+		mds_osts_set_ping_interval(m.osts, ping);
 	if (!rc)
 		rc = mds_opens_create(&m.opens, (int64_t)lease * 1000,
 				      mds_osts_kick, m.osts);
@@ -251,9 +338,14 @@ int main(int argc, char **argv)
 		mds_store_defaults(m.store, &count, &size);
 		tlog("file system %s in %s, listening on %s, default stripe "
 		     "count %u size %u%s, lease %" PRIu64 " s (orphans wait "
-		     "that long for reopens)", mds_store_fsname(m.store),
+		     "that long for reopens), map %zu MiB, up to %u clients, "
+		     "OSTs pinged every %u s", mds_store_fsname(m.store),
 		     so.dir, addr, count, size, so.nosync ? ", NOSYNC" : "",
-		     lease);
+		     lease, mds_store_map_size(m.store) >> 20, max_clients,
+		     ping);
+		if (so.read_delay_ms)
+			tlog("fault injection: --fault-read-delay %u ms",
+			     so.read_delay_ms);
 	}
 	rc = pthread_create(&thr, NULL, serve, &sa);
 	if (rc)

@@ -10,6 +10,13 @@
  * connect marks the OST down and is not retried before a backoff (1 s
  * doubling to 30 s), so requests that need a down OST fail fast.
  *
+ * Liveness: every ping interval (--ping-interval, 2 s as the OSTs' own
+ * pings) a short-lived thread per OST sends it a PING, at most one in
+ * flight per OST, past the connect backoff.  Any answer marks the OST up
+ * ("heard from"); a failed call marks it down at once, and the store marks
+ * down an OST not heard from for 2 intervals (a hung one).  Layouts take
+ * no new stripes on a down OST (store.c, layout_alloc).
+ *
  * Orphans: removing the last link of a file puts its layout on the
  * store's orphan list in the same transaction.  A thread here walks that
  * list, sends OBJ_DESTROY for each object (ENOENT counts as done), shrinks
@@ -40,6 +47,7 @@ struct ost_conn {
 	char addr[TESS_ADDR_MAX + 1];	/* where conn goes */
 	time_t retry_at;		/* no connect before this */
 	unsigned fails;
+	bool probing;			/* a PING in flight (wlock) */
 };
 
 struct mds_osts {
@@ -60,6 +68,12 @@ struct mds_osts {
 	pthread_mutex_t wlock;
 	pthread_cond_t wcond;
 	bool stop;
+
+	unsigned ping_s;		/* 0: no pinger */
+	pthread_t pthr;
+	bool pinging;
+	pthread_cond_t pcond;		/* pinger ticks, probes ending (wlock) */
+	unsigned probes;		/* probe threads running */
 	uint64_t kicks;
 	bool held_logged;
 };
@@ -98,11 +112,12 @@ static struct ost_conn *slot(struct mds_osts *o, uint32_t idx)
  */
 static int ost_call(struct mds_osts *o, uint32_t idx, uint16_t op,
 		    const void *body, uint32_t len, int timeout_ms, void *rep,
-		    uint32_t rep_len)
+		    uint32_t rep_len, bool probe)
 {
 	struct ost_conn *c = slot(o, idx);
 	struct mds_ost info;
 	struct tnet_call call;
+	char why[160];
 	int rc;
 
 	if (!c)
@@ -118,7 +133,7 @@ static int ost_call(struct mds_osts *o, uint32_t idx, uint16_t op,
 		struct tnet_addr a;
 		char err[128];
 
-		if (mono_now() < c->retry_at) {
+		if (!probe && mono_now() < c->retry_at) {
 			rc = -EHOSTDOWN;
 			goto out;
 		}
@@ -138,6 +153,8 @@ static int ost_call(struct mds_osts *o, uint32_t idx, uint16_t op,
 			if (!c->fails)
 				tlog("OST %u at %s: cannot connect: %s", idx,
 				     info.addr, strerror(-rc));
+			snprintf(why, sizeof(why), "cannot connect: %s",
+				 strerror(-rc));
 			goto fail;
 		}
 		snprintf(c->addr, sizeof(c->addr), "%s", info.addr);
@@ -152,6 +169,8 @@ static int ost_call(struct mds_osts *o, uint32_t idx, uint16_t op,
 	if (rc && tnet_conn_dead(c->conn)) {
 		tlog("OST %u at %s: %s failed: %s", idx, info.addr,
 		     tess_op_name(op), strerror(-rc));
+		snprintf(why, sizeof(why), "%s failed: %s", tess_op_name(op),
+			 strerror(-rc));
 		tnet_close(c->conn);
 		c->conn = NULL;
 		goto fail;
@@ -164,7 +183,8 @@ static int ost_call(struct mds_osts *o, uint32_t idx, uint16_t op,
 	}
 	c->fails = 0;
 	c->retry_at = 0;
-	mds_ost_set_state(o->s, idx, TESS_OST_UP);
+	if (mds_ost_set_state(o->s, idx, TESS_OST_UP) == TESS_OST_DOWN)
+		tlog("OST %u at %s marked up", idx, info.addr);
 	goto out;
 fail:
 	if (c->fails < 16)
@@ -173,7 +193,9 @@ fail:
 		      (c->fails >= 5 ? CONN_BACKOFF_MAX :
 		       (1 << (c->fails - 1)) < CONN_BACKOFF_MAX ?
 		       (1 << (c->fails - 1)) : CONN_BACKOFF_MAX);
-	mds_ost_set_state(o->s, idx, TESS_OST_DOWN);
+	if (mds_ost_set_state(o->s, idx, TESS_OST_DOWN) == TESS_OST_UP)
+		tlog("OST %u at %s marked down: %s (no new stripes on it)",
+		     idx, info.addr, why);
 out:
 	pthread_mutex_unlock(&c->lock);
 	return rc;
@@ -184,7 +206,7 @@ static int net_destroy(void *arg, uint32_t idx, uint64_t oid)
 	struct tess_obj_req r = { .oid = cpu_to_le64(oid) };
 
 	return ost_call(arg, idx, TESS_OP_OBJ_DESTROY, &r, sizeof(r),
-			DESTROY_TIMEOUT_MS, NULL, 0);
+			DESTROY_TIMEOUT_MS, NULL, 0, false);
 }
 
 int mds_osts_create(struct mds_osts **out, struct mds_store *s,
@@ -202,6 +224,7 @@ int mds_osts_create(struct mds_osts **out, struct mds_store *s,
 	pthread_mutex_init(&o->tab_lock, NULL);
 	pthread_mutex_init(&o->wlock, NULL);
 	pthread_cond_init(&o->wcond, NULL);
+	pthread_cond_init(&o->pcond, NULL);
 	o->destroy = net_destroy;
 	o->destroy_arg = o;
 	*out = o;
@@ -347,6 +370,99 @@ static void *reaper(void *arg)
 	return NULL;
 }
 
+/* ---- liveness ---- */
+
+void mds_osts_set_ping_interval(struct mds_osts *o, unsigned seconds)
+{
+	o->ping_s = seconds;
+	mds_ost_set_expiry(o->s, seconds * 2000u);
+}
+
+struct probe {
+	struct mds_osts *o;
+	struct ost_conn *c;
+	uint32_t idx;
+};
+
+static void *probe_main(void *arg)
+{
+	struct probe *p = arg;
+	struct mds_osts *o = p->o;
+	int timeout_ms = (int)o->ping_s * 1000;
+
+	if (timeout_ms < STATFS_TIMEOUT_MS)
+		timeout_ms = STATFS_TIMEOUT_MS;
+	ost_call(o, p->idx, TESS_OP_PING, NULL, 0, timeout_ms, NULL, 0, true);
+	pthread_mutex_lock(&o->wlock);
+	p->c->probing = false;
+	o->probes--;
+	pthread_cond_broadcast(&o->pcond);
+	pthread_mutex_unlock(&o->wlock);
+	free(p);
+	return NULL;
+}
+
+/* a PING to OST idx in a thread of its own, unless one is in flight */
+static void probe(struct mds_osts *o, uint32_t idx, pthread_attr_t *attr)
+{
+	struct ost_conn *c = slot(o, idx);
+	struct probe *p;
+	pthread_t t;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&o->wlock);
+	if (c->probing || o->stop) {
+		pthread_mutex_unlock(&o->wlock);
+		return;
+	}
+	p = malloc(sizeof(*p));
+	if (p) {
+		*p = (struct probe){ .o = o, .c = c, .idx = idx };
+		if (pthread_create(&t, attr, probe_main, p) == 0) {
+			c->probing = true;
+			o->probes++;
+		} else {
+			free(p);
+		}
+	}
+	pthread_mutex_unlock(&o->wlock);
+}
+
+static void *pinger(void *arg)
+{
+	struct mds_osts *o = arg;
+	struct mds_ost *tab = malloc(TESS_MAX_OSTS * sizeof(*tab));
+	struct timespec next;
+	pthread_attr_t attr;
+	uint32_t n, i;
+
+	if (!tab)
+		return NULL;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		n = mds_ost_list(o->s, tab, TESS_MAX_OSTS);
+		for (i = 0; i < n; i++)
+			probe(o, tab[i].index, &attr);
+		next.tv_sec += o->ping_s;
+		pthread_mutex_lock(&o->wlock);
+		while (!o->stop &&
+		       pthread_cond_timedwait(&o->pcond, &o->wlock, &next) == 0)
+			;
+		if (o->stop) {
+			pthread_mutex_unlock(&o->wlock);
+			break;
+		}
+		pthread_mutex_unlock(&o->wlock);
+	}
+	pthread_attr_destroy(&attr);
+	free(tab);
+	return NULL;
+}
+
 int mds_osts_start(struct mds_osts *o)
 {
 	pthread_condattr_t ca;
@@ -356,6 +472,8 @@ int mds_osts_start(struct mds_osts *o)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_destroy(&o->wcond);
 	pthread_cond_init(&o->wcond, &ca);
+	pthread_cond_destroy(&o->pcond);
+	pthread_cond_init(&o->pcond, &ca);
 	pthread_condattr_destroy(&ca);
 	mds_store_set_orphan_hook(o->s, mds_osts_kick, o);
 	o->stop = false;
@@ -364,6 +482,14 @@ int mds_osts_start(struct mds_osts *o)
 	if (rc) {
 		o->running = false;
 		return -rc;
+	}
+	if (o->ping_s) {
+		rc = pthread_create(&o->pthr, NULL, pinger, o);
+		if (rc) {
+			mds_osts_stop(o);
+			return -rc;
+		}
+		o->pinging = true;
 	}
 	return 0;
 }
@@ -375,8 +501,17 @@ void mds_osts_stop(struct mds_osts *o)
 	pthread_mutex_lock(&o->wlock);
 	o->stop = true;
 	pthread_cond_signal(&o->wcond);
+	pthread_cond_broadcast(&o->pcond);
 	pthread_mutex_unlock(&o->wlock);
 	pthread_join(o->thr, NULL);
+	if (o->pinging)
+		pthread_join(o->pthr, NULL);
+	o->pinging = false;
+	/* probes end within their timeout */
+	pthread_mutex_lock(&o->wlock);
+	while (o->probes)
+		pthread_cond_wait(&o->pcond, &o->wlock);
+	pthread_mutex_unlock(&o->wlock);
 	o->running = false;
 }
 
@@ -456,7 +591,7 @@ int mds_osts_statfs(struct mds_osts *o, struct tess_statfs_rep *rep)
 		uint64_t bs;
 
 		rc = ost_call(o, tab[i].index, TESS_OP_OBJ_STATFS, NULL, 0,
-			      STATFS_TIMEOUT_MS, &r, sizeof(r));
+			      STATFS_TIMEOUT_MS, &r, sizeof(r), false);
 		if (rc)
 			continue;
 		bs = le32_to_cpu(r.bsize);

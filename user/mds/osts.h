@@ -27,7 +27,12 @@ int mds_osts_create(struct mds_osts **out, struct mds_store *s,
 void mds_osts_set_destroy_fn(struct mds_osts *o, mds_destroy_fn fn, void *arg);
 /* orphans of busy inodes are skipped (kick when one stops being busy) */
 void mds_osts_set_busy_fn(struct mds_osts *o, mds_busy_fn fn, void *arg);
-/* start / stop the destroyer thread; start also hooks the store */
+/*
+ * Ping every registered OST each interval (before start; 0: not at all);
+ * an OST not heard from for 2 intervals is down (mds_ost_set_expiry)
+ */
+void mds_osts_set_ping_interval(struct mds_osts *o, unsigned seconds);
+/* start / stop the destroyer and pinger threads; start hooks the store */
 int mds_osts_start(struct mds_osts *o);
 void mds_osts_stop(struct mds_osts *o);
 void mds_osts_free(struct mds_osts *o);

@@ -25,6 +25,7 @@
 #include <inttypes.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -83,11 +84,14 @@ struct mds_store {
 	char fsname[TESS_FSNAME_MAX + 1];
 	uint32_t def_count, def_size;
 	size_t map_size;
+	uint32_t read_delay_ms;		/* testing: see --fault-read-delay */
+	atomic_bool map_full;		/* logged; until a write commits */
 
 	pthread_mutex_t ost_lock;	/* taken inside write txns only */
 	uint32_t nosts;
 	struct mds_ost ost_tab[TESS_MAX_OSTS];	/* sorted by index */
 	uint64_t rr;
+	uint32_t ost_expire_ms;		/* 0: an UP OST stays up */
 
 	void (*orphan_hook)(void *);
 	void *orphan_arg;
@@ -126,6 +130,24 @@ static int mdb_err(int rc, const char *what)
 		return -ENOSPC;
 	tlog("lmdb %s: %s", what, mdb_strerror(rc));
 	return rc > 0 ? -rc : -EIO;
+}
+
+/*
+ * A write failed or succeeded: MDB_MAP_FULL gets one log line naming the
+ * option to raise (the caller turns it into ENOSPC through mdb_err), until
+ * a later write commits again.
+ */
+static void note_write(struct mds_store *s, int rc)
+{
+	if (rc == MDB_MAP_FULL) {
+		if (!atomic_exchange(&s->map_full, true))
+			tlog("store: the LMDB map (%zu MiB) is full: changes "
+			     "fail with ENOSPC, reads go on; restart "
+			     "tessera-mds with a larger --map-size",
+			     s->map_size >> 20);
+	} else if (rc == 0 && atomic_load(&s->map_full)) {
+		atomic_store(&s->map_full, false);
+	}
 }
 
 static void now_ts(uint64_t *sec, uint32_t *nsec)
@@ -280,10 +302,20 @@ static int tx_end(struct tx *tx, int rc)
 	struct mds_store *s = tx->s;
 	bool hook;
 
-	if (rc == 0 && tx->write)
-		rc = mdb_err(mdb_txn_commit(tx->t), "commit");
-	else
+	if (rc == 0 && tx->write) {
+		rc = mdb_txn_commit(tx->t);
+		note_write(s, rc);
+		rc = mdb_err(rc, "commit");
+	} else {
+		if (!tx->write && s->read_delay_ms) {
+			struct timespec d = {
+				s->read_delay_ms / 1000,
+				(long)(s->read_delay_ms % 1000) * 1000000 };
+
+			nanosleep(&d, NULL);	/* holds the reader slot */
+		}
 		mdb_txn_abort(tx->t);
+	}
 	hook = rc == 0 && tx->orphaned && s->orphan_hook;
 	pthread_rwlock_unlock(&s->gate);
 	if (hook)
@@ -307,14 +339,19 @@ static int db_put(struct tx *tx, MDB_dbi dbi, const void *k, size_t klen,
 
 	if (rc == MDB_KEYEXIST)
 		return -EEXIST;
+	if (rc == MDB_MAP_FULL)
+		note_write(tx->s, rc);
 	return mdb_err(rc, "put");
 }
 
 static int db_del(struct tx *tx, MDB_dbi dbi, const void *k, size_t klen)
 {
 	MDB_val key = { klen, (void *)k };
+	int rc = mdb_del(tx->t, dbi, &key, NULL);
 
-	return mdb_err(mdb_del(tx->t, dbi, &key, NULL), "del");
+	if (rc == MDB_MAP_FULL)
+		note_write(tx->s, rc);
+	return mdb_err(rc, "del");
 }
 
 /* delete every key starting with prefix */
@@ -335,6 +372,8 @@ static int db_del_prefix(struct tx *tx, MDB_dbi dbi, const void *pfx,
 		if (rc || k.mv_size < plen || memcmp(k.mv_data, pfx, plen))
 			break;
 		rc = mdb_cursor_del(cur, 0);
+		if (rc == MDB_MAP_FULL)
+			note_write(tx->s, rc);
 		if (rc)
 			break;
 	}
@@ -424,6 +463,8 @@ static int ino_put(struct tx *tx, struct inode *in)
 	put_be64(k, in->r.attr.ino);
 	val.mv_size = sizeof(in->r) + in->r.layout_len;
 	rc = mdb_put(tx->t, tx->s->inodes, &key, &val, MDB_RESERVE);
+	if (rc == MDB_MAP_FULL)
+		note_write(tx->s, rc);
 	if (rc)
 		return mdb_err(rc, "put inode");
 	memcpy(val.mv_data, &in->r, sizeof(in->r));
@@ -673,11 +714,50 @@ static int ost_pos(const struct mds_store *s, uint32_t idx)
 	return -1;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* mark down every up OST not heard from for ost_expire_ms; ost_lock held */
+static void ost_expire(struct mds_store *s)
+{
+	int64_t now;
+	uint32_t i;
+
+	if (!s->ost_expire_ms)
+		return;
+	now = mono_ms();
+	for (i = 0; i < s->nosts; i++) {
+		struct mds_ost *e = &s->ost_tab[i];
+
+		if (e->state != TESS_OST_UP ||
+		    now - e->heard_ms <= (int64_t)s->ost_expire_ms)
+			continue;
+		e->state = TESS_OST_DOWN;
+		tlog("OST %u at %s marked down: not heard from for %.1f s "
+		     "(no new stripes on it)", e->index, e->addr,
+		     (double)(now - e->heard_ms) / 1000);
+	}
+}
+
+void mds_ost_set_expiry(struct mds_store *s, uint32_t expire_ms)
+{
+	pthread_mutex_lock(&s->ost_lock);
+	s->ost_expire_ms = expire_ms;
+	pthread_mutex_unlock(&s->ost_lock);
+}
+
 /*
  * Fill out with a new layout: fields of req (a request, may be NULL), else
  * of the directory default dflt, else the fs defaults; objects on OSTs
  * chosen round-robin among the up ones (all registered if none is up), or
- * from stripe_offset, or the OSTs req names.
+ * from stripe_offset (the up OSTs from that index on, as Lustre skips
+ * inactive OSTs), or the OSTs req names.  A stripe count larger than the
+ * OSTs up is cut to their number.
  */
 static int layout_alloc(struct tx *tx, const struct mds_layout *req,
 			const struct mds_layout *dflt, uint32_t gen,
@@ -706,6 +786,7 @@ static int layout_alloc(struct tx *tx, const struct mds_layout *req,
 		off = TESS_OST_ANY;
 
 	pthread_mutex_lock(&s->ost_lock);
+	ost_expire(s);
 	if (req->nobjs) {
 		/* an explicit list of OSTs (object ids are ours to pick) */
 		for (i = 0; i < req->nobjs && !rc; i++) {
@@ -719,12 +800,19 @@ static int layout_alloc(struct tx *tx, const struct mds_layout *req,
 		start = 0;
 	} else if (off != TESS_OST_ANY) {
 		int p = ost_pos(s, off);
+		uint32_t k;
 
-		for (i = 0; i < s->nosts; i++)
-			cand[n++] = s->ost_tab[i].index;
+		/* from OST off on, wrapping, the up ones (all if none is) */
+		for (i = 0; p >= 0 && i < s->nosts; i++) {
+			k = ((uint32_t)p + i) % s->nosts;
+			if (s->ost_tab[k].state == TESS_OST_UP)
+				cand[n++] = s->ost_tab[k].index;
+		}
+		for (i = 0; p >= 0 && !n && i < s->nosts; i++)
+			cand[n++] = s->ost_tab[((uint32_t)p + i) % s->nosts].index;
 		if (p < 0)
 			rc = -EINVAL;
-		start = p < 0 ? 0 : (uint32_t)p;
+		start = 0;
 	} else {
 		for (i = 0; i < s->nosts; i++)
 			if (s->ost_tab[i].state == TESS_OST_UP)
@@ -992,11 +1080,18 @@ int mds_store_open(struct mds_store **out, const struct mds_store_opts *o,
 	}
 
 	s->map_size = o->map_size ? o->map_size : DEF_MAP_SIZE;
+	s->read_delay_ms = o->read_delay_ms;
 	rc = mdb_env_create(&s->env);
 	if (!rc)
 		rc = mdb_env_set_maxdbs(s->env, 16);
 	if (!rc)
 		rc = mdb_env_set_mapsize(s->env, s->map_size);
+	/*
+	 * A read transaction holds a reader slot from begin to end, and with
+	 * MDB_NOTLS no longer: one per thread inside the store at once.
+	 */
+	if (!rc && o->max_readers)
+		rc = mdb_env_set_maxreaders(s->env, o->max_readers);
 	if (!rc)
 		rc = mdb_env_open(s->env, o->dir,
 				  MDB_NOTLS | (o->nosync ? MDB_NOSYNC : 0), 0600);
@@ -1004,6 +1099,13 @@ int mds_store_open(struct mds_store **out, const struct mds_store_opts *o,
 		snprintf(err, errlen, "%s: %s", o->dir, mdb_strerror(rc));
 		rc = rc > 0 ? -rc : -EIO;
 		goto fail;
+	}
+	{
+		MDB_envinfo ei;
+
+		/* LMDB keeps a map at least as large as the data */
+		if (!mdb_env_info(s->env, &ei))
+			s->map_size = ei.me_mapsize;
 	}
 	/* reader slots left by a killed daemon */
 	mdb_reader_check(s->env, &dead);
@@ -1065,6 +1167,11 @@ void mds_store_free(struct mds_store *s)
 const char *mds_store_fsname(const struct mds_store *s)
 {
 	return s->fsname;
+}
+
+size_t mds_store_map_size(const struct mds_store *s)
+{
+	return s->map_size;
 }
 
 void mds_store_defaults(const struct mds_store *s, uint32_t *stripe_count,
@@ -2223,6 +2330,7 @@ int mds_ost_register(struct mds_store *s, uint32_t index, const char *addr,
 		return rc;
 	/* lock order: LMDB writer lock, then ost_lock (as in layout_alloc) */
 	pthread_mutex_lock(&s->ost_lock);
+	ost_expire(s);
 	p = ost_pos(s, index);
 	if (p >= 0) {
 		e = &s->ost_tab[p];
@@ -2234,10 +2342,13 @@ int mds_ost_register(struct mds_store *s, uint32_t index, const char *addr,
 		}
 	}
 	rc = db_put(&tx, s->osts, &k, 4, &ov, sizeof(ov), 0);
-	if (!rc)
-		rc = mdb_err(mdb_txn_commit(tx.t), "commit");
-	else
+	if (!rc) {
+		rc = mdb_txn_commit(tx.t);
+		note_write(s, rc);
+		rc = mdb_err(rc, "commit");
+	} else {
 		mdb_txn_abort(tx.t);
+	}
 	tx.t = NULL;
 	if (!rc) {
 		if (p < 0) {
@@ -2250,6 +2361,7 @@ int mds_ost_register(struct mds_store *s, uint32_t index, const char *addr,
 		e = &s->ost_tab[p];
 		e->index = index;
 		e->state = TESS_OST_UP;
+		e->heard_ms = mono_ms();
 		memcpy(e->addr, ov.addr, sizeof(e->addr));
 		memcpy(e->uuid, uuid, 16);
 	}
@@ -2260,15 +2372,23 @@ out:
 	return tx_end(&tx, rc);
 }
 
-void mds_ost_set_state(struct mds_store *s, uint32_t index, uint32_t state)
+uint32_t mds_ost_set_state(struct mds_store *s, uint32_t index,
+			   uint32_t state)
 {
+	uint32_t old = 0;
 	int p;
 
 	pthread_mutex_lock(&s->ost_lock);
+	ost_expire(s);
 	p = ost_pos(s, index);
-	if (p >= 0)
+	if (p >= 0) {
+		old = s->ost_tab[p].state;
 		s->ost_tab[p].state = state;
+		if (state == TESS_OST_UP)
+			s->ost_tab[p].heard_ms = mono_ms();
+	}
 	pthread_mutex_unlock(&s->ost_lock);
+	return old;
 }
 
 uint32_t mds_ost_list(struct mds_store *s, struct mds_ost *out, uint32_t max)
@@ -2276,6 +2396,7 @@ uint32_t mds_ost_list(struct mds_store *s, struct mds_ost *out, uint32_t max)
 	uint32_t n;
 
 	pthread_mutex_lock(&s->ost_lock);
+	ost_expire(s);
 	n = s->nosts < max ? s->nosts : max;
 	memcpy(out, s->ost_tab, n * sizeof(*out));
 	pthread_mutex_unlock(&s->ost_lock);
@@ -2287,6 +2408,7 @@ int mds_ost_get(struct mds_store *s, uint32_t index, struct mds_ost *out)
 	int p;
 
 	pthread_mutex_lock(&s->ost_lock);
+	ost_expire(s);
 	p = ost_pos(s, index);
 	if (p >= 0)
 		*out = s->ost_tab[p];

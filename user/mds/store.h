@@ -38,6 +38,8 @@ struct mds_store_opts {
 	uint32_t stripe_size;		/* 0: keep stored (default 1 MiB) */
 	bool nosync;			/* MDB_NOSYNC: fast, not crash-safe */
 	size_t map_size;		/* 0: 16 GiB */
+	uint32_t max_readers;		/* LMDB reader slots; 0: LMDB's 126 */
+	uint32_t read_delay_ms;		/* testing: each read txn lasts this */
 };
 
 /* host-order copy of struct tess_attr */
@@ -80,6 +82,8 @@ void mds_store_close(struct mds_store *s);
 /* close and free (tests; no other thread may use s any more) */
 void mds_store_free(struct mds_store *s);
 const char *mds_store_fsname(const struct mds_store *s);
+/* the LMDB map in bytes (at least what the store already holds) */
+size_t mds_store_map_size(const struct mds_store *s);
 void mds_store_defaults(const struct mds_store *s, uint32_t *stripe_count,
 			uint32_t *stripe_size);
 
@@ -213,6 +217,7 @@ struct mds_ost {
 	uint32_t state;			/* TESS_OST_UP / TESS_OST_DOWN */
 	char addr[TESS_ADDR_MAX + 1];
 	uint8_t uuid[16];
+	int64_t heard_ms;		/* CLOCK_MONOTONIC: last marked up */
 };
 /*
  * Persist OST `index` at addr and mark it up.  A different uuid at the
@@ -221,7 +226,14 @@ struct mds_ost {
  */
 int mds_ost_register(struct mds_store *s, uint32_t index, const char *addr,
 		     const uint8_t uuid[16]);
-void mds_ost_set_state(struct mds_store *s, uint32_t index, uint32_t state);
+/* returns the state before (0: no such OST); UP also means "heard now" */
+uint32_t mds_ost_set_state(struct mds_store *s, uint32_t index,
+			   uint32_t state);
+/*
+ * An OST marked up and not marked up again for expire_ms is down (0: never
+ * expires).  The MDS pings every OST and marks it up at each answer.
+ */
+void mds_ost_set_expiry(struct mds_store *s, uint32_t expire_ms);
 /* all registered OSTs in index order; returns the count (<= max) */
 uint32_t mds_ost_list(struct mds_store *s, struct mds_ost *out, uint32_t max);
 int mds_ost_get(struct mds_store *s, uint32_t index, struct mds_ost *out);
