@@ -6,7 +6,6 @@
  * the network layer itself.
  */
 #include <inttypes.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,14 +24,16 @@ struct ost_conn {
  * The write verifier (tessera.h, tess_obj_verf_rep): it must change
  * whenever writes this OST acknowledged but did not sync may be gone,
  * that is when the page cache of the store's file system was lost: a
- * reboot (power cut, crash) or a new mount of that file system.  It is a
- * hash of the kernel's boot id, the store's mount id and device, and the
- * store's uuid.  A restart of the daemon alone (kill -9, upgrade) keeps
- * it: what the dead process wrote is still in the page cache, and this
- * instance's fsync makes it stable, so clients lose nothing and see no
- * error.  Without a boot id or a mount id the verifier is random, new on
- * every start (safe: clients then report EIO for unsynced writes after
- * any restart).
+ * reboot (power cut, crash).  It is a hash of the kernel's boot id, the
+ * store's device and the store's uuid.  A restart of the daemon alone
+ * (kill -9, upgrade) keeps it: what the dead process wrote is still in
+ * the page cache, and this instance's fsync makes it stable, so clients
+ * lose nothing and see no error.  (Not the mount id: a daemon started in
+ * a new mount namespace, as `ip netns exec` does, sees other ids.)
+ * Without a boot id the verifier is random, new on every start (safe:
+ * clients then report EIO for unsynced writes after any restart).
+ * Limit: a store whose device dropped acknowledged writes and was
+ * mounted again without a reboot keeps the verifier.
  *
  * Tests only: TESS_OST_FAULT_NEW_VERF=1 takes a random verifier, as after
  * a power cut (with the objects removed, it models one); and
@@ -54,29 +55,24 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
 	return h;
 }
 
-/* the verifier of this boot and mount of the store; 0 if unknown */
+/* the verifier of this boot of the store's host; 0 if unknown */
 static uint64_t derived_verf(struct ost_ctx *x)
 {
 	char boot[64] = "";
-	struct statx stx;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	struct stat st;
+	uint64_t h = 0xcbf29ce484222325ULL, dev;
 	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
-	int root = objstore_rootfd(x->store);
 
 	if (!f)
 		return 0;
 	if (!fgets(boot, sizeof(boot), f))
 		boot[0] = 0;
 	fclose(f);
-	if (strlen(boot) < 32)
+	if (strlen(boot) < 32 || fstat(objstore_rootfd(x->store), &st))
 		return 0;
-	if (statx(root, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) ||
-	    !(stx.stx_mask & STATX_MNT_ID))
-		return 0;
+	dev = (uint64_t)st.st_dev;
 	h = fnv1a(h, boot, strlen(boot));
-	h = fnv1a(h, &stx.stx_mnt_id, sizeof(stx.stx_mnt_id));
-	h = fnv1a(h, &stx.stx_dev_major, sizeof(stx.stx_dev_major));
-	h = fnv1a(h, &stx.stx_dev_minor, sizeof(stx.stx_dev_minor));
+	h = fnv1a(h, &dev, sizeof(dev));
 	h = fnv1a(h, objstore_uuid(x->store), 16);
 	return h;
 }
@@ -84,14 +80,14 @@ static uint64_t derived_verf(struct ost_ctx *x)
 static void ost_verf_init(void)
 {
 	const char *e = getenv("TESS_OST_FAULT_NEW_VERF");
-	const char *how = "boot id and store mount";
+	const char *how = "boot id and store";
 
 	if (e && atoi(e) > 0) {
 		how = "random: TESS_OST_FAULT_NEW_VERF (fault injection)";
 	} else {
 		ost_verf = derived_verf(ost_verf_ctx);
 		if (!ost_verf)
-			how = "random: no boot id or mount id";
+			how = "random: no boot id";
 	}
 	while (!ost_verf)
 		tnet_random(&ost_verf, sizeof(ost_verf));
