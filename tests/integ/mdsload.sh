@@ -113,8 +113,9 @@ result $((! $?)) mdsload.ost_down_logged "no 'OST 1 ... marked down' line in the
 start_ost 1
 "$bin/mdsload" ostup 1 4000 || fail=1
 # hung (SIGSTOP: the connection stays, no answers): not heard from for 2
-# intervals, DOWN (the 200 ms are the polling of the check); SIGCONT: UP
-"$bin/mdsload" ostdown 0 "${pids[ost0]}" 2200 STOP || fail=1
+# intervals, DOWN (plus 0.5 s for the polling of the check and a loaded
+# machine: measured 1.7 s); SIGCONT: UP
+"$bin/mdsload" ostdown 0 "${pids[ost0]}" 2500 STOP || fail=1
 kill -CONT "${pids[ost0]}"
 "$bin/mdsload" ostup 0 4000 || fail=1
 stop mds TERM
