@@ -115,15 +115,16 @@ static int tess_file_open(struct inode *inode, struct file *file)
 }
 
 /*
- * OBJ_SYNC of the objects written since their last sync.  When an OST
- * lost writes it had acknowledged (it restarted: osc.c), -EIO; the size
- * those writes made is dropped here too, so that no later close puts it
- * on the MDS over bytes that are not there.
+ * OBJ_SYNC of every object (all: fsync) or of those written since their
+ * last sync (close).  When an OST lost writes it had acknowledged (it
+ * restarted: osc.c), -EIO; the size those writes made is dropped here
+ * too, so that no later close puts it on the MDS over bytes that are not
+ * there.
  */
-static int tess_file_sync_data(struct inode *inode)
+static int tess_file_sync_data(struct inode *inode, bool all)
 {
 	bool lost;
-	int err = tess_sync_objects(inode, &lost);
+	int err = tess_sync_objects(inode, all, &lost);
 
 	if (lost) {
 		loff_t keep = READ_ONCE(TESS_I(inode)->mds_size);
@@ -156,7 +157,7 @@ static int tess_file_flush_size(struct file *file)
 		return 0;
 	if (i_size_read(inode) > READ_ONCE(ti->mds_size) &&
 	    tess_has_unstable(inode)) {
-		err = tess_file_sync_data(inode);
+		err = tess_file_sync_data(inode, false);
 		if (err) {
 			if (written)
 				tess_file_written(file);
@@ -215,7 +216,7 @@ void tess_size_work(struct work_struct *work)
 	err = filemap_write_and_wait(inode->i_mapping);
 	/* the data stable before the size that exposes it */
 	if (!err && i_size_read(inode) > READ_ONCE(ti->mds_size))
-		err = tess_file_sync_data(inode);
+		err = tess_file_sync_data(inode, false);
 	if (!err && i_size_read(inode) > READ_ONCE(ti->mds_size))
 		err = tess_mds_size_extend(inode, i_size_read(inode));
 	if (err)
@@ -273,7 +274,7 @@ static int tess_file_fsync(struct file *file, loff_t start, loff_t end,
 	if (err)
 		return err;
 	/* what the OSTs acknowledged, on their disks; then the size */
-	err = tess_file_sync_data(file_inode(file));
+	err = tess_file_sync_data(file_inode(file), true);
 	if (err) {
 		/* reported here: this file does not see it again */
 		if (file_check_and_advance_wb_err(file) && !err)

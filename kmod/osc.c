@@ -22,8 +22,10 @@
  * Write verifiers (protocol 3): writes are unstable, and every OBJ_WRITE
  * reply carries the OST's boot instance.  Each file keeps, per object,
  * the verifier of its writes since the object's last OBJ_SYNC
- * (tess_inode_info.wverf).  tess_sync_objects() syncs only those objects
- * and compares: an OST that answers the sync (perhaps a resend after a
+ * (tess_inode_info.wverf).  tess_sync_objects() syncs those objects (or,
+ * for fsync, every object of the file: writes of an earlier life of the
+ * inode are not tracked) and compares: an OST that answers the sync
+ * (perhaps a resend after a
  * reconnect) with another verifier restarted in between and may have
  * lost writes whose pages are clean by now, so the sync fails with -EIO
  * and the mapping's error is set, never 0.  A whole-OST sync (sync_fs)
@@ -556,9 +558,11 @@ static u64 tess_sync_verf(const struct tess_sync_slot *sl)
 }
 
 /**
- * tess_sync_objects - OBJ_SYNC the objects of a file written since their
- * last sync, in parallel, and check their write verifiers
+ * tess_sync_objects - OBJ_SYNC the objects of a file, in parallel, and
+ * check the write verifiers of the writes since their last sync
  * @inode: regular file
+ * @all: every object (fsync); else only those written since their last
+ *	sync (close: the data under a new size)
  * @lost: set when writes may have been lost (the return is then -EIO)
  *
  * Makes what the OSTs have acknowledged stable on their disks.  An OST
@@ -567,7 +571,7 @@ static u64 tess_sync_verf(const struct tess_sync_slot *sl)
  * mapping's error is set and -EIO returned, once.  Objects whose sync
  * did not answer keep their writes for the next try.
  */
-int tess_sync_objects(struct inode *inode, bool *lost)
+int tess_sync_objects(struct inode *inode, bool all, bool *lost)
 {
 	struct tess_sb_info *sbi = TESS_SB(inode->i_sb);
 	struct tess_inode_info *ti = TESS_I(inode);
@@ -602,6 +606,8 @@ int tess_sync_objects(struct inode *inode, bool *lost)
 		memset(w, 0, sizeof(*w));
 	}
 	spin_unlock(&sbi->verf_lock);
+	for (i = 0; i < n && all; i++)
+		sg->slot[i].used = true;
 
 	for (i = 0; i < n; i++) {
 		struct tess_sync_slot *sl = &sg->slot[i];
@@ -627,11 +633,14 @@ int tess_sync_objects(struct inode *inode, bool *lost)
 			continue;
 		e = werr ? werr : READ_ONCE(sl->err);
 		if (e) {
-			tess_wverf_restore_locked(sbi, ti, i, &sl->was);
+			if (sl->was.unstable)
+				tess_wverf_restore_locked(sbi, ti, i, &sl->was);
 			if (!err)
 				err = e;
 			continue;
 		}
+		if (!sl->was.unstable)
+			continue;	/* nothing of ours to check */
 		v = tess_sync_verf(sl);
 		if (sl->was.lost || (v && sl->was.verf && v != sl->was.verf)) {
 			*lost = true;

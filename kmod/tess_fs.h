@@ -278,11 +278,11 @@ int tess_truncate_objects(struct inode *inode, loff_t size);
 /* osc.c: a usable layout copy (kfree it) or ERR_PTR(-EIO) */
 struct tess_layout_info *tess_osc_layout(struct inode *inode);
 /*
- * osc.c: OBJ_SYNC the objects of a file written since their last sync;
- * -EIO (and the mapping's error set) when an OST restarted since writes
- * it acknowledged: they may be lost
+ * osc.c: OBJ_SYNC the objects of a file (all, or those written since
+ * their last sync); -EIO (and the mapping's error set) when an OST
+ * restarted since writes it acknowledged: they may be lost
  */
-int tess_sync_objects(struct inode *inode, bool *lost);
+int tess_sync_objects(struct inode *inode, bool all, bool *lost);
 /* osc.c: whether some object of the file holds unstable writes */
 bool tess_has_unstable(struct inode *inode);
 /* osc.c: OBJ_SYNC every OST written since the last call (sync_fs) */

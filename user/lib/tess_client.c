@@ -21,8 +21,8 @@
  *
  * Durability (protocol 3): writes are unstable; each object of a handle
  * remembers the write verifier (the OST's boot instance) of its writes
- * since its last OBJ_SYNC.  fsync and a close that grew the file send
- * OBJ_SYNC to those objects only, and if an OST answers with another
+ * since its last OBJ_SYNC.  fsync sends OBJ_SYNC to every object, a close
+ * that grew the file to those objects only, and if an OST answers with another
  * verifier (it restarted in between and may have lost them) the call
  * returns -EIO and the size those writes made is not sent to the MDS.
  * The size goes to the MDS (SIZE_EXTEND) only after the data under it is
@@ -1376,13 +1376,14 @@ static int sync_object(struct tess_file *f, uint32_t i, uint64_t *verf)
 
 /*
  * Make the unstable writes of this handle stable: OBJ_SYNC to the objects
- * written since their last sync (only those).  -EIO when an OST answers
+ * it wrote since their last sync, or (all: fsync, which also covers the
+ * writes of handles closed before) to every object.  -EIO when an OST answers
  * with a verifier other than that of the writes (it restarted and may
  * have lost them): reported once, and the size those writes made is
  * dropped so that it never reaches the MDS.  Another error (the OST did
  * not answer) keeps the writes unstable for the next try.
  */
-static int sync_unstable(struct tess_file *f)
+static int sync_unstable(struct tess_file *f, bool all)
 {
 	bool lost_any = false;
 	int rc = 0;
@@ -1396,9 +1397,14 @@ static int sync_unstable(struct tess_file *f)
 		was = f->sv[i];
 		f->sv[i] = (struct stripe_verf){ 0 };
 		pthread_mutex_unlock(&f->vlock);
-		if (!was.unstable)
+		if (!was.unstable && !all)
 			continue;
 		err = sync_object(f, i, &verf);
+		if (err && !was.unstable) {
+			if (!rc)
+				rc = err;
+			continue;
+		}
 		if (err) {
 			/* not known to be stable: keep it for the next sync */
 			pthread_mutex_lock(&f->vlock);
@@ -1412,6 +1418,8 @@ static int sync_unstable(struct tess_file *f)
 				rc = err;
 			continue;
 		}
+		if (!was.unstable)
+			continue;	/* nothing of ours to check */
 		if (was.lost || (verf && was.verf && verf != was.verf)) {
 			tlog("ino %" PRIu64 ": OST %u restarted (write verifier "
 			     "%#" PRIx64 ", now %#" PRIx64 ") before object "
@@ -1432,7 +1440,7 @@ static int sync_unstable(struct tess_file *f)
 
 int tess_fsync(struct tess_file *f)
 {
-	int rc = sync_unstable(f);
+	int rc = sync_unstable(f, true);
 
 	if (!rc)
 		rc = flush_size(f);
@@ -1498,8 +1506,12 @@ const struct tess_inode *tess_file_inode(const struct tess_file *f)
  */
 int tess_close(struct tess_file *f)
 {
-	int rc = f->size_dirty ? tess_fsync(f) : 0;
-	int rc2 = mds_close(f);
+	int rc = f->size_dirty ? sync_unstable(f, false) : 0;
+	int rc2;
+
+	if (!rc)
+		rc = flush_size(f);
+	rc2 = mds_close(f);
 
 	file_free(f);
 	return rc ? rc : rc2;
