@@ -7,9 +7,18 @@
  * network wait and no fsync happens under it.  A chunk being fetched (or
  * claimed by a writer) is covered by a `run` in its object's list; whoever
  * needs such a chunk waits on h->cond for that run, with a time limit.
- * STUB, RELEASE and ARCHIVED mark the object busy while they rewrite it;
- * accesses wait for that too (bounded).
+ * Every read and write is "in flight" from ost_hsm_begin to ost_hsm_end
+ * (hobj.inflight).  STUB, RELEASE and ARCHIVED mark the object busy, so
+ * that new accesses wait (bounded), then wait for the runs and the
+ * accesses in flight to end (bounded: EBUSY) before they rewrite it: no
+ * read or write runs over a punch or truncate.
+ *
+ * Never zeros for data not restored: a chunk's bit is set (in memory and
+ * on disk) only once its data is stable in the object (fdatasync), and a
+ * sidecar that says chunks are absent is durable before their data goes
+ * (RELEASE, STUB).  A sidecar that does not make sense gives EIO.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -33,6 +42,7 @@
 #define RA_QMAX		1024
 #define RA_JOB_MAX	GET_MAX		/* bytes per readahead job at most */
 #define RA_WIN0		(1u << 20)	/* first readahead window, bytes */
+#define FETCH_BATCH	64	/* runs fetched at once by one request */
 /*
  * S3 counts as failing this long after a fetch failed for want of it
  * (unreachable, 5xx, time-out): readahead is not tried, and reads try
@@ -79,7 +89,9 @@ struct hobj {
 	bool in_table;
 	bool loaded;			/* h, bm valid (a sidecar exists) */
 	bool busy;			/* STUB/RELEASE/ARCHIVED running */
+	bool bad;			/* the sidecar is corrupt: EIO */
 	bool complete_sent;
+	int inflight;			/* reads and writes begun, not ended */
 	uint32_t ra_next;		/* chunk after the last read */
 	uint32_t ra_win;		/* readahead window, chunks */
 	int scfd;
@@ -89,10 +101,10 @@ struct hobj {
 	struct run *runs;
 };
 
-struct ost_hsm_claim {
-	struct hobj *o;
-	struct run *runs[2 + 64];
-	int nruns;
+struct ost_hsm_claim {		/* a read or write in flight */
+	struct hobj *o;			/* holds a reference */
+	struct run **runs;		/* chunks the write fills */
+	int nruns, cap;
 	int kind;
 };
 
@@ -138,6 +150,7 @@ struct ost_hsm {
 	struct tnet_addr mds;
 	struct tnet_key key;
 	uint32_t index;
+	const char *fault_path;		/* $TESS_HSM_FAULTS: see fault() */
 };
 
 /* ---- small helpers ---- */
@@ -212,6 +225,41 @@ static const char *estr(int e, char *buf, size_t len)
 	return strerror_r(e < 0 ? -e : e, buf, len);
 }
 
+/*
+ * Fault injection for tests (tests/integ/hsm_zeros.sh), off unless
+ * $TESS_HSM_FAULTS names a file when the OST starts.  The file is read at
+ * each fault point; it holds words separated by white space:
+ *   sidecar-write   writes of sidecars (whole or bitmap/header) fail: EIO
+ *   data-sync       the sync of written data, before the chunks it
+ *                   fills are marked present, fails: EIO
+ *   io-pause=MS     reads and writes wait MS ms once ost_hsm_begin has
+ *                   let them in (a request "in flight")
+ * Returns the word's value (1 for a word without one), 0 when absent.
+ */
+static long fault(const struct ost_hsm *h, const char *name)
+{
+	size_t nl = strlen(name);
+	char buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	if (!h->fault_path)
+		return 0;
+	fd = open(h->fault_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, name)) != NULL; p += nl)
+		if ((p == buf || isspace((unsigned char)p[-1])) &&
+		    (!p[nl] || isspace((unsigned char)p[nl]) || p[nl] == '='))
+			return p[nl] == '=' ? strtol(p + nl + 1, NULL, 10) : 1;
+	return 0;
+}
+
 /* ---- the object table (h->lock held) ---- */
 
 static struct hobj **slot(struct ost_hsm *h, uint64_t oid)
@@ -245,48 +293,95 @@ static void hobj_put(struct ost_hsm *h, struct hobj *o)
 {
 	if (--o->refs > 0 || o->runs || o->busy)
 		return;
-	if (o->in_table && o->loaded && h->cached <= h->cache_max)
+	if (o->in_table && (o->loaded || o->bad) &&
+	    h->cached <= h->cache_max)
 		return;			/* stays cached */
 	unhash(h, o);
 	hobj_free(o);
 }
 
-/* read a sidecar into o; -ENOENT when there is none */
+/* why the sidecar header hd of a sidecar of file_len bytes is wrong, or NULL */
+static const char *sc_invalid(const struct sc_hdr *hd, uint64_t file_len)
+{
+	struct tess_stripe_geom g = { hd->stripe_size, hd->stripe_count };
+
+	if (memcmp(hd->magic, SC_MAGIC, 8))
+		return "bad magic or version";
+	if (hd->stripe_size < TESS_STRIPE_SIZE_MIN ||
+	    hd->stripe_size > TESS_STRIPE_SIZE_MAX ||
+	    hd->stripe_size % TESS_STRIPE_SIZE_MIN ||
+	    !hd->stripe_count || hd->stripe_count > TESS_MAX_STRIPES ||
+	    hd->stripe >= hd->stripe_count)
+		return "bad stripe geometry";
+	if (hd->chunk_size != chunk_size_for(hd->stripe_size))
+		return "chunk size does not match the stripe size";
+	if (hd->obj_size != tess_stripe_obj_size(&g, hd->stripe,
+						 hd->file_size))
+		return "object size does not match the file size";
+	if ((uint64_t)hd->nchunks != (hd->obj_size + hd->chunk_size - 1) /
+				     hd->chunk_size)
+		return "chunk count does not match the object size";
+	if (hd->flags & ~SC_F_DIRTY)
+		return "unknown flags";
+	if (!memchr(hd->bucket, 0, sizeof(hd->bucket)) ||
+	    !memchr(hd->key, 0, sizeof(hd->key)) ||
+	    !memchr(hd->etag, 0, sizeof(hd->etag)) || !hd->bucket[0] ||
+	    !hd->key[0])
+		return "bad origin";
+	if (file_len != sizeof(*hd) + bm_bytes(hd->nchunks))
+		return "length does not match the chunk count";
+	return NULL;
+}
+
+/*
+ * Read a sidecar into o: -ENOENT when there is none, -EUCLEAN when it is
+ * corrupt (logged: the object's readers get EIO, not whatever the object
+ * holds), another -errno when it cannot be read.
+ */
 static int sc_load(struct ost_hsm *h, struct hobj *o)
 {
-	char path[48];
+	char path[48], eb[128];
+	const char *why = NULL;
 	struct sc_hdr hd;
-	size_t nb;
-	uint8_t *bm;
+	struct stat sb;
+	size_t nb = 0;
+	uint8_t *bm = NULL;
 	int fd, rc;
 
 	sc_path(o->oid, path, false);
 	fd = openat(h->root, path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	rc = objstore_pread_all(fd, &hd, sizeof(hd), 0);
-	if (rc || memcmp(hd.magic, SC_MAGIC, 8) || !hd.chunk_size ||
-	    hd.nchunks != (hd.obj_size + hd.chunk_size - 1) / hd.chunk_size ||
-	    !hd.stripe_count || hd.stripe >= hd.stripe_count ||
-	    hd.stripe_size < TESS_STRIPE_SIZE_MIN) {
-		tlog("hsm: %s: corrupt sidecar; the object is served as is",
-		     path);
-		close(fd);
-		return -EUCLEAN;
+	rc = fstat(fd, &sb) ? -errno : 0;
+	if (!rc && (uint64_t)sb.st_size < sizeof(hd))
+		why = "shorter than its header";
+	if (!rc && !why) {
+		rc = objstore_pread_all(fd, &hd, sizeof(hd), 0);
+		if (!rc)
+			why = sc_invalid(&hd, (uint64_t)sb.st_size);
 	}
-	hd.bucket[TESS_S3_BUCKET_MAX] = hd.key[TESS_S3_KEY_MAX] =
-		hd.etag[TESS_S3_ETAG_MAX] = '\0';
-	nb = bm_bytes(hd.nchunks);
-	bm = calloc(1, nb ? nb : 1);
-	if (!bm) {
-		close(fd);
-		return -ENOMEM;
+	if (!rc && !why) {
+		nb = bm_bytes(hd.nchunks);
+		bm = calloc(1, nb ? nb : 1);
+		rc = bm ? 0 : -ENOMEM;
+		if (!rc && nb)
+			rc = objstore_pread_all(fd, bm, nb, sizeof(hd));
+		/* bits past the last chunk are never set */
+		if (!rc && hd.nchunks % 8 &&
+		    bm[nb - 1] >> (hd.nchunks % 8))
+			why = "bits set past the last chunk";
 	}
-	if (nb && objstore_pread_all(fd, bm, nb, sizeof(hd))) {
-		tlog("hsm: %s: short bitmap", path);
+	if (rc || why) {
+		if (why)
+			tlog("hsm: %s: corrupt sidecar (%s); the object's "
+			     "readers get EIO until it is imported again",
+			     path, why);
+		else
+			tlog("hsm: %s: cannot read the sidecar: %s", path,
+			     estr(rc, eb, sizeof(eb)));
 		free(bm);
 		close(fd);
-		return -EUCLEAN;
+		return why ? -EUCLEAN : rc;
 	}
 	if (o->scfd >= 0)
 		close(o->scfd);
@@ -299,39 +394,52 @@ static int sc_load(struct ost_hsm *h, struct hobj *o)
 		if (bit(o, c))
 			o->npresent++;
 	o->loaded = true;
+	o->bad = false;
 	return 0;
 }
 
 /*
- * The object oid with a reference: NULL when it has no HSM state (and
- * create is false).  With create, an entry without a sidecar is made.
+ * The object oid with a reference.  NULL when it has no HSM state (and
+ * create is false), *err then 0; or NULL with *err -EIO when its sidecar
+ * is corrupt or cannot be read (logged).  With create, an entry without a
+ * valid sidecar is made (for STUB and ARCHIVED, which write a new one).
  */
-static struct hobj *hobj_get(struct ost_hsm *h, uint64_t oid, bool create)
+static struct hobj *hobj_get(struct ost_hsm *h, uint64_t oid, bool create,
+			     int *err)
 {
 	struct hobj *o;
 	int rc;
 
+	*err = 0;
 	for (o = *slot(h, oid); o; o = o->next)
 		if (o->oid == oid)
 			break;
 	if (!o) {
 		o = calloc(1, sizeof(*o));
-		if (!o)
+		if (!o) {
+			*err = -ENOMEM;
 			return NULL;
+		}
 		o->oid = oid;
 		o->scfd = -1;
 		rc = sc_load(h, o);
-		if (rc && !create) {
+		o->bad = rc == -EUCLEAN;	/* kept: logged once */
+		if (rc && !o->bad && !create) {
 			hobj_free(o);
+			*err = rc == -ENOENT ? 0 : -EIO;
 			return NULL;
 		}
 		o->next = *slot(h, oid);
 		*slot(h, oid) = o;
 		o->in_table = true;
 		h->cached++;
-	} else if (!o->loaded && !create && !o->busy) {
+	}
+	if (o->bad && !create) {
+		*err = -EIO;
 		return NULL;
 	}
+	if (!o->loaded && !create && !o->busy)
+		return NULL;
 	o->refs++;
 	return o;
 }
@@ -342,12 +450,28 @@ static bool wait_until(struct ost_hsm *h, const struct timespec *dl)
 	return pthread_cond_timedwait(&h->cond, &h->lock, dl) != ETIMEDOUT;
 }
 
-static int wait_not_busy(struct ost_hsm *h, struct hobj *o, bool no_runs)
+/* wait until no STUB/RELEASE/ARCHIVED runs on o (bounded: -EBUSY) */
+static int wait_not_busy(struct ost_hsm *h, struct hobj *o)
 {
 	struct timespec dl;
 
 	deadline_ts(&dl, h->wait_ms);
-	while (o->busy || (no_runs && o->runs))
+	while (o->busy)
+		if (!wait_until(h, &dl))
+			return -EBUSY;
+	return 0;
+}
+
+/*
+ * o is busy (ours): wait until no fetch, claim, read or write of it is in
+ * flight (bounded: -EBUSY).  New accesses wait for busy meanwhile.
+ */
+static int drain(struct ost_hsm *h, struct hobj *o)
+{
+	struct timespec dl;
+
+	deadline_ts(&dl, h->wait_ms);
+	while (o->runs || o->inflight)
 		if (!wait_until(h, &dl))
 			return -EBUSY;
 	return 0;
@@ -561,12 +685,14 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 }
 
 /* persist bitmap bytes of chunks [a, b) (lock held: pwrite only) */
-static int bm_write(struct hobj *o, uint32_t a, uint32_t b)
+static int bm_write(struct ost_hsm *h, struct hobj *o, uint32_t a, uint32_t b)
 {
 	size_t lo = a / 8, hi = (b - 1) / 8;
 
 	if (a >= b)
 		return 0;
+	if (fault(h, "sidecar-write"))
+		return -EIO;
 	return objstore_pwrite_all(o->scfd, o->bm + lo, hi - lo + 1,
 			 (off_t)(sizeof(struct sc_hdr) + lo));
 }
@@ -621,8 +747,8 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 	bool failing = h->s3_failed_ms &&
 		       now_ms() - h->s3_failed_ms < S3_FAILING_MS;
 	int timeout_s = h->s3.timeout_s;
-	int frc[64];
-	uint64_t got[64];
+	int frc[FETCH_BATCH];
+	uint64_t got[FETCH_BATCH];
 	struct snap s;
 	char eb[128];
 	int rc = 0;
@@ -664,7 +790,7 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 		h->s3_failed_ms = 0;
 		for (uint32_t c = fetch[i]->a; c < fetch[i]->b; c++)
 			set_bit(o, c);
-		if (bm_write(o, fetch[i]->a, fetch[i]->b) && !rc)
+		if (bm_write(h, o, fetch[i]->a, fetch[i]->b) && !rc)
 			rc = -EIO;
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -744,36 +870,53 @@ static void queue_readahead(struct ost_hsm *h, struct hobj *o, uint32_t c0,
 	}
 }
 
+/* add run r (claimed by the write cl) to cl */
+static int claim_add(struct ost_hsm_claim *cl, struct run *r)
+{
+	if (cl->nruns == cl->cap) {
+		int cap = cl->cap ? cl->cap * 2 : 4;
+		struct run **v = realloc(cl->runs, (size_t)cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		cl->runs = v;
+		cl->cap = cap;
+	}
+	cl->runs[cl->nruns++] = r;
+	return 0;
+}
+
 /*
  * Make chunks [c0, c1) of o present (lock held, returned held).  full_lo,
  * full_hi: chunks in that range are overwritten by the caller (writes):
  * claimed, not fetched, handed back in cl.  read: a read, which moves the
- * readahead window.
+ * readahead window.  The caller is in flight (o->inflight): no STUB or
+ * RELEASE changes o meanwhile.  Absent runs are fetched FETCH_BATCH at a
+ * time, until none is left: every chunk of the range is present (or
+ * claimed) on success, never some of them.
  */
 static int restore(struct ost_hsm *h, struct hobj *o, uint32_t c0,
 		   uint32_t c1, uint32_t full_lo, uint32_t full_hi, bool read,
 		   struct ost_hsm_claim *cl)
 {
-	struct run *fetch[64];
-	int nfetch = 0, rc = 0;
+	struct run *fetch[FETCH_BATCH];
+	uint32_t r0 = c0, r1;
 	struct timespec dl;
+	int rc = 0;
 
 	deadline_ts(&dl, h->wait_ms);
-	for (;;) {
-		struct run *r;
-		uint32_t c;
+	if (c1 > o->h.nchunks)
+		c1 = o->h.nchunks;
+	r1 = c1;
+	/* [c0, c1) is what is left: chunks before c0 are present or ours */
+	while (c0 < c1) {
+		int nfetch = 0;
+		uint32_t next = c1, c;
+		struct run *r = NULL;
 
-		if (o->busy) {
-			if (!wait_until(h, &dl))
-				return -EIO;
-			continue;
-		}
 		if (!o->loaded)
-			return 0;	/* released from HSM meanwhile */
-		if (c1 > o->h.nchunks)
-			c1 = o->h.nchunks;
+			return 0;	/* destroyed meanwhile */
 		/* someone else has an absent chunk of ours in flight? */
-		r = NULL;
 		for (c = c0; c < c1; c++) {
 			if (bit(o, c))
 				continue;
@@ -781,85 +924,82 @@ static int restore(struct ost_hsm *h, struct hobj *o, uint32_t c0,
 			if (r)
 				break;
 		}
-		if (!r)
-			break;
-		if (read) {
-			/* the window moves now, not after that wait */
-			queue_readahead(h, o, c0, c1);
-			read = false;
-		}
-		r->refs++;
-		while (!r->done)
-			if (!wait_until(h, &dl))
-				break;
-		rc = r->done ? r->rc : -EIO;
-		if (!r->done)
-			tlog("hsm: oid %#" PRIx64 ": gave up waiting for the "
-			     "restore of chunks %u-%u by another request; "
-			     "EIO", o->oid, r->a, r->b - 1);
-		if (--r->refs == 0)
-			free(r);
-		if (rc == -EAGAIN) {	/* readahead gave up: try ourselves */
+		if (r) {
+			if (read) {
+				/* the window moves now, not after that wait */
+				queue_readahead(h, o, r0, r1);
+				read = false;
+			}
+			r->refs++;
+			while (!r->done)
+				if (!wait_until(h, &dl))
+					break;
+			rc = r->done ? r->rc : -EIO;
+			if (!r->done)
+				tlog("hsm: oid %#" PRIx64 ": gave up waiting for "
+				     "the restore of chunks %u-%u by another "
+				     "request; EIO", o->oid, r->a, r->b - 1);
+			if (--r->refs == 0)
+				free(r);
+			/* -EAGAIN: readahead or a write gave up: try ourselves */
+			if (rc && rc != -EAGAIN)
+				return -EIO;
 			rc = 0;
 			continue;
 		}
-		if (rc)
-			return -EIO;
-	}
-	/* claim every absent chunk: runs to fetch, runs to overwrite */
-	for (uint32_t c = c0; c < c1 && !rc;) {
-		uint32_t e;
-		bool wr;
+		/* claim every absent chunk: runs to fetch, runs to overwrite */
+		for (c = c0; c < c1;) {
+			uint32_t e;
+			bool wr;
 
-		if (bit(o, c)) {
-			c++;
-			continue;
-		}
-		wr = c >= full_lo && c < full_hi;
-		for (e = c + 1; e < c1 && !bit(o, e) &&
-		     (e >= full_lo && e < full_hi) == wr; e++)
-			;
-		if (wr) {
-			if (!cl || cl->nruns == (int)(sizeof(cl->runs) /
-						     sizeof(cl->runs[0]))) {
-				rc = -EIO;
+			if (bit(o, c)) {
+				c++;
+				continue;
+			}
+			wr = c >= full_lo && c < full_hi;
+			if (!wr && nfetch == FETCH_BATCH) {
+				next = c;	/* the next batch */
 				break;
 			}
-			cl->runs[cl->nruns] = run_new(o, c, e, true);
-			if (!cl->runs[cl->nruns])
+			for (e = c + 1; e < c1 && !bit(o, e) &&
+			     (e >= full_lo && e < full_hi) == wr; e++)
+				;
+			r = run_new(o, c, e, wr);
+			if (!r) {
 				rc = -ENOMEM;
-			else
-				cl->nruns++;
-		} else {
-			if (nfetch == 64) {
-				c1 = c;		/* the rest next time */
-				break;
+			} else if (!wr) {
+				fetch[nfetch++] = r;
+			} else if (claim_add(cl, r)) {
+				run_done(h, o, r, -EAGAIN);
+				rc = -ENOMEM;
 			}
-			fetch[nfetch] = run_new(o, c, e, false);
-			if (!fetch[nfetch])
-				rc = -ENOMEM;
-			else
-				nfetch++;
+			if (rc)
+				break;
+			c = e;
 		}
-		c = e;
+		if (rc) {
+			for (int i = 0; i < nfetch; i++)
+				run_done(h, o, fetch[i], -EAGAIN);
+			return rc;
+		}
+		/*
+		 * A read continuing a stream moves the window before its own
+		 * fetch, so that both go to S3 at once; any other read fetches
+		 * first and then starts readahead: its first byte does not
+		 * share S3 with it.
+		 */
+		if (read && (!nfetch || (o->ra_win && r0 <= o->ra_next &&
+					 r1 >= o->ra_next))) {
+			queue_readahead(h, o, r0, r1);
+			read = false;
+		}
+		if (nfetch && fetch_runs(h, o, fetch, nfetch, false))
+			return -EIO;
+		c0 = next;
 	}
-	/*
-	 * A read continuing a stream moves the window before its own fetch,
-	 * so that both go to S3 at once; any other read fetches first and
-	 * then starts readahead: its first byte does not share S3 with it.
-	 */
-	if (read && (!nfetch || (o->ra_win && c0 <= o->ra_next &&
-				 c1 >= o->ra_next))) {
-		queue_readahead(h, o, c0, c1);
-		read = false;
-	}
-	if (!nfetch)
-		return rc;
-	if (fetch_runs(h, o, fetch, nfetch, false))
-		return -EIO;
 	if (read)
-		queue_readahead(h, o, c0, c1);
-	return rc;
+		queue_readahead(h, o, r0, r1);
+	return 0;
 }
 
 static void *ra_main(void *arg)
@@ -883,10 +1023,36 @@ static void *ra_main(void *arg)
 
 /* ---- the access path ---- */
 
+/* fault injection: hold a request that is in flight (no lock held) */
+static void io_pause(struct ost_hsm *h, uint64_t oid, uint64_t off,
+		     uint64_t len, int kind)
+{
+	long ms = fault(h, "io-pause");
+
+	if (ms <= 0)
+		return;
+	tlog("hsm: fault injection: oid %#" PRIx64 ": %s of %" PRIu64
+	     " bytes at %" PRIu64 " held %ld ms", oid,
+	     kind == OST_HSM_READ ? "read" : "write", len, off, ms);
+	usleep((useconds_t)ms * 1000);
+}
+
+/* the end of an access in flight (lock held): cl freed, o put */
+static void claim_free(struct ost_hsm *h, struct ost_hsm_claim *cl)
+{
+	struct hobj *o = cl->o;
+
+	if (--o->inflight == 0)
+		pthread_cond_broadcast(&h->cond);
+	hobj_put(h, o);
+	free(cl->runs);
+	free(cl);
+}
+
 int ost_hsm_begin(struct ost_hsm *h, uint64_t oid, uint64_t off,
 		  uint64_t len, int kind, struct ost_hsm_claim **claim)
 {
-	struct ost_hsm_claim *cl = NULL;
+	struct ost_hsm_claim *cl;
 	struct hobj *o;
 	uint64_t lo, hi, cs;
 	uint32_t c0, c1, full_lo = 0, full_hi = 0;
@@ -895,38 +1061,36 @@ int ost_hsm_begin(struct ost_hsm *h, uint64_t oid, uint64_t off,
 	if (claim)
 		*claim = NULL;
 	pthread_mutex_lock(&h->lock);
-	o = hobj_get(h, oid, false);
+	o = hobj_get(h, oid, false, &rc);
 	if (!o) {
 		pthread_mutex_unlock(&h->lock);
-		return 0;
+		return rc ? -EIO : 0;	/* corrupt sidecar: logged */
 	}
-	rc = wait_not_busy(h, o, false);
+	rc = wait_not_busy(h, o);
 	if (rc || !o->loaded) {
 		hobj_put(h, o);
 		pthread_mutex_unlock(&h->lock);
 		return rc ? -EIO : 0;
 	}
-	if (kind != OST_HSM_READ) {
-		cl = calloc(1, sizeof(*cl));
-		if (!cl) {
-			hobj_put(h, o);
-			pthread_mutex_unlock(&h->lock);
-			return -ENOMEM;
-		}
-		cl->o = o;
-		cl->kind = kind;
+	cl = calloc(1, sizeof(*cl));
+	if (!cl) {
+		hobj_put(h, o);
+		pthread_mutex_unlock(&h->lock);
+		return -ENOMEM;
 	}
+	cl->o = o;			/* our reference */
+	cl->kind = kind;
+	o->inflight++;			/* until ost_hsm_end */
 	cs = o->h.chunk_size;
 	lo = off;
 	hi = kind == OST_HSM_TRUNC ? UINT64_MAX : off + len;
 	if (hi > o->h.obj_size)
 		hi = o->h.obj_size;
-	rc = 0;
 	if (lo < hi) {
 		c0 = (uint32_t)(lo / cs);
 		c1 = (uint32_t)((hi + cs - 1) / cs);
-		if (kind != OST_HSM_READ) {
-			/* chunks wholly inside the overwritten range */
+		/* chunks wholly inside the overwritten range (claim needed) */
+		if (kind != OST_HSM_READ && claim) {
 			uint64_t wend = kind == OST_HSM_TRUNC ? UINT64_MAX :
 					off + len;
 
@@ -939,54 +1103,126 @@ int ost_hsm_begin(struct ost_hsm *h, uint64_t oid, uint64_t off,
 		rc = restore(h, o, c0, c1, full_lo, full_hi,
 			     kind == OST_HSM_READ, cl);
 	}
-	if (kind == OST_HSM_READ || rc) {
-		if (cl) {
-			for (int i = 0; i < cl->nruns; i++)
-				run_done(h, o, cl->runs[i], -EIO);
-			free(cl);
-		}
-		hobj_put(h, o);
+	if (rc || !claim) {
+		/* failed, or not tracked: ends now */
+		for (int i = 0; i < cl->nruns; i++)
+			run_done(h, o, cl->runs[i], -EAGAIN);
+		claim_free(h, cl);
 		pthread_mutex_unlock(&h->lock);
 		return rc;
 	}
 	pthread_mutex_unlock(&h->lock);
+	io_pause(h, oid, off, len, kind);
 	*claim = cl;
 	return 0;
 }
 
-void ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)
+/* make the object's data stable (no lock held): 0 or -errno */
+static int obj_sync(struct ost_hsm *h, uint64_t oid)
+{
+	char path[40];
+	int fd, rc = 0;
+
+	if (fault(h, "data-sync"))
+		return -EIO;
+	objstore_obj_path(oid, path);
+	fd = openat(h->root, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fdatasync(fd))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* persist o's header (lock held: pwrite only) */
+static int hdr_write(struct ost_hsm *h, struct hobj *o)
+{
+	if (fault(h, "sidecar-write"))
+		return -EIO;
+	return objstore_pwrite_all(o->scfd, &o->h, sizeof(o->h), 0);
+}
+
+int ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)
 {
 	struct hobj *o;
-	bool first_dirty = false, sync = false;
+	bool first_dirty = false, sync = false, set = false;
 	char eb[128];
+	int erc = 0;
 
 	if (!cl)
-		return;
+		return 0;
 	o = cl->o;
+	if (cl->kind == OST_HSM_READ) {
+		pthread_mutex_lock(&h->lock);
+		claim_free(h, cl);
+		pthread_mutex_unlock(&h->lock);
+		return 0;
+	}
+	/*
+	 * The chunks the write filled become present only once what it
+	 * wrote there is stable: a bit made durable first would, after a
+	 * crash, say "present" over a hole (ext4's data=ordered, for bits).
+	 */
+	if (!rc && cl->nruns) {
+		erc = obj_sync(h, o->oid);
+		if (erc)
+			tlog("hsm: oid %#" PRIx64 ": syncing written data: %s; "
+			     "its chunks stay absent, the write fails", o->oid,
+			     estr(erc, eb, sizeof(eb)));
+	}
 	pthread_mutex_lock(&h->lock);
-	if (!rc && o->loaded) {
-		for (int i = 0; i < cl->nruns; i++) {
-			for (uint32_t c = cl->runs[i]->a; c < cl->runs[i]->b; c++)
-				set_bit(o, c);
-			bm_write(o, cl->runs[i]->a, cl->runs[i]->b);
-			sync = true;
+	if (o->loaded) {
+		int wrc = 0;
+
+		if (!rc && !erc) {
+			for (int i = 0; i < cl->nruns; i++)
+				for (uint32_t c = cl->runs[i]->a;
+				     c < cl->runs[i]->b; c++)
+					set_bit(o, c);
+			for (int i = 0; i < cl->nruns && !wrc; i++)
+				wrc = bm_write(h, o, cl->runs[i]->a,
+					       cl->runs[i]->b);
+			if (wrc) {
+				/* memory says what the disk says: absent */
+				for (int i = 0; i < cl->nruns; i++)
+					for (uint32_t c = cl->runs[i]->a;
+					     c < cl->runs[i]->b; c++)
+						if (bit(o, c)) {
+							o->bm[c / 8] &= (uint8_t)
+								~(1u << (c % 8));
+							o->npresent--;
+						}
+				erc = -EIO;
+			} else {
+				set = true;
+			}
+			sync = cl->nruns > 0;
 		}
+		/* written, or maybe partly: no longer the S3 copy */
 		o->h.dirty_gen++;
 		if (!(o->h.flags & SC_F_DIRTY)) {
 			o->h.flags |= SC_F_DIRTY;
 			first_dirty = sync = true;
 		}
-		if (objstore_pwrite_all(o->scfd, &o->h, sizeof(o->h), 0))
-			tlog("hsm: oid %#" PRIx64 ": cannot record the write",
-			     o->oid);
+		if (hdr_write(h, o)) {
+			erc = -EIO;
+			sync = false;
+		}
+		if (erc)
+			tlog("hsm: oid %#" PRIx64 ": cannot record the write in "
+			     "the sidecar; the write fails", o->oid);
 	}
 	pthread_mutex_unlock(&h->lock);
-	if (sync && fdatasync(o->scfd))
-		tlog("hsm: oid %#" PRIx64 ": sidecar sync: %s", o->oid,
-		     estr(errno, eb, sizeof(eb)));
+	if (sync && fdatasync(o->scfd)) {
+		erc = -errno;
+		tlog("hsm: oid %#" PRIx64 ": sidecar sync: %s; the write fails",
+		     o->oid, estr(erc, eb, sizeof(eb)));
+	}
 	pthread_mutex_lock(&h->lock);
+	/* waiters of chunks left absent fetch them themselves */
 	for (int i = 0; i < cl->nruns; i++)
-		run_done(h, o, cl->runs[i], rc ? -EIO : 0);
+		run_done(h, o, cl->runs[i], set ? 0 : -EAGAIN);
 	if (first_dirty) {
 		struct note n = { .ino = o->h.ino, .valid = TESS_HSMS_STATE,
 				  .set = TESS_HSM_DIRTY };
@@ -995,11 +1231,11 @@ void ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)
 		     "longer the S3 copy", o->oid, o->h.ino);
 		notify(h, &n);
 	}
-	if (!rc)
+	if (set)
 		check_complete(h, o);
-	hobj_put(h, o);
+	claim_free(h, cl);
 	pthread_mutex_unlock(&h->lock);
-	free(cl);
+	return erc ? -EIO : 0;
 }
 
 void ost_hsm_forget(struct ost_hsm *h, uint64_t oid)
@@ -1007,10 +1243,12 @@ void ost_hsm_forget(struct ost_hsm *h, uint64_t oid)
 	char path[48];
 	struct hobj *o;
 
+	int err;
+
 	pthread_mutex_lock(&h->lock);
 	sc_path(oid, path, false);
 	unlinkat(h->root, path, 0);
-	o = hobj_get(h, oid, true);
+	o = hobj_get(h, oid, true, &err);
 	if (o) {
 		o->loaded = false;
 		unhash(h, o);
@@ -1028,6 +1266,8 @@ static int sc_create(struct ost_hsm *h, uint64_t oid, const struct sc_hdr *hd,
 	char tmp[48], path[48], dir[40], *slash;
 	int fd, dfd, rc;
 
+	if (fault(h, "sidecar-write"))
+		return -EIO;
 	sc_path(oid, tmp, true);
 	sc_path(oid, path, false);
 	fd = openat(h->root, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -1111,13 +1351,24 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 
 	pthread_mutex_lock(&h->lock);
 	o = hobj_get(h, oid, mode == TESS_OHSM_STUB ||
-		     mode == TESS_OHSM_ARCHIVED);
+		     mode == TESS_OHSM_ARCHIVED, &rc);
 	if (!o) {
 		pthread_mutex_unlock(&h->lock);
 		free(bm);
+		if (rc)
+			return rc;	/* corrupt sidecar (logged) */
 		return mode == TESS_OHSM_REMOVE ? 0 : -ENODATA;
 	}
-	rc = wait_not_busy(h, o, true);
+	rc = wait_not_busy(h, o);
+	if (!rc) {
+		/* ours: new accesses wait; those in flight end first */
+		o->busy = true;
+		rc = drain(h, o);
+		if (rc)
+			tlog("hsm: oid %#" PRIx64 ": hsm_set mode %u: reads or "
+			     "writes still in flight after %d s; EBUSY", oid,
+			     mode, h->wait_ms / 1000);
+	}
 	if (!rc && !o->loaded && (mode == TESS_OHSM_RELEASE ||
 				  mode == TESS_OHSM_REMOVE))
 		rc = mode == TESS_OHSM_REMOVE ? 1 : -ENODATA;
@@ -1127,6 +1378,10 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	    o->h.dirty_gen != le64_to_cpu(r.dirty_gen))
 		rc = -EAGAIN;		/* written while being archived */
 	if (rc) {
+		if (o->busy) {
+			o->busy = false;
+			pthread_cond_broadcast(&h->cond);
+		}
 		hobj_put(h, o);
 		pthread_mutex_unlock(&h->lock);
 		free(bm);
@@ -1138,11 +1393,18 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 		hd = o->h;
 		hd.flags &= ~SC_F_DIRTY;
 	}
-	o->busy = true;
 	pthread_mutex_unlock(&h->lock);
 
+	/*
+	 * The new sidecar is durable before the data changes, so that at any
+	 * crash point no sidecar says "present" over data that is gone: a
+	 * sidecar that says "absent" over data still there costs a refetch.
+	 */
 	switch (mode) {
 	case TESS_OHSM_STUB:
+		rc = sc_create(h, oid, &hd, bm, &fd);
+		if (rc)
+			break;
 		/* no data of an older origin survives; sparse at full size */
 		ofd = obj_fd(h, oid);
 		if (ofd < 0) {
@@ -1153,13 +1415,20 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 		    fsync(ofd))
 			rc = -errno;
 		close(ofd);
+		break;
+	case TESS_OHSM_ARCHIVED:
+		/* every chunk present: what the archive read is stable */
+		rc = obj_sync(h, oid);
+		if (rc == -ENOENT)
+			rc = 0;		/* never written: holes */
 		if (!rc)
 			rc = sc_create(h, oid, &hd, bm, &fd);
 		break;
-	case TESS_OHSM_ARCHIVED:
-		rc = sc_create(h, oid, &hd, bm, &fd);
-		break;
 	case TESS_OHSM_RELEASE:
+		bm = calloc(1, bm_bytes(hd.nchunks) + 1);
+		rc = bm ? sc_create(h, oid, &hd, bm, &fd) : -ENOMEM;
+		if (rc)
+			break;
 		ofd = obj_fd(h, oid);
 		if (ofd < 0) {
 			rc = ofd;
@@ -1172,11 +1441,6 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 		if (!rc && fsync(ofd))
 			rc = -errno;
 		close(ofd);
-		bm = calloc(1, bm_bytes(hd.nchunks) + 1);
-		if (!rc && !bm)
-			rc = -ENOMEM;
-		if (!rc)
-			rc = sc_create(h, oid, &hd, bm, &fd);
 		break;
 	case TESS_OHSM_REMOVE: {
 		char path[48];
@@ -1188,14 +1452,16 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	}
 	}
 	if (rc)
-		tlog("hsm: oid %#" PRIx64 ": hsm_set mode %u: %s", oid, mode,
-		     estr(rc, eb, sizeof(eb)));
+		tlog("hsm: oid %#" PRIx64 ": hsm_set mode %u: %s%s", oid, mode,
+		     estr(rc, eb, sizeof(eb)), fd >= 0 ? " (after the new "
+		     "sidecar was written: it holds)" : "");
 
 	pthread_mutex_lock(&h->lock);
 	if (!rc && mode == TESS_OHSM_REMOVE) {
 		o->loaded = false;
 		unhash(h, o);
-	} else if (!rc) {
+	} else if (fd >= 0) {
+		/* the new sidecar is on disk: memory follows, even on error */
 		if (o->scfd >= 0)
 			close(o->scfd);
 		free(o->bm);
@@ -1208,6 +1474,7 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 			if (bit(o, c))
 				o->npresent++;
 		o->loaded = true;
+		o->bad = false;
 		/* imported or re-archived: the MDS is told by the tool */
 		o->complete_sent = mode == TESS_OHSM_ARCHIVED ||
 				   hd.nchunks == 0;
@@ -1232,6 +1499,7 @@ int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
 	struct hobj *o;
 	uint64_t oid;
 	uint32_t max;
+	int rc = 0;
 
 	(void)len;
 	memcpy(&q, body, sizeof(q));
@@ -1244,7 +1512,11 @@ int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
 	r->ost_bytes_fetched = cpu_to_le64(h->bytes_fetched);
 	r->ost_fetches = cpu_to_le64(h->fetches);
 	r->ost_fetch_errors = cpu_to_le64(h->fetch_errors);
-	o = oid ? hobj_get(h, oid, false) : NULL;
+	o = oid ? hobj_get(h, oid, false, &rc) : NULL;
+	if (!o && rc) {
+		pthread_mutex_unlock(&h->lock);
+		return rc;		/* corrupt sidecar (logged) */
+	}
 	if (o && o->loaded) {
 		const struct sc_hdr *hd = &o->h;
 		uint64_t present = 0;
@@ -1353,6 +1625,12 @@ int ost_hsm_create(struct ost_hsm **out, struct objstore *store,
 		h->key = *o->key;
 	}
 	h->index = o->ost_index;
+	h->fault_path = getenv("TESS_HSM_FAULTS");
+	if (h->fault_path && !*h->fault_path)
+		h->fault_path = NULL;
+	if (h->fault_path)
+		tlog("hsm: fault injection on: $TESS_HSM_FAULTS=%s (tests only)",
+		     h->fault_path);
 	*out = h;
 	return 0;
 }

@@ -19,9 +19,15 @@
  * readers of a chunk in flight wait for that fetch and share its result.
  * A write first fetches the absent chunks it covers only partly; chunks it
  * covers whole are claimed (no reader fetches them meanwhile) and become
- * present with the write.  Every wait is bounded (the S3 time-out plus a
- * margin): a failed or timed-out fetch gives -EIO and a log line, and the
- * next access tries again.
+ * present once the write's data is stable (the object is fdatasync'd
+ * before the bitmap says so).  Every wait is bounded (the S3 time-out plus
+ * a margin): a failed or timed-out fetch gives -EIO and a log line, and
+ * the next access tries again.  A sidecar that does not hold together
+ * gives -EIO, never the object as it is (holes would read as zeros).
+ *
+ * STUB (re-import) and RELEASE write the new sidecar, durably, before they
+ * truncate or punch the object, and first wait for the reads and writes
+ * in flight on it (or fail with EBUSY).
  *
  * The OST tells the MDS (HSM_SET, from a background thread with retries)
  * when an object became fully present and when a clean object was first
@@ -62,13 +68,22 @@ int ost_hsm_start(struct ost_hsm *h);
 
 /*
  * Before an access of [off, off + len) of oid: make the chunks it needs
- * present.  For writes *claim is set (maybe NULL) and must be passed to
- * ost_hsm_end with the outcome of the write.  0, or -EIO after a failed
- * fetch (logged).
+ * present.  0, or -EIO after a failed fetch (logged) or with a corrupt
+ * sidecar.  On 0, *claim is set (maybe NULL): the access is in flight
+ * until ost_hsm_end(claim, outcome), which every caller must call once
+ * the read or write is done: STUB, RELEASE and ARCHIVED wait for accesses
+ * in flight.  claim NULL: a read not tracked (RELEASE may punch under
+ * it), or a write that claims nothing (absent chunks are fetched).
  */
 int ost_hsm_begin(struct ost_hsm *h, uint64_t oid, uint64_t off,
 		  uint64_t len, int kind, struct ost_hsm_claim **claim);
-void ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *claim, int rc);
+/*
+ * End an access.  For a write that succeeded (rc 0), the chunks it filled
+ * become present once its data is stable (fdatasync of the object, then
+ * the bitmap): -EIO when that fails (logged; the chunks stay absent), and
+ * the write must then fail.  0 otherwise.
+ */
+int ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *claim, int rc);
 
 /* OBJ_DESTROY: forget the object's HSM state */
 void ost_hsm_forget(struct ost_hsm *h, uint64_t oid);
