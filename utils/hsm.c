@@ -1330,6 +1330,7 @@ static void *prefetch_worker(void *arg)
 	struct tess_client *c;
 	struct tess_file *f = NULL;
 	size_t cur = (size_t)-1;
+	int open_rc = 0;		/* of the file cur */
 	uint8_t *buf = malloc(UNIT_MAX);
 
 	if (!buf || open_client(&c, "prefetch")) {
@@ -1342,7 +1343,7 @@ static void *prefetch_worker(void *arg)
 		size_t i = atomic_fetch_add(&p->next, 1);
 		struct unit *u;
 		ssize_t n;
-		int rc = 0;
+		int rc;
 
 		if (i >= p->nunits)
 			break;
@@ -1352,12 +1353,19 @@ static void *prefetch_worker(void *arg)
 				tess_close(f);
 			f = NULL;
 			cur = u->file;
-			rc = tess_open(c, p->paths[cur], 0, 0, NULL, &f);
+			open_rc = tess_open(c, p->paths[cur], 0, 0, NULL, &f);
+			if (open_rc) {	/* removed since planned, say: once */
+				warnx("prefetch", "%s: %s", p->paths[cur],
+				      strerror(-open_rc));
+				atomic_fetch_add(&p->failed, 1);
+			}
 		}
-		if (!rc) {
-			n = tess_pread(f, buf, u->b - u->a, u->a);
-			rc = n < 0 ? (int)n : 0;
+		if (open_rc) {
+			atomic_fetch_add(&p->prog.done, u->b - u->a);
+			continue;	/* the rest of that file: skipped */
 		}
+		n = tess_pread(f, buf, u->b - u->a, u->a);
+		rc = n < 0 ? (int)n : 0;
 		if (rc) {
 			warnx("prefetch", "%s: bytes %" PRIu64 "-%" PRIu64 ": %s",
 			      p->paths[cur], u->a, u->b - 1, strerror(-rc));
@@ -1393,16 +1401,21 @@ static int cmd_prefetch(int argc, char **argv)
 		return 1;
 	for (int a = 1; a < argc; a++) {
 		char *path = norm_path(argv[a]);
-		int rc = walk(c, path, &files, NULL);
+		int rc = path ? walk(c, path, &files, NULL) : -ENOMEM;
 
 		if (rc) {
-			warnx("prefetch", "%s: %s", path, strerror(-rc));
+			warnx("prefetch", "%s: %s", path ? path : argv[a],
+			      strerror(-rc));
 			ret = 1;
 		}
 		free(path);
 	}
 	/* work: the absent ranges of released files, in pieces */
 	p.paths = calloc(files.n + 1, sizeof(char *));
+	if (!p.paths) {
+		warnx("prefetch", "%s", strerror(ENOMEM));
+		return 1;
+	}
 	for (size_t i = 0; i < files.n; i++) {
 		struct hsm_info h;
 		struct file_hsm fh;
@@ -1422,11 +1435,17 @@ static int cmd_prefetch(int argc, char **argv)
 			for (uint64_t o = fh.absent[k].a; o < fh.absent[k].b;
 			     o += UNIT_MAX) {
 				uint64_t e = o + UNIT_MAX;
+				struct unit *nu;
 
 				if (e > fh.absent[k].b)
 					e = fh.absent[k].b;
-				p.units = realloc(p.units, (p.nunits + 1) *
-						  sizeof(*p.units));
+				nu = realloc(p.units, (p.nunits + 1) *
+					     sizeof(*p.units));
+				if (!nu) {
+					warnx("prefetch", "%s", strerror(ENOMEM));
+					return 1;
+				}
+				p.units = nu;
 				p.units[p.nunits++] = (struct unit){ p.npaths,
 								     o, e };
 				total += e - o;
@@ -1438,8 +1457,20 @@ static int cmd_prefetch(int argc, char **argv)
 	progress_init(&p.prog, "prefetch", total, true);
 	nj = O.jobs < 1 ? 1 : O.jobs;
 	tids = calloc((size_t)nj, sizeof(*tids));
+	if (!tids) {
+		warnx("prefetch", "%s", strerror(ENOMEM));
+		return 1;
+	}
 	for (int j = 0; j < nj; j++)
-		pthread_create(&tids[j], NULL, prefetch_worker, &p);
+		if (pthread_create(&tids[j], NULL, prefetch_worker, &p)) {
+			warnx("prefetch", "cannot start thread %d of %d", j + 1,
+			      nj);
+			nj = j;
+			ret = 1;
+			break;
+		}
+	if (!nj)		/* no worker: no progress */
+		atomic_store(&p.next, p.nunits);
 	while (atomic_load(&p.next) < p.nunits) {
 		progress_show(&p.prog, false);
 		usleep(100000);
@@ -1523,8 +1554,10 @@ static int cmd_release(int argc, char **argv)
 				rc = 0;	/* an object that holds nothing */
 		}
 		if (rc) {
+			/* EBUSY: written since, or reads and writes went on */
 			warnx("release", "%s: %s", path, rc == -EBUSY ?
-			      "changed since archived; archive it first" :
+			      "changed since archived (archive it first), or "
+			      "busy with reads or writes (try again)" :
 			      strerror(-rc));
 			ret = 1;
 			goto next;
