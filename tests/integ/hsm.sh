@@ -8,7 +8,8 @@
 # time-out).  Starts s3rver (tests/s3, `npm ci --prefix tests/s3`) on
 # 127.0.0.1:S3PORT, fills buckets with s3cmd (and curl for keys s3cmd
 # cannot send), and checks import, listing, restore, prefetch, status,
-# S3 outages, changed ETags, re-import, archive and release.  Each check
+# S3 outages, changed ETags, re-import, archive and release; then
+# tests/integ/hsm_zeros.sh (MDS and OST of its own on S3PORT-50, -49).  Each check
 # prints "PASS: integ: hsm.NAME" or "FAIL: integ: hsm.NAME: why".
 #
 # Sizes: 1000 small objects in nested prefixes, two 256 MiB objects
@@ -337,6 +338,11 @@ out=$(hsm release /hsm/data/ds/d00/s00/f03.dat 2>&1)
 got=$(tctl get /hsm/data/ds/d00/s00/f03.dat - 2>/dev/null | sha256sum | cut -c1-64)
 check archive_release_read "after release: $out; read back $got" \
 	[ "$got" = "$(sha256sum <"$work/changed.bin" | cut -c1-64)" ]
+
+# ---------------------------------------------------------------- never zeros
+# data or EIO in every corner (issue 9, finding 4): on an MDS and an OST
+# of their own, with fault injection
+bash "$top/tests/integ/hsm_zeros.sh" "$1" "$s3port" $((s3port - 50)) || fail=1
 
 echo "hsm: the HSM test took $(( $(date +%s) - t0 )) s"
 exit $fail
