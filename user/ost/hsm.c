@@ -1289,10 +1289,19 @@ static int sc_create(struct ost_hsm *h, uint64_t oid, const struct sc_hdr *hd,
 	objstore_obj_path(oid, dir);
 	slash = strrchr(dir, '/');
 	*slash = '\0';
+	/*
+	 * The rename is durable only with its directory: until then a crash
+	 * may bring the old sidecar back, so a caller must not drop data on
+	 * the strength of the new one.
+	 */
 	dfd = openat(h->root, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
+	if (dfd < 0 || fsync(dfd))
+		rc = -errno;
+	if (dfd >= 0)
 		close(dfd);
+	if (rc) {
+		close(fd);
+		return rc;
 	}
 	*fdp = fd;
 	return 0;
