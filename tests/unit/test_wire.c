@@ -426,6 +426,41 @@ TU_CASE(every_request_opcode_rejects_empty_or_accepts)
 	}
 }
 
+/* protocol 3: the write verifier ends OBJ_WRITE replies and is the
+ * OBJ_SYNC reply; connections of protocol 2 get neither */
+TU_CASE(msg_check_write_verifier)
+{
+	uint8_t body[32] = { 0 };
+	struct tess_frame f = { .xid = 42, .flags = TESS_HF_REPLY };
+
+	f.opcode = TESS_OP_OBJ_WRITE;
+	f.version = 2;
+	f.body_len = 16;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = 24;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	f.version = 3;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = 16;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	f.body_len = 32;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+
+	f.opcode = TESS_OP_OBJ_SYNC;
+	f.version = 2;
+	f.body_len = 0;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = 8;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	f.version = 3;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = 0;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	/* an error reply carries no verifier */
+	f.status = EIO;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+}
+
 int main(void)
 {
 	tu_suite = "wire";
@@ -443,5 +478,6 @@ int main(void)
 	TU_RUN(msg_check_obj_hsm);
 	TU_RUN(msg_check_hsm_replies);
 	TU_RUN(every_request_opcode_rejects_empty_or_accepts);
+	TU_RUN(msg_check_write_verifier);
 	return tu_done();
 }
