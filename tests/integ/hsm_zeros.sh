@@ -266,6 +266,9 @@ p=$(present /z/dsync.bin)
 check write_data_sync_fails "write: $out; $p bytes present" \
 	grep -q "^error EIO" <<<"$out"
 check write_data_sync_absent "$p bytes present after the failed write, not 0" [ "$p" = 0 ]
+restart_ost || failed restart "the OST did not come back"
+p=$(present /z/dsync.bin)
+check write_data_sync_absent_on_disk "$p bytes present after a restart, not 0" [ "$p" = 0 ]
 out=$(rd /z/dsync.bin 0 $CS)
 check write_data_sync_read "read: $out" [ "${out% ms *}" = "$(want dsync.bin 0 $CS)" ]
 
@@ -276,7 +279,18 @@ p=$(present /z/bmfail.bin)
 : >"$faults"
 check write_bitmap_fails "write: $out; $p bytes present" grep -q "^error EIO" <<<"$out"
 check write_bitmap_absent "$p bytes present after the failed write, not 0" [ "$p" = 0 ]
+restart_ost || failed restart "the OST did not come back"
+p=$(present /z/bmfail.bin)
+check write_bitmap_absent_on_disk "$p bytes present after a restart, not 0" [ "$p" = 0 ]
 out=$(rd /z/bmfail.bin 0 $CS)
 check write_bitmap_read "read: $out" [ "${out% ms *}" = "$(want bmfail.bin 0 $CS)" ]
+
+# ---------------------------------------------------------------- after a restart
+# what the failed cases left on disk agrees with what they answered
+restart_ost || failed restart "the OST did not come back"
+out=$(rd /z/scfail.bin 0 $((16 * CS)))
+check restart_release_sidecar_fails "read: $out" [ "${out% ms *}" = "$(want scfail.bin 0 $((16 * CS)))" ]
+out=$(rd /z/runs.bin 0 $((130 * CS)))
+check restart_many_runs "read: $out" [ "${out% ms *}" = "$(want runs.bin 0 $((130 * CS)))" ]
 
 exit $fail
