@@ -1174,6 +1174,7 @@ int ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)
 	pthread_mutex_lock(&h->lock);
 	if (o->loaded) {
 		int wrc = 0;
+		bool hrc;
 
 		if (!rc && !erc) {
 			for (int i = 0; i < cl->nruns; i++)
@@ -1193,7 +1194,6 @@ int ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)
 								~(1u << (c % 8));
 							o->npresent--;
 						}
-				erc = -EIO;
 			} else {
 				set = true;
 			}
@@ -1205,13 +1205,13 @@ int ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)
 			o->h.flags |= SC_F_DIRTY;
 			first_dirty = sync = true;
 		}
-		if (hdr_write(h, o)) {
-			erc = -EIO;
-			sync = false;
-		}
-		if (erc)
+		hrc = hdr_write(h, o) != 0;
+		if (wrc || hrc) {
 			tlog("hsm: oid %#" PRIx64 ": cannot record the write in "
-			     "the sidecar; the write fails", o->oid);
+			     "the sidecar (%s); the write fails", o->oid,
+			     wrc ? "bitmap" : "header");
+			erc = -EIO;
+		}
 	}
 	pthread_mutex_unlock(&h->lock);
 	if (sync && fdatasync(o->scfd)) {
