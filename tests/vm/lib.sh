@@ -80,10 +80,14 @@ TESS_OST_ARGS=
 
 # a check that took 10 s or more (since the previous check) says so on a
 # line of its own, so a slow suite shows where its time goes
+# (suites run under dash: no $SECONDS)
+TESS_T0=${TESS_T0:-$(date +%s)}
 tess_slow() {
-	local d=$((SECONDS - ${TESS_LAST_CHECK:-0}))
-	[ $d -lt 10 ] || echo "  (${d}s since the previous check, at ${SECONDS}s)"
-	TESS_LAST_CHECK=$SECONDS
+	local now d
+	now=$(date +%s)
+	d=$((now - ${TESS_LAST_CHECK:-$TESS_T0}))
+	[ $d -lt 10 ] || echo "  (${d}s since the previous check, at $((now - TESS_T0))s)"
+	TESS_LAST_CHECK=$now
 }
 
 pass() {
