@@ -11,6 +11,11 @@
 #   exactly-once    an MDS that drops the reply of a mkdir, an OST that drops
 #                   the reply of a write: mkdir returns 0 once, data intact
 #   sync            sync(1) and syncfs make the OSTs sync what they hold
+#   power cut       writes an OST acknowledged but did not sync: after a
+#                   daemon restart (same write verifier) fsync is 0 and the
+#                   data intact; after a modelled power cut (their objects
+#                   removed, a new verifier) fsync and close return EIO,
+#                   never 0, and the MDS size does not cover them
 #   kill            SIGKILL ends a writer or a lookup waiting for a server
 #   umount -f       a forced umount of a busy mount leaves it usable
 #   truncate        a truncate whose SETATTR fails leaves size and data as
@@ -334,6 +339,95 @@ expect "sync: sync(1) makes the OST sync (${n:-0} calls)" 0 $?
 n=$(syncs_of_sync sync -f $A/s5)
 [ "${n:-0}" -ge 1 ]
 expect "sync: syncfs makes the OST sync (${n:-0} calls)" 0 $?
+
+# ---- 6. an OST that lost writes it acknowledged: EIO, never 0 ----
+# O_DIRECT writes (acknowledged by OST 0, not synced) on a file kept open
+# across a restart of OST 0.  A daemon restart keeps the write verifier:
+# the page cache still holds them, fsync makes them stable.  A power cut is
+# modelled as kill -9, the removal of the objects written since their last
+# sync, and a start with TESS_OST_FAULT_NEW_VERF=1 (a new verifier, as
+# after a reboot of its host).
+
+mkdir -p $A/p6
+tctl setstripe -c 1 -i 0 $A/p6
+head -c $((4 << 20)) /dev/urandom > $TESS_W/ref6
+rm -f $TESS_W/p6.ready $TESS_W/p6.go
+# p6_writer OUT FILE...: O_DIRECT-write ref6 to each FILE, keep them open;
+# after p6.go: fsync the first, close all; one result line per step
+p6_writer() {
+	local out=$1
+	shift
+	$PY - "$TESS_W" "$@" > "$out" 2>&1 <<'PYEOF' &
+import errno, mmap, os, sys, time
+w, files = sys.argv[1], sys.argv[2:]
+data = open(w + "/ref6", "rb").read()
+buf = mmap.mmap(-1, len(data))
+buf.write(data)
+fds = []
+for f in files:
+    fd = os.open(f, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_DIRECT)
+    print("write", f, os.write(fd, buf), flush=True)
+    fds.append(fd)
+open(w + "/p6.ready", "w").close()
+for _ in range(600):
+    if os.path.exists(w + "/p6.go"):
+        break
+    time.sleep(0.1)
+def rc(fn, *a):
+    try:
+        fn(*a)
+        return 0
+    except OSError as e:
+        return errno.errorcode.get(e.errno, e.errno)
+print("fsync", rc(os.fsync, fds[0]), flush=True)
+print("fsync-again", rc(os.fsync, fds[0]), flush=True)
+for f, fd in zip(files, fds):
+    print("close", f, rc(os.close, fd), flush=True)
+PYEOF
+	p6=$!
+	tess_wait_until 60 test -e $TESS_W/p6.ready
+}
+
+# a daemon restart: nothing lost
+p6_writer $TESS_W/p6a.out $A/p6/a
+tess_ost_stop 0
+tess_ost_start 0
+tess_wait_osts 2 60 >/dev/null
+touch $TESS_W/p6.go
+tess_wait_pid 120 $p6 >/dev/null
+expect "power cut: after a daemon restart of the OST, fsync returns 0" \
+	"fsync 0" "$(grep '^fsync ' $TESS_W/p6a.out)"
+drop_caches
+check "power cut: after a daemon restart, the data is intact" cmp $TESS_W/ref6 $A/p6/a
+
+# a modelled power cut: the objects of b and c removed, a new verifier
+rm -f $TESS_W/p6.ready $TESS_W/p6.go
+p6_writer $TESS_W/p6b.out $A/p6/b $A/p6/c
+objs=$( (obj_files $A/p6/b; obj_files $A/p6/c) )
+tess_ost_stop 0
+n=0
+for f in $objs; do rm -f "$f" && n=$((n + 1)); done
+expect "power cut: the model removed the 2 unsynced objects" 2 $n
+export TESS_OST_FAULT_NEW_VERF=1
+tess_ost_start 0
+unset TESS_OST_FAULT_NEW_VERF
+tess_wait_osts 2 60 >/dev/null
+touch $TESS_W/p6.go
+tess_wait_pid 120 $p6 >/dev/null
+expect "power cut: fsync of data the OST lost returns EIO, not 0" \
+	"fsync EIO" "$(grep '^fsync ' $TESS_W/p6b.out)"
+expect "power cut: a close that would expose lost data returns EIO" \
+	"close $A/p6/c EIO" "$(grep "^close $A/p6/c " $TESS_W/p6b.out)"
+expect "power cut: the EIO is reported once per file" \
+	"fsync-again 0" "$(grep '^fsync-again ' $TESS_W/p6b.out)"
+dmesg | grep -q 'restarted (write verifier .*may be lost'
+expect "power cut: the kernel logged the lost writes" 0 $?
+drop_caches
+expect "power cut: the MDS size of b does not cover lost data" 0 "$(stat -c %s $B/p6/b)"
+expect "power cut: the MDS size of c does not cover lost data" 0 "$(stat -c %s $B/p6/c)"
+tess_ost_stop 0
+tess_ost_start 0
+tess_wait_osts 2 60 >/dev/null
 
 # ---- 7. nothing waits for ever ----
 
