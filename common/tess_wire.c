@@ -46,6 +46,10 @@ static const char *const op_names[TESS_OP_MAX] = {
 	[TESS_OP_CLOSE] = "close",
 	[TESS_OP_OBJ_HSM_SET] = "obj_hsm_set",
 	[TESS_OP_OBJ_HSM_GET] = "obj_hsm_get",
+	[TESS_OP_OST_REPLACE] = "ost_replace",
+	[TESS_OP_OBJ_SCAN] = "obj_scan",
+	[TESS_OP_OBJ_PRECREATE] = "obj_precreate",
+	[TESS_OP_OBJ_LIST] = "obj_list",
 };
 
 const char *tess_op_name(u16 op)
@@ -315,6 +319,22 @@ static int pull_name(struct tess_cursor *c, u32 len)
 	return s ? tess_name_check(s, len) : -EBADMSG;
 }
 
+/* OBJ_PRECREATE: a nonempty, bounded range of nonzero oids */
+static int check_precreate(struct tess_cursor *c)
+{
+	const struct tess_obj_precreate_req *r = tess_pull(c, sizeof(*r));
+	u64 first;
+	u32 n;
+
+	if (!r)
+		return -EBADMSG;
+	first = le64_to_cpu(r->first_oid);
+	n = le32_to_cpu(r->count);
+	if (!first || n < 1 || n > TESS_PRECREATE_MAX || first + n < first)
+		return -EINVAL;
+	return 0;
+}
+
 static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 {
 	const struct tess_name_req *nr;
@@ -331,6 +351,8 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 	const struct tess_readdir_req *rd;
 	const struct tess_obj_hsm_get_req *hg;
 	const struct tess_open_req *orq;
+	const struct tess_obj_list_req *ol;
+	const struct tess_obj_scan_req *os;
 	const void *p;
 	u32 n;
 	int err;
@@ -461,7 +483,23 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 		n = le32_to_cpu(slr->layout_len);
 		p = tess_pull(c, n);
 		return p ? tess_layout_check(p, n) : -EBADMSG;
+	case TESS_OP_OBJ_PRECREATE:
+		return check_precreate(c);
+	case TESS_OP_OBJ_LIST:
+		ol = tess_pull(c, sizeof(*ol));
+		if (!ol)
+			return -EBADMSG;
+		n = le32_to_cpu(ol->max);
+		return n < 1 || n > TESS_OBJ_LIST_MAX ? -EINVAL : 0;
+	case TESS_OP_OBJ_SCAN:
+		os = tess_pull(c, sizeof(*os));
+		if (!os)
+			return -EBADMSG;
+		n = le32_to_cpu(os->max);
+		return n < TESS_MAX_STRIPES || n > TESS_OBJ_SCAN_MAX ?
+			-EINVAL : 0;
 	case TESS_OP_OST_REGISTER:
+	case TESS_OP_OST_REPLACE:
 		orr = tess_pull(c, sizeof(*orr));
 		if (!orr)
 			return -EBADMSG;
@@ -502,6 +540,45 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 		return tess_pull(c, sizeof(struct tess_obj_req)) ? 0 : -EBADMSG;
 	}
 	return -EOPNOTSUPP;
+}
+
+static int check_obj_list_rep(struct tess_cursor *c)
+{
+	const struct tess_obj_list_rep *r = tess_pull(c, sizeof(*r));
+	u32 n;
+
+	if (!r || le32_to_cpu(r->flags) & ~TESS_OBJL_KNOWN)
+		return -EBADMSG;
+	n = le32_to_cpu(r->count);
+	if (n > TESS_OBJ_LIST_MAX)
+		return -EBADMSG;
+	return tess_pull(c, n * 8) ? 0 : -EBADMSG;
+}
+
+static int check_obj_scan_rep(struct tess_cursor *c)
+{
+	const struct tess_obj_scan_rep *r = tess_pull(c, sizeof(*r));
+	u32 i, n;
+
+	if (!r || le32_to_cpu(r->eof) > 1)
+		return -EBADMSG;
+	n = le32_to_cpu(r->count);
+	if (n > TESS_OBJ_SCAN_MAX)
+		return -EBADMSG;
+	for (i = 0; i < n; i++) {
+		const struct tess_obj_owner *o = tess_pull(c, sizeof(*o));
+		u32 kind;
+
+		if (!o)
+			return -EBADMSG;
+		kind = le32_to_cpu(o->kind);
+		if (kind < TESS_OWN_FILE || kind > TESS_OWN_FREE ||
+		    !le32_to_cpu(o->count) ||
+		    (kind != TESS_OWN_FREE && le32_to_cpu(o->count) != 1) ||
+		    le32_to_cpu(o->ost_idx) >= TESS_MAX_OSTS)
+			return -EBADMSG;
+	}
+	return 0;
 }
 
 static int check_dirents(struct tess_cursor *c)
@@ -626,6 +703,10 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 		return 0;
 	case TESS_OP_OBJ_GETATTR:
 		return tess_pull(c, sizeof(struct tess_obj_attr_rep)) ? 0 : -EBADMSG;
+	case TESS_OP_OBJ_LIST:
+		return check_obj_list_rep(c);
+	case TESS_OP_OBJ_SCAN:
+		return check_obj_scan_rep(c);
 	case TESS_OP_HSM_SET:
 	case TESS_OP_HSM_GET:
 		hr = tess_pull(c, sizeof(*hr));
@@ -656,6 +737,8 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 	case TESS_OP_SETXATTR:
 	case TESS_OP_REMOVEXATTR:
 	case TESS_OP_OST_REGISTER:
+	case TESS_OP_OST_REPLACE:
+	case TESS_OP_OBJ_PRECREATE:
 	case TESS_OP_OBJ_PUNCH:
 	case TESS_OP_OBJ_DESTROY:
 	case TESS_OP_OBJ_HSM_SET:

@@ -49,6 +49,11 @@
  *       NFS's writeverf), so that a client can tell that an OST restarted
  *       between an unstable write and the sync that was to make it
  *       stable.  Sent only on connections that negotiated 3.
+ *   3 - object lifecycle (issue 9): OBJ_PRECREATE (the MDS creates the
+ *       objects of layouts on their OST before it hands them out),
+ *       OST_REPLACE (a new store at a used OST index), OBJ_LIST and
+ *       OBJ_SCAN (tessctl check).  New opcodes only: an older server
+ *       answers them EOPNOTSUPP, so no bump.
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -148,6 +153,8 @@ enum tess_opcode {
 	TESS_OP_HSM_GET		= 38,
 	TESS_OP_OPEN		= 39,
 	TESS_OP_CLOSE		= 40,
+	TESS_OP_OST_REPLACE	= 41,	/* OST_REGISTER of a new store */
+	TESS_OP_OBJ_SCAN	= 42,	/* the objects files own (check) */
 
 	/* objects (OST) */
 	TESS_OP_OBJ_READ	= 64,
@@ -159,8 +166,10 @@ enum tess_opcode {
 	TESS_OP_OBJ_STATFS	= 70,
 	TESS_OP_OBJ_HSM_SET	= 71,
 	TESS_OP_OBJ_HSM_GET	= 72,
+	TESS_OP_OBJ_PRECREATE	= 73,
+	TESS_OP_OBJ_LIST	= 74,
 
-	TESS_OP_MAX		= 73
+	TESS_OP_MAX		= 75
 };
 
 /* ---- handshake ---- */
@@ -440,6 +449,14 @@ struct tess_set_layout_req {	/* then layout */
 	__le32 pad;
 };
 
+/*
+ * OST_REGISTER: an OST tells the MDS its index, address and store uuid.
+ * The MDS refuses (EEXIST) a store uuid other than the one it recorded
+ * for that index (a reformatted or wrong directory: its objects are not
+ * the ones the layouts name).  OST_REPLACE (same body; tessera-ost
+ * --replace) makes the MDS record the new uuid instead: the objects of
+ * the old store are lost, and the MDS precreates new ones.
+ */
 struct tess_ost_register_req {	/* then addr ("host:port@tcp") */
 	__le32 index;
 	__le32 addr_len;
@@ -521,6 +538,78 @@ struct tess_obj_attr_rep {
 };
 
 /* OBJ_STATFS reply is a tess_statfs_rep with ost_count 1 */
+
+/*
+ * OBJ_PRECREATE (MDS to OST): create objects first_oid .. first_oid +
+ * count - 1, empty, and make them durable (file and directory entry)
+ * before the reply.  Idempotent: objects that exist are left as they are.
+ * The OST records the range, so that it can tell an object that was
+ * created and is gone (read: EIO) from one it never had (ESTALE).  No
+ * reply body.
+ */
+#define TESS_PRECREATE_MAX	1024
+
+struct tess_obj_precreate_req {
+	__le64 first_oid;	/* > 0 */
+	__le32 count;		/* 1 .. TESS_PRECREATE_MAX */
+	__le32 pad;
+};
+
+/*
+ * OBJ_LIST: the object ids of an OST, in pages, ordered by (oid & 0xff,
+ * oid) (the store's fan-out directories in turn); the next request's
+ * `after` is the last oid of a reply (0: from the start).
+ */
+#define TESS_OBJ_LIST_MAX	8192
+
+struct tess_obj_list_req {
+	__le64 after;
+	__le32 max;		/* 1 .. TESS_OBJ_LIST_MAX oids */
+	__le32 pad;
+};
+
+#define TESS_OBJL_EOF		0x0001	/* no oid after these */
+#define TESS_OBJL_PRECREATED	0x0002	/* the store precreates: a missing
+					 * object is lost, not unwritten */
+#define TESS_OBJL_KNOWN		0x0003
+
+struct tess_obj_list_rep {	/* then count __le64 oids */
+	__le32 count;
+	__le32 flags;		/* TESS_OBJL_* */
+};
+
+/*
+ * OBJ_SCAN (MDS): every object the MDS knows an owner of, in pages: the
+ * objects of each file's layout (all of one file in one page), of the
+ * orphans being destroyed, and the ranges precreated and not handed out
+ * yet.  cookie 0 starts; the reply's cookie continues.
+ */
+#define TESS_OBJ_SCAN_MAX	2048
+
+struct tess_obj_scan_req {
+	__le64 cookie;
+	__le32 max;		/* TESS_MAX_STRIPES .. TESS_OBJ_SCAN_MAX records */
+	__le32 pad;
+};
+
+struct tess_obj_scan_rep {	/* then count tess_obj_owner */
+	__le64 cookie;		/* of the next request */
+	__le32 count;
+	__le32 eof;		/* 1: nothing after these */
+};
+
+#define TESS_OWN_FILE		1	/* an object of file ino */
+#define TESS_OWN_ORPHAN		2	/* of unlinked ino, being destroyed */
+#define TESS_OWN_FREE		3	/* precreated, not handed out (ino 0) */
+
+struct tess_obj_owner {
+	__le64 ino;
+	__le64 oid;		/* the first of count */
+	__le32 ost_idx;
+	__le32 kind;		/* TESS_OWN_* */
+	__le32 count;		/* FREE: the range's length; else 1 */
+	__le32 pad;
+};
 
 /* ---- HSM: files imported from / archived to S3 ---- */
 
@@ -715,6 +804,12 @@ _Static_assert(sizeof(struct tess_hsm_rep) == 80, "tess_hsm_rep");
 _Static_assert(sizeof(struct tess_obj_hsm_set_req) == 56, "tess_obj_hsm_set_req");
 _Static_assert(sizeof(struct tess_obj_hsm_get_req) == 16, "tess_obj_hsm_get_req");
 _Static_assert(sizeof(struct tess_obj_hsm_rep) == 104, "tess_obj_hsm_rep");
+_Static_assert(sizeof(struct tess_obj_precreate_req) == 16, "tess_obj_precreate_req");
+_Static_assert(sizeof(struct tess_obj_list_req) == 16, "tess_obj_list_req");
+_Static_assert(sizeof(struct tess_obj_list_rep) == 8, "tess_obj_list_rep");
+_Static_assert(sizeof(struct tess_obj_scan_req) == 16, "tess_obj_scan_req");
+_Static_assert(sizeof(struct tess_obj_scan_rep) == 16, "tess_obj_scan_rep");
+_Static_assert(sizeof(struct tess_obj_owner) == 32, "tess_obj_owner");
 #endif
 
 #endif /* _TESSERA_H */

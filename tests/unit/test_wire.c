@@ -461,6 +461,123 @@ TU_CASE(msg_check_write_verifier)
 	TU_EQ_INT(tess_msg_check(&f, body), 0);
 }
 
+/* object lifecycle: OBJ_PRECREATE, OBJ_LIST, OBJ_SCAN, OST_REPLACE */
+static void put_precreate(uint8_t *b, uint64_t first, uint32_t count)
+{
+	struct tess_obj_precreate_req r = { .first_oid = cpu_to_le64(first),
+					    .count = cpu_to_le32(count) };
+
+	memcpy(b, &r, sizeof(r));
+}
+
+TU_CASE(msg_check_obj_lifecycle_requests)
+{
+	static const struct {
+		const char *what;
+		uint16_t op;
+		uint64_t a;		/* first_oid / after / cookie */
+		uint32_t n;		/* count / max */
+		uint32_t len;		/* body length */
+		int want;
+	} t[] = {
+		{ "precreate ok", TESS_OP_OBJ_PRECREATE, 1, 64, 16, 0 },
+		{ "precreate max", TESS_OP_OBJ_PRECREATE, 1, TESS_PRECREATE_MAX, 16, 0 },
+		{ "precreate oid 0", TESS_OP_OBJ_PRECREATE, 0, 64, 16, -EINVAL },
+		{ "precreate count 0", TESS_OP_OBJ_PRECREATE, 1, 0, 16, -EINVAL },
+		{ "precreate too many", TESS_OP_OBJ_PRECREATE, 1, TESS_PRECREATE_MAX + 1, 16, -EINVAL },
+		{ "precreate wraps", TESS_OP_OBJ_PRECREATE, ~0ULL - 3, 64, 16, -EINVAL },
+		{ "precreate short", TESS_OP_OBJ_PRECREATE, 1, 64, 15, -EBADMSG },
+		{ "precreate long", TESS_OP_OBJ_PRECREATE, 1, 64, 17, -EBADMSG },
+		{ "list ok", TESS_OP_OBJ_LIST, 0, 100, 16, 0 },
+		{ "list max 0", TESS_OP_OBJ_LIST, 0, 0, 16, -EINVAL },
+		{ "list max big", TESS_OP_OBJ_LIST, 0, TESS_OBJ_LIST_MAX + 1, 16, -EINVAL },
+		{ "list short", TESS_OP_OBJ_LIST, 0, 100, 8, -EBADMSG },
+		{ "scan ok", TESS_OP_OBJ_SCAN, 0, TESS_MAX_STRIPES, 16, 0 },
+		{ "scan below a layout", TESS_OP_OBJ_SCAN, 0, TESS_MAX_STRIPES - 1, 16, -EINVAL },
+		{ "scan max big", TESS_OP_OBJ_SCAN, 0, TESS_OBJ_SCAN_MAX + 1, 16, -EINVAL },
+		{ "scan long", TESS_OP_OBJ_SCAN, 0, 300, 24, -EBADMSG },
+	};
+	uint8_t body[32];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tess_frame f = req(t[i].op, t[i].len);
+
+		memset(body, 0, sizeof(body));
+		/* the three request bodies share the layout {le64, le32, pad} */
+		put_precreate(body, t[i].a, t[i].n);
+		int rc = tess_msg_check(&f, body);
+
+		if (rc != t[i].want)
+			TU_FAIL_AT("%s: %d, expected %d", t[i].what, rc, t[i].want);
+	}
+	TU_CHECK(strcmp(tess_op_name(TESS_OP_OBJ_PRECREATE), "obj_precreate") == 0);
+	TU_CHECK(strcmp(tess_op_name(TESS_OP_OST_REPLACE), "ost_replace") == 0);
+}
+
+TU_CASE(msg_check_obj_lifecycle_replies)
+{
+	static uint8_t body[8 + 8 * 4];
+	struct tess_obj_list_rep *l = (void *)body;
+	struct { struct tess_obj_scan_rep h; struct tess_obj_owner o[2]; } sc;
+	struct tess_frame f = { .opcode = TESS_OP_OBJ_LIST, .flags = TESS_HF_REPLY };
+
+	/* OBJ_LIST: count oids, exactly */
+	l->count = cpu_to_le32(4);
+	l->flags = cpu_to_le32(TESS_OBJL_EOF | TESS_OBJL_PRECREATED);
+	f.body_len = sizeof(body);
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = sizeof(body) - 1;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	f.body_len = sizeof(body);
+	l->count = cpu_to_le32(3);
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);	/* trailing */
+	l->count = cpu_to_le32(5);
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);	/* short */
+	l->count = cpu_to_le32(4);
+	l->flags = cpu_to_le32(0x80);
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+
+	/* OBJ_SCAN: owners with a known kind, count 1 but for FREE ranges */
+	memset(&sc, 0, sizeof(sc));
+	f.opcode = TESS_OP_OBJ_SCAN;
+	f.body_len = sizeof(sc);
+	sc.h.count = cpu_to_le32(2);
+	sc.o[0].kind = cpu_to_le32(TESS_OWN_FILE);
+	sc.o[0].count = cpu_to_le32(1);
+	sc.o[1].kind = cpu_to_le32(TESS_OWN_FREE);
+	sc.o[1].count = cpu_to_le32(64);
+	TU_EQ_INT(tess_msg_check(&f, &sc), 0);
+	sc.o[0].count = cpu_to_le32(2);
+	TU_EQ_INT(tess_msg_check(&f, &sc), -EBADMSG);
+	sc.o[0].count = cpu_to_le32(1);
+	sc.o[1].kind = cpu_to_le32(7);
+	TU_EQ_INT(tess_msg_check(&f, &sc), -EBADMSG);
+	sc.o[1].kind = cpu_to_le32(TESS_OWN_ORPHAN);
+	sc.o[1].count = cpu_to_le32(1);
+	sc.o[1].ost_idx = cpu_to_le32(TESS_MAX_OSTS);
+	TU_EQ_INT(tess_msg_check(&f, &sc), -EBADMSG);
+	sc.o[1].ost_idx = 0;
+	sc.h.eof = cpu_to_le32(2);
+	TU_EQ_INT(tess_msg_check(&f, &sc), -EBADMSG);
+	sc.h.eof = cpu_to_le32(1);
+	f.body_len = sizeof(sc) - 1;
+	TU_EQ_INT(tess_msg_check(&f, &sc), -EBADMSG);
+	sc.h.count = cpu_to_le32(TESS_OBJ_SCAN_MAX + 1);
+	f.body_len = sizeof(sc);
+	TU_EQ_INT(tess_msg_check(&f, &sc), -EBADMSG);
+
+	/* PRECREATE and OST_REPLACE replies carry no body */
+	f.opcode = TESS_OP_OBJ_PRECREATE;
+	f.body_len = 0;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = 8;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	f.opcode = TESS_OP_OST_REPLACE;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	f.body_len = 0;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+}
+
 int main(void)
 {
 	tu_suite = "wire";
@@ -479,5 +596,7 @@ int main(void)
 	TU_RUN(msg_check_hsm_replies);
 	TU_RUN(every_request_opcode_rejects_empty_or_accepts);
 	TU_RUN(msg_check_write_verifier);
+	TU_RUN(msg_check_obj_lifecycle_requests);
+	TU_RUN(msg_check_obj_lifecycle_replies);
 	return tu_done();
 }
