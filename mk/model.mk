@@ -7,6 +7,9 @@
 #                    also part of `make all`
 #   check-model-host both on this host's /tmp and /dev/shm, and their self-tests
 #                    (an injected fault must be caught); no VM, no Tessera
+#   powerfail-soak   the power-fail suite (tests/vm/suites/powerfail.sh, with
+#                    build/bin/pfload, tests/model/pfload.c) with PF_CUTS
+#                    (default 300) cuts; PF_SEED=N replays a seed
 #   soak             both in the VM against Tessera for SOAK_SECONDS (default
 #                    600) with random seeds, each printed; a failure names its
 #                    seed and keeps the op log in build/vm/model-soak.out
@@ -14,14 +17,19 @@
 # The VM suite itself: make check-vm SUITE=model (tests/vm/suites/model.sh).
 # The guest sees the host root, so the binaries built here run there.
 
-MODEL_PROGS := $(BIN)/fsx $(BIN)/nsstress
+MODEL_PROGS := $(BIN)/fsx $(BIN)/nsstress $(BIN)/pfload
 
-.PHONY: model check-model-host soak
+.PHONY: model check-model-host soak powerfail-soak
 
 user: $(MODEL_PROGS)
 model: $(MODEL_PROGS)
 
 $(BIN)/fsx: $(OBJ)/tests/model/fsx.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# the power-fail workload and checker (tests/vm/suites/powerfail.sh)
+$(BIN)/pfload: $(OBJ)/tests/model/pfload.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -41,3 +49,11 @@ soak: $(MODEL_PROGS) modules
 	@KDIR=$(KDIR) KVER=$(KVER) TESS_MODDIR=$(K_OUT) \
 		TESS_VM_TIMEOUT=$$(( $(SOAK_SECONDS) + 1300 )) \
 		tests/vm/run model-soak
+
+# a long power-fail run: about 8 s a cut on 2 cores under TCG
+PF_CUTS ?= 300
+
+powerfail-soak: $(MODEL_PROGS) modules
+	@KDIR=$(KDIR) KVER=$(KVER) TESS_MODDIR=$(K_OUT) PF_CUTS=$(PF_CUTS) \
+		TESS_VM_TIMEOUT=$$(( $(PF_CUTS) * 20 + 600 )) \
+		tests/vm/run powerfail
