@@ -49,7 +49,7 @@ static int add_osts(struct mds_store *s, int first, int n)
 	for (i = first; i < first + n; i++) {
 		uuid[0] = (uint8_t)i;
 		snprintf(addr, sizeof(addr), "127.0.0.1:%d@tcp", 17431 + i);
-		rc = mds_ost_register(s, (uint32_t)i, addr, uuid);
+		rc = mds_ost_register(s, (uint32_t)i, addr, uuid, false);
 		if (rc)
 			return rc;
 	}
@@ -1642,6 +1642,122 @@ TU_CASE(handler_setattr_symlink_rename_layout)
 	free_mds(m);
 }
 
+/* precreation: a stand-in for precreate.c that "creates" at once */
+struct fake_pc {
+	struct mds_store *s;
+	bool fail[4];
+	int calls[4];
+};
+
+static int fake_refill(void *arg, uint32_t idx)
+{
+	struct fake_pc *f = arg;
+	uint64_t first;
+	uint32_t count;
+	int rc;
+
+	f->calls[idx]++;
+	if (f->fail[idx])
+		return -EHOSTDOWN;
+	rc = mds_pool_reserve(f->s, idx, 64, &first, &count);
+	if (rc == 1)
+		return 0;
+	return rc ? rc : mds_pool_confirm(f->s, idx, first);
+}
+
+/* count the owners of each kind over every page of OBJ_SCAN */
+static void scan_all(struct mds_store *s, uint32_t counts[4], uint64_t *free0)
+{
+	static struct mds_owner tab[TESS_OBJ_SCAN_MAX];
+	uint64_t cookie = 0;
+	uint32_t n, i;
+	bool eof = false;
+	int pages = 0;
+
+	memset(counts, 0, 4 * sizeof(*counts));
+	*free0 = 0;
+	while (!eof && pages++ < 100) {
+		TU_EQ_INT(mds_obj_scan(s, &cookie, tab, TESS_MAX_STRIPES, &n,
+				       &eof), 0);
+		for (i = 0; i < n; i++) {
+			if (tab[i].kind < 4)
+				counts[tab[i].kind]++;
+			if (tab[i].kind == TESS_OWN_FREE && tab[i].ost_idx == 0)
+				*free0 += tab[i].count;
+		}
+	}
+	TU_CHECK(eof);
+}
+
+TU_CASE(precreate_pools)
+{
+	struct mds_store *s = open_new(2);
+	struct fake_pc f = { 0 };
+	uint64_t first, first2, oids[70], free0;
+	uint32_t count, counts[4];
+	uint8_t uuid[16] = { 0x77 };
+	char name[16];
+	int i, j;
+
+	if (!s) {
+		TU_CHECK(s != NULL);
+		return;
+	}
+	f.s = s;
+	mds_store_set_refill(s, fake_refill, &f);
+	/* OST 1 cannot precreate: skipped like a down OST */
+	f.fail[1] = true;
+	memset(&req, 0, sizeof(req));
+	req.stripe_count = 2;
+	for (i = 0; i < 70; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		TU_EQ_INT(mk_lo(s, ROOT, name, &req, &lo1), 0);
+		TU_EQ_U64(lo1.nobjs, 1);
+		TU_EQ_U64(lo1.objs[0].ost_idx, 0);
+		oids[i] = lo1.objs[0].oid;
+	}
+	/* 70 objects from pools of 64: two refills, oids never repeat */
+	TU_EQ_INT(f.calls[0], 2);
+	TU_CHECK(f.calls[1] >= 1);
+	for (i = 0; i < 70; i++)
+		for (j = 0; j < i; j++)
+			TU_CHECK(oids[i] != oids[j]);
+	/* OBJ_SCAN: 70 files, the 58 precreated oids not handed out */
+	scan_all(s, counts, &free0);
+	TU_EQ_U64(counts[TESS_OWN_FILE], 70);
+	TU_EQ_U64(free0, 128 - 70);
+	/* an unlinked file's objects are an orphan's until destroyed */
+	TU_EQ_INT(mds_unlink(s, ROOT, N("p0")), 0);
+	scan_all(s, counts, &free0);
+	TU_EQ_U64(counts[TESS_OWN_FILE], 69);
+	TU_EQ_U64(counts[TESS_OWN_ORPHAN], 1);
+
+	/* a range not confirmed is sent again, the same */
+	TU_EQ_INT(mds_pool_reserve(s, 1, 64, &first, &count), 0);
+	TU_EQ_INT(mds_pool_reserve(s, 1, 64, &first2, &count), 0);
+	TU_EQ_U64(first2, first);
+	/* OST 1 works again: its files take the range it confirmed */
+	f.fail[1] = false;
+	req.stripe_count = 1;
+	req.stripe_offset = 1;
+	req.pattern = TESS_LAYOUT_RAID0;
+	TU_EQ_INT(mk_lo(s, ROOT, "on1", &req, &lo1), 0);
+	TU_EQ_U64(lo1.objs[0].ost_idx, 1);
+	TU_EQ_U64(lo1.objs[0].oid, first);
+
+	/* another store at index 1: refused, unless replace */
+	TU_EQ_INT(mds_ost_register(s, 1, "127.0.0.1:17432@tcp", uuid, false),
+		  -EEXIST);
+	TU_EQ_INT(mds_ost_register(s, 1, "127.0.0.1:17432@tcp", uuid, true), 0);
+	TU_EQ_INT(mds_ost_register(s, 1, "127.0.0.1:17432@tcp", uuid, false), 0);
+	/* its pool was on the old store: new objects come from a new range */
+	TU_EQ_INT(mk_lo(s, ROOT, "on1b", &req, &lo1), 0);
+	TU_EQ_U64(lo1.objs[0].ost_idx, 1);
+	TU_CHECK(lo1.objs[0].oid > first + 63);
+	memset(&req, 0, sizeof(req));
+	mds_store_free(s);
+}
+
 int main(void)
 {
 	if (!mkdtemp(root_dir)) {
@@ -1676,6 +1792,7 @@ int main(void)
 	TU_RUN(handler_xattr_erange_and_size);
 	TU_RUN(handler_ost_register_list_statfs);
 	TU_RUN(handler_setattr_symlink_rename_layout);
+	TU_RUN(precreate_pools);
 	{
 		char cmd[300];
 

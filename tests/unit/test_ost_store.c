@@ -36,6 +36,13 @@ static struct objstore *new_store(uint32_t index)
 		fprintf(stderr, "objstore_open %s: %s\n", dir, err);
 		return NULL;
 	}
+	/* the objects the cases use, as the MDS would have them precreated */
+	if (objstore_precreate(s, 1, 32) || objstore_precreate(s, 42, 2) ||
+	    objstore_precreate(s, 77, 1) || objstore_precreate(s, 555, 1)) {
+		fprintf(stderr, "objstore_precreate %s failed\n", dir);
+		objstore_close(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -110,6 +117,7 @@ TU_CASE(fanout_path)
 	TU_EQ_INT(objstore_open(dir, 5, &s, err, sizeof(err)), 0);
 	if (!s)
 		return;
+	TU_EQ_INT(objstore_precreate(s, 0x1234567890abcdefULL, 1), 0);
 	TU_EQ_INT(objstore_write(s, 0x1234567890abcdefULL, 0, "x", 1, false,
 				 &size), 0);
 	snprintf(path, sizeof(path), "%s/O/ef/1234567890abcdef", dir);
@@ -151,7 +159,8 @@ TU_CASE(read_past_end)
 	objstore_close(s);
 }
 
-TU_CASE(missing_reads_empty)
+/* an id never precreated here: ESTALE, and nothing creates it */
+TU_CASE(never_precreated_is_estale)
 {
 	struct objstore *s = new_store(0);
 	struct objstore_attr a;
@@ -162,17 +171,137 @@ TU_CASE(missing_reads_empty)
 	TU_CHECK(s);
 	if (!s)
 		return;
-	TU_EQ_INT(objstore_read(s, 1000, 0, r, sizeof(r), &n, &size), 0);
+	TU_CHECK(objstore_precreates(s));
+	TU_EQ_INT(objstore_read(s, 1000, 0, r, sizeof(r), &n, &size), -ESTALE);
 	TU_EQ_U64(n, 0);
-	TU_EQ_U64(size, 0);
-	TU_EQ_INT(objstore_read(s, 1000, 5000, r, sizeof(r), &n, &size), 0);
-	TU_EQ_U64(n, 0);
-	/* reading did not create it */
-	TU_EQ_INT(objstore_getattr(s, 1000, &a), -ENOENT);
-	/* nor did punching a hole or syncing it */
-	TU_EQ_INT(objstore_punch_hole(s, 1000, 0, 4096), 0);
+	TU_EQ_INT(objstore_write(s, 1000, 0, "x", 1, false, &size), -ESTALE);
+	TU_EQ_INT(objstore_write(s, 1000, 0, "x", 1, true, &size), -ESTALE);
+	TU_EQ_INT(objstore_truncate(s, 1000, 10), -ESTALE);
+	TU_EQ_INT(objstore_punch_hole(s, 1000, 0, 4096), -ESTALE);
 	TU_EQ_INT(objstore_sync(s, 1000), 0);
 	TU_EQ_INT(objstore_getattr(s, 1000, &a), -ENOENT);
+	/* a precreated object never written reads as empty, not an error */
+	TU_EQ_INT(objstore_read(s, 5, 0, r, sizeof(r), &n, &size), 0);
+	TU_EQ_U64(n, 0);
+	TU_EQ_U64(size, 0);
+	objstore_close(s);
+}
+
+/* a store of version 1 (before precreation) keeps the lenient rules */
+TU_CASE(old_store_lenient)
+{
+	char dir[PATH_MAX + 32], err[256], path[PATH_MAX + 64];
+	struct objstore *s = NULL;
+	uint8_t r[16];
+	uint64_t size = 9;
+	uint32_t n = 9;
+	FILE *f;
+
+	new_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s", dir);
+	*strrchr(path, '/') = '\0';
+	mkdir(path, 0755);
+	mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/superblock", dir);
+	f = fopen(path, "w");
+	TU_CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs("tessera-ost-superblock 1\nindex 0\n"
+	      "uuid 00112233445566778899aabbccddeeff\n", f);
+	fclose(f);
+	TU_EQ_INT(objstore_open(dir, 0, &s, err, sizeof(err)), 0);
+	if (!s)
+		return;
+	TU_CHECK(!objstore_precreates(s));
+	TU_EQ_INT(objstore_read(s, 5, 0, r, sizeof(r), &n, &size), 0);
+	TU_EQ_U64(n, 0);
+	TU_EQ_INT(objstore_punch_hole(s, 5, 0, 4096), 0);
+	TU_EQ_INT(objstore_write(s, 5, 2, "ab", 2, false, &size), 0);
+	TU_EQ_U64(size, 4);
+	TU_EQ_INT(objstore_truncate(s, 6, 100), 0);
+	objstore_close(s);
+}
+
+/* the record of precreated ranges: idempotent, durable, a torn tail */
+TU_CASE(precreate_record)
+{
+	char dir[PATH_MAX + 32], err[256], path[PATH_MAX + 64];
+	struct objstore *s = NULL;
+	uint8_t r[16];
+	uint64_t size;
+	uint32_t n;
+	int fd;
+
+	new_dir(dir, sizeof(dir));
+	TU_EQ_INT(objstore_open(dir, 0, &s, err, sizeof(err)), 0);
+	if (!s)
+		return;
+	TU_EQ_INT(objstore_precreate(s, 100, 64), 0);
+	TU_EQ_INT(objstore_write(s, 110, 0, "kept", 4, false, &size), 0);
+	/* sent again (an MDS that restarted): nothing truncated */
+	TU_EQ_INT(objstore_precreate(s, 100, 64), 0);
+	TU_EQ_INT(objstore_read(s, 110, 0, r, sizeof(r), &n, &size), 0);
+	TU_EQ_U64(n, 4);
+	TU_EQ_INT(objstore_precreate(s, 0, 1), -EINVAL);
+	objstore_close(s);
+
+	/* a torn last record is ignored */
+	snprintf(path, sizeof(path), "%s/precreated", dir);
+	fd = open(path, O_WRONLY | O_APPEND);
+	TU_CHECK(fd >= 0);
+	if (fd >= 0) {
+		TU_EQ_INT(write(fd, "torn", 4), 4);
+		close(fd);
+	}
+	TU_EQ_INT(objstore_open(dir, 0, &s, err, sizeof(err)), 0);
+	if (!s)
+		return;
+	/* removed behind the store's back: EIO, not zeros; and ESTALE to
+	 * writes, which do not create it again */
+	objstore_obj_path(120, path);
+	TU_EQ_INT(unlinkat(objstore_rootfd(s), path, 0), 0);
+	TU_EQ_INT(objstore_read(s, 120, 0, r, sizeof(r), &n, &size), OBJSTORE_ELOST);
+	TU_EQ_INT(objstore_write(s, 120, 0, "x", 1, false, &size), -ESTALE);
+	TU_EQ_INT(objstore_read(s, 120, 0, r, sizeof(r), &n, &size), OBJSTORE_ELOST);
+	TU_EQ_INT(objstore_read(s, 164, 0, r, sizeof(r), &n, &size), -ESTALE);
+	TU_EQ_INT(objstore_precreate(s, 164, 1), 0);
+	TU_EQ_INT(objstore_read(s, 164, 0, r, sizeof(r), &n, &size), 0);
+	objstore_close(s);
+	/* the appended range is whole after the torn one was cut */
+	TU_EQ_INT(objstore_open(dir, 0, &s, err, sizeof(err)), 0);
+	if (!s)
+		return;
+	objstore_obj_path(164, path);
+	TU_EQ_INT(unlinkat(objstore_rootfd(s), path, 0), 0);
+	TU_EQ_INT(objstore_read(s, 164, 0, r, sizeof(r), &n, &size), OBJSTORE_ELOST);
+	objstore_close(s);
+}
+
+/* OBJ_LIST: every object once, in pages */
+TU_CASE(list_pages)
+{
+	struct objstore *s = new_store(0);
+	uint64_t oids[5], seen[64], after = 0;
+	uint32_t n, total = 0;
+	bool eof = false;
+	int pages = 0;
+
+	TU_CHECK(s);
+	if (!s)
+		return;
+	while (!eof && pages++ < 100) {
+		TU_EQ_INT(objstore_list(s, after, oids, 5, &n, &eof), 0);
+		for (uint32_t i = 0; i < n && total < 64; i++)
+			seen[total++] = oids[i];
+		if (n)
+			after = oids[n - 1];
+	}
+	TU_CHECK(eof);
+	TU_EQ_U64(total, 36);		/* 1..32, 42, 43, 77, 555 */
+	for (uint32_t i = 0; i < total; i++)
+		for (uint32_t j = i + 1; j < total; j++)
+			TU_CHECK(seen[i] != seen[j]);
 	objstore_close(s);
 }
 
@@ -307,11 +436,11 @@ TU_CASE(destroy_then_enoent)
 	TU_EQ_INT(objstore_destroy(s, 14), 0);
 	TU_EQ_INT(objstore_getattr(s, 14, &at), -ENOENT);
 	TU_EQ_INT(objstore_destroy(s, 14), -ENOENT);
-	TU_EQ_INT(objstore_read(s, 14, 0, r, sizeof(r), &n, &size), 0);
-	TU_EQ_U64(n, 0);
-	/* written again after destroy: a new, empty object */
-	TU_EQ_INT(objstore_write(s, 14, 3, "x", 1, false, &size), 0);
-	TU_EQ_U64(size, 4);
+	/* gone for good: a read is an error, a late write is not a create */
+	TU_EQ_INT(objstore_read(s, 14, 0, r, sizeof(r), &n, &size), OBJSTORE_ELOST);
+	TU_EQ_INT(objstore_write(s, 14, 3, "x", 1, false, &size), -ESTALE);
+	TU_EQ_INT(objstore_truncate(s, 14, 0), -ESTALE);
+	TU_EQ_INT(objstore_getattr(s, 14, &at), -ENOENT);
 	objstore_close(s);
 }
 
@@ -329,6 +458,7 @@ TU_CASE(index_mismatch_refused)
 		return;
 	TU_EQ_U64(objstore_index(s), 3);
 	memcpy(uuid, objstore_uuid(s), 16);
+	TU_EQ_INT(objstore_precreate(s, 1, 1), 0);
 	TU_EQ_INT(objstore_write(s, 1, 0, "abc", 3, false, &size), 0);
 	/* a second opener of the same store is refused while it is open */
 	TU_EQ_INT(objstore_open(dir, 3, &s2, err, sizeof(err)), -EBUSY);
@@ -524,7 +654,10 @@ int main(void)
 	TU_RUN(roundtrip_offsets);
 	TU_RUN(fanout_path);
 	TU_RUN(read_past_end);
-	TU_RUN(missing_reads_empty);
+	TU_RUN(never_precreated_is_estale);
+	TU_RUN(old_store_lenient);
+	TU_RUN(precreate_record);
+	TU_RUN(list_pages);
 	TU_RUN(sparse_gaps_zero);
 	TU_RUN(truncate_down_up);
 	TU_RUN(punch_hole_zeros);

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -537,8 +538,63 @@ static int h_ost_register(struct hctx *h)
 	snprintf(h->what, sizeof(h->what), "OST %u at '%s'", idx, e);
 	if (h->c->role != TESS_ROLE_OST)
 		return -EPERM;
-	return mds_osts_register(h->m->osts, idx, addr, len, r->uuid);
+	return mds_osts_register(h->m->osts, idx, addr, len, r->uuid,
+				 h->req->f.opcode == TESS_OP_OST_REPLACE);
 }
+
+static int put_owners(struct hctx *h, const struct mds_owner *tab, uint32_t n,
+		      uint64_t cookie, bool eof)
+{
+	struct tess_obj_scan_rep *sr;
+	uint32_t i;
+
+	sr = tess_buf_reserve(&h->rep->body, sizeof(*sr));
+	if (!sr)
+		return -EMSGSIZE;
+	sr->cookie = cpu_to_le64(cookie);
+	sr->count = cpu_to_le32(n);
+	sr->eof = cpu_to_le32(eof ? 1 : 0);
+	for (i = 0; i < n; i++) {
+		struct tess_obj_owner *o = tess_buf_reserve(&h->rep->body,
+							    sizeof(*o));
+
+		if (!o)
+			return -EMSGSIZE;
+		o->ino = cpu_to_le64(tab[i].ino);
+		o->oid = cpu_to_le64(tab[i].oid);
+		o->ost_idx = cpu_to_le32(tab[i].ost_idx);
+		o->kind = cpu_to_le32(tab[i].kind);
+		o->count = cpu_to_le32(tab[i].count);
+	}
+	return 0;
+}
+
+/* OBJ_SCAN: a page of object owners, for tessctl check */
+static int h_obj_scan(struct hctx *h)
+{
+	const struct tess_obj_scan_req *r = PULL(h, sizeof(*r));
+	struct mds_owner *tab;		/* not __thread: static TLS is on
+					 * every thread's stack */
+	uint64_t cookie;
+	uint32_t n;
+	bool eof;
+	int rc;
+
+	if (!r)
+		return -EBADMSG;
+	cookie = le64_to_cpu(r->cookie);
+	snprintf(h->what, sizeof(h->what), "cookie %#" PRIx64, cookie);
+	tab = malloc(TESS_OBJ_SCAN_MAX * sizeof(*tab));
+	if (!tab)
+		return -ENOMEM;
+	rc = mds_obj_scan(h->m->store, &cookie, tab, le32_to_cpu(r->max), &n,
+			  &eof);
+	if (!rc)
+		rc = put_owners(h, tab, n, cookie, eof);
+	free(tab);
+	return rc;
+}
+
 
 static int h_ost_list(struct hctx *h)
 {
@@ -718,10 +774,14 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 		rc = h_set_layout(&h);
 		break;
 	case TESS_OP_OST_REGISTER:
+	case TESS_OP_OST_REPLACE:
 		rc = h_ost_register(&h);
 		break;
 	case TESS_OP_OST_LIST:
 		rc = h_ost_list(&h);
+		break;
+	case TESS_OP_OBJ_SCAN:
+		rc = h_obj_scan(&h);
 		break;
 	case TESS_OP_HSM_GET:
 		rc = h_hsm_get(&h);

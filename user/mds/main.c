@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "handlers.h"
+#include "precreate.h"
 
 #define MAX_CLIENTS_DEF		1024
 #define MAX_CLIENTS_MAX		65536
@@ -169,6 +170,7 @@ int main(int argc, char **argv)
 	static struct tnet_key key;
 	static struct tnet_server srv;
 	static struct mds m;
+	struct mds_precreate *precreate;
 	struct tnet_addr la;
 	const char *keyfile = NULL, *listen = "0.0.0.0";
 	char err[256], addr[128];
@@ -310,6 +312,8 @@ int main(int argc, char **argv)
 	rc = mds_osts_create(&m.osts, m.store, &key);
 	if (!rc)
 		mds_osts_set_ping_interval(m.osts, ping);
+	if (!rc)	/* layouts name objects created on their OSTs first */
+		rc = mds_precreate_create(&precreate, m.store, m.osts);
 	if (!rc)
 		rc = mds_opens_create(&m.opens, (int64_t)lease * 1000,
 				      mds_osts_kick, m.osts);

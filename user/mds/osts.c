@@ -37,6 +37,7 @@
 /* connect, handshake and every call (the socket timeout is set at connect) */
 #define STATFS_TIMEOUT_MS	3000
 #define DESTROY_TIMEOUT_MS	3000
+#define PRECREATE_TIMEOUT_MS	10000	/* 2 fsyncs per object on a slow disk */
 #define CONN_BACKOFF_MAX	30
 #define REAP_BACKOFF_MAX	60
 #define REAP_IDLE		300	/* seconds between passes when idle */
@@ -199,6 +200,16 @@ fail:
 out:
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int mds_osts_precreate(struct mds_osts *o, uint32_t idx, uint64_t first,
+		       uint32_t count)
+{
+	struct tess_obj_precreate_req r = { .first_oid = cpu_to_le64(first),
+					    .count = cpu_to_le32(count) };
+
+	return ost_call(o, idx, TESS_OP_OBJ_PRECREATE, &r, sizeof(r),
+			PRECREATE_TIMEOUT_MS, NULL, 0, false);
 }
 
 static int net_destroy(void *arg, uint32_t idx, uint64_t oid)
@@ -533,9 +544,16 @@ void mds_osts_free(struct mds_osts *o)
 	free(o);
 }
 
-int mds_osts_register(struct mds_osts *o, uint32_t index, const char *addr,
-		      uint32_t len, const uint8_t uuid[16])
+static void uuid_str(const uint8_t u[16], char out[33])
 {
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", u[i]);
+}
+
+int mds_osts_register(struct mds_osts *o, uint32_t index, const char *addr,
+		      uint32_t len, const uint8_t uuid[16], bool replace)
+{
+	char ou[33], nu[33];
 	char buf[TESS_ADDR_MAX + 1], err[128];
 	struct tnet_addr a;
 	struct ost_conn *c;
@@ -552,13 +570,22 @@ int mds_osts_register(struct mds_osts *o, uint32_t index, const char *addr,
 		return -EINVAL;
 	}
 	had = mds_ost_get(o->s, index, &old) == 0;
-	rc = mds_ost_register(o->s, index, buf, uuid);
+	uuid_str(uuid, nu);
+	uuid_str(had ? old.uuid : uuid, ou);
+	rc = mds_ost_register(o->s, index, buf, uuid, replace);
 	if (rc) {
 		if (rc == -EEXIST)
-			tlog("OST %u: '%s' claims the index of the OST at %s, "
-			     "which is up", index, buf, old.addr);
+			tlog("OST %u at %s refused: its store %s is not the "
+			     "one registered at this index (%s, last at %s): "
+			     "a reformatted or wrong directory?  If it "
+			     "replaces the old store for good, start that OST "
+			     "with --replace", index, buf, nu, ou, old.addr);
 		return rc;
 	}
+	if (had && strcmp(ou, nu))
+		tlog("OST %u replaced (--replace): store %s, was %s; the "
+		     "objects of the old store are lost (tessctl check lists "
+		     "the files)", index, nu, ou);
 	/* (re)connect on next use, with no backoff */
 	c = slot(o, index);
 	if (c) {

@@ -39,9 +39,13 @@ void mds_osts_free(struct mds_osts *o);
 /* wake the destroyer (the store's orphan hook) */
 void mds_osts_kick(void *o);
 
-/* OST_REGISTER: addr is "host[:port][@tcp]", len bytes, no NUL needed */
+/* OST_REGISTER (OST_REPLACE: replace): addr is "host[:port][@tcp]", len
+ * bytes, no NUL needed; -EEXIST: another store at that index */
 int mds_osts_register(struct mds_osts *o, uint32_t index, const char *addr,
-		      uint32_t len, const uint8_t uuid[16]);
+		      uint32_t len, const uint8_t uuid[16], bool replace);
+/* OBJ_PRECREATE of [first, first + count) to OST idx (precreate.c) */
+int mds_osts_precreate(struct mds_osts *o, uint32_t idx, uint64_t first,
+		       uint32_t count);
 /* STATFS: OBJ_STATFS to every registered OST, files from the store */
 int mds_osts_statfs(struct mds_osts *o, struct tess_statfs_rep *rep);
 /* one pass over the orphan list; *left = orphans still pending */

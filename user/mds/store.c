@@ -95,6 +95,16 @@ struct mds_store {
 
 	void (*orphan_hook)(void *);
 	void *orphan_arg;
+
+	/* precreation (precreate.c): NULL = object ids straight from next_oid */
+	int (*refill)(void *arg, uint32_t ost_idx);
+	void *refill_arg;
+};
+
+/* one attempt at a layout of a create (or set_layout) */
+struct alloc {
+	bool skip[TESS_MAX_OSTS];	/* could not precreate: as if down */
+	int32_t refill;			/* an OST whose pool ran dry, or -1 */
 };
 
 struct tx {
@@ -102,6 +112,7 @@ struct tx {
 	MDB_txn *t;
 	bool write;
 	bool orphaned;
+	struct alloc *alloc;		/* layout_alloc's, or NULL */
 };
 
 /* ---- small helpers ---- */
@@ -293,6 +304,7 @@ static int tx_begin(struct mds_store *s, struct tx *tx, bool write)
 	tx->s = s;
 	tx->write = write;
 	tx->orphaned = false;
+	tx->alloc = NULL;
 	return 0;
 }
 
@@ -418,20 +430,133 @@ static int meta_alloc(struct tx *tx, const char *key, uint64_t n,
 	return meta_put_u64(tx, key, v + n);
 }
 
-/* ---- inodes ---- */
+/* ---- object pools: oids precreated on an OST, not handed out yet ---- */
 
-static int ino_get(struct tx *tx, uint64_t ino, struct inode *in)
+/*
+ * meta "pool/<be32 OST index>": [first, end) was (or is being) precreated
+ * on the OST; next is the first not handed out.  A range is recorded
+ * before the OST is asked to create it, and confirmed after it answered:
+ * only a confirmed pool hands out oids, and an unconfirmed one is sent
+ * again (OBJ_PRECREATE is idempotent), after an MDS restart too.
+ */
+struct pool_rec {
+	uint64_t first, next, end;
+	uint32_t confirmed;
+	uint32_t pad;
+};
+
+#define POOL_PFX	"pool/"
+#define POOL_KEY_LEN	(sizeof(POOL_PFX) - 1 + 4)
+
+static void pool_key(uint8_t k[POOL_KEY_LEN], uint32_t idx)
 {
-	uint8_t k[8];
+	uint32_t be = htobe32(idx);
+
+	memcpy(k, POOL_PFX, sizeof(POOL_PFX) - 1);
+	memcpy(k + sizeof(POOL_PFX) - 1, &be, 4);
+}
+
+static int pool_get(struct tx *tx, uint32_t idx, struct pool_rec *p)
+{
+	uint8_t k[POOL_KEY_LEN];
 	MDB_val v;
 	int rc;
 
-	if (ino == 0)
-		return -ENOENT;
-	put_be64(k, ino);
-	rc = db_get(tx, tx->s->inodes, k, 8, &v);
+	pool_key(k, idx);
+	rc = db_get(tx, tx->s->meta, k, sizeof(k), &v);
 	if (rc)
 		return rc;
+	if (v.mv_size != sizeof(*p))
+		return -EIO;
+	memcpy(p, v.mv_data, sizeof(*p));
+	return 0;
+}
+
+static int pool_put(struct tx *tx, uint32_t idx, const struct pool_rec *p)
+{
+	uint8_t k[POOL_KEY_LEN];
+
+	pool_key(k, idx);
+	return db_put(tx, tx->s->meta, k, sizeof(k), p, sizeof(*p), 0);
+}
+
+/* the next precreated oid of OST idx; -EAGAIN: its pool must be refilled */
+static int pool_take(struct tx *tx, uint32_t idx, uint64_t *oid)
+{
+	struct pool_rec p;
+	int rc = pool_get(tx, idx, &p);
+
+	if (rc == -ENOENT || (!rc && (!p.confirmed || p.next >= p.end)))
+		return -EAGAIN;
+	if (rc)
+		return rc;
+	*oid = p.next++;
+	return pool_put(tx, idx, &p);
+}
+
+int mds_pool_reserve(struct mds_store *s, uint32_t idx, uint32_t batch,
+		     uint64_t *first, uint32_t *count)
+{
+	struct pool_rec p;
+	struct tx tx;
+	int rc = tx_begin(s, &tx, true);
+
+	if (rc)
+		return rc;
+	rc = pool_get(&tx, idx, &p);
+	if (!rc && p.confirmed && p.next < p.end) {
+		rc = 1;			/* refilled meanwhile */
+		goto out;
+	}
+	if (!rc && !p.confirmed) {
+		*first = p.first;	/* recorded, not confirmed: again */
+		*count = (uint32_t)(p.end - p.first);
+		goto out;
+	}
+	if (rc && rc != -ENOENT)
+		goto out;
+	rc = meta_alloc(&tx, "next_oid", batch, first);
+	if (rc)
+		goto out;
+	*count = batch;
+	p = (struct pool_rec){ .first = *first, .next = *first,
+			       .end = *first + batch };
+	rc = pool_put(&tx, idx, &p);
+out:
+	if (rc == 1) {
+		tx_end(&tx, -EAGAIN);	/* nothing to write */
+		return 1;
+	}
+	return tx_end(&tx, rc);
+}
+
+int mds_pool_confirm(struct mds_store *s, uint32_t idx, uint64_t first)
+{
+	struct pool_rec p;
+	struct tx tx;
+	int rc = tx_begin(s, &tx, true);
+
+	if (rc)
+		return rc;
+	rc = pool_get(&tx, idx, &p);
+	if (!rc && p.first == first && !p.confirmed) {
+		p.confirmed = 1;
+		rc = pool_put(&tx, idx, &p);
+	}
+	return tx_end(&tx, rc == -ENOENT ? 0 : rc);
+}
+
+void mds_store_set_refill(struct mds_store *s,
+			  int (*fn)(void *arg, uint32_t ost_idx), void *arg)
+{
+	s->refill = fn;
+	s->refill_arg = arg;
+}
+
+/* ---- inodes ---- */
+
+static int ino_decode(const MDB_val v, uint64_t ino, struct inode *in)
+{
 	if (v.mv_size < sizeof(in->r))
 		goto bad;
 	memcpy(&in->r, v.mv_data, sizeof(in->r));
@@ -447,6 +572,19 @@ bad:
 	tlog("store: inode %" PRIu64 " record is corrupt (%zu bytes)", ino,
 	     v.mv_size);
 	return -EIO;
+}
+
+static int ino_get(struct tx *tx, uint64_t ino, struct inode *in)
+{
+	uint8_t k[8];
+	MDB_val v;
+	int rc;
+
+	if (ino == 0)
+		return -ENOENT;
+	put_be64(k, ino);
+	rc = db_get(tx, tx->s->inodes, k, 8, &v);
+	return rc ? rc : ino_decode(v, ino, in);
 }
 
 static int ino_put(struct tx *tx, struct inode *in)
@@ -759,6 +897,37 @@ void mds_ost_set_expiry(struct mds_store *s, uint32_t expire_ms)
  * inactive OSTs), or the OSTs req names.  A stripe count larger than the
  * OSTs up is cut to their number.
  */
+/* an OST new stripes may go to (ost_lock held) */
+static bool usable(const struct tx *tx, const struct mds_ost *e, bool up_only)
+{
+	if (tx->alloc && tx->alloc->skip[e->index])
+		return false;
+	return !up_only || e->state == TESS_OST_UP;
+}
+
+/* the objects of out: precreated ones when the store precreates */
+static int layout_oids(struct tx *tx, struct mds_layout *out)
+{
+	uint64_t oid;
+	uint32_t i;
+	int rc;
+
+	if (!tx->s->refill || !tx->alloc) {
+		rc = meta_alloc(tx, "next_oid", out->nobjs, &oid);
+		for (i = 0; !rc && i < out->nobjs; i++)
+			out->objs[i].oid = oid + i;
+		return rc;
+	}
+	for (i = 0; i < out->nobjs; i++) {
+		rc = pool_take(tx, out->objs[i].ost_idx, &out->objs[i].oid);
+		if (rc == -EAGAIN)
+			tx->alloc->refill = (int32_t)out->objs[i].ost_idx;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int layout_alloc(struct tx *tx, const struct mds_layout *req,
 			const struct mds_layout *dflt, uint32_t gen,
 			struct mds_layout *out)
@@ -767,7 +936,6 @@ static int layout_alloc(struct tx *tx, const struct mds_layout *req,
 	static const struct mds_layout none;
 	uint32_t cand[TESS_MAX_OSTS], n = 0, i, j, count, size, start;
 	uint16_t off;
-	uint64_t oid;
 	int rc = 0;
 
 	if (!req)
@@ -788,10 +956,15 @@ static int layout_alloc(struct tx *tx, const struct mds_layout *req,
 	pthread_mutex_lock(&s->ost_lock);
 	ost_expire(s);
 	if (req->nobjs) {
+		int p;
+
 		/* an explicit list of OSTs (object ids are ours to pick) */
 		for (i = 0; i < req->nobjs && !rc; i++) {
-			if (ost_pos(s, req->objs[i].ost_idx) < 0)
+			p = ost_pos(s, req->objs[i].ost_idx);
+			if (p < 0)
 				rc = -EINVAL;
+			else if (!usable(tx, &s->ost_tab[p], false))
+				rc = -EIO;	/* cannot precreate there */
 			for (j = 0; j < i; j++)
 				if (req->objs[j].ost_idx == req->objs[i].ost_idx)
 					rc = -EINVAL;
@@ -805,46 +978,75 @@ static int layout_alloc(struct tx *tx, const struct mds_layout *req,
 		/* from OST off on, wrapping, the up ones (all if none is) */
 		for (i = 0; p >= 0 && i < s->nosts; i++) {
 			k = ((uint32_t)p + i) % s->nosts;
-			if (s->ost_tab[k].state == TESS_OST_UP)
+			if (usable(tx, &s->ost_tab[k], true))
 				cand[n++] = s->ost_tab[k].index;
 		}
-		for (i = 0; p >= 0 && !n && i < s->nosts; i++)
-			cand[n++] = s->ost_tab[((uint32_t)p + i) % s->nosts].index;
+		for (i = 0; p >= 0 && !n && i < s->nosts; i++) {
+			k = ((uint32_t)p + i) % s->nosts;
+			if (usable(tx, &s->ost_tab[k], false))
+				cand[n++] = s->ost_tab[k].index;
+		}
 		if (p < 0)
 			rc = -EINVAL;
 		start = 0;
 	} else {
 		for (i = 0; i < s->nosts; i++)
-			if (s->ost_tab[i].state == TESS_OST_UP)
+			if (usable(tx, &s->ost_tab[i], true))
 				cand[n++] = s->ost_tab[i].index;
 		if (!n)
 			for (i = 0; i < s->nosts; i++)
-				cand[n++] = s->ost_tab[i].index;
+				if (usable(tx, &s->ost_tab[i], false))
+					cand[n++] = s->ost_tab[i].index;
 		start = n ? (uint32_t)(s->rr++ % n) : 0;
 	}
 	pthread_mutex_unlock(&s->ost_lock);
 	if (rc)
 		return rc;
-	if (!n)
-		return -ENOSPC;
+	if (!n)	/* none registered, or none could precreate */
+		return s->nosts && tx->alloc ? -EIO : -ENOSPC;
 	if (count > n)
 		count = n;
 	if (count > TESS_MAX_STRIPES)
 		count = TESS_MAX_STRIPES;
-	rc = meta_alloc(tx, "next_oid", count, &oid);
-	if (rc)
-		return rc;
 	out->pattern = TESS_LAYOUT_RAID0;
 	out->stripe_size = size;
 	out->stripe_count = (uint16_t)count;
 	out->gen = gen;
 	out->nobjs = count;
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count; i++)
 		out->objs[i].ost_idx = cand[(start + i) % n];
-		out->objs[i].oid = oid + i;
-	}
 	out->stripe_offset = (uint16_t)out->objs[0].ost_idx;
-	return 0;
+	return layout_oids(tx, out);
+}
+
+/*
+ * Run op (a create or set_layout attempt) until its layout finds the
+ * precreated objects it needs: a pool that ran dry is refilled (the
+ * OST creates them) and the attempt made again; an OST that cannot
+ * precreate is skipped, as a down one is.
+ */
+static int with_objects(struct mds_store *s, int (*op)(void *arg,
+		       struct alloc *a), void *arg)
+{
+	struct alloc *a = calloc(1, sizeof(*a));
+	int rc, tries;
+
+	if (!a)
+		return -ENOMEM;
+	for (tries = 0; ; tries++) {
+		a->refill = -1;
+		rc = op(arg, a);
+		if (rc != -EAGAIN || a->refill < 0 || !s->refill)
+			break;
+		if (tries > 2 * TESS_MAX_STRIPES) {
+			rc = -EIO;
+			break;
+		}
+		if (s->refill(s->refill_arg, (uint32_t)a->refill))
+			a->skip[a->refill] = true;
+	}
+	free(a);
+	return rc;
 }
 
 /* ---- open / close ---- */
@@ -1324,9 +1526,20 @@ static bool type_ok_for_create(uint32_t type)
 	       type == S_IFIFO || type == S_IFSOCK;
 }
 
-int mds_create(struct mds_store *s, const struct mds_create *c,
-	       struct mds_attr *a, struct mds_layout *lo)
+struct create_args {
+	struct mds_store *s;
+	const struct mds_create *c;
+	struct mds_attr *a;
+	struct mds_layout *lo;
+};
+
+static int create_once(void *arg, struct alloc *al)
 {
+	struct create_args *x = arg;
+	struct mds_store *s = x->s;
+	const struct mds_create *c = x->c;
+	struct mds_attr *a = x->a;
+	struct mds_layout *lo = x->lo;
 	struct tx tx;
 	struct inode dir, in;
 	struct dent_val d;
@@ -1345,6 +1558,7 @@ int mds_create(struct mds_store *s, const struct mds_create *c,
 	rc = tx_begin(s, &tx, true);
 	if (rc)
 		return rc;
+	tx.alloc = al;
 	rc = dir_get(&tx, c->parent, &dir);
 	if (rc)
 		goto out;
@@ -1384,6 +1598,14 @@ int mds_create(struct mds_store *s, const struct mds_create *c,
 		out_inode(&in, a, lo);
 out:
 	return tx_end(&tx, rc);
+}
+
+int mds_create(struct mds_store *s, const struct mds_create *c,
+	       struct mds_attr *a, struct mds_layout *lo)
+{
+	struct create_args x = { s, c, a, lo };
+
+	return with_objects(s, create_once, &x);
 }
 
 int mds_mkdir(struct mds_store *s, const struct mds_create *c,
@@ -2034,9 +2256,20 @@ int mds_get_layout(struct mds_store *s, uint64_t ino, struct mds_layout *lo)
 	return mds_getattr(s, ino, NULL, lo);
 }
 
-int mds_set_layout(struct mds_store *s, uint64_t ino,
-		   const struct mds_layout *req, struct mds_layout *out)
+struct set_layout_args {
+	struct mds_store *s;
+	uint64_t ino;
+	const struct mds_layout *req;
+	struct mds_layout *out;
+};
+
+static int set_layout_once(void *arg, struct alloc *al)
 {
+	struct set_layout_args *x = arg;
+	struct mds_store *s = x->s;
+	uint64_t ino = x->ino;
+	const struct mds_layout *req = x->req;
+	struct mds_layout *out = x->out;
 	struct tx tx;
 	struct inode in;
 	struct mds_layout old;
@@ -2045,6 +2278,7 @@ int mds_set_layout(struct mds_store *s, uint64_t ino,
 	rc = tx_begin(s, &tx, true);
 	if (rc)
 		return rc;
+	tx.alloc = al;
 	rc = ino_get(&tx, ino, &in);
 	if (rc)
 		goto out;
@@ -2087,6 +2321,14 @@ int mds_set_layout(struct mds_store *s, uint64_t ino,
 		layout_copy(out, &in.lo);
 out:
 	return tx_end(&tx, rc);
+}
+
+int mds_set_layout(struct mds_store *s, uint64_t ino,
+		   const struct mds_layout *req, struct mds_layout *out)
+{
+	struct set_layout_args x = { s, ino, req, out };
+
+	return with_objects(s, set_layout_once, &x);
 }
 
 /* ---- HSM ---- */
@@ -2310,13 +2552,21 @@ int mds_store_statfs(struct mds_store *s, uint64_t *files, uint64_t *ffree)
 
 /* ---- OSTs ---- */
 
+static bool uuid_zero(const uint8_t u[16])
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(u, zero, 16);
+}
+
 int mds_ost_register(struct mds_store *s, uint32_t index, const char *addr,
-		     const uint8_t uuid[16])
+		     const uint8_t uuid[16], bool replace)
 {
 	struct tx tx;
 	struct ost_val ov;
 	struct mds_ost *e;
 	uint32_t k = htobe32(index), i;
+	uint8_t pk[POOL_KEY_LEN];
 	size_t alen = addr ? strlen(addr) : 0;
 	int p, rc;
 
@@ -2332,16 +2582,22 @@ int mds_ost_register(struct mds_store *s, uint32_t index, const char *addr,
 	pthread_mutex_lock(&s->ost_lock);
 	ost_expire(s);
 	p = ost_pos(s, index);
-	if (p >= 0) {
-		e = &s->ost_tab[p];
-		if (memcmp(e->uuid, uuid, 16) && strcmp(e->addr, ov.addr) &&
-		    e->state == TESS_OST_UP) {
+	if (p >= 0 && memcmp(s->ost_tab[p].uuid, uuid, 16) &&
+	    !uuid_zero(s->ost_tab[p].uuid)) {
+		/* another store: its objects are not the ones layouts name */
+		if (!replace) {
 			pthread_mutex_unlock(&s->ost_lock);
 			rc = -EEXIST;
 			goto out;
 		}
+		/* the pool was precreated on the old store */
+		pool_key(pk, index);
+		rc = db_del(&tx, s->meta, pk, sizeof(pk));
+		if (rc == -ENOENT)
+			rc = 0;
 	}
-	rc = db_put(&tx, s->osts, &k, 4, &ov, sizeof(ov), 0);
+	if (!rc)
+		rc = db_put(&tx, s->osts, &k, 4, &ov, sizeof(ov), 0);
 	if (!rc) {
 		rc = mdb_txn_commit(tx.t);
 		note_write(s, rc);
@@ -2532,4 +2788,136 @@ int mds_orphan_count(struct mds_store *s, uint64_t *n)
 	if (!rc)
 		*n = st.ms_entries;
 	return tx_end(&tx, rc);
+}
+
+/* ---- object owners (OBJ_SCAN, tessctl check) ---- */
+
+/* cookie: phase (files, orphans, pools, done) in the top 2 bits, then
+ * the first key of that phase still to scan */
+#define SCAN_FILES	0
+#define SCAN_ORPHANS	1
+#define SCAN_POOLS	2
+#define SCAN_DONE	3
+#define SCAN_KEY_MASK	((1ULL << 62) - 1)
+
+struct scan {
+	struct mds_owner *out;
+	uint32_t max, n;
+	uint64_t cookie;		/* where the page stopped */
+};
+
+/* the objects of layout l, all or none; false: the page is full */
+static bool scan_layout(struct scan *sc, uint64_t ino, uint32_t kind,
+			const struct mds_layout *l)
+{
+	if (sc->n + l->nobjs > sc->max)
+		return false;
+	for (uint32_t i = 0; i < l->nobjs; i++)
+		sc->out[sc->n++] = (struct mds_owner){
+			.ino = ino, .oid = l->objs[i].oid,
+			.ost_idx = l->objs[i].ost_idx, .kind = kind,
+			.count = 1 };
+	return true;
+}
+
+/* one phase from key on: 0 done, 1 page full (sc->cookie set), -errno */
+static int scan_phase(struct tx *tx, struct scan *sc, unsigned phase,
+		      uint64_t key, struct inode *in)
+{
+	MDB_dbi dbi = phase == SCAN_FILES ? tx->s->inodes :
+		      phase == SCAN_ORPHANS ? tx->s->orphans : tx->s->meta;
+	uint8_t k[POOL_KEY_LEN > 8 ? POOL_KEY_LEN : 8];
+	MDB_val mk = { 8, k }, v;
+	MDB_cursor *cur;
+	int rc, full = 0;
+
+	if (phase == SCAN_POOLS) {
+		pool_key(k, (uint32_t)key);
+		mk.mv_size = POOL_KEY_LEN;
+	} else {
+		put_be64(k, key);
+	}
+	rc = mdb_cursor_open(tx->t, dbi, &cur);
+	if (rc)
+		return mdb_err(rc, "cursor");
+	for (rc = mdb_cursor_get(cur, &mk, &v, MDB_SET_RANGE); !rc && !full;
+	     rc = mdb_cursor_get(cur, &mk, &v, MDB_NEXT)) {
+		uint64_t id = mk.mv_size == 8 ? get_be64(mk.mv_data) : 0;
+		struct pool_rec p;
+		uint32_t idx;
+
+		if (phase == SCAN_FILES) {
+			if (mk.mv_size != 8 || ino_decode(v, id, in) ||
+			    !S_ISREG(in->r.attr.mode) || !in->r.attr.nlink)
+				continue;
+			full = !scan_layout(sc, id, TESS_OWN_FILE, &in->lo);
+		} else if (phase == SCAN_ORPHANS) {
+			uint64_t ino;
+
+			if (mk.mv_size != 8 || v.mv_size < 8 ||
+			    layout_raw_decode((const uint8_t *)v.mv_data + 8,
+					      (uint32_t)v.mv_size - 8, &in->lo))
+				continue;
+			memcpy(&ino, v.mv_data, 8);
+			full = !scan_layout(sc, ino, TESS_OWN_ORPHAN, &in->lo);
+		} else {
+			if (mk.mv_size != POOL_KEY_LEN ||
+			    memcmp(mk.mv_data, POOL_PFX, sizeof(POOL_PFX) - 1))
+				break;	/* past the pools */
+			memcpy(&idx, (uint8_t *)mk.mv_data + POOL_KEY_LEN - 4, 4);
+			idx = be32toh(idx);
+			id = idx;
+			if (v.mv_size != sizeof(p))
+				continue;
+			memcpy(&p, v.mv_data, sizeof(p));
+			if (p.next >= p.end)
+				continue;
+			full = sc->n == sc->max;
+			if (!full)
+				sc->out[sc->n++] = (struct mds_owner){
+					.oid = p.next, .ost_idx = idx,
+					.kind = TESS_OWN_FREE,
+					.count = (uint32_t)(p.end - p.next) };
+		}
+		if (full)
+			sc->cookie = ((uint64_t)phase << 62) | (id & SCAN_KEY_MASK);
+	}
+	mdb_cursor_close(cur);
+	if (full)
+		return 1;
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : mdb_err(rc, "scan");
+}
+
+int mds_obj_scan(struct mds_store *s, uint64_t *cookie, struct mds_owner *out,
+		 uint32_t max, uint32_t *n, bool *eof)
+{
+	struct scan sc = { .out = out, .max = max };
+	unsigned phase = (unsigned)(*cookie >> 62);
+	uint64_t key = *cookie & SCAN_KEY_MASK;
+	struct inode *in = malloc(sizeof(*in));
+	struct tx tx;
+	int rc;
+
+	*n = 0;
+	*eof = false;
+	if (!in)
+		return -ENOMEM;
+	rc = tx_begin(s, &tx, false);
+	if (rc) {
+		free(in);
+		return rc;
+	}
+	for (; phase < SCAN_DONE; phase++, key = 0) {
+		rc = scan_phase(&tx, &sc, phase, key, in);
+		if (rc)
+			break;
+	}
+	tx_end(&tx, 0);
+	free(in);
+	if (rc < 0)
+		return rc;
+	*n = sc.n;
+	*eof = rc == 0;
+	*cookie = rc == 1 ? sc.cookie : (uint64_t)SCAN_DONE << 62;
+	return 0;
 }

@@ -220,12 +220,49 @@ struct mds_ost {
 	int64_t heard_ms;		/* CLOCK_MONOTONIC: last marked up */
 };
 /*
- * Persist OST `index` at addr and mark it up.  A different uuid at the
- * same index is accepted when the address is the same (restart) or the
- * old one is down, else -EEXIST.
+ * Persist OST `index` at addr and mark it up.  A store uuid other than
+ * the one recorded for the index is refused with -EEXIST (a reformatted
+ * or wrong store), unless replace: then it is recorded, and the pool
+ * precreated on the old store is dropped.
  */
 int mds_ost_register(struct mds_store *s, uint32_t index, const char *addr,
-		     const uint8_t uuid[16]);
+		     const uint8_t uuid[16], bool replace);
+
+/*
+ * Precreation (precreate.c).  With a refill function set, layouts take
+ * their objects from per-OST pools of oids the OST has created already;
+ * a create whose OST's pool ran dry calls refill(arg, idx) outside any
+ * transaction and tries again, skipping the OST (as if down) when refill
+ * fails.  Without one (unit tests) oids come straight from next_oid.
+ */
+void mds_store_set_refill(struct mds_store *s,
+			  int (*fn)(void *arg, uint32_t ost_idx), void *arg);
+/*
+ * The range to precreate on OST idx: a new one of batch oids from
+ * next_oid, recorded unconfirmed, or the unconfirmed one recorded before
+ * (0); 1 if the pool has oids (someone refilled it meanwhile).
+ */
+int mds_pool_reserve(struct mds_store *s, uint32_t idx, uint32_t batch,
+		     uint64_t *first, uint32_t *count);
+/* the OST created the range starting at first: hand it out */
+int mds_pool_confirm(struct mds_store *s, uint32_t idx, uint64_t first);
+
+/* OBJ_SCAN: who owns an object (TESS_OWN_*) */
+struct mds_owner {
+	uint64_t ino;			/* FREE: 0 */
+	uint64_t oid;			/* FREE: the first of count */
+	uint32_t ost_idx;
+	uint32_t kind;
+	uint32_t count;
+};
+/*
+ * Up to max owners from *cookie on (0: the start): files' objects (a
+ * file's never split over pages; max >= TESS_MAX_STRIPES), then orphans',
+ * then the precreated ranges not handed out.  *cookie continues; *eof
+ * when nothing is left.
+ */
+int mds_obj_scan(struct mds_store *s, uint64_t *cookie, struct mds_owner *out,
+		 uint32_t max, uint32_t *n, bool *eof);
 /* returns the state before (0: no such OST); UP also means "heard now" */
 uint32_t mds_ost_set_state(struct mds_store *s, uint32_t index,
 			   uint32_t state);

@@ -230,6 +230,10 @@ static int do_read(struct ost_ctx *x, struct tnet_conn *c,
 	rc = objstore_read(x->store, oid, off, buf, len, &n, &size);
 	if (x->hsm)
 		ost_hsm_end(x->hsm, cl, rc);
+	if (rc == OBJSTORE_ELOST)
+		return EIO;		/* logged by the store, rate-limited */
+	if (rc == -ESTALE)
+		return ESTALE;		/* destroyed or never ours: an answer */
 	if (rc)
 		return failed(c, req, oid, rc);
 	r.obj_size = cpu_to_le64(size);
@@ -274,6 +278,8 @@ static int do_write(struct ost_ctx *x, struct tnet_conn *c,
 
 		rc = rc ? rc : hrc;
 	}
+	if (rc == -ESTALE)
+		return ESTALE;		/* destroyed: never created again */
 	if (rc)
 		return failed(c, req, oid, rc);
 	r.obj_size = cpu_to_le64(size);
@@ -318,6 +324,8 @@ static int do_punch(struct ost_ctx *x, struct tnet_conn *c,
 
 		rc = rc ? rc : hrc;
 	}
+	if (rc == -ESTALE)
+		return ESTALE;
 	return rc ? failed(c, req, oid, rc) : 0;
 }
 
@@ -387,6 +395,59 @@ static int do_sync(struct ost_ctx *x, struct tnet_conn *c,
 		return failed(c, req, oid, rc);
 	put_verf(x, c, rep);
 	return 0;
+}
+
+/* OBJ_PRECREATE: only the MDS hands out object ids */
+static int do_precreate(struct ost_ctx *x, struct tnet_conn *c,
+			const struct tnet_msg *req)
+{
+	struct tess_obj_precreate_req p;
+	uint64_t first;
+	uint32_t count;
+	int rc;
+
+	memcpy(&p, req->body, sizeof(p));
+	first = le64_to_cpu(p.first_oid);
+	count = le32_to_cpu(p.count);
+	if (c->role != TESS_ROLE_MDS)
+		return refused(c, req, EPERM, "precreate is for the MDS");
+	rc = objstore_precreate(x->store, first, count);
+	return rc ? failed(c, req, first, rc) : 0;
+}
+
+/* OBJ_LIST: a page of object ids (tessctl check) */
+static int do_list(struct ost_ctx *x, struct tnet_conn *c,
+		   const struct tnet_msg *req, struct tnet_reply *rep)
+{
+	struct tess_obj_list_req l;
+	struct tess_obj_list_rep r = { 0 };
+	uint64_t *oids;
+	uint32_t max, n;
+	bool eof;
+	int rc;
+
+	memcpy(&l, req->body, sizeof(l));
+	max = le32_to_cpu(l.max);
+	oids = malloc((size_t)max * sizeof(*oids));
+	if (!oids)
+		return failed(c, req, 0, -ENOMEM);
+	rc = objstore_list(x->store, le64_to_cpu(l.after), oids, max, &n, &eof);
+	if (rc) {
+		free(oids);
+		return failed(c, req, 0, rc);
+	}
+	r.count = cpu_to_le32(n);
+	r.flags = cpu_to_le32((eof ? TESS_OBJL_EOF : 0) |
+			      (objstore_precreates(x->store) ?
+			       TESS_OBJL_PRECREATED : 0));
+	tess_buf_put(&rep->body, &r, sizeof(r));
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t v = cpu_to_le64(oids[i]);
+
+		tess_buf_put(&rep->body, &v, sizeof(v));
+	}
+	free(oids);
+	return rep->body.err ? failed(c, req, 0, rep->body.err) : 0;
 }
 
 static int do_statfs(struct ost_ctx *x, struct tnet_conn *c,
@@ -468,6 +529,10 @@ static int ost_handle(void *ctx, struct tnet_conn *c,
 		return do_hsm_set(x, c, req);
 	case TESS_OP_OBJ_HSM_GET:
 		return do_hsm_get(x, c, req, rep);
+	case TESS_OP_OBJ_PRECREATE:
+		return do_precreate(x, c, req);
+	case TESS_OP_OBJ_LIST:
+		return do_list(x, c, req, rep);
 	}
 	return refused(c, req, EOPNOTSUPP, "not an OST request");
 }

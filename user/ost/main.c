@@ -43,6 +43,7 @@ struct reg {
 	struct tnet_addr listen;	/* with the bound port */
 	struct tnet_addr advertise;
 	bool have_advertise;
+	bool replace;			/* --replace: OST_REPLACE */
 };
 
 static void usage(FILE *f)
@@ -53,6 +54,7 @@ static void usage(FILE *f)
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
 "                   [--s3-readahead MIB] [--s3-fetchers N]\n"
 		"                   [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
+		"                   [--replace]\n"
 		"  --mds        the metadata server (default port %d)\n"
 		"  --index      this OST's index, 0..%d\n"
 		"  --dir        object store directory (created if missing)\n"
@@ -68,6 +70,9 @@ static void usage(FILE *f)
 		"  --s3-readahead  largest window restored ahead of sequential\n"
 		"               reads of an object, MiB (default 32; 0: none)\n"
 		"  --s3-fetchers  threads fetching that readahead (default 4)\n"
+		"  --replace    this (new) store takes the index of an OST whose\n"
+		"               store is gone: the MDS records it; without it the\n"
+		"               MDS refuses a store it does not know at a used index\n"
 		"  --lease      the replies kept for resent requests of a client\n"
 		"               are dropped this long after its last connection\n"
 		"               closed (default %d s)\n"
@@ -129,7 +134,7 @@ static int send_register(struct tnet_conn *c, const struct reg *r,
 	memcpy(req.uuid, r->store_uuid, 16);
 	memcpy(body, &req, sizeof(req));
 	memcpy(body + sizeof(req), addr, alen);
-	call.op = TESS_OP_OST_REGISTER;
+	call.op = r->replace ? TESS_OP_OST_REPLACE : TESS_OP_OST_REGISTER;
 	call.body = body;
 	call.body_len = (uint32_t)(sizeof(req) + alen);
 	return tnet_call(c, &call);
@@ -174,6 +179,16 @@ static void *reg_main(void *arg)
 		rc = advertised_addr(r, c, addr, sizeof(addr));
 		if (!rc)
 			rc = send_register(c, r, addr);
+		if (rc == -EEXIST) {
+			/* serving a store the layouts do not name loses data */
+			tlog("MDS %s refused the registration of OST %" PRIu32
+			     ": the MDS knows another store at this index (a "
+			     "reformatted or wrong --dir?); if this store "
+			     "replaces the old one for good, start with "
+			     "--replace; exiting", mds, r->index);
+			fflush(stderr);
+			_exit(1);
+		}
 		if (rc) {
 			note(last, "MDS %s: registration of OST %" PRIu32
 			     " failed: %s; retrying", mds, r->index,
@@ -244,6 +259,7 @@ int main(int argc, char **argv)
 		{ "s3-fetchers", required_argument, NULL, 'F' },
 		{ "lease", required_argument, NULL, 'L' },
 		{ "fault-drop-reply", required_argument, NULL, 'X' },
+		{ "replace", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -276,6 +292,7 @@ int main(int argc, char **argv)
 		case 'k': keyfile = optarg; break;
 		case 'l': listen_s = optarg; break;
 		case 'a': adv = optarg; break;
+		case 'P': reg.replace = true; break;
 		case 'E': s3_endpoint = optarg; break;
 		case 'R': s3_region = optarg; break;
 		case 'T':
@@ -357,6 +374,14 @@ int main(int argc, char **argv)
 	if (rc)
 		die_opt("--dir", "%s", err);
 	memcpy(reg.store_uuid, objstore_uuid(ctx.store), 16);
+	if (!objstore_precreates(ctx.store))
+		tlog("%s was formatted before object precreation: a missing "
+		     "object reads as zeros and a write creates it (old "
+		     "rules, kept for its data)", dir);
+	if (reg.replace)
+		tlog("--replace: this store takes OST %" PRIu32 "'s index "
+		     "for good; the objects of the store it replaces are "
+		     "lost", reg.index);
 
 	/* HSM: restores from S3; a missing configuration only fails restores */
 	if (s3_global_init())

@@ -2,8 +2,12 @@
 /*
  * objstore.c - OST objects as files in a local directory (objstore.h).
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <time.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,11 +20,20 @@
 #include <sys/statvfs.h>
 
 #include "objstore.h"
+#include "pcrec.h"
+#include "tnet.h"
 
 #define SB_NAME		"superblock"
 #define SB_TMP		"superblock.tmp"
 #define SB_MAGIC	"tessera-ost-superblock"
-#define SB_VERSION	1
+/*
+ * Version 2: objects are precreated (OBJ_PRECREATE) and a missing one is
+ * an error (ESTALE to writes, EIO to reads).  Version 1 stores (formatted
+ * before that) keep the lenient rules: missing reads as empty, a write
+ * creates it.
+ */
+#define SB_VERSION	2
+#define SB_VERSION_OLD	1
 #define OBJ_DIR		"O"
 #define FANOUT		256
 
@@ -32,6 +45,8 @@ struct objstore {
 	int lockfd;		/* superblock, flock'ed while open */
 	uint32_t index;
 	uint8_t uuid[16];
+	unsigned version;	/* SB_VERSION or SB_VERSION_OLD */
+	struct pcrec *pc;	/* version 2: the precreated ranges */
 	char dir[PATH_MAX];
 };
 
@@ -189,12 +204,13 @@ static int sb_load(struct objstore *s, int fd, uint32_t want, char *err,
 		       s->dir, SB_NAME);
 		return -EUCLEAN;
 	}
-	if (ver != SB_VERSION) {
+	if (ver != SB_VERSION && ver != SB_VERSION_OLD) {
 		seterr(err, errlen, "%s/%s: unsupported version %u", s->dir,
 		       SB_NAME, ver);
 		return -EUCLEAN;
 	}
 	s->index = index;
+	s->version = ver;
 	if (index != want) {
 		seterr(err, errlen,
 		       "%" PRIu32 " does not match index %" PRIu32
@@ -297,6 +313,14 @@ int objstore_open(const char *dir, uint32_t index, struct objstore **out,
 		seterr(err, errlen, "%s/%s: %s", dir, OBJ_DIR, strerror(-rc));
 		goto fail;
 	}
+	if (s->version >= SB_VERSION) {
+		rc = pcrec_open(s->root, &s->pc);
+		if (rc) {
+			seterr(err, errlen, "%s/precreated: %s", dir,
+			       strerror(-rc));
+			goto fail;
+		}
+	}
 	*out = s;
 	return 0;
 fail:
@@ -308,6 +332,7 @@ void objstore_close(struct objstore *s)
 {
 	if (!s)
 		return;
+	pcrec_close(s->pc);
 	if (s->lockfd >= 0)
 		close(s->lockfd);
 	if (s->root >= 0)
@@ -328,6 +353,11 @@ const uint8_t *objstore_uuid(const struct objstore *s)
 const char *objstore_dir(const struct objstore *s)
 {
 	return s->dir;
+}
+
+bool objstore_precreates(const struct objstore *s)
+{
+	return s->pc != NULL;
 }
 
 /* ---- objects ---- */
@@ -417,6 +447,40 @@ static int fd_size(int fd, uint64_t *size)
 	return 0;
 }
 
+/*
+ * An object that is not there.  A store of version 1 was not precreated:
+ * missing is "never written" (reads empty: 0; a write creates it before
+ * this is reached).  Else a read of an object that was precreated here is
+ * of lost data: EIO and a log line (at most one a second, with the count
+ * of the others); everything else gets ESTALE: destroyed, or never ours.
+ */
+static int missing(struct objstore *s, uint64_t oid, const char *op)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static time_t last;
+	static unsigned quiet;
+	time_t now;
+
+	if (!s->pc)	/* read and punch: nothing there; else not reached */
+		return strcmp(op, "read") && strcmp(op, "punch") ? -EIO : 0;
+	if (strcmp(op, "read") || !pcrec_has(s->pc, oid))
+		return -ESTALE;
+	now = time(NULL);
+	pthread_mutex_lock(&lock);
+	if (now != last) {
+		tlog("%s: oid %#" PRIx64 " is missing (precreated, now gone: "
+		     "lost or removed behind the OST): EIO to its readers%s",
+		     s->dir, oid, quiet ? " (and more missing objects read "
+		     "since the last line)" : "");
+		last = now;
+		quiet = 0;
+	} else {
+		quiet++;
+	}
+	pthread_mutex_unlock(&lock);
+	return OBJSTORE_ELOST;
+}
+
 int objstore_read(struct objstore *s, uint64_t oid, uint64_t off, void *buf,
 		  uint32_t len, uint32_t *nread, uint64_t *size)
 {
@@ -429,7 +493,7 @@ int objstore_read(struct objstore *s, uint64_t oid, uint64_t off, void *buf,
 		return -EFBIG;
 	fd = obj_open(s, oid, O_RDONLY, false, NULL);
 	if (fd == -ENOENT)
-		return 0;		/* never written: empty */
+		return missing(s, oid, "read");
 	if (fd < 0)
 		return fd;
 	while (done < len) {
@@ -462,7 +526,9 @@ int objstore_write(struct objstore *s, uint64_t oid, uint64_t off,
 	*size = 0;
 	if (off > OBJ_OFF_MAX || len > OBJ_OFF_MAX - off)
 		return -EFBIG;
-	fd = obj_open(s, oid, O_WRONLY, true, &created);
+	fd = obj_open(s, oid, O_WRONLY, !s->pc, &created);
+	if (fd == -ENOENT)
+		return missing(s, oid, "write");
 	if (fd < 0)
 		return fd;
 	rc = objstore_pwrite_all(fd, buf, len, (off_t)off);
@@ -482,7 +548,9 @@ int objstore_truncate(struct objstore *s, uint64_t oid, uint64_t size)
 
 	if (size > OBJ_OFF_MAX)
 		return -EFBIG;
-	fd = obj_open(s, oid, O_WRONLY, true, NULL);
+	fd = obj_open(s, oid, O_WRONLY, !s->pc, NULL);
+	if (fd == -ENOENT)
+		return missing(s, oid, "truncate");
 	if (fd < 0)
 		return fd;
 	if (ftruncate(fd, (off_t)size))
@@ -503,7 +571,7 @@ int objstore_punch_hole(struct objstore *s, uint64_t oid, uint64_t off,
 		return -EFBIG;
 	fd = obj_open(s, oid, O_WRONLY, false, NULL);
 	if (fd == -ENOENT)
-		return 0;		/* nothing allocated */
+		return missing(s, oid, "punch");
 	if (fd < 0)
 		return fd;
 	rc = fd_size(fd, &size);
@@ -555,6 +623,7 @@ int objstore_getattr(struct objstore *s, uint64_t oid,
 	return 0;
 }
 
+/* the object is gone, and stays gone across a crash, before this returns */
 int objstore_destroy(struct objstore *s, uint64_t oid)
 {
 	char path[40];
@@ -562,7 +631,9 @@ int objstore_destroy(struct objstore *s, uint64_t oid)
 	if (oid == 0)
 		return -EINVAL;
 	obj_path(oid, path);
-	return unlinkat(s->root, path, 0) ? -errno : 0;
+	if (unlinkat(s->root, path, 0))
+		return -errno;
+	return obj_sync_dir(s, oid);
 }
 
 int objstore_sync(struct objstore *s, uint64_t oid)
@@ -599,5 +670,129 @@ int objstore_statfs(struct objstore *s, struct objstore_statfs *st)
 	st->files = v.f_files;
 	st->ffree = v.f_ffree;
 	st->namelen = (uint32_t)v.f_namemax;
+	return 0;
+}
+
+/* ---- precreation and listing ---- */
+
+int objstore_precreate(struct objstore *s, uint64_t first, uint32_t count)
+{
+	bool synced[FANOUT] = { false };
+	int rc;
+
+	if (!first || !count || first + count < first)
+		return -EINVAL;
+	/* the range first: a crash after it leaves objects the MDS did not
+	 * hand out yet (it sends the range again) */
+	if (s->pc) {
+		rc = pcrec_add(s->pc, first, count);
+		if (rc)
+			return rc;
+	}
+	for (uint64_t oid = first; oid < first + count; oid++) {
+		int fd = obj_open(s, oid, O_RDONLY, true, NULL);
+
+		if (fd < 0)
+			return fd;
+		rc = fsync(fd) ? -errno : 0;
+		close(fd);
+		if (rc)
+			return rc;
+	}
+	for (uint64_t oid = first; oid < first + count; oid++) {
+		if (synced[oid & 0xff])
+			continue;
+		rc = obj_sync_dir(s, oid);
+		if (rc)
+			return rc;
+		synced[oid & 0xff] = true;
+	}
+	return 0;
+}
+
+/* a 16-hex-digit object name, in its own fan-out directory */
+static bool obj_name(const char *name, unsigned dir, uint64_t *oid)
+{
+	char *end;
+
+	if (strlen(name) != 16 || !isxdigit((unsigned char)name[0]))
+		return false;
+	errno = 0;
+	*oid = strtoull(name, &end, 16);
+	return !errno && !*end && *oid && (*oid & 0xff) == dir;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* the oids of fan-out directory d above after, sorted; *n of them */
+static int list_dir(struct objstore *s, unsigned d, uint64_t after,
+		    uint64_t **out, size_t *n)
+{
+	char name[16];
+	uint64_t *v = NULL, oid;
+	size_t cap = 0;
+	struct dirent *e;
+	DIR *dh;
+	int fd;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(name, sizeof(name), OBJ_DIR "/%02x", d);
+	fd = openat(s->root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dh = fdopendir(fd);
+	if (!dh) {
+		close(fd);
+		return -errno;
+	}
+	while ((e = readdir(dh))) {
+		if (!obj_name(e->d_name, d, &oid) || oid <= after)
+			continue;
+		if (*n == cap) {
+			uint64_t *nv = realloc(v, (cap ? cap * 2 : 256) * 8);
+
+			if (!nv) {
+				free(v);
+				closedir(dh);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 256;
+		}
+		v[(*n)++] = oid;
+	}
+	closedir(dh);
+	qsort(v, *n, sizeof(*v), cmp_u64);
+	*out = v;
+	return 0;
+}
+
+int objstore_list(struct objstore *s, uint64_t after, uint64_t *oids,
+		  uint32_t max, uint32_t *count, bool *eof)
+{
+	unsigned d = (unsigned)(after & 0xff);
+	uint64_t *v;
+	size_t n, i;
+	int rc;
+
+	*count = 0;
+	*eof = false;
+	for (; d < FANOUT; d++, after = 0) {
+		rc = list_dir(s, d, after, &v, &n);
+		if (rc)
+			return rc;
+		for (i = 0; i < n && *count < max; i++)
+			oids[(*count)++] = v[i];
+		free(v);
+		if (i < n)
+			return 0;	/* full: the rest in the next page */
+	}
+	*eof = true;
 	return 0;
 }

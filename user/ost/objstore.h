@@ -5,7 +5,8 @@
  *
  * Layout under the store directory:
  *
- *   superblock                 "tessera-ost-superblock 1", index, uuid
+ *   superblock                 "tessera-ost-superblock 2", index, uuid
+ *   precreated                 the ranges the MDS had precreated (pcrec.h)
  *   O/<oid & 0xff, 2 hex>/<oid, 16 hex>     one file per object
  *
  * Object ids are 64-bit; 0 is reserved (OBJ_SYNC uses it for "all") and
@@ -13,8 +14,18 @@
  * is safe to call from many threads at once: object I/O is pread/pwrite on
  * a descriptor opened for the call, so no file offset is ever shared.
  *
- * A missing object reads as empty (size 0); writes and truncates create
- * it; getattr and destroy of a missing object give -ENOENT.
+ * Objects are created by objstore_precreate before any layout names them
+ * (the MDS sends OBJ_PRECREATE); an object file that exists is created,
+ * and reads past its end are zeros ("never written").  A missing object
+ * was destroyed or lost: writes, truncates and punches get -ESTALE (it
+ * is never created again), reads get OBJSTORE_ELOST and a log line if it
+ * was precreated here, else -ESTALE.  getattr and destroy of a missing
+ * object give -ENOENT; sync of one is a no-op.  A destroy is durable
+ * (directory fsync) when it returns.
+ *
+ * A store formatted before precreation (superblock version 1) keeps the
+ * old rules, so that its data stays readable: a missing object reads as
+ * empty and writes and truncates create it (objstore_precreates: false).
  */
 #ifndef OST_OBJSTORE_H
 #define OST_OBJSTORE_H
@@ -29,6 +40,9 @@ struct objstore;
 
 /* objstore_open(): the store was formatted for a different OST index */
 #define OBJSTORE_EINDEX		(-EXDEV)
+/* objstore_read(): a precreated object that is gone (logged already, at
+ * most once a second): EIO to the reader */
+#define OBJSTORE_ELOST		(-ENOLINK)
 
 struct objstore_attr {
 	uint64_t size;
@@ -70,7 +84,8 @@ int objstore_pread_all(int fd, void *buf, size_t len, off_t off);
 void objstore_obj_path(uint64_t oid, char buf[40]);
 
 /* Read up to len bytes at off into buf; *nread is short at the end of the
- * object (0 for a missing object); *size is the object size. */
+ * object; *size is the object size.  Missing: see above (OBJSTORE_ELOST
+ * for a lost one; version 1 stores: 0 bytes). */
 int objstore_read(struct objstore *s, uint64_t oid, uint64_t off, void *buf,
 		  uint32_t len, uint32_t *nread, uint64_t *size);
 
@@ -95,5 +110,15 @@ int objstore_destroy(struct objstore *s, uint64_t oid);
 int objstore_sync(struct objstore *s, uint64_t oid);
 
 int objstore_statfs(struct objstore *s, struct objstore_statfs *st);
+
+/* false: a store of version 1 (missing objects read as empty) */
+bool objstore_precreates(const struct objstore *s);
+/* create objects first .. first + count - 1 (those that exist are kept),
+ * the file and its directory entry durable, after recording the range */
+int objstore_precreate(struct objstore *s, uint64_t first, uint32_t count);
+/* up to max oids after `after` in (oid & 0xff, oid) order; *eof when
+ * there are no more */
+int objstore_list(struct objstore *s, uint64_t after, uint64_t *oids,
+		  uint32_t max, uint32_t *count, bool *eof);
 
 #endif /* OST_OBJSTORE_H */
