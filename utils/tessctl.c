@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "tess_client.h"
+#include "tessctl_check.h"
 
 static const char *prog = "tessctl";
 
@@ -499,6 +500,16 @@ static int cmd_local(const char *cmd, int argc, char **argv)
 	return 2;
 }
 
+static int cmd_check(struct ctx *x, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: %s check\n", prog);
+		return 2;
+	}
+	return tessctl_check(x->c);
+}
+
 static const struct cmd {
 	const char *name;
 	int (*fn)(struct ctx *x, int argc, char **argv);
@@ -513,6 +524,8 @@ static const struct cmd {
 	{ "put",	cmd_put,	"put [-c N] [-S SIZE] LOCAL PATH   copy a local file in" },
 	{ "get",	cmd_get,	"get PATH LOCAL|-         copy a file out" },
 	{ "rm",		cmd_rm,		"rm PATH...               " },
+	{ "check",	cmd_check,	"check                    objects no file owns (orphan), files' objects gone (missing);\n"
+					"                           exit 0 clean, 1 findings (one line each), 2 cannot check" },
 };
 
 static void usage(FILE *to)
