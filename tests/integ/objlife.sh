@@ -126,8 +126,8 @@ result $((! $?)) objlife.replace_logged "no 'OST 1 ... replaced' line in the MDS
 
 # 5. creates go on while one OST is down
 stop ost0
-wait_until 10 ups_is 1
-result $((! $?)) objlife.ost0_down "OST 0 not marked down in 10 s"
+wait_until 10 grep -q 'OST 0 .*marked down' "$work/mds.log"
+result $((! $?)) objlife.ost0_down "the MDS did not mark OST 0 down in 10 s"
 "$bin/objlife" creates 4 one_down || fail=1
 
 if [ $fail != 0 ]; then

@@ -132,6 +132,8 @@ run_for 600 bash tests/integ/eonce.sh "$work" $((base + 60))
 # OST killed or hung), on MDSs and OSTs of their own
 run_for 120 bash tests/integ/mdsload.sh "$work" $((base + 80))
 run_for 300 bash tests/integ/durable.sh "$work" $((base + 70))
+# the life of OST objects: destroyed stays destroyed, lost is EIO, check
+run_for 120 bash tests/integ/objlife.sh "$work" $((base + 50))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL
