@@ -20,7 +20,10 @@
  *
  * An OST that cannot precreate (down, or failing) is skipped by that
  * create as a down OST is; its failure is logged once until it works
- * again.  One refill per OST at a time.
+ * again.  An OST too old to know OBJ_PRECREATE (EOPNOTSUPP) gets its
+ * range confirmed all the same: it creates an object at its first write,
+ * as it always did, so the MDS may be upgraded before its OSTs.  One
+ * refill per OST at a time.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -33,6 +36,7 @@ struct mds_precreate {
 	struct mds_osts *o;
 	pthread_mutex_t lock[TESS_MAX_OSTS];
 	bool failing[TESS_MAX_OSTS];	/* logged; under lock[idx] */
+	bool old[TESS_MAX_OSTS];	/* logged: no OBJ_PRECREATE there */
 };
 
 static int refill(void *arg, uint32_t idx)
@@ -52,6 +56,14 @@ static int refill(void *arg, uint32_t idx)
 	}
 	if (!rc)
 		rc = mds_osts_precreate(p->o, idx, first, count);
+	if (rc == -EOPNOTSUPP) {
+		if (!p->old[idx])
+			tlog("OST %u does not precreate objects (an older "
+			     "tessera-ost): they are created by their first "
+			     "write there, and a lost one reads as zeros", idx);
+		p->old[idx] = true;
+		rc = 0;
+	}
 	if (!rc)
 		rc = mds_pool_confirm(p->s, idx, first);
 	if (rc && !p->failing[idx])
