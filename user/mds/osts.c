@@ -429,11 +429,17 @@ static void probe(struct mds_osts *o, uint32_t idx, pthread_attr_t *attr)
 	}
 	p = malloc(sizeof(*p));
 	if (p) {
+		int rc;
+
 		*p = (struct probe){ .o = o, .c = c, .idx = idx };
-		if (pthread_create(&t, attr, probe_main, p) == 0) {
+		rc = pthread_create(&t, attr, probe_main, p);
+		if (rc == 0) {
 			c->probing = true;
 			o->probes++;
 		} else {
+			/* else the OST goes DOWN with no word why */
+			tlog("OST %u: cannot start a ping thread: %s", idx,
+			     strerror(rc));
 			free(p);
 		}
 	}
