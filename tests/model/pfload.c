@@ -574,9 +574,14 @@ static void op_stream(void)
 	if (!f || !d_ensure_open(f))
 		return;
 	r = rndn(100);
-	if (f->csize >= ST_CAP || (r < 4 && f->csize)) {
-		d_truncate(f, rndn(f->csize + 1) & ~511ULL);
-		if (f->live && rndn(2))
+	if (f->csize >= ST_CAP || (r < 6 && f->csize)) {
+		/* half of them between the durable and the current size:
+		 * a size over data not yet synced */
+		uint64_t t = f->csize > f->dsize && rndn(2) ?
+			f->dsize + rndn(f->csize - f->dsize) : rndn(f->csize + 1);
+
+		d_truncate(f, t & ~511ULL);
+		if (f->live && rndn(4) == 0)
 			d_fsync(f);
 	} else if (r < 25 && f->csize > 0) {
 		uint64_t off = rndn(f->csize), len = 1 + rndn(ST_MAXW / 2);
@@ -888,7 +893,10 @@ static void vfail(const char *fmt, ...)
 	printf("\n");
 }
 
-/* read a whole file through the verification mount */
+/* read a whole file through the verification mount; NULL and *err on
+ * an error (read_err says where, for a read) */
+static char read_err[128];
+
 static uint8_t *read_all(const char *p, uint64_t *size, int *err)
 {
 	int fd = open(p, O_RDONLY);
@@ -897,6 +905,7 @@ static uint8_t *read_all(const char *p, uint64_t *size, int *err)
 	uint64_t got = 0;
 
 	*err = 0;
+	snprintf(read_err, sizeof(read_err), "open: %s", fd < 0 ? err_name(errno) : "ok");
 	if (fd < 0) {
 		*err = errno;
 		return NULL;
@@ -914,18 +923,24 @@ static uint8_t *read_all(const char *p, uint64_t *size, int *err)
 
 		if (n < 0) {
 			*err = errno;
+			snprintf(read_err, sizeof(read_err), "read at %llu of %lld bytes: %s",
+				 (unsigned long long)got, (long long)st.st_size,
+				 err_name(errno));
 			break;
 		}
 		if (n == 0)
 			break;
 		got += n;
 	}
-	if (!*err && got < (uint64_t)st.st_size) {
-		vfail("%s: stat size %lld but read returned only %llu bytes", p,
-		      (long long)st.st_size, (unsigned long long)got);
-	}
 	close(fd);
-	*size = st.st_size;
+	if (*err) {
+		free(b);
+		return NULL;
+	}
+	if (got < (uint64_t)st.st_size)
+		vfail("%s: stat size %lld but read returned only %llu bytes (checked as the size)", p,
+		      (long long)st.st_size, (unsigned long long)got);
+	*size = got;
 	return b;
 }
 
@@ -973,9 +988,10 @@ static void check_dfile(const char *vroot, struct dfile *f)
 	if (!b) {
 		if (err == ENOENT && (!f->name_durable || f->unlinking))
 			return;
-		vfail("%s: %s (durable: name %s, %llu bytes)%s", f->rel, err_name(err),
+		vfail("%s: %s (durable: name %s, %llu bytes)%s", f->rel, read_err,
 		      f->name_durable ? "yes" : "no", (unsigned long long)f->dsize,
-		      err == ENOENT ? ": LOST acknowledged name" : "");
+		      err == ENOENT ? ": LOST acknowledged name" :
+		      f->dsize ? ": acknowledged data unreadable" : "");
 		d_break(f);
 		return;
 	}
@@ -1056,7 +1072,7 @@ static int state_matches(const char *vroot, struct name *n, struct nstate *s,
 	path(p, sizeof(p), vroot, n->rel);
 	b = read_all(p, &size, &err);
 	if (!b) {
-		snprintf(why, wl, "read: %s", err_name(err));
+		snprintf(why, wl, "%s", read_err);
 		return 0;
 	}
 	for (uint64_t i = 0; i < size; i++)
