@@ -21,7 +21,7 @@ pkgs=(build-essential pkg-config git
       kmod initramfs-tools linux-source-6.1 qemu-system-x86 busybox-static
       dkms clang libclang-rt-14-dev flex bison bc libelf-dev cpio
       iproute2 xz-utils python3 sparse perl
-      fio iperf3 nfs-kernel-server attr psmisc
+      fio iperf3 nfs-kernel-server attr psmisc dmsetup e2fsprogs util-linux
       s3cmd curl bc s3fs rclone fuse3)
 
 # If some 6.1 headers are installed already, keep using them.
