@@ -1008,6 +1008,14 @@ static void check_dfile(const char *vroot, struct dfile *f)
 		      lost ? ": LOST acknowledged bytes " : "",
 		      f->tainted ? " [file saw an error]" : "");
 	}
+	/* acknowledged: below the durable size and below every truncate
+	 * issued since (a byte past one may legitimately be gone, though
+	 * never replaced by zeros) */
+	uint64_t ack_end = f->dsize;
+
+	for (int i = 0; i < f->npend; i++)
+		if (f->pend[i].kind == 't' && f->pend[i].off < ack_end)
+			ack_end = f->pend[i].off;
 	/* mismatching ranges, by class */
 	for (uint64_t off = 0; off < size;) {
 		if (byte_ok(f, off, b[off])) {
@@ -1015,10 +1023,10 @@ static void check_dfile(const char *vroot, struct dfile *f)
 			continue;
 		}
 		uint64_t s = off;
-		int zero = b[off] == 0, ack = off < f->dsize;
+		int zero = b[off] == 0, ack = off < ack_end;
 
 		while (off < size && !byte_ok(f, off, b[off]) &&
-		       (b[off] == 0) == zero && (off < f->dsize) == ack)
+		       (b[off] == 0) == zero && (off < ack_end) == ack)
 			off++;
 		bad += off - s;
 		if (++runs <= REPORT_MAX) {
@@ -1031,7 +1039,9 @@ static void check_dfile(const char *vroot, struct dfile *f)
 			      f->rel, (unsigned long long)s, (unsigned long long)off - 1,
 			      (unsigned long long)(off - s),
 			      zero ? "ZEROS" : "WRONG DATA",
-			      ack ? " in ACKNOWLEDGED data (LOST)" : " above the durable size",
+			      ack ? " in ACKNOWLEDGED data (LOST)" :
+			      s < f->dsize ? " past a truncate not yet fsynced (never zeros there)" :
+			      " above the durable size (never zeros there)",
 			      (unsigned long long)f->dsize, (unsigned long long)size,
 			      f->npend, f->tainted ? ", file saw an error" : "",
 			      hex, off - s > 16 ? "..." : "",

@@ -377,8 +377,8 @@ summary() {
 pf_fail_out() {	# N
 	local f
 	for f in $(sed -n "s/^FAIL-DETAIL: cut $1 seed [0-9]*: \([^:]*\):.*/\1/p" $CTL/out | sort -u | head -n 4); do
-		echo "  journal of $f in epochs $(($1 - 1)) and $1 (all of it: the guest's $CTL/journal):"
-		grep -F " $f " $CTL/journal | grep -E "^e($(($1 - 1))|$1) " | tail -n 25 | sed 's/^/    /'
+		echo "  journal: the last 40 operations on $f (e = epoch, # = operation):"
+		grep -F " $f " $CTL/journal | tail -n 40 | sed 's/^/    /'
 	done
 	echo "  the last operations:"
 	tail -n 6 $CTL/journal | sed 's/^/    /'
