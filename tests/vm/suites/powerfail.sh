@@ -1,19 +1,23 @@
 # Power-fail suite (issue #9): what fsync acknowledged survives a power cut
 # of every server, and what was lost comes back as an error, never as zeros.
 #
-# The MDS and 2 OSTs keep their stores on ext4 over device-mapper on loop
-# devices (files on the guest's tmpfs).  A power cut, at a random point of
-# the workload:
+# The MDS and 2 OSTs keep their stores on ext4, each on a dm-linear slice
+# of one dm device pf-disk on a loop device (a file on the guest's tmpfs).
+# A power cut, at a random point of the workload:
 #   1. SIGSTOP every daemon (from here on no reply leaves a server),
-#   2. each device's table becomes `flakey ... 0 0 180 1 drop_writes`
+#   2. pf-disk's table becomes `flakey ... 0 0 180 1 drop_writes`
 #      (suspend --nolockfs, resume: writes in flight complete, later ones
 #      are dropped, as after the power went),
 #   3. SIGKILL every daemon, umount the ext4s (their last writes dropped
-#      too), the normal (linear) table again, mount (ext4 replays its
-#      journal), the daemons started again.
+#      too), the linear table again, mount (ext4 replays its journal: all
+#      3 must, or it was no power cut), a new boot id (bind-mounted over
+#      /proc/sys/kernel/random/boot_id: the machine rebooted, so the OSTs'
+#      write verifiers change), the daemons started again.
 # Every write a server had not made stable (fsync, fdatasync, ...) is gone,
 # as after a real power loss.  The kernel client (hard mount, timeout=5)
-# stays mounted and reconnects.
+# stays mounted and reconnects.  Each cut prints where the workload was,
+# what was checked and how long the power cycle, the reconnect and the
+# check took.
 #
 # The workload and checker is build/bin/pfload (tests/model/pfload.c),
 # through the kernel mount A: streaming writes, overwrites, truncates, close
@@ -22,7 +26,7 @@
 # with directory fsync.  It keeps its model and a journal in the guest's
 # /tmp.  After each cut and restart it finishes the operation in flight
 # (which may wait for the reconnect, or fail with EIO: counted, printed, the
-# file abandoned), and checks through a fresh mount B: every byte and name
+# file abandoned, checked, then removed), and checks through a fresh mount B: every byte and name
 # acknowledged by an fsync intact, no zeros that were never written, sizes
 # within what the model allows, no unknown names (pfload.c's header).
 #
