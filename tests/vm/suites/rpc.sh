@@ -89,8 +89,27 @@ else
 	fail "STATFS from the MDS (4 OSTs)" "$r"
 fi
 
+# The objects the tests below write: files of one stripe made through the
+# MDS, which has their objects precreated (an OST refuses writes to an
+# object it never created: ESTALE)
+# st_oid OST NAME: the object id of a new file /NAME striped on OST
+st_oid() {
+	timeout -k 5 60 "$TESS_REPO/build/bin/tessctl" --mds $MDS --key $W/key \
+		setstripe -c 1 -i "$1" "/$2" >/dev/null &&
+	timeout -k 5 60 "$TESS_REPO/build/bin/tessctl" --mds $MDS --key $W/key getstripe "/$2" |
+		awk -v o="$1" '$1 == o && NF == 2 { print $2 }'
+}
+OID_BULK=$(st_oid 1 st-bulk)
+OID_CANCEL=$(st_oid 2 st-cancel)
+OID_KILL=$(st_oid 0 st-kill)
+if [ -n "$OID_BULK" ] && [ -n "$OID_CANCEL" ] && [ -n "$OID_KILL" ]; then
+	pass "three files of one stripe on OSTs 1, 2, 0 (objects $OID_BULK $OID_CANCEL $OID_KILL)"
+else
+	fail "three files of one stripe on OSTs 1, 2, 0" "objects '$OID_BULK' '$OID_CANCEL' '$OID_KILL'"
+fi
+
 # --- bulk: 4 MiB from pages, read back, short read ---
-r=$(st bulk "$(ost_addr 1)" $W/key 4 4 0x5e1f)
+r=$(st bulk "$(ost_addr 1)" $W/key 4 4 "$OID_BULK")
 if [ "$(value rc "$r")" = 0 ] && [ "$(value same "$r")" = 1 ] &&
    [ "$(value got "$r")" = 4194304 ]; then
 	pass "OBJ_WRITE 4 MiB from pages, OBJ_READ back equal (write $(value write_mb_s "$r") MB/s, read $(value read_mb_s "$r") MB/s)"
@@ -104,7 +123,7 @@ else
 fi
 
 # --- a fatal signal during a bulk read: the writer is SIGKILLed ---
-(echo "cancel $(ost_addr 2) $W/key 0x5e21" > $ST) 2>/dev/null
+(echo "cancel $(ost_addr 2) $W/key $OID_CANCEL" > $ST) 2>/dev/null
 r=$(cat $ST)
 if [ "$(value rc "$r")" = -4 ] && [ "$(value untouched "$r")" = 1 ] &&
    [ "$(value ping_after "$r")" = 0 ]; then
@@ -155,7 +174,7 @@ fi
 
 # --- kill -9 of an OST mid-stream, restart ---
 mark
-st kill "$(ost_addr 0)" $W/key 10000 0x5e20 >$W/kill.out &
+st kill "$(ost_addr 0)" $W/key 10000 "$OID_KILL" >$W/kill.out &
 bg=$!
 sleep 3
 tess_ost_stop 0
