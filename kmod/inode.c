@@ -499,6 +499,27 @@ static void tess_set_time(struct tess_setattr_req *req, u32 *valid,
 	}
 }
 
+/*
+ * A size set above the one the MDS has exposes data this client wrote:
+ * as for close and fsync (file.c), that data is made stable first (ext4's
+ * data=ordered), or an OST power cut leaves the new size over zeros.  An
+ * OST that lost writes it acknowledged: -EIO, the cached size back to the
+ * MDS's, no SETATTR.  Called with i_rwsem held.
+ */
+static int tess_setattr_sync_data(struct inode *inode, loff_t size)
+{
+	loff_t keep = READ_ONCE(TESS_I(inode)->mds_size);
+	bool lost = false;
+	int err;
+
+	if (size <= keep || !tess_has_unstable(inode))
+		return 0;
+	err = tess_sync_objects(inode, false, &lost);
+	if (lost && i_size_read(inode) > keep)
+		truncate_setsize(inode, keep);
+	return err;
+}
+
 int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 		 struct iattr *attr)
 {
@@ -548,6 +569,8 @@ int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 		err = tess_write_and_wait(inode, 0, LLONG_MAX);
 		if (!err)
 			err = filemap_write_and_wait(inode->i_mapping);
+		if (!err)
+			err = tess_setattr_sync_data(inode, attr->ia_size);
 		if (err)
 			return err;
 	}

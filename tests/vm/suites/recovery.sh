@@ -353,7 +353,8 @@ tctl setstripe -c 1 -i 0 $A/p6
 head -c $((4 << 20)) /dev/urandom > $TESS_W/ref6
 rm -f $TESS_W/p6.ready $TESS_W/p6.go
 # p6_writer OUT FILE...: O_DIRECT-write ref6 to each FILE, keep them open;
-# after p6.go: fsync the first, close all; one result line per step
+# after p6.go: fsync the first, ftruncate one named d to 3 MiB, close all;
+# one result line per step
 p6_writer() {
 	local out=$1
 	shift
@@ -382,6 +383,9 @@ def rc(fn, *a):
 print("fsync", rc(os.fsync, fds[0]), flush=True)
 print("fsync-again", rc(os.fsync, fds[0]), flush=True)
 for f, fd in zip(files, fds):
+    if f.endswith("/d"):	# a truncate up to a size the MDS never had
+        print("truncate", f, rc(os.ftruncate, fd, 3 << 20), flush=True)
+for f, fd in zip(files, fds):
     print("close", f, rc(os.close, fd), flush=True)
 PYEOF
 	p6=$!
@@ -400,14 +404,14 @@ expect "power cut: after a daemon restart of the OST, fsync returns 0" \
 drop_caches
 check "power cut: after a daemon restart, the data is intact" cmp $TESS_W/ref6 $A/p6/a
 
-# a modelled power cut: the objects of b and c removed, a new verifier
+# a modelled power cut: the objects of b, c and d removed, a new verifier
 rm -f $TESS_W/p6.ready $TESS_W/p6.go
-p6_writer $TESS_W/p6b.out $A/p6/b $A/p6/c
-objs=$( (obj_files $A/p6/b; obj_files $A/p6/c) )
+p6_writer $TESS_W/p6b.out $A/p6/b $A/p6/c $A/p6/d
+objs=$( (obj_files $A/p6/b; obj_files $A/p6/c; obj_files $A/p6/d) )
 tess_ost_stop 0
 n=0
 for f in $objs; do rm -f "$f" && n=$((n + 1)); done
-expect "power cut: the model removed the 2 unsynced objects" 2 $n
+expect "power cut: the model removed the 3 unsynced objects" 3 $n
 export TESS_OST_FAULT_NEW_VERF=1
 tess_ost_start 0
 unset TESS_OST_FAULT_NEW_VERF
@@ -425,6 +429,9 @@ expect "power cut: the kernel logged the lost writes" 0 $?
 drop_caches
 expect "power cut: the MDS size of b does not cover lost data" 0 "$(stat -c %s $B/p6/b)"
 expect "power cut: the MDS size of c does not cover lost data" 0 "$(stat -c %s $B/p6/c)"
+expect "power cut: a truncate up over lost data returns EIO" \
+	"truncate $A/p6/d EIO" "$(grep "^truncate $A/p6/d " $TESS_W/p6b.out)"
+expect "power cut: the MDS size of d does not cover lost data" 0 "$(stat -c %s $B/p6/d)"
 tess_ost_stop 0
 tess_ost_start 0
 tess_wait_osts 2 60 >/dev/null
