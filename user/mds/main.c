@@ -25,7 +25,7 @@
 
 #define MAX_CLIENTS_DEF		1024
 #define MAX_CLIENTS_MAX		65536
-#define PING_INTERVAL_DEF	2	/* as the OSTs ping the MDS */
+#define PING_INTERVAL_DEF	5	/* a hung OST: down after 10 s */
 
 static const char *prog = "tessera-mds";
 

@@ -10,8 +10,9 @@
  * connect marks the OST down and is not retried before a backoff (1 s
  * doubling to 30 s), so requests that need a down OST fail fast.
  *
- * Liveness: every ping interval (--ping-interval, 2 s as the OSTs' own
- * pings) a short-lived thread per OST sends it a PING, at most one in
+ * Liveness: every ping interval (--ping-interval, 5 s: 2 s made OSTs of
+ * a loaded machine flap down and up) a short-lived thread per OST sends
+ * it a PING, at most one in
  * flight per OST, past the connect backoff.  Any answer marks the OST up
  * ("heard from"); a failed call marks it down at once, and the store marks
  * down an OST not heard from for 2 intervals (a hung one).  Layouts take
