@@ -8,26 +8,9 @@
 # write verifier, as after a reboot.
 #   usage: durable.sh WORKDIR PORT     (uses PORT, PORT+1 and PORT+2)
 set -u -o pipefail
-cd "$(dirname "$0")/../.."
-bin=$(pwd)/build/bin
-work=$1/durable
-port=$2
-rm -rf "$work"
-mkdir -p "$work"
-export TESS_MDS="127.0.0.1:$port@tcp"
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/key"
-export TESS_KEY=$work/key
-fail=0
+. "$(dirname "$0")/lib.sh"
+integ_setup durable "$1" "$2"
 pids=()
-
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-}
-trap cleanup EXIT
-
-result() {	# result OK NAME WHY
-	if [ "$1" = 1 ]; then echo "PASS: integ: $2"; else echo "FAIL: integ: $2: $3"; fail=1; fi
-}
 
 start_ost() {	# start_ost INDEX [VAR=VALUE...]
 	local i=$1; shift

@@ -4,26 +4,10 @@
 # (--fault-drop-reply) and a short lease.
 #   usage: eonce.sh WORKDIR PORT     (uses PORT and PORT+1)
 set -u -o pipefail
-cd "$(dirname "$0")/../.."
-bin=$(pwd)/build/bin
-work=$1/eonce
-port=$2
+. "$(dirname "$0")/lib.sh"
+integ_setup eonce "$1" "$2"
 lease=3
-mkdir -p "$work"
-export TESS_MDS="127.0.0.1:$port@tcp"
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/key"
-export TESS_KEY=$work/key
-fail=0
 pids=()
-
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-}
-trap cleanup EXIT
-
-result() {	# result OK NAME WHY
-	if [ "$1" = 1 ]; then echo "PASS: integ: $2"; else echo "FAIL: integ: $2: $3"; fail=1; fi
-}
 
 # MKDIR is opcode 20, OBJ_WRITE 65: the first of each loses its reply
 start_mds() {

@@ -12,42 +12,9 @@
 #    back, it is UP.
 #   usage: mdsload.sh WORKDIR PORT     (uses PORT .. PORT+5)
 set -u -o pipefail
-cd "$(dirname "$0")/../.."
-bin=$(pwd)/build/bin
-work=$1/mdsload
-port=$2
-mkdir -p "$work"
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/key"
-export TESS_KEY=$work/key
-fail=0
+. "$(dirname "$0")/lib.sh"
+integ_setup mdsload "$1" "$2"
 declare -A pids
-
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-}
-trap cleanup EXIT
-
-result() {	# result OK NAME WHY
-	if [ "$1" = 1 ]; then echo "PASS: integ: $2"; else echo "FAIL: integ: $2: $3"; fail=1; fi
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
-}
-
-stop() {	# stop NAME SIGNAL: bounded
-	local p=${pids[$1]:-}
-	[ -n "$p" ] || return 0
-	kill "-$2" "$p" 2>/dev/null
-	timeout 10 tail --pid="$p" -f /dev/null || kill -KILL "$p" 2>/dev/null
-	unset "pids[$1]"
-}
 
 # start_mds NAME PORT ARGS...
 start_mds() {

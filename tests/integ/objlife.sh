@@ -11,43 +11,9 @@
 #  - creates go on while one OST is down.
 #   usage: objlife.sh WORKDIR PORT     (uses PORT .. PORT+3)
 set -u -o pipefail
-cd "$(dirname "$0")/../.."
-bin=$(pwd)/build/bin
-work=$1/objlife
-port=$2
-rm -rf "$work"
-mkdir -p "$work"
-export TESS_MDS="127.0.0.1:$port@tcp"
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/key"
-export TESS_KEY=$work/key
-fail=0
+. "$(dirname "$0")/lib.sh"
+integ_setup objlife "$1" "$2"
 declare -A pids
-
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-}
-trap cleanup EXIT
-
-result() {	# result OK NAME WHY
-	if [ "$1" = 1 ]; then echo "PASS: integ: $2"; else echo "FAIL: integ: $2: $3"; fail=1; fi
-}
-
-wait_until() {	# wait_until SECONDS CMD...
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
-}
-
-stop() {	# stop NAME
-	local p=${pids[$1]:-}
-	[ -n "$p" ] || return 0
-	kill -KILL "$p" 2>/dev/null
-	timeout 10 tail --pid="$p" -f /dev/null
-	unset "pids[$1]"
-}
 
 tctl() { "$bin/tessctl" --mds "$TESS_MDS" --key "$TESS_KEY" "$@"; }
 ups_is() { [ "$(tctl df 2>/dev/null | grep -c ' UP$')" = "$1" ]; }
