@@ -39,32 +39,6 @@
 #define RPC_TIMEOUT_MS	2000
 #define LEN		(1u << 20)
 
-static struct tess_client *connect_fast(void)
-{
-	const char *mds = getenv("TESS_MDS"), *key = getenv("TESS_KEY");
-	struct tess_client *c;
-	char err[256];
-
-	if (!mds || !key) {
-		fprintf(stderr, "TESS_MDS and TESS_KEY must be set\n");
-		exit(2);
-	}
-	if (tess_client_open(mds, key, RPC_TIMEOUT_MS, &c, err, sizeof(err))) {
-		printf("FAIL: integ: durable.connect: %s\n", err);
-		exit(1);
-	}
-	return c;
-}
-
-static void fill(uint8_t *buf, size_t len, uint64_t seed)
-{
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t r = it_rand(&seed);
-
-		memcpy(buf + i, &r, len - i < 8 ? len - i : 8);
-	}
-}
-
 /* a file of one stripe on OST ost; NULL (and a FAIL line) on error */
 static struct tess_file *create_on(struct tess_client *c, const char *path,
 				   uint16_t ost)
@@ -125,7 +99,7 @@ static bool handshake(const char *dir)
 
 static int restart(const char *dir)
 {
-	struct tess_client *c = connect_fast();
+	struct tess_client *c = it_connect_ms(RPC_TIMEOUT_MS);
 	uint8_t *buf = malloc(LEN), *back = malloc(LEN);
 	struct tess_file *f;
 	int rc;
@@ -135,7 +109,7 @@ static int restart(const char *dir)
 	f = create_on(c, "/rs_plain", 0);
 	if (!f)
 		return 1;
-	fill(buf, LEN, 4);
+	it_fill(buf, LEN, 4);
 	IT_RC("durable.restart_write", tess_pwrite(f, buf, LEN, 0), LEN);
 	if (!handshake(dir))
 		return 1;
@@ -155,7 +129,7 @@ static int restart(const char *dir)
 
 static int powercut(const char *dir)
 {
-	struct tess_client *c = connect_fast();
+	struct tess_client *c = it_connect_ms(RPC_TIMEOUT_MS);
 	struct tess_file *fs, *fc, *fk, *fn;
 	uint8_t *buf = malloc(LEN), *back = malloc(LEN);
 	char path[512];
@@ -171,10 +145,10 @@ static int powercut(const char *dir)
 	fc = create_on(c, "/pc_close", 0);
 	if (!fk || !fs || !fc)
 		return 1;
-	fill(buf, LEN, 1);
+	it_fill(buf, LEN, 1);
 	IT_RC("durable.kept_write", tess_pwrite(fk, buf, LEN, 0), LEN);
 	IT_RC("durable.kept_fsync", tess_fsync(fk), 0);
-	fill(buf, LEN, 2);
+	it_fill(buf, LEN, 2);
 	IT_RC("durable.unstable_write_1", tess_pwrite(fs, buf, LEN, 0), LEN);
 	IT_RC("durable.unstable_write_2", tess_pwrite(fc, buf, LEN, 0), LEN);
 
@@ -203,7 +177,7 @@ static int powercut(const char *dir)
 		  "MDS size of /pc_close %d, expected 0", rc);
 
 	/* the fsync'd file is intact (and has nothing to sync) */
-	fill(buf, LEN, 1);
+	it_fill(buf, LEN, 1);
 	IT_RC("durable.kept_read", tess_pread(fk, back, LEN, 0), LEN);
 	it_result(!memcmp(buf, back, LEN), "durable.kept_intact",
 		  "a file fsync'd before the cut changed");
@@ -228,12 +202,12 @@ static int powercut(const char *dir)
 
 static int ordered(void)
 {
-	struct tess_client *c = connect_fast();
+	struct tess_client *c = it_connect_ms(RPC_TIMEOUT_MS);
 	struct tess_file *f;
 	uint8_t buf[65536];
 	int rc;
 
-	fill(buf, sizeof(buf), 3);
+	it_fill(buf, sizeof(buf), 3);
 	f = create_on(c, "/ord_close", 1);
 	if (!f)
 		return 1;

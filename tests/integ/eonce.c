@@ -32,23 +32,6 @@
 
 #define RPC_TIMEOUT_MS	1500
 
-static struct tess_client *connect_fast(void)
-{
-	const char *mds = getenv("TESS_MDS"), *key = getenv("TESS_KEY");
-	struct tess_client *c;
-	char err[256];
-
-	if (!mds || !key) {
-		fprintf(stderr, "TESS_MDS and TESS_KEY must be set\n");
-		exit(2);
-	}
-	if (tess_client_open(mds, key, RPC_TIMEOUT_MS, &c, err, sizeof(err))) {
-		printf("FAIL: integ: eonce.connect: %s\n", err);
-		exit(1);
-	}
-	return c;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -101,7 +84,7 @@ static int count_cb(void *arg, const char *name, uint64_t ino, uint32_t type,
 /* (a) */
 static void cmd_mkdir(void)
 {
-	struct tess_client *c = connect_fast();
+	struct tess_client *c = it_connect_ms(RPC_TIMEOUT_MS);
 	struct count ct = { "eo_dir", 0 };
 	struct tess_inode st;
 	double t0 = now_s();
@@ -136,7 +119,7 @@ static int raw_write(struct tnet_conn *conn, struct tnet_call *call,
 /* (b) */
 static void cmd_write(void)
 {
-	struct tess_client *c = connect_fast();
+	struct tess_client *c = it_connect_ms(RPC_TIMEOUT_MS);
 	struct tess_layout_req lr = { .stripe_size = 64 << 10, .stripe_count = 1,
 				      .stripe_offset = 0 };
 	static uint8_t a[64 << 10], b[4096], cc[4096], back[64 << 10];
@@ -246,7 +229,8 @@ static int raw_getattr(struct tess_client *c, uint64_t ino, uint32_t *nlink)
 /* (c) */
 static void cmd_openunlink(int lease)
 {
-	struct tess_client *a = connect_fast(), *b = connect_fast();
+	struct tess_client *a = it_connect_ms(RPC_TIMEOUT_MS);
+	struct tess_client *b = it_connect_ms(RPC_TIMEOUT_MS);
 	static uint8_t data[200000], back[200000];
 	struct tess_inode held, st;
 	struct tess_file *f;
@@ -310,7 +294,7 @@ static void cmd_dies(int lease)
 	}
 	pid = fork();
 	if (pid == 0) {
-		struct tess_client *k = connect_fast();
+		struct tess_client *k = it_connect_ms(RPC_TIMEOUT_MS);
 		struct tess_file *f;
 		char buf[5000] = "doomed";
 
@@ -335,7 +319,7 @@ static void cmd_dies(int lease)
 	close(pfd[0]);
 	waitpid(pid, &status, 0);
 	it_result(WIFSIGNALED(status), "eonce.dies_child_killed", "status %#x", status);
-	c = connect_fast();
+	c = it_connect_ms(RPC_TIMEOUT_MS);
 	IT_RC("eonce.dies_unlink", tess_unlink(c, "/eo_dead"), 0);
 	t0 = now_s();
 	usleep(300 * 1000);
@@ -364,7 +348,7 @@ static bool wait_file(const char *path, double seconds)
 /* the library's replay of opens after an MDS restart */
 static void cmd_restart(int lease, const char *dir)
 {
-	struct tess_client *a = connect_fast(), *b;
+	struct tess_client *a = it_connect_ms(RPC_TIMEOUT_MS), *b;
 	char ready[512], go[512], buf[1000] = "kept", back[1000];
 	struct tess_inode held, st;
 	struct tess_file *f;
@@ -389,7 +373,7 @@ static void cmd_restart(int lease, const char *dir)
 		return;
 	}
 	/* another client removes the file before this one is back */
-	b = connect_fast();
+	b = it_connect_ms(RPC_TIMEOUT_MS);
 	IT_RC("eonce.restart_unlink_by_other", tess_unlink(b, "/eo_rs"), 0);
 	/* this one's next MDS request reconnects and sends its OPEN again
 	 * (the library has no pinger: a client that stays away from the MDS

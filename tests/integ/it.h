@@ -48,7 +48,8 @@ static inline void it_result(int ok, const char *name, const char *fmt, ...)
 		  (long)(want));					\
 } while (0)
 
-static inline struct tess_client *it_connect(void)
+/* a client with RPC timeout timeout_ms; exits on failure */
+static inline struct tess_client *it_connect_ms(int timeout_ms)
 {
 	const char *mds = getenv("TESS_MDS"), *key = getenv("TESS_KEY");
 	struct tess_client *c;
@@ -59,12 +60,17 @@ static inline struct tess_client *it_connect(void)
 		fprintf(stderr, "TESS_MDS and TESS_KEY must be set\n");
 		exit(2);
 	}
-	rc = tess_client_open(mds, key, 20000, &c, err, sizeof(err));
+	rc = tess_client_open(mds, key, timeout_ms, &c, err, sizeof(err));
 	if (rc) {
 		printf("FAIL: integ: connect: %s\n", err);
 		exit(1);
 	}
 	return c;
+}
+
+static inline struct tess_client *it_connect(void)
+{
+	return it_connect_ms(20000);
 }
 
 /* deterministic pseudo-random bytes */
@@ -74,6 +80,16 @@ static inline uint64_t it_rand(uint64_t *s)
 	*s ^= *s >> 7;
 	*s ^= *s << 17;
 	return *s;
+}
+
+/* len deterministic pseudo-random bytes from seed */
+static inline void it_fill(uint8_t *buf, size_t len, uint64_t seed)
+{
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t r = it_rand(&seed);
+
+		memcpy(buf + i, &r, len - i < 8 ? len - i : 8);
+	}
 }
 
 #endif

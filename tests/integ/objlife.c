@@ -27,32 +27,6 @@
 
 #define STRIPE		(64 * 1024)
 
-static struct tess_client *connect_fast(void)
-{
-	const char *mds = getenv("TESS_MDS"), *key = getenv("TESS_KEY");
-	struct tess_client *c;
-	char err[256];
-
-	if (!mds || !key) {
-		fprintf(stderr, "TESS_MDS and TESS_KEY must be set\n");
-		exit(2);
-	}
-	if (tess_client_open(mds, key, 3000, &c, err, sizeof(err))) {
-		printf("FAIL: integ: objlife.connect: %s\n", err);
-		exit(1);
-	}
-	return c;
-}
-
-static void fill(uint8_t *buf, size_t len, uint64_t seed)
-{
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t r = it_rand(&seed);
-
-		memcpy(buf + i, &r, len - i < 8 ? len - i : 8);
-	}
-}
-
 static struct tess_file *create(struct tess_client *c, const char *path,
 				uint16_t count, uint16_t ost)
 {
@@ -103,7 +77,7 @@ static int raw_write(struct tess_client *c, uint32_t ost, uint64_t oid)
 
 static int destroyed(const char *dir)
 {
-	struct tess_client *c = connect_fast();
+	struct tess_client *c = it_connect_ms(3000);
 	uint8_t buf[4096];
 	struct tess_file *f = create(c, "/gone", 1, 0);
 	uint64_t oid, size;
@@ -114,7 +88,7 @@ static int destroyed(const char *dir)
 		return 1;
 	ost = tess_file_inode(f)->objs[0].ost_idx;
 	oid = tess_file_inode(f)->objs[0].oid;
-	fill(buf, sizeof(buf), 1);
+	it_fill(buf, sizeof(buf), 1);
 	IT_RC("objlife.destroyed_write", tess_pwrite(f, buf, sizeof(buf), 0),
 	      (long)sizeof(buf));
 	IT_RC("objlife.destroyed_close", tess_close(f), 0);
@@ -139,7 +113,7 @@ static int destroyed(const char *dir)
 
 static int lose(const char *dir)
 {
-	struct tess_client *c = connect_fast();
+	struct tess_client *c = it_connect_ms(3000);
 	static uint8_t buf[STRIPE];
 	struct tess_file *sp, *lo;
 
@@ -147,7 +121,7 @@ static int lose(const char *dir)
 	lo = create(c, "/lost", 1, 1);
 	if (!sp || !lo)
 		return 1;
-	fill(buf, sizeof(buf), 2);
+	it_fill(buf, sizeof(buf), 2);
 	/* stripe 0 rows 0 and 1; stripe 1 (on OST 1) never written */
 	IT_RC("objlife.sparse_write_1", tess_pwrite(sp, buf, STRIPE, 0), STRIPE);
 	IT_RC("objlife.sparse_write_2",
@@ -166,7 +140,7 @@ static int lose(const char *dir)
 
 static int lost_read(void)
 {
-	struct tess_client *c = connect_fast();
+	struct tess_client *c = it_connect_ms(3000);
 	static uint8_t buf[STRIPE], back[3 * STRIPE], zero[STRIPE];
 	struct tess_file *f = NULL;
 	int rc;
@@ -182,7 +156,7 @@ static int lost_read(void)
 	IT_RC("objlife.sparse_open", rc, 0);
 	if (rc)
 		return 1;
-	fill(buf, sizeof(buf), 2);
+	it_fill(buf, sizeof(buf), 2);
 	IT_RC("objlife.sparse_read", tess_pread(f, back, 3 * STRIPE, 0),
 	      3 * STRIPE);
 	it_result(!memcmp(back, buf, STRIPE) &&
@@ -198,7 +172,7 @@ static int lost_read(void)
 
 static int creates(int n, const char *name)
 {
-	struct tess_client *c = connect_fast();
+	struct tess_client *c = it_connect_ms(3000);
 	uint8_t buf[4096], back[4096];
 	char path[64], check[128];
 	bool ok = true;
@@ -218,7 +192,7 @@ static int creates(int n, const char *name)
 			ok = false;
 			break;
 		}
-		fill(buf, sizeof(buf), (uint64_t)i + 7);
+		it_fill(buf, sizeof(buf), (uint64_t)i + 7);
 		if (tess_pwrite(f, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf) ||
 		    tess_pread(f, back, sizeof(back), 0) != (ssize_t)sizeof(back) ||
 		    memcmp(buf, back, sizeof(buf))) {
