@@ -6,6 +6,7 @@
 #   make check-vm SUITE=smoke   one VM suite
 #   make demo         MDS + 4 OSTs on loopback, a striped file
 #   make bench        benchmarks (figures, not pass/fail)
+#   make install      modules, programs, man pages, completions (DESTDIR=, PREFIX=/usr)
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -98,15 +99,7 @@ $(BIN)/%: $(OBJ)/tests/integ/%.o $(LIBTESS)
 -include mk/debug-kernel.mk
 
 clean: modules-clean
-	rm -rf $(OBJ) $(BIN) $(LIBTESS)
+	rm -rf $(OBJ) $(BIN) $(LIBTESS) $(B)/man
 
-# install the programs, and the modules into /lib/modules/$(KVER)/extra
-PREFIX ?= /usr/local
-.PHONY: install
-install: user modules
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/sbin
-	install -m 755 $(BIN)/tessera-mds $(BIN)/tessera-ost $(BIN)/tessctl $(BIN)/hsm $(DESTDIR)$(PREFIX)/sbin/
-	install -m 755 $(BIN)/mount.tessera $(DESTDIR)/sbin/
-	install -d $(DESTDIR)/lib/modules/$(KVER)/extra
-	install -m 644 $(K_OUT)/*.ko $(DESTDIR)/lib/modules/$(KVER)/extra/
-	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+# make install / uninstall [DESTDIR=] [PREFIX=/usr], make man
+-include mk/install.mk

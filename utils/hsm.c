@@ -1816,13 +1816,14 @@ static const struct cmd {
 	{ "status", cmd_status, "status PATH...         size, bytes present, files per state" },
 	{ "prefetch", cmd_prefetch, "prefetch PATH... [-j N] restore every released byte" },
 	{ "release", cmd_release, "release FILE...        free OST space of archived, unchanged files" },
-	{ "archive", cmd_archive, "archive FILE...        upload changed files to their S3 origin" },
+	{ "archive", cmd_archive, "archive FILE... [--endpoint URL] [--region R]\n"
+	  "                             upload changed files to their S3 origin" },
 	{ "counters", cmd_counters, "counters               bytes the OSTs fetched from S3" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: " PROG " [--mds ADDR] [--key FILE] [-v] COMMAND ...\n");
+	fprintf(f, "usage: " PROG " [--mds ADDR] [--key FILE] [--timeout S] [-v] COMMAND ...\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  " PROG " %s\n", cmds[i].help);
 	fprintf(f, "MDS and key default to $TESS_MDS and $TESS_KEY; S3 credentials "

@@ -193,12 +193,12 @@ int main(int argc, char **argv)
 		case 'f': fake = 1; break;
 		case 'n': case 's': break;
 		default:
-			fprintf(stderr, "usage: " PROG " HOST[:PORT]@tcp[,HOST...]:/FSNAME DIR [-o key=FILE,...]\n");
+			fprintf(stderr, "usage: " PROG " HOST[:PORT]@tcp[,HOST...]:/FSNAME DIR [-o key=FILE,...] [-fnsv]\n");
 			return o == 'h' ? 0 : 1;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: " PROG " HOST[:PORT]@tcp[,HOST...]:/FSNAME DIR [-o key=FILE,...]\n");
+		fprintf(stderr, "usage: " PROG " HOST[:PORT]@tcp[,HOST...]:/FSNAME DIR [-o key=FILE,...] [-fnsv]\n");
 		return 1;
 	}
 	src = source_arg = argv[optind];

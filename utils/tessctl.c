@@ -255,7 +255,7 @@ static int cmd_put(struct ctx *x, int argc, char **argv)
 	if (i < 0)
 		return 2;
 	if (i != argc - 2) {
-		fprintf(stderr, "usage: %s put [-c COUNT] [-S SIZE] LOCAL PATH\n", prog);
+		fprintf(stderr, "usage: %s put [-c COUNT] [-S SIZE] [-i START_OST] LOCAL PATH\n", prog);
 		return 2;
 	}
 	fd = open(argv[i], O_RDONLY);
@@ -521,7 +521,7 @@ static const struct cmd {
 	{ "mkdir",	cmd_mkdir,	"mkdir PATH...            " },
 	{ "ls",		cmd_ls,		"ls [PATH]                " },
 	{ "stat",	cmd_stat,	"stat PATH                " },
-	{ "put",	cmd_put,	"put [-c N] [-S SIZE] LOCAL PATH   copy a local file in" },
+	{ "put",	cmd_put,	"put [-c N] [-S SIZE] [-i OST] LOCAL PATH   copy a local file in" },
 	{ "get",	cmd_get,	"get PATH LOCAL|-         copy a file out" },
 	{ "rm",		cmd_rm,		"rm PATH...               " },
 	{ "check",	cmd_check,	"check                    objects no file owns (orphan), files' objects gone (missing);\n"

@@ -1,0 +1,63 @@
+# Installing Tessera like a file system (included by the top-level Makefile).
+#
+#   make man                      man pages from man/*.scd into build/man (scdoc)
+#   make install   [DESTDIR=] [PREFIX=/usr]
+#   make uninstall [DESTDIR=] [PREFIX=/usr]
+#
+# Where things go:
+#   /lib/modules/$(KVER)/updates/  tessera.ko tessera_lnet.ko tessera_lnet_tcp.ko
+#   /sbin/                         mount.tessera (mount(8) looks there)
+#   $(PREFIX)/sbin/                tessera-mds tessera-ost
+#   $(PREFIX)/bin/                 tessctl hsm
+#   $(PREFIX)/share/man/manN/      one page per man/NAME.N.scd
+#   $(PREFIX)/share/bash-completion/completions/  tessctl hsm
+#
+# depmod runs only for the real root; with DESTDIR (a package, a test) it is
+# left to whoever installs the tree (dpkg's trigger, dkms, or
+# `depmod -b DIR KVER`).  tests/install/check.sh checks the file list.
+
+PREFIX ?= /usr
+
+MAN_SRCS := $(wildcard man/*.scd)
+MAN_PAGES := $(patsubst man/%.scd,$(B)/man/%,$(MAN_SRCS))
+MAN_SECTIONS := $(sort $(foreach p,$(MAN_PAGES),$(subst .,,$(suffix $(p)))))
+COMPLETIONS := $(wildcard utils/completion/*)
+
+INST_MODDIR := /lib/modules/$(KVER)/updates
+INST_MODS   := $(notdir $(K_MODS))
+INST_SBIN   := tessera-mds tessera-ost
+INST_BIN    := tessctl hsm
+INST_ROOTSBIN := mount.tessera
+
+.PHONY: man install uninstall
+
+man: $(MAN_PAGES)
+
+$(B)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+
+install: $(PROGS) modules man
+	@test -n "$(KVER)" || { echo "install: no KVER (kernel headers: set KDIR=)" >&2; exit 1; }
+	install -d $(DESTDIR)$(INST_MODDIR) $(DESTDIR)/sbin \
+		$(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(foreach s,$(MAN_SECTIONS),$(DESTDIR)$(PREFIX)/share/man/man$(s))
+	install -m 644 $(addprefix $(K_OUT)/,$(INST_MODS)) $(DESTDIR)$(INST_MODDIR)/
+	install -m 755 $(addprefix $(BIN)/,$(INST_ROOTSBIN)) $(DESTDIR)/sbin/
+	install -m 755 $(addprefix $(BIN)/,$(INST_SBIN)) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(addprefix $(BIN)/,$(INST_BIN)) $(DESTDIR)$(PREFIX)/bin/
+	$(foreach p,$(MAN_PAGES),install -m 644 $(p) \
+		$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $(p)))/ &&) true
+	install -m 644 $(COMPLETIONS) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+uninstall:
+	@test -n "$(KVER)" || { echo "uninstall: no KVER (kernel headers: set KDIR=)" >&2; exit 1; }
+	rm -f $(addprefix $(DESTDIR)$(INST_MODDIR)/,$(INST_MODS)) \
+		$(addprefix $(DESTDIR)/sbin/,$(INST_ROOTSBIN)) \
+		$(addprefix $(DESTDIR)$(PREFIX)/sbin/,$(INST_SBIN)) \
+		$(addprefix $(DESTDIR)$(PREFIX)/bin/,$(INST_BIN)) \
+		$(foreach p,$(MAN_PAGES),$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $(p)))/$(notdir $(p))) \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,$(notdir $(COMPLETIONS)))
+	$(if $(DESTDIR),,depmod -a $(KVER))
