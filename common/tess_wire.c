@@ -528,7 +528,10 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 		if (!pr)
 			return -EBADMSG;
 		n = le32_to_cpu(pr->mode);
-		if (n != TESS_PUNCH_TRUNCATE && n != TESS_PUNCH_HOLE)
+		if (n != TESS_PUNCH_TRUNCATE && n != TESS_PUNCH_HOLE &&
+		    n != TESS_PUNCH_TRIM)
+			return -EINVAL;
+		if (le32_to_cpu(pr->flags) & ~TESS_IO_SYNC)
 			return -EINVAL;
 		if (le64_to_cpu(pr->offset) > (1ULL << 62) ||
 		    le64_to_cpu(pr->length) > (1ULL << 62))

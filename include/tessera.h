@@ -520,13 +520,16 @@ struct tess_obj_verf_rep {
 
 #define TESS_PUNCH_TRUNCATE	1	/* set object size to offset */
 #define TESS_PUNCH_HOLE		2	/* deallocate [offset, offset+length) */
+#define TESS_PUNCH_TRIM		3	/* cut to offset if longer; stable when
+					 * it cut (the MDS's trims) */
 
+/* flags: TESS_IO_SYNC makes the punch stable before the reply */
 struct tess_obj_punch_req {
 	__le64 oid;
 	__le64 offset;
 	__le64 length;
 	__le32 mode;
-	__le32 pad;
+	__le32 flags;
 };
 
 struct tess_obj_attr_rep {

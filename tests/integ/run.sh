@@ -132,6 +132,8 @@ run_for 600 bash tests/integ/eonce.sh "$work" $((base + 60))
 # OST killed or hung), on MDSs and OSTs of their own
 run_for 120 bash tests/integ/mdsload.sh "$work" $((base + 80))
 run_for 300 bash tests/integ/durable.sh "$work" $((base + 70))
+# bytes past a file's size (a lost punch, a dead writer) never read as data
+run_for 60 bash tests/integ/trim.sh "$work" $((base + 100))
 # the life of OST objects: destroyed stays destroyed, lost is EIO, check
 run_for 120 bash tests/integ/objlife.sh "$work" $((base + 50))
 

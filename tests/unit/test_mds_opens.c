@@ -3,6 +3,7 @@
  * test_mds_opens: open counts per (client, inode), the grace period after
  * start-up and the client lease (user/mds/opens.c).
  */
+#include <pthread.h>
 #include <unistd.h>
 
 #include "../../user/mds/opens.h"
@@ -119,6 +120,78 @@ TU_CASE(thread_ends_lease_by_itself)
 	mds_opens_free(o);
 }
 
+static uint64_t dropped_ino[4];
+static int ndropped;
+
+static void on_dropped(void *arg, uint64_t ino)
+{
+	(void)arg;
+	if (ndropped < 4)
+		dropped_ino[ndropped++] = ino;
+}
+
+struct opener {
+	struct mds_opens *o;
+	int done;
+};
+
+static void *open_9(void *arg)
+{
+	struct opener *op = arg;
+
+	mds_opens_open(op->o, B, 9);
+	__atomic_store_n(&op->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* trims: hold only what nobody has open; an OPEN waits for the unhold */
+TU_CASE(hold_excludes_open)
+{
+	struct mds_opens *o;
+	struct opener op = { 0 };
+	pthread_t t;
+
+	TU_EQ_INT(mds_opens_create(&o, 100, hook, NULL), 0);
+	TU_CHECK(!mds_opens_hold(o, 9));	/* the grace period */
+	usleep(150 * 1000);
+	mds_opens_expire(o);
+	mds_opens_open(o, A, 8);
+	TU_CHECK(!mds_opens_hold(o, 8));	/* open */
+	TU_CHECK(mds_opens_hold(o, 9));
+	TU_CHECK(!mds_opens_hold(o, 10));	/* one at a time */
+	op.o = o;
+	TU_EQ_INT(pthread_create(&t, NULL, open_9, &op), 0);
+	usleep(100 * 1000);
+	TU_EQ_INT(__atomic_load_n(&op.done, __ATOMIC_SEQ_CST), 0);
+	mds_opens_unhold(o);
+	pthread_join(t, NULL);
+	TU_EQ_INT(op.done, 1);
+	TU_EQ_U64(mds_opens_count(o, B, 9), 1);
+	mds_opens_free(o);
+}
+
+/* a lease that runs out names the inodes its client had open */
+TU_CASE(lease_end_names_dropped_inodes)
+{
+	struct mds_opens *o;
+
+	ndropped = 0;
+	TU_EQ_INT(mds_opens_create(&o, 100, hook, NULL), 0);
+	mds_opens_set_dropped_fn(o, on_dropped, NULL);
+	mds_opens_connected(o, A);
+	mds_opens_open(o, A, 21);
+	mds_opens_open(o, A, 21);
+	mds_opens_connected(o, B);
+	mds_opens_open(o, B, 22);
+	mds_opens_disconnected(o, A);
+	usleep(150 * 1000);
+	mds_opens_expire(o);
+	TU_EQ_INT(ndropped, 1);
+	TU_EQ_U64(dropped_ino[0], 21);
+	TU_EQ_U64(mds_opens_count(o, B, 22), 1);
+	mds_opens_free(o);
+}
+
 int main(void)
 {
 	tu_suite = "mds_opens";
@@ -126,5 +199,7 @@ int main(void)
 	TU_RUN(grace_period_then_only_opens_are_busy);
 	TU_RUN(lease_drops_opens_of_gone_client);
 	TU_RUN(thread_ends_lease_by_itself);
+	TU_RUN(hold_excludes_open);
+	TU_RUN(lease_end_names_dropped_inodes);
 	return tu_done();
 }

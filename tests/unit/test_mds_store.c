@@ -1033,6 +1033,55 @@ TU_CASE(round_robin_and_unique_oids)
 	mds_store_free(s);
 }
 
+/* a truncate records its file for a trim; done takes only what it read */
+TU_CASE(setattr_size_records_trim)
+{
+	struct mds_store *s = open_new(2);
+	struct mds_setattr sa = { .valid = TESS_SA_SIZE, .size = 100 };
+	struct mds_attr a;
+	uint64_t ino, got, gen, gen2, n;
+
+	if (!s) {
+		TU_CHECK(s != NULL);
+		return;
+	}
+	mds_store_set_orphan_hook(s, hook, NULL);
+	memset(&req, 0, sizeof(req));
+	req.pattern = TESS_LAYOUT_RAID0;
+	req.stripe_count = 2;
+	req.stripe_offset = TESS_OST_ANY;
+	TU_EQ_INT(mk_lo(s, ROOT, "t", &req, &lo1), 0);
+	ino = ino_of(s, ROOT, "t");
+	TU_EQ_INT(mds_trim_next(s, 0, &got, &gen), -ENOENT);
+	sa.valid = TESS_SA_SIZE_EXTEND;		/* an extend: no trim */
+	TU_EQ_INT(mds_setattr(s, ino, &sa, &a, NULL), 0);
+	TU_EQ_INT(mds_trim_next(s, 0, &got, &gen), -ENOENT);
+	hook_calls = 0;
+	sa.valid = TESS_SA_SIZE;		/* truncate to the same size */
+	TU_EQ_INT(mds_setattr(s, ino, &sa, &a, NULL), 0);
+	TU_EQ_INT(hook_calls, 1);		/* the thread is woken */
+	TU_EQ_INT(mds_trim_next(s, 0, &got, &gen), 0);
+	TU_EQ_U64(got, ino);
+	TU_EQ_INT(mds_trim_next(s, ino, &got, &gen2), -ENOENT);
+	sa.size = 10;				/* truncated again */
+	TU_EQ_INT(mds_setattr(s, ino, &sa, &a, NULL), 0);
+	TU_EQ_INT(mds_trim_done(s, ino, gen), -EAGAIN);
+	TU_EQ_INT(mds_trim_count(s, &n), 0);
+	TU_EQ_U64(n, 1);
+	TU_EQ_INT(mds_trim_next(s, 0, &got, &gen2), 0);
+	TU_CHECK(gen2 != gen);
+	TU_EQ_INT(mds_trim_done(s, ino, gen2), 0);
+	TU_EQ_INT(mds_trim_count(s, &n), 0);
+	TU_EQ_U64(n, 0);
+	TU_EQ_INT(mds_trim_done(s, ino, gen2), 0);	/* gone: done */
+	/* a dead client's open file; not an inode that is gone */
+	TU_EQ_INT(mds_trim_add(s, ino), 0);
+	TU_EQ_INT(mds_trim_add(s, 31337), 0);
+	TU_EQ_INT(mds_trim_count(s, &n), 0);
+	TU_EQ_U64(n, 1);
+	mds_store_free(s);
+}
+
 TU_CASE(setattr_rules)
 {
 	struct mds_store *s = open_new(1);
@@ -1785,6 +1834,7 @@ int main(void)
 	TU_RUN(layout_inheritance);
 	TU_RUN(set_layout_on_file);
 	TU_RUN(round_robin_and_unique_oids);
+	TU_RUN(setattr_size_records_trim);
 	TU_RUN(setattr_rules);
 	TU_RUN(durable_across_reopen);
 	TU_RUN(concurrent_creates_one_dir);

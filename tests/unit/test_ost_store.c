@@ -376,6 +376,33 @@ TU_CASE(truncate_down_up)
 	objstore_close(s);
 }
 
+/* the MDS's trims: cut only what lies past the size, never extend */
+TU_CASE(trim_cuts_only_longer)
+{
+	struct objstore *s = new_store(0);
+	struct objstore_attr at;
+	uint8_t a[10000];
+	uint64_t size;
+	bool cut = true;
+
+	TU_CHECK(s);
+	if (!s)
+		return;
+	fill(a, sizeof(a), 7);
+	TU_EQ_INT(objstore_write(s, 31, 0, a, sizeof(a), false, &size), 0);
+	TU_EQ_INT(objstore_trim(s, 31, 20000, &cut), 0);
+	TU_CHECK(!cut);
+	TU_EQ_INT(objstore_getattr(s, 31, &at), 0);
+	TU_EQ_U64(at.size, 10000);
+	TU_EQ_INT(objstore_trim(s, 31, 10000, &cut), 0);
+	TU_CHECK(!cut);
+	TU_EQ_INT(objstore_trim(s, 31, 4000, &cut), 0);
+	TU_CHECK(cut);
+	TU_EQ_INT(objstore_getattr(s, 31, &at), 0);
+	TU_EQ_U64(at.size, 4000);
+	objstore_close(s);
+}
+
 TU_CASE(punch_hole_zeros)
 {
 	struct objstore *s = new_store(0);
@@ -660,6 +687,7 @@ int main(void)
 	TU_RUN(list_pages);
 	TU_RUN(sparse_gaps_zero);
 	TU_RUN(truncate_down_up);
+	TU_RUN(trim_cuts_only_longer);
 	TU_RUN(punch_hole_zeros);
 	TU_RUN(destroy_then_enoent);
 	TU_RUN(index_mismatch_refused);

@@ -470,6 +470,43 @@ static void put_precreate(uint8_t *b, uint64_t first, uint32_t count)
 	memcpy(b, &r, sizeof(r));
 }
 
+TU_CASE(msg_check_punch)
+{
+	static const struct {
+		const char *what;
+		uint32_t mode, flags, len;
+		int want;
+	} t[] = {
+		{ "truncate", TESS_PUNCH_TRUNCATE, 0, 32, 0 },
+		{ "truncate sync", TESS_PUNCH_TRUNCATE, TESS_IO_SYNC, 32, 0 },
+		{ "hole", TESS_PUNCH_HOLE, 0, 32, 0 },
+		{ "trim", TESS_PUNCH_TRIM, 0, 32, 0 },
+		{ "mode 0", 0, 0, 32, -EINVAL },
+		{ "mode 4", 4, 0, 32, -EINVAL },
+		{ "unknown flag", TESS_PUNCH_TRUNCATE, 2, 32, -EINVAL },
+		{ "short", TESS_PUNCH_TRUNCATE, 0, 31, -EBADMSG },
+		{ "long", TESS_PUNCH_TRUNCATE, 0, 33, -EBADMSG },
+	};
+	uint8_t body[40];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tess_frame f = req(TESS_OP_OBJ_PUNCH, t[i].len);
+		struct tess_obj_punch_req p = {
+			.oid = cpu_to_le64(5),
+			.offset = cpu_to_le64(4096),
+			.mode = cpu_to_le32(t[i].mode),
+			.flags = cpu_to_le32(t[i].flags),
+		};
+		int rc;
+
+		memset(body, 0, sizeof(body));
+		memcpy(body, &p, sizeof(p));
+		rc = tess_msg_check(&f, body);
+		if (rc != t[i].want)
+			TU_FAIL_AT("%s: %d, expected %d", t[i].what, rc, t[i].want);
+	}
+}
+
 TU_CASE(msg_check_obj_lifecycle_requests)
 {
 	static const struct {
@@ -596,6 +633,7 @@ int main(void)
 	TU_RUN(msg_check_hsm_replies);
 	TU_RUN(every_request_opcode_rejects_empty_or_accepts);
 	TU_RUN(msg_check_write_verifier);
+	TU_RUN(msg_check_punch);
 	TU_RUN(msg_check_obj_lifecycle_requests);
 	TU_RUN(msg_check_obj_lifecycle_replies);
 	return tu_done();

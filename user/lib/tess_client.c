@@ -1447,34 +1447,56 @@ int tess_fsync(struct tess_file *f)
 	return rc;
 }
 
+/* every object of f to where a file of size bytes ends in it */
+static int punch_objects(struct tess_file *f, uint64_t size, uint32_t flags)
+{
+	for (uint32_t i = 0; i < f->ino.nobjs; i++) {
+		struct tess_obj_punch_req p = {
+			.oid = cpu_to_le64(f->ino.objs[i].oid),
+			.offset = cpu_to_le64(tess_stripe_obj_size(&f->ino.geom,
+								   i, size)),
+			.mode = cpu_to_le32(TESS_PUNCH_TRUNCATE),
+			.flags = cpu_to_le32(flags) };
+		struct tnet_call call = { .op = TESS_OP_OBJ_PUNCH, .body = &p,
+					  .body_len = sizeof(p) };
+		int rc = ost_call(f->c, f->ino.objs[i].ost_idx, &call);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * As the kernel client does (kmod/inode.c, tess_setattr): up, the objects
+ * are first cut to the old size, stable, so that what they held past it
+ * (a dead writer's bytes, a lost punch) reads as zeros; then the size on
+ * the MDS, which records the truncate and cuts again once the file is
+ * closed everywhere; then the objects, stable when cut down.
+ */
 int tess_ftruncate(struct tess_file *f, uint64_t size)
 {
 	struct tess_setattr_req r = {
 		.ino = cpu_to_le64(f->ino.ino),
 		.valid = cpu_to_le32(TESS_SA_SIZE | TESS_SA_MTIME_NOW),
 		.size = cpu_to_le64(size) };
+	uint64_t old = f->size;
 	int rc;
 
-	for (uint32_t i = 0; i < f->ino.nobjs; i++) {
-		struct tess_obj_punch_req p = {
-			.oid = cpu_to_le64(f->ino.objs[i].oid),
-			.offset = cpu_to_le64(tess_stripe_obj_size(&f->ino.geom,
-								   i, size)),
-			.mode = cpu_to_le32(TESS_PUNCH_TRUNCATE) };
-		struct tnet_call call = { .op = TESS_OP_OBJ_PUNCH, .body = &p,
-					  .body_len = sizeof(p) };
-
-		rc = ost_call(f->c, f->ino.objs[i].ost_idx, &call);
+	if (size > old) {
+		rc = sync_unstable(f, true);	/* data under the new size */
+		if (!rc)
+			rc = punch_objects(f, old, TESS_IO_SYNC);
 		if (rc)
 			return rc;
 	}
 	rc = setattr_ino(f->c, &r, NULL);
-	if (!rc) {
-		f->size = size;
-		f->mds_size = size;
-		f->size_dirty = false;
-	}
-	return rc;
+	if (rc)
+		return rc;
+	f->size = size;
+	f->mds_size = size;
+	f->size_dirty = false;
+	return punch_objects(f, size, size > old ? 0 : TESS_IO_SYNC);
 }
 
 int tess_truncate(struct tess_client *c, const char *path, uint64_t size)

@@ -132,6 +132,26 @@ static bool busy(void *opens, uint64_t ino)
 	return mds_opens_busy(opens, ino);
 }
 
+static bool hold(void *opens, uint64_t ino)
+{
+	return mds_opens_hold(opens, ino);
+}
+
+static void unhold(void *opens)
+{
+	mds_opens_unhold(opens);
+}
+
+/* a dead client had ino open, maybe writing past its size: trim it */
+static void dropped(void *store, uint64_t ino)
+{
+	int rc = mds_trim_add(store, ino);
+
+	if (rc)
+		tlog("ino %" PRIu64 ": cannot record its trim: %s", ino,
+		     strerror(-rc));
+}
+
 struct srv_arg {
 	struct tnet_server *srv;
 	int rc;
@@ -319,6 +339,8 @@ int main(int argc, char **argv)
 				      mds_osts_kick, m.osts);
 	if (!rc) {
 		mds_osts_set_busy_fn(m.osts, busy, m.opens);
+		mds_osts_set_hold_fn(m.osts, hold, unhold, m.opens);
+		mds_opens_set_dropped_fn(m.opens, dropped, m.store);
 		rc = mds_opens_start(m.opens);
 	}
 	if (!rc)

@@ -45,6 +45,11 @@ struct mds_opens {
 	struct oclient *clients;
 	void (*released)(void *arg);
 	void *arg;
+	void (*dropped)(void *arg, uint64_t ino);
+	void *dropped_arg;
+	pthread_cond_t unheld;		/* held ends */
+	uint64_t held_ino;		/* mds_opens_hold: OPEN waits */
+	bool held;
 	pthread_t thr;
 	bool running, stop;
 };
@@ -80,6 +85,7 @@ int mds_opens_create(struct mds_opens **out, int64_t lease_ms,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&o->wake, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&o->unheld, NULL);
 	*out = o;
 	return 0;
 }
@@ -106,8 +112,15 @@ static struct oclient *client_get(struct mds_opens *o, const uint8_t uuid[16],
 	return cl;
 }
 
-/* drop every open of a client; true if any was dropped */
-static bool drop_opens(struct mds_opens *o, const uint8_t uuid[16])
+struct inos {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+/* drop every open of a client, adding their inodes to *gone (if memory
+ * allows); true if any was dropped */
+static bool drop_opens(struct mds_opens *o, const uint8_t uuid[16],
+		       struct inos *gone)
 {
 	bool any = false;
 
@@ -119,6 +132,19 @@ static bool drop_opens(struct mds_opens *o, const uint8_t uuid[16])
 
 			if (!memcmp(r->uuid, uuid, 16)) {
 				*pp = r->next;
+				if (gone->n == gone->cap) {
+					size_t cap = gone->cap ? 2 * gone->cap
+							       : 16;
+					uint64_t *v = realloc(gone->v,
+							      cap * sizeof(*v));
+
+					if (v) {
+						gone->v = v;
+						gone->cap = cap;
+					}
+				}
+				if (gone->n < gone->cap)
+					gone->v[gone->n++] = r->ino;
 				free(r);
 				any = true;
 			} else {
@@ -129,6 +155,14 @@ static bool drop_opens(struct mds_opens *o, const uint8_t uuid[16])
 	return any;
 }
 
+/* tell the dropped hook (no lock held) and free the list */
+static void dropped_done(struct mds_opens *o, struct inos *gone)
+{
+	for (size_t i = 0; i < gone->n && o->dropped; i++)
+		o->dropped(o->dropped_arg, gone->v[i]);
+	free(gone->v);
+}
+
 static bool lease_over(const struct mds_opens *o, const struct oclient *cl,
 		       int64_t now)
 {
@@ -137,6 +171,7 @@ static bool lease_over(const struct mds_opens *o, const struct oclient *cl,
 
 void mds_opens_connected(struct mds_opens *o, const uint8_t uuid[16])
 {
+	struct inos gone = { 0 };
 	struct oclient *cl;
 	bool released = false;
 
@@ -146,10 +181,11 @@ void mds_opens_connected(struct mds_opens *o, const uint8_t uuid[16])
 		/* back after its lease ran out: its opens are gone, even if
 		 * the lease thread has not got to it yet */
 		if (lease_over(o, cl, now_ms()))
-			released = drop_opens(o, uuid);
+			released = drop_opens(o, uuid, &gone);
 		cl->nconn++;
 	}
 	pthread_mutex_unlock(&o->lock);
+	dropped_done(o, &gone);
 	if (released && o->released)
 		o->released(o->arg);
 }
@@ -174,6 +210,8 @@ uint32_t mds_opens_open(struct mds_opens *o, const uint8_t uuid[16],
 	uint32_t before = 0;
 
 	pthread_mutex_lock(&o->lock);
+	while (o->held && o->held_ino == ino)	/* its objects being cut */
+		pthread_cond_wait(&o->unheld, &o->lock);
 	client_get(o, uuid, true);
 	for (r = *bucket(o, ino); r; r = r->next) {
 		if (r->ino != ino)
@@ -263,12 +301,46 @@ bool mds_opens_busy(struct mds_opens *o, uint64_t ino)
 	return busy;
 }
 
+bool mds_opens_hold(struct mds_opens *o, uint64_t ino)
+{
+	struct open_rec *r;
+	bool busy;
+
+	pthread_mutex_lock(&o->lock);
+	busy = o->held || in_grace_locked(o);
+	for (r = *bucket(o, ino); r && !busy; r = r->next)
+		if (r->ino == ino)
+			busy = true;
+	if (!busy) {
+		o->held = true;
+		o->held_ino = ino;
+	}
+	pthread_mutex_unlock(&o->lock);
+	return !busy;
+}
+
+void mds_opens_unhold(struct mds_opens *o)
+{
+	pthread_mutex_lock(&o->lock);
+	o->held = false;
+	pthread_cond_broadcast(&o->unheld);
+	pthread_mutex_unlock(&o->lock);
+}
+
+void mds_opens_set_dropped_fn(struct mds_opens *o,
+			      void (*fn)(void *arg, uint64_t ino), void *arg)
+{
+	o->dropped = fn;
+	o->dropped_arg = arg;
+}
+
 /* ---- leases ---- */
 
 unsigned mds_opens_expire(struct mds_opens *o)
 {
 	struct oclient **pp;
 	int64_t now = now_ms();
+	struct inos gone = { 0 };
 	unsigned dropped = 0;
 	bool released = false;
 
@@ -282,7 +354,7 @@ unsigned mds_opens_expire(struct mds_opens *o)
 		struct oclient *cl = *pp;
 
 		if (lease_over(o, cl, now)) {
-			if (drop_opens(o, cl->uuid))
+			if (drop_opens(o, cl->uuid, &gone))
 				released = true;
 			*pp = cl->next;
 			free(cl);
@@ -292,6 +364,7 @@ unsigned mds_opens_expire(struct mds_opens *o)
 		}
 	}
 	pthread_mutex_unlock(&o->lock);
+	dropped_done(o, &gone);
 	if (released && o->released)
 		o->released(o->arg);
 	return dropped;

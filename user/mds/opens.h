@@ -45,6 +45,16 @@ bool mds_opens_in_grace(struct mds_opens *o);
 /* opens of ino (uuid NULL: by all clients) */
 uint32_t mds_opens_count(struct mds_opens *o, const uint8_t *uuid,
 			 uint64_t ino);
+/*
+ * Exclusive use of ino while its objects are cut (osts.c's trims): false
+ * if it is open or may be (grace period), else OPENs of ino wait until
+ * mds_opens_unhold.  One inode at a time.
+ */
+bool mds_opens_hold(struct mds_opens *o, uint64_t ino);
+void mds_opens_unhold(struct mds_opens *o);
+/* called (no lock held) for each inode whose open a lease end dropped */
+void mds_opens_set_dropped_fn(struct mds_opens *o,
+			      void (*fn)(void *arg, uint64_t ino), void *arg);
 /* drop the opens of clients whose lease ran out, end the grace period;
  * calls the hook if that released anything.  Returns the clients dropped. */
 unsigned mds_opens_expire(struct mds_opens *o);

@@ -27,17 +27,28 @@
  * An orphan whose inode is busy (held open by a client, or any inode in
  * the grace period after start-up: opens.h) is skipped, not retried: the
  * end of the last open kicks the thread.
+ *
+ * Trims: the same thread, after each orphan pass, cuts the objects of
+ * every file on the store's trim list (store.h) to the file's size with
+ * OBJ_PUNCH TRIM, which the OST makes stable when it cut anything.  Only
+ * while no client has the file open (mds_hold_fn: OPENs of it wait until
+ * the cut is done), so a writer's bytes past the size that it has not
+ * yet extended the size over are never cut.  Nor is anything in a stripe
+ * an OST no longer has (ESTALE: nothing to cut).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "osts.h"
+#include "tess_stripe.h"
 
 /* connect, handshake and every call (the socket timeout is set at connect) */
 #define STATFS_TIMEOUT_MS	3000
 #define DESTROY_TIMEOUT_MS	3000
+#define TRIM_TIMEOUT_MS		10000	/* a truncate and an fsync */
 #define PRECREATE_TIMEOUT_MS	10000	/* 2 fsyncs per object on a slow disk */
 #define CONN_BACKOFF_MAX	30
 #define REAP_BACKOFF_MAX	60
@@ -64,6 +75,9 @@ struct mds_osts {
 	void *destroy_arg;
 	mds_busy_fn busy;
 	void *busy_arg;
+	mds_hold_fn hold;
+	mds_unhold_fn unhold;
+	void *hold_arg;
 
 	pthread_t thr;
 	bool running;
@@ -342,6 +356,96 @@ int mds_osts_reap(struct mds_osts *o, uint64_t *left)
 	return rc == -ENOENT || rc == 0 ? 0 : rc;
 }
 
+/* ---- trims ---- */
+
+void mds_osts_set_hold_fn(struct mds_osts *o, mds_hold_fn hold,
+			  mds_unhold_fn unhold, void *arg)
+{
+	o->hold = hold;
+	o->unhold = unhold;
+	o->hold_arg = arg;
+}
+
+/* cut every object of ino to the file's size; 0 when all are */
+static int trim_file(struct mds_osts *o, uint64_t ino, struct mds_layout *lo)
+{
+	struct tess_stripe_geom g;
+	struct mds_attr a;
+	int rc, err = 0;
+
+	rc = mds_getattr(o->s, ino, &a, lo);
+	if (rc == -ENOENT)
+		return 0;		/* gone: its orphan destroys it all */
+	if (rc)
+		return rc;
+	if (!S_ISREG(a.mode) || !a.nlink || !lo->nobjs)
+		return 0;
+	g.stripe_size = lo->stripe_size;
+	g.stripe_count = lo->nobjs;
+	if (tess_stripe_geom_check(&g))
+		return 0;		/* a layout no client can use either */
+	for (uint32_t i = 0; i < lo->nobjs; i++) {
+		const struct mds_layout_obj *ob = &lo->objs[i];
+		struct tess_obj_punch_req p = {
+			.oid = cpu_to_le64(ob->oid),
+			.offset = cpu_to_le64(tess_stripe_obj_size(&g, i,
+								   a.size)),
+			.mode = cpu_to_le32(TESS_PUNCH_TRIM),
+		};
+
+		rc = ost_call(o, ob->ost_idx, TESS_OP_OBJ_PUNCH, &p, sizeof(p),
+			      TRIM_TIMEOUT_MS, NULL, 0, false);
+		if (rc == -ESTALE || rc == -ENOENT)
+			rc = 0;		/* no object: nothing past the size */
+		if (rc && !err) {
+			err = rc;
+			tlog("trim of ino %" PRIu64 ": object %" PRIu64
+			     " on OST %u: %s (will retry)", ino, ob->oid,
+			     ob->ost_idx, strerror(-rc));
+		}
+	}
+	return err;
+}
+
+int mds_osts_trim(struct mds_osts *o, uint64_t *left)
+{
+	struct mds_layout *lo = malloc(sizeof(*lo));
+	uint64_t ino = 0, gen, pending = 0, done = 0;
+	int rc;
+
+	if (left)
+		*left = 0;
+	if (!lo)
+		return -ENOMEM;
+	if (!o->hold) {
+		free(lo);
+		return 0;
+	}
+	while ((rc = mds_trim_next(o->s, ino, &ino, &gen)) == 0) {
+		if (!o->hold(o->hold_arg, ino))
+			continue;	/* open: kicked again at the last close */
+		rc = trim_file(o, ino, lo);
+		o->unhold(o->hold_arg);
+		if (!rc)
+			rc = mds_trim_done(o->s, ino, gen);
+		if (rc == -EAGAIN)
+			rc = 0;		/* truncated again: kicked again */
+		else if (rc)
+			pending++;
+		else
+			done++;
+		if (o->running && stopping(o))
+			break;
+	}
+	free(lo);
+	if (pending)
+		tlog("trims: %" PRIu64 " files cut to their size, %" PRIu64
+		     " not yet", done, pending);
+	if (left)
+		*left = pending;
+	return rc == -ENOENT || rc == 0 ? 0 : rc;
+}
+
 static void *reaper(void *arg)
 {
 	struct mds_osts *o = arg;
@@ -354,10 +458,17 @@ static void *reaper(void *arg)
 	pthread_mutex_unlock(&o->wlock);
 	for (;;) {
 		struct timespec until;
+		uint64_t tleft = 0;
+		int trc;
 
 		rc = mds_osts_reap(o, &left);
 		if (rc == -ESHUTDOWN)
 			break;
+		trc = mds_osts_trim(o, &tleft);
+		if (trc == -ESHUTDOWN)
+			break;
+		rc = rc ? rc : trc;
+		left += tleft;
 		if (rc || left) {
 			clock_gettime(CLOCK_MONOTONIC, &until);
 			until.tv_sec += backoff;

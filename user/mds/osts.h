@@ -21,12 +21,22 @@ typedef int (*mds_destroy_fn)(void *arg, uint32_t ost_idx, uint64_t oid);
 /* is inode ino held open (or possibly so)?  Its orphans wait. */
 typedef bool (*mds_busy_fn)(void *arg, uint64_t ino);
 
+/*
+ * Exclusive use of inode ino while its objects are cut to its size (no
+ * OPEN of it meanwhile): false if it is open or may be.
+ */
+typedef bool (*mds_hold_fn)(void *arg, uint64_t ino);
+typedef void (*mds_unhold_fn)(void *arg);
+
 int mds_osts_create(struct mds_osts **out, struct mds_store *s,
 		    const struct tnet_key *key);
 /* replace the network destroy (tests) */
 void mds_osts_set_destroy_fn(struct mds_osts *o, mds_destroy_fn fn, void *arg);
 /* orphans of busy inodes are skipped (kick when one stops being busy) */
 void mds_osts_set_busy_fn(struct mds_osts *o, mds_busy_fn fn, void *arg);
+/* trims (store.h) are done only with these set */
+void mds_osts_set_hold_fn(struct mds_osts *o, mds_hold_fn hold,
+			  mds_unhold_fn unhold, void *arg);
 /*
  * Ping every registered OST each interval (before start; 0: not at all);
  * an OST not heard from for 2 intervals is down (mds_ost_set_expiry)
@@ -50,5 +60,7 @@ int mds_osts_precreate(struct mds_osts *o, uint32_t idx, uint64_t first,
 int mds_osts_statfs(struct mds_osts *o, struct tess_statfs_rep *rep);
 /* one pass over the orphan list; *left = orphans still pending */
 int mds_osts_reap(struct mds_osts *o, uint64_t *left);
+/* one pass over the trim records; *left = records still pending */
+int mds_osts_trim(struct mds_osts *o, uint64_t *left);
 
 #endif /* MDS_OSTS_H */

@@ -77,7 +77,8 @@ struct ost_val {
 struct mds_store {
 	MDB_env *env;
 	MDB_dbi inodes, dirents, dircookies, xattrs, symlinks, orphans, osts,
-		meta, hsm;
+		meta, hsm, trims;
+	atomic_uint_fast64_t trim_gen;	/* values of trim records */
 	pthread_rwlock_t gate;		/* readers: calls; writer: close */
 	bool closed;
 	int lockfd;
@@ -168,6 +169,14 @@ static void now_ts(uint64_t *sec, uint32_t *nsec)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	*sec = (uint64_t)ts.tv_sec;
 	*nsec = (uint32_t)ts.tv_nsec;
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void touch_ctime(struct mds_attr *a)
@@ -748,6 +757,106 @@ static int dir_empty(struct tx *tx, uint64_t ino)
 	return rc;
 }
 
+/* ---- trims: objects to cut to the file's size (see store.h) ---- */
+
+static int trim_add(struct tx *tx, uint64_t ino)
+{
+	uint8_t k[8], v[8];
+	int rc;
+
+	put_be64(k, ino);
+	put_be64(v, atomic_fetch_add(&tx->s->trim_gen, 1));
+	rc = db_put(tx, tx->s->trims, k, 8, v, 8, 0);
+	if (rc == 0)
+		tx->orphaned = true;	/* wakes osts.c's thread too */
+	return rc;
+}
+
+int mds_trim_add(struct mds_store *s, uint64_t ino)
+{
+	struct tx tx;
+	struct inode in;
+	int rc = tx_begin(s, &tx, true);
+
+	if (rc)
+		return rc;
+	rc = ino_get(&tx, ino, &in);
+	if (!rc && S_ISREG(in.r.attr.mode) && in.r.attr.nlink)
+		rc = trim_add(&tx, ino);
+	return tx_end(&tx, rc == -ENOENT ? 0 : rc);
+}
+
+int mds_trim_next(struct mds_store *s, uint64_t after, uint64_t *ino,
+		  uint64_t *gen)
+{
+	struct tx tx;
+	MDB_cursor *cur;
+	uint8_t k[8];
+	MDB_val key = { 8, k }, v;
+	int rc;
+
+	if (after == UINT64_MAX)
+		return -ENOENT;
+	rc = tx_begin(s, &tx, false);
+	if (rc)
+		return rc;
+	rc = mdb_cursor_open(tx.t, s->trims, &cur);
+	if (rc) {
+		rc = mdb_err(rc, "cursor");
+		goto out;
+	}
+	put_be64(k, after + 1);
+	for (rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+		if (key.mv_size == 8 && v.mv_size == 8) {
+			*ino = get_be64(key.mv_data);
+			*gen = get_be64(v.mv_data);
+			break;
+		}
+		tlog("store: skipping a corrupt trim record");
+	}
+	mdb_cursor_close(cur);
+	rc = mdb_err(rc, "trim_next");
+out:
+	return tx_end(&tx, rc);
+}
+
+int mds_trim_done(struct mds_store *s, uint64_t ino, uint64_t gen)
+{
+	struct tx tx;
+	uint8_t k[8];
+	MDB_val v;
+	int rc = tx_begin(s, &tx, true);
+
+	if (rc)
+		return rc;
+	put_be64(k, ino);
+	rc = db_get(&tx, s->trims, k, 8, &v);
+	if (!rc && v.mv_size == 8 && get_be64(v.mv_data) != gen)
+		rc = -EAGAIN;		/* truncated again meanwhile */
+	else if (!rc)
+		rc = db_del(&tx, s->trims, k, 8);
+	if (rc == -EAGAIN || rc == -ENOENT) {
+		tx_end(&tx, -EAGAIN);	/* nothing to write */
+		return rc == -ENOENT ? 0 : rc;
+	}
+	return tx_end(&tx, rc);
+}
+
+int mds_trim_count(struct mds_store *s, uint64_t *n)
+{
+	struct tx tx;
+	MDB_stat st;
+	int rc = tx_begin(s, &tx, false);
+
+	if (rc)
+		return rc;
+	rc = mdb_err(mdb_stat(tx.t, s->trims, &st), "stat");
+	if (!rc)
+		*n = st.ms_entries;
+	return tx_end(&tx, rc);
+}
+
 /* ---- removal and orphans ---- */
 
 static int orphan_add(struct tx *tx, uint64_t ino, const struct mds_layout *l)
@@ -1078,7 +1187,7 @@ static int store_init_db(struct mds_store *s, const struct mds_store_opts *o,
 		{ "dircookies", &s->dircookies }, { "xattrs", &s->xattrs },
 		{ "symlinks", &s->symlinks }, { "orphans", &s->orphans },
 		{ "osts", &s->osts }, { "meta", &s->meta },
-		{ "hsm", &s->hsm },
+		{ "hsm", &s->hsm }, { "trims", &s->trims },
 	};
 	struct tx tx = { .s = s, .write = true };
 	MDB_val v;
@@ -1283,6 +1392,8 @@ int mds_store_open(struct mds_store **out, const struct mds_store_opts *o,
 
 	s->map_size = o->map_size ? o->map_size : DEF_MAP_SIZE;
 	s->read_delay_ms = o->read_delay_ms;
+	/* trim record values differ across restarts too */
+	atomic_init(&s->trim_gen, realtime_ns());
 	rc = mdb_env_create(&s->env);
 	if (!rc)
 		rc = mdb_env_set_maxdbs(s->env, 16);
@@ -1480,6 +1591,11 @@ int mds_setattr(struct mds_store *s, uint64_t ino, const struct mds_setattr *sa,
 	if ((v & TESS_SA_SIZE) && sa->size != at->size) {
 		at->size = sa->size;
 		data = true;
+	}
+	if ((v & TESS_SA_SIZE) && in.lo.nobjs) {
+		rc = trim_add(&tx, ino);
+		if (rc)
+			goto out;
 	}
 	if ((v & TESS_SA_SIZE_EXTEND) && sa->size > at->size) {
 		at->size = sa->size;

@@ -19,6 +19,7 @@
  *   hsm         be64 ino            -> S3 origin, stripes present
  *                                      (the HSM state bits themselves are
  *                                      the inode's attr.hsm_state)
+ *   trims       be64 ino            -> be64 value (see mds_trim_add)
  */
 #ifndef MDS_STORE_H
 #define MDS_STORE_H
@@ -287,5 +288,25 @@ int mds_orphan_next(struct mds_store *s, uint64_t after, struct mds_orphan *o);
 int mds_orphan_update(struct mds_store *s, uint64_t id,
 		      const struct mds_layout *remaining);
 int mds_orphan_count(struct mds_store *s, uint64_t *n);
+
+/*
+ * ---- trims: files whose objects may hold bytes past the file's size ----
+ * A SETATTR of the size records the inode (in its transaction), as does a
+ * client whose lease ran out with the file open (mds_trim_add).  Such
+ * bytes are left by a punch that did not reach the OST's disk, a failed
+ * one, or a writer that died before it extended the size; a later
+ * truncate up or write past EOF would expose them where zeros belong.
+ * osts.c cuts every object to the file's size (OBJ_PUNCH TRIM, stable on
+ * the OST) once no client has the file open, then deletes the record with
+ * the value it read: a SETATTR meanwhile leaves a new value, and the
+ * record stays for the next pass.
+ */
+int mds_trim_add(struct mds_store *s, uint64_t ino);
+/* first record with ino > after, -ENOENT when none */
+int mds_trim_next(struct mds_store *s, uint64_t after, uint64_t *ino,
+		  uint64_t *gen);
+/* delete ino's record if it still holds gen (else -EAGAIN) */
+int mds_trim_done(struct mds_store *s, uint64_t ino, uint64_t gen);
+int mds_trim_count(struct mds_store *s, uint64_t *n);
 
 #endif /* MDS_STORE_H */

@@ -37,12 +37,16 @@ struct ost_conn {
  *
  * Tests only: TESS_OST_FAULT_NEW_VERF=1 takes a random verifier, as after
  * a power cut (with the objects removed, it models one); and
- * TESS_OST_FAULT_SYNC=ERRNO answers every OBJ_SYNC with that status.
+ * TESS_OST_FAULT_SYNC=ERRNO answers every OBJ_SYNC with that status;
+ * TESS_OST_FAULT_LOSE_PUNCH=1 answers every OBJ_PUNCH TRUNCATE that
+ * would shrink an object and is not TESS_IO_SYNC without doing it: what a
+ * power cut before the store's next commit does to it.
  */
 static uint64_t ost_verf;
 static pthread_once_t ost_verf_once = PTHREAD_ONCE_INIT;
 static struct ost_ctx *ost_verf_ctx;
 static int ost_fault_sync;
+static int ost_fault_lose_punch;
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
 {
@@ -97,6 +101,12 @@ static void ost_verf_init(void)
 		ost_fault_sync = atoi(e);
 		tlog("fault injection: TESS_OST_FAULT_SYNC: every OBJ_SYNC "
 		     "fails with status %d", ost_fault_sync);
+	}
+	e = getenv("TESS_OST_FAULT_LOSE_PUNCH");
+	if (e && atoi(e) > 0) {
+		ost_fault_lose_punch = 1;
+		tlog("fault injection: TESS_OST_FAULT_LOSE_PUNCH: shrinking "
+		     "truncates that are not TESS_IO_SYNC are not done");
 	}
 }
 
@@ -289,26 +299,53 @@ static int do_write(struct ost_ctx *x, struct tnet_conn *c,
 	return 0;
 }
 
+/* TESS_OST_FAULT_LOSE_PUNCH: this truncate is "lost" */
+static bool lose_punch(struct ost_ctx *x, uint64_t oid, uint64_t size,
+		       bool sync)
+{
+	struct objstore_attr a;
+
+	write_verf(x);			/* the fault is read with the verifier */
+	if (!ost_fault_lose_punch || sync ||
+	    objstore_getattr(x->store, oid, &a) || a.size <= size)
+		return false;
+	tlog("fault injection: TESS_OST_FAULT_LOSE_PUNCH: truncate of oid "
+	     "%#" PRIx64 " to %" PRIu64 " not done", oid, size);
+	return true;
+}
+
 static int do_punch(struct ost_ctx *x, struct tnet_conn *c,
 		    const struct tnet_msg *req)
 {
 	struct tess_obj_punch_req p;
 	struct ost_hsm_claim *cl = NULL;
 	uint64_t oid, off, len;
+	uint32_t mode, flags;
+	bool sync;
 	int rc;
 
 	memcpy(&p, req->body, sizeof(p));
 	oid = le64_to_cpu(p.oid);
 	off = le64_to_cpu(p.offset);
 	len = le64_to_cpu(p.length);
+	mode = le32_to_cpu(p.mode);
+	flags = le32_to_cpu(p.flags);
 	if (oid == 0)
 		return refused(c, req, EINVAL, "oid 0 is reserved");
-	switch (le32_to_cpu(p.mode)) {
+	sync = flags & TESS_IO_SYNC;	/* no other flag (tess_msg_check) */
+	switch (mode) {
 	case TESS_PUNCH_TRUNCATE:
+		if (lose_punch(x, oid, off, sync))
+			return 0;
+		/* fall through */
+	case TESS_PUNCH_TRIM:
 		if (x->hsm && ost_hsm_begin(x->hsm, oid, off, 0, OST_HSM_TRUNC,
 					    &cl))
 			return EIO;
-		rc = objstore_truncate(x->store, oid, off);
+		if (mode == TESS_PUNCH_TRIM)
+			rc = objstore_trim(x->store, oid, off, &sync);
+		else
+			rc = objstore_truncate(x->store, oid, off);
 		break;
 	case TESS_PUNCH_HOLE:
 		if (x->hsm && len && ost_hsm_begin(x->hsm, oid, off, len,
@@ -324,6 +361,8 @@ static int do_punch(struct ost_ctx *x, struct tnet_conn *c,
 
 		rc = rc ? rc : hrc;
 	}
+	if (!rc && sync)
+		rc = objstore_sync(x->store, oid);
 	if (rc == -ESTALE)
 		return ESTALE;
 	return rc ? failed(c, req, oid, rc) : 0;

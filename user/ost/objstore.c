@@ -559,6 +559,30 @@ int objstore_truncate(struct objstore *s, uint64_t oid, uint64_t size)
 	return rc;
 }
 
+int objstore_trim(struct objstore *s, uint64_t oid, uint64_t size, bool *cut)
+{
+	uint64_t now;
+	int fd, rc;
+
+	*cut = false;
+	if (size > OBJ_OFF_MAX)
+		return -EFBIG;
+	fd = obj_open(s, oid, O_WRONLY, false, NULL);
+	if (fd == -ENOENT)
+		return missing(s, oid, "truncate");
+	if (fd < 0)
+		return fd;
+	rc = fd_size(fd, &now);
+	if (!rc && now > size) {
+		if (ftruncate(fd, (off_t)size))
+			rc = -errno;
+		else
+			*cut = true;
+	}
+	close(fd);
+	return rc;
+}
+
 static const char zeros[64 * 1024];
 
 int objstore_punch_hole(struct objstore *s, uint64_t oid, uint64_t off,

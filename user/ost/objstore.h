@@ -97,6 +97,10 @@ int objstore_write(struct objstore *s, uint64_t oid, uint64_t off,
 /* Set the object size (creating the object). */
 int objstore_truncate(struct objstore *s, uint64_t oid, uint64_t size);
 
+/* Cut the object to size if it is longer (*cut: it was); a missing
+ * object is -ESTALE as for truncate. */
+int objstore_trim(struct objstore *s, uint64_t oid, uint64_t size, bool *cut);
+
 /* Deallocate [off, off + len); reads there give zeros, size unchanged.
  * A missing object or an empty range is a no-op. */
 int objstore_punch_hole(struct objstore *s, uint64_t oid, uint64_t off,
