@@ -17,7 +17,9 @@ ep, bucket = sys.argv[1], sys.argv[2]
 ns = {"s": "http://doc.s3.amazonaws.com/2006-03-01/"}
 token = None
 while True:
-    q = "list-type=2" + ("&continuation-token=" + urllib.parse.quote(token, safe="") if token else "")
+    # parameters in canonical (sorted) order, values fully encoded: curl
+    # 7.88 signs the query as given, the server sorts it (as S3 does)
+    q = ("continuation-token=" + urllib.parse.quote(token, safe="~") + "&" if token else "") + "list-type=2"
     xml = subprocess.run(["curl", "-sS", "--aws-sigv4", "aws:amz:us-east-1:s3",
                           "--user", "S3RVER:S3RVER", "-H",
                           "x-amz-content-sha256: UNSIGNED-PAYLOAD",

@@ -1,8 +1,41 @@
-// Local S3 server for the HSM tests: s3rver on one address (127.0.0.1
-// unless ADDR is given; the VM suites use the bridge address, which the
-// OSTs' network namespaces can reach).
+// Local S3 server for the HSM tests: a strict SigV4 front on one address
+// (127.0.0.1 unless ADDR is given; the VM suites use the bridge address,
+// which the OSTs' network namespaces can reach), before s3rver, which
+// itself checks no signature and listens on 127.0.0.1 at a port of its
+// own.
 //
 //   node --openssl-legacy-provider tests/s3/server.js DIR PORT [ADDR]
+//        [--access-key K] [--secret-key S] [--session-token T] [--region R]
+//
+// PORT 0 is any free port; the line printed once listening names it.
+// tests/s3/strict_test.js shows the front refuses what S3 refuses.
+//
+// Credentials: the options, else $TESS_S3_ACCESS_KEY, $TESS_S3_SECRET_KEY,
+// $TESS_S3_SESSION_TOKEN, $TESS_S3_REGION, else S3RVER / S3RVER / no token
+// / us-east-1 (what the tests give the OSTs, hsm, s3cmd and curl).
+//
+// The front checks every request as S3 does (header or query-string
+// SigV4), and answers with S3's error XML otherwise:
+//   - the canonical request from the raw request line (path as sent, not
+//     normalised; query decoded, encoded and sorted) and the signed
+//     headers, which must include host and every x-amz-* header sent:
+//     403 SignatureDoesNotMatch (with the StringToSign and CanonicalRequest
+//     the front computed), 403 AccessDenied for unsigned x-amz-* headers
+//   - the access key: 403 InvalidAccessKeyId; the scope's date, region,
+//     service and terminator: 400 AuthorizationHeaderMalformed
+//   - x-amz-content-sha256 present and the body's SHA-256 unless
+//     UNSIGNED-PAYLOAD: 400 InvalidRequest, 400 XAmzContentSHA256Mismatch
+//     (a signed body is held in memory, up to 1 GiB, until its hash is
+//     checked: s3rver would store it, in place, once received whole)
+//   - x-amz-security-token equal to the session token when one is
+//     configured, absent otherwise: 400 InvalidToken (403
+//     InvalidAccessKeyId when missing)
+//   - x-amz-date (or Date) within 15 minutes of the clock: 403
+//     RequestTimeTooSkewed; presigned URLs also by X-Amz-Expires: 403
+//     AccessDenied "Request has expired"
+//   - no signature at all: 403 AccessDenied; SigV2: 400 InvalidRequest;
+//     aws-chunked (STREAMING-*) bodies: 501 NotImplemented
+// Each refusal is logged on stderr.
 //
 // Idle keep-alive connections are kept for 120 s instead of node's 5 s:
 // clients (s3cmd hashing the next part of a multipart upload under QEMU
@@ -20,7 +53,10 @@
 // pieces joined by a "%+" continuation marker.
 'use strict';
 
+const crypto = require('crypto');
+const http = require('http');
 const S3rver = require('s3rver');
+const sv = require('./sigv4');
 const FilesystemStore = require('s3rver/lib/stores/filesystem');
 
 const PIECE = 200;
@@ -57,24 +93,310 @@ FilesystemStore.encodeKeyPath = key =>
 FilesystemStore.decodeKeyPath = p =>
   p.replace(/%\+\//g, '').split('/').map(decSeg).join('/');
 
-const [dir, port, address = '127.0.0.1'] = process.argv.slice(2);
+
+// ---- arguments ----
+
+const pos = [];
+const opt = {};
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  const m = /^--(access-key|secret-key|session-token|region)(?:=(.*))?$/.exec(a);
+  if (m) opt[m[1]] = m[2] !== undefined ? m[2] : process.argv[++i];
+  else pos.push(a);
+}
+const [dir, port, address = '127.0.0.1'] = pos;
 if (!dir || !port) {
-  console.error('usage: node server.js DIR PORT [ADDR]');
+  console.error(
+    'usage: node server.js DIR PORT [ADDR] [--access-key K] [--secret-key S] ' +
+      '[--session-token T] [--region R]'
+  );
   process.exit(2);
 }
-const server = new S3rver({
-  address,
-  port: Number(port),
+const env = process.env;
+const cred = {
+  accessKey: opt['access-key'] || env.TESS_S3_ACCESS_KEY || 'S3RVER',
+  secretKey: opt['secret-key'] || env.TESS_S3_SECRET_KEY || 'S3RVER',
+  token: opt['session-token'] || env.TESS_S3_SESSION_TOKEN || '',
+  region: opt.region || env.TESS_S3_REGION || 'us-east-1',
+};
+const MAX_SKEW_MS = 15 * 60 * 1000;
+// the largest signed payload held in memory until its hash is checked
+const MAX_HELD = 1 << 30;
+
+// ---- S3's error replies ----
+
+const xmlEsc = s =>
+  String(s).replace(/[<>&'"]/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
+
+class S3Error extends Error {
+  constructor(status, code, message, extra = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.extra = extra;
+  }
+}
+
+function sendError(req, res, e) {
+  const id = crypto.randomBytes(8).toString('hex').toUpperCase();
+  let body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>' + e.code + '</Code><Message>' + xmlEsc(e.message) + '</Message>';
+  for (const [k, v] of Object.entries(e.extra)) body += `<${k}>${xmlEsc(v)}</${k}>`;
+  body += `<RequestId>${id}</RequestId><HostId>${id}</HostId></Error>`;
+  console.error(`strict front: ${req.method} ${req.url} -> ${e.status} ${e.code}: ${e.message}`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(e.status, {
+    'Content-Type': 'application/xml',
+    'Content-Length': Buffer.byteLength(body),
+    'x-amz-request-id': id,
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+const malformed = msg => new S3Error(400, 'AuthorizationHeaderMalformed', msg);
+
+// ---- the check of one request (all but the payload) ----
+
+// -> { payloadHash } to check against the body, or throws an S3Error
+function verify(req) {
+  const raw = req.url;
+  const qi = raw.indexOf('?');
+  const path = qi < 0 ? raw : raw.slice(0, qi);
+  let pairs = sv.parseQuery(qi < 0 ? '' : raw.slice(qi + 1));
+  const hdrs = sv.headerMap(req.rawHeaders);
+  const one = n => (hdrs.has(n) ? hdrs.get(n).join(',') : undefined);
+  const q = n => {
+    const p = pairs.find(([k]) => k.toString('latin1') === n);
+    return p ? p[1].toString('latin1') : undefined;
+  };
+  const auth = one('authorization');
+  const presigned = q('X-Amz-Algorithm') !== undefined || q('X-Amz-Signature') !== undefined;
+  let credential, signedList, sigGiven, amzdate, payloadHash, token;
+
+  if (auth !== undefined && presigned)
+    throw new S3Error(400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified');
+  if (auth !== undefined) {
+    if (/^AWS /.test(auth))
+      throw new S3Error(400, 'InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
+    const m = /^AWS4-HMAC-SHA256 +(.*)$/.exec(auth);
+    if (!m) throw malformed('The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.');
+    const f = {};
+    for (const part of m[1].split(',')) {
+      const eq = part.indexOf('=');
+      if (eq > 0) f[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    }
+    if (!f.Credential || !f.SignedHeaders || !f.Signature)
+      throw malformed('The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.');
+    credential = f.Credential;
+    signedList = f.SignedHeaders;
+    sigGiven = f.Signature;
+    amzdate = one('x-amz-date');
+    payloadHash = one('x-amz-content-sha256');
+    token = one('x-amz-security-token');
+    if (payloadHash === undefined)
+      throw new S3Error(400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
+    if (!/^([0-9a-f]{64}|UNSIGNED-PAYLOAD)$/.test(payloadHash)) {
+      if (/^STREAMING-/.test(payloadHash))
+        throw new S3Error(501, 'NotImplemented', 'aws-chunked uploads are not implemented by this test server');
+      throw new S3Error(400, 'InvalidArgument', 'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.', { ArgumentName: 'x-amz-content-sha256', ArgumentValue: payloadHash });
+    }
+  } else if (presigned) {
+    if (q('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256')
+      throw new S3Error(400, 'AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
+    credential = q('X-Amz-Credential');
+    signedList = q('X-Amz-SignedHeaders');
+    sigGiven = q('X-Amz-Signature');
+    amzdate = q('X-Amz-Date');
+    token = q('X-Amz-Security-Token');
+    const expires = q('X-Amz-Expires');
+    if (!credential || !signedList || !sigGiven || !amzdate || !/^\d+$/.test(expires || ''))
+      throw new S3Error(400, 'AuthorizationQueryParametersError', 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.');
+    if (+expires > 604800)
+      throw new S3Error(400, 'AuthorizationQueryParametersError', 'X-Amz-Expires must be less than a week (in seconds) that is; the maximum expires is 604800 seconds');
+    const t = sv.parseAmzDate(amzdate);
+    if (!Number.isNaN(t) && Date.now() > t + expires * 1000)
+      throw new S3Error(403, 'AccessDenied', 'Request has expired', { 'X-Amz-Expires': expires, Expires: new Date(t + expires * 1000).toISOString(), ServerTime: new Date().toISOString() });
+    payloadHash = one('x-amz-content-sha256') || 'UNSIGNED-PAYLOAD';
+    // the signature is over every parameter but itself
+    pairs = pairs.filter(([k]) => k.toString('latin1') !== 'X-Amz-Signature');
+  } else {
+    throw new S3Error(403, 'AccessDenied', 'Access Denied');
+  }
+
+  // Credential=AKID/DATE/REGION/SERVICE/aws4_request
+  const c = credential.split('/');
+  if (c.length !== 5)
+    throw malformed(`The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
+  const [akid, date8, region, service, term] = c;
+  if (akid !== cred.accessKey)
+    throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: akid });
+
+  // the request's time
+  let t;
+  if (amzdate !== undefined) {
+    t = sv.parseAmzDate(amzdate);
+  } else {
+    t = Date.parse(one('date') || '');
+    amzdate = Number.isNaN(t) ? undefined : sv.amzDate(t);
+  }
+  if (amzdate === undefined || Number.isNaN(t))
+    throw new S3Error(403, 'AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
+  if (!presigned && Math.abs(Date.now() - t) > MAX_SKEW_MS)
+    throw new S3Error(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
+      RequestTime: amzdate,
+      ServerTime: new Date().toISOString(),
+      MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
+    });
+  if (date8 !== amzdate.slice(0, 8))
+    throw malformed(`The authorization header is malformed; Invalid credential date "${date8}". This date is not the same as X-Amz-Date: "${amzdate.slice(0, 8)}".`);
+  if (region !== cred.region)
+    throw new S3Error(400, 'AuthorizationHeaderMalformed', `The authorization header is malformed; the region '${region}' is wrong; expecting '${cred.region}'`, { Region: cred.region });
+  if (service !== 's3')
+    throw malformed(`The authorization header is malformed; incorrect service "${service}". This endpoint belongs to "s3".`);
+  if (term !== 'aws4_request')
+    throw malformed(`The authorization header is malformed; incorrect terminal "${term}". This endpoint uses "aws4_request".`);
+
+  // the session token
+  if (cred.token && token === undefined)
+    throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: akid });
+  if (token !== undefined && token !== cred.token)
+    throw new S3Error(400, 'InvalidToken', 'The provided token is malformed or otherwise invalid.', { Token: token });
+
+  // signed headers: sorted, lower case, host and every x-amz-* among them
+  const signed = signedList.split(';');
+  if (signed.some((n, i) => !n || n !== n.toLowerCase() || (i && signed[i - 1] >= n)))
+    throw malformed('The authorization header is malformed; SignedHeaders must be lower case, sorted and without repeats.');
+  if (!signed.includes('host'))
+    throw new S3Error(403, 'AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: 'host' });
+  const unsigned = [...hdrs.keys()].filter(
+    n => n.startsWith('x-amz-') && !signed.includes(n) && !(presigned && n === 'x-amz-content-sha256')
+  );
+  if (!presigned && unsigned.length)
+    throw new S3Error(403, 'AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: unsigned.join(', ') });
+  for (const n of signed)
+    if (!hdrs.has(n)) throw new S3Error(403, 'SignatureDoesNotMatch', `The request signature we calculated does not match the signature you provided: signed header ${n} is not in the request.`);
+
+  const creq = sv.canonicalRequest(req.method, path, pairs, hdrs, signed, payloadHash);
+  const scope = [date8, region, service, term].join('/');
+  const sts = sv.stringToSign(amzdate, scope, creq);
+  const want = sv.signature(cred.secretKey, date8, region, service, sts);
+  const a = Buffer.from(want);
+  const b = Buffer.from(String(sigGiven));
+  if (a.length !== b.length || !crypto.timingSafeEqual(a, b))
+    throw new S3Error(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
+      AWSAccessKeyId: akid,
+      StringToSign: sts,
+      SignatureProvided: sigGiven,
+      CanonicalRequest: creq,
+    });
+  return { payloadHash };
+}
+
+// ---- s3rver behind, on 127.0.0.1 at a port of its own ----
+
+const s3 = new S3rver({
+  address: '127.0.0.1',
+  port: 0,
   directory: dir,
   silent: true,
   vhostBuckets: false,
 });
-server
-  .run()
-  .then(() => {
-    server.httpServer.keepAliveTimeout = 120000;
-    server.httpServer.headersTimeout = 125000;
-    console.log(`s3rver on ${address}:${port}, data in ${dir}`);
+const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+function proxy(req, res, upPort) {
+  let checked;
+  try {
+    checked = verify(req);
+  } catch (e) {
+    if (!(e instanceof S3Error)) throw e;
+    // read (and drop) the body, then answer, so keep-alive goes on
+    req.resume();
+    req.on('end', () => sendError(req, res, e));
+    req.on('error', () => res.destroy());
+    return;
+  }
+  const headers = { ...req.headers };
+  delete headers.expect;
+  const up = http.request({
+    host: '127.0.0.1',
+    port: upPort,
+    method: req.method,
+    path: req.url,
+    headers,
+    agent: upstreamAgent,
+  });
+  let refused = false;
+  up.on('response', ur => {
+    if (refused) return ur.resume();
+    res.writeHead(ur.statusCode, ur.headers);
+    ur.pipe(res);
+  });
+  up.on('error', err => {
+    if (refused) return;
+    if (!res.headersSent) sendError(req, res, new S3Error(500, 'InternalError', `s3rver: ${err.message}`));
+    else res.destroy();
+  });
+  // A signed payload is kept here until its hash is checked: s3rver
+  // writes an object in place, and a body it received whole (the
+  // Content-Length reached) would be stored even if the request were
+  // aborted after.  UNSIGNED-PAYLOAD streams through.
+  const hash = crypto.createHash('sha256');
+  const held = [];
+  let heldLen = 0;
+  const streaming = checked.payloadHash === 'UNSIGNED-PAYLOAD';
+  req.on('data', chunk => {
+    hash.update(chunk);
+    if (streaming) {
+      up.write(chunk);
+      return;
+    }
+    held.push(chunk);
+    heldLen += chunk.length;
+    if (heldLen > MAX_HELD && !refused) {
+      refused = true;
+      up.destroy();
+      sendError(req, res, new S3Error(400, 'EntityTooLarge', `Your proposed upload exceeds the maximum allowed size of this test server for a signed payload (${MAX_HELD} bytes)`));
+    }
+  });
+  req.on('end', () => {
+    const got = hash.digest('hex');
+    if (refused) return;
+    if (!streaming && got !== checked.payloadHash) {
+      refused = true;
+      up.destroy();
+      sendError(req, res, new S3Error(400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
+        ClientComputedContentSHA256: checked.payloadHash,
+        S3ComputedContentSHA256: got,
+      }));
+      return;
+    }
+    for (const c of held) up.write(c);
+    held.length = 0;
+    up.end();
+  });
+  req.on('error', () => up.destroy());
+}
+
+s3.run()
+  .then(upAddr => {
+    const front = http.createServer((req, res) => proxy(req, res, upAddr.port));
+    front.keepAliveTimeout = 120000;
+    front.headersTimeout = 125000;
+    s3.httpServer.keepAliveTimeout = 120000;
+    s3.httpServer.headersTimeout = 125000;
+    front.on('error', err => {
+      console.error(err);
+      process.exit(1);
+    });
+    front.listen(Number(port), address, () => {
+      // the port actually bound (PORT 0: any free one)
+      console.log(
+        `s3rver behind a strict SigV4 front on ${address}:${front.address().port} (key ${cred.accessKey}, region ${cred.region}` +
+          `${cred.token ? ', session token' : ''}), data in ${dir}`
+      );
+    });
   })
   .catch(err => {
     console.error(err);

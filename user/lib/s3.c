@@ -2,11 +2,13 @@
 /*
  * s3.c - the S3 client of the HSM (see s3.h).
  *
- * Signing is libcurl's CURLOPT_AWS_SIGV4 ("aws:amz:REGION:s3"); the
- * canonical request is built by curl from the URL as sent, so URLs are
- * made canonical here: path segments percent-encoded once (unreserved
- * characters and '/' kept), query parameters sorted and every one with
- * an '='.
+ * Requests are signed here (sigv4.c), not by libcurl: the URL is built
+ * already canonical (path segments and query values URI-encoded as
+ * SigV4 encodes them, '/' kept in keys, query parameters sorted) and is
+ * sent exactly as signed, so neither curl's path handling nor its
+ * query canonicalisation (curl 8 treats '+' differently) can make the
+ * request differ from its signature.  The only byte curl would still
+ * change, a "." or ".." path segment, is sent as %2E (and so signed).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include <libxml/tree.h>
 
 #include "s3.h"
+#include "sigv4.h"
 
 #define ERRBODY_MAX	(16 * 1024)
 #define XML_MAX		(64 * 1024 * 1024)
@@ -59,7 +62,7 @@ int s3_global_init(void)
 	 * OpenSSL 3 loads its configuration and providers on the first
 	 * digest of the process, which under QEMU TCG took half a second:
 	 * pay for it here, not in the first restore a reader waits for.
-	 * (SigV4 signing, in curl and in payload_hash(), is SHA-256.)
+	 * (SigV4 signing, sigv4.c, is SHA-256 and HMAC-SHA256.)
 	 */
 	EVP_Digest("", 0, md, &n, EVP_sha256(), NULL);
 	return 0;
@@ -217,73 +220,43 @@ int s3_conf_init(struct s3_conf *c, const char *endpoint, const char *region,
 
 /* ---- URLs ---- */
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
+/*
+ * A key as a URL path: URI-encoded with '/' kept, and the dots of a "."
+ * or ".." segment as %2E, which curl would otherwise squash (S3 keys
+ * are opaque: "a/../b" is a key of its own).
+ */
+static void sb_key(struct sv_buf *b, const char *key)
 {
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
+	const char *seg = key;
 
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
+	for (;;) {
+		const char *sl = strchr(seg, '/');
+		size_t n = sl ? (size_t)(sl - seg) : strlen(seg);
 
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-/* RFC 3986 percent-encoding; keep_slash for key paths */
-static void sb_enc(struct sbuf *b, const char *s, size_t n, bool keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		char e[3];
-
-		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' ||
-		    ch == '~' || (keep_slash && ch == '/')) {
-			sb_add(b, (const char *)&ch, 1);
-			continue;
-		}
-		e[0] = '%';
-		e[1] = hex[ch >> 4];
-		e[2] = hex[ch & 15];
-		sb_add(b, e, 3);
+		if ((n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			sv_str(b, n == 1 ? "%2E" : "%2E%2E");
+		else
+			sv_uri_encode(b, seg, n, false);
+		if (!sl)
+			break;
+		sv_str(b, "/");
+		seg = sl + 1;
 	}
 }
 
 /* ENDPOINT/BUCKET[/KEY] */
-static void url_base(struct sbuf *b, const struct s3_conf *c,
+static void url_base(struct sv_buf *b, const struct s3_conf *c,
 		     const char *bucket, const char *key)
 {
-	sb_str(b, c->endpoint);
-	sb_str(b, "/");
-	sb_enc(b, bucket, strlen(bucket), false);
+	sv_str(b, c->endpoint);
+	sv_str(b, "/");
+	sv_uri_encode(b, bucket, strlen(bucket), false);
 	if (key) {
-		sb_str(b, "/");
-		sb_enc(b, key, strlen(key), true);
+		sv_str(b, "/");
+		sb_key(b, key);
 	} else {
-		sb_str(b, "/");
+		sv_str(b, "/");
 	}
 }
 
@@ -299,14 +272,14 @@ struct req {
 	/* reply body: into a fixed buffer (GET) or a growing one */
 	void *dst;
 	size_t dst_len;
-	struct sbuf *out;
+	struct sv_buf *out;
 };
 
 struct xfer {
 	const struct req *rq;
 	size_t got;
 	bool overflow;
-	struct sbuf err;		/* error body */
+	struct sv_buf err;		/* error body */
 	long http;
 	struct s3_res *r;
 };
@@ -319,7 +292,7 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *arg)
 	if (x->http == 0 || x->http >= 300) {
 		/* collect an error body (http is set by the header callback) */
 		if (x->err.len + n <= ERRBODY_MAX)
-			sb_add(&x->err, p, n);
+			sv_add(&x->err, p, n);
 		return n;
 	}
 	if (x->rq->dst) {
@@ -333,7 +306,7 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *arg)
 			x->overflow = true;
 			return 0;
 		}
-		sb_add(x->rq->out, p, n);
+		sv_add(x->rq->out, p, n);
 		if (x->rq->out->oom)
 			return 0;
 	}
@@ -451,34 +424,106 @@ static int http_errno(long http)
 }
 
 /*
- * x-amz-content-sha256: S3 wants it on every SigV4 request; curl signs
- * the header given (and computes none itself for a GET in 7.88).
+ * The headers of one attempt, signed now (x-amz-date changes between
+ * attempts): Host, x-amz-date, x-amz-content-sha256 (the body's SHA-256,
+ * which S3 checks), the session token, Range, If-Match and Content-Type
+ * are all signed; "Expect:" (none) is not a header sent.  NULL if out of
+ * memory or the URL is not http[s]://HOST/PATH[?QUERY].
  */
-static void payload_hash(const void *body, size_t len, char out[65])
+static struct curl_slist *signed_headers(const struct s3_conf *c,
+					 const struct req *rq, const char *sha,
+					 char *msg, size_t msglen)
 {
-	unsigned char md[32];
-	unsigned int n = 0;
+	struct sv_cred cred = { .access_key = c->access_key,
+				.secret_key = c->secret_key,
+				.region = c->region, .service = "s3" };
+	const char *host = strstr(rq->url, "://"), *path, *q;
+	char amzdate[SV_AMZDATE_LEN + 1], range[80], ifm[S3_ETAG_MAX + 4];
+	char *hostv = NULL, *pathv = NULL;
+	struct sv_hdr hv[8];
+	struct sv_buf auth = { 0 }, line = { 0 };
+	struct sv_req sr = { .method = rq->method, .hdrs = hv,
+			     .payload_hash = sha };
+	struct curl_slist *hl = NULL, *t;
+	int n = 0, rc;
 
-	EVP_Digest(body ? body : "", len, md, &n, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	if (!host) {
+		snprintf(msg, msglen, "bad URL %s", rq->url);
+		return NULL;
+	}
+	host += 3;
+	path = host + strcspn(host, "/?");
+	q = strchr(path, '?');
+	hostv = strndup(host, (size_t)(path - host));
+	pathv = strndup(path, q ? (size_t)(q - path) : strlen(path));
+	if (!hostv || !pathv)
+		goto oom;
+	sr.path = pathv;
+	sr.query = q ? q + 1 : NULL;
+	sv_amzdate(time(NULL), amzdate);
+	hv[n++] = (struct sv_hdr){ "Host", hostv };
+	hv[n++] = (struct sv_hdr){ "x-amz-date", amzdate };
+	hv[n++] = (struct sv_hdr){ "x-amz-content-sha256", sha };
+	if (c->session_token[0])
+		hv[n++] = (struct sv_hdr){ "x-amz-security-token",
+					   c->session_token };
+	if (rq->range) {
+		snprintf(range, sizeof(range), "bytes=%s", rq->range);
+		hv[n++] = (struct sv_hdr){ "Range", range };
+	}
+	if (rq->if_match) {
+		snprintf(ifm, sizeof(ifm), "\"%s\"", rq->if_match);
+		hv[n++] = (struct sv_hdr){ "If-Match", ifm };
+	}
+	if (!strcmp(rq->method, "PUT") || !strcmp(rq->method, "POST"))
+		hv[n++] = (struct sv_hdr){ "Content-Type",
+					   "application/octet-stream" };
+	sr.nhdrs = n;
+	rc = sv_authorization(&sr, &cred, amzdate, &auth, NULL, NULL);
+	if (rc == -ENOMEM)
+		goto oom;
+	if (rc) {
+		snprintf(msg, msglen, "cannot sign the request: %s",
+			 strerror(-rc));
+		goto out;
+	}
+	hl = curl_slist_append(NULL, "Expect:");
+	for (int i = 0; i < n + 1 && hl; i++) {
+		line.len = 0;
+		sv_str(&line, i < n ? hv[i].name : "Authorization");
+		sv_str(&line, ": ");
+		sv_str(&line, i < n ? hv[i].value : auth.p);
+		t = line.oom ? NULL : curl_slist_append(hl, line.p);
+		if (!t) {
+			curl_slist_free_all(hl);
+			hl = NULL;
+		}
+		hl = t;
+	}
+	if (!hl)
+		goto oom;
+	goto out;
+oom:
+	snprintf(msg, msglen, "out of memory");
+out:
+	free(hostv);
+	free(pathv);
+	free(auth.p);
+	free(line.p);
+	return hl;
 }
 
 static int perform(const struct s3_conf *c, const struct req *rq,
 		   struct s3_res *r)
 {
-	char sha[65], shahdr[100];
 	int64_t deadline = now_ms() + (int64_t)c->timeout_s * 1000;
 	int backoff = BACKOFF0_MS;
-	char userpwd[520], sigv4[100], hdr[4200];
+	char sha[65];
 	int rc = -EIO;
 
 	memset(r, 0, sizeof(*r));
-	payload_hash(rq->body, rq->body_len, sha);
-	snprintf(shahdr, sizeof(shahdr), "x-amz-content-sha256: %s", sha);
-	snprintf(userpwd, sizeof(userpwd), "%s:%s", c->access_key,
-		 c->secret_key);
-	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", c->region);
+	/* S3 checks x-amz-content-sha256 against the body it receives */
+	sv_sha256_hex(rq->body, rq->body_len, sha);
 	for (;;) {
 		struct curl_slist *hl = NULL;
 		struct xfer x = { .rq = rq, .r = r };
@@ -494,13 +539,12 @@ static int perform(const struct s3_conf *c, const struct req *rq,
 			snprintf(r->msg, sizeof(r->msg), "curl_easy_init failed");
 			return -ENOMEM;
 		}
+		hl = signed_headers(c, rq, sha, r->msg, sizeof(r->msg));
+		if (!hl)
+			return -ENOMEM;
 		r->attempts++;
 		curl_easy_setopt(h, CURLOPT_URL, rq->url);
 		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-		/* keys are opaque: no dot-segment squashing */
-		curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
-		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4);
-		curl_easy_setopt(h, CURLOPT_USERPWD, userpwd);
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
 		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 				 (long)(left < 5000 ? left : 5000));
@@ -512,28 +556,10 @@ static int perform(const struct s3_conf *c, const struct req *rq,
 		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
 		curl_easy_setopt(h, CURLOPT_VERBOSE, c->verbose > 1 ? 1L : 0L);
-		hl = curl_slist_append(hl, "Expect:");
-		hl = curl_slist_append(hl, shahdr);
-		if (c->session_token[0]) {
-			snprintf(hdr, sizeof(hdr), "x-amz-security-token: %s",
-				 c->session_token);
-			hl = curl_slist_append(hl, hdr);
-		}
-		if (rq->range) {
-			snprintf(hdr, sizeof(hdr), "Range: bytes=%s", rq->range);
-			hl = curl_slist_append(hl, hdr);
-		}
-		if (rq->if_match) {
-			snprintf(hdr, sizeof(hdr), "If-Match: \"%s\"",
-				 rq->if_match);
-			hl = curl_slist_append(hl, hdr);
-		}
 		if (!strcmp(rq->method, "HEAD")) {
 			curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 		} else if (!strcmp(rq->method, "PUT") ||
 			   !strcmp(rq->method, "POST")) {
-			hl = curl_slist_append(hl, "Content-Type: "
-					       "application/octet-stream");
 			curl_easy_setopt(h, CURLOPT_POSTFIELDS,
 					 rq->body ? rq->body : "");
 			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -617,7 +643,7 @@ static int perform(const struct s3_conf *c, const struct req *rq,
  * perform() with the URL built in u, which is freed whatever happens (a
  * URL that ran out of memory while being built included).
  */
-static int perform_url(const struct s3_conf *c, struct sbuf *u, struct req *rq,
+static int perform_url(const struct s3_conf *c, struct sv_buf *u, struct req *rq,
 		       struct s3_res *r)
 {
 	int rc;
@@ -641,7 +667,7 @@ int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
 	   uint64_t off, uint64_t len, const char *etag, void *buf,
 	   struct s3_res *r)
 {
-	struct sbuf u = { 0 };
+	struct sv_buf u = { 0 };
 	char range[64];
 	struct req rq = { .method = "GET", .dst = buf, .dst_len = len,
 			  .if_match = etag && *etag ? etag : NULL };
@@ -661,7 +687,7 @@ int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
 int s3_head(const struct s3_conf *c, const char *bucket, const char *key,
 	    struct s3_res *r)
 {
-	struct sbuf u = { 0 };
+	struct sv_buf u = { 0 };
 	struct req rq = { .method = "HEAD" };
 
 	url_base(&u, c, bucket, key);
@@ -671,7 +697,7 @@ int s3_head(const struct s3_conf *c, const char *bucket, const char *key,
 int s3_put(const struct s3_conf *c, const char *bucket, const char *key,
 	   const void *buf, size_t len, struct s3_res *r)
 {
-	struct sbuf u = { 0 };
+	struct sv_buf u = { 0 };
 	struct req rq = { .method = "PUT", .body = buf, .body_len = len };
 
 	url_base(&u, c, bucket, key);
@@ -704,7 +730,7 @@ static char *child_text(xmlNode *n, const char *name)
 	return s;
 }
 
-static xmlDoc *parse_xml(const struct sbuf *b)
+static xmlDoc *parse_xml(const struct sv_buf *b)
 {
 	if (!b->p || !b->len)
 		return NULL;
@@ -781,7 +807,7 @@ int s3_list(const struct s3_conf *c, const char *bucket, const char *prefix,
 	int rc = 0, np = 0;
 
 	for (;;) {
-		struct sbuf u = { 0 }, out = { 0 };
+		struct sv_buf u = { 0 }, out = { 0 };
 		struct req rq = { .method = "GET", .out = &out };
 		xmlDoc *doc;
 		xmlNode *root;
@@ -790,16 +816,16 @@ int s3_list(const struct s3_conf *c, const char *bucket, const char *prefix,
 
 		/* parameters in canonical (sorted) order */
 		url_base(&u, c, bucket, NULL);
-		sb_str(&u, "?");
+		sv_str(&u, "?");
 		if (token) {
-			sb_str(&u, "continuation-token=");
-			sb_enc(&u, token, strlen(token), false);
-			sb_str(&u, "&");
+			sv_str(&u, "continuation-token=");
+			sv_uri_encode(&u, token, strlen(token), false);
+			sv_str(&u, "&");
 		}
-		sb_str(&u, "encoding-type=url&list-type=2&max-keys=1000");
+		sv_str(&u, "encoding-type=url&list-type=2&max-keys=1000");
 		if (prefix && *prefix) {
-			sb_str(&u, "&prefix=");
-			sb_enc(&u, prefix, strlen(prefix), false);
+			sv_str(&u, "&prefix=");
+			sv_uri_encode(&u, prefix, strlen(prefix), false);
 		}
 		rc = perform_url(c, &u, &rq, r);
 		if (rc) {
@@ -882,14 +908,14 @@ int s3_mpu_create(const struct s3_conf *c, const char *bucket,
 		  const char *key, char upload_id[S3_UPLOAD_ID_MAX + 1],
 		  struct s3_res *r)
 {
-	struct sbuf u = { 0 }, out = { 0 };
+	struct sv_buf u = { 0 }, out = { 0 };
 	struct req rq = { .method = "POST", .out = &out };
 	xmlDoc *doc;
 	char *id;
 	int rc;
 
 	url_base(&u, c, bucket, key);
-	sb_str(&u, "?uploads=");
+	sv_str(&u, "?uploads=");
 	rc = perform_url(c, &u, &rq, r);
 	if (rc) {
 		free(out.p);
@@ -913,17 +939,17 @@ int s3_mpu_part(const struct s3_conf *c, const char *bucket, const char *key,
 		const char *upload_id, int part, const void *buf, size_t len,
 		char etag[S3_ETAG_MAX + 1], struct s3_res *r)
 {
-	struct sbuf u = { 0 };
+	struct sv_buf u = { 0 };
 	struct req rq = { .method = "PUT", .body = buf, .body_len = len };
 	char num[16];
 	int rc;
 
 	url_base(&u, c, bucket, key);
 	snprintf(num, sizeof(num), "%d", part);
-	sb_str(&u, "?partNumber=");
-	sb_str(&u, num);
-	sb_str(&u, "&uploadId=");
-	sb_enc(&u, upload_id, strlen(upload_id), false);
+	sv_str(&u, "?partNumber=");
+	sv_str(&u, num);
+	sv_str(&u, "&uploadId=");
+	sv_uri_encode(&u, upload_id, strlen(upload_id), false);
 	rc = perform_url(c, &u, &rq, r);
 	if (!rc && !r->etag[0]) {
 		snprintf(r->msg, sizeof(r->msg), "part %d: no ETag", part);
@@ -938,23 +964,23 @@ int s3_mpu_complete(const struct s3_conf *c, const char *bucket,
 		    const char *key, const char *upload_id, int nparts,
 		    char (*etags)[S3_ETAG_MAX + 1], struct s3_res *r)
 {
-	struct sbuf u = { 0 }, body = { 0 }, out = { 0 };
+	struct sv_buf u = { 0 }, body = { 0 }, out = { 0 };
 	struct req rq = { .method = "POST", .out = &out };
 	xmlDoc *doc;
 	xmlNode *root;
 	char line[256];
 	int rc;
 
-	sb_str(&body, "<CompleteMultipartUpload>");
+	sv_str(&body, "<CompleteMultipartUpload>");
 	for (int i = 0; i < nparts; i++) {
 		snprintf(line, sizeof(line), "<Part><PartNumber>%d</PartNumber>"
 			 "<ETag>\"%s\"</ETag></Part>", i + 1, etags[i]);
-		sb_str(&body, line);
+		sv_str(&body, line);
 	}
-	sb_str(&body, "</CompleteMultipartUpload>");
+	sv_str(&body, "</CompleteMultipartUpload>");
 	url_base(&u, c, bucket, key);
-	sb_str(&u, "?uploadId=");
-	sb_enc(&u, upload_id, strlen(upload_id), false);
+	sv_str(&u, "?uploadId=");
+	sv_uri_encode(&u, upload_id, strlen(upload_id), false);
 	if (body.oom) {
 		free(u.p);
 		free(body.p);
@@ -998,11 +1024,11 @@ int s3_mpu_complete(const struct s3_conf *c, const char *bucket,
 int s3_mpu_abort(const struct s3_conf *c, const char *bucket, const char *key,
 		 const char *upload_id, struct s3_res *r)
 {
-	struct sbuf u = { 0 };
+	struct sv_buf u = { 0 };
 	struct req rq = { .method = "DELETE" };
 
 	url_base(&u, c, bucket, key);
-	sb_str(&u, "?uploadId=");
-	sb_enc(&u, upload_id, strlen(upload_id), false);
+	sv_str(&u, "?uploadId=");
+	sv_uri_encode(&u, upload_id, strlen(upload_id), false);
 	return perform_url(c, &u, &rq, r);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * s3.h - a small S3 client for the HSM: libcurl with CURLOPT_AWS_SIGV4
- * (no hand-written signing), libxml2 for listings.  Path-style URLs
+ * s3.h - a small S3 client for the HSM: libcurl, SigV4 signing of the
+ * exact URL sent (sigv4.c), libxml2 for listings.  Path-style URLs
  * ENDPOINT/BUCKET/KEY.  Shared by tessera-ost (ranged GETs of released
  * chunks) and the hsm tool (listing, upload).
  *

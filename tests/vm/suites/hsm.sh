@@ -140,6 +140,13 @@ for k in "a/%2Fb" "../x" "$longseg/f" "c/./d"; do
 done
 [ $nbad = 4 ] && pass "hsm: 4 keys that cannot be paths put in s3://bad" ||
 	fail "hsm: keys that cannot be paths put" "$nbad of 4"
+# the S3 server is strict: it refuses what S3 refuses (wrong secret,
+# region or token, tampered request, stale date, payload hash)
+if s3c mb s3://strict > /dev/null; then
+	node $TESS_REPO/tests/s3/strict_test.js $EP strict "$TESS_TAG: hsm: strict"
+else
+	fail "hsm: strict" "cannot make bucket s3://strict"
+fi
 
 # the bucket's own view: key size mtime
 list_bucket() {
