@@ -241,6 +241,42 @@ check odd_prefix_import "$(cat "$work/oddp.out" "$work/oddp.err" | tr '\n' ' ')"
 check odd_prefix_restored "x=1&y=2+3: $(tctl get "/hsm/oddp/x=1&y=2+3" - 2>&1)" \
 	[ "$(tctl get "/hsm/oddp/x=1&y=2+3" - 2>/dev/null)" = "key p+q r/x=1&y=2+3" ]
 
+# ---------------------------------------------------------------- session token
+# a second strict server that wants a session token: hsm lists it with
+# $AWS_SESSION_TOKEN (signed as x-amz-security-token), not without
+tok='FwoGZXIvYXdzEXAMPLE+/token='
+mkdir -p "$work/s3tok"
+node --openssl-legacy-provider "$top/tests/s3/server.js" "$work/s3tok" 0 127.0.0.1 \
+	--session-token "$tok" >"$work/s3tok.log" 2>&1 &
+tokpid=$!
+tokport=
+for _ in $(seq 1 100); do
+	tokport=$(sed -n 's/.* on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$work/s3tok.log")
+	[ -n "$tokport" ] && break
+	sleep 0.1
+done
+tokep=http://127.0.0.1:$tokport
+tokcurl() { s3curl -H "x-amz-security-token: $tok" "$@"; }
+if [ -n "$tokport" ] && tokcurl -X PUT "$tokep/tokb" -o /dev/null &&
+   echo one | tokcurl -T - "$tokep/tokb/a%2Bb/one" -o /dev/null &&
+   echo two | tokcurl -T - "$tokep/tokb/t%20wo" -o /dev/null; then
+	AWS_SESSION_TOKEN= hsm import s3://tokb /hsm/tokn --endpoint "$tokep" \
+		>"$work/tokn.out" 2>"$work/tokn.err"
+	rc=$?
+	refused=0
+	[ $rc != 0 ] && grep -q "403.*InvalidAccessKeyId" "$work/tokn.err" && refused=1
+	check token_missing_refused "exit $rc: $(tr '\n' ' ' <"$work/tokn.err")" \
+		[ $refused = 1 ]
+	AWS_SESSION_TOKEN=$tok hsm import s3://tokb /hsm/tok --endpoint "$tokep" \
+		>"$work/tok.out" 2>"$work/tok.err"
+	check token_import "$(cat "$work/tok.out" "$work/tok.err" | tr '\n' ' ')" \
+		grep -q "2 keys (1 pages), 2 created" "$work/tok.out"
+else
+	failed token_setup "token server on port '$tokport': $(tail -n 3 "$work/s3tok.log")"
+fi
+kill "$tokpid" 2>/dev/null
+wait "$tokpid" 2>/dev/null
+
 # ---------------------------------------------------------------- sha256 of everything
 # the small files restore on access (4 readers at once) ...
 verify() {	# lines "SUM  PATH" of the source: compare through tessctl get

@@ -427,12 +427,13 @@ static int http_errno(long http)
  * The headers of one attempt, signed now (x-amz-date changes between
  * attempts): Host, x-amz-date, x-amz-content-sha256 (the body's SHA-256,
  * which S3 checks), the session token, Range, If-Match and Content-Type
- * are all signed; "Expect:" (none) is not a header sent.  NULL if out of
- * memory or the URL is not http[s]://HOST/PATH[?QUERY].
+ * are all signed; "Expect:" (none) is not a header sent.  -ENOMEM, or
+ * -EINVAL if the URL is not SCHEME://HOST/PATH[?QUERY] or a value cannot
+ * be a header (a newline in the session token).
  */
-static struct curl_slist *signed_headers(const struct s3_conf *c,
-					 const struct req *rq, const char *sha,
-					 char *msg, size_t msglen)
+static int signed_headers(const struct s3_conf *c, const struct req *rq,
+			  const char *sha, struct curl_slist **out,
+			  char *msg, size_t msglen)
 {
 	struct sv_cred cred = { .access_key = c->access_key,
 				.secret_key = c->secret_key,
@@ -447,9 +448,10 @@ static struct curl_slist *signed_headers(const struct s3_conf *c,
 	struct curl_slist *hl = NULL, *t;
 	int n = 0, rc;
 
+	*out = NULL;
 	if (!host) {
 		snprintf(msg, msglen, "bad URL %s", rq->url);
-		return NULL;
+		return -EINVAL;
 	}
 	host += 3;
 	path = host + strcspn(host, "/?");
@@ -487,30 +489,31 @@ static struct curl_slist *signed_headers(const struct s3_conf *c,
 			 strerror(-rc));
 		goto out;
 	}
+	/* the signed headers, then Authorization (i == n) */
 	hl = curl_slist_append(NULL, "Expect:");
-	for (int i = 0; i < n + 1 && hl; i++) {
+	for (int i = 0; i <= n && hl; i++) {
 		line.len = 0;
 		sv_str(&line, i < n ? hv[i].name : "Authorization");
 		sv_str(&line, ": ");
 		sv_str(&line, i < n ? hv[i].value : auth.p);
 		t = line.oom ? NULL : curl_slist_append(hl, line.p);
-		if (!t) {
+		if (!t)
 			curl_slist_free_all(hl);
-			hl = NULL;
-		}
 		hl = t;
 	}
 	if (!hl)
 		goto oom;
+	*out = hl;
 	goto out;
 oom:
 	snprintf(msg, msglen, "out of memory");
+	rc = -ENOMEM;
 out:
 	free(hostv);
 	free(pathv);
 	free(auth.p);
 	free(line.p);
-	return hl;
+	return rc;
 }
 
 static int perform(const struct s3_conf *c, const struct req *rq,
@@ -539,9 +542,9 @@ static int perform(const struct s3_conf *c, const struct req *rq,
 			snprintf(r->msg, sizeof(r->msg), "curl_easy_init failed");
 			return -ENOMEM;
 		}
-		hl = signed_headers(c, rq, sha, r->msg, sizeof(r->msg));
-		if (!hl)
-			return -ENOMEM;
+		rc = signed_headers(c, rq, sha, &hl, r->msg, sizeof(r->msg));
+		if (rc)
+			return rc;
 		r->attempts++;
 		curl_easy_setopt(h, CURLOPT_URL, rq->url);
 		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
