@@ -40,6 +40,28 @@
 
 /* ---- the key file ---- */
 
+/*
+ * As ssh with a private key: a key file others may read (or that belongs
+ * to another user than the mounter or root) makes them root over the
+ * file system, so the mount refuses it.
+ */
+static int tess_key_perm(struct fs_context *fc, const char *path,
+			 const struct inode *inode)
+{
+	if (!uid_eq(inode->i_uid, current_fsuid()) &&
+	    !uid_eq(inode->i_uid, GLOBAL_ROOT_UID)) {
+		errorfc(fc, "key=%s: the key file is owned by uid %u, not by the mounter or root: refused (chown it, then chmod 600 %s)",
+			path, from_kuid(&init_user_ns, inode->i_uid), path);
+		return -EACCES;
+	}
+	if (inode->i_mode & 0077) {
+		errorfc(fc, "key=%s: the key file is accessible by group or others (mode %04o): refused; run: chmod 600 %s",
+			path, inode->i_mode & 07777, path);
+		return -EACCES;
+	}
+	return 0;
+}
+
 static int tess_read_key(struct fs_context *fc, const char *path,
 			 struct tess_sb_info *sbi)
 {
@@ -57,6 +79,11 @@ static int tess_read_key(struct fs_context *fc, const char *path,
 	if (!S_ISREG(file_inode(f)->i_mode)) {
 		fput(f);
 		return invalfc(fc, "key=%s: not a regular file", path);
+	}
+	err = tess_key_perm(fc, path, file_inode(f));
+	if (err) {
+		fput(f);
+		return err;
 	}
 	buf = kmalloc(TESS_KEY_MAX + 64, GFP_KERNEL);
 	if (!buf) {

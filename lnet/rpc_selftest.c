@@ -124,6 +124,7 @@ static bool st_bulk_pattern(struct st_bulk *sb, u32 seed, bool check)
 
 static int st_read_key(const char *path, u8 *key, unsigned int *len)
 {
+	struct inode *inode;
 	struct file *f;
 	loff_t pos = 0;
 	ssize_t n;
@@ -131,6 +132,16 @@ static int st_read_key(const char *path, u8 *key, unsigned int *len)
 	f = filp_open(path, O_RDONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
+	/* as the mount (kmod/super.c): a key file others may read is refused */
+	inode = file_inode(f);
+	if ((!uid_eq(inode->i_uid, current_fsuid()) &&
+	     !uid_eq(inode->i_uid, GLOBAL_ROOT_UID)) || (inode->i_mode & 0077)) {
+		pr_warn("selftest: %s: the key file is owned by uid %u with mode %04o: refused; it must be the caller's or root's and not group- or world-accessible: chmod 600 %s\n",
+			path, from_kuid(&init_user_ns, inode->i_uid),
+			inode->i_mode & 07777, path);
+		fput(f);
+		return -EACCES;
+	}
 	n = kernel_read(f, key, TESS_KEY_MAX, &pos);
 	fput(f);
 	if (n < 0)

@@ -9,6 +9,7 @@ rm -rf "$work"
 mkdir -p "$work"
 export TESS_MDS=127.0.0.1:7430@tcp TESS_KEY=$work/key
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TESS_KEY"
+chmod 600 "$TESS_KEY"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
 

@@ -159,6 +159,13 @@ static unsigned long take_flags(char *opts, char *fsopts, size_t len)
 			if (st.st_size < TESS_KEY_MIN || st.st_size > TESS_KEY_MAX + 2)
 				die("key file %s: must hold %d to %d bytes", tok + 4,
 				    TESS_KEY_MIN, TESS_KEY_MAX);
+			/* the module refuses these too; say why here */
+			if (st.st_uid != geteuid() && st.st_uid != 0)
+				die("key file %s: owned by uid %u, not by this user or root: refused (chown it, then chmod 600 %s)",
+				    tok + 4, (unsigned)st.st_uid, tok + 4);
+			if (st.st_mode & (S_IRWXG | S_IRWXO))
+				die("key file %s: accessible by group or others (mode %04o): refused; run: chmod 600 %s",
+				    tok + 4, (unsigned)(st.st_mode & 07777), tok + 4);
 		}
 		if (strlen(fsopts) + strlen(tok) + 2 > len)
 			die("options too long");

@@ -30,6 +30,7 @@ mkdir -p "$work/src"
 faults=$work/faults
 : >"$faults"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TESS_KEY"
+chmod 600 "$TESS_KEY"
 fail=0
 s3pid= mdspid= ostpid=
 CS=65536				# chunk size of 64 KiB stripes

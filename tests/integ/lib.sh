@@ -17,6 +17,7 @@ integ_setup() {
 	mkdir -p "$work"
 	export TESS_MDS="127.0.0.1:$port@tcp"
 	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/key"
+	chmod 600 "$work/key"
 	export TESS_KEY=$work/key
 	fail=0
 	trap integ_cleanup EXIT

@@ -15,6 +15,7 @@ export TESS_MDS="127.0.0.1:$base@tcp" TESS_KEY=$work/key
 s3port=$((base + 90))
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TESS_KEY"
+chmod 600 "$TESS_KEY"
 
 declare -A pids
 fail=0
@@ -136,6 +137,9 @@ run_for 300 bash tests/integ/durable.sh "$work" $((base + 70))
 run_for 60 bash tests/integ/trim.sh "$work" $((base + 100))
 # the life of OST objects: destroyed stays destroyed, lost is EIO, check
 run_for 120 bash tests/integ/objlife.sh "$work" $((base + 50))
+# key files others can read are refused; a peer that never authenticates
+# (16 MiB HELLO bulk, slow loris, idle connections past the cap) is bounded
+run_for 120 bash tests/integ/preauth.sh "$work" $((base + 110))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,7 +40,8 @@
 
 #include "tnet.h"
 
-#define HANDSHAKE_TIMEOUT_MS	10000
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
 /*
  * xids: one counter per process, so that a client instance (uuid) never
@@ -177,12 +179,43 @@ int tnet_key_load(const char *path, struct tnet_key *key, char *err,
 		  size_t errlen)
 {
 	uint8_t buf[TESS_KEY_MAX + 64];
+	struct stat st;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
+	}
+	/*
+	 * As ssh with a private key: whoever else can read it is root over
+	 * the file system, so a key file others can reach is refused.
+	 */
+	if (fstat(fd, &st)) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -EIO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		seterr(err, errlen, "%s: the key file is not a regular file",
+		       path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		seterr(err, errlen, "%s: the key file is owned by uid %u, not by "
+		       "this user (uid %u) or root: refused (chown it, then "
+		       "chmod 600 %s)", path, (unsigned)st.st_uid,
+		       (unsigned)geteuid(), path);
+		close(fd);
+		return -EACCES;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		seterr(err, errlen, "%s: the key file is accessible by group or "
+		       "others (mode %04o): refused; run: chmod 600 %s", path,
+		       (unsigned)(st.st_mode & 07777), path);
+		close(fd);
+		return -EACCES;
 	}
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
@@ -221,6 +254,10 @@ static void handshake_mac(const struct tnet_key *key, const char *label,
 
 /* ---- raw I/O ---- */
 
+_Static_assert(TNET_PREAUTH_BODY_MAX >= sizeof(struct tess_hello_req) &&
+	       TNET_PREAUTH_BODY_MAX >= sizeof(struct tess_auth_req),
+	       "a HELLO or AUTH body fits before authentication");
+
 static int io_err(int e)
 {
 	if (e == EAGAIN || e == EWOULDBLOCK)
@@ -228,12 +265,51 @@ static int io_err(int e)
 	return -e;
 }
 
-static int read_full(int fd, void *buf, size_t len)
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait until fd is readable or the deadline (CLOCK_MONOTONIC ms) passed:
+ * 0 or -ETIMEDOUT.  The handshake's deadline is one for all its bytes, so
+ * a peer that trickles a byte now and then cannot hold the thread.
+ */
+static int wait_readable(int fd, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		int64_t left = deadline - mono_ms();
+		int rc;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		rc = poll(&pfd, 1, (int)left);
+		if (rc > 0)
+			return 0;
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int read_full(const struct tnet_conn *c, void *buf, size_t len)
 {
 	uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
+		ssize_t n;
+
+		if (c->deadline_ms) {
+			int rc = wait_readable(c->fd, c->deadline_ms);
+
+			if (rc)
+				return rc;
+		}
+		n = recv(c->fd, p, len, 0);
 
 		if (n == 0)
 			return -ECONNRESET;
@@ -248,13 +324,13 @@ static int read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-static int discard(int fd, size_t len)
+static int discard(const struct tnet_conn *c, size_t len)
 {
 	uint8_t tmp[8192];
 
 	while (len) {
 		size_t n = len < sizeof(tmp) ? len : sizeof(tmp);
-		int rc = read_full(fd, tmp, n);
+		int rc = read_full(c, tmp, n);
 
 		if (rc)
 			return rc;
@@ -322,13 +398,19 @@ static int recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 	int rc, err;
 
 	*fatal = true;
-	rc = read_full(c->fd, &h, sizeof(h));
+	rc = read_full(c, &h, sizeof(h));
 	if (rc)
 		return rc;
 	err = tess_hdr_decode(&h, &m->f);
 	if (err && err != -EOPNOTSUPP)
 		return err;
-	rc = read_full(c->fd, c->rx_body, m->f.body_len);
+	/*
+	 * Before authentication only a HELLO or an AUTH may come: nothing
+	 * larger is read, nor any bulk allocated, for an unknown peer.
+	 */
+	if (c->deadline_ms && (m->f.bulk_len || m->f.body_len > TNET_PREAUTH_BODY_MAX))
+		return -EMSGSIZE;
+	rc = read_full(c, c->rx_body, m->f.body_len);
 	if (rc)
 		return rc;
 	if (tess_body_crc(&h, c->rx_body, m->f.body_len) != m->f.body_crc)
@@ -337,7 +419,7 @@ static int recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 	m->bulk = NULL;
 
 	if (err) {			/* unknown opcode: skip its bulk */
-		rc = discard(c->fd, m->f.bulk_len);
+		rc = discard(c, m->f.bulk_len);
 		if (rc)
 			return rc;
 		*fatal = false;
@@ -359,7 +441,7 @@ static int recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 			}
 			bulk = c->rx_bulk;
 		}
-		rc = read_full(c->fd, bulk, m->f.bulk_len);
+		rc = read_full(c, bulk, m->f.bulk_len);
 		if (rc)
 			return rc;
 		if ((c->features & TESS_FEAT_BULK_CRC) &&
@@ -683,6 +765,15 @@ int tnet_server_init(struct tnet_server *s, const struct tnet_addr *listen_addr,
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&s->fault_lock, NULL);
+	pthread_mutex_init(&s->preauth_lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->preauth_cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	return 0;
 }
 
@@ -884,6 +975,50 @@ struct conn_thread {
 	struct tnet_conn *c;
 };
 
+/*
+ * A slot among the TNET_PREAUTH_MAX connections not yet authenticated:
+ * wait TNET_PREAUTH_WAIT_MS for one (a burst of honest clients passes),
+ * else 0 and the caller closes the connection.
+ */
+static bool preauth_enter(struct tnet_server *s, const char *ip)
+{
+	int64_t now = mono_ms(), end = now + TNET_PREAUTH_WAIT_MS;
+	struct timespec ts = { .tv_sec = end / 1000,
+			       .tv_nsec = (end % 1000) * 1000000 };
+	bool ok;
+
+	pthread_mutex_lock(&s->preauth_lock);
+	while (s->preauth >= TNET_PREAUTH_MAX &&
+	       pthread_cond_timedwait(&s->preauth_cond, &s->preauth_lock,
+				      &ts) != ETIMEDOUT)
+		;
+	ok = s->preauth < TNET_PREAUTH_MAX;
+	if (ok) {
+		s->preauth++;
+	} else {
+		s->preauth_refused++;
+		now = mono_ms();
+		if (now - s->preauth_logged_ms >= 1000) {
+			tlog("%s: connection closed: %d connections are not "
+			     "yet authenticated (the limit); %lu closed "
+			     "since the last such line", ip, TNET_PREAUTH_MAX,
+			     s->preauth_refused);
+			s->preauth_refused = 0;
+			s->preauth_logged_ms = now;
+		}
+	}
+	pthread_mutex_unlock(&s->preauth_lock);
+	return ok;
+}
+
+static void preauth_leave(struct tnet_server *s)
+{
+	pthread_mutex_lock(&s->preauth_lock);
+	s->preauth--;
+	pthread_cond_signal(&s->preauth_cond);
+	pthread_mutex_unlock(&s->preauth_lock);
+}
+
 static void *conn_main(void *arg)
 {
 	struct conn_thread *ct = arg;
@@ -895,13 +1030,22 @@ static void *conn_main(void *arg)
 	int rc;
 
 	free(ct);
-	set_timeout(c->fd, HANDSHAKE_TIMEOUT_MS);
+	/* sends: SO_SNDTIMEO; receives: the one deadline set at accept */
+	set_timeout(c->fd, TNET_HANDSHAKE_MS);
 	rc = server_handshake(s, c);
+	c->deadline_ms = 0;
+	preauth_leave(s);
 	if (rc) {
 		tlog("%s: handshake refused: %s", c->peer,
 		     rc == -EACCES ? "authentication failed (wrong key)" :
 		     rc == -ECONNRESET ?
 		     "peer left mid-handshake (it may hold another key)" :
+		     rc == -ETIMEDOUT ? "not done within the handshake "
+					"deadline (" STR(TNET_HANDSHAKE_MS)
+					" ms)" :
+		     rc == -EMSGSIZE ? "a frame larger than a handshake "
+				       "may send (no bulk before "
+				       "authentication)" :
 		     frame_err(rc));
 		goto out;
 	}
@@ -961,9 +1105,13 @@ int tnet_server_run(struct tnet_server *s)
 	for (;;) {
 		struct conn_thread *ct;
 		struct tnet_conn *c;
+		struct sockaddr_in sin;
+		socklen_t slen = sizeof(sin);
+		char ip[INET_ADDRSTRLEN + 8] = "?";
 		pthread_t tid;
 		int one = 1;
-		int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = accept4(s->lfd, (struct sockaddr *)&sin, &slen,
+				 SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED ||
@@ -974,6 +1122,14 @@ int tnet_server_run(struct tnet_server *s)
 			}
 			return -errno;
 		}
+		if (sin.sin_family == AF_INET) {
+			inet_ntop(AF_INET, &sin.sin_addr, ip, INET_ADDRSTRLEN);
+			snprintf(ip + strlen(ip), 8, ":%u", ntohs(sin.sin_port));
+		}
+		if (!preauth_enter(s, ip)) {
+			close(fd);
+			continue;
+		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c = conn_alloc(fd);
 		ct = malloc(sizeof(*ct));
@@ -983,15 +1139,18 @@ int tnet_server_run(struct tnet_server *s)
 				conn_free(c);
 			else
 				close(fd);
+			preauth_leave(s);
 			continue;
 		}
 		set_peer_name(c);
+		c->deadline_ms = mono_ms() + TNET_HANDSHAKE_MS;
 		ct->s = s;
 		ct->c = c;
 		if (pthread_create(&tid, &attr, conn_main, ct)) {
 			tlog("%s: cannot start a thread for it", c->peer);
 			free(ct);
 			conn_free(c);
+			preauth_leave(s);
 		}
 	}
 }

@@ -34,7 +34,12 @@ int tnet_addr_parse(const char *s, uint16_t default_port, struct tnet_addr *a,
 /* "host:port@net" */
 void tnet_addr_format(const struct tnet_addr *a, char *buf, size_t len);
 
-/* ---- shared key: a file of 16..256 bytes, trailing whitespace ignored ---- */
+/*
+ * ---- shared key: a file of 16..256 bytes, trailing whitespace ignored ----
+ * The file must be a regular file owned by the user who loads it (or
+ * root) and neither group- nor world-accessible (chmod 600), as ssh
+ * wants of a private key; else it is refused with -EACCES and a reason.
+ */
 struct tnet_key {
 	uint8_t bytes[TESS_KEY_MAX];
 	size_t len;
@@ -57,6 +62,9 @@ struct tnet_conn {
 	void *rx_bulk;			/* grown as needed (server side) */
 	size_t rx_bulk_cap;
 	void *user;			/* daemon's per-connection state */
+	/* server: before authentication, the handshake's end (CLOCK_MONOTONIC
+	 * ms): every receive waits at most until then; 0 after it */
+	int64_t deadline_ms;
 	/* client library (tess_client): holders, and out of its table */
 	unsigned refs;
 	bool detached;
@@ -156,6 +164,20 @@ struct tnet_fault {
 
 #define TNET_LEASE_DEFAULT	60	/* seconds */
 
+/*
+ * Before authentication a peer holds a connection and a thread on the
+ * server for at most TNET_HANDSHAKE_MS in all (not per receive), may send
+ * only frames of at most TNET_PREAUTH_BODY_MAX bytes and no bulk, and at most
+ * TNET_PREAUTH_MAX connections are in that state at once: another one
+ * waits TNET_PREAUTH_WAIT_MS for a slot, then is closed (logged at most
+ * once a second with the count closed).
+ */
+#define TNET_HANDSHAKE_MS	10000
+#define TNET_PREAUTH_MAX	64
+#define TNET_PREAUTH_WAIT_MS	200
+/* a HELLO or AUTH body is 64 bytes; room for a later, longer HELLO */
+#define TNET_PREAUTH_BODY_MAX	512
+
 struct tnet_server {
 	int lfd;
 	struct tnet_key key;
@@ -167,6 +189,12 @@ struct tnet_server {
 	pthread_mutex_t fault_lock;
 	unsigned nfaults;
 	struct tnet_fault faults[TNET_FAULTS_MAX];
+	/* connections not yet authenticated (TNET_PREAUTH_MAX) */
+	pthread_mutex_t preauth_lock;
+	pthread_cond_t preauth_cond;
+	unsigned preauth;
+	unsigned long preauth_refused;	/* closed since the last log line */
+	int64_t preauth_logged_ms;
 };
 
 /* bind and listen; port 0 picks one (read it back with tnet_server_port) */

@@ -18,6 +18,7 @@ SIZE_MB=${TESS_BENCH_MB:-1024}
 LINK_MB=${TESS_BENCH_LINK_MB:-128}
 mkdir -p $W $MNT /mnt/nfs /export
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $KEY
+chmod 600 $KEY
 bench() { echo "BENCH: $*"; }
 
 # MB/s of a command that moves $1 MiB

@@ -19,6 +19,7 @@ MDS_IP=$TESS_MDS_IP
 T="timeout -k 5 120"		# the bound of one step on a mount
 mkdir -p $W $A $C
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $KEY
+chmod 600 $KEY
 
 # ---- network: bridge in the root namespace, one namespace per OST ----
 cluster_net 4
@@ -57,6 +58,7 @@ fi
 dmesg | grep -q "bogus" && pass "bad option named in dmesg" ||
 	fail "bad option named in dmesg" "no line"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $W/wrongkey
+chmod 600 $W/wrongkey
 out=$($T $B/mount.tessera $MDS_IP@tcp:/fs $A -o key=$W/wrongkey 2>&1)
 case "$out" in
 *authentication*) pass "wrong key refused: $out" ;;

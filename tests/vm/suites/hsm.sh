@@ -32,6 +32,7 @@ BIG_MB=256
 T0=$(date +%s)
 mkdir -p $W/src/ds $W/src/big $W/s3data $MNT
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $KEY
+chmod 600 $KEY
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 export AWS_ENDPOINT_URL=$EP TESS_MDS=$MDS_IP@tcp TESS_KEY=$KEY
 note() { echo "hsm: $*"; }

@@ -65,6 +65,7 @@ if ! command -v tess_cluster_start >/dev/null 2>&1; then
 		export TESS_MDS TESS_KEY
 		mkdir -p "$W"
 		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TESS_KEY"
+		chmod 600 "$TESS_KEY"
 		cluster_net "$1"
 		"$B/tessera-mds" --dir "$W/mds" --key "$TESS_KEY" --listen "$TESS_MDS_ADDR" \
 			$2 >>"$W/mds.log" 2>&1 &

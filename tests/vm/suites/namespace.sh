@@ -88,6 +88,7 @@ mkdir -p $W $A $B
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $W/key
 printf 'wrong-key-wrong-key-wrong-key-00\n' > $W/badkey
 printf 'short\n' > $W/shortkey
+chmod 600 $W/badkey $W/shortkey
 chmod 600 $W/key
 
 check "modprobe tessera (tess_modules_load)" tess_modules_load

@@ -41,6 +41,7 @@ mkdir -p $W
 ip link set lo up 2>/dev/null || ifconfig lo up
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $W/key
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $W/badkey
+chmod 600 $W/key $W/badkey
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
 
 if tess_modules_load tessera_lnet_tcp && [ -w $ST ]; then

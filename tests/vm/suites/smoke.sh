@@ -47,6 +47,7 @@ fi
 ip link set lo up
 KEYF=/tmp/smoke.key
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $KEYF
+chmod 600 $KEYF
 if module_loaded tessera_lnet_tcp; then
 	fail "tcp transport not loaded before mount" "already loaded"
 else
