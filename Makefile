@@ -64,9 +64,14 @@ $(BIN)/hsm: $(call obj,$(wildcard utils/hsm*.c)) $(S3_OBJS) $(LIBTESS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(S3_LIBS) $(LDLIBS)
 
+# tessctl net/peer: generic netlink to tessera_lnet.ko (libnl-genl-3)
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
+NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
+$(OBJ)/utils/tessctl_net.o: CFLAGS += $(NL_CFLAGS)
+
 $(BIN)/tessctl: $(call obj,$(wildcard utils/tessctl*.c)) $(LIBTESS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(NL_LIBS) $(LDLIBS)
 
 $(BIN)/mount.tessera: $(OBJ)/utils/mount_tessera.o
 	@mkdir -p $(dir $@)

@@ -783,6 +783,76 @@ struct tess_ioc_ost_statfs {
 #define TESS_IOC_GETSTRIPE	_IOR(TESS_IOC_MAGIC, 2, struct tess_ioc_stripe)
 #define TESS_IOC_OST_STATFS	_IOWR(TESS_IOC_MAGIC, 3, struct tess_ioc_ost_statfs)
 
+/*
+ * ---- generic netlink: the network layer (tessera_lnet.ko) ----
+ *
+ * Family TESS_NL_FAMILY, registered while tessera_lnet.ko is loaded (it
+ * is not loaded on demand by a lookup of the family).  Both commands are
+ * dumps (NLM_F_DUMP), open to every user; a request without NLM_F_DUMP
+ * gets EOPNOTSUPP.  Every attribute is checked against the family's
+ * policy: in a request only TESS_NL_A_NET (a filter) is accepted, as a
+ * NUL-terminated network name of 1 to 15 characters [a-z0-9]; anything
+ * else (the output attributes, unknown types, a wrong length) gets
+ * EINVAL and an extended-ack message.
+ *
+ * NET_GET: one message per network type (those the core knows, loaded
+ * or not, then any other registered transport): NET, NET_LOADED,
+ * NET_STATE, NET_MODULE, and when loaded NET_PORT and NET_MAX_BULK;
+ * NET_PEERS counts the connections on it.
+ * PEER_GET: one message per server connection of the network layer (one
+ * per server and mount): PEER_ID (stable for the connection's life),
+ * PEER_ADDR ("10.0.0.5:7431@tcp"), NET, PEER_NAME ("mds", "OST0001"),
+ * PEER_STATE, PEER_IN_FLIGHT, PEER_QUEUED and the u64 counters since the
+ * connection was set up.
+ */
+#define TESS_NL_FAMILY		"tessera_lnet"
+#define TESS_NL_VERSION		1
+
+enum {
+	TESS_NL_CMD_UNSPEC,
+	TESS_NL_CMD_NET_GET,
+	TESS_NL_CMD_PEER_GET,
+	__TESS_NL_CMD_MAX,
+};
+#define TESS_NL_CMD_MAX		(__TESS_NL_CMD_MAX - 1)
+
+enum {
+	TESS_NL_A_UNSPEC,
+	TESS_NL_A_PAD,
+	TESS_NL_A_NET,			/* string: network type, e.g. "tcp" */
+	TESS_NL_A_NET_LOADED,		/* u8: its transport is registered */
+	TESS_NL_A_NET_STATE,		/* u8: TESS_NL_NET_* */
+	TESS_NL_A_NET_MODULE,		/* string: the transport module */
+	TESS_NL_A_NET_PORT,		/* u16: default port */
+	TESS_NL_A_NET_MAX_BULK,		/* u32: bytes of bulk per frame */
+	TESS_NL_A_NET_PEERS,		/* u32: connections on the network */
+	TESS_NL_A_PEER_ID,		/* u32 */
+	TESS_NL_A_PEER_ADDR,		/* string: HOST[:PORT]@NET */
+	TESS_NL_A_PEER_NAME,		/* string: "mds", "OST0003", ... */
+	TESS_NL_A_PEER_STATE,		/* u8: TESS_NL_PEER_* */
+	TESS_NL_A_PEER_IN_FLIGHT,	/* u32: requests sent, no reply yet */
+	TESS_NL_A_PEER_QUEUED,		/* u32: requests waiting to be sent */
+	TESS_NL_A_PEER_REQUESTS,	/* u64: requests submitted */
+	TESS_NL_A_PEER_REPLIES,		/* u64: replies matched */
+	TESS_NL_A_PEER_RESENDS,		/* u64: requests sent again */
+	TESS_NL_A_PEER_TIMEOUTS,	/* u64: requests failed ETIMEDOUT */
+	TESS_NL_A_PEER_CONNECTS,	/* u64: successful handshakes */
+	TESS_NL_A_PEER_RESETS,		/* u64: connections lost on errors */
+	TESS_NL_A_PEER_TX_MSGS,		/* u64: frames sent */
+	TESS_NL_A_PEER_TX_BYTES,	/* u64: bytes sent (headers included) */
+	TESS_NL_A_PEER_RX_MSGS,		/* u64: frames received */
+	TESS_NL_A_PEER_RX_BYTES,	/* u64: bytes received */
+	__TESS_NL_A_MAX,
+};
+#define TESS_NL_A_MAX		(__TESS_NL_A_MAX - 1)
+
+#define TESS_NL_NET_DOWN	0	/* no transport registered */
+#define TESS_NL_NET_UP		1	/* transport registered, usable */
+
+#define TESS_NL_PEER_DOWN	0	/* no connection (idle, or lost) */
+#define TESS_NL_PEER_CONNECTING	1	/* connecting or authenticating */
+#define TESS_NL_PEER_UP		2	/* connected and authenticated */
+
 #ifndef __cplusplus
 _Static_assert(sizeof(struct tess_hdr) == 48, "tess_hdr");
 _Static_assert(sizeof(struct tess_hello_req) == 64, "tess_hello_req");

@@ -128,9 +128,17 @@ struct tnet_client {
 	unsigned long sweep_period;
 	char name[32];
 	char peer[TNET_ADDR_STRLEN];
+	bool connecting;		/* in rpc_connect_locked() */
+	u32 id;				/* for tnet_peers_walk() */
+	struct list_head all;		/* on tnet_clients */
 };
 
 static struct workqueue_struct *tnet_rpc_wq;
+
+/* every client, in creation (id) order, for tnet_peers_walk() */
+static LIST_HEAD(tnet_clients);
+static DEFINE_MUTEX(tnet_clients_mutex);
+static u32 tnet_client_last_id;
 
 /* reconnect delays of a hard client: from 100 ms, doubling up to 5 s */
 #define TNET_BACKOFF_MIN	(HZ / 10)
@@ -648,6 +656,8 @@ static int rpc_rx_frame(struct tnet_rpc_conn *rc, const char **why)
 
 	spin_lock(&cl->lock);
 	req = rpc_lookup_locked(cl, f.xid);
+	cl->stats.rx_msgs++;
+	cl->stats.rx_bytes += sizeof(hdr) + f.body_len + f.bulk_len;
 	if (req) {
 		rpc_unlink_locked(cl, req);
 		set_bit(TNET_RS_RXBUSY, &req->state);
@@ -795,7 +805,7 @@ static bool rpc_err_transient(int err)
 }
 
 /* connect, authenticate, start the receive thread; send_mutex held */
-static int rpc_connect_locked(struct tnet_client *cl)
+static int rpc_do_connect(struct tnet_client *cl)
 {
 	static const u8 zero_uuid[16];
 	struct tnet_addr addr;
@@ -820,6 +830,7 @@ static int rpc_connect_locked(struct tnet_client *cl)
 
 	spin_lock(&cl->lock);
 	addr = cl->addr;		/* tnet_client_set_addr() may move it */
+	cl->connecting = true;
 	spin_unlock(&cl->lock);
 	err = tnet_connect(&addr, cl->timeout, &tc);
 	if (err) {
@@ -901,6 +912,16 @@ out_put:
 	else
 		pr_warn_ratelimited("%s (%s): handshake failed: %d\n",
 				    cl->name, cl->peer, err);
+	return err;
+}
+
+static int rpc_connect_locked(struct tnet_client *cl)
+{
+	int err = rpc_do_connect(cl);
+
+	spin_lock(&cl->lock);
+	cl->connecting = false;
+	spin_unlock(&cl->lock);
 	return err;
 }
 
@@ -1046,6 +1067,12 @@ static void rpc_tx_work(struct work_struct *work)
 		err = rpc_send_req(rc, req, xid, resent);
 
 		spin_lock(&cl->lock);
+		if (!err) {
+			cl->stats.tx_msgs++;
+			cl->stats.tx_bytes += sizeof(struct tess_hdr) +
+				req->body_len +
+				(req->send_bulk ? req->send_bulk->len : 0);
+		}
 		if (err && test_bit(TNET_RS_SENT, &req->state)) {
 			/* not all of it left: the server never saw it */
 			rpc_unlink_locked(cl, req);
@@ -1165,6 +1192,10 @@ struct tnet_client *tnet_client_create(const struct tnet_client_conf *conf)
 		sizeof(cl->name));
 	if (tnet_addr_format(&cl->addr, cl->peer, sizeof(cl->peer)) < 0)
 		strscpy(cl->peer, "?", sizeof(cl->peer));
+	mutex_lock(&tnet_clients_mutex);
+	cl->id = ++tnet_client_last_id;
+	list_add_tail(&cl->all, &tnet_clients);
+	mutex_unlock(&tnet_clients_mutex);
 	return cl;
 }
 EXPORT_SYMBOL_GPL(tnet_client_create);
@@ -1261,6 +1292,9 @@ void tnet_client_destroy(struct tnet_client *cl)
 
 	if (IS_ERR_OR_NULL(cl))
 		return;
+	mutex_lock(&tnet_clients_mutex);
+	list_del(&cl->all);
+	mutex_unlock(&tnet_clients_mutex);
 	tnet_client_shutdown(cl);
 
 	/* destroying stops both from queueing themselves again */
@@ -1337,6 +1371,89 @@ void tnet_client_stats(struct tnet_client *cl, struct tnet_client_stats *st)
 	spin_unlock(&cl->lock);
 }
 EXPORT_SYMBOL_GPL(tnet_client_stats);
+
+static void rpc_peer_info(struct tnet_client *cl, struct tnet_peer_info *pi)
+{
+	struct tnet_req *req;
+	u32 queued = 0;
+
+	memset(pi, 0, sizeof(*pi));
+	pi->id = cl->id;
+	strscpy(pi->name, cl->name, sizeof(pi->name));
+	spin_lock(&cl->lock);
+	strscpy(pi->addr, cl->peer, sizeof(pi->addr));
+	strscpy(pi->net, cl->addr.net, sizeof(pi->net));
+	if (cl->conn)
+		pi->state = TESS_NL_PEER_UP;
+	else if (cl->connecting)
+		pi->state = TESS_NL_PEER_CONNECTING;
+	else
+		pi->state = TESS_NL_PEER_DOWN;
+	pi->in_flight = cl->nr_sent;
+	list_for_each_entry(req, &cl->queue, list)
+		queued++;
+	pi->queued = queued;
+	pi->stats = cl->stats;
+	spin_unlock(&cl->lock);
+}
+
+/**
+ * tnet_peers_walk - a snapshot of each client, in id order
+ * @pos: clients with an id over *@pos are visited; set to the id of each
+ *	one @fn took (returned 0 for), so that a walk can resume there
+ * @fn: called (tnet_clients_mutex held, may not sleep for long) with each
+ *	snapshot; a nonzero return ends the walk and is returned
+ * @arg: for @fn
+ *
+ * Return: 0 when every client was visited, else what @fn returned.
+ */
+int tnet_peers_walk(u32 *pos,
+		    int (*fn)(const struct tnet_peer_info *pi, void *arg),
+		    void *arg)
+{
+	struct tnet_peer_info *pi;
+	struct tnet_client *cl;
+	int err = 0;
+
+	pi = kmalloc(sizeof(*pi), GFP_KERNEL);
+	if (!pi)
+		return -ENOMEM;
+	mutex_lock(&tnet_clients_mutex);
+	list_for_each_entry(cl, &tnet_clients, all) {
+		if (cl->id <= *pos)
+			continue;
+		rpc_peer_info(cl, pi);
+		err = fn(pi, arg);
+		if (err)
+			break;
+		*pos = cl->id;
+	}
+	mutex_unlock(&tnet_clients_mutex);
+	kfree(pi);
+	return err;
+}
+
+/**
+ * tnet_peers_count - how many clients connect over a network type
+ * @net: the network type, e.g. "tcp"
+ *
+ * Return: the number of clients whose server address is on @net.
+ */
+unsigned int tnet_peers_count(const char *net)
+{
+	struct tnet_client *cl;
+	unsigned int n = 0;
+
+	mutex_lock(&tnet_clients_mutex);
+	list_for_each_entry(cl, &tnet_clients, all) {
+		spin_lock(&cl->lock);
+		if (!strcmp(cl->addr.net, net))
+			n++;
+		spin_unlock(&cl->lock);
+	}
+	mutex_unlock(&tnet_clients_mutex);
+	return n;
+}
 
 /**
  * tnet_submit - send a request; req->done runs once with req->status set

@@ -86,9 +86,30 @@ struct tnet_client_stats {
 	u64 timeouts;		/* requests failed with -ETIMEDOUT */
 	u64 connects;		/* successful handshakes */
 	u64 resets;		/* connections closed on an error */
+	u64 tx_msgs;		/* request frames sent whole */
+	u64 tx_bytes;		/* their bytes: header, body and bulk */
+	u64 rx_msgs;		/* reply frames received (headers read) */
+	u64 rx_bytes;		/* their bytes: header, body and bulk */
 };
 
 void tnet_client_stats(struct tnet_client *cl, struct tnet_client_stats *st);
+
+/* One client as `tessctl peer show` sees it (lnet/netlink.c). */
+struct tnet_peer_info {
+	u32 id;			/* unique while tessera_lnet.ko is loaded */
+	u8 state;		/* TESS_NL_PEER_* */
+	u32 in_flight;		/* sent, no reply yet */
+	u32 queued;		/* waiting to be sent */
+	char addr[TNET_ADDR_STRLEN];
+	char net[TNET_NET_MAX + 1];
+	char name[32];
+	struct tnet_client_stats stats;
+};
+
+int tnet_peers_walk(u32 *pos,
+		    int (*fn)(const struct tnet_peer_info *pi, void *arg),
+		    void *arg);
+unsigned int tnet_peers_count(const char *net);
 
 /* A page vector for bulk data, straight to and from the socket. */
 struct tnet_bulk {

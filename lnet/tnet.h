@@ -21,6 +21,7 @@
 #include <linux/bvec.h>
 #include <linux/socket.h>
 #include <linux/crc32c.h>
+#include <linux/module.h>
 
 #include "tess_wire.h"
 
@@ -132,6 +133,19 @@ u32 tnet_bvec_crc(u32 crc, const struct bio_vec *bv, unsigned int nr,
 		  u32 len);
 int tnet_rpc_init(void);
 void tnet_rpc_exit(void);
+
+/* A network type as `tessctl net show` sees it (lnet/netlink.c). */
+struct tnet_net_info {
+	char name[TNET_NET_MAX + 1];
+	char module[MODULE_NAME_LEN];	/* owner, or the alias that loads it */
+	bool loaded;			/* a transport is registered */
+	u16 default_port;
+	u32 max_bulk;
+};
+
+int tnet_net_info(unsigned int idx, struct tnet_net_info *ni);
+int tnet_netlink_init(void);
+void tnet_netlink_exit(void);
 #ifdef CONFIG_DEBUG_FS
 int tnet_selftest_init(void);
 void tnet_selftest_exit(void);

@@ -177,6 +177,66 @@ void tnet_disconnect(struct tnet_conn *conn)
 }
 EXPORT_SYMBOL_GPL(tnet_disconnect);
 
+/* network types listed by `tessctl net show` even before their module loads */
+static const char *const tnet_known_nets[] = { "tcp" };
+
+static bool tnet_net_known(const char *net)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tnet_known_nets); i++)
+		if (!strcmp(tnet_known_nets[i], net))
+			return true;
+	return false;
+}
+
+/**
+ * tnet_net_info - the @idx'th network type (lnet/netlink.c)
+ * @idx: 0 up: the known types first, then any other registered one
+ * @ni: filled in
+ *
+ * Return: 0, or -ENOENT past the last one.
+ */
+int tnet_net_info(unsigned int idx, struct tnet_net_info *ni)
+{
+	const struct tnet_transport_ops *t;
+	unsigned int n = ARRAY_SIZE(tnet_known_nets);
+	int err = -ENOENT;
+
+	memset(ni, 0, sizeof(*ni));
+	spin_lock(&tnet_transports_lock);
+	if (idx < n) {
+		strscpy(ni->name, tnet_known_nets[idx], sizeof(ni->name));
+		t = tnet_find(ni->name);
+		err = 0;
+	} else {
+		t = NULL;
+		list_for_each_entry(t, &tnet_transports, list) {
+			if (tnet_net_known(t->name))
+				continue;
+			if (n++ == idx) {
+				strscpy(ni->name, t->name, sizeof(ni->name));
+				err = 0;
+				break;
+			}
+		}
+		if (err)
+			t = NULL;
+	}
+	if (t) {
+		ni->loaded = true;
+		ni->default_port = t->default_port;
+		ni->max_bulk = t->max_bulk;
+		strscpy(ni->module, t->owner ? module_name(t->owner) : "kernel",
+			sizeof(ni->module));
+	} else if (!err) {
+		snprintf(ni->module, sizeof(ni->module), "tessera-lnet-%s",
+			 ni->name);
+	}
+	spin_unlock(&tnet_transports_lock);
+	return err;
+}
+
 static u32 tnet_bulk_crc(const void *bulk, u32 len)
 {
 	return tess_crc_final(tess_crc_update(tess_crc_init(), bulk, len));
@@ -272,12 +332,19 @@ static int __init tnet_init(void)
 		tnet_rpc_exit();
 		return err;
 	}
+	err = tnet_netlink_init();
+	if (err) {
+		tnet_selftest_exit();
+		tnet_rpc_exit();
+		return err;
+	}
 	pr_info("network layer loaded (protocol %d)\n", TESS_PROTO_VERSION);
 	return 0;
 }
 
 static void __exit tnet_exit(void)
 {
+	tnet_netlink_exit();
 	tnet_selftest_exit();
 	tnet_rpc_exit();
 	WARN_ON(!list_empty(&tnet_transports));

@@ -26,6 +26,7 @@
 
 #include "tess_client.h"
 #include "tessctl_check.h"
+#include "tessctl_net.h"
 
 static const char *prog = "tessctl";
 
@@ -510,6 +511,19 @@ static int cmd_check(struct ctx *x, int argc, char **argv)
 	return tessctl_check(x->c);
 }
 
+/* the kernel network layer, over generic netlink: neither mounts nor --mds */
+static int cmd_net(struct ctx *x, int argc, char **argv)
+{
+	(void)x;
+	return tessctl_net(argc, argv);
+}
+
+static int cmd_peer(struct ctx *x, int argc, char **argv)
+{
+	(void)x;
+	return tessctl_peer(argc, argv);
+}
+
 static const struct cmd {
 	const char *name;
 	int (*fn)(struct ctx *x, int argc, char **argv);
@@ -526,6 +540,8 @@ static const struct cmd {
 	{ "rm",		cmd_rm,		"rm PATH...               " },
 	{ "check",	cmd_check,	"check                    objects no file owns (orphan), files' objects gone (missing);\n"
 					"                           exit 0 clean, 1 findings (one line each), 2 cannot check" },
+	{ "net",	cmd_net,	"net show [--net NET]     networks of the kernel network layer (tessera_lnet)" },
+	{ "peer",	cmd_peer,	"peer show [--net NET]    its server connections: state, messages, bytes" },
 };
 
 static void usage(FILE *to)
@@ -564,6 +580,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(cmds[i].name, argv[optind]))
 			continue;
+		if (cmds[i].fn == cmd_net || cmds[i].fn == cmd_peer)
+			return cmds[i].fn(&x, argc - optind, argv + optind);
 		if (!x.mds)
 			return cmd_local(cmds[i].name, argc - optind, argv + optind);
 		if (!x.key) {

@@ -1,6 +1,8 @@
 # Smoke suite: load and unload every Tessera module, the file system
 # type, on-demand loading of the TCP transport, refusal of bad mount
-# sources and options, and a clean kernel log.
+# sources and options, `tessctl net show` / `tessctl peer show` over the
+# generic netlink family of tessera_lnet (and malformed requests to it,
+# tests/vm/genl-bad.py), and a clean kernel log.
 #
 # Runs inside the VM (tests/vm/run smoke) with TESS_REPO, TESS_MODDIR and
 # TESS_KVER set.
@@ -33,9 +35,55 @@ mkdir -p "/lib/modules/$TESS_KVER/extra/tessera"
 cp "$M"/*.ko "/lib/modules/$TESS_KVER/extra/tessera/"
 check "depmod (tess_depmod)" tess_depmod
 
+# --- tessctl net/peer: generic netlink family "tessera_lnet" ---
+TESSCTL=$TESS_BIN/tessctl
+NETOUT=/tmp/smoke.net
+# nl_unloaded NAME: `tessctl NAME show` fails (status 1) saying why
+nl_unloaded() {
+	tess_timeout 20 "$TESSCTL" "$1" show >"$NETOUT" 2>&1
+	r=$?
+	if [ $r = 1 ] && grep -qF "tessctl: $1: tessera_lnet module not loaded" "$NETOUT"; then
+		pass "tessctl $1 show without tessera_lnet: 'tessera_lnet module not loaded'"
+	else
+		fail "tessctl $1 show without tessera_lnet: 'tessera_lnet module not loaded'" \
+			"status $r: $(head -c 200 "$NETOUT")"
+	fi
+}
+# nl_field CMD ARGS... -- KEYCOL KEY: the line of `tessctl CMD show ARGS`
+# whose column KEYCOL is KEY ("" if none; status 1 if tessctl failed)
+nl_line() {
+	cmd=$1 col=$2 key=$3
+	shift 3
+	tess_timeout 20 "$TESSCTL" "$cmd" show "$@" >"$NETOUT" 2>&1 || return 1
+	awk -v c="$col" -v k="$key" 'NR > 1 && $c == k' "$NETOUT"
+}
+if [ -x "$TESSCTL" ]; then
+	pass "tessctl built ($TESSCTL)"
+else
+	fail "tessctl built ($TESSCTL)" "not found: run make first"
+fi
+nl_unloaded net
+nl_unloaded peer
+
 # --- load ---
 check "modprobe libcrc32c (dependency)" modprobe libcrc32c
 check "insmod tessera_lnet" insmod "$M/tessera_lnet.ko"
+# fields: net state transport module port max_bulk peers
+l=$(nl_line net 1 tcp)
+set -- $l
+if [ "$2 $3 $4 $7" = "down not-loaded tessera-lnet-tcp 0" ]; then
+	pass "tessctl net show: tcp listed, down, transport not loaded, no peer"
+else
+	fail "tessctl net show: tcp listed, down, transport not loaded, no peer" \
+		"tcp line '$l'; output: $(head -c 300 "$NETOUT")"
+fi
+l=$(nl_line peer 1 x; echo "status $?")
+if [ "$l" = "status 0" ] && [ "$(wc -l < "$NETOUT")" = 1 ]; then
+	pass "tessctl peer show: a header and no peer before any mount"
+else
+	fail "tessctl peer show: a header and no peer before any mount" \
+		"$l; output: $(head -c 300 "$NETOUT")"
+fi
 check "insmod tessera" insmod "$M/tessera.ko"
 if grep -qw tessera /proc/filesystems; then
 	pass "tessera in /proc/filesystems"
@@ -63,6 +111,45 @@ if module_loaded tessera_lnet_tcp; then
 	pass "tcp transport loaded on demand (tessera-lnet-tcp)"
 else
 	fail "tcp transport loaded on demand (tessera-lnet-tcp)" "tessera_lnet_tcp not in /proc/modules"
+fi
+l=$(nl_line net 1 tcp)
+set -- $l
+if [ "$2 $3 $4" = "up loaded tessera_lnet_tcp" ] && [ "${5:-0}" -gt 0 ] 2>/dev/null; then
+	pass "tessctl net show: tcp up, transport tessera_lnet_tcp loaded (port $5, max_bulk $6)"
+else
+	fail "tessctl net show: tcp up, transport tessera_lnet_tcp loaded" \
+		"tcp line '$l'; output: $(head -c 300 "$NETOUT")"
+fi
+l=$(nl_line net 1 tcp --net nonet; echo "status $?")
+if [ "$l" = "status 0" ] && [ "$(wc -l < "$NETOUT")" = 1 ]; then
+	pass "tessctl net show --net nonet: no line"
+else
+	fail "tessctl net show --net nonet: no line" "$l; output: $(head -c 300 "$NETOUT")"
+fi
+tess_timeout 20 "$TESSCTL" peer show --net 'TCP!' >"$NETOUT" 2>&1
+r=$?
+if [ $r = 1 ] && grep -qF "tessctl: peer: Invalid argument: network type may hold only a-z and 0-9" "$NETOUT"; then
+	pass "tessctl peer show --net 'TCP!': EINVAL with the kernel's reason"
+else
+	fail "tessctl peer show --net 'TCP!': EINVAL with the kernel's reason" \
+		"status $r: $(head -c 300 "$NETOUT")"
+fi
+# malformed requests: an errno each (EINVAL with an extack message for bad
+# attributes), and no kernel warning (tess_log_scan at the end)
+GENL_OUT=/tmp/smoke.genl
+tess_timeout 60 python3 "$TESS_REPO/tests/vm/genl-bad.py" "$TESS_REPO" >"$GENL_OUT" 2>&1
+r=$?
+n=0
+while IFS="$(printf '\t')" read -r res name detail; do
+	case $res in
+	ok) pass "genl: $name ($detail)"; n=$((n + 1)) ;;
+	bad) fail "genl: $name" "$detail" ;;
+	esac
+done < "$GENL_OUT"
+if [ $r = 0 ] && [ $n -ge 13 ]; then
+	pass "genl-bad.py: ran every case ($n ok)"
+else
+	fail "genl-bad.py: ran every case" "status $r, $n ok: $(tail -c 300 "$GENL_OUT")"
 fi
 
 # every option and two MDS addresses pass parsing: the mount then fails
@@ -117,6 +204,51 @@ else
 	fail "unknown network type fails with EPROTONOSUPPORT" "got $r"
 fi
 
+# --- a mount: tessctl peer show lists its MDS and OST connections ---
+if tess_cluster_start 2 "--stripe-count 2 --stripe-size 1048576 --nosync"; then
+	pass "cluster: an MDS and 2 OSTs up"
+else
+	fail "cluster: an MDS and 2 OSTs up" "see the logs below"
+fi
+if tess_mount $MNT; then
+	pass "mount $TESS_MDS_ADDR:/$TESS_FSNAME"
+	# 2 MiB over 2 stripes of 1 MiB: both OSTs get a write
+	check "write 2 MiB and sync" sh -c "dd if=/dev/urandom of=$MNT/f bs=1M count=2 2>/dev/null && sync"
+	for p in "mds $TESS_MDS_IP@tcp" "OST0000 $(tess_ost_addr 0)" "OST0001 $(tess_ost_addr 1)"; do
+		set -- $p
+		name=$1 ip=${2%%[:@]*}
+		# fields: id peer name state tx_msgs tx_bytes rx_msgs rx_bytes ...
+		l=$(nl_line peer 3 "$name")
+		set -- $l
+		case ${2:-} in "$ip"@tcp|"$ip":*@tcp) ok=1 ;; *) ok=0 ;; esac
+		if [ $ok = 1 ] && [ "${4:-}" = up ] && [ "${5:-0}" -gt 0 ] && [ "${6:-0}" -gt 0 ] &&
+		   [ "${7:-0}" -gt 0 ] && [ "${8:-0}" -gt 0 ] 2>/dev/null; then
+			pass "tessctl peer show: $name at $2 up, $5 msgs / $6 bytes sent, $7 / $8 received"
+		else
+			fail "tessctl peer show: $name at $ip up with messages sent and received" \
+				"line '$l'; output: $(head -c 600 "$NETOUT")"
+		fi
+	done
+	l=$(nl_line net 1 tcp)
+	set -- $l
+	if [ "${7:-}" = 3 ]; then
+		pass "tessctl net show: 3 peers on tcp"
+	else
+		fail "tessctl net show: 3 peers on tcp" "tcp line '$l'"
+	fi
+	check "umount" tess_timeout 60 umount $MNT
+	l=$(nl_line peer 1 x; echo "status $?")
+	if [ "$l" = "status 0" ] && [ "$(wc -l < "$NETOUT")" = 1 ]; then
+		pass "tessctl peer show: no peer left after umount"
+	else
+		fail "tessctl peer show: no peer left after umount" \
+			"$l; output: $(head -c 600 "$NETOUT")"
+	fi
+else
+	fail "mount $TESS_MDS_ADDR:/$TESS_FSNAME" "status $?"
+fi
+tess_cleanup
+
 # --- unload, in dependency order ---
 check "rmmod tessera" rmmod tessera
 if grep -qw tessera /proc/filesystems; then
@@ -126,6 +258,9 @@ else
 fi
 check "rmmod tessera_lnet_tcp" rmmod tessera_lnet_tcp
 check "rmmod tessera_lnet" rmmod tessera_lnet
+# the family goes with the module
+nl_unloaded net
+nl_unloaded peer
 
 # --- the transport module on its own ---
 dmesg_mark
