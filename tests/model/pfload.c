@@ -4,6 +4,7 @@
  * (tests/vm/suites/powerfail.sh, issue #9).
  *
  *   pfload ROOT CTL SEED
+ *   pfload --hsm-gen DIR     (the HSM files' S3 objects, see below)
  *
  * Runs a random workload in ROOT (a directory on a Tessera mount) and
  * keeps, in memory and in the journal CTL/journal (outside Tessera), what
@@ -16,6 +17,10 @@
  *           fsynced (the atomic-replace idiom)
  *   tree/dD create (+ write + fsync) / unlink / rename of files fN, mkdir /
  *           rmdir of sN, fsync of dD
+ *   hsm/hK  with PF_HSM_DIR set: files imported from S3 (the suite put what
+ *           `pfload --hsm-gen DIR` writes there): range reads (restores),
+ *           local writes + fsync, `hsm archive`, `hsm release` (see
+ *           "HSM files" below)
  *
  * Every byte written is pat(gen, offset), never zero; gen is unique per
  * write.  The model of a file is its durable image (as of the last fsync
@@ -38,7 +43,8 @@
  *       behind a name has exactly the content of that state (whole: the
  *       rename-over target is the old or the new file, never a mix);
  *     - no name outside the model appears.
- *   It prints one summary line "RESULT N ok|FAIL ..." (and the errors),
+ *   It prints one summary line "RESULT N ok|FAIL ..." (and the errors;
+ *   with HSM files first a line "HSM N ok|FAIL ..." about them),
  *   writes CTL/result.N, then waits for CTL/go.N (run epoch N+1),
  *   CTL/sync.N (fsync and close everything, then CTL/quiet.(N+1) and wait
  *   for verify.(N+1)) or CTL/exit.N.
@@ -54,6 +60,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +68,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -257,6 +265,9 @@ struct dfile {
 	int broken;		/* failed a check: reported once, then left out */
 	int checked_dead;	/* abandoned, and checked since: to be removed */
 	int unlinking;		/* unlink issued, directory fsync not yet 0 */
+	int hsm;		/* imported from S3 (hsm/hK.bin): never removed */
+	int hsm_dirty;		/* written since its import or last archive */
+	int hsm_unsure;		/* taken up again after an error: dirty or not */
 	uint8_t *dimg;		/* durable image (0: may be zero) */
 	uint64_t dsize;
 	uint8_t *cimg;		/* what this client wrote */
@@ -406,7 +417,8 @@ static struct dfile *d_pick(int append)
 	int n = 0, idx[MAXD];
 
 	for (int i = 0; i < MAXD; i++)
-		if (df[i].used && df[i].live && df[i].append == append)
+		if (df[i].used && df[i].live && !df[i].hsm &&
+		    df[i].append == append)
 			idx[n++] = i;
 	if (n < (append ? AP_LIVE : ST_LIVE)) {
 		struct dfile *f = d_new(append);
@@ -539,7 +551,8 @@ static void d_remove_dead(void)
 		char p[512];
 		int e;
 
-		if (!f->used || f->live || f->broken || !f->checked_dead)
+		if (!f->used || f->live || f->broken || !f->checked_dead ||
+		    f->hsm)
 			continue;
 		path(p, sizeof(p), root, f->rel);
 		f->unlinking = 1;
@@ -873,6 +886,416 @@ static void op_rename_over(void)
 	n_dirsync("rn");
 }
 
+static int byte_ok(struct dfile *f, uint64_t off, uint8_t a);
+
+/* ---- HSM files (issue #9: HSM restore + local writes + release) ----
+ *
+ * With PF_HSM_DIR set (the MDS path of ROOT/hsm, e.g. /pf/hsm), the suite
+ * has put the NHSM objects `pfload --hsm-gen DIR` writes (hsm_content():
+ * a function of file and offset, never 0) into S3 and imported them into
+ * ROOT/hsm: released stubs whose data the OSTs restore per range on first
+ * access.  Each is a data file whose durable image starts as its S3
+ * content, never removed, never truncated, and the workload
+ *   - reads random ranges of it through ROOT (half with O_DIRECT, which
+ *     goes to the OSTs: restores); every byte must be what this client
+ *     wrote or one the model allows (never zeros: the S3 content has none);
+ *   - writes into it (never past its size), fsync or fdatasync at random;
+ *   - archives it: fsync, then `hsm archive` (S3 gets the durable image,
+ *     the model does not change);
+ *   - releases it with `hsm release`: it must be refused when writes
+ *     acknowledged by an fsync were not archived since (a success is a
+ *     failure); refusals of a file not written since its import or last
+ *     archive are counted.
+ * PF_HSM_TOOL is the hsm program; it finds the MDS and key through
+ * TESS_MDS and TESS_KEY, S3 through the AWS_* variables.  The checker
+ * reads every HSM file whole through the fresh mount, as any data file.
+ */
+#define NHSM		3
+#define HSM_MAXR	(256 << 10)	/* a range read */
+#define HSM_MAXW	(128 << 10)	/* a local write */
+#define HSM_TOOL_S	90		/* an hsm command at most */
+
+static const uint64_t hsm_size[NHSM] = {
+	(1 << 20) + 4321, (1 << 20) - 100, (3 << 19) + 12345
+};
+
+static const char *hsm_tool, *hsm_dir;
+static int nhsm, nhsm_ops;	/* HSM files; HSM operations run */
+static struct dfile *hf[NHSM];
+static long wl_fail;		/* failures seen by the workload's reads */
+static long h_reads, h_dreads, h_rbytes, h_rerr, h_writes;
+static long h_arch_ok, h_arch_fail, h_rel_ok, h_rel_refused, h_rel_dirty;
+static char h_arch_why[160], h_rel_why[160];	/* the last failure */
+static long h_readopt;
+
+/* the S3 content of hsm/hK.bin at off: never 0 */
+static inline uint8_t hsm_content(int k, uint64_t off)
+{
+	uint64_t w = mix(0x5eed0f5300000000ULL ^ ((uint64_t)(k + 1) << 48) ^
+			 (off >> 3));
+	uint8_t b = (uint8_t)(w >> ((off & 7) * 8));
+
+	return b ? b : 0x5a;
+}
+
+/* pfload --hsm-gen DIR: the objects the suite puts into S3 */
+static int hsm_gen(const char *dir)
+{
+	static uint8_t buf[65536];
+	char p[512];
+
+	for (int k = 0; k < NHSM; k++) {
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/h%d.bin", dir, k);
+		f = fopen(p, "w");
+		if (!f)
+			die("%s: %s", p, strerror(errno));
+		for (uint64_t off = 0; off < hsm_size[k]; off += sizeof(buf)) {
+			size_t n = hsm_size[k] - off < sizeof(buf) ?
+				   hsm_size[k] - off : sizeof(buf);
+
+			for (size_t i = 0; i < n; i++)
+				buf[i] = hsm_content(k, off + i);
+			if (fwrite(buf, 1, n, f) != n)
+				die("%s: %s", p, strerror(errno));
+		}
+		if (fclose(f))
+			die("%s: %s", p, strerror(errno));
+	}
+	return 0;
+}
+
+static void hsm_setup(void)
+{
+	char p[512];
+	struct stat st;
+
+	hsm_dir = getenv("PF_HSM_DIR");
+	hsm_tool = getenv("PF_HSM_TOOL");
+	if (!hsm_dir || !*hsm_dir)
+		return;
+	if (!hsm_tool || !*hsm_tool)
+		die("PF_HSM_DIR without PF_HSM_TOOL");
+	for (int k = 0; k < NHSM; k++) {
+		struct dfile *f = &df[k];	/* before any other data file */
+
+		memset(f, 0, sizeof(*f));
+		f->used = f->live = f->hsm = f->name_durable = 1;
+		f->fd = -1;
+		snprintf(f->rel, sizeof(f->rel), "hsm/h%d.bin", k);
+		path(p, sizeof(p), root, f->rel);
+		if (stat(p, &st) || (uint64_t)st.st_size != hsm_size[k])
+			die("%s: not the imported file of %llu bytes", p,
+			    (unsigned long long)hsm_size[k]);
+		d_grow(f, hsm_size[k]);
+		for (uint64_t off = 0; off < hsm_size[k]; off++)
+			f->dimg[off] = f->cimg[off] = hsm_content(k, off);
+		f->csize = f->dsize = f->minsize = f->maxsize = hsm_size[k];
+		hf[k] = f;
+	}
+	nhsm = nhsm_ops = NHSM;
+	if (dir_fsync("hsm"))
+		die("fsync of hsm: %s", strerror(errno));
+}
+
+/* a failure seen by the workload (reported with the next check) */
+static void hfail(const char *fmt, ...)
+{
+	va_list ap;
+
+	wl_fail++;
+	if (wl_fail > 20)
+		return;
+	printf("FAIL-DETAIL: cut %d seed %llu: ", epoch, (unsigned long long)seed);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+/* run `hsm CMD PF_HSM_DIR/NAME` (bounded); its exit status, -1 if it ran
+ * out of time or could not start; msg: the first line it printed */
+static int hsm_run(const char *cmd, struct dfile *f, char *msg, size_t msz)
+{
+	char p[512], out[512];
+	pid_t pid;
+	int st = -1, fd;
+	double t = now();
+	FILE *o;
+
+	snprintf(p, sizeof(p), "%s/%s", hsm_dir, f->rel + 4);	/* "hsm/" */
+	snprintf(out, sizeof(out), "%s/hsm.out", ctl);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(hsm_tool, "hsm", cmd, p, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (now() - t > HSM_TOOL_S) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			st = -1;
+			break;
+		}
+		usleep(10000);
+	}
+	if (st != -1)
+		st = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	msg[0] = 0;
+	o = fopen(out, "r");
+	if (o) {
+		if (!fgets(msg, msz, o))
+			msg[0] = 0;
+		fclose(o);
+	}
+	msg[strcspn(msg, "\n")] = 0;
+	return st;
+}
+
+static void h_read(struct dfile *f)
+{
+	static uint8_t *buf;
+	uint64_t size = f->csize, off = rndn(size), len = 1 + rndn(HSM_MAXR);
+	uint64_t want, bad = 0;
+	int direct = rndn(2), fd, e = 0;
+	char p[512];
+	ssize_t n;
+
+	if (!buf && posix_memalign((void **)&buf, 4096, HSM_MAXR + 8192))
+		die("out of memory");
+	if (direct) {
+		off &= ~4095ULL;
+		len = (len + 4095) & ~4095ULL;
+	}
+	want = off + len > size ? size - off : len;
+	path(p, sizeof(p), root, f->rel);
+	status("hsm read %s off %llu len %llu%s", f->rel, (unsigned long long)off,
+	       (unsigned long long)len, direct ? " O_DIRECT" : "");
+	fd = open(p, O_RDONLY | (direct ? O_DIRECT : 0));
+	if (fd < 0) {
+		e = errno;
+		n = -1;
+	} else {
+		n = pread(fd, buf, len, off);
+		if (n < 0)
+			e = errno;
+		close(fd);
+	}
+	jlog("hsm-read %s off %llu len %llu%s -> %s %lld", f->rel,
+	     (unsigned long long)off, (unsigned long long)len,
+	     direct ? " O_DIRECT" : "", err_name(e), (long long)n);
+	if (n < 0) {
+		count_err(e);
+		h_rerr++;
+		printf("INFO: epoch %d: read of %s at %llu returned %s\n", epoch,
+		       f->rel, (unsigned long long)off, err_name(e));
+		return;
+	}
+	h_reads++;
+	h_dreads += direct;
+	h_rbytes += n;
+	if ((uint64_t)n != want)
+		hfail("%s: a read of %llu bytes at %llu%s returned %lld bytes, not %llu",
+		      f->rel, (unsigned long long)len, (unsigned long long)off,
+		      direct ? " (O_DIRECT)" : "", (long long)n,
+		      (unsigned long long)want);
+	for (uint64_t i = 0; i < (uint64_t)n; i++) {
+		uint64_t o = off + i;
+
+		if (o < f->csize && buf[i] == f->cimg[o])
+			continue;
+		if (byte_ok(f, o, buf[i]))
+			continue;
+		if (!bad++)
+			hfail("%s: a read at %llu%s during the workload: byte %llu is %#x, expected %#x (%s)%s",
+			      f->rel, (unsigned long long)off,
+			      direct ? " (O_DIRECT)" : "", (unsigned long long)o,
+			      buf[i], o < f->csize ? f->cimg[o] : 0,
+			      f->hsm_dirty ? "written since import or archive" :
+			      "S3 content", buf[i] ? "" : " ZEROS");
+	}
+	if (bad > 1)
+		hfail("%s: %llu wrong bytes in that read", f->rel,
+		      (unsigned long long)bad);
+}
+
+static void h_write(struct dfile *f)
+{
+	uint64_t off = rndn(f->csize), len = 1 + rndn(HSM_MAXW);
+
+	if (off + len > f->csize)
+		len = f->csize - off;
+	if (!d_ensure_open(f))
+		return;
+	f->hsm_dirty = 1;
+	h_writes++;
+	d_write(f, off, len);
+	if (f->live && rndn(2) == 0)
+		d_fsync(f);
+}
+
+static void h_archive(struct dfile *f)
+{
+	char msg[256];
+	int rc;
+
+	if (!d_ensure_open(f))
+		return;
+	d_fsync(f);		/* S3 gets the durable image */
+	if (!f->live)
+		return;
+	status("hsm archive %s", f->rel);
+	rc = hsm_run("archive", f, msg, sizeof(msg));
+	jlog("hsm-archive %s -> %d: %s", f->rel, rc, msg);
+	if (rc == 0) {
+		f->hsm_dirty = f->hsm_unsure = 0;
+		h_arch_ok++;
+	} else {
+		h_arch_fail++;
+		snprintf(h_arch_why, sizeof(h_arch_why), "epoch %d, exit %d: %.120s",
+			 epoch, rc, msg);
+		printf("INFO: epoch %d: hsm archive %s: exit %d: %s\n", epoch,
+		       f->rel, rc, msg);
+	}
+}
+
+static void h_release(struct dfile *f)
+{
+	char msg[256];
+	int rc;
+
+	if (f->hsm_dirty && rndn(2)) {
+		/* archived first: then the release must succeed */
+		h_archive(f);
+	} else if (f->hsm_dirty) {
+		/* its writes on the OSTs first: then a refusal is certain */
+		if (!d_ensure_open(f))
+			return;
+		d_fsync(f);
+	}
+	if (!f->live)
+		return;
+	status("hsm release %s", f->rel);
+	rc = hsm_run("release", f, msg, sizeof(msg));
+	jlog("hsm-release %s (%s) -> %d: %s", f->rel,
+	     f->hsm_dirty ? "written since archived" : "clean", rc, msg);
+	if (rc == 0 && f->hsm_dirty && !f->hsm_unsure) {
+		hfail("%s: hsm release returned 0 over writes acknowledged by fsync and never archived (%s)",
+		      f->rel, msg);
+	} else if (rc == 0) {
+		h_rel_ok++;
+		f->hsm_dirty = f->hsm_unsure = 0;	/* the S3 copy now */
+	} else if (f->hsm_dirty) {
+		h_rel_dirty++;
+	} else {
+		h_rel_refused++;
+		snprintf(h_rel_why, sizeof(h_rel_why), "epoch %d, exit %d: %.120s",
+			 epoch, rc, msg);
+		printf("INFO: epoch %d: hsm release %s (not written since import or archive): exit %d: %s\n",
+		       epoch, f->rel, rc, msg);
+	}
+}
+
+/*
+ * An HSM file abandoned after an error (the fsync after a cut returns
+ * EIO when an OST lost what it had not made stable), and checked since:
+ * taken up again with what the OSTs hold once an fsync of a new
+ * descriptor returned 0 (nothing of this client is unstable then), read
+ * with O_DIRECT; each byte must be one the model allows.  Whether it is
+ * dirty for HSM is not known then (a release is not judged) until its
+ * next archive.
+ */
+static void h_take_up(struct dfile *f)
+{
+	static uint8_t *buf;
+	uint64_t size = f->csize, got = 0, bad = 0;
+	char p[512];
+	int fd, e = 0;
+
+	if (!buf && posix_memalign((void **)&buf, 4096, (2 << 20) + HSM_MAXR))
+		die("out of memory");
+	if (size > (2 << 20))
+		die("%s: larger than the take-up buffer", f->rel);
+	path(p, sizeof(p), root, f->rel);
+	status("hsm take up %s", f->rel);
+	fd = open(p, O_RDWR);
+	if (fd < 0 || fsync(fd))
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (!e) {
+		fd = open(p, O_RDONLY | O_DIRECT);
+		if (fd < 0)
+			e = errno;
+		while (fd >= 0 && got < size) {
+			ssize_t n = pread(fd, buf + got, HSM_MAXR, got);
+
+			if (n < 0)
+				e = errno;
+			if (n <= 0)
+				break;
+			got += n;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	jlog("hsm-take-up %s: fsync + O_DIRECT read -> %s, %llu bytes", f->rel,
+	     err_name(e), (unsigned long long)got);
+	if (e || got != size) {
+		count_err(e ? e : EIO);
+		printf("INFO: epoch %d: taking %s up again: %s, %llu of %llu bytes read\n",
+		       epoch, f->rel, err_name(e), (unsigned long long)got,
+		       (unsigned long long)size);
+		f->checked_dead = 0;	/* again after the next check */
+		return;
+	}
+	for (uint64_t o = 0; o < size; o++)
+		if (!byte_ok(f, o, buf[o]) && !bad++)
+			hfail("%s: taken up again after an error: byte %llu reads %#x, not one the model allows%s",
+			      f->rel, (unsigned long long)o, buf[o],
+			      buf[o] ? "" : " (ZEROS)");
+	if (bad) {
+		f->checked_dead = 0;
+		return;
+	}
+	memcpy(f->dimg, buf, size);
+	memcpy(f->cimg, buf, size);
+	f->dsize = f->minsize = f->maxsize = size;
+	f->npend = 0;
+	f->tainted = 0;
+	f->checked_dead = 0;
+	f->live = 1;
+	f->hsm_dirty = f->hsm_unsure = 1;
+	h_readopt++;
+}
+
+static void op_hsm(void)
+{
+	struct dfile *f = hf[rndn(nhsm)];
+	uint64_t r = rndn(100);
+
+	if (f->broken)
+		return;
+	if (!f->live && f->checked_dead)
+		h_take_up(f);
+	else if (r < 50 || !f->live)
+		h_read(f);
+	else if (r < 86)
+		h_write(f);
+	else if (r < 94)
+		h_archive(f);
+	else
+		h_release(f);
+}
+
 /* ---- the checker ---- */
 
 static long v_bytes, v_dbytes, v_files, v_names, v_fail, v_broken;
@@ -1182,12 +1605,41 @@ static int verify(const char *vroot)
 	char dir[32];
 	long tainted = 0;
 
+	long hb, hfiles, hlocal = 0, hfail0;
+
 	v_bytes = v_dbytes = v_files = v_names = v_fail = 0;
+	/* what the workload's reads found since the last check */
+	v_fail = wl_fail;
+	wl_fail = 0;
 	for (int i = 0; i < MAXD; i++)
-		if (df[i].used) {
+		if (df[i].used && !df[i].hsm) {
 			check_dfile(vroot, &df[i]);
 			tainted += df[i].tainted;
 		}
+	hb = v_bytes;
+	hfiles = v_files;
+	hfail0 = v_fail;
+	for (int k = 0; k < nhsm; k++) {
+		check_dfile(vroot, hf[k]);
+		tainted += hf[k]->tainted;
+		for (uint64_t o = 0; o < hf[k]->dsize; o++)
+			hlocal += hf[k]->dimg[o] != hsm_content(k, o);
+	}
+	hb = v_bytes - hb;
+	hfiles = v_files - hfiles;
+	if (nhsm)
+		check_dir_entries(vroot, "hsm", "");
+	if (nhsm)
+		printf("HSM %d %s: %ld of %d files read whole, %ld bytes (%ld acknowledged local writes, the rest S3 content); "
+		       "so far %ld range reads (%ld O_DIRECT, %ld bytes, %ld errors), %ld writes, %ld archives (%ld failed), "
+		       "%ld releases (refused: %ld clean, %ld written since archived), %ld taken up again after an error%s%s%s%s\n",
+		       epoch, v_fail > hfail0 ? "FAIL" : "ok", hfiles, nhsm, hb,
+		       hlocal, h_reads, h_dreads, h_rbytes, h_rerr, h_writes,
+		       h_arch_ok + h_arch_fail, h_arch_fail,
+		       h_rel_ok + h_rel_refused + h_rel_dirty, h_rel_refused,
+		       h_rel_dirty, h_readopt, h_arch_why[0] ? "; last failed archive: " : "",
+		       h_arch_why, h_rel_why[0] ? "; last refused clean release: " : "",
+		       h_rel_why);
 	for (int i = 0; i < nnames; i++)
 		check_name(vroot, &nm[i]);
 	for (int i = 0; i < ngone; i++) {
@@ -1297,8 +1749,10 @@ int main(int argc, char **argv)
 	char p[512], vroot[400];
 	int failed = 0;
 
+	if (argc == 3 && !strcmp(argv[1], "--hsm-gen"))
+		return hsm_gen(argv[2]);
 	if (argc != 4) {
-		fprintf(stderr, "usage: pfload ROOT CTL SEED\n");
+		fprintf(stderr, "usage: pfload ROOT CTL SEED | pfload --hsm-gen DIR\n");
 		return 2;
 	}
 	root = argv[1];
@@ -1313,16 +1767,24 @@ int main(int argc, char **argv)
 	if (jfd < 0 || sfd < 0)
 		die("%s: %s", ctl, strerror(errno));
 	setup();
+	hsm_setup();
 	ctl_write("ready", 0, "ready\n");
 	for (;;) {
 		/* the workload, until the suite asks for a stop */
 		ep_ops = 0;
+		/* CTL/nohsm: no HSM operation from here on (the self-test of
+		 * a disk that drops writes wants fsyncs, not slow hsm runs) */
+		snprintf(p, sizeof(p), "%s/nohsm", ctl);
+		if (nhsm && !access(p, F_OK))
+			nhsm_ops = 0;
 		while (!ctl_exists("stop", epoch)) {
 			uint64_t r = rndn(100);
 
 			nops++;
 			ep_ops++;
-			if (r < 3)
+			if (nhsm_ops && rndn(100) < 5)
+				op_hsm();
+			else if (r < 3)
 				d_remove_dead();
 			else if (r < 45)
 				op_stream();

@@ -30,13 +30,29 @@
 # acknowledged by an fsync intact, no zeros that were never written, sizes
 # within what the model allows, no unknown names (pfload.c's header).
 #
+# HSM restore + local writes + release: s3rver (tests/s3, its data in the
+# guest's /tmp, not on pf-disk: S3 does not lose power) holds 3 objects of
+# 1-1.5 MiB whose content is a function of name and offset (pfload
+# --hsm-gen), imported with `hsm import` into $MA/pf/hsm as released stubs
+# before the first cut; the OSTs restore them per range from S3.  pfload
+# interleaves with the rest: range reads of them (buffered and O_DIRECT:
+# restores), local writes with fsync at random, `hsm archive` after an
+# fsync and `hsm release` (refused while writes acknowledged by fsync are
+# not archived: a success is a failure).  After each cut they are read
+# whole through mount B like every data file: each byte the S3 content or
+# a write the model allows, exactly the acknowledged one where an fsync
+# covered it, never zeros (the S3 content has none).  Without s3rver the
+# suite says so (a FAIL) and runs the rest.
+#
 #   cuts        PF_CUTS (30) random cuts, the workload running 0.3-2 s
 #               before each (delays from PF_SEED, printed; the VM's timing
 #               is not replayed); then every file fsynced and closed and
 #               one more cut: everything must be there
 #   self-test   a disk that silently drops writes (and acknowledges the
 #               daemons' fsyncs) for 2 s before a cut: the checker must
-#               report lost data, or it could not fail
+#               report lost data, or it could not fail; then zeros written
+#               over 4 KiB of each HSM object of OST 0 behind its back (a
+#               check with no operation before it): they must be reported
 #   check       `tessctl check` after the last cut: no orphan object, no
 #               file with a missing object (skipped, said so, in a tree
 #               whose tessctl has no check command)
@@ -63,7 +79,7 @@ CUTS=${pf_cuts:-}
 [ -n "$CUTS" ] || CUTS=30
 export DM_DISABLE_UDEV=1	# no udev in the guest: dmsetup makes the nodes
 
-trap tess_cleanup EXIT
+trap 'tess_cleanup; s3_stop' EXIT
 
 info() {
 	echo "INFO: $TESS_TAG: $*"
@@ -89,6 +105,44 @@ kstack() {
 
 tctl() {
 	tess_timeout 30 env -u TESS_MDS -u TESS_KEY "$BIN/tessctl" "$@"
+}
+
+# ---- S3 for the HSM files: s3rver (tests/s3) on the bridge address, its
+# data in the guest's /tmp, off pf-disk (S3 does not lose power) ----
+
+S3DIR=/tmp/pf-s3
+S3PORT=9000
+EP=http://$TESS_MDS_IP:$S3PORT
+HSMDIR=/pf/hsm			# the MDS path of $MA/pf/hsm
+S3PID=
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_ENDPOINT_URL=$EP
+
+# started early (node takes seconds under TCG), waited for later
+s3_launch() {
+	mkdir -p $S3DIR
+	node --openssl-legacy-provider "$TESS_REPO/tests/s3/server.js" \
+		$S3DIR $S3PORT $TESS_MDS_IP >> $IMG/s3rver.log 2>&1 &
+	S3PID=$!
+}
+
+s3_wait() {
+	tess_wait_until 60 curl -s -m 5 -o /dev/null $EP/
+}
+
+s3_stop() {
+	[ -n "$S3PID" ] || return 0
+	kill "$S3PID" 2>/dev/null
+	tess_wait_pid 10 "$S3PID" >/dev/null || kill -9 "$S3PID" 2>/dev/null
+	S3PID=
+}
+
+s3curl() {
+	tess_timeout 60 curl -sS -f --path-as-is --aws-sigv4 "aws:amz:us-east-1:s3" \
+		--user S3RVER:S3RVER -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"
+}
+
+hsm_tool() {
+	tess_timeout 120 "$BIN/hsm" --mds "$TESS_MDS_ADDR" --key "$TESS_KEY" "$@"
 }
 
 # ---- the stores: ext4 on dm on loop ----
@@ -377,6 +431,11 @@ summary() {
 	echo "$1" | sed -n 's/^RESULT [0-9]* [A-Za-z]*: \([0-9]*\) files, \([0-9]*\) bytes read (\([0-9]*\) acknowledged by fsync), \([0-9]*\) names; \([0-9]*\) ops this epoch.*, \([0-9]*\) EIO.*/\1 files, \2 bytes (\3 fsynced), \4 names; \5 ops before the cut; EIO so far: \6/p'
 }
 
+# pfload's HSM line of check N, without its head
+hsm_summary() {
+	grep "^HSM $1 " $CTL/out | tail -n 1 | sed 's/^HSM [0-9]* [A-Za-z]*: //'
+}
+
 # the journal of the files and names a failed check names
 pf_fail_out() {	# N
 	local f
@@ -402,6 +461,15 @@ done
 for t in dmsetup losetup mkfs.ext4 e2fsck blockdev; do
 	command -v $t >/dev/null || { fail "tools" "$t missing (scripts/install-deps.sh: dmsetup, e2fsprogs, util-linux)"; tess_finish; }
 done
+HSM=0
+T_S3=$(now_ms)
+cluster_net 2		# s3rver listens on the bridge address
+if [ ! -d "$TESS_REPO/tests/s3/node_modules/s3rver" ]; then
+	fail "s3rver for the HSM files" "missing: npm ci --prefix tests/s3; the HSM workload does not run"
+else
+	HSM=1
+	s3_launch
+fi
 boot_id_setup
 expect "a boot id of our own (bind mount), new at each cut" 0 $?
 ok=0
@@ -410,7 +478,17 @@ REPLAYS=$(dmesg | grep -c 'EXT4-fs.*recovery complete')
 expect "stores: ext4 on dm-linear on dm (pf-disk) on loop for the MDS and 2 OSTs" 1 $ok
 [ $ok = 1 ] || tess_finish
 
-if ! tess_cluster_start 2; then
+if [ $HSM = 0 ]; then
+	:
+elif s3_wait; then
+	pass "s3rver on $EP, its data in $S3DIR (tmpfs, not on pf-disk) (up $(secs $(($(now_ms) - T_S3)))s after its start, with the stores made meanwhile)"
+else
+	HSM=0
+	fail "s3rver on $EP" "$(tail -n 3 $IMG/s3rver.log | tr '\n' ' '); the HSM workload does not run"
+fi
+ostargs=
+[ $HSM = 1 ] && ostargs="--s3-endpoint $EP --s3-timeout 15"
+if ! tess_cluster_start 2 "" "$ostargs"; then
 	fail "cluster start" "the OSTs did not come up"
 	tess_finish
 fi
@@ -418,7 +496,37 @@ check "mount A (hard, timeout=$T)" tess_mount $MA "timeout=$T"
 mkdir -p $MA/pf
 check "layout of the workload: 2 x 64 KiB stripes" tctl setstripe -c 2 -S 64K $MA/pf
 
-"$BIN/pfload" $MA/pf $CTL "$SEED" > $CTL/out 2>&1 &
+# the HSM files: objects of known content (pfload --hsm-gen) put into
+# s3rver and imported into $MA/pf/hsm as released stubs
+if [ $HSM = 1 ]; then
+	HSM=0
+	t0=$(now_ms)
+	mkdir -p $IMG/hsm-src $MA/pf/hsm
+	if "$BIN/pfload" --hsm-gen $IMG/hsm-src > $IMG/import.out 2>&1 &&
+	   s3curl -X PUT "$EP/pfhsm" -o /dev/null >> $IMG/import.out 2>&1; then
+		HSM=1
+		for f in $IMG/hsm-src/*; do
+			s3curl -T "$f" "$EP/pfhsm/${f##*/}" -o /dev/null >> $IMG/import.out 2>&1 || HSM=0
+		done
+	fi
+	hb=$(cat $IMG/hsm-src/* | wc -c)
+	if [ $HSM = 1 ] && hsm_tool import s3://pfhsm $HSMDIR > $IMG/import.out 2>&1 &&
+	   grep -q "3 keys (1 pages), 3 created" $IMG/import.out &&
+	   hsm_tool state $HSMDIR/h0.bin | grep -q released; then
+		pass "HSM: 3 objects of known content ($hb bytes) in s3rver, imported into $HSMDIR as released stubs ($(secs $(($(now_ms) - t0)))s)"
+	else
+		fail "HSM: 3 objects put into s3rver and imported" \
+			"$(tr '\n' ' ' < $IMG/import.out 2>/dev/null | cut -c1-300); the HSM workload does not run"
+		HSM=0
+	fi
+	rm -rf $IMG/hsm-src
+fi
+if [ $HSM = 1 ]; then
+	PF_HSM_DIR=$HSMDIR PF_HSM_TOOL=$BIN/hsm TESS_MDS=$TESS_MDS_ADDR \
+		"$BIN/pfload" $MA/pf $CTL "$SEED" > $CTL/out 2>&1 &
+else
+	"$BIN/pfload" $MA/pf $CTL "$SEED" > $CTL/out 2>&1 &
+fi
 PF_PID=$!
 if ! ctl_wait 60 ready.0; then
 	fail "pfload starts" "$(tail -n 3 $CTL/out | tr '\n' ' ')"
@@ -467,7 +575,8 @@ while [ $n -le $CUTS ]; do
 	what="cut $n/$CUTS after ${delay}s of workload, at [$CUT_AT], $CUT_REPLAYS of 3 ext4 journals replayed"
 	times="power cycle $(secs $CUT_MS)s ($CUT_PHASES), reconnect+drain $(secs $rec_ms)s, check $(secs $V_MS)s, total $(secs $total)s"
 	if [ "$V_OK" = ok ]; then
-		pass "$what: intact: $(summary "$V_RESULT") ($times)"
+		hs=$(hsm_summary $n)
+		pass "$what: intact: $(summary "$V_RESULT")${hs:+; HSM: $hs} ($times)"
 		pf_output > /dev/null
 	else
 		fail "$what" "$V_OK ($times)"
@@ -499,7 +608,8 @@ if [ $stuck = 0 ]; then
 		pf_verify $n
 		total=$(($(now_ms) - t0))
 		if [ "$V_OK" = ok ]; then
-			pass "cut $n (after every file and directory was fsynced and closed): intact: $(summary "$V_RESULT") (total $(secs $total)s)"
+			hs=$(hsm_summary $n)
+			pass "cut $n (after every file and directory was fsynced and closed): intact: $(summary "$V_RESULT")${hs:+; HSM: $hs} (total $(secs $total)s)"
 			pf_output > /dev/null
 		else
 			fail "cut $n (after everything was fsynced)" "$V_OK"
@@ -534,6 +644,7 @@ fi
 
 if [ $stuck = 0 ] && pf_alive; then
 	n=$((CUTS + 1))
+	ctl_put nohsm		# fsyncs in those 2 s, not slow hsm runs
 	ctl_put "go.$n"
 	n=$((n + 1))
 	sleep 0.5
@@ -555,10 +666,43 @@ if [ $stuck = 0 ] && pf_alive; then
 	else
 		fail "self-test" "pfload did not finish its operation within 120 s"
 	fi
+	# HSM self-test: zeros written behind OST 0's back over the first
+	# 4 KiB of each HSM object it holds (present: the check just read
+	# every HSM file whole); a check with no operation before it (stop
+	# comes before go) must report them
+	if [ $HSM = 1 ] && [ -e "$CTL/result.$n" ] && pf_alive; then
+		m=$((n + 1))
+		ctl_put "stop.$m"
+		ctl_put "go.$n"
+		n=$m
+		if ctl_wait 60 "quiet.$n"; then
+			nz=0
+			for sc in $(find "$TESS_W/ost0" -name '*.hsm'); do
+				dd if=/dev/zero of="${sc%.hsm}" bs=4096 count=1 conv=notrunc 2>/dev/null &&
+					nz=$((nz + 1))
+			done
+			mount_b_bg
+			pf_verify $n
+			nd=$(grep -c "^FAIL-DETAIL: cut $n .*hsm/h[0-9]*\.bin: bytes .*ZEROS" $CTL/out)
+			if [ $nz -gt 0 ] && [ "$V_OK" != ok ] && [ "$nd" -gt 0 ]; then
+				pass "self-test: zeros written over 4 KiB of $nz HSM objects of OST 0 behind its back are reported ($nd ZEROS details)"
+			else
+				fail "self-test: zeros in HSM objects of OST 0" \
+					"the checker found nothing ($V_OK, $nz objects zeroed, $nd details): it cannot fail"
+				pf_output
+			fi
+		else
+			fail "HSM self-test" "pfload did not come to its check within 60 s"
+		fi
+	fi
 	ctl_put "exit.$n"
 	tess_wait_pid 30 "$PF_PID" >/dev/null
 fi
 [ -n "$PF_PID" ] && pf_alive && kill -9 "$PF_PID" 2>/dev/null
+
+if [ $HSM = 1 ]; then
+	hsm_tool status $HSMDIR 2>&1 | sed "s|^|INFO: $TESS_TAG: hsm status $HSMDIR: |"
+fi
 
 # ---- the stores are consistent ext4 ----
 
@@ -578,4 +722,5 @@ for d in $DEVS disk; do
 	dmsetup remove "pf-$d" 2>/dev/null
 done
 losetup -d "$LOOP" 2>/dev/null
+s3_stop
 tess_finish
