@@ -1062,6 +1062,8 @@ TU_CASE(setattr_size_records_trim)
 	TU_EQ_INT(hook_calls, 1);		/* the thread is woken */
 	TU_EQ_INT(mds_trim_next(s, 0, &got, &gen), 0);
 	TU_EQ_U64(got, ino);
+	TU_CHECK(mds_trim_pending(s, ino));
+	TU_CHECK(!mds_trim_pending(s, ino + 1));
 	TU_EQ_INT(mds_trim_next(s, ino, &got, &gen2), -ENOENT);
 	sa.size = 10;				/* truncated again */
 	TU_EQ_INT(mds_setattr(s, ino, &sa, &a, NULL), 0);

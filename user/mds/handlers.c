@@ -136,9 +136,11 @@ static int h_open(struct hctx *h)
 	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " flags %#x", ino,
 		 le32_to_cpu(r->flags));
 	if (h->req->f.opcode == TESS_OP_CLOSE) {
+		/* the last close: its objects can go, or be trimmed */
 		if (o && mds_opens_close(o, h->c->peer_uuid, ino) &&
-		    mds_getattr(h->m->store, ino, &a, NULL) == 0 && !a.nlink)
-			mds_osts_kick(h->m->osts);	/* its objects can go */
+		    mds_getattr(h->m->store, ino, &a, NULL) == 0 &&
+		    (!a.nlink || mds_trim_pending(h->m->store, ino)))
+			mds_osts_kick(h->m->osts);
 		return 0;
 	}
 	if (o)

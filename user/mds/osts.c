@@ -34,7 +34,9 @@
  * while no client has the file open (mds_hold_fn: OPENs of it wait until
  * the cut is done), so a writer's bytes past the size that it has not
  * yet extended the size over are never cut.  Nor is anything in a stripe
- * an OST no longer has (ESTALE: nothing to cut).
+ * an OST no longer has (ESTALE: nothing to cut).  A file with an object
+ * on an OST marked down waits for the next pass (its OPENs would wait for
+ * the OST's timeouts).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -407,6 +409,21 @@ static int trim_file(struct mds_osts *o, uint64_t ino, struct mds_layout *lo)
 	return err;
 }
 
+/* every OST of ino's objects up (or ino gone: nothing to wait for) */
+static bool all_up(struct mds_osts *o, uint64_t ino, struct mds_layout *lo)
+{
+	struct mds_attr a;
+	struct mds_ost info;
+
+	if (mds_getattr(o->s, ino, &a, lo))
+		return true;
+	for (uint32_t i = 0; i < lo->nobjs; i++)
+		if (mds_ost_get(o->s, lo->objs[i].ost_idx, &info) ||
+		    info.state != TESS_OST_UP)
+			return false;
+	return true;
+}
+
 int mds_osts_trim(struct mds_osts *o, uint64_t *left)
 {
 	struct mds_layout *lo = malloc(sizeof(*lo));
@@ -422,6 +439,10 @@ int mds_osts_trim(struct mds_osts *o, uint64_t *left)
 		return 0;
 	}
 	while ((rc = mds_trim_next(o->s, ino, &ino, &gen)) == 0) {
+		if (!all_up(o, ino, lo)) {
+			pending++;	/* OPENs would wait on a dead OST */
+			continue;
+		}
 		if (!o->hold(o->hold_arg, ino))
 			continue;	/* open: kicked again at the last close */
 		rc = trim_file(o, ino, lo);

@@ -786,6 +786,21 @@ int mds_trim_add(struct mds_store *s, uint64_t ino)
 	return tx_end(&tx, rc == -ENOENT ? 0 : rc);
 }
 
+bool mds_trim_pending(struct mds_store *s, uint64_t ino)
+{
+	struct tx tx;
+	uint8_t k[8];
+	MDB_val v;
+	int rc;
+
+	if (tx_begin(s, &tx, false))
+		return false;
+	put_be64(k, ino);
+	rc = db_get(&tx, s->trims, k, 8, &v);
+	tx_end(&tx, rc);
+	return rc == 0;
+}
+
 int mds_trim_next(struct mds_store *s, uint64_t after, uint64_t *ino,
 		  uint64_t *gen)
 {

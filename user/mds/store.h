@@ -302,6 +302,8 @@ int mds_orphan_count(struct mds_store *s, uint64_t *n);
  * record stays for the next pass.
  */
 int mds_trim_add(struct mds_store *s, uint64_t ino);
+/* has ino a record (its last CLOSE then wakes osts.c's thread) */
+bool mds_trim_pending(struct mds_store *s, uint64_t ino);
 /* first record with ino > after, -ENOENT when none */
 int mds_trim_next(struct mds_store *s, uint64_t after, uint64_t *ino,
 		  uint64_t *gen);
