@@ -202,7 +202,8 @@ static bool tess_file_flush_exiting(struct file *file)
 
 /**
  * tess_size_work - the size of a file closed by an exiting task, to the
- * MDS once its write runs are done
+ * MDS once its write runs are done; then the CLOSEs that waited for it
+ * (tess_file_close_late)
  * @work: tess_inode_info.size_work; holds an inode reference
  */
 void tess_size_work(struct work_struct *work)
@@ -210,7 +211,7 @@ void tess_size_work(struct work_struct *work)
 	struct tess_inode_info *ti = container_of(work, struct tess_inode_info,
 						  size_work);
 	struct inode *inode = &ti->vfs_inode;
-	int err;
+	int err, n;
 
 	wait_event(TESS_SB(inode->i_sb)->wb_wait, !atomic_read(&ti->wb_runs));
 	err = filemap_write_and_wait(inode->i_mapping);
@@ -222,6 +223,10 @@ void tess_size_work(struct work_struct *work)
 	if (err)
 		pr_warn_ratelimited("ino %lu: size after an exiting writer: %d\n",
 				    inode->i_ino, err);
+	/* the MDS may cut what lies past the size once the last is closed */
+	for (n = atomic_xchg(&ti->late_closes, 0); n > 0; n--)
+		tess_mds_close(TESS_SB(inode->i_sb), inode->i_ino,
+			       TESS_OPEN_WRITE);
 	iput(inode);
 }
 
@@ -241,6 +246,29 @@ static int tess_file_flush(struct file *file, fl_owner_t id)
 	return err ? err : err2;
 }
 
+/*
+ * A writer's CLOSE while its pages may still be going out (an exiting or
+ * killed task): size_work sends it once they are out and the size is on
+ * the MDS.  Sent now, it could let the MDS cut those bytes (store.h:
+ * trims) before the size covered them.
+ */
+static bool tess_file_close_late(struct inode *inode, struct file *file)
+{
+	struct tess_inode_info *ti = TESS_I(inode);
+
+	if (!(file->f_mode & FMODE_WRITE) ||
+	    (!(current->flags & PF_EXITING) && !fatal_signal_pending(current) &&
+	     !mapping_tagged(file->f_mapping, PAGECACHE_TAG_DIRTY) &&
+	     !mapping_tagged(file->f_mapping, PAGECACHE_TAG_WRITEBACK) &&
+	     !atomic_read(&ti->wb_runs)))
+		return false;
+	atomic_inc(&ti->late_closes);	/* before the queueing it rides on */
+	ihold(inode);
+	if (!queue_work(tess_wq, &ti->size_work))
+		iput(inode);		/* queued, not started: it sends ours */
+	return true;
+}
+
 static int tess_file_release(struct inode *inode, struct file *file)
 {
 	struct tess_file_info *fi = file->private_data;
@@ -253,8 +281,9 @@ static int tess_file_release(struct inode *inode, struct file *file)
 	}
 	if (fi) {
 		atomic_dec(&TESS_I(inode)->opens);
-		tess_mds_close(TESS_SB(inode->i_sb), inode->i_ino,
-			       fi->open_flags);
+		if (!tess_file_close_late(inode, file))
+			tess_mds_close(TESS_SB(inode->i_sb), inode->i_ino,
+				       fi->open_flags);
 	}
 	kfree(fi);
 	file->private_data = NULL;

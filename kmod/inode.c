@@ -41,6 +41,7 @@ struct inode *tess_alloc_inode(struct super_block *sb)
 	ii->mds_size = 0;
 	atomic_set(&ii->wb_runs, 0);
 	atomic_set(&ii->opens, 0);
+	atomic_set(&ii->late_closes, 0);
 	ii->wverf = NULL;
 	ii->wverf_n = 0;
 	return &ii->vfs_inode;
@@ -528,6 +529,7 @@ int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 	unsigned int ia = attr->ia_valid;
 	struct tess_setattr_req req;
 	struct tess_irep *ir;
+	loff_t old_size = 0;
 	u32 valid = 0;
 	int err;
 
@@ -573,16 +575,31 @@ int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 			err = tess_setattr_sync_data(inode, attr->ia_size);
 		if (err)
 			return err;
+		/*
+		 * Truncate up: what the objects hold past the old size (a
+		 * writer that died before it extended the size, a punch the
+		 * OST lost) is cut first, stable on the OSTs, so that the
+		 * new range reads as zeros.
+		 */
+		old_size = i_size_read(inode);
+		if (attr->ia_size > old_size) {
+			err = tess_truncate_objects(inode, old_size,
+						    TESS_IO_SYNC);
+			if (err)
+				return err;
+		}
 	}
 	if (!valid)
 		return 0;
 
 	/*
 	 * Truncate: the size on the MDS first, then the objects.  A failed
-	 * SETATTR changes nothing; a failed punch (soft mount, umount -f)
-	 * leaves bytes past the new size in the objects, which the size
-	 * hides, and is reported (a hard mount retries it until the OST is
-	 * back).  The other order left the old size over punched data.
+	 * SETATTR changes nothing.  Down, the punch is stable on the OSTs
+	 * before truncate returns; should it fail (soft mount, umount -f)
+	 * or be lost (a power cut before it), the bytes past the new size
+	 * are hidden by it, and the MDS, which recorded the truncate with
+	 * the size, cuts them once the file is closed everywhere (store.h:
+	 * trims).  The other order left the old size over punched data.
 	 */
 	ir = tess_irep_alloc();
 	if (!ir)
@@ -595,7 +612,9 @@ int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 	}
 	if (ia & ATTR_SIZE) {
 		truncate_setsize(inode, attr->ia_size);
-		err = tess_truncate_objects(inode, attr->ia_size);
+		err = tess_truncate_objects(inode, attr->ia_size,
+					    attr->ia_size > old_size ?
+					    0 : TESS_IO_SYNC);
 		if (err)
 			pr_warn_ratelimited("%s: truncate of ino %lu to %lld: size set, objects not punched: %d\n",
 					    sbi->source, inode->i_ino,

@@ -437,6 +437,7 @@ struct tess_layout_info *tess_osc_layout(struct inode *inode)
  * tess_truncate_objects - punch every object of a file to its size
  * @inode: regular file
  * @size: the file's new size
+ * @flags: TESS_IO_SYNC: stable on the OSTs before this returns
  *
  * Object i is set to tess_stripe_obj_size(i, size) bytes: a truncate
  * down drops the data past it, a truncate up makes the gap read as
@@ -444,7 +445,7 @@ struct tess_layout_info *tess_osc_layout(struct inode *inode)
  * writes dirty pages back and cuts the cache first, so that writeback
  * cannot put old bytes back behind the punch).
  */
-int tess_truncate_objects(struct inode *inode, loff_t size)
+int tess_truncate_objects(struct inode *inode, loff_t size, u32 flags)
 {
 	struct tess_sb_info *sbi = TESS_SB(inode->i_sb);
 	struct tess_layout_info *lay;
@@ -468,6 +469,7 @@ int tess_truncate_objects(struct inode *inode, loff_t size)
 			.offset = cpu_to_le64(tess_stripe_obj_size(&lay->geom,
 								   i, size)),
 			.mode = cpu_to_le32(TESS_PUNCH_TRUNCATE),
+			.flags = cpu_to_le32(flags),
 		};
 
 		err = tess_osc_small(sbi, lay->objs[i].ost_idx,

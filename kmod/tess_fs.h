@@ -129,6 +129,7 @@ struct tess_inode_info {
 	atomic_t wb_runs;		/* addr.c: write runs in flight */
 	atomic_t opens;			/* file.c: OPENs the MDS counts for us */
 	struct work_struct size_work;	/* file.c: flush of an exiting task */
+	atomic_t late_closes;		/* file.c: CLOSEs size_work sends */
 	u64 cache_version;		/* file.c: data_version the cache holds */
 	struct tess_wverf *wverf;	/* osc.c: per object, under verf_lock */
 	u32 wverf_n;
@@ -274,7 +275,7 @@ extern const struct inode_operations tess_file_iops;
 extern const struct file_operations tess_file_fops;
 extern const struct address_space_operations tess_aops;
 /* punch every object to the object sizes of a file of `size` bytes */
-int tess_truncate_objects(struct inode *inode, loff_t size);
+int tess_truncate_objects(struct inode *inode, loff_t size, u32 flags);
 /* osc.c: a usable layout copy (kfree it) or ERR_PTR(-EIO) */
 struct tess_layout_info *tess_osc_layout(struct inode *inode);
 /*

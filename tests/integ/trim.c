@@ -17,6 +17,10 @@
  *                    lease ran out and the MDS trimmed its objects, reads
  *                    zeros below a byte written past its end
  *
+ *   trim writer READY PATH...   (the VM's recovery suite) write 1 MiB at
+ *                    offset 0 of each existing PATH, create READY and
+ *                    wait to be killed
+ *
  * Every wait is bounded.
  */
 #include <fcntl.h>
@@ -82,18 +86,17 @@ static int lostpunch(void)
 	return it_failed;
 }
 
-/* the dead writer: both files written, never closed; then it waits */
-static void writer(const char *ready)
+/* the dead writer: files written, never closed; then it waits */
+static void writer(const char *ready, char **paths, int n)
 {
 	struct tess_client *c = it_connect_ms(RPC_TIMEOUT_MS);
 	uint8_t *buf = malloc(LEN);
-	const char *paths[] = { "/dw1", "/dw2" };
 	FILE *r;
 
 	if (!buf)
 		_exit(2);
 	it_fill(buf, LEN, 12);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < n; i++) {
 		struct tess_file *f;
 
 		if (tess_open(c, paths[i], O_RDWR, 0, NULL, &f) ||
@@ -126,7 +129,7 @@ static int deadwriter(const char *dir)
 	struct tess_client *c = it_connect_ms(RPC_TIMEOUT_MS);
 	uint8_t *back = malloc(LEN);
 	struct tess_file *f1, *f2, *f;
-	char ready[512];
+	char ready[512], p1[] = "/dw1", p2[] = "/dw2", *paths[] = { p1, p2 };
 	struct tess_inode st;
 	pid_t pid;
 	int i;
@@ -143,7 +146,7 @@ static int deadwriter(const char *dir)
 	unlink(ready);
 	pid = fork();
 	if (pid == 0)
-		writer(ready);
+		writer(ready, paths, 2);
 	for (i = 0; i < 100 && access(ready, F_OK); i++)
 		usleep(100000);
 	it_result(i < 100, "trim.deadwriter_wrote", "the writer did not write");
@@ -190,6 +193,9 @@ int main(int argc, char **argv)
 		return lostpunch();
 	if (argc == 3 && !strcmp(argv[1], "deadwriter"))
 		return deadwriter(argv[2]);
-	fprintf(stderr, "usage: trim lostpunch | trim deadwriter DIR\n");
+	if (argc >= 4 && !strcmp(argv[1], "writer"))
+		writer(argv[2], argv + 3, argc - 3);
+	fprintf(stderr, "usage: trim lostpunch | trim deadwriter DIR | "
+		"trim writer READY PATH...\n");
 	return 2;
 }

@@ -20,6 +20,11 @@
 #   umount -f       a forced umount of a busy mount leaves it usable
 #   truncate        a truncate whose SETATTR fails leaves size and data as
 #                   they were
+#   past the size   with OSTs that lose every shrinking truncate not made
+#                   stable, a truncate down then up reads zeros between; a
+#                   dead client's writes past the size read as zeros after
+#                   a truncate up, and the MDS cuts them once its lease ran
+#                   out
 #   locks           fcntl and flock fail with ENOLCK; localflock makes them
 #                   local
 #
@@ -499,6 +504,82 @@ tess_wait_osts 2 60 >/dev/null
 drop_caches
 expect "truncate: the size is unchanged" $((8 << 20)) "$(stat -c %s $S/t8)"
 check "truncate: the data is unchanged" cmp $TESS_W/ref8 $S/t8
+
+# ---- 9. bytes past a file's size never read back as data ----
+
+# the OSTs lose every shrinking truncate they did not make stable
+# (TESS_OST_FAULT_LOSE_PUNCH=1: a power cut before their next commit)
+for i in 0 1; do tess_ost_stop $i; done
+export TESS_OST_FAULT_LOSE_PUNCH=1
+for i in 0 1; do tess_ost_start $i; done
+unset TESS_OST_FAULT_LOSE_PUNCH
+check "past the size: the OSTs are back" tess_wait_osts 2 60
+head -c $((2 << 20)) /dev/urandom > $TESS_W/ref9
+cp $TESS_W/ref9 $A/t9 && sync
+truncate -s 100000 $A/t9 && truncate -s 2M $A/t9
+expect "past the size: truncate down, then up" 0 $?
+{ head -c 100000 $TESS_W/ref9; head -c $(((2 << 20) - 100000)) /dev/zero; } \
+	> $TESS_W/want9
+drop_caches
+check "past the size: zeros between the truncate down and up" \
+	cmp $TESS_W/want9 $B/t9
+# a client that wrote 1 MiB past the size of two files and died
+: > $A/d9a && : > $A/d9b && sync
+# (env execs it: $! is the writer, killed below)
+env TESS_MDS=$TESS_MDS_ADDR "$BIN/trim" writer $TESS_W/d9.ready \
+	/t/d9a /t/d9b > $TESS_W/d9.out 2>&1 &
+wp=$!
+check "past the size: a client wrote past the size" \
+	tess_wait_until 30 test -e $TESS_W/d9.ready
+kill -9 $wp
+tess_wait_pid 10 $wp >/dev/null
+truncate -s 1M $A/d9a
+drop_caches
+check "past the size: a dead client's bytes read as zeros after a truncate up" \
+	cmp -n $((1 << 20)) /dev/zero $B/d9a
+# its lease (10 s) runs out: the MDS cuts d9b's objects to its size, 0
+d9b=$(obj_files $A/d9b)
+objs_empty() {
+	[ -n "$d9b" ] && [ -z "$(find $d9b -size +0c 2>/dev/null)" ]
+}
+check "past the size: the MDS cuts a dead client's bytes once its lease ran out" \
+	tess_wait_until 60 objs_empty
+printf x | dd of=$A/d9b bs=1 seek=$(((1 << 20) - 1)) conv=notrunc 2>/dev/null
+sync
+drop_caches
+{ head -c $(((1 << 20) - 1)) /dev/zero; printf x; } > $TESS_W/want9b
+check "past the size: then a write past the end has zeros below it" \
+	cmp $TESS_W/want9b $B/d9b
+
+# a writer killed with its pages still going out (the file was truncated
+# to 0 at its open, so the MDS has a trim recorded): half its data is on
+# the OSTs past the MDS size (sync_file_range), half still dirty; the
+# pages land, then the size, and only then may the MDS cut past it
+head -c $((32 << 20)) /dev/urandom > $TESS_W/ref9k
+head -c $((32 << 20)) /dev/urandom > $TESS_W/new9k
+cp $TESS_W/ref9k $A/k9 && sync
+$PY - $A/k9 $TESS_W/new9k <<'EOF'
+import ctypes, os, signal, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_TRUNC)
+data = open(sys.argv[2], "rb").read()
+half = len(data) // 2
+os.write(fd, data[:half])
+# SYNC_FILE_RANGE_WAIT_BEFORE | WRITE | WAIT_AFTER: on the OSTs, no size
+if libc.sync_file_range(fd, ctypes.c_longlong(0), ctypes.c_longlong(half), 7):
+    sys.exit("sync_file_range: " + os.strerror(ctypes.get_errno()))
+os.write(fd, data[half:])
+os.kill(os.getpid(), signal.SIGKILL)
+EOF
+size_is() {
+	[ "$(stat -c %s "$1")" = "$2" ]
+}
+check "past the size: a killed writer's size reaches the MDS" \
+	tess_wait_until 60 size_is $B/k9 $((32 << 20))
+sleep 2
+drop_caches
+check "past the size: and its data, not zeros (the CLOSE waits for it)" \
+	cmp $TESS_W/new9k $B/k9
 
 # ---- 10. locks are not silently local ----
 
