@@ -142,9 +142,11 @@ static int tess_file_sync_data(struct inode *inode, bool all)
  * when this file grew or was written through.  A size that grows goes
  * only after the data under it is stable (as ext4's data=ordered): the
  * objects written since their last sync are synced first, and if that
- * fails, the MDS keeps the old size.
+ * fails, the MDS keeps the old size.  @size is i_size from before the
+ * writeback: a page another writer dirtied since is not on the OSTs, and
+ * a size read now would cover it.
  */
-static int tess_file_flush_size(struct file *file)
+static int tess_file_flush_size(struct file *file, loff_t size)
 {
 	struct inode *inode = file_inode(file);
 	struct tess_inode_info *ti = TESS_I(inode);
@@ -153,21 +155,21 @@ static int tess_file_flush_size(struct file *file)
 	u64 dv;
 	int err;
 
-	if (!written && i_size_read(inode) <= READ_ONCE(ti->mds_size))
+	size = min_t(loff_t, size, i_size_read(inode));	/* truncated since */
+	if (!written && size <= READ_ONCE(ti->mds_size))
 		return 0;
-	if (i_size_read(inode) > READ_ONCE(ti->mds_size) &&
-	    tess_has_unstable(inode)) {
+	if (size > READ_ONCE(ti->mds_size) && tess_has_unstable(inode)) {
 		err = tess_file_sync_data(inode, false);
 		if (err) {
 			if (written)
 				tess_file_written(file);
 			return err;
 		}
-		if (!written && i_size_read(inode) <= READ_ONCE(ti->mds_size))
+		if (!written && size <= READ_ONCE(ti->mds_size))
 			return 0;
 	}
 	dv = READ_ONCE(ti->data_version);
-	err = tess_mds_size_extend(inode, i_size_read(inode));
+	err = tess_mds_size_extend(inode, size);
 	/* our own change: the cache still holds the current data */
 	if (!err && READ_ONCE(ti->cache_version) == dv)
 		WRITE_ONCE(ti->cache_version, READ_ONCE(ti->data_version));
@@ -211,15 +213,17 @@ void tess_size_work(struct work_struct *work)
 	struct tess_inode_info *ti = container_of(work, struct tess_inode_info,
 						  size_work);
 	struct inode *inode = &ti->vfs_inode;
+	loff_t size = i_size_read(inode);	/* before the writeback */
 	int err, n;
 
 	wait_event(TESS_SB(inode->i_sb)->wb_wait, !atomic_read(&ti->wb_runs));
 	err = filemap_write_and_wait(inode->i_mapping);
+	size = min_t(loff_t, size, i_size_read(inode));
 	/* the data stable before the size that exposes it */
-	if (!err && i_size_read(inode) > READ_ONCE(ti->mds_size))
+	if (!err && size > READ_ONCE(ti->mds_size))
 		err = tess_file_sync_data(inode, false);
-	if (!err && i_size_read(inode) > READ_ONCE(ti->mds_size))
-		err = tess_mds_size_extend(inode, i_size_read(inode));
+	if (!err && size > READ_ONCE(ti->mds_size))
+		err = tess_mds_size_extend(inode, size);
 	if (err)
 		pr_warn_ratelimited("ino %lu: size after an exiting writer: %d\n",
 				    inode->i_ino, err);
@@ -232,17 +236,19 @@ void tess_size_work(struct work_struct *work)
 
 static int tess_file_flush(struct file *file, fl_owner_t id)
 {
+	loff_t size;
 	int err, err2;
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
 	if (tess_file_flush_exiting(file))
 		return 0;
+	size = i_size_read(file_inode(file));
 	err = tess_write_and_wait(file_inode(file), 0, LLONG_MAX);
 	if (err == -EINTR)
 		return err;
 	err = filemap_write_and_wait(file->f_mapping);
-	err2 = tess_file_flush_size(file);
+	err2 = tess_file_flush_size(file, size);
 	return err ? err : err2;
 }
 
@@ -275,9 +281,11 @@ static int tess_file_release(struct inode *inode, struct file *file)
 
 	/* the last close of a shared writable mmap may come here only */
 	if ((file->f_mode & FMODE_WRITE) && !tess_file_flush_exiting(file)) {
+		loff_t size = i_size_read(inode);
+
 		if (!tess_write_and_wait(inode, 0, LLONG_MAX))
 			filemap_write_and_wait(file->f_mapping);
-		tess_file_flush_size(file);
+		tess_file_flush_size(file, size);
 	}
 	if (fi) {
 		atomic_dec(&TESS_I(inode)->opens);
@@ -293,8 +301,11 @@ static int tess_file_release(struct inode *inode, struct file *file)
 static int tess_file_fsync(struct file *file, loff_t start, loff_t end,
 			   int datasync)
 {
+	loff_t size = i_size_read(file_inode(file));	/* before writeback */
 	int err;
 
+	if (end < size)		/* a range (O_DSYNC): only what it wrote */
+		size = end + 1;
 	/* killable: a hard mount waits for an OST that is away */
 	err = tess_write_and_wait(file_inode(file), start, end);
 	if (err == -EINTR)
@@ -310,7 +321,7 @@ static int tess_file_fsync(struct file *file, loff_t start, loff_t end,
 			err = -EIO;
 		return err;
 	}
-	return tess_file_flush_size(file);
+	return tess_file_flush_size(file, size);
 }
 
 static ssize_t tess_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
