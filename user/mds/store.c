@@ -404,6 +404,21 @@ static int db_del_prefix(struct tx *tx, MDB_dbi dbi, const void *pfx,
 
 /* ---- meta counters ---- */
 
+/* records in dbi */
+static int db_count(struct mds_store *s, MDB_dbi dbi, uint64_t *n)
+{
+	struct tx tx;
+	MDB_stat st;
+	int rc = tx_begin(s, &tx, false);
+
+	if (rc)
+		return rc;
+	rc = mdb_err(mdb_stat(tx.t, dbi, &st), "stat");
+	if (!rc)
+		*n = st.ms_entries;
+	return tx_end(&tx, rc);
+}
+
 static int meta_get_u64(struct tx *tx, const char *key, uint64_t *v)
 {
 	MDB_val val;
@@ -860,16 +875,7 @@ int mds_trim_done(struct mds_store *s, uint64_t ino, uint64_t gen)
 
 int mds_trim_count(struct mds_store *s, uint64_t *n)
 {
-	struct tx tx;
-	MDB_stat st;
-	int rc = tx_begin(s, &tx, false);
-
-	if (rc)
-		return rc;
-	rc = mdb_err(mdb_stat(tx.t, s->trims, &st), "stat");
-	if (!rc)
-		*n = st.ms_entries;
-	return tx_end(&tx, rc);
+	return db_count(s, s->trims, n);
 }
 
 /* ---- removal and orphans ---- */
@@ -2909,16 +2915,7 @@ int mds_orphan_update(struct mds_store *s, uint64_t id,
 
 int mds_orphan_count(struct mds_store *s, uint64_t *n)
 {
-	struct tx tx;
-	MDB_stat st;
-	int rc = tx_begin(s, &tx, false);
-
-	if (rc)
-		return rc;
-	rc = mdb_err(mdb_stat(tx.t, s->orphans, &st), "stat");
-	if (!rc)
-		*n = st.ms_entries;
-	return tx_end(&tx, rc);
+	return db_count(s, s->orphans, n);
 }
 
 /* ---- object owners (OBJ_SCAN, tessctl check) ---- */
