@@ -28,7 +28,9 @@
  * (perhaps a resend after a
  * reconnect) with another verifier restarted in between and may have
  * lost writes whose pages are clean by now, so the sync fails with -EIO
- * and the mapping's error is set, never 0.  A whole-OST sync (sync_fs)
+ * and the mapping's error is set, never 0; the file's clean pages are
+ * dropped, so that no read (nor the rest of a page a later write
+ * touches) serves bytes the OST no longer has.  A whole-OST sync (sync_fs)
  * records what it covered, so that a later restart of that OST is not
  * taken for a loss of writes it had made stable.
  */
@@ -658,6 +660,13 @@ int tess_sync_objects(struct inode *inode, bool all, bool *lost)
 				    sbi->source, inode->i_ino, bad->ost_idx,
 				    bad->was.verf, bad_verf);
 		mapping_set_error(inode->i_mapping, -EIO);
+		/*
+		 * The clean pages may hold what the OST lost: read again,
+		 * they give what the OSTs have, as every other client sees
+		 * it, and a partial write does not send the lost bytes
+		 * back around it.  Dirty and mapped pages stay.
+		 */
+		invalidate_mapping_pages(inode->i_mapping, 0, -1);
 		err = -EIO;
 	}
 	tess_osc_group_put(&sg->g);

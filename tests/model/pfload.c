@@ -36,8 +36,9 @@
  *   fresh mount sees it.  It checks every file and name through VROOT:
  *     - a byte below the durable size reads its durable value or the value
  *       of a pending write (else LOST, or ZEROS if it reads 0);
- *     - a byte above it reads a pending write's value (0 is a ZEROS error
- *       unless the file saw EIO, which makes everything not durable free);
+ *     - a byte above it, or past a truncate issued since, reads a pending
+ *       write's value (0 is a ZEROS error unless the file saw EIO, which
+ *       makes everything not durable free);
  *     - the size is between the smallest and largest size the model allows;
  *     - a name is in its durable state or one it went through since; a file
  *       behind a name has exactly the content of that state (whole: the
@@ -1367,6 +1368,17 @@ static uint8_t *read_all(const char *p, uint64_t *size, int *err)
 	return b;
 }
 
+/* the durable size, or the lowest truncate issued since, if lower */
+static uint64_t trunc_low(const struct dfile *f)
+{
+	uint64_t low = f->dsize;
+
+	for (int i = 0; i < f->npend; i++)
+		if (f->pend[i].kind == 't' && f->pend[i].off < low)
+			low = f->pend[i].off;
+	return low;
+}
+
 static int byte_ok(struct dfile *f, uint64_t off, uint8_t a)
 {
 	if (off < f->dsize && f->dimg[off] == a)
@@ -1378,7 +1390,15 @@ static int byte_ok(struct dfile *f, uint64_t off, uint8_t a)
 		    pat(w->gen, off) == a)
 			return 1;
 	}
-	if (a == 0 && f->tainted && (off >= f->dsize || !f->dimg[off]))
+	/*
+	 * An EIO makes everything not durable free: above the durable size,
+	 * and past a truncate not yet fsynced (it may have cut the durable
+	 * bytes, and the writes that came after it be lost, reported by that
+	 * EIO, under a size a surviving later write set), as after an EIO
+	 * from ext4
+	 */
+	if (a == 0 && f->tainted &&
+	    (off >= f->dsize || !f->dimg[off] || off >= trunc_low(f)))
 		return 1;
 	return 0;
 }
@@ -1434,11 +1454,8 @@ static void check_dfile(const char *vroot, struct dfile *f)
 	/* acknowledged: below the durable size and below every truncate
 	 * issued since (a byte past one may legitimately be gone, though
 	 * never replaced by zeros) */
-	uint64_t ack_end = f->dsize;
+	uint64_t ack_end = trunc_low(f);
 
-	for (int i = 0; i < f->npend; i++)
-		if (f->pend[i].kind == 't' && f->pend[i].off < ack_end)
-			ack_end = f->pend[i].off;
 	/* mismatching ranges, by class */
 	for (uint64_t off = 0; off < size;) {
 		if (byte_ok(f, off, b[off])) {
@@ -1463,7 +1480,7 @@ static void check_dfile(const char *vroot, struct dfile *f)
 			      (unsigned long long)(off - s),
 			      zero ? "ZEROS" : "WRONG DATA",
 			      ack ? " in ACKNOWLEDGED data (LOST)" :
-			      s < f->dsize ? " past a truncate not yet fsynced (never zeros there)" :
+			      s < f->dsize ? " past a truncate not yet fsynced (zeros there only after an EIO)" :
 			      " above the durable size (never zeros there)",
 			      (unsigned long long)f->dsize, (unsigned long long)size,
 			      f->npend, f->tainted ? ", file saw an error" : "",
