@@ -146,7 +146,7 @@ static int tess_file_sync_data(struct inode *inode, bool all)
  * writeback: a page another writer dirtied since is not on the OSTs, and
  * a size read now would cover it.
  */
-static int tess_file_flush_size(struct file *file, loff_t size)
+static int tess_file_flush_size(struct file *file, loff_t size, u32 seq)
 {
 	struct inode *inode = file_inode(file);
 	struct tess_inode_info *ti = TESS_I(inode);
@@ -168,14 +168,40 @@ static int tess_file_flush_size(struct file *file, loff_t size)
 		if (!written && size <= READ_ONCE(ti->mds_size))
 			return 0;
 	}
+	mutex_lock(&ti->io_lock);
+	if (READ_ONCE(ti->trunc_seq) != seq) {
+		/* truncated since @size was taken: the truncate set it */
+		mutex_unlock(&ti->io_lock);
+		if (written)
+			tess_file_written(file);
+		return 0;
+	}
 	dv = READ_ONCE(ti->data_version);
 	err = tess_mds_size_extend(inode, size);
+	mutex_unlock(&ti->io_lock);
 	/* our own change: the cache still holds the current data */
 	if (!err && READ_ONCE(ti->cache_version) == dv)
 		WRITE_ONCE(ti->cache_version, READ_ONCE(ti->data_version));
 	if (err && written)
 		tess_file_written(file);	/* try again next time */
 	return err;
+}
+
+/*
+ * i_size now, and the truncate count it goes with: a size extend sent
+ * later for it is dropped if a truncate came in between (the file may
+ * have grown again since, over bytes not yet written back).
+ */
+static loff_t tess_size_snap(struct inode *inode, u32 *seq)
+{
+	struct tess_inode_info *ti = TESS_I(inode);
+	loff_t size;
+
+	mutex_lock(&ti->io_lock);	/* not halfway through a truncate */
+	*seq = ti->trunc_seq;
+	size = i_size_read(inode);
+	mutex_unlock(&ti->io_lock);
+	return size;
 }
 
 /*
@@ -213,7 +239,8 @@ void tess_size_work(struct work_struct *work)
 	struct tess_inode_info *ti = container_of(work, struct tess_inode_info,
 						  size_work);
 	struct inode *inode = &ti->vfs_inode;
-	loff_t size = i_size_read(inode);	/* before the writeback */
+	u32 seq;
+	loff_t size = tess_size_snap(inode, &seq);	/* before the writeback */
 	int err, n;
 
 	wait_event(TESS_SB(inode->i_sb)->wb_wait, !atomic_read(&ti->wb_runs));
@@ -222,8 +249,11 @@ void tess_size_work(struct work_struct *work)
 	/* the data stable before the size that exposes it */
 	if (!err && size > READ_ONCE(ti->mds_size))
 		err = tess_file_sync_data(inode, false);
-	if (!err && size > READ_ONCE(ti->mds_size))
+	mutex_lock(&ti->io_lock);
+	if (!err && seq == READ_ONCE(ti->trunc_seq) &&
+	    size > READ_ONCE(ti->mds_size))
 		err = tess_mds_size_extend(inode, size);
+	mutex_unlock(&ti->io_lock);
 	if (err)
 		pr_warn_ratelimited("ino %lu: size after an exiting writer: %d\n",
 				    inode->i_ino, err);
@@ -237,18 +267,19 @@ void tess_size_work(struct work_struct *work)
 static int tess_file_flush(struct file *file, fl_owner_t id)
 {
 	loff_t size;
+	u32 seq;
 	int err, err2;
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
 	if (tess_file_flush_exiting(file))
 		return 0;
-	size = i_size_read(file_inode(file));
+	size = tess_size_snap(file_inode(file), &seq);
 	err = tess_write_and_wait(file_inode(file), 0, LLONG_MAX);
 	if (err == -EINTR)
 		return err;
 	err = filemap_write_and_wait(file->f_mapping);
-	err2 = tess_file_flush_size(file, size);
+	err2 = tess_file_flush_size(file, size, seq);
 	return err ? err : err2;
 }
 
@@ -281,11 +312,12 @@ static int tess_file_release(struct inode *inode, struct file *file)
 
 	/* the last close of a shared writable mmap may come here only */
 	if ((file->f_mode & FMODE_WRITE) && !tess_file_flush_exiting(file)) {
-		loff_t size = i_size_read(inode);
+		u32 seq;
+		loff_t size = tess_size_snap(inode, &seq);
 
 		if (!tess_write_and_wait(inode, 0, LLONG_MAX))
 			filemap_write_and_wait(file->f_mapping);
-		tess_file_flush_size(file, size);
+		tess_file_flush_size(file, size, seq);
 	}
 	if (fi) {
 		atomic_dec(&TESS_I(inode)->opens);
@@ -301,7 +333,8 @@ static int tess_file_release(struct inode *inode, struct file *file)
 static int tess_file_fsync(struct file *file, loff_t start, loff_t end,
 			   int datasync)
 {
-	loff_t size = i_size_read(file_inode(file));	/* before writeback */
+	u32 seq;
+	loff_t size = tess_size_snap(file_inode(file), &seq); /* before writeback */
 	int err;
 
 	if (end < size)		/* a range (O_DSYNC): only what it wrote */
@@ -321,7 +354,7 @@ static int tess_file_fsync(struct file *file, loff_t start, loff_t end,
 			err = -EIO;
 		return err;
 	}
-	return tess_file_flush_size(file, size);
+	return tess_file_flush_size(file, size, seq);
 }
 
 static ssize_t tess_file_read_iter(struct kiocb *iocb, struct iov_iter *to)

@@ -605,13 +605,26 @@ int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 	if (!ir)
 		return -ENOMEM;
 	req.valid = cpu_to_le32(valid);
+	/*
+	 * A size extend whose size was taken before this truncate must not
+	 * reach the MDS after it (tess_file_flush_size): it would put the
+	 * old size back over bytes the file no longer has.
+	 */
+	if (ia & ATTR_SIZE) {
+		mutex_lock(&TESS_I(inode)->io_lock);
+		WRITE_ONCE(TESS_I(inode)->trunc_seq,
+			   TESS_I(inode)->trunc_seq + 1);
+	}
 	err = tess_mds_setattr(sbi, &req, ir);
 	if (err) {
+		if (ia & ATTR_SIZE)
+			mutex_unlock(&TESS_I(inode)->io_lock);
 		tess_invalidate_attr(inode);
 		goto out;
 	}
 	if (ia & ATTR_SIZE) {
 		truncate_setsize(inode, attr->ia_size);
+		mutex_unlock(&TESS_I(inode)->io_lock);
 		err = tess_truncate_objects(inode, attr->ia_size,
 					    attr->ia_size > old_size ?
 					    0 : TESS_IO_SYNC);

@@ -672,6 +672,7 @@ static void tess_inode_init_once(void *p)
 
 	inode_init_once(&ii->vfs_inode);
 	mutex_init(&ii->io_lock);
+	ii->trunc_seq = 0;
 	INIT_WORK(&ii->size_work, tess_size_work);
 }
 

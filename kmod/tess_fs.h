@@ -124,7 +124,8 @@ struct tess_inode_info {
 	unsigned long attr_time;	/* jiffies of the last attribute update */
 	unsigned long attr_valid;	/* how long the attributes stay valid */
 	struct tess_layout_info __rcu *layout;
-	struct mutex io_lock;		/* size updates on close/fsync */
+	struct mutex io_lock;		/* orders size SETATTRs: trunc_seq */
+	u32 trunc_seq;			/* size set (truncate), under io_lock */
 	loff_t mds_size;		/* size the MDS knows */
 	atomic_t wb_runs;		/* addr.c: write runs in flight */
 	atomic_t opens;			/* file.c: OPENs the MDS counts for us */
