@@ -13,7 +13,12 @@
  *   preauth cap PID     an authenticated client; then TNET_PREAUTH_MAX idle
  *                       connections: one more is closed within 2 s, the
  *                       client still works; once the idle ones go, a new
- *                       client connects
+ *                       client connects (the idle ones from 8
+ *                       addresses: TNET_PREAUTH_PER_ADDR each)
+ *   preauth peraddr PID 500 idle connections from 127.0.0.2: all but
+ *                       TNET_PREAUTH_PER_ADDR closed at once, the daemon's
+ *                       threads bounded, and meanwhile a client from
+ *                       127.0.0.1 connects and is served
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -54,10 +59,12 @@ static long proc_status(int pid, const char *field)
 	return v;
 }
 
-static int raw_connect(void)
+/* a TCP connection to the MDS, from source address src (NULL: any) */
+static int raw_connect_from(const char *src)
 {
 	struct tnet_addr a;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in from = { .sin_family = AF_INET };
 	char err[256];
 	int fd;
 
@@ -69,11 +76,22 @@ static int raw_connect(void)
 	sin.sin_port = htons(a.port);
 	inet_pton(AF_INET, a.host, &sin.sin_addr);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && src && (inet_pton(AF_INET, src, &from.sin_addr) != 1 ||
+			       bind(fd, (struct sockaddr *)&from, sizeof(from)))) {
+		printf("FAIL: integ: preauth.setup: bind to %s: %s\n", src,
+		       strerror(errno));
+		exit(1);
+	}
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
 		printf("FAIL: integ: preauth.setup: connect: %s\n", strerror(errno));
 		exit(1);
 	}
 	return fd;
+}
+
+static int raw_connect(void)
+{
+	return raw_connect_from(NULL);
 }
 
 /* a sealed HELLO frame (header + a valid body) declaring bulk_len */
@@ -198,12 +216,19 @@ static int cap(int pid)
 	char err[256];
 	int64_t t0, t;
 
-	for (i = 0; i < TNET_PREAUTH_MAX; i++)
-		fds[i] = raw_connect();
+	/* from TNET_PREAUTH_MAX / TNET_PREAUTH_PER_ADDR addresses, each at
+	 * its own limit: the one past the limit comes from yet another */
+	for (i = 0; i < TNET_PREAUTH_MAX; i++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "127.0.1.%d",
+			 1 + i / TNET_PREAUTH_PER_ADDR);
+		fds[i] = raw_connect_from(src);
+	}
 	usleep(500000);			/* all accepted, each its thread */
 	thr1 = proc_status(pid, "Threads");
 	t0 = now_ms();
-	extra = raw_connect();
+	extra = raw_connect_from("127.0.1.200");
 	st = peer_state(extra, 2000);
 	t = now_ms() - t0;
 	thr2 = proc_status(pid, "Threads");
@@ -241,12 +266,60 @@ static int cap(int pid)
 	return 0;
 }
 
+/* ---- one address opening PERADDR_N idle connections ---- */
+
+#define PERADDR_N	500
+
+static int peraddr(int pid)
+{
+	static int fds[PERADDR_N];
+	long thr0 = proc_status(pid, "Threads"), thr1;
+	int closed = 0, rc, i;
+	struct tess_client *c = NULL;
+	struct tess_inode ino;
+	char err[256];
+	int64_t t0;
+
+	for (i = 0; i < PERADDR_N; i++)
+		fds[i] = raw_connect_from("127.0.0.2");
+	usleep(500000);
+	for (i = 0; i < PERADDR_N; i++)
+		closed += peer_state(fds[i], 0) == 1;
+	thr1 = proc_status(pid, "Threads");
+	printf("integ: preauth.peraddr: %d idle connections from 127.0.0.2: "
+	       "%d closed by the daemon; its threads %ld -> %ld\n",
+	       PERADDR_N, closed, thr0, thr1);
+	it_result(closed >= PERADDR_N - TNET_PREAUTH_PER_ADDR,
+		  "preauth.peraddr_closed",
+		  "%d of %d closed, at least %d expected", closed, PERADDR_N,
+		  PERADDR_N - TNET_PREAUTH_PER_ADDR);
+	it_result(thr1 >= 0 && thr1 <= thr0 + TNET_PREAUTH_PER_ADDR,
+		  "preauth.peraddr_threads_bounded", "threads %ld -> %ld",
+		  thr0, thr1);
+	/* meanwhile a client from another address connects and is served
+	 * within its own time-out (the idle ones still open) */
+	t0 = now_ms();
+	rc = tess_client_open(getenv("TESS_MDS"), getenv("TESS_KEY"), 5000,
+			      &c, err, sizeof(err));
+	it_result(rc == 0, "preauth.peraddr_other_address_connects",
+		  "after %lld ms: %s", (long long)(now_ms() - t0), err);
+	if (!rc) {
+		rc = tess_stat(c, "/", &ino);
+		it_result(rc == 0, "preauth.peraddr_other_address_served",
+			  "stat /: %s", strerror(-rc));
+		tess_client_close(c);
+	}
+	for (i = 0; i < PERADDR_N; i++)
+		close(fds[i]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int pid = argc == 3 ? atoi(argv[2]) : 0;
 
 	if (pid <= 0) {
-		fprintf(stderr, "usage: preauth bulk|loris|cap PID\n");
+		fprintf(stderr, "usage: preauth bulk|loris|cap|peraddr PID\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "bulk"))
@@ -255,6 +328,8 @@ int main(int argc, char **argv)
 		loris(pid);
 	else if (!strcmp(argv[1], "cap"))
 		cap(pid);
+	else if (!strcmp(argv[1], "peraddr"))
+		peraddr(pid);
 	else
 		return 2;
 	return it_failed;

@@ -3,8 +3,10 @@
 # tessera-mds, tessera-ost and tessctl refuse a key file group or others
 # can read; an MDS of its own on 127.0.0.1 closes a HELLO that declares a
 # 16 MiB bulk without allocating it, a slow-loris sender at the handshake
-# deadline, and the connection past TNET_PREAUTH_MAX idle unauthenticated
-# ones (build/bin/preauth), while an authenticated client is served.
+# deadline, the connection past TNET_PREAUTH_MAX idle unauthenticated
+# ones, and past TNET_PREAUTH_PER_ADDR from one address (500 of them do
+# not keep a client at another address out) (build/bin/preauth), while an
+# authenticated client is served.
 #   usage: preauth.sh WORKDIR PORT     (uses PORT; by hand: PORT 25430)
 set -u -o pipefail
 . "$(dirname "$0")/lib.sh"
@@ -55,14 +57,18 @@ result $ok preauth.setup "the MDS did not answer in 10 s"
 "$bin/preauth" bulk "${pids[mds]}" || fail=1
 "$bin/preauth" loris "${pids[mds]}" || fail=1
 "$bin/preauth" cap "${pids[mds]}" || fail=1
+"$bin/preauth" peraddr "${pids[mds]}" || fail=1
 
 grep -q 'no bulk before authentication' "$work/mds.log"
 result $((! $?)) preauth.bulk_logged "no log line for the refused HELLO"
 grep -q 'handshake deadline' "$work/mds.log"
 result $((! $?)) preauth.loris_logged "no log line for the slow handshake"
-n=$(grep -c 'not yet authenticated (the limit)' "$work/mds.log")
+n=$(grep -c 'in all are not yet authenticated (the limit)' "$work/mds.log")
 [ "$n" -ge 1 ] && [ "$n" -le 3 ]
 result $((! $?)) preauth.cap_logged_once "$n log lines for the connection past the limit (1..3 expected)"
+n=$(grep -c 'from this address are not yet authenticated (the limit)' "$work/mds.log")
+[ "$n" -ge 1 ] && [ "$n" -le 4 ]
+result $((! $?)) preauth.peraddr_logged_rarely "$n log lines for 492 connections past the limit of one address (1..4 expected)"
 kill -0 "${pids[mds]}" 2>/dev/null
 result $((! $?)) preauth.mds_alive "the MDS is gone"
 

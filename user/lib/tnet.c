@@ -973,47 +973,92 @@ static int serve_request(struct tnet_server *s, struct tnet_conn *c,
 struct conn_thread {
 	struct tnet_server *s;
 	struct tnet_conn *c;
+	uint32_t addr;			/* the peer's, for preauth_leave */
 };
+
+/* the entry of addr among the unauthenticated connections, or NULL */
+static unsigned *preauth_count(struct tnet_server *s, uint32_t addr,
+			       bool add)
+{
+	unsigned *free_n = NULL;
+
+	for (int i = 0; i < TNET_PREAUTH_MAX; i++) {
+		if (s->preauth_by[i].n && s->preauth_by[i].addr == addr)
+			return &s->preauth_by[i].n;
+		if (!s->preauth_by[i].n && !free_n) {
+			free_n = &s->preauth_by[i].n;
+			if (add)
+				s->preauth_by[i].addr = addr;
+		}
+	}
+	return add ? free_n : NULL;
+}
+
+/* a log line at most once a second, with the count since the last one */
+static void preauth_refuse(unsigned long *refused, int64_t *logged,
+			   const char *ip, const char *why, int limit)
+{
+	int64_t now = mono_ms();
+
+	(*refused)++;
+	if (now - *logged < 1000)
+		return;
+	tlog("%s: connection closed: %d connections %s are not yet "
+	     "authenticated (the limit); %lu closed since the last such line",
+	     ip, limit, why, *refused);
+	*refused = 0;
+	*logged = now;
+}
 
 /*
  * A slot among the TNET_PREAUTH_MAX connections not yet authenticated:
- * wait TNET_PREAUTH_WAIT_MS for one (a burst of honest clients passes),
- * else 0 and the caller closes the connection.
+ * none if addr holds TNET_PREAUTH_PER_ADDR of them already; else wait
+ * TNET_PREAUTH_WAIT_MS for one (a burst of honest clients passes).  On
+ * false the caller closes the connection.
  */
-static bool preauth_enter(struct tnet_server *s, const char *ip)
+static bool preauth_enter(struct tnet_server *s, uint32_t addr,
+			  const char *ip)
 {
-	int64_t now = mono_ms(), end = now + TNET_PREAUTH_WAIT_MS;
+	int64_t end = mono_ms() + TNET_PREAUTH_WAIT_MS;
 	struct timespec ts = { .tv_sec = end / 1000,
 			       .tv_nsec = (end % 1000) * 1000000 };
+	unsigned *n;
 	bool ok;
 
 	pthread_mutex_lock(&s->preauth_lock);
+	n = preauth_count(s, addr, false);
+	if (n && *n >= TNET_PREAUTH_PER_ADDR) {
+		preauth_refuse(&s->addr_refused, &s->addr_logged_ms, ip,
+			       "from this address", TNET_PREAUTH_PER_ADDR);
+		pthread_mutex_unlock(&s->preauth_lock);
+		return false;
+	}
 	while (s->preauth >= TNET_PREAUTH_MAX &&
 	       pthread_cond_timedwait(&s->preauth_cond, &s->preauth_lock,
 				      &ts) != ETIMEDOUT)
 		;
-	ok = s->preauth < TNET_PREAUTH_MAX;
+	/* (fewer than TNET_PREAUTH_MAX in all: an entry is free) */
+	n = s->preauth < TNET_PREAUTH_MAX ? preauth_count(s, addr, true) : NULL;
+	ok = n && *n < TNET_PREAUTH_PER_ADDR;
 	if (ok) {
 		s->preauth++;
+		(*n)++;
 	} else {
-		s->preauth_refused++;
-		now = mono_ms();
-		if (now - s->preauth_logged_ms >= 1000) {
-			tlog("%s: connection closed: %d connections are not "
-			     "yet authenticated (the limit); %lu closed "
-			     "since the last such line", ip, TNET_PREAUTH_MAX,
-			     s->preauth_refused);
-			s->preauth_refused = 0;
-			s->preauth_logged_ms = now;
-		}
+		preauth_refuse(&s->preauth_refused, &s->preauth_logged_ms, ip,
+			       "in all", TNET_PREAUTH_MAX);
 	}
 	pthread_mutex_unlock(&s->preauth_lock);
 	return ok;
 }
 
-static void preauth_leave(struct tnet_server *s)
+static void preauth_leave(struct tnet_server *s, uint32_t addr)
 {
+	unsigned *n;
+
 	pthread_mutex_lock(&s->preauth_lock);
+	n = preauth_count(s, addr, false);
+	if (n)
+		(*n)--;
 	s->preauth--;
 	pthread_cond_signal(&s->preauth_cond);
 	pthread_mutex_unlock(&s->preauth_lock);
@@ -1024,6 +1069,7 @@ static void *conn_main(void *arg)
 	struct conn_thread *ct = arg;
 	struct tnet_server *s = ct->s;
 	struct tnet_conn *c = ct->c;
+	uint32_t addr = ct->addr;
 	struct tnet_msg m;
 	void *txbody = NULL;
 	bool fatal, connected = false;
@@ -1034,7 +1080,7 @@ static void *conn_main(void *arg)
 	set_timeout(c->fd, TNET_HANDSHAKE_MS);
 	rc = server_handshake(s, c);
 	c->deadline_ms = 0;
-	preauth_leave(s);
+	preauth_leave(s, addr);
 	if (rc) {
 		tlog("%s: handshake refused: %s", c->peer,
 		     rc == -EACCES ? "authentication failed (wrong key)" :
@@ -1109,6 +1155,7 @@ int tnet_server_run(struct tnet_server *s)
 		socklen_t slen = sizeof(sin);
 		char ip[INET_ADDRSTRLEN + 8] = "?";
 		pthread_t tid;
+		uint32_t addr;
 		int one = 1;
 		int fd = accept4(s->lfd, (struct sockaddr *)&sin, &slen,
 				 SOCK_CLOEXEC);
@@ -1126,7 +1173,8 @@ int tnet_server_run(struct tnet_server *s)
 			inet_ntop(AF_INET, &sin.sin_addr, ip, INET_ADDRSTRLEN);
 			snprintf(ip + strlen(ip), 8, ":%u", ntohs(sin.sin_port));
 		}
-		if (!preauth_enter(s, ip)) {
+		addr = sin.sin_family == AF_INET ? sin.sin_addr.s_addr : 0;
+		if (!preauth_enter(s, addr, ip)) {
 			close(fd);
 			continue;
 		}
@@ -1139,18 +1187,19 @@ int tnet_server_run(struct tnet_server *s)
 				conn_free(c);
 			else
 				close(fd);
-			preauth_leave(s);
+			preauth_leave(s, addr);
 			continue;
 		}
 		set_peer_name(c);
 		c->deadline_ms = mono_ms() + TNET_HANDSHAKE_MS;
 		ct->s = s;
 		ct->c = c;
+		ct->addr = addr;
 		if (pthread_create(&tid, &attr, conn_main, ct)) {
 			tlog("%s: cannot start a thread for it", c->peer);
 			free(ct);
 			conn_free(c);
-			preauth_leave(s);
+			preauth_leave(s, addr);
 		}
 	}
 }

@@ -170,10 +170,13 @@ struct tnet_fault {
  * only frames of at most TNET_PREAUTH_BODY_MAX bytes and no bulk, and at most
  * TNET_PREAUTH_MAX connections are in that state at once: another one
  * waits TNET_PREAUTH_WAIT_MS for a slot, then is closed (logged at most
- * once a second with the count closed).
+ * once a second with the count closed).  One address holds at most
+ * TNET_PREAUTH_PER_ADDR of them: its next one is closed at once, so that
+ * one attacking address cannot keep the others out.
  */
 #define TNET_HANDSHAKE_MS	10000
 #define TNET_PREAUTH_MAX	64
+#define TNET_PREAUTH_PER_ADDR	8
 #define TNET_PREAUTH_WAIT_MS	200
 /* a HELLO or AUTH body is 64 bytes; room for a later, longer HELLO */
 #define TNET_PREAUTH_BODY_MAX	512
@@ -195,6 +198,12 @@ struct tnet_server {
 	unsigned preauth;
 	unsigned long preauth_refused;	/* closed since the last log line */
 	int64_t preauth_logged_ms;
+	unsigned long addr_refused;	/* closed for their address, likewise */
+	int64_t addr_logged_ms;
+	struct {			/* per address (IPv4, network order) */
+		uint32_t addr;
+		unsigned n;		/* 0: a free entry */
+	} preauth_by[TNET_PREAUTH_MAX];
 };
 
 /* bind and listen; port 0 picks one (read it back with tnet_server_port) */
