@@ -23,7 +23,8 @@ pkgs=(build-essential pkg-config git
       iproute2 xz-utils python3 sparse perl
       fio iperf3 nfs-kernel-server attr psmisc dmsetup e2fsprogs util-linux
       s3cmd curl bc s3fs rclone fuse3
-      scdoc mandoc man-db groff-base)
+      scdoc mandoc man-db groff-base
+      debhelper dpkg-dev fakeroot lintian libsystemd-dev systemd)
 
 # If some 6.1 headers are installed already, keep using them.
 installed=$(ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n1 || true)
