@@ -3,6 +3,12 @@
 #   make man                      man pages from man/*.scd into build/man (scdoc)
 #   make install   [DESTDIR=] [PREFIX=/usr]
 #   make uninstall [DESTDIR=] [PREFIX=/usr]
+#   make install NO_MODULES=1     all but the kernel modules (no kernel
+#                                 headers needed; the Debian packages, whose
+#                                 modules come from tessera-dkms)
+#   make deb       [DEB_DIR=build/deb]  tessera-dkms, tessera-client and
+#                                 tessera-server .debs (debian/), built by
+#                                 dpkg-buildpackage from a copy of the tree
 #
 # Where things go:
 #   /lib/modules/$(KVER)/updates/  tessera.ko tessera_lnet.ko tessera_lnet_tcp.ko
@@ -37,20 +43,20 @@ $(B)/man/%: man/%.scd
 	@mkdir -p $(dir $@)
 	scdoc < $< > $@.tmp && mv $@.tmp $@
 
-install: $(PROGS) modules man
-	@test -n "$(KVER)" || { echo "install: no KVER (kernel headers: set KDIR=)" >&2; exit 1; }
-	install -d $(DESTDIR)$(INST_MODDIR) $(DESTDIR)/sbin \
+install: $(PROGS) $(if $(NO_MODULES),,modules) man
+	@test -n "$(NO_MODULES)$(KVER)" || { echo "install: no KVER (kernel headers: set KDIR=)" >&2; exit 1; }
+	install -d $(if $(NO_MODULES),,$(DESTDIR)$(INST_MODDIR)) $(DESTDIR)/sbin \
 		$(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(foreach s,$(MAN_SECTIONS),$(DESTDIR)$(PREFIX)/share/man/man$(s))
-	install -m 644 $(addprefix $(K_OUT)/,$(INST_MODS)) $(DESTDIR)$(INST_MODDIR)/
+	$(if $(NO_MODULES),,install -m 644 $(addprefix $(K_OUT)/,$(INST_MODS)) $(DESTDIR)$(INST_MODDIR)/)
 	install -m 755 $(addprefix $(BIN)/,$(INST_ROOTSBIN)) $(DESTDIR)/sbin/
 	install -m 755 $(addprefix $(BIN)/,$(INST_SBIN)) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(addprefix $(BIN)/,$(INST_BIN)) $(DESTDIR)$(PREFIX)/bin/
 	$(foreach p,$(MAN_PAGES),install -m 644 $(p) \
 		$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $(p)))/ &&) true
 	install -m 644 $(COMPLETIONS) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
-	$(if $(DESTDIR),,depmod -a $(KVER))
+	$(if $(DESTDIR)$(NO_MODULES),,depmod -a $(KVER))
 
 uninstall:
 	@test -n "$(KVER)" || { echo "uninstall: no KVER (kernel headers: set KDIR=)" >&2; exit 1; }
@@ -61,3 +67,19 @@ uninstall:
 		$(foreach p,$(MAN_PAGES),$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $(p)))/$(notdir $(p))) \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,$(notdir $(COMPLETIONS)))
 	$(if $(DESTDIR),,depmod -a $(KVER))
+
+# make deb: the tracked and new (not ignored) files of the work tree, build/
+# excepted, copied to $(DEB_DIR)/src/tessera; dpkg-buildpackage -b there;
+# the .debs, .buildinfo and .changes moved up to $(DEB_DIR).
+DEB_DIR ?= $(B)/deb
+DEB_ABS := $(abspath $(DEB_DIR))
+
+.PHONY: deb
+deb:
+	rm -rf $(DEB_ABS)/src $(addprefix $(DEB_ABS)/*.,deb buildinfo changes)
+	mkdir -p $(DEB_ABS)/src/tessera
+	git ls-files -z -c -o --exclude-standard -- . ':!build' | \
+		tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(DEB_ABS)/src/tessera
+	cd $(DEB_ABS)/src/tessera && dpkg-buildpackage -b -us -uc
+	mv -f $(DEB_ABS)/src/*.deb $(DEB_ABS)/src/*.buildinfo $(DEB_ABS)/src/*.changes $(DEB_ABS)/
+	@ls $(DEB_ABS)/*.deb
