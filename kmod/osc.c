@@ -673,6 +673,47 @@ int tess_sync_objects(struct inode *inode, bool all, bool *lost)
 	return tess_errno(err);
 }
 
+/*
+ * The files of the mount with writes a whole-OST sync covered (up to
+ * seq) that the OST answered with another verifier than theirs, and not
+ * made stable before (s_inode_list_lock and verf_lock held): their OST
+ * restarted since and may have lost them.  Their wverf stays as it is,
+ * so that each file's own fsync reports the loss too.
+ */
+static u32 tess_sync_osts_lost_locked(struct tess_sb_info *sbi,
+				      const struct tess_sync_grp *sg, u32 k,
+				      u64 seq)
+{
+	struct inode *inode;
+	u32 nlost = 0;
+
+	list_for_each_entry(inode, &sbi->sb->s_inodes, i_sb_list) {
+		struct tess_inode_info *ti = TESS_I(inode);
+		bool lost = false;
+		u32 i, j;
+
+		for (i = 0; i < ti->wverf_n && !lost; i++) {
+			const struct tess_wverf *w = &ti->wverf[i];
+
+			if (!w->unstable || w->seq > seq ||
+			    (!w->lost && tess_wverf_stable_locked(sbi, w)))
+				continue;
+			for (j = 0; j < k; j++) {
+				const struct tess_sync_slot *sl = &sg->slot[j];
+				u64 v = tess_sync_verf(sl);
+
+				if (sl->ost_idx != w->ost_idx ||
+				    READ_ONCE(sl->err))
+					continue;
+				if (w->lost || (v && w->verf && v != w->verf))
+					lost = true;
+			}
+		}
+		nlost += lost;
+	}
+	return nlost;
+}
+
 /**
  * tess_sync_osts - OBJ_SYNC (the whole store) on every OST written since
  * the last call, in parallel (sync(2), syncfs(2), umount)
@@ -680,14 +721,17 @@ int tess_sync_objects(struct inode *inode, bool all, bool *lost)
  *
  * An OST that answers covers every write it acknowledged before the sync
  * was sent, if its verifier is theirs: recorded, so that fsync need not
- * sync those again (nor take a later restart for their loss).
+ * sync those again (nor take a later restart for their loss).  An OST
+ * that answers with another verifier than that of writes it had not made
+ * stable restarted in between: -EIO, and the error goes to the
+ * superblock's, which syncfs(2) reports (sync(2) reports nothing).
  *
  * Return: 0 or the first error; an OST that failed stays marked.
  */
 int tess_sync_osts(struct tess_sb_info *sbi)
 {
 	struct tess_sync_grp *sg;
-	u32 i, n = 0, k = 0;
+	u32 i, n = 0, k = 0, nlost;
 	u64 seq;
 	int err = 0, werr;
 
@@ -717,7 +761,10 @@ int tess_sync_osts(struct tess_sb_info *sbi)
 	tess_osc_group_dec(&sg->g);
 	werr = wait_for_completion_killable(&sg->g.done);
 
+	spin_lock(&sbi->sb->s_inode_list_lock);
 	spin_lock(&sbi->verf_lock);
+	nlost = werr ? 0 : tess_sync_osts_lost_locked(sbi, sg, k, seq);
+	spin_unlock(&sbi->sb->s_inode_list_lock);
 	for (i = 0; i < k; i++) {
 		struct tess_sync_slot *sl = &sg->slot[i];
 		struct tess_ost_slot *o = &sbi->osts[sl->ost_idx];
@@ -737,5 +784,12 @@ int tess_sync_osts(struct tess_sb_info *sbi)
 	}
 	spin_unlock(&sbi->verf_lock);
 	tess_osc_group_put(&sg->g);
+	if (nlost) {
+		pr_warn_ratelimited("%s: an OST restarted before writes it acknowledged were synced: %u files may have lost data; this sync and their fsync return EIO\n",
+				    sbi->source, nlost);
+		errseq_set(&sbi->sb->s_wb_err, -EIO);
+		if (!err)
+			err = -EIO;
+	}
 	return tess_errno(err);
 }

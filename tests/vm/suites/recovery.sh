@@ -14,8 +14,9 @@
 #   power cut       writes an OST acknowledged but did not sync: after a
 #                   daemon restart (same write verifier) fsync is 0 and the
 #                   data intact; after a modelled power cut (their objects
-#                   removed, a new verifier) fsync and close return EIO,
-#                   never 0, and the MDS size does not cover them
+#                   removed, a new verifier) syncfs, fsync and close
+#                   return EIO, never 0, and the MDS size does not cover
+#                   them
 #   kill            SIGKILL ends a writer or a lookup waiting for a server
 #   umount -f       a forced umount of a busy mount leaves it usable
 #   truncate        a truncate whose SETATTR fails leaves size and data as
@@ -358,8 +359,8 @@ tctl setstripe -c 1 -i 0 $A/p6
 head -c $((4 << 20)) /dev/urandom > $TESS_W/ref6
 rm -f $TESS_W/p6.ready $TESS_W/p6.go
 # p6_writer OUT FILE...: O_DIRECT-write ref6 to each FILE, keep them open;
-# after p6.go: fsync the first, ftruncate one named d to 3 MiB, close all;
-# one result line per step
+# after p6.go: syncfs, fsync the first (twice), ftruncate one named d to
+# 3 MiB, close all; one result line per step
 p6_writer() {
 	local out=$1
 	shift
@@ -385,6 +386,13 @@ def rc(fn, *a):
         return 0
     except OSError as e:
         return errno.errorcode.get(e.errno, e.errno)
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def syncfs(fd):
+    if libc.syncfs(fd):
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+print("syncfs", rc(syncfs, fds[0]), flush=True)
 print("fsync", rc(os.fsync, fds[0]), flush=True)
 print("fsync-again", rc(os.fsync, fds[0]), flush=True)
 for f, fd in zip(files, fds):
@@ -404,6 +412,8 @@ tess_ost_start 0
 tess_wait_osts 2 60 >/dev/null
 touch $TESS_W/p6.go
 tess_wait_pid 120 $p6 >/dev/null
+expect "power cut: after a daemon restart of the OST, syncfs returns 0" \
+	"syncfs 0" "$(grep '^syncfs ' $TESS_W/p6a.out)"
 expect "power cut: after a daemon restart of the OST, fsync returns 0" \
 	"fsync 0" "$(grep '^fsync ' $TESS_W/p6a.out)"
 drop_caches
@@ -423,7 +433,9 @@ unset TESS_OST_FAULT_NEW_VERF
 tess_wait_osts 2 60 >/dev/null
 touch $TESS_W/p6.go
 tess_wait_pid 120 $p6 >/dev/null
-expect "power cut: fsync of data the OST lost returns EIO, not 0" \
+expect "power cut: syncfs of a mount whose OST lost writes returns EIO" \
+	"syncfs EIO" "$(grep '^syncfs ' $TESS_W/p6b.out)"
+expect "power cut: fsync of data the OST lost returns EIO, not 0 (after that syncfs too)" \
 	"fsync EIO" "$(grep '^fsync ' $TESS_W/p6b.out)"
 expect "power cut: a close that would expose lost data returns EIO" \
 	"close $A/p6/c EIO" "$(grep "^close $A/p6/c " $TESS_W/p6b.out)"
