@@ -51,13 +51,18 @@ $(LIBTESS): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
+# the daemons tell systemd they serve (sd_notify, Type=notify units)
+SD_CFLAGS := $(shell pkg-config --cflags libsystemd 2>/dev/null)
+SD_LIBS   := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+$(OBJ)/user/mds/main.o $(OBJ)/user/ost/main.o: CFLAGS += $(SD_CFLAGS)
+
 $(BIN)/tessera-mds: $(call obj,$(MDS_SRCS)) $(LIBTESS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ -llmdb $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ -llmdb $(SD_LIBS) $(LDLIBS)
 
 $(BIN)/tessera-ost: $(call obj,$(OST_SRCS)) $(S3_OBJS) $(LIBTESS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(S3_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(S3_LIBS) $(SD_LIBS) $(LDLIBS)
 
 # the HSM tool: import from / archive to S3 (utils/hsm*.c)
 $(BIN)/hsm: $(call obj,$(wildcard utils/hsm*.c)) $(S3_OBJS) $(LIBTESS)

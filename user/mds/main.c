@@ -2,11 +2,15 @@
 /*
  * tessera-mds - the Tessera metadata server.
  *
- *   tessera-mds --dir PATH --key FILE [--listen HOST[:PORT][@tcp]]
+ *   tessera-mds [--config FILE] --dir PATH --key FILE
+ *               [--listen HOST[:PORT][@tcp]]
  *               [--fsname NAME] [--stripe-count N] [--stripe-size BYTES]
  *               [--nosync] [--lease SECONDS] [--map-size SIZE]
  *               [--max-clients N] [--ping-interval SECONDS]
  *               [--fault-drop-reply OPCODE[:N]] [--fault-read-delay MS]
+ *
+ * --config FILE: settings from a file (user/lib/conf.c, tessera.conf(5)),
+ * the command line winning.  Once serving, READY=1 to systemd (Type=notify).
  *
  * SIGTERM / SIGINT: stop the destroyer, wait for store calls in progress,
  * close the LMDB environment and exit 0.
@@ -18,8 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "handlers.h"
 #include "precreate.h"
 
@@ -32,12 +38,17 @@ static const char *prog = "tessera-mds";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s --dir PATH --key FILE [--listen HOST[:PORT][@tcp]]\n"
+		"usage: %s [--config FILE] --dir PATH --key FILE\n"
+		"          [--listen HOST[:PORT][@tcp]]\n"
 		"          [--fsname NAME] [--stripe-count N] "
 		"[--stripe-size BYTES] [--nosync]\n"
 		"          [--lease SECONDS] [--map-size SIZE] [--max-clients N]\n"
 		"          [--ping-interval SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
 		"          [--fault-read-delay MS]\n"
+		"  --config FILE       settings as \"key = value\" lines, every "
+		"long option\n"
+		"                      a key (tessera.conf(5)); the command "
+		"line wins\n"
 		"  --dir PATH          metadata store (created if missing)\n"
 		"  --key FILE          shared key (16..256 bytes)\n"
 		"  --listen ADDR       default 0.0.0.0:%d@tcp\n"
@@ -87,10 +98,19 @@ static void usage(FILE *f)
 		PING_INTERVAL_DEF, TNET_FAULTS_MAX);
 }
 
+/* a value from the config file (VAL points into it): its line, exit 2 */
+static void die_at(const char *val, const char *opt, const char *reason)
+{
+	const char *where = conf_where(val);
+
+	fprintf(stderr, "%s: %s%s: %s\n", prog, where, opt, reason);
+	exit(*where ? 2 : 1);
+}
+
+/* in the option loop, about optarg (NULL after it) */
 static void die(const char *opt, const char *reason)
 {
-	fprintf(stderr, "%s: %s: %s\n", prog, opt, reason);
-	exit(1);
+	die_at(optarg, opt, reason);
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -183,6 +203,7 @@ int main(int argc, char **argv)
 		{ "map-size", required_argument, NULL, 'M' },
 		{ "max-clients", required_argument, NULL, 'C' },
 		{ "ping-interval", required_argument, NULL, 'P' },
+		{ "config", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -202,8 +223,12 @@ int main(int argc, char **argv)
 	const char *faults[TNET_FAULTS_MAX];
 	int opt, rc, sig, nfaults = 0;
 
+	if (conf_args(prog, lopts, "h", &argc, &argv))
+		return 2;
 	while ((opt = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (opt) {
+		case 'K':	/* read by conf_args */
+			break;
 		case 'd':
 			so.dir = optarg;
 			break;
@@ -293,15 +318,16 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	optarg = NULL;
 	if (!so.dir)
 		die("--dir", "required");
 	if (!keyfile)
 		die("--key", "required");
 	tlog_init(prog);
 	if (tnet_key_load(keyfile, &key, err, sizeof(err)))
-		die("--key", err);
+		die_at(keyfile, "--key", err);
 	if (tnet_addr_parse(listen, TESS_MDS_PORT, &la, err, sizeof(err)))
-		die("--listen", err);
+		die_at(listen, "--listen", err);
 
 	/* signals are taken by sigwait below; all threads inherit the mask */
 	signal(SIGPIPE, SIG_IGN);
@@ -353,7 +379,7 @@ int main(int argc, char **argv)
 	tnet_server_set_lease(&srv, (int)lease);
 	for (int i = 0; i < nfaults; i++) {
 		if (tnet_server_add_fault(&srv, faults[i], err, sizeof(err)))
-			die("--fault-drop-reply", err);
+			die_at(faults[i], "--fault-drop-reply", err);
 		tlog("fault injection: --fault-drop-reply %s", faults[i]);
 	}
 	la.port = tnet_server_port(&srv);
@@ -377,6 +403,9 @@ int main(int argc, char **argv)
 	if (rc)
 		die("--listen", strerror(rc));
 	pthread_detach(thr);
+	/* the socket listens (tnet_server_init): connections are taken */
+	sd_notifyf(0, "READY=1\nSTATUS=file system %s, listening on %s",
+		   mds_store_fsname(m.store), addr);
 
 	rc = 0;
 	while (sigwait(&sigs, &sig) != 0)
@@ -384,6 +413,7 @@ int main(int argc, char **argv)
 	if (sa.rc)
 		rc = 1;
 	tlog("%s, shutting down", sa.rc ? "server failed" : strsignal(sig));
+	sd_notify(0, "STOPPING=1");
 	mds_osts_stop(m.osts);
 	mds_store_close(m.store);	/* waits for calls in progress */
 	tlog("store closed");

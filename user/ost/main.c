@@ -2,7 +2,8 @@
 /*
  * tessera-ost - the Tessera object storage daemon.
  *
- *   tessera-ost --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE
+ *   tessera-ost [--config FILE] --mds HOST[:PORT][@tcp] --index N --dir PATH
+ *               --key FILE
  *               [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]
  *               [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]
  *               [--s3-readahead MIB] [--s3-fetchers N]
@@ -12,7 +13,9 @@
  * and keeps itself registered with the MDS from a background thread.
  * Objects imported from S3 are restored on access (hsm.c) with the S3
  * endpoint and region given here and credentials from the environment or
- * ~/.aws/credentials.
+ * ~/.aws/credentials.  --config FILE: settings from a file (conf.c,
+ * tessera.conf(5)), the command line winning.  Once serving, READY=1 to
+ * systemd (Type=notify); STATUS= tells the registration.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -25,8 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "ost.h"
 
 #define PROG			"tessera-ost"
@@ -49,12 +54,15 @@ struct reg {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE\n"
+		"usage: " PROG " [--config FILE]\n"
+		"                   --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE\n"
 		"                   [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]\n"
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
 "                   [--s3-readahead MIB] [--s3-fetchers N]\n"
 		"                   [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
 		"                   [--replace]\n"
+		"  --config     settings as \"key = value\" lines, every long\n"
+		"               option a key (tessera.conf(5)); the command line wins\n"
 		"  --mds        the metadata server (default port %d)\n"
 		"  --index      this OST's index, 0..%d\n"
 		"  --dir        object store directory (created if missing)\n"
@@ -84,17 +92,34 @@ static void usage(FILE *f)
 		TNET_LEASE_DEFAULT, TNET_FAULTS_MAX);
 }
 
+/* a value from the config file (VAL points into it) names its line */
+__attribute__((noreturn, format(printf, 3, 0)))
+static void vdie_at(const char *val, const char *opt, const char *fmt,
+		    va_list ap)
+{
+	fprintf(stderr, PROG ": %s%s: ", conf_where(val), opt);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+__attribute__((noreturn, format(printf, 3, 4)))
+static void die_at(const char *val, const char *opt, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdie_at(val, opt, fmt, ap);
+}
+
+/* in the option loop, about optarg (NULL after it) */
 __attribute__((noreturn, format(printf, 2, 3)))
 static void die_opt(const char *opt, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, PROG ": %s: ", opt);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
+	vdie_at(optarg, opt, fmt, ap);
 }
 
 /* ---- MDS registration ---- */
@@ -199,6 +224,8 @@ static void *reg_main(void *arg)
 		}
 		tlog("registered with MDS %s as OST %" PRIu32 " at %s", mds,
 		     r->index, addr);
+		sd_notifyf(0, "STATUS=registered with MDS %s as OST %" PRIu32
+			   " at %s", mds, r->index, addr);
 		last[0] = '\0';
 		for (;;) {
 			struct tnet_call call = { .op = TESS_OP_PING };
@@ -260,6 +287,7 @@ int main(int argc, char **argv)
 		{ "lease", required_argument, NULL, 'L' },
 		{ "fault-drop-reply", required_argument, NULL, 'X' },
 		{ "replace", no_argument, NULL, 'P' },
+		{ "config", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -283,11 +311,17 @@ int main(int argc, char **argv)
 	int opt, rc, sig;
 
 	tlog_init(PROG);
+	if (conf_args(PROG, opts, ":h", &argc, &argv))
+		return 2;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'K': break;	/* read by conf_args */
 		case 'm': mds = optarg; break;
-		case 'i': index_s = optarg; break;
+		case 'i':
+			index_s = optarg;
+			reg.index = parse_index(optarg);
+			break;
 		case 'd': dir = optarg; break;
 		case 'k': keyfile = optarg; break;
 		case 'l': listen_s = optarg; break;
@@ -347,6 +381,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	optarg = NULL;
 	if (optind < argc)
 		die_opt(argv[optind], "unexpected argument");
 	if (!mds)
@@ -358,19 +393,18 @@ int main(int argc, char **argv)
 	if (!keyfile)
 		die_opt("--key", "required (shared key file)");
 
-	reg.index = parse_index(index_s);
 	if (tnet_addr_parse(mds, TESS_MDS_PORT, &reg.mds, err, sizeof(err)))
-		die_opt("--mds", "%s", err);
+		die_at(mds, "--mds", "%s", err);
 	if (tnet_addr_parse(listen_s ? listen_s : "0.0.0.0",
 			    (uint16_t)(TESS_OST_PORT + reg.index), &reg.listen,
 			    err, sizeof(err)))
-		die_opt("--listen", "%s", err);
+		die_at(listen_s, "--listen", "%s", err);
 	if (tnet_key_load(keyfile, &reg.key, err, sizeof(err)))
-		die_opt("--key", "%s", err);
+		die_at(keyfile, "--key", "%s", err);
 
 	rc = objstore_open(dir, reg.index, &ctx.store, err, sizeof(err));
 	if (rc == OBJSTORE_EINDEX)
-		die_opt("--index", "%s", err);
+		die_at(index_s, "--index", "%s", err);
 	if (rc)
 		die_opt("--dir", "%s", err);
 	memcpy(reg.store_uuid, objstore_uuid(ctx.store), 16);
@@ -417,13 +451,13 @@ int main(int argc, char **argv)
 	tnet_server_set_lease(&srv, (int)lease);
 	for (int i = 0; i < nfaults; i++) {
 		if (tnet_server_add_fault(&srv, faults[i], err, sizeof(err)))
-			die_opt("--fault-drop-reply", "%s", err);
+			die_at(faults[i], "--fault-drop-reply", "%s", err);
 		tlog("fault injection: --fault-drop-reply %s", faults[i]);
 	}
 	if (adv) {
 		if (tnet_addr_parse(adv, reg.listen.port, &reg.advertise, err,
 				    sizeof(err)))
-			die_opt("--advertise", "%s", err);
+			die_at(adv, "--advertise", "%s", err);
 		reg.have_advertise = true;
 	}
 	memcpy(reg.inst_uuid, srv.uuid, 16);
@@ -442,11 +476,14 @@ int main(int argc, char **argv)
 		tlog("cannot start threads");
 		return 1;
 	}
+	sd_notifyf(0, "READY=1\nSTATUS=OST %" PRIu32 " serving %s on %s, "
+		   "registering with the MDS", reg.index, dir, laddr);
 
 	for (;;) {
 		if (sigwait(&sigs, &sig))
 			continue;
 		tlog("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		sd_notify(0, "STOPPING=1");
 		rc = objstore_sync(ctx.store, 0);
 		if (rc)
 			tlog("sync of %s failed: %s", dir,
