@@ -24,7 +24,7 @@ pkgs=(build-essential pkg-config git
       fio iperf3 nfs-kernel-server attr psmisc dmsetup e2fsprogs util-linux
       s3cmd curl bc s3fs rclone fuse3
       scdoc mandoc man-db groff-base
-      debhelper dpkg-dev fakeroot lintian libsystemd-dev systemd)
+      debhelper dh-dkms dpkg-dev fakeroot lintian libsystemd-dev systemd)
 
 # If some 6.1 headers are installed already, keep using them.
 installed=$(ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n1 || true)
