@@ -74,7 +74,14 @@ tier_debug() {
 	done
 	return $rc
 }
-tier_dkms()  { bound make check-dkms; }
+# dkms build of dkms.conf, then the Debian packages (make deb into a
+# temporary directory, lintian, their contents: tests/install/deb.sh, ~30 s)
+tier_dkms() {
+	local rc=0
+	bound make check-dkms || rc=$?
+	bound bash tests/install/deb.sh || [ $rc != 0 ] || rc=1
+	return $rc
+}
 
 tiers=("$@")
 [ ${#tiers[@]} -eq 0 ] && tiers=(build unit fuzz integ kunit vm debug dkms)
