@@ -140,6 +140,9 @@ run_for 120 bash tests/integ/objlife.sh "$work" $((base + 50))
 # key files others can read are refused; a peer that never authenticates
 # (16 MiB HELLO bulk, slow loris, idle connections past the cap) is bounded
 run_for 120 bash tests/integ/preauth.sh "$work" $((base + 110))
+# tessera-mds and an OST from --config files alone (READY=1 to systemd's
+# notify socket); bad files refused with their file:line
+run_for 60 bash tests/integ/conf.sh "$work" $((base + 120))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL
