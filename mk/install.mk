@@ -17,6 +17,11 @@
 #   $(PREFIX)/bin/                 tessctl hsm
 #   $(PREFIX)/share/man/manN/      one page per man/NAME.N.scd
 #   $(PREFIX)/share/bash-completion/completions/  tessctl hsm
+#   /lib/systemd/system/           tessera-mds.service tessera-ost@.service
+#   /etc/tessera/                  mds.conf ost-0.conf, the commented examples
+#                                  (tessera.conf(5)); for the real root an
+#                                  existing one is kept, and uninstall
+#                                  removes one only if it is still the example
 #
 # depmod runs only for the real root; with DESTDIR (a package, a test) it is
 # left to whoever installs the tree (dpkg's trigger, dkms, or
@@ -34,6 +39,10 @@ INST_MODS   := $(notdir $(K_MODS))
 INST_SBIN   := tessera-mds tessera-ost
 INST_BIN    := tessctl hsm
 INST_ROOTSBIN := mount.tessera
+INST_UNITDIR := /lib/systemd/system
+INST_UNITS  := $(wildcard systemd/*.service)
+INST_CONFDIR := /etc/tessera
+INST_CONFS  := $(wildcard etc/tessera/*.conf)
 
 .PHONY: man install uninstall
 
@@ -56,7 +65,12 @@ install: $(PROGS) $(if $(NO_MODULES),,modules) man
 	$(foreach p,$(MAN_PAGES),install -m 644 $(p) \
 		$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $(p)))/ &&) true
 	install -m 644 $(COMPLETIONS) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	install -d $(DESTDIR)$(INST_UNITDIR) $(DESTDIR)$(INST_CONFDIR)
+	install -m 644 $(INST_UNITS) $(DESTDIR)$(INST_UNITDIR)/
+	$(foreach c,$(INST_CONFS),$(if $(DESTDIR),,test -e $(INST_CONFDIR)/$(notdir $(c)) ||) \
+		install -m 644 $(c) $(DESTDIR)$(INST_CONFDIR)/ &&) true
 	$(if $(DESTDIR)$(NO_MODULES),,depmod -a $(KVER))
+	$(if $(DESTDIR),,test ! -d /run/systemd/system || systemctl daemon-reload)
 
 uninstall:
 	@test -n "$(KVER)" || { echo "uninstall: no KVER (kernel headers: set KDIR=)" >&2; exit 1; }
@@ -65,8 +79,12 @@ uninstall:
 		$(addprefix $(DESTDIR)$(PREFIX)/sbin/,$(INST_SBIN)) \
 		$(addprefix $(DESTDIR)$(PREFIX)/bin/,$(INST_BIN)) \
 		$(foreach p,$(MAN_PAGES),$(DESTDIR)$(PREFIX)/share/man/man$(subst .,,$(suffix $(p)))/$(notdir $(p))) \
-		$(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,$(notdir $(COMPLETIONS)))
+		$(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,$(notdir $(COMPLETIONS))) \
+		$(addprefix $(DESTDIR)$(INST_UNITDIR)/,$(notdir $(INST_UNITS)))
+	$(foreach c,$(INST_CONFS),! cmp -s $(c) $(DESTDIR)$(INST_CONFDIR)/$(notdir $(c)) || \
+		rm -f $(DESTDIR)$(INST_CONFDIR)/$(notdir $(c)) &&) true
 	$(if $(DESTDIR),,depmod -a $(KVER))
+	$(if $(DESTDIR),,test ! -d /run/systemd/system || systemctl daemon-reload)
 
 # make deb: the tracked and new (not ignored) files of the work tree, build/
 # excepted, copied to $(DEB_DIR)/src/tessera; dpkg-buildpackage -b there;

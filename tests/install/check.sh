@@ -19,7 +19,11 @@
 #     in the synopsis or the text is not enough); tessctl's and hsm's are
 #     also in their completion
 #   - bash -n on the completions, and one completion each
-#   - make uninstall with the same variables leaves no file
+#   - the systemd units pass `systemd-analyze verify` (a copy whose
+#     ExecStart runs build/bin; any warning fails), a broken copy does not;
+#     the example configs are accepted by the daemons, a bad line is not
+#   - make uninstall with the same variables leaves no file; a config
+#     edited after the install is kept
 set -u
 cd "$(dirname "$0")/../.."
 top=$(pwd)
@@ -67,6 +71,11 @@ expected() {
 	644 $p/share/man/man8/tessera-ost.8
 	644 $p/share/bash-completion/completions/tessctl
 	644 $p/share/bash-completion/completions/hsm
+	644 $p/share/man/man5/tessera.conf.5
+	644 lib/systemd/system/tessera-mds.service
+	644 lib/systemd/system/tessera-ost@.service
+	644 etc/tessera/mds.conf
+	644 etc/tessera/ost-0.conf
 	EOF
 }
 listing() { (cd "$1" && find . ! -type d -printf '%m %P\n' | sort); }
@@ -82,7 +91,7 @@ install_into() {
 		return 1
 	fi
 	if diff -u <(expected "${prefix:-/usr}") <(listing "$dir") > "$tmp/diff"; then
-		pass "make install ${args[*]//"$tmp"/TMP}: the 16 expected files, modes 644/755"
+		pass "make install ${args[*]//"$tmp"/TMP}: the $(expected / | wc -l) expected files, modes 644/755"
 	else
 		fail "make install ${args[*]//"$tmp"/TMP}: files differ from the expected list (- expected, + installed):"
 		sed 's/^/   /' "$tmp/diff"
@@ -254,7 +263,70 @@ check "completion: tessctl --mds m@tcp set<TAB> is setstripe ($got)" test "$got"
 got=$(bash -c 'source "$1"; COMP_WORDS=(hsm import --del); COMP_CWORD=2; _hsm; echo "${COMPREPLY[*]}"' _ "$comps/hsm" 2>&1)
 check "completion: hsm import --del<TAB> is --delete ($got)" test "$got" = --delete
 
+# ---- systemd units and example configs ----
+# verify_unit UNIT DIR: systemd-analyze verify of DIR/UNIT (a template by an
+# instance), quiet and successful; what it says on failure
+verify_unit() {
+	local out
+	out=$(cd "$2" && systemd-analyze verify --man=no "$2/$1" 2>&1) &&
+		[ -z "$out" ] && return 0
+	echo "${out:-exit status non-zero}" | head -n 3
+	return 1
+}
+units=$tmp/units
+mkdir -p "$units"
+# the installed units, with ExecStart= on build/bin (verify needs the binaries)
+for u in tessera-mds.service tessera-ost@.service; do
+	sed "s|^ExecStart=/usr/sbin/|ExecStart=$bin/|" "$root/lib/systemd/system/$u" > "$units/$u"
+done
+grep -q "^ExecStart=$bin/tessera-mds --config /etc/tessera/mds.conf\$" "$units/tessera-mds.service" &&
+	grep -q "^ExecStart=$bin/tessera-ost --config /etc/tessera/ost-%i.conf --index %i\$" "$units/tessera-ost@.service"
+check "the units' ExecStart= are the daemons with --config" test $? = 0
+for u in tessera-mds.service tessera-ost@0.service; do
+	err=$(verify_unit "$u" "$units")
+	check "systemd-analyze verify $u${err:+: $err}" test -z "$err"
+done
+for t in Type=notify Restart=on-failure NoNewPrivileges=yes ProtectSystem=strict \
+	 ProtectHome=yes PrivateTmp=yes ReadWritePaths=/var/lib/tessera; do
+	n=$(cat "$units"/*.service | grep -cx "$t")
+	check "both units set $t ($n)" test "$n" = 2
+done
+# the check of the check: a bad value and an unknown key are caught
+mkdir -p "$units/bad"
+sed 's/^Type=notify$/Type=notifyy/' "$units/tessera-mds.service" > "$units/bad/tessera-mds.service"
+err=$(verify_unit tessera-mds.service "$units/bad")
+check "verify catches Type=notifyy ($(echo $err | cut -c1-70)...)" test -n "$err"
+sed 's/^PrivateTmp=yes$/PrivateTmpp=yes/' "$units/tessera-ost@.service" > "$units/bad/tessera-ost@.service"
+err=$(verify_unit tessera-ost@0.service "$units/bad")
+check "verify catches an unknown key ($(echo $err | cut -c1-70)...)" test -n "$err"
+
+# the example configs as installed: every line accepted (-h after them
+# exits 0 once the file's options passed the parser)
+for d in "tessera-mds mds.conf" "tessera-ost ost-0.conf"; do
+	set -- $d
+	out=$("$bin/$1" --config "$root/etc/tessera/$2" -h 2>&1 >/dev/null)
+	rc=$?
+	check "$1 accepts the example $2 (exit $rc${out:+: $out})" test "$rc:$out" = 0:
+	{ cat "$root/etc/tessera/$2"; echo "lease = 0"; } > "$tmp/bad-$2"
+	n=$(wc -l < "$tmp/bad-$2")
+	out=$("$bin/$1" --config "$tmp/bad-$2" -h 2>&1 >/dev/null)
+	rc=$?
+	case $out in
+	"$1: $tmp/bad-$2:$n: --lease: "*) ok=$rc ;;
+	*) ok=no ;;
+	esac
+	check "$1 refuses line $n of a bad $2 (exit $rc: ${out//"$tmp"/TMP})" test "$ok" = 2
+done
+
 # ---- uninstall ----
+# a config edited after the install is the admin's: uninstall keeps it
+echo "lease = 30" >> "$tmp/opt/etc/tessera/ost-0.conf"
+PATH=$tmp/fakebin:$PATH make --no-print-directory uninstall DESTDIR="$tmp/opt" \
+	PREFIX=/opt/tessera >"$tmp/uninstall.log" 2>&1
+left=$(cd "$tmp/opt" && find . ! -type d | xargs)
+check "make uninstall keeps an edited config, removes the rest (left: $left)" \
+	test "$left" = ./etc/tessera/ost-0.conf
+rm -f "$tmp/opt/etc/tessera/ost-0.conf"
 uninstall_from "$root"
 uninstall_from "$tmp/opt" /opt/tessera
 check "no depmod run by uninstall with DESTDIR set" test ! -e "$tmp/depmod-called"
