@@ -94,11 +94,11 @@ static int add_arg(struct conf *c, const char *name, const char *val,
 
 /* one line, comments and blanks apart: 0 or -1 with err set */
 static int parse_line(struct conf *c, const struct option *opts, char *s,
-		      int line, char *err, size_t len)
+		      int n, char *err, size_t len)
 {
 	const struct option *o;
 	char *eq = strchr(s, '='), *key, *val = NULL;
-	int b;
+	int b = 1, rc;
 
 	if (eq) {
 		*eq = '\0';
@@ -106,25 +106,25 @@ static int parse_line(struct conf *c, const struct option *opts, char *s,
 	}
 	key = trim(s);
 	if (!*key)
-		return line_err(err, len, c->path, line, "missing key before '='");
+		return line_err(err, len, c->path, n, "missing key before '='");
 	o = find_opt(opts, key);
 	if (o && (!strcmp(key, "help") || !strcmp(key, "config")))
-		return line_err(err, len, c->path, line, "'%s' is not a key "
-				"(command line only)", key);
+		return line_err(err, len, c->path, n,
+				"'%s' is not a key (command line only)", key);
 	if (!o)
-		return line_err(err, len, c->path, line, "unknown key '%s'", key);
+		return line_err(err, len, c->path, n, "unknown key '%s'", key);
 	if (!val || !*val)
-		return line_err(err, len, c->path, line,
+		return line_err(err, len, c->path, n,
 				"missing value for '%s'", key);
-	if (o->has_arg != no_argument)
-		b = add_arg(c, key, val, line);
-	else if ((b = parse_bool(val)) < 0)
-		return line_err(err, len, c->path, line, "bad boolean '%s' for "
-				"'%s' (yes, no, true, false, 1 or 0)", val, key);
-	else
-		b = b ? add_arg(c, key, NULL, line) : 0;
-	if (b)
-		return line_err(err, len, c->path, line, "%s", strerror(-b));
+	if (o->has_arg == no_argument && (b = parse_bool(val)) < 0)
+		return line_err(err, len, c->path, n, "bad boolean '%s' for "
+				"'%s' (yes, no, true, false, 1 or 0)", val,
+				key);
+	if (!b)			/* a false flag: not given */
+		return 0;
+	rc = add_arg(c, key, o->has_arg == no_argument ? NULL : val, n);
+	if (rc)
+		return line_err(err, len, c->path, n, "%s", strerror(-rc));
 	return 0;
 }
 
@@ -232,7 +232,8 @@ int conf_args(const char *prog, const struct option *opts,
 	}
 	argv[0] = (*argvp)[0];
 	memcpy(argv + 1, loaded.args, (size_t)loaded.n * sizeof(*argv));
-	memcpy(argv + 1 + loaded.n, *argvp + 1, (size_t)(argc - 1) * sizeof(*argv));
+	memcpy(argv + 1 + loaded.n, *argvp + 1,
+	       (size_t)(argc - 1) * sizeof(*argv));
 	*argcp = argc + loaded.n;
 	*argvp = argv;		/* kept: the daemon's settings point into it */
 	optind = 0;

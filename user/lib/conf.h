@@ -24,7 +24,7 @@
 /* the settings of one file, in file order */
 struct conf {
 	char *path;
-	char **args;		/* "--key=value", or "--key" for a true flag */
+	char **args;		/* "--key=value"; "--key" for a true flag */
 	int *lines;		/* the line of each */
 	int n;
 };
