@@ -91,7 +91,8 @@ has tessera-client /sbin/mount.tessera /usr/bin/tessctl /usr/bin/hsm \
 	/usr/share/bash-completion/completions/tessctl \
 	/usr/share/bash-completion/completions/hsm
 has tessera-server /usr/sbin/tessera-mds /usr/sbin/tessera-ost \
-	/usr/share/man/man8/tessera-mds.8.gz /usr/share/man/man8/tessera-ost.8.gz
+	/usr/share/man/man8/tessera-mds.8.gz /usr/share/man/man8/tessera-ost.8.gz \
+	$(ls man/tessera.conf.5.scd >/dev/null 2>&1 && echo /usr/share/man/man5/tessera.conf.5.gz)
 src=/usr/src/tessera-$upver
 has tessera-dkms $src/dkms.conf $src/Kbuild
 
@@ -167,7 +168,20 @@ if [ -n "$units" ]; then
 	else
 		fail "server.units: not in tessera-server: ${miss[*]}"
 	fi
+	# installed, not enabled or started (they need a key and a store
+	# first): no start, and the enable dh_installsystemd writes only for a
+	# unit an administrator enabled before (guarded by debian-installed;
+	# without --no-enable it enables on the first installation)
+	dpkg -e "${debs[2]}" "$tmp/sctl"
+	pi=$tmp/sctl/postinst
+	if [ -f "$pi" ] && { grep -qE 'deb-systemd-invoke (start|restart)' "$pi" ||
+		{ grep -q 'was-enabled' "$pi" && ! grep -q 'deb-systemd-helper debian-installed' "$pi"; }; }; then
+		fail "server.units-not-started: tessera-server's postinst enables or starts a unit"
+	else
+		pass "server.units-not-started: postinst neither enables nor starts them"
+	fi
 fi
+[ -f "$tmp/sctl/postinst" ] || dpkg -e "${debs[2]}" "$tmp/sctl"
 confs=$(cd etc 2>/dev/null && find tessera -type f 2>/dev/null)
 if [ -n "$confs" ]; then
 	miss=()
@@ -176,8 +190,12 @@ if [ -n "$confs" ]; then
 			[ -f "$tmp/root/tessera-server/usr/share/doc/tessera-server/examples/${c##*/}" ] ||
 			miss+=("$c")
 	done
+	for c in $confs; do
+		grep -qx "/etc/$c" "$tmp/sctl/conffiles" 2>/dev/null ||
+			[ ! -f "$tmp/root/tessera-server/etc/$c" ] || miss+=("$c (not a conffile)")
+	done
 	if [ ${#miss[@]} -eq 0 ]; then
-		pass "server.configs: $(echo $confs | xargs)"
+		pass "server.configs: $(echo $confs | xargs), conffiles"
 	else
 		fail "server.configs: not in tessera-server: ${miss[*]}"
 	fi
