@@ -19,6 +19,9 @@
  *                       TNET_PREAUTH_PER_ADDR closed at once, the daemon's
  *                       threads bounded, and meanwhile a client from
  *                       127.0.0.1 connects and is served
+ *   preauth keepalive PID
+ *                       an authenticated connection: the daemon's socket
+ *                       has a TCP keepalive timer (ss -o)
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -314,12 +317,55 @@ static int peraddr(int pid)
 	return 0;
 }
 
+/* ---- an authenticated connection has TCP keepalive ---- */
+
+static int keepalive(int pid)
+{
+	struct tess_client *c = it_connect_ms(5000);
+	struct tnet_addr a;
+	struct tess_inode ino;
+	char cmd[160], line[512], err[256];
+	int found = 0, rc;
+	FILE *p;
+
+	(void)pid;
+	rc = c ? tess_stat(c, "/", &ino) : -ENOTCONN;
+	if (tnet_addr_parse(getenv("TESS_MDS"), TESS_MDS_PORT, &a, err,
+			    sizeof(err)) || rc) {
+		it_result(0, "preauth.keepalive", "setup: %s",
+			  rc ? strerror(-rc) : err);
+		return 0;
+	}
+	/*
+	 * The daemon's side: source port = its port; ss -o shows its timer,
+	 * "on" (retransmit) while the stat reply is not yet acknowledged,
+	 * then "keepalive" if set: ask a few times.
+	 */
+	snprintf(cmd, sizeof(cmd),
+		 "ss -tnoH state established '( sport = :%u )' 2>&1", a.port);
+	for (int i = 0; i < 20 && !found; i++) {
+		if (i)
+			usleep(100000);
+		p = popen(cmd, "r");
+		while (p && fgets(line, sizeof(line), p))
+			if (strstr(line, "keepalive"))
+				found++;
+		if (p)
+			pclose(p);
+	}
+	it_result(found >= 1, "preauth.keepalive",
+		  "no established connection of the daemon on port %u has a "
+		  "keepalive timer (ss -o)", a.port);
+	tess_client_close(c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int pid = argc == 3 ? atoi(argv[2]) : 0;
 
 	if (pid <= 0) {
-		fprintf(stderr, "usage: preauth bulk|loris|cap|peraddr PID\n");
+		fprintf(stderr, "usage: preauth bulk|loris|cap|peraddr|keepalive PID\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "bulk"))
@@ -330,6 +376,8 @@ int main(int argc, char **argv)
 		cap(pid);
 	else if (!strcmp(argv[1], "peraddr"))
 		peraddr(pid);
+	else if (!strcmp(argv[1], "keepalive"))
+		keepalive(pid);
 	else
 		return 2;
 	return it_failed;

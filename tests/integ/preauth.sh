@@ -58,6 +58,7 @@ result $ok preauth.setup "the MDS did not answer in 10 s"
 "$bin/preauth" loris "${pids[mds]}" || fail=1
 "$bin/preauth" cap "${pids[mds]}" || fail=1
 "$bin/preauth" peraddr "${pids[mds]}" || fail=1
+"$bin/preauth" keepalive "${pids[mds]}" || fail=1
 
 grep -q 'no bulk before authentication' "$work/mds.log"
 result $((! $?)) preauth.bulk_logged "no log line for the refused HELLO"

@@ -510,6 +510,24 @@ static void set_timeout(int fd, int ms)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+/*
+ * An authenticated connection waits for requests with no time limit (a
+ * client may be idle for hours); TCP keepalive finds a peer that went
+ * away without a FIN (power cut, cable, a NAT that forgot it) within
+ * TNET_KEEPIDLE_S + TNET_KEEPCNT * TNET_KEEPINTVL_S, and frees its
+ * thread.
+ */
+static void set_keepalive(int fd)
+{
+	int on = 1, idle = TNET_KEEPIDLE_S, intvl = TNET_KEEPINTVL_S,
+	    cnt = TNET_KEEPCNT;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 static void set_peer_name(struct tnet_conn *c)
 {
 	struct sockaddr_in sin;
@@ -1096,6 +1114,7 @@ static void *conn_main(void *arg)
 		goto out;
 	}
 	set_timeout(c->fd, 0);
+	set_keepalive(c->fd);
 	txbody = malloc(TESS_MAX_BODY);
 	if (!txbody)
 		goto out;

@@ -178,6 +178,10 @@ struct tnet_fault {
 #define TNET_PREAUTH_MAX	64
 #define TNET_PREAUTH_PER_ADDR	8
 #define TNET_PREAUTH_WAIT_MS	200
+/* after it: TCP keepalive (a peer gone without a FIN, in about 60 s) */
+#define TNET_KEEPIDLE_S		30
+#define TNET_KEEPINTVL_S	10
+#define TNET_KEEPCNT		3
 /* a HELLO or AUTH body is 64 bytes; room for a later, longer HELLO */
 #define TNET_PREAUTH_BODY_MAX	512
 
