@@ -94,6 +94,11 @@ $(BIN)/test_ost_%: $(OBJ)/tests/unit/test_ost_%.o $(OST_LIB_OBJS) $(S3_OBJS) $(L
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(S3_LIBS) $(LDLIBS)
 
+# the S3 client's retry policy and part sizes
+$(BIN)/test_s3: $(OBJ)/tests/unit/test_s3.o $(S3_OBJS) $(LIBTESS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(S3_LIBS) $(LDLIBS)
+
 $(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(LIBTESS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

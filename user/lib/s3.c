@@ -31,8 +31,6 @@
 
 #define ERRBODY_MAX	(16 * 1024)
 #define XML_MAX		(64 * 1024 * 1024)
-#define BACKOFF0_MS	100
-#define BACKOFF_MAX_MS	2000
 
 /* ---- setup ---- */
 
@@ -268,7 +266,9 @@ struct req {
 	const void *body;		/* PUT/POST */
 	size_t body_len;
 	const char *range;		/* "a-b" */
-	const char *if_match;
+	const char *if_match;		/* GET: the ETag the reply must have */
+	const struct s3_cond *cond;	/* PUT, POST: a conditional write */
+	bool error_in_200;		/* a 200 reply may be an <Error> */
 	/* reply body: into a fixed buffer (GET) or a growing one */
 	void *dst;
 	size_t dst_len;
@@ -398,6 +398,163 @@ static bool retryable_curl(CURLcode cc)
 	}
 }
 
+/* S3's (and the AWS SDKs') transient and throttling error codes */
+static const char *const retry_codes[] = {
+	"RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable",
+	"Throttling", "ThrottlingException", "ThrottledException",
+	"RequestThrottled", "RequestThrottledException", "TooManyRequests",
+	"RequestLimitExceeded", "BandwidthLimitExceeded",
+	"ProvisionedThroughputExceededException", "TransactionInProgressException",
+	"PriorRequestNotComplete", "EC2ThrottledException",
+};
+
+static bool retryable_code(const char *code)
+{
+	if (!code || !*code)
+		return false;
+	for (size_t i = 0; i < sizeof(retry_codes) / sizeof(retry_codes[0]); i++)
+		if (!strcmp(code, retry_codes[i]))
+			return true;
+	return false;
+}
+
+bool s3_retryable(long http, const char *code, int curl_code)
+{
+	if (curl_code != CURLE_OK)
+		return retryable_curl((CURLcode)curl_code);
+	if (retryable_code(code))
+		return true;
+	switch (http) {
+	case 429:
+	case 500:
+	case 502:
+	case 503:
+	case 504:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int64_t s3_backoff_cap_ms(int retry)
+{
+	int64_t cap = S3_BACKOFF0_MS;
+
+	for (int i = 1; i < retry && cap < S3_BACKOFF_MAX_MS; i++)
+		cap *= 2;
+	return cap < S3_BACKOFF_MAX_MS ? cap : S3_BACKOFF_MAX_MS;
+}
+
+int64_t s3_jitter_ms(int retry, uint64_t rnd)
+{
+	return (int64_t)(rnd % (uint64_t)(s3_backoff_cap_ms(retry) + 1));
+}
+
+/* this thread's random numbers (xorshift64*, seeded from the clock) */
+static uint64_t rand64(void)
+{
+	static _Thread_local uint64_t s;
+
+	if (!s) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		s = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+		    (uint64_t)(uintptr_t)&s ^ (uint64_t)getpid() << 40;
+		s |= 1;
+	}
+	s ^= s >> 12;
+	s ^= s << 25;
+	s ^= s >> 27;
+	return s * 0x2545F4914F6CDD1Dull;
+}
+
+static pthread_mutex_t budget_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct s3_budget budget = { .tokens = S3_RETRY_TOKENS };
+
+struct s3_budget *s3_budget_global(void)
+{
+	return &budget;
+}
+
+bool s3_budget_take(struct s3_budget *b, int cost)
+{
+	bool ok;
+
+	pthread_mutex_lock(&budget_lock);
+	ok = b->tokens >= cost;
+	if (ok)
+		b->tokens -= cost;
+	pthread_mutex_unlock(&budget_lock);
+	return ok;
+}
+
+void s3_budget_success(struct s3_budget *b, int cost)
+{
+	pthread_mutex_lock(&budget_lock);
+	b->tokens += cost > 0 ? cost : 1;
+	if (b->tokens > S3_RETRY_TOKENS)
+		b->tokens = S3_RETRY_TOKENS;
+	pthread_mutex_unlock(&budget_lock);
+}
+
+uint64_t s3_part_size(uint64_t size)
+{
+	uint64_t ps = (size + S3_MAX_PARTS - 1) / S3_MAX_PARTS;
+
+	ps = (ps + (1u << 20) - 1) & ~(uint64_t)((1u << 20) - 1);
+	if (ps < S3_PART_MIN)
+		ps = S3_PART_MIN;
+	return ps > S3_PART_MAX ? S3_PART_MAX : ps;
+}
+
+static int hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch = tolower(ch);
+	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+static void hex(const unsigned char *md, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+int s3_mpu_etag(int nparts, char (*etags)[S3_ETAG_MAX + 1],
+		char out[S3_ETAG_MAX + 1])
+{
+	unsigned char *bin, md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char h[33];
+
+	if (nparts < 1)
+		return -EINVAL;
+	bin = malloc((size_t)nparts * 16);
+	if (!bin)
+		return -ENOMEM;
+	for (int p = 0; p < nparts; p++) {
+		if (strlen(etags[p]) != 32)
+			goto bad;
+		for (int i = 0; i < 16; i++) {
+			int a = hexval(etags[p][2 * i]), b = hexval(etags[p][2 * i + 1]);
+
+			if (a < 0 || b < 0)
+				goto bad;
+			bin[p * 16 + i] = (unsigned char)(a << 4 | b);
+		}
+	}
+	EVP_Digest(bin, (size_t)nparts * 16, md, &mdlen, EVP_md5(), NULL);
+	free(bin);
+	hex(md, 16, h);
+	snprintf(out, S3_ETAG_MAX + 1, "%s-%d", h, nparts);
+	return 0;
+bad:
+	free(bin);
+	return -EINVAL;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -426,8 +583,8 @@ static int http_errno(long http)
 /*
  * The headers of one attempt, signed now (x-amz-date changes between
  * attempts): Host, x-amz-date, x-amz-content-sha256 (the body's SHA-256,
- * which S3 checks), the session token, Range, If-Match and Content-Type
- * are all signed; "Expect:" (none) is not a header sent.  -ENOMEM, or
+ * which S3 checks), the session token, Range, If-Match, If-None-Match
+ * and Content-Type are all signed; "Expect:" (none) is not a header sent.  -ENOMEM, or
  * -EINVAL if the URL is not SCHEME://HOST/PATH[?QUERY] or a value cannot
  * be a header (a newline in the session token).
  */
@@ -440,8 +597,9 @@ static int signed_headers(const struct s3_conf *c, const struct req *rq,
 				.region = c->region, .service = "s3" };
 	const char *host = strstr(rq->url, "://"), *path, *q;
 	char amzdate[SV_AMZDATE_LEN + 1], range[80], ifm[S3_ETAG_MAX + 4];
+	const char *etag_match = rq->if_match;
 	char *hostv = NULL, *pathv = NULL;
-	struct sv_hdr hv[8];
+	struct sv_hdr hv[10];
 	struct sv_buf auth = { 0 }, line = { 0 };
 	struct sv_req sr = { .method = rq->method, .hdrs = hv,
 			     .payload_hash = sha };
@@ -473,10 +631,14 @@ static int signed_headers(const struct s3_conf *c, const struct req *rq,
 		snprintf(range, sizeof(range), "bytes=%s", rq->range);
 		hv[n++] = (struct sv_hdr){ "Range", range };
 	}
-	if (rq->if_match) {
-		snprintf(ifm, sizeof(ifm), "\"%s\"", rq->if_match);
+	if (rq->cond && rq->cond->if_match)
+		etag_match = rq->cond->if_match;
+	if (etag_match) {
+		snprintf(ifm, sizeof(ifm), "\"%s\"", etag_match);
 		hv[n++] = (struct sv_hdr){ "If-Match", ifm };
 	}
+	if (rq->cond && rq->cond->if_none_match)
+		hv[n++] = (struct sv_hdr){ "If-None-Match", "*" };
 	if (!strcmp(rq->method, "PUT") || !strcmp(rq->method, "POST"))
 		hv[n++] = (struct sv_hdr){ "Content-Type",
 					   "application/octet-stream" };
@@ -516,129 +678,196 @@ out:
 	return rc;
 }
 
+static void setup_handle(CURL *h, const struct s3_conf *c,
+			 const struct req *rq, struct xfer *x,
+			 struct curl_slist *hl, int64_t left)
+{
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(left < 5000 ? left : 5000));
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+			 (long)(c->timeout_s < 10 ? c->timeout_s : 10));
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, c->verbose > 1 ? 1L : 0L);
+	if (!strcmp(rq->method, "HEAD")) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (!strcmp(rq->method, "PUT") || !strcmp(rq->method, "POST")) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+				 rq->body ? rq->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)rq->body_len);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+	} else if (strcmp(rq->method, "GET")) {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+}
+
+/* "HTTP 503 SlowDown: Please reduce..." from an <Error> body */
+static void error_msg(struct s3_res *r, long http, const char *body,
+		      const char *what, char *code, size_t codelen)
+{
+	char msg[200];
+
+	xml_field(body, "Code", code, codelen);
+	xml_field(body, "Message", msg, sizeof(msg));
+	snprintf(r->msg, sizeof(r->msg), "HTTP %ld%s%s%s%s%s", http, what,
+		 code[0] ? " " : "", code, msg[0] ? ": " : "", msg);
+}
+
+/* a 2xx reply: 0, or what is wrong with it (*retry if worth another) */
+static int check_2xx(const struct req *rq, const struct xfer *x,
+		     struct s3_res *r, bool *retry)
+{
+	char code[64];
+
+	r->size = rq->dst ? x->got : r->size;
+	if (rq->dst && rq->if_match && r->etag[0] &&
+	    strcmp(r->etag, rq->if_match)) {
+		/* a server that ignores If-Match */
+		snprintf(r->msg, sizeof(r->msg), "ETag is now %s, not %s",
+			 r->etag, rq->if_match);
+		return -ESTALE;
+	}
+	if (rq->dst && x->got != rq->dst_len) {
+		snprintf(r->msg, sizeof(r->msg), "short reply: %zu of %zu bytes",
+			 x->got, rq->dst_len);
+		*retry = true;
+		return -EIO;
+	}
+	/* CompleteMultipartUpload: "200 OK" then, later, an <Error> */
+	if (rq->error_in_200 && rq->out && rq->out->p &&
+	    strstr(rq->out->p, "<Error>")) {
+		error_msg(r, x->http, rq->out->p, " with an error:", code,
+			  sizeof(code));
+		*retry = s3_retryable(x->http, code, CURLE_OK);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * One attempt: 0, or a negative errno with r->msg, *retry if it is
+ * worth another and *timedout if it was a time-out.
+ */
+static int attempt(const struct s3_conf *c, const struct req *rq,
+		   const char *sha, int64_t deadline, struct s3_res *r,
+		   bool *retry, bool *timedout)
+{
+	struct curl_slist *hl = NULL;
+	struct xfer x = { .rq = rq, .r = r };
+	int64_t left = deadline - now_ms();
+	char code[64] = "";
+	CURLcode cc;
+	CURL *h;
+	int rc;
+
+	*retry = *timedout = false;
+	if (left < 100)
+		left = 100;
+	h = thread_curl();
+	if (!h) {
+		snprintf(r->msg, sizeof(r->msg), "curl_easy_init failed");
+		return -ENOMEM;
+	}
+	rc = signed_headers(c, rq, sha, &hl, r->msg, sizeof(r->msg));
+	if (rc)
+		return rc;
+	r->attempts++;
+	setup_handle(h, c, rq, &x, hl, left);
+	if (rq->out)
+		rq->out->len = 0;
+	cc = curl_easy_perform(h);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hl);
+	if (c->verbose)
+		fprintf(stderr, "s3: %s %s%s%s -> %d/%ld\n", rq->method,
+			rq->url, rq->range ? " range " : "",
+			rq->range ? rq->range : "", (int)cc, x.http);
+	r->http = x.http;
+	if (cc == CURLE_OK && x.http >= 200 && x.http < 300) {
+		rc = check_2xx(rq, &x, r, retry);
+	} else if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR &&
+				      !x.overflow && x.http >= 300)) {
+		error_msg(r, x.http, x.err.p, "", code, sizeof(code));
+		rc = http_errno(x.http);
+		*retry = s3_retryable(x.http, code, CURLE_OK);
+		*timedout = !strcmp(code, "RequestTimeout");
+	} else if (x.overflow) {
+		snprintf(r->msg, sizeof(r->msg), "reply larger than asked for");
+		rc = -EIO;
+	} else {
+		snprintf(r->msg, sizeof(r->msg), "%s", curl_easy_strerror(cc));
+		rc = cc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT :
+		     cc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EIO;
+		*retry = s3_retryable(x.http, NULL, cc);
+		*timedout = cc == CURLE_OPERATION_TIMEDOUT;
+	}
+	free(x.err.p);
+	return rc;
+}
+
+static void gave_up(struct s3_res *r, const char *why)
+{
+	size_t l = strlen(r->msg);
+
+	snprintf(r->msg + l, sizeof(r->msg) - l, " (gave up after %d "
+		 "attempt%s: %s)", r->attempts, r->attempts == 1 ? "" : "s",
+		 why);
+}
+
+/*
+ * The attempts of one request: bounded by S3_MAX_ATTEMPTS, by the
+ * time-out and by the process's retry budget; full-jitter waits.
+ */
 static int perform(const struct s3_conf *c, const struct req *rq,
 		   struct s3_res *r)
 {
 	int64_t deadline = now_ms() + (int64_t)c->timeout_s * 1000;
-	int backoff = BACKOFF0_MS;
-	char sha[65];
-	int rc = -EIO;
+	struct s3_budget *b = s3_budget_global();
+	char sha[65], why[64];
+	int cost = 0, rc;
 
 	memset(r, 0, sizeof(*r));
 	/* S3 checks x-amz-content-sha256 against the body it receives */
 	sv_sha256_hex(rq->body, rq->body_len, sha);
 	for (;;) {
-		struct curl_slist *hl = NULL;
-		struct xfer x = { .rq = rq, .r = r };
-		int64_t left = deadline - now_ms();
-		CURLcode cc;
-		CURL *h;
-		bool retry = false;
+		bool retry, timedout;
+		int64_t wait;
 
-		if (left < 100)
-			left = 100;
-		h = thread_curl();
-		if (!h) {
-			snprintf(r->msg, sizeof(r->msg), "curl_easy_init failed");
-			return -ENOMEM;
+		rc = attempt(c, rq, sha, deadline, r, &retry, &timedout);
+		if (!rc) {
+			s3_budget_success(b, cost);
+			return 0;
 		}
-		rc = signed_headers(c, rq, sha, &hl, r->msg, sizeof(r->msg));
-		if (rc)
-			return rc;
-		r->attempts++;
-		curl_easy_setopt(h, CURLOPT_URL, rq->url);
-		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
-		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-				 (long)(left < 5000 ? left : 5000));
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
-				 (long)(c->timeout_s < 10 ? c->timeout_s : 10));
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-		curl_easy_setopt(h, CURLOPT_VERBOSE, c->verbose > 1 ? 1L : 0L);
-		if (!strcmp(rq->method, "HEAD")) {
-			curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-		} else if (!strcmp(rq->method, "PUT") ||
-			   !strcmp(rq->method, "POST")) {
-			curl_easy_setopt(h, CURLOPT_POSTFIELDS,
-					 rq->body ? rq->body : "");
-			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-					 (curl_off_t)rq->body_len);
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
-		} else if (strcmp(rq->method, "GET")) {
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
-		}
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-		if (rq->out)
-			rq->out->len = 0;
-		cc = curl_easy_perform(h);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-		curl_slist_free_all(hl);
-		if (c->verbose)
-			fprintf(stderr, "s3: %s %s%s%s -> %d/%ld\n", rq->method,
-				rq->url, rq->range ? " range " : "",
-				rq->range ? rq->range : "", (int)cc, x.http);
-		r->http = x.http;
-		if (cc == CURLE_OK && x.http >= 200 && x.http < 300) {
-			r->size = rq->dst ? x.got : r->size;
-			if (rq->if_match && r->etag[0] &&
-			    strcmp(r->etag, rq->if_match)) {
-				/* a server that ignores If-Match */
-				snprintf(r->msg, sizeof(r->msg), "ETag is now "
-					 "%s, not %s", r->etag, rq->if_match);
-				free(x.err.p);
-				return -ESTALE;
-			}
-			if (rq->dst && x.got != rq->dst_len) {
-				snprintf(r->msg, sizeof(r->msg),
-					 "short reply: %zu of %zu bytes", x.got,
-					 rq->dst_len);
-				rc = -EIO;
-				retry = true;
-			} else {
-				free(x.err.p);
-				return 0;
-			}
-		} else if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR &&
-					      !x.overflow && x.http >= 300)) {
-			char code[64], msg[200];
-
-			xml_field(x.err.p, "Code", code, sizeof(code));
-			xml_field(x.err.p, "Message", msg, sizeof(msg));
-			snprintf(r->msg, sizeof(r->msg), "HTTP %ld%s%s%s%s",
-				 x.http, code[0] ? " " : "", code,
-				 msg[0] ? ": " : "", msg);
-			rc = http_errno(x.http);
-			retry = x.http >= 500 || x.http == 429;
-		} else if (x.overflow) {
-			snprintf(r->msg, sizeof(r->msg), "reply larger than "
-				 "asked for");
-			rc = -EIO;
-		} else {
-			snprintf(r->msg, sizeof(r->msg), "%s",
-				 curl_easy_strerror(cc));
-			rc = cc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT :
-			     cc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EIO;
-			retry = retryable_curl(cc);
-		}
-		free(x.err.p);
 		if (!retry)
 			return rc;
-		left = deadline - now_ms();
-		if (left <= backoff) {
-			size_t l = strlen(r->msg);
-
-			snprintf(r->msg + l, sizeof(r->msg) - l,
-				 " (gave up after %d attempts in %d s)",
-				 r->attempts, c->timeout_s);
+		if (r->attempts >= S3_MAX_ATTEMPTS) {
+			gave_up(r, "the most there are");
 			return rc;
 		}
-		usleep((useconds_t)backoff * 1000);
-		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-			  backoff * 2;
+		wait = s3_jitter_ms(r->attempts, rand64());
+		if (deadline - now_ms() < wait + 100) {
+			snprintf(why, sizeof(why), "the %d s time-out",
+				 c->timeout_s);
+			gave_up(r, why);
+			return rc;
+		}
+		cost = timedout ? S3_RETRY_COST_TIMEOUT : S3_RETRY_COST;
+		if (!s3_budget_take(b, cost)) {
+			gave_up(r, "retry budget of the process used up");
+			return rc;
+		}
+		if (c->verbose)
+			fprintf(stderr, "s3: retry %d in %" PRId64 " ms: %s\n",
+				r->attempts, wait, r->msg);
+		usleep((useconds_t)wait * 1000);
 	}
 }
 
@@ -697,14 +926,56 @@ int s3_head(const struct s3_conf *c, const char *bucket, const char *key,
 	return perform_url(c, &u, &rq, r);
 }
 
+/*
+ * A write retried after a lost reply may find its own result (a 412 on
+ * its precondition, NoSuchUpload): a success if the object is now
+ * exactly size bytes with the ETag our bytes give.  Checked whatever
+ * r->attempts says: libcurl itself sends a request again, unseen, when
+ * a reused connection dies before the reply's first byte.  (An object
+ * someone else wrote with the very same bytes is then "ours" too:
+ * nothing is lost.)
+ */
+static bool object_is_ours(const struct s3_conf *c, const char *bucket,
+			   const char *key, uint64_t size, const char *etag,
+			   const char *etag2, struct s3_res *r)
+{
+	struct s3_res h;
+
+	if (s3_head(c, bucket, key, &h) || h.size != size ||
+	    (strcmp(h.etag, etag) && (!etag2 || strcmp(h.etag, etag2))))
+		return false;
+	cpy(r->etag, sizeof(r->etag), h.etag);
+	r->size = size;
+	r->http = 200;
+	r->msg[0] = '\0';
+	return true;
+}
+
+int s3_put_cond(const struct s3_conf *c, const char *bucket, const char *key,
+		const void *buf, size_t len, const struct s3_cond *cond,
+		struct s3_res *r)
+{
+	struct sv_buf u = { 0 };
+	struct req rq = { .method = "PUT", .body = buf, .body_len = len,
+			  .cond = cond };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char etag[33];
+	int rc;
+
+	url_base(&u, c, bucket, key);
+	rc = perform_url(c, &u, &rq, r);
+	if (rc != -ESTALE || !cond)
+		return rc;
+	EVP_Digest(buf, len, md, &mdlen, EVP_md5(), NULL);
+	hex(md, 16, etag);
+	return object_is_ours(c, bucket, key, len, etag, NULL, r) ? 0 : rc;
+}
+
 int s3_put(const struct s3_conf *c, const char *bucket, const char *key,
 	   const void *buf, size_t len, struct s3_res *r)
 {
-	struct sv_buf u = { 0 };
-	struct req rq = { .method = "PUT", .body = buf, .body_len = len };
-
-	url_base(&u, c, bucket, key);
-	return perform_url(c, &u, &rq, r);
+	return s3_put_cond(c, bucket, key, buf, len, NULL, r);
 }
 
 /* ---- XML ---- */
@@ -963,44 +1234,28 @@ int s3_mpu_part(const struct s3_conf *c, const char *bucket, const char *key,
 	return rc;
 }
 
-int s3_mpu_complete(const struct s3_conf *c, const char *bucket,
-		    const char *key, const char *upload_id, int nparts,
-		    char (*etags)[S3_ETAG_MAX + 1], struct s3_res *r)
+static int complete_body(struct sv_buf *body, int nparts,
+			 char (*etags)[S3_ETAG_MAX + 1])
 {
-	struct sv_buf u = { 0 }, body = { 0 }, out = { 0 };
-	struct req rq = { .method = "POST", .out = &out };
-	xmlDoc *doc;
-	xmlNode *root;
 	char line[256];
-	int rc;
 
-	sv_str(&body, "<CompleteMultipartUpload>");
+	sv_str(body, "<CompleteMultipartUpload>");
 	for (int i = 0; i < nparts; i++) {
 		snprintf(line, sizeof(line), "<Part><PartNumber>%d</PartNumber>"
 			 "<ETag>\"%s\"</ETag></Part>", i + 1, etags[i]);
-		sv_str(&body, line);
+		sv_str(body, line);
 	}
-	sv_str(&body, "</CompleteMultipartUpload>");
-	url_base(&u, c, bucket, key);
-	sv_str(&u, "?uploadId=");
-	sv_uri_encode(&u, upload_id, strlen(upload_id), false);
-	if (body.oom) {
-		free(u.p);
-		free(body.p);
-		return -ENOMEM;
-	}
-	rq.body = body.p;
-	rq.body_len = body.len;
-	rc = perform_url(c, &u, &rq, r);
-	free(body.p);
-	if (rc) {
-		free(out.p);
-		return rc;
-	}
-	/* an error can come inside a 200 reply */
-	doc = parse_xml(&out);
-	free(out.p);
-	root = doc ? xmlDocGetRootElement(doc) : NULL;
+	sv_str(body, "</CompleteMultipartUpload>");
+	return body->oom ? -ENOMEM : 0;
+}
+
+/* the ETag of a CompleteMultipartUploadResult into r->etag */
+static int complete_result(const struct sv_buf *out, struct s3_res *r)
+{
+	xmlDoc *doc = parse_xml(out);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	char *e;
+
 	if (!root || strcmp((const char *)root->name,
 			    "CompleteMultipartUploadResult")) {
 		char *code = root ? child_text(root, "Code") : NULL;
@@ -1011,17 +1266,79 @@ int s3_mpu_complete(const struct s3_conf *c, const char *bucket,
 		xmlFreeDoc(doc);
 		return -EIO;
 	}
-	{
-		char *e = child_text(root, "ETag");
-
-		if (e) {
-			strip_quotes(e);
-			cpy(r->etag, sizeof(r->etag), e);
-			free(e);
-		}
+	e = child_text(root, "ETag");
+	if (e) {
+		strip_quotes(e);
+		cpy(r->etag, sizeof(r->etag), e);
+		free(e);
 	}
 	xmlFreeDoc(doc);
 	return 0;
+}
+
+/*
+ * A retry (the reply to an earlier attempt lost) may find NoSuchUpload,
+ * or its own object failing the precondition: then the object must be
+ * the one these parts make.
+ */
+static bool complete_was_ours(const struct s3_conf *c, const char *bucket,
+			      const char *key, int nparts,
+			      char (*etags)[S3_ETAG_MAX + 1], uint64_t size,
+			      const char *md5, int rc, struct s3_res *r)
+{
+	char want[S3_ETAG_MAX + 1];
+
+	if ((rc != -ENOENT && rc != -ESTALE) ||
+	    (rc == -ENOENT && !strstr(r->msg, "NoSuchUpload")))
+		return false;
+	if (s3_mpu_etag(nparts, etags, want))
+		want[0] = '\0';	/* parts' ETags not MD5s: md5 only */
+	if (!want[0] && !md5)
+		return false;
+	return object_is_ours(c, bucket, key, size, want[0] ? want : md5,
+			      md5, r);
+}
+
+int s3_mpu_complete_cond(const struct s3_conf *c, const char *bucket,
+			 const char *key, const char *upload_id, int nparts,
+			 char (*etags)[S3_ETAG_MAX + 1], uint64_t size,
+			 const char *md5, const struct s3_cond *cond,
+			 struct s3_res *r)
+{
+	struct sv_buf u = { 0 }, body = { 0 }, out = { 0 };
+	struct req rq = { .method = "POST", .out = &out, .cond = cond,
+			  .error_in_200 = true };
+	int rc;
+
+	url_base(&u, c, bucket, key);
+	sv_str(&u, "?uploadId=");
+	sv_uri_encode(&u, upload_id, strlen(upload_id), false);
+	if (complete_body(&body, nparts, etags)) {
+		free(u.p);
+		free(body.p);
+		memset(r, 0, sizeof(*r));
+		snprintf(r->msg, sizeof(r->msg), "out of memory");
+		return -ENOMEM;
+	}
+	rq.body = body.p;
+	rq.body_len = body.len;
+	rc = perform_url(c, &u, &rq, r);
+	free(body.p);
+	if (!rc)
+		rc = complete_result(&out, r);
+	else if (complete_was_ours(c, bucket, key, nparts, etags, size, md5,
+				   rc, r))
+		rc = 0;
+	free(out.p);
+	return rc;
+}
+
+int s3_mpu_complete(const struct s3_conf *c, const char *bucket,
+		    const char *key, const char *upload_id, int nparts,
+		    char (*etags)[S3_ETAG_MAX + 1], struct s3_res *r)
+{
+	return s3_mpu_complete_cond(c, bucket, key, upload_id, nparts, etags,
+				    UINT64_MAX, NULL, NULL, r);
 }
 
 int s3_mpu_abort(const struct s3_conf *c, const char *bucket, const char *key,

@@ -5,9 +5,14 @@
  * ENDPOINT/BUCKET/KEY.  Shared by tessera-ost (ranged GETs of released
  * chunks) and the hsm tool (listing, upload).
  *
- * Every call is bounded by conf->timeout_s in total, retries included:
- * time-outs, refused or reset connections, 5xx and 429 are retried with
- * exponential backoff (100 ms doubling, at most 2 s) while time is left.
+ * Every call is bounded by conf->timeout_s in total, retries included,
+ * and by S3_MAX_ATTEMPTS attempts.  What is retried is s3_retryable()'s
+ * decision; each wait is "full jitter" (a random time in [0, backoff],
+ * backoff 100 ms doubling up to 2 s), and every retry takes tokens from
+ * a process-wide budget (the AWS SDKs' "standard" retry mode: 500
+ * tokens, 5 a retry, 10 a retry of a time-out, given back when the
+ * retry succeeds, 1 more for each success at the first attempt), so a
+ * failing S3 is not hammered by every thread at once.
  * Functions return 0 or a negative errno and describe a failure in
  * res->msg:
  *   -ENOENT   404 (no such bucket or key)
@@ -26,6 +31,18 @@
 
 #define S3_ETAG_MAX	127
 #define S3_UPLOAD_ID_MAX 1023
+#define S3_MAX_ATTEMPTS	10
+#define S3_BACKOFF0_MS	100
+#define S3_BACKOFF_MAX_MS 2000
+/* S3's limits of a multipart upload */
+#define S3_MAX_PARTS	10000
+#define S3_PART_MIN	(8ull << 20)	/* ours; S3's is 5 MiB */
+#define S3_PART_MAX	(5ull << 30)
+#define S3_OBJECT_MAX	(5ull << 40)
+/* the retry budget (AWS SDK "standard" mode) */
+#define S3_RETRY_TOKENS	500
+#define S3_RETRY_COST	5
+#define S3_RETRY_COST_TIMEOUT 10
 
 struct s3_conf {
 	char endpoint[512];		/* "http://host:port", no trailing '/' */
@@ -73,9 +90,28 @@ int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
 int s3_head(const struct s3_conf *c, const char *bucket, const char *key,
 	    struct s3_res *r);
 
+/*
+ * The precondition of a write (PUT, CompleteMultipartUpload): with
+ * if_match, the object's ETag must be that one (If-Match); with
+ * if_none_match, there must be no object (If-None-Match: *).  Otherwise
+ * -ESTALE (412 PreconditionFailed, or 404 for If-Match on a deleted
+ * object: -ENOENT).  A write whose reply was lost and whose retry then
+ * fails its precondition (or, for a complete, finds NoSuchUpload) is a
+ * success if the object is now exactly ours: its size and the ETag our
+ * bytes give (MD5, or the multipart MD5-of-MD5s "-N"), found by a HEAD
+ * after any 412 (libcurl may have resent the request unseen).
+ */
+struct s3_cond {
+	const char *if_match;		/* ETag, no quotes; NULL: none */
+	bool if_none_match;
+};
+
 /* PUT of a whole object from memory; r->etag is the new ETag */
 int s3_put(const struct s3_conf *c, const char *bucket, const char *key,
 	   const void *buf, size_t len, struct s3_res *r);
+int s3_put_cond(const struct s3_conf *c, const char *bucket, const char *key,
+		const void *buf, size_t len, const struct s3_cond *cond,
+		struct s3_res *r);
 
 /* multipart upload: create, parts (1..10000, >= 5 MiB but the last), complete */
 int s3_mpu_create(const struct s3_conf *c, const char *bucket,
@@ -87,6 +123,17 @@ int s3_mpu_part(const struct s3_conf *c, const char *bucket, const char *key,
 int s3_mpu_complete(const struct s3_conf *c, const char *bucket,
 		    const char *key, const char *upload_id, int nparts,
 		    char (*etags)[S3_ETAG_MAX + 1], struct s3_res *r);
+/*
+ * With a precondition, and the object's size and (if not NULL) hex MD5
+ * for a retry's check: the object is ours if it has that size and the
+ * multipart ETag of these parts, or that MD5 (the ETag some S3-like
+ * stores, s3rver among them, give a multipart object).
+ */
+int s3_mpu_complete_cond(const struct s3_conf *c, const char *bucket,
+			 const char *key, const char *upload_id, int nparts,
+			 char (*etags)[S3_ETAG_MAX + 1], uint64_t size,
+			 const char *md5, const struct s3_cond *cond,
+			 struct s3_res *r);
 int s3_mpu_abort(const struct s3_conf *c, const char *bucket, const char *key,
 		 const char *upload_id, struct s3_res *r);
 
@@ -111,5 +158,49 @@ int s3_list(const struct s3_conf *c, const char *bucket, const char *prefix,
 
 /* "2024-01-02T03:04:05.678Z" -> seconds, nanoseconds; -EINVAL if not */
 int s3_parse_time(const char *s, int64_t *sec, uint32_t *nsec);
+
+/* ---- policy, exposed for the unit tests (tests/unit/test_s3.c) ---- */
+
+/*
+ * Whether a failed attempt is worth another: a curl error (curl_code,
+ * a CURLcode, non-zero) that is a time-out, a refused, reset or dropped
+ * connection; else the HTTP status and the S3 error code of the body
+ * (NULL or "" if none): 500, 502, 503, 504, 429, and the codes
+ * RequestTimeout (a 400), SlowDown, InternalError, ServiceUnavailable,
+ * Throttling... whatever the status (an <Error> in a 200 reply).  Any
+ * other 4xx is not retried.
+ */
+bool s3_retryable(long http, const char *code, int curl_code);
+
+/*
+ * The wait before retry number `retry` (1, 2, ...): full jitter, rnd
+ * mapped into [0, min(S3_BACKOFF_MAX_MS, S3_BACKOFF0_MS << (retry - 1))].
+ */
+int64_t s3_backoff_cap_ms(int retry);
+int64_t s3_jitter_ms(int retry, uint64_t rnd);
+
+/* a retry budget; the process has one, s3_budget_global() */
+struct s3_budget {
+	int tokens;			/* guarded by the process's lock */
+};
+/* take cost tokens for a retry: false (none taken) if there are not */
+bool s3_budget_take(struct s3_budget *b, int cost);
+/* a success: the cost of its retry given back, or 1 token (at most max) */
+void s3_budget_success(struct s3_budget *b, int cost);
+struct s3_budget *s3_budget_global(void);
+
+/*
+ * The part size of a multipart upload of size bytes: a multiple of
+ * 1 MiB, at least S3_PART_MIN, at most S3_PART_MAX, such that the object
+ * fits in S3_MAX_PARTS parts (for any size up to S3_OBJECT_MAX).
+ */
+uint64_t s3_part_size(uint64_t size);
+
+/*
+ * The ETag S3 gives a multipart object of these parts' ETags (hex MD5s):
+ * hex MD5 of their binary MD5s, "-N".  -EINVAL if one is not a hex MD5.
+ */
+int s3_mpu_etag(int nparts, char (*etags)[S3_ETAG_MAX + 1],
+		char out[S3_ETAG_MAX + 1]);
 
 #endif /* TESS_S3_H */
