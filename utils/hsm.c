@@ -35,11 +35,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "s3.h"
 #include "tess_client.h"
 
 #define PROG		"hsm"
-#define PART_SIZE	(16u << 20)	/* multipart part, and the PUT limit */
 #define UNIT_MAX	(4u << 20)	/* prefetch work unit */
 #define MAX_RANGES_SHOWN 16
 
@@ -1594,57 +1595,119 @@ static int read_range(struct tess_file *f, uint8_t *buf, uint64_t off,
 	return 0;
 }
 
-static int upload(struct s3_conf *s3, struct tess_file *f, uint64_t size,
-		  const char *bucket, const char *key, char *etag,
-		  char *why, size_t whylen)
+/* where an archive goes, and on what condition (s3.h) */
+struct dest {
+	const char *bucket, *key;
+	struct s3_cond cond;
+};
+
+/* a single PUT of the whole file (at most one part) */
+static int upload_put(struct s3_conf *s3, struct tess_file *f, uint64_t size,
+		      const struct dest *d, char *etag, char *why,
+		      size_t whylen)
 {
+	uint8_t *buf = malloc(size ? size : 1);
 	struct s3_res res;
-	uint8_t *buf = malloc(size < PART_SIZE ? (size ? size : 1) : PART_SIZE);
-	char id[S3_UPLOAD_ID_MAX + 1];
-	char (*etags)[S3_ETAG_MAX + 1] = NULL;
-	int nparts, rc;
+	int rc;
 
 	if (!buf)
 		return -ENOMEM;
-	if (size <= PART_SIZE) {
-		rc = read_range(f, buf, 0, size);
-		if (!rc) {
-			rc = s3_put(s3, bucket, key, buf, size, &res);
-			if (rc)
-				snprintf(why, whylen, "PUT: %s", res.msg);
-			else
-				snprintf(etag, S3_ETAG_MAX + 1, "%s", res.etag);
-		} else {
-			snprintf(why, whylen, "read: %s", strerror(-rc));
-		}
-		free(buf);
-		return rc;
-	}
-	nparts = (int)((size + PART_SIZE - 1) / PART_SIZE);
-	etags = calloc((size_t)nparts, sizeof(*etags));
-	rc = etags ? s3_mpu_create(s3, bucket, key, id, &res) : -ENOMEM;
+	rc = read_range(f, buf, 0, size);
 	if (rc) {
-		snprintf(why, whylen, "CreateMultipartUpload: %s", res.msg);
-		goto out;
+		snprintf(why, whylen, "read: %s", strerror(-rc));
+	} else {
+		rc = s3_put_cond(s3, d->bucket, d->key, buf, size, &d->cond,
+				 &res);
+		if (rc)
+			snprintf(why, whylen, "PUT: %s", res.msg);
+		else
+			snprintf(etag, S3_ETAG_MAX + 1, "%s", res.etag);
+	}
+	free(buf);
+	return rc;
+}
+
+static void md5_hex(EVP_MD_CTX *md, char out[33])
+{
+	unsigned char v[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_DigestFinal_ex(md, v, &n);
+	for (unsigned int i = 0; i < 16 && i < n; i++)
+		sprintf(out + 2 * i, "%02x", v[i]);
+}
+
+/* the parts of a multipart upload, and the MD5 of the whole */
+static int upload_parts(struct s3_conf *s3, struct tess_file *f,
+			uint64_t size, uint64_t psize, const struct dest *d,
+			const char *id, char (*etags)[S3_ETAG_MAX + 1],
+			char md5[33], char *why, size_t whylen)
+{
+	uint8_t *buf = malloc(psize);
+	int nparts = (int)((size + psize - 1) / psize), rc = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct s3_res res;
+
+	if (!buf || !md || !EVP_DigestInit_ex(md, EVP_md5(), NULL)) {
+		free(buf);
+		EVP_MD_CTX_free(md);
+		return -ENOMEM;
 	}
 	for (int p = 0; p < nparts && !rc; p++) {
-		uint64_t off = (uint64_t)p * PART_SIZE;
-		size_t len = size - off < PART_SIZE ? (size_t)(size - off) :
-			     PART_SIZE;
+		uint64_t off = (uint64_t)p * psize;
+		size_t len = (size_t)(size - off < psize ? size - off : psize);
 
 		rc = read_range(f, buf, off, len);
 		if (rc) {
 			snprintf(why, whylen, "read: %s", strerror(-rc));
 			break;
 		}
-		rc = s3_mpu_part(s3, bucket, key, id, p + 1, buf, len, etags[p],
-				 &res);
+		EVP_DigestUpdate(md, buf, len);
+		rc = s3_mpu_part(s3, d->bucket, d->key, id, p + 1, buf, len,
+				 etags[p], &res);
 		if (rc)
 			snprintf(why, whylen, "UploadPart %d: %s", p + 1,
 				 res.msg);
 	}
+	md5_hex(md, md5);
+	EVP_MD_CTX_free(md);
+	free(buf);
+	return rc;
+}
+
+/*
+ * The file to d: a PUT up to one part, else a multipart upload of
+ * s3_part_size() parts; etag is the one S3 gave our write.
+ */
+static int upload(struct s3_conf *s3, struct tess_file *f, uint64_t size,
+		  const struct dest *d, char *etag, char *why, size_t whylen)
+{
+	uint64_t psize = s3_part_size(size);
+	char id[S3_UPLOAD_ID_MAX + 1], md5[33] = "";
+	char (*etags)[S3_ETAG_MAX + 1];
+	struct s3_res res;
+	int nparts, rc;
+
+	if (size > S3_OBJECT_MAX) {
+		snprintf(why, whylen, "larger than S3's 5 TiB limit");
+		return -EFBIG;
+	}
+	if (size <= psize)
+		return upload_put(s3, f, size, d, etag, why, whylen);
+	nparts = (int)((size + psize - 1) / psize);
+	etags = calloc((size_t)nparts, sizeof(*etags));
+	if (!etags)
+		return -ENOMEM;
+	rc = s3_mpu_create(s3, d->bucket, d->key, id, &res);
+	if (rc) {
+		snprintf(why, whylen, "CreateMultipartUpload: %s", res.msg);
+		free(etags);
+		return rc;
+	}
+	rc = upload_parts(s3, f, size, psize, d, id, etags, md5, why, whylen);
 	if (!rc) {
-		rc = s3_mpu_complete(s3, bucket, key, id, nparts, etags, &res);
+		rc = s3_mpu_complete_cond(s3, d->bucket, d->key, id, nparts,
+					  etags, size, md5, &d->cond, &res);
 		if (rc)
 			snprintf(why, whylen, "CompleteMultipartUpload: %s",
 				 res.msg);
@@ -1654,12 +1717,39 @@ static int upload(struct s3_conf *s3, struct tess_file *f, uint64_t size,
 	if (rc) {
 		struct s3_res r2;
 
-		s3_mpu_abort(s3, bucket, key, id, &r2);
+		s3_mpu_abort(s3, d->bucket, d->key, id, &r2);
 	}
-out:
 	free(etags);
-	free(buf);
 	return rc;
+}
+
+/* the precondition failed: say what S3 has now */
+static void changed_in_s3(struct s3_conf *s3, const char *path,
+			  const struct hsm_info *h)
+{
+	struct s3_res res;
+	int rc = s3_head(s3, h->bucket, h->key, &res);
+	char now[S3_ETAG_MAX + 16];
+
+	if (!rc)
+		snprintf(now, sizeof(now), "%s", res.etag);
+	else
+		snprintf(now, sizeof(now), "%s", rc == -ENOENT ? "deleted" :
+			 "unknown");
+	warnx("archive", "%s: s3://%s/%s changed since it was imported "
+	      "(ETag %s, now %s); not overwritten", path, h->bucket, h->key,
+	      h->etag[0] ? h->etag : "none", now);
+}
+
+/* S3's mtime of what we wrote: HEAD, if S3 still has our ETag there */
+static uint64_t archived_mtime(struct s3_conf *s3, const struct hsm_info *h,
+			       const char *etag)
+{
+	struct s3_res res;
+
+	if (!s3_head(s3, h->bucket, h->key, &res) && !strcmp(res.etag, etag))
+		return (uint64_t)res.mtime_sec;
+	return (uint64_t)time(NULL);
 }
 
 static int cmd_archive(int argc, char **argv)
@@ -1683,7 +1773,7 @@ static int cmd_archive(int argc, char **argv)
 		struct hsm_info h;
 		struct file_hsm fh;
 		struct tess_file *f = NULL;
-		struct s3_res res;
+		struct dest d;
 		int64_t t0 = now_ms();
 		int rc = tess_stat(c, path, st);
 
@@ -1710,12 +1800,23 @@ static int cmd_archive(int argc, char **argv)
 			file_hsm_free(&fh);
 			goto next;
 		}
+		d = (struct dest){ .bucket = h.bucket, .key = h.key,
+				   .cond = { .if_match = h.etag[0] ? h.etag :
+					     NULL,
+					     .if_none_match = !h.etag[0] } };
 		rc = tess_open(c, path, 0, 0, NULL, &f);
 		if (!rc)
-			rc = upload(&s3, f, st->size, h.bucket, h.key, etag, why,
+			rc = upload(&s3, f, st->size, &d, etag, why,
 				    sizeof(why));
 		if (f)
 			tess_close(f);
+		if (rc == -ESTALE || (rc == -ENOENT && h.etag[0] &&
+				      !strstr(why, "NoSuchUpload"))) {
+			changed_in_s3(&s3, path, &h);
+			ret = 1;
+			file_hsm_free(&fh);
+			goto next;
+		}
 		if (rc) {
 			warnx("archive", "%s: s3://%s/%s: %s", path, h.bucket,
 			      h.key, why[0] ? why : strerror(-rc));
@@ -1723,12 +1824,8 @@ static int cmd_archive(int argc, char **argv)
 			file_hsm_free(&fh);
 			goto next;
 		}
-		/* what S3 says now: mtime (and the ETag, for mpu replies) */
-		if (!s3_head(&s3, h.bucket, h.key, &res)) {
-			h.mtime_sec = (uint64_t)res.mtime_sec;
-			if (res.etag[0])
-				snprintf(etag, sizeof(etag), "%s", res.etag);
-		}
+		/* the ETag is our write's; S3's mtime of it */
+		h.mtime_sec = archived_mtime(&s3, &h, etag);
 		for (uint32_t i = 0; i < st->nobjs && !rc; i++)
 			rc = obj_hsm_set(c, st, i, TESS_OHSM_ARCHIVED, st->size,
 					 h.bucket, h.key, etag, fh.dirty_gen[i]);
@@ -1753,7 +1850,8 @@ static int cmd_archive(int argc, char **argv)
 		}
 		printf("%s: archived to s3://%s/%s (%s, etag %s%s) in %.1f s\n",
 		       path, h.bucket, h.key, human(st->size, hb, sizeof(hb)),
-		       etag, st->size > PART_SIZE ? ", multipart" : "",
+		       etag, st->size > s3_part_size(st->size) ?
+		       ", multipart" : "",
 		       (now_ms() - t0) / 1000.0);
 next:
 		free(path);

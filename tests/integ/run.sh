@@ -140,6 +140,10 @@ run_for 120 bash tests/integ/objlife.sh "$work" $((base + 50))
 # key files others can read are refused; a peer that never authenticates
 # (16 MiB HELLO bulk, slow loris, idle connections past the cap) is bounded
 run_for 120 bash tests/integ/preauth.sh "$work" $((base + 110))
+# HSM archive as real S3 needs it (issue #13): conditional writes, the
+# ETag of our own PUT, 503 SlowDown and a lost CompleteMultipartUpload
+# reply; MDS, OST and S3 front of its own at base+130..132
+run_for 300 bash tests/integ/hsm_archive.sh "$work" $((base + 130))
 # tessera-mds and an OST from --config files alone (READY=1 to systemd's
 # notify socket); bad files refused with their file:line
 run_for 60 bash tests/integ/conf.sh "$work" $((base + 120))

@@ -37,6 +37,23 @@
 //     aws-chunked (STREAMING-*) bodies: 501 NotImplemented
 // Each refusal is logged on stderr.
 //
+// Conditional writes (s3rver ignores If-Match and If-None-Match on PUT
+// and CompleteMultipartUpload; S3 honours both): for a PUT of an object
+// (not of a part) or a POST ?uploadId with If-Match or If-None-Match,
+// the front HEADs the object from s3rver first and answers as S3 does:
+// 412 PreconditionFailed if the ETag differs from If-Match or an object
+// exists under If-None-Match: *, 404 NoSuchKey for If-Match on no
+// object.  (Checked, then written: not atomic, as S3 is; enough for
+// tests that change the object before, not during, a write.)
+//
+// Fault injection for the tests, each at most once per run:
+//   S3_FAULT_503_ONCE=REGEX   the first signed request whose
+//       "METHOD URL" matches gets 503 SlowDown (the body read, nothing
+//       stored)
+//   S3_FAULT_DROP_ONCE=REGEX  the first such request is done by s3rver
+//       but its reply is never sent: the connection is closed (a reply
+//       lost on the way back)
+//
 // Idle keep-alive connections are kept for 120 s instead of node's 5 s:
 // clients (s3cmd hashing the next part of a multipart upload under QEMU
 // TCG, the OSTs' pooled curl handles) may be quiet that long.
@@ -294,6 +311,60 @@ function verify(req) {
   return { payloadHash };
 }
 
+// ---- conditional writes ----
+
+const isCondWrite = req =>
+  (req.headers['if-match'] !== undefined || req.headers['if-none-match'] !== undefined) &&
+  ((req.method === 'PUT' && !/[?&]partNumber=/.test(req.url)) ||
+    (req.method === 'POST' && /[?&]uploadId=/.test(req.url)));
+
+const unquote = e => String(e).trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+
+// -> an S3Error if the precondition fails, else null (promise)
+function precondition(req, upPort, agent) {
+  const qi = req.url.indexOf('?');
+  const path = qi < 0 ? req.url : req.url.slice(0, qi);
+  const ifMatch = req.headers['if-match'];
+  const ifNone = req.headers['if-none-match'];
+  return new Promise(resolve => {
+    const h = http.request({ host: '127.0.0.1', port: upPort, method: 'HEAD', path, agent });
+    h.on('response', r => {
+      r.resume();
+      const exists = r.statusCode === 200;
+      const etag = exists ? unquote(r.headers.etag || '') : null;
+      if (ifMatch !== undefined) {
+        const want = ifMatch.split(',').map(unquote);
+        if (!exists) return resolve(new S3Error(404, 'NoSuchKey', 'The specified key does not exist.'));
+        if (!want.includes('*') && !want.includes(etag))
+          return resolve(new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' }));
+      }
+      if (ifNone !== undefined && exists && unquote(ifNone) === '*')
+        return resolve(new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' }));
+      resolve(null);
+    });
+    h.on('error', err => resolve(new S3Error(500, 'InternalError', `s3rver: ${err.message}`)));
+    h.end();
+  });
+}
+
+// ---- fault injection ----
+
+const faults = {};
+for (const [name, v] of [['503', env.S3_FAULT_503_ONCE], ['drop', env.S3_FAULT_DROP_ONCE]])
+  if (v) faults[name] = new RegExp(v);
+
+// the fault this request gets, if any (each fires once)
+function fault(req) {
+  for (const [name, re] of Object.entries(faults)) {
+    if (re.test(`${req.method} ${req.url}`)) {
+      delete faults[name];
+      console.error(`strict front: fault ${name} injected on ${req.method} ${req.url}`);
+      return name;
+    }
+  }
+  return null;
+}
+
 // ---- s3rver behind, on 127.0.0.1 at a port of its own ----
 
 const s3 = new S3rver({
@@ -305,18 +376,39 @@ const s3 = new S3rver({
 });
 const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
+// read (and drop) the body, then answer, so keep-alive goes on
+function refuse(req, res, e) {
+  req.resume();
+  req.on('end', () => sendError(req, res, e));
+  req.on('error', () => res.destroy());
+}
+
 function proxy(req, res, upPort) {
   let checked;
   try {
     checked = verify(req);
   } catch (e) {
     if (!(e instanceof S3Error)) throw e;
-    // read (and drop) the body, then answer, so keep-alive goes on
-    req.resume();
-    req.on('end', () => sendError(req, res, e));
-    req.on('error', () => res.destroy());
+    refuse(req, res, e);
     return;
   }
+  const f = fault(req);
+  if (f === '503') {
+    refuse(req, res, new S3Error(503, 'SlowDown', 'Please reduce your request rate.'));
+    return;
+  }
+  if (!isCondWrite(req)) {
+    forward(req, res, upPort, checked, f);
+    return;
+  }
+  req.pause();
+  precondition(req, upPort, upstreamAgent).then(e => {
+    if (e) refuse(req, res, e);
+    else forward(req, res, upPort, checked, f);
+  });
+}
+
+function forward(req, res, upPort, checked, f) {
   const headers = { ...req.headers };
   delete headers.expect;
   const up = http.request({
@@ -330,6 +422,12 @@ function proxy(req, res, upPort) {
   let refused = false;
   up.on('response', ur => {
     if (refused) return ur.resume();
+    if (f === 'drop') {
+      // s3rver did it; the client never hears
+      ur.resume();
+      ur.on('end', () => res.destroy());
+      return;
+    }
     res.writeHead(ur.statusCode, ur.headers);
     ur.pipe(res);
   });
@@ -377,6 +475,8 @@ function proxy(req, res, upPort) {
     up.end();
   });
   req.on('error', () => up.destroy());
+  // (paused for a precondition's HEAD)
+  req.resume();
 }
 
 s3.run()
