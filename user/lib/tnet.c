@@ -39,6 +39,7 @@
 #include <openssl/hmac.h>
 
 #include "tnet.h"
+#include "metrics.h"
 
 #define STR_(x)	#x
 #define STR(x)	STR_(x)
@@ -945,7 +946,8 @@ static int serve_request(struct tnet_server *s, struct tnet_conn *c,
 	struct rcache_reply kept;
 	struct tnet_reply rep;
 	uint32_t body_len;
-	int rc;
+	uint64_t t0 = tmetrics_now_ns();	/* metrics.h */
+	int rc, sent;
 
 	if (s->ops->reply_cached && s->ops->reply_cached(op) &&
 	    rcache_begin(s->rcache, c->peer_uuid, m->f.xid, op, resent,
@@ -955,6 +957,8 @@ static int serve_request(struct tnet_server *s, struct tnet_conn *c,
 		     (unsigned long long)m->f.xid, kept.status);
 		rc = reply_status(c, &m->f, (int)kept.status, kept.body,
 				  kept.body_len, NULL, 0);
+		tmetrics_request(op, (int)kept.status, tmetrics_now_ns() - t0,
+				 m->f.bulk_len, 0);
 		rcache_reply_free(&kept);
 		return rc;
 	}
@@ -982,10 +986,15 @@ static int serve_request(struct tnet_server *s, struct tnet_conn *c,
 		tlog("%s: fault injection: no reply to %s (xid %llu, status %d)",
 		     c->peer, tess_op_name(op), (unsigned long long)m->f.xid,
 		     rc);
+		tmetrics_request(op, rc, tmetrics_now_ns() - t0,
+				 m->f.bulk_len, 0);
 		return 0;
 	}
-	return reply_status(c, &m->f, rc, rep.body.data, body_len,
+	sent = reply_status(c, &m->f, rc, rep.body.data, body_len,
 			    rc ? NULL : rep.bulk, rc ? 0 : rep.bulk_len);
+	tmetrics_request(op, rc, tmetrics_now_ns() - t0, m->f.bulk_len,
+			 rc || sent ? 0 : rep.bulk_len);
+	return sent;
 }
 
 struct conn_thread {
@@ -1048,6 +1057,7 @@ static bool preauth_enter(struct tnet_server *s, uint32_t addr,
 	if (n && *n >= TNET_PREAUTH_PER_ADDR) {
 		preauth_refuse(&s->addr_refused, &s->addr_logged_ms, ip,
 			       "from this address", TNET_PREAUTH_PER_ADDR);
+		tmetrics_conn_refused(true);
 		pthread_mutex_unlock(&s->preauth_lock);
 		return false;
 	}
@@ -1064,6 +1074,7 @@ static bool preauth_enter(struct tnet_server *s, uint32_t addr,
 	} else {
 		preauth_refuse(&s->preauth_refused, &s->preauth_logged_ms, ip,
 			       "in all", TNET_PREAUTH_MAX);
+		tmetrics_conn_refused(false);
 	}
 	pthread_mutex_unlock(&s->preauth_lock);
 	return ok;
@@ -1100,6 +1111,7 @@ static void *conn_main(void *arg)
 	c->deadline_ms = 0;
 	preauth_leave(s, addr);
 	if (rc) {
+		tmetrics_handshake_failed();
 		tlog("%s: handshake refused: %s", c->peer,
 		     rc == -EACCES ? "authentication failed (wrong key)" :
 		     rc == -ECONNRESET ?
@@ -1121,6 +1133,7 @@ static void *conn_main(void *arg)
 	if (s->ops->connected && s->ops->connected(s->ctx, c))
 		goto out;
 	connected = true;
+	tmetrics_conn(c->role, 1);
 	rcache_client_up(s->rcache, c->peer_uuid);
 
 	for (;;) {
@@ -1140,6 +1153,7 @@ static void *conn_main(void *arg)
 			tlog("%s: refused %s (xid %llu): %s", c->peer,
 			     tess_op_name(m.f.opcode),
 			     (unsigned long long)m.f.xid, frame_err(rc));
+			tmetrics_request(m.f.opcode, rc, 0, 0, 0);
 			if (reply_status(c, &m.f, rc, NULL, 0, NULL, 0))
 				break;
 			continue;
@@ -1152,6 +1166,8 @@ static void *conn_main(void *arg)
 		}
 	}
 out:
+	if (connected)
+		tmetrics_conn(c->role, -1);
 	if (connected)
 		rcache_client_down(s->rcache, c->peer_uuid);
 	if (connected && s->ops->disconnected)
