@@ -1723,6 +1723,18 @@ static int upload(struct s3_conf *s3, struct tess_file *f, uint64_t size,
 	return rc;
 }
 
+/*
+ * S3 refused the write on its precondition: 412, or (If-Match of an
+ * object deleted since) 404 NoSuchKey; not a local error of the same
+ * errno, nor NoSuchUpload.
+ */
+static bool precondition_failed(int rc, const char *why, const struct dest *d)
+{
+	if (rc == -ESTALE)
+		return strstr(why, "HTTP 412") != NULL;
+	return rc == -ENOENT && d->cond.if_match && strstr(why, "NoSuchKey");
+}
+
 /* the precondition failed: say what S3 has now */
 static void changed_in_s3(struct s3_conf *s3, const char *path,
 			  const struct hsm_info *h)
@@ -1810,8 +1822,7 @@ static int cmd_archive(int argc, char **argv)
 				    sizeof(why));
 		if (f)
 			tess_close(f);
-		if (rc == -ESTALE || (rc == -ENOENT && h.etag[0] &&
-				      !strstr(why, "NoSuchUpload"))) {
+		if (precondition_failed(rc, why, &d)) {
 			changed_in_s3(&s3, path, &h);
 			ret = 1;
 			file_hsm_free(&fh);
