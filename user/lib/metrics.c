@@ -212,8 +212,8 @@ void tmetrics_fmt_value(char *buf, size_t len, double v)
 		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
 	else if (v > -1e15 && v < 1e15 && v == (double)(long long)v)
 		snprintf(buf, len, "%.0f", v);
-	else
-		snprintf(buf, len, "%.17g", v);
+	else if (snprintf(buf, len, "%.15g", v) > 0 && strtod(buf, NULL) != v)
+		snprintf(buf, len, "%.17g", v);	/* the shortest that is exact */
 }
 
 static void head(FILE *f, const char *name, const char *help,

@@ -73,7 +73,7 @@ int tmetrics_register_u64(const char *name, const char *help,
 /* every metric, in the text format (version 0.0.4); 0 or -errno */
 int tmetrics_render(FILE *f);
 /* a number as the format writes it: integers without exponent, NaN,
- * +Inf, -Inf; else %.17g */
+ * +Inf, -Inf; else %.15g, or %.17g where that is not exact */
 void tmetrics_fmt_value(char *buf, size_t len, double v);
 
 /*

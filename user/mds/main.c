@@ -27,8 +27,12 @@
 
 #include "conf.h"
 #include "handlers.h"
+#include "mds_metrics.h"
+#include "metrics.h"
 #include "precreate.h"
 
+/* getopt_long value of --metrics-listen (issue #14) */
+#define OPT_METRICS_LISTEN	0x100
 #define MAX_CLIENTS_DEF		1024
 #define MAX_CLIENTS_MAX		65536
 #define PING_INTERVAL_DEF	5	/* a hung OST: down after 10 s */
@@ -39,7 +43,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s [--config FILE] --dir PATH --key FILE\n"
-		"          [--listen HOST[:PORT][@tcp]]\n"
+		"          [--listen HOST[:PORT][@tcp]] [--metrics-listen HOST:PORT]\n"
 		"          [--fsname NAME] [--stripe-count N] "
 		"[--stripe-size BYTES] [--nosync]\n"
 		"          [--lease SECONDS] [--map-size SIZE] [--max-clients N]\n"
@@ -52,6 +56,10 @@ static void usage(FILE *f)
 		"  --dir PATH          metadata store (created if missing)\n"
 		"  --key FILE          shared key (16..256 bytes)\n"
 		"  --listen ADDR       default 0.0.0.0:%d@tcp\n"
+		"  --metrics-listen HOST:PORT\n"
+		"                      serve counters in the Prometheus text "
+		"format on\n"
+		"                      http://HOST:PORT/metrics (default: off)\n"
 		"  --fsname NAME       file system name, fixed at creation "
 		"(default tessera)\n"
 		"  --stripe-count N    default stripe count, -1 = all OSTs "
@@ -193,6 +201,7 @@ int main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 		{ "fsname", required_argument, NULL, 'f' },
 		{ "stripe-count", required_argument, NULL, 'c' },
 		{ "stripe-size", required_argument, NULL, 's' },
@@ -214,6 +223,7 @@ int main(int argc, char **argv)
 	struct mds_precreate *precreate;
 	struct tnet_addr la;
 	const char *keyfile = NULL, *listen = "0.0.0.0";
+	const char *metrics_listen = NULL;
 	char err[256], addr[128];
 	struct srv_arg sa = { .srv = &srv };
 	pthread_t thr;
@@ -237,6 +247,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			listen = optarg;
+			break;
+		case OPT_METRICS_LISTEN:
+			metrics_listen = optarg;
 			break;
 		case 'f':
 			if (!*optarg || strlen(optarg) > TESS_FSNAME_MAX ||
@@ -384,6 +397,18 @@ int main(int argc, char **argv)
 	}
 	la.port = tnet_server_port(&srv);
 	tnet_addr_format(&la, addr, sizeof(addr));
+	if (metrics_listen) {	/* the server listens: counters are served */
+		struct tnet_addr ma;
+		uint16_t mport = 0;
+
+		if (tnet_addr_parse(metrics_listen, 0, &ma, err, sizeof(err)))
+			die_at(metrics_listen, "--metrics-listen", err);
+		if (mds_metrics_register(&m))
+			die("--metrics-listen", "cannot register the MDS's metrics");
+		if (tmetrics_serve(&ma, &mport, err, sizeof(err)))
+			die_at(metrics_listen, "--metrics-listen", err);
+		tlog("metrics on http://%s:%u/metrics", ma.host, mport);
+	}
 	{
 		uint32_t count, size;
 

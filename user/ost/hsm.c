@@ -1498,6 +1498,16 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	return rc;
 }
 
+void ost_hsm_stats(struct ost_hsm *h, struct ost_hsm_stats *st)
+{
+	pthread_mutex_lock(&h->lock);
+	st->bytes_fetched = h->bytes_fetched;
+	st->fetches = h->fetches;
+	st->fetch_errors = h->fetch_errors;
+	st->cached = h->cached;
+	pthread_mutex_unlock(&h->lock);
+}
+
 /* ---- OBJ_HSM_GET ---- */
 
 int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,

@@ -93,4 +93,11 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len);
 int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
 		struct tess_buf *rep);
 
+/* counters for --metrics-listen (ost_metrics.c), read under the lock */
+struct ost_hsm_stats {
+	uint64_t bytes_fetched, fetches, fetch_errors;
+	uint32_t cached;		/* objects held open (<= cache_max) */
+};
+void ost_hsm_stats(struct ost_hsm *h, struct ost_hsm_stats *st);
+
 #endif /* OST_HSM_H */

@@ -32,12 +32,16 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "metrics.h"
 #include "ost.h"
+#include "ost_metrics.h"
 
 #define PROG			"tessera-ost"
 #define MDS_TIMEOUT_MS		5000
 #define PING_INTERVAL_S		2
 #define RETRY_INTERVAL_S	1
+/* getopt_long value of --metrics-listen (issue #14) */
+#define OPT_METRICS_LISTEN	0x100
 
 struct reg {
 	struct tnet_addr mds;
@@ -57,6 +61,7 @@ static void usage(FILE *f)
 		"usage: " PROG " [--config FILE]\n"
 		"                   --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE\n"
 		"                   [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]\n"
+		"                   [--metrics-listen HOST:PORT]\n"
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
 "                   [--s3-readahead MIB] [--s3-fetchers N]\n"
 		"                   [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
@@ -71,6 +76,8 @@ static void usage(FILE *f)
 		"  --advertise  address the MDS hands to clients (default: the\n"
 		"               listen address; for 0.0.0.0 the local address\n"
 		"               used to reach the MDS)\n"
+		"  --metrics-listen HOST:PORT  serve counters in the Prometheus\n"
+		"               text format on http://HOST:PORT/metrics (default: off)\n"
 		"  --s3-endpoint  S3 endpoint of imported files (path-style URLs;\n"
 		"               default $AWS_ENDPOINT_URL or AWS for the region)\n"
 		"  --s3-region  signing region (default $AWS_REGION or us-east-1)\n"
@@ -279,6 +286,7 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "advertise", required_argument, NULL, 'a' },
+		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 		{ "s3-endpoint", required_argument, NULL, 'E' },
 		{ "s3-region", required_argument, NULL, 'R' },
 		{ "s3-timeout", required_argument, NULL, 'T' },
@@ -293,6 +301,7 @@ int main(int argc, char **argv)
 	};
 	const char *mds = NULL, *dir = NULL, *keyfile = NULL, *listen_s = NULL;
 	const char *adv = NULL, *index_s = NULL;
+	const char *metrics_listen = NULL;
 	const char *s3_endpoint = NULL, *s3_region = NULL;
 	long s3_timeout = 20, s3_ra = 32, s3_fetchers = 4;
 	long lease = TNET_LEASE_DEFAULT;
@@ -326,6 +335,7 @@ int main(int argc, char **argv)
 		case 'k': keyfile = optarg; break;
 		case 'l': listen_s = optarg; break;
 		case 'a': adv = optarg; break;
+		case OPT_METRICS_LISTEN: metrics_listen = optarg; break;
 		case 'P': reg.replace = true; break;
 		case 'E': s3_endpoint = optarg; break;
 		case 'R': s3_region = optarg; break;
@@ -461,6 +471,20 @@ int main(int argc, char **argv)
 		reg.have_advertise = true;
 	}
 	memcpy(reg.inst_uuid, srv.uuid, 16);
+	if (metrics_listen) {	/* the server listens: counters are served */
+		struct tnet_addr ma;
+		uint16_t mport = 0;
+
+		if (tnet_addr_parse(metrics_listen, 0, &ma, err, sizeof(err)))
+			die_at(metrics_listen, "--metrics-listen", "%s", err);
+		rc = ost_metrics_register(&ctx);
+		if (rc)
+			die_opt("--metrics-listen", "%s",
+				strerror_r(-rc, eb, sizeof(eb)));
+		if (tmetrics_serve(&ma, &mport, err, sizeof(err)))
+			die_at(metrics_listen, "--metrics-listen", "%s", err);
+		tlog("metrics on http://%s:%u/metrics", ma.host, mport);
+	}
 
 	/* SIGTERM/SIGINT are taken by sigwait below, in no other thread */
 	sigemptyset(&sigs);
