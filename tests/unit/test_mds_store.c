@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_mds_store.c - the MDS namespace store (user/mds/store.c), the
+ * test_mds_store.c - the MDS namespace store (user/mds/store*.c), the
  * orphan destroyer (user/mds/osts.c, with a fake destroy) and the request
  * handlers (user/mds/handlers.c), all without a network.
  */

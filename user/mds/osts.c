@@ -16,7 +16,7 @@
  * flight per OST, past the connect backoff.  Any answer marks the OST up
  * ("heard from"); a failed call marks it down at once, and the store marks
  * down an OST not heard from for 2 intervals (a hung one).  Layouts take
- * no new stripes on a down OST (store.c, layout_alloc).
+ * no new stripes on a down OST (store_ost.c, store_layout_alloc).
  *
  * Orphans: removing the last link of a file puts its layout on the
  * store's orphan list in the same transaction.  A thread here walks that

@@ -7,7 +7,7 @@
  * durable (file and directory entry), before the layout is handed out, so
  * an OST tells "never written" (the file is there: zeros) from "lost" (it
  * is not: EIO).  The store keeps, per OST, a range of oids the OST has
- * created and that no layout took yet (store.c, pool_rec).  When a create
+ * created and that no layout took yet (store_ost.c, pool_rec).  When a create
  * finds the pool of an OST it picked empty, it calls refill here, outside
  * any transaction:
  *
