@@ -147,6 +147,10 @@ run_for 300 bash tests/integ/hsm_archive.sh "$work" $((base + 130))
 # tessera-mds and an OST from --config files alone (READY=1 to systemd's
 # notify socket); bad files refused with their file:line
 run_for 60 bash tests/integ/conf.sh "$work" $((base + 120))
+# --metrics-listen (issue #14): GET /metrics of an MDS and an OST parses,
+# counters move with I/O, bad requests are answered and harm nothing;
+# MDS, OST and their metrics ports at base+140..145
+run_for 60 bash tests/integ/metrics.sh "$work" $((base + 140))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL

@@ -492,6 +492,39 @@ static void serve_one(int fd)
 	free(body);
 }
 
+/*
+ * Close after the reply: unread request bytes at close() would send a
+ * reset, which may destroy the reply before the peer reads it (a 431 to
+ * an oversized request).  So FIN first, then read and drop what the peer
+ * still sends, within TMETRICS_LINGER_MS and TMETRICS_LINGER_MAX bytes.
+ */
+#define TMETRICS_LINGER_MS	500
+#define TMETRICS_LINGER_MAX	(64 << 10)
+
+static void linger_close(int fd)
+{
+	int64_t end = mono_ms() + TMETRICS_LINGER_MS;
+	size_t dropped = 0;
+	char buf[4096];
+
+	shutdown(fd, SHUT_WR);
+	while (dropped < TMETRICS_LINGER_MAX) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		int64_t left = end - mono_ms();
+		ssize_t r;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+		r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			break;
+		dropped += (size_t)r;
+	}
+	close(fd);
+}
+
 static void *http_main(void *arg)
 {
 	int lfd = (int)(intptr_t)arg;
@@ -506,9 +539,7 @@ static void *http_main(void *arg)
 			continue;
 		}
 		serve_one(fd);
-		/* the reply is sent: no reset for unread bytes before it */
-		shutdown(fd, SHUT_WR);
-		close(fd);
+		linger_close(fd);
 	}
 	return NULL;
 }
