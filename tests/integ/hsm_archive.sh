@@ -6,15 +6,16 @@
 # changed (or deleted) in S3 behind our back is never overwritten: the
 # archive is refused with "changed since it was imported", exit 1, the
 # file stays dirty, S3 keeps its object; and an archive survives a 503
-# SlowDown and a lost CompleteMultipartUpload reply (the retry finds the
+# SlowDown, a CompleteMultipartUpload answered "200 OK" with an <Error>
+# body, and a lost CompleteMultipartUpload reply (the retry finds the
 # object it made).
 #
 #   bash tests/integ/hsm_archive.sh WORKDIR PORT
 #
 # Runs an MDS (127.0.0.1:PORT), one OST (PORT+1) and the strict S3 front
 # of tests/s3/server.js (PORT+2) of its own; the front is restarted with
-# its fault injection ($S3_FAULT_503_ONCE, $S3_FAULT_DROP_ONCE) once the
-# bucket is filled.  Each check prints "PASS: integ: hsm_archive.NAME"
+# its fault injection ($S3_FAULT_503_ONCE, $S3_FAULT_DROP_ONCE,
+# $S3_FAULT_200ERR_ONCE) once the bucket is filled.  Each check prints "PASS: integ: hsm_archive.NAME"
 # or "FAIL: integ: hsm_archive.NAME: why".
 set -u -o pipefail
 cd "$(dirname "$0")/../.."
@@ -119,7 +120,7 @@ mdspid=$!
 ostpid=$!
 wait_until 20 ost_up || { failed setup "the OST did not register in 20 s: $(tail -n 3 "$work"/*.log)"; exit 1; }
 
-for n in a changed gone slow mpu mpuchg; do
+for n in a changed gone slow mpu mpuchg err200; do
 	head -c $((1 << 20)) /dev/urandom >"$work/src/$n.dat"
 done
 if ! { s3c mb s3://arch && s3c put --recursive "$work/src/" s3://arch/; } >"$work/put.log" 2>&1; then
@@ -135,7 +136,8 @@ fi
 # reply of the CompleteMultipartUpload of mpu.dat
 stop s3pid
 start_s3 'S3_FAULT_503_ONCE=^PUT /arch/slow\.dat$' \
-	'S3_FAULT_DROP_ONCE=^POST /arch/mpu\.dat\?uploadId=' ||
+	'S3_FAULT_DROP_ONCE=^POST /arch/mpu\.dat\?uploadId=' \
+	'S3_FAULT_200ERR_ONCE=^POST /arch/err200\.dat\?uploadId=' ||
 	{ failed setup "the S3 front did not restart"; exit 1; }
 
 # new contents, written in Tessera after the import
@@ -147,13 +149,13 @@ for n in a changed gone slow; do
 	[ "$n" = a ] && src=$work/a.new
 	tctl put "$src" "/arch/$n.dat" >/dev/null || failed setup "put $n.dat"
 done
-for n in mpu mpuchg; do
+for n in mpu mpuchg err200; do
 	tctl put "$work/big.new" "/arch/$n.dat" >/dev/null || failed setup "put $n.dat"
 done
 
 # the MDS knows them written (dirty) before they are archived
 is_dirty() { hsm state "$1" | head -n 1 | grep -q dirty; }
-for n in a changed gone slow mpu mpuchg; do
+for n in a changed gone slow mpu mpuchg err200; do
 	wait_until 10 is_dirty "/arch/$n.dat" || failed setup "$n.dat not dirty: $(hsm state "/arch/$n.dat")"
 done
 
@@ -244,5 +246,15 @@ et=$(recorded /arch/mpu.dat)
 check lost_complete_etag "recorded '$et', S3 has $(s3etag mpu.dat)" [ "$et" = "$(s3etag mpu.dat)" ]
 st=$(hsm state /arch/mpu.dat)
 check lost_complete_state "$st" grep -q "^/arch/mpu.dat: exists archived" <<<"$st"
+
+out=$(hsm archive /arch/err200.dat 2>&1)
+rc=$?
+echo "hsm: $out"
+check error_in_200_injected "no 200 with an error in the front's log" \
+	grep -q "fault 200err injected on POST /arch/err200.dat?uploadId=" "$work/s3rver.log"
+check error_in_200_retried "exit $rc: $out" [ "$rc" = 0 ]
+check error_in_200_content "S3 has $(s3sha err200.dat)" [ "$(s3sha err200.dat)" = "$(sha "$work/big.new")" ]
+et=$(recorded /arch/err200.dat)
+check error_in_200_etag "recorded '$et', S3 has $(s3etag err200.dat)" [ "$et" = "$(s3etag err200.dat)" ]
 
 exit $fail

@@ -53,6 +53,9 @@
 //   S3_FAULT_DROP_ONCE=REGEX  the first such request is done by s3rver
 //       but its reply is never sent: the connection is closed (a reply
 //       lost on the way back)
+//   S3_FAULT_200ERR_ONCE=REGEX  the first such request gets "200 OK"
+//       with an <Error> InternalError body, as S3 may answer a
+//       CompleteMultipartUpload (nothing done)
 //
 // Idle keep-alive connections are kept for 120 s instead of node's 5 s:
 // clients (s3cmd hashing the next part of a multipart upload under QEMU
@@ -350,7 +353,11 @@ function precondition(req, upPort, agent) {
 // ---- fault injection ----
 
 const faults = {};
-for (const [name, v] of [['503', env.S3_FAULT_503_ONCE], ['drop', env.S3_FAULT_DROP_ONCE]])
+for (const [name, v] of [
+  ['503', env.S3_FAULT_503_ONCE],
+  ['drop', env.S3_FAULT_DROP_ONCE],
+  ['200err', env.S3_FAULT_200ERR_ONCE],
+])
   if (v) faults[name] = new RegExp(v);
 
 // the fault this request gets, if any (each fires once)
@@ -395,6 +402,16 @@ function proxy(req, res, upPort) {
   const f = fault(req);
   if (f === '503') {
     refuse(req, res, new S3Error(503, 'SlowDown', 'Please reduce your request rate.'));
+    return;
+  }
+  if (f === '200err') {
+    req.resume();
+    req.on('end', () => {
+      const body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message><RequestId>FAULT</RequestId><HostId>FAULT</HostId></Error>';
+      console.error(`strict front: ${req.method} ${req.url} -> 200 with an InternalError body`);
+      res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    });
     return;
   }
   if (!isCondWrite(req)) {
