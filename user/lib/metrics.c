@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -555,6 +556,7 @@ int tmetrics_serve(const struct tnet_addr *a, uint16_t *port, char *err,
 	socklen_t slen = sizeof(sin);
 	pthread_attr_t attr;
 	pthread_t tid;
+	sigset_t all, old;
 	char pbuf[8];
 	int fd, rc, one = 1;
 
@@ -584,10 +586,15 @@ int tmetrics_serve(const struct tnet_addr *a, uint16_t *port, char *err,
 	if (port)
 		*port = getsockname(fd, (struct sockaddr *)&sin, &slen) ? 0 :
 			ntohs(sin.sin_port);
+	/* no signal for this thread, whenever the daemon blocks its own
+	 * (a SIGTERM taken here would kill it past its sigwait) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&tid, &attr, http_main, (void *)(intptr_t)fd);
 	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		close(fd);
 		snprintf(err, errlen, "thread: %s", strerror(rc));
