@@ -48,6 +48,7 @@ static const char *const op_names[TESS_OP_MAX] = {
 	[TESS_OP_OBJ_HSM_GET] = "obj_hsm_get",
 	[TESS_OP_OST_REPLACE] = "ost_replace",
 	[TESS_OP_OBJ_SCAN] = "obj_scan",
+	[TESS_OP_OST_LEAVE] = "ost_leave",
 	[TESS_OP_OBJ_PRECREATE] = "obj_precreate",
 	[TESS_OP_OBJ_LIST] = "obj_list",
 };
@@ -498,6 +499,9 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 		n = le32_to_cpu(os->max);
 		return n < TESS_MAX_STRIPES || n > TESS_OBJ_SCAN_MAX ?
 			-EINVAL : 0;
+	case TESS_OP_OST_LEAVE:
+		return tess_pull(c, sizeof(struct tess_ost_leave_req)) ?
+			0 : -EBADMSG;
 	case TESS_OP_OST_REGISTER:
 	case TESS_OP_OST_REPLACE:
 		orr = tess_pull(c, sizeof(*orr));
@@ -741,6 +745,7 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 	case TESS_OP_REMOVEXATTR:
 	case TESS_OP_OST_REGISTER:
 	case TESS_OP_OST_REPLACE:
+	case TESS_OP_OST_LEAVE:
 	case TESS_OP_OBJ_PRECREATE:
 	case TESS_OP_OBJ_PUNCH:
 	case TESS_OP_OBJ_DESTROY:

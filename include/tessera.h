@@ -155,6 +155,7 @@ enum tess_opcode {
 	TESS_OP_CLOSE		= 40,
 	TESS_OP_OST_REPLACE	= 41,	/* OST_REGISTER of a new store */
 	TESS_OP_OBJ_SCAN	= 42,	/* the objects files own (check) */
+	TESS_OP_OST_LEAVE	= 43,	/* an OST's clean exit: down now */
 
 	/* objects (OST) */
 	TESS_OP_OBJ_READ	= 64,
@@ -461,6 +462,17 @@ struct tess_ost_register_req {	/* then addr ("host:port@tcp") */
 	__le32 index;
 	__le32 addr_len;
 	__u8   uuid[16];
+};
+
+/*
+ * OST_LEAVE: an OST shutting down cleanly tells the MDS, which marks it
+ * down at once (no new stripes on it) instead of after ping time-outs.
+ * Ignored unless uuid is the store registered at index.  Empty reply.
+ */
+struct tess_ost_leave_req {
+	__le32 index;
+	__le32 pad;		/* 0 */
+	__u8   uuid[16];	/* the store's */
 };
 
 #define TESS_OST_UP		1
@@ -856,6 +868,7 @@ enum {
 #ifndef __cplusplus
 _Static_assert(sizeof(struct tess_hdr) == 48, "tess_hdr");
 _Static_assert(sizeof(struct tess_hello_req) == 64, "tess_hello_req");
+_Static_assert(sizeof(struct tess_ost_leave_req) == 24, "tess_ost_leave_req");
 _Static_assert(sizeof(struct tess_hello_rep) == 96, "tess_hello_rep");
 _Static_assert(sizeof(struct tess_attr) == 96, "tess_attr");
 _Static_assert(sizeof(struct tess_layout) == 16, "tess_layout");

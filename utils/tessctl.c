@@ -118,8 +118,11 @@ static int cmd_df(struct ctx *x, int argc, char **argv)
 		int rc = tess_ost_statfs(x->c, osts[i].index, &st);
 
 		if (rc) {
-			printf("OST%04u  %-28s %14s %14s %14s %5s DOWN (%s)\n", osts[i].index,
-			       osts[i].addr, "-", "-", "-", "-", strerror(-rc));
+			/* the MDS's view too: a down OST gets no new stripes */
+			printf("OST%04u  %-28s %14s %14s %14s %5s DOWN (%s%s)\n", osts[i].index,
+			       osts[i].addr, "-", "-", "-", "-", strerror(-rc),
+			       osts[i].state == TESS_OST_DOWN ?
+			       "; marked down by the MDS" : "");
 			continue;
 		}
 		uint64_t k = st.bsize / 1024 ? st.bsize / 1024 : 1;

@@ -151,6 +151,10 @@ run_for 60 bash tests/integ/conf.sh "$work" $((base + 120))
 # counters move with I/O, bad requests are answered and harm nothing;
 # MDS, OST and their metrics ports at base+140..145
 run_for 60 bash tests/integ/metrics.sh "$work" $((base + 140))
+# what an operator expects of the daemons (issue #14): ISO time stamp and
+# level in log lines, --log-level, --log-file and SIGHUP, SIGTERM a clean
+# exit with the OST marked down at once; MDS and OSTs at base+150..153
+run_for 120 bash tests/integ/daemon_ops.sh "$work" $((base + 150))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL

@@ -971,7 +971,9 @@ static int serve_request(struct tnet_server *s, struct tnet_conn *c,
 	} else if (op == TESS_OP_PING) {
 		rc = 0;
 	} else {
+		atomic_fetch_add(&s->inflight, 1);
 		rc = s->ops->handle(s->ctx, c, m, &rep);
+		atomic_fetch_sub(&s->inflight, 1);
 		if (!rc && rep.body.err)
 			rc = rep.body.err;
 	}
@@ -1177,6 +1179,23 @@ out:
 	return NULL;
 }
 
+void tnet_server_stop(struct tnet_server *s)
+{
+	atomic_store(&s->stopping, true);
+	/* accept() in tnet_server_run fails (EINVAL) and it returns */
+	shutdown(s->lfd, SHUT_RDWR);
+}
+
+int tnet_server_drain(struct tnet_server *s, int ms)
+{
+	int64_t end = mono_ms() + ms;
+	int n;
+
+	while ((n = atomic_load(&s->inflight)) > 0 && mono_ms() < end)
+		usleep(10000);
+	return n;
+}
+
 int tnet_server_run(struct tnet_server *s)
 {
 	pthread_attr_t attr;
@@ -1195,6 +1214,8 @@ int tnet_server_run(struct tnet_server *s)
 		int fd = accept4(s->lfd, (struct sockaddr *)&sin, &slen,
 				 SOCK_CLOEXEC);
 
+		if (fd < 0 && atomic_load(&s->stopping))
+			return 0;
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED ||
 			    errno == EMFILE || errno == ENFILE) {

@@ -10,16 +10,32 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <pthread.h>
 
 #include "replycache.h"
 #include "tess_wire.h"
 
-/* ---- logging: "PROG: message" on stderr, with a time stamp ---- */
+/* ---- logging (log.c): "TIME LEVEL PROG: message" on stderr ---- */
+#include <syslog.h>		/* LOG_ERR .. LOG_DEBUG */
 void tlog_init(const char *prog);
+/* tlog: LOG_INFO; tlog_level: a syslog LOG_* level */
 void tlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tlog_level(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 extern const char *tlog_prog;
+/* "err", "warning", "notice", "info", "debug" (also "error", "warn"):
+ * the LOG_* level, or -1 */
+int tlog_parse_level(const char *s);
+const char *tlog_level_name(int level);
+/* lines above LEVEL are dropped (default LOG_INFO) */
+void tlog_set_level(int level);
+int tlog_get_level(void);
+/* --log-file: append to PATH, put on fd 2 (0 or -errno); tlog_reopen:
+ * open that path again (SIGHUP after logrotate), nothing without one */
+int tlog_set_file(const char *path);
+int tlog_reopen(void);
 
 /* ---- addresses: HOST[:PORT][@NET], NET is "tcp" (rdma later) ---- */
 struct tnet_addr {
@@ -208,6 +224,9 @@ struct tnet_server {
 		uint32_t addr;
 		unsigned n;		/* 0: a free entry */
 	} preauth_by[TNET_PREAUTH_MAX];
+	/* tnet_server_stop / tnet_server_drain */
+	_Atomic bool stopping;
+	_Atomic int inflight;		/* requests being served */
 };
 
 /* bind and listen; port 0 picks one (read it back with tnet_server_port) */
@@ -226,8 +245,15 @@ void tnet_server_set_lease(struct tnet_server *s, int seconds);
  */
 int tnet_server_add_fault(struct tnet_server *s, const char *spec, char *err,
 			  size_t errlen);
-/* accept loop; a detached thread per connection; returns only on error */
+/* accept loop; a detached thread per connection; returns on error, or
+ * 0 after tnet_server_stop */
 int tnet_server_run(struct tnet_server *s);
+/* clean exit: stop accepting connections (tnet_server_run returns 0);
+ * connections open keep being served */
+void tnet_server_stop(struct tnet_server *s);
+/* wait up to MS milliseconds for no request to be in progress; returns
+ * the number still running */
+int tnet_server_drain(struct tnet_server *s, int ms);
 
 /* random bytes (getrandom) */
 void tnet_random(void *buf, size_t len);

@@ -544,6 +544,29 @@ static int h_ost_register(struct hctx *h)
 				 h->req->f.opcode == TESS_OP_OST_REPLACE);
 }
 
+/* OST_LEAVE: a clean exit of an OST; down now, not after ping time-outs */
+static int h_ost_leave(struct hctx *h)
+{
+	const struct tess_ost_leave_req *r = PULL(h, sizeof(*r));
+	struct mds_ost o;
+	uint32_t idx;
+
+	if (!r)
+		return -EBADMSG;
+	idx = le32_to_cpu(r->index);
+	snprintf(h->what, sizeof(h->what), "OST %u leaving", idx);
+	if (h->c->role != TESS_ROLE_OST)
+		return -EPERM;
+	if (mds_ost_get(h->m->store, idx, &o))
+		return -ENODEV;
+	if (memcmp(o.uuid, r->uuid, 16))
+		return -ESTALE;		/* not the store registered there */
+	mds_ost_set_state(h->m->store, idx, TESS_OST_DOWN);
+	tlog_level(LOG_NOTICE, "OST %u left (clean shutdown): marked down, no "
+		   "new stripes on it until it registers again", idx);
+	return 0;
+}
+
 static int put_owners(struct hctx *h, const struct mds_owner *tab, uint32_t n,
 		      uint64_t cookie, bool eof)
 {
@@ -778,6 +801,9 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 	case TESS_OP_OST_REGISTER:
 	case TESS_OP_OST_REPLACE:
 		rc = h_ost_register(&h);
+		break;
+	case TESS_OP_OST_LEAVE:
+		rc = h_ost_leave(&h);
 		break;
 	case TESS_OP_OST_LIST:
 		rc = h_ost_list(&h);

@@ -8,12 +8,15 @@
  *               [--nosync] [--lease SECONDS] [--map-size SIZE]
  *               [--max-clients N] [--ping-interval SECONDS]
  *               [--fault-drop-reply OPCODE[:N]] [--fault-read-delay MS]
+ *               [--log-level LEVEL] [--log-file PATH]
  *
  * --config FILE: settings from a file (user/lib/conf.c, tessera.conf(5)),
  * the command line winning.  Once serving, READY=1 to systemd (Type=notify).
  *
- * SIGTERM / SIGINT: stop the destroyer, wait for store calls in progress,
- * close the LMDB environment and exit 0.
+ * SIGTERM / SIGINT: stop accepting connections, let requests in progress
+ * finish (at most 5 s), stop the destroyer, wait for store calls in
+ * progress, close the LMDB environment and exit 0.  SIGHUP: reopen the
+ * --log-file, read --config again for log-level (logctl.c).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,6 +30,7 @@
 
 #include "conf.h"
 #include "handlers.h"
+#include "logctl.h"
 #include "mds_metrics.h"
 #include "metrics.h"
 #include "precreate.h"
@@ -48,7 +52,8 @@ static void usage(FILE *f)
 		"[--stripe-size BYTES] [--nosync]\n"
 		"          [--lease SECONDS] [--map-size SIZE] [--max-clients N]\n"
 		"          [--ping-interval SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
-		"          [--fault-read-delay MS]\n"
+		"          [--fault-read-delay MS] [--log-level LEVEL] "
+		"[--log-file PATH]\n"
 		"  --config FILE       settings as \"key = value\" lines, every "
 		"long option\n"
 		"                      a key (tessera.conf(5)); the command "
@@ -101,7 +106,13 @@ static void usage(FILE *f)
 		"lasts MS longer,\n"
 		"                      holding its LMDB reader slot (a busy "
 		"server).  Off by\n"
-		"                      default\n",
+		"                      default\n"
+		"  --log-level LEVEL   err, warning, notice, info or debug: "
+		"lines above it\n"
+		"                      are not logged (default info; SIGHUP "
+		"reads --config again)\n"
+		"  --log-file PATH     log there, not on stderr; SIGHUP opens it "
+		"again\n",
 		prog, TESS_MDS_PORT, TNET_LEASE_DEFAULT, MAX_CLIENTS_DEF,
 		PING_INTERVAL_DEF, TNET_FAULTS_MAX);
 }
@@ -190,7 +201,9 @@ static void *serve(void *arg)
 	struct srv_arg *sa = arg;
 
 	sa->rc = tnet_server_run(sa->srv);
-	tlog("server loop stopped: %s", strerror(sa->rc < 0 ? -sa->rc : sa->rc));
+	if (!sa->rc)		/* tnet_server_stop: a clean exit */
+		return NULL;
+	tlog_level(LOG_ERR, "server loop stopped: %s", strerror(sa->rc < 0 ? -sa->rc : sa->rc));
 	kill(getpid(), SIGTERM);
 	return NULL;
 }
@@ -212,6 +225,8 @@ int main(int argc, char **argv)
 		{ "map-size", required_argument, NULL, 'M' },
 		{ "max-clients", required_argument, NULL, 'C' },
 		{ "ping-interval", required_argument, NULL, 'P' },
+		{ "log-level", required_argument, NULL, 'V' },
+		{ "log-file", required_argument, NULL, 'O' },
 		{ "config", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -224,6 +239,8 @@ int main(int argc, char **argv)
 	struct tnet_addr la;
 	const char *keyfile = NULL, *listen = "0.0.0.0";
 	const char *metrics_listen = NULL;
+	const char *config = NULL, *log_level = NULL, *log_file = NULL;
+	bool level_cmdline = false;
 	char err[256], addr[128];
 	struct srv_arg sa = { .srv = &srv };
 	pthread_t thr;
@@ -237,7 +254,18 @@ int main(int argc, char **argv)
 		return 2;
 	while ((opt = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (opt) {
-		case 'K':	/* read by conf_args */
+		case 'K':	/* read by conf_args; SIGHUP reads it again */
+			config = optarg;
+			break;
+		case 'V':
+			if (tlog_parse_level(optarg) < LOG_ERR)
+				die("--log-level", "must be err, warning, "
+				    "notice, info or debug");
+			log_level = optarg;
+			level_cmdline = !*conf_where(optarg);
+			break;
+		case 'O':
+			log_file = optarg;
 			break;
 		case 'd':
 			so.dir = optarg;
@@ -337,6 +365,8 @@ int main(int argc, char **argv)
 	if (!keyfile)
 		die("--key", "required");
 	tlog_init(prog);
+	if (tlog_options(log_level, log_file, err, sizeof(err)))
+		die_at(log_file, "--log-file", err);
 	if (tnet_key_load(keyfile, &key, err, sizeof(err)))
 		die_at(keyfile, "--key", err);
 	if (tnet_addr_parse(listen, TESS_MDS_PORT, &la, err, sizeof(err)))
@@ -347,6 +377,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	/* a thread and a socket per connection */
@@ -433,12 +464,28 @@ int main(int argc, char **argv)
 		   mds_store_fsname(m.store), addr);
 
 	rc = 0;
-	while (sigwait(&sigs, &sig) != 0)
-		;
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		tlog_reload(config, lopts, level_cmdline);
+	}
 	if (sa.rc)
 		rc = 1;
-	tlog("%s, shutting down", sa.rc ? "server failed" : strsignal(sig));
+	tlog_level(sa.rc ? LOG_ERR : LOG_NOTICE, "%s, shutting down",
+		   sa.rc ? "server failed" : strsignal(sig));
 	sd_notify(0, "STOPPING=1");
+	/* no new connections; requests in progress finish, 5 s at most */
+	tnet_server_stop(&srv);
+	{
+		int left = tnet_server_drain(&srv, 5000);
+
+		if (left)
+			tlog_level(LOG_WARNING, "%d requests still in progress "
+				   "after 5 s; closing the store under them",
+				   left);
+	}
 	mds_osts_stop(m.osts);
 	mds_store_close(m.store);	/* waits for calls in progress */
 	tlog("store closed");

@@ -8,6 +8,7 @@
  *               [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]
  *               [--s3-readahead MIB] [--s3-fetchers N]
  *               [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]
+ *               [--log-level LEVEL] [--log-file PATH]
  *
  * Serves OBJ_* requests from a local directory (objstore.c, handlers.c)
  * and keeps itself registered with the MDS from a background thread.
@@ -16,6 +17,11 @@
  * ~/.aws/credentials.  --config FILE: settings from a file (conf.c,
  * tessera.conf(5)), the command line winning.  Once serving, READY=1 to
  * systemd (Type=notify); STATUS= tells the registration.
+ *
+ * SIGTERM / SIGINT: stop accepting connections, let requests in progress
+ * finish (at most 5 s), tell the MDS this OST leaves (OST_LEAVE: it is
+ * marked down at once), sync the store, exit 0.  SIGHUP: reopen the
+ * --log-file, read --config again for log-level (logctl.c).
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -32,6 +38,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "logctl.h"
 #include "metrics.h"
 #include "ost.h"
 #include "ost_metrics.h"
@@ -65,7 +72,7 @@ static void usage(FILE *f)
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
 "                   [--s3-readahead MIB] [--s3-fetchers N]\n"
 		"                   [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
-		"                   [--replace]\n"
+		"                   [--replace] [--log-level LEVEL] [--log-file PATH]\n"
 		"  --config     settings as \"key = value\" lines, every long\n"
 		"               option a key (tessera.conf(5)); the command line wins\n"
 		"  --mds        the metadata server (default port %d)\n"
@@ -94,7 +101,11 @@ static void usage(FILE *f)
 		"  --fault-drop-reply OPCODE[:N]  testing only: run the Nth\n"
 		"               (default 1st) request of numeric OPCODE (e.g. 65,\n"
 		"               OBJ_WRITE) but send no reply, the connection stays\n"
-		"               open; may be given up to %d times.  Off by default\n",
+		"               open; may be given up to %d times.  Off by default\n"
+		"  --log-level  err, warning, notice, info or debug: lines above\n"
+		"               it are not logged (default info; SIGHUP reads\n"
+		"               --config again)\n"
+		"  --log-file   log there, not on stderr; SIGHUP opens it again\n",
 		TESS_MDS_PORT, TESS_MAX_OSTS - 1, TESS_OST_PORT,
 		TNET_LEASE_DEFAULT, TNET_FAULTS_MAX);
 }
@@ -250,6 +261,32 @@ static void *reg_main(void *arg)
 	return NULL;
 }
 
+/* a clean exit: the MDS marks this OST down now, not after time-outs */
+static void send_leave(const struct reg *r)
+{
+	struct tess_ost_leave_req req = { 0 };
+	struct tnet_call call = { .op = TESS_OP_OST_LEAVE };
+	struct tnet_conn *c;
+	char eb[128];
+	int rc, err = 0;
+
+	req.index = cpu_to_le32(r->index);
+	memcpy(req.uuid, r->store_uuid, 16);
+	call.body = &req;
+	call.body_len = sizeof(req);
+	c = tnet_connect(&r->mds, &r->key, TESS_ROLE_OST, r->inst_uuid, 2000,
+			 &err);
+	rc = c ? tnet_call(c, &call) : err ? err : -EHOSTDOWN;
+	if (c)
+		tnet_close(c);
+	if (rc)
+		tlog_level(LOG_WARNING, "cannot tell the MDS that OST %" PRIu32
+			   " leaves: %s (it finds out at its pings)", r->index,
+			   strerror_r(rc < 0 ? -rc : rc, eb, sizeof(eb)));
+	else
+		tlog("told the MDS that OST %" PRIu32 " leaves", r->index);
+}
+
 /* ---- server ---- */
 
 static void *server_main(void *arg)
@@ -258,7 +295,9 @@ static void *server_main(void *arg)
 	char eb[128];
 	int rc = tnet_server_run(srv);
 
-	tlog("server stopped: %s", strerror_r(-rc, eb, sizeof(eb)));
+	if (!rc)		/* tnet_server_stop: a clean exit */
+		return NULL;
+	tlog_level(LOG_ERR, "server stopped: %s", strerror_r(-rc, eb, sizeof(eb)));
 	fflush(stderr);
 	_exit(1);
 }
@@ -295,6 +334,8 @@ int main(int argc, char **argv)
 		{ "lease", required_argument, NULL, 'L' },
 		{ "fault-drop-reply", required_argument, NULL, 'X' },
 		{ "replace", no_argument, NULL, 'P' },
+		{ "log-level", required_argument, NULL, 'V' },
+		{ "log-file", required_argument, NULL, 'O' },
 		{ "config", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -302,6 +343,8 @@ int main(int argc, char **argv)
 	const char *mds = NULL, *dir = NULL, *keyfile = NULL, *listen_s = NULL;
 	const char *adv = NULL, *index_s = NULL;
 	const char *metrics_listen = NULL;
+	const char *config = NULL, *log_level = NULL, *log_file = NULL;
+	bool level_cmdline = false;
 	const char *s3_endpoint = NULL, *s3_region = NULL;
 	long s3_timeout = 20, s3_ra = 32, s3_fetchers = 4;
 	long lease = TNET_LEASE_DEFAULT;
@@ -325,7 +368,15 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'K': break;	/* read by conf_args */
+		case 'K': config = optarg; break;	/* read by conf_args */
+		case 'V':
+			if (tlog_parse_level(optarg) < LOG_ERR)
+				die_opt("--log-level", "'%s': err, warning, "
+					"notice, info or debug", optarg);
+			log_level = optarg;
+			level_cmdline = !*conf_where(optarg);
+			break;
+		case 'O': log_file = optarg; break;
 		case 'm': mds = optarg; break;
 		case 'i':
 			index_s = optarg;
@@ -403,6 +454,8 @@ int main(int argc, char **argv)
 	if (!keyfile)
 		die_opt("--key", "required (shared key file)");
 
+	if (tlog_options(log_level, log_file, err, sizeof(err)))
+		die_at(log_file, "--log-file", "%s", err);
 	if (tnet_addr_parse(mds, TESS_MDS_PORT, &reg.mds, err, sizeof(err)))
 		die_at(mds, "--mds", "%s", err);
 	if (tnet_addr_parse(listen_s ? listen_s : "0.0.0.0",
@@ -486,10 +539,12 @@ int main(int argc, char **argv)
 		tlog("metrics on http://%s:%u/metrics", ma.host, mport);
 	}
 
-	/* SIGTERM/SIGINT are taken by sigwait below, in no other thread */
+	/* SIGTERM/SIGINT/SIGHUP are taken by sigwait below, in no other
+	 * thread */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	tnet_addr_format(&reg.listen, laddr, sizeof(laddr));
@@ -506,11 +561,24 @@ int main(int argc, char **argv)
 	for (;;) {
 		if (sigwait(&sigs, &sig))
 			continue;
-		tlog("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		if (sig == SIGHUP) {
+			tlog_reload(config, opts, level_cmdline);
+			continue;
+		}
+		tlog_level(LOG_NOTICE, "%s: shutting down",
+			   sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		sd_notify(0, "STOPPING=1");
+		/* no new connections; requests in progress finish, 5 s at
+		 * most; then the MDS hears that this OST leaves */
+		tnet_server_stop(&srv);
+		rc = tnet_server_drain(&srv, 5000);
+		if (rc)
+			tlog_level(LOG_WARNING, "%d requests still in progress "
+				   "after 5 s; exiting under them", rc);
+		send_leave(&reg);
 		rc = objstore_sync(ctx.store, 0);
 		if (rc)
-			tlog("sync of %s failed: %s", dir,
+			tlog_level(LOG_ERR, "sync of %s failed: %s", dir,
 			     strerror_r(-rc, eb, sizeof(eb)));
 		fflush(stderr);
 		/* no exit(): connection threads may be mid-request */
