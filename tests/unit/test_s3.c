@@ -117,7 +117,8 @@ TU_CASE(jitter_bounds)
 			x ^= x << 17;
 			w = s3_jitter_ms(retry, x);
 			if (w < 0 || w > cap)
-				TU_FAIL_AT("retry %d: wait %lld outside [0, %lld]",
+				TU_FAIL_AT("retry %d: wait %lld not in "
+					   "[0, %lld]",
 					   retry, (long long)w, (long long)cap);
 			lo = w < lo ? w : lo;
 			hi = w > hi ? w : hi;

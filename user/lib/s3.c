@@ -266,7 +266,7 @@ struct req {
 	const void *body;		/* PUT/POST */
 	size_t body_len;
 	const char *range;		/* "a-b" */
-	const char *if_match;		/* GET: the ETag the reply must have */
+	const char *if_match;		/* GET: the reply's ETag */
 	const struct s3_cond *cond;	/* PUT, POST: a conditional write */
 	bool error_in_200;		/* a 200 reply may be an <Error> */
 	/* reply body: into a fixed buffer (GET) or a growing one */
@@ -404,15 +404,15 @@ static const char *const retry_codes[] = {
 	"Throttling", "ThrottlingException", "ThrottledException",
 	"RequestThrottled", "RequestThrottledException", "TooManyRequests",
 	"RequestLimitExceeded", "BandwidthLimitExceeded",
-	"ProvisionedThroughputExceededException", "TransactionInProgressException",
-	"PriorRequestNotComplete", "EC2ThrottledException",
+	"PriorRequestNotComplete",
 };
+#define NRETRY_CODES	(sizeof(retry_codes) / sizeof(retry_codes[0]))
 
 static bool retryable_code(const char *code)
 {
 	if (!code || !*code)
 		return false;
-	for (size_t i = 0; i < sizeof(retry_codes) / sizeof(retry_codes[0]); i++)
+	for (size_t i = 0; i < NRETRY_CODES; i++)
 		if (!strcmp(code, retry_codes[i]))
 			return true;
 	return false;
@@ -538,7 +538,8 @@ int s3_mpu_etag(int nparts, char (*etags)[S3_ETAG_MAX + 1],
 		if (strlen(etags[p]) != 32)
 			goto bad;
 		for (int i = 0; i < 16; i++) {
-			int a = hexval(etags[p][2 * i]), b = hexval(etags[p][2 * i + 1]);
+			const char *x = etags[p] + 2 * i;
+			int a = hexval(x[0]), b = hexval(x[1]);
 
 			if (a < 0 || b < 0)
 				goto bad;
@@ -584,9 +585,10 @@ static int http_errno(long http)
  * The headers of one attempt, signed now (x-amz-date changes between
  * attempts): Host, x-amz-date, x-amz-content-sha256 (the body's SHA-256,
  * which S3 checks), the session token, Range, If-Match, If-None-Match
- * and Content-Type are all signed; "Expect:" (none) is not a header sent.  -ENOMEM, or
- * -EINVAL if the URL is not SCHEME://HOST/PATH[?QUERY] or a value cannot
- * be a header (a newline in the session token).
+ * and Content-Type are all signed; "Expect:" (none) is not a header
+ * sent.  -ENOMEM, or -EINVAL if the URL is not
+ * SCHEME://HOST/PATH[?QUERY] or a value cannot be a header (a newline
+ * in the session token).
  */
 static int signed_headers(const struct s3_conf *c, const struct req *rq,
 			  const char *sha, struct curl_slist **out,
@@ -736,8 +738,8 @@ static int check_2xx(const struct req *rq, const struct xfer *x,
 		return -ESTALE;
 	}
 	if (rq->dst && x->got != rq->dst_len) {
-		snprintf(r->msg, sizeof(r->msg), "short reply: %zu of %zu bytes",
-			 x->got, rq->dst_len);
+		snprintf(r->msg, sizeof(r->msg),
+			 "short reply: %zu of %zu bytes", x->got, rq->dst_len);
 		*retry = true;
 		return -EIO;
 	}
