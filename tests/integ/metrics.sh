@@ -5,7 +5,8 @@
 # put and a get through tessctl move the request counters and the bulk
 # bytes (before < after); a wrong key counts a failed handshake; another
 # path is 404; garbage, an oversized request and a silent connection get
-# their answers and neither daemon dies; a bad --metrics-listen is refused.
+# their answers and neither daemon dies; connections past the per-address
+# limit before authentication are counted; a bad --metrics-listen is refused.
 #   usage: metrics.sh WORKDIR PORT   (uses PORT .. PORT+5)
 set -u -o pipefail
 . "$(dirname "$0")/lib.sh"
@@ -160,6 +161,26 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ $ok = 1 ] && [ $ms -lt 4000 ]
 result $((! $?)) metrics.mds.silent_peer_bounded "a scrape behind a silent connection: 200=$ok after $ms ms"
 kill $silent 2>/dev/null; wait $silent 2>/dev/null
+
+# 10 silent RPC connections from one address: past TNET_PREAUTH_PER_ADDR
+# (8) the MDS closes them at once, and counts them
+holders=()
+for i in $(seq 1 10); do
+	timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1; sleep 3' _ "$port" 2>/dev/null &
+	holders+=($!)
+done
+refused() {
+	scrape $mport "$work/mds.refused" &&
+		r=$(value "$work/mds.refused" 'tessera_connections_refused_total{reason="per_address"}') &&
+		[ "$r" -ge 1 ]
+}
+r=0
+wait_until 4 refused
+result $((! $?)) metrics.mds.refused_per_address "tessera_connections_refused_total{reason=\"per_address\"} $r after 10 silent connections"
+kill "${holders[@]}" 2>/dev/null
+wait "${holders[@]}" 2>/dev/null
+wait_until 15 up
+result $((! $?)) metrics.mds.serves_after_refusals "tessctl df failed after the silent connections"
 
 for n in mds ost; do
 	kill -0 "${pids[$n]}" 2>/dev/null

@@ -1029,6 +1029,9 @@ static void preauth_refuse(unsigned long *refused, int64_t *logged,
 {
 	int64_t now = mono_ms();
 
+	/* metrics.h: every refusal, by its limit (the two differ) */
+	_Static_assert(TNET_PREAUTH_PER_ADDR != TNET_PREAUTH_MAX, "limits");
+	tmetrics_conn_refused(limit == TNET_PREAUTH_PER_ADDR);
 	(*refused)++;
 	if (now - *logged < 1000)
 		return;
@@ -1059,7 +1062,6 @@ static bool preauth_enter(struct tnet_server *s, uint32_t addr,
 	if (n && *n >= TNET_PREAUTH_PER_ADDR) {
 		preauth_refuse(&s->addr_refused, &s->addr_logged_ms, ip,
 			       "from this address", TNET_PREAUTH_PER_ADDR);
-		tmetrics_conn_refused(true);
 		pthread_mutex_unlock(&s->preauth_lock);
 		return false;
 	}
@@ -1076,7 +1078,6 @@ static bool preauth_enter(struct tnet_server *s, uint32_t addr,
 	} else {
 		preauth_refuse(&s->preauth_refused, &s->preauth_logged_ms, ip,
 			       "in all", TNET_PREAUTH_MAX);
-		tmetrics_conn_refused(false);
 	}
 	pthread_mutex_unlock(&s->preauth_lock);
 	return ok;

@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 	static struct tnet_server srv;
 	static struct mds m;
 	struct mds_precreate *precreate;
-	struct tnet_addr la;
+	struct tnet_addr la, ma;
 	const char *keyfile = NULL, *listen = "0.0.0.0";
 	const char *metrics_listen = NULL;
 	const char *config = NULL, *log_level = NULL, *log_file = NULL;
@@ -276,7 +276,9 @@ int main(int argc, char **argv)
 		case 'l':
 			listen = optarg;
 			break;
-		case OPT_METRICS_LISTEN:
+		case OPT_METRICS_LISTEN:	/* refused before the store opens */
+			if (tnet_addr_parse(optarg, 0, &ma, err, sizeof(err)))
+				die("--metrics-listen", err);
 			metrics_listen = optarg;
 			break;
 		case 'f':
@@ -429,11 +431,8 @@ int main(int argc, char **argv)
 	la.port = tnet_server_port(&srv);
 	tnet_addr_format(&la, addr, sizeof(addr));
 	if (metrics_listen) {	/* the server listens: counters are served */
-		struct tnet_addr ma;
 		uint16_t mport = 0;
 
-		if (tnet_addr_parse(metrics_listen, 0, &ma, err, sizeof(err)))
-			die_at(metrics_listen, "--metrics-listen", err);
 		if (mds_metrics_register(&m))
 			die("--metrics-listen", "cannot register the MDS's metrics");
 		if (tmetrics_serve(&ma, &mport, err, sizeof(err)))

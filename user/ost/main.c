@@ -343,6 +343,7 @@ int main(int argc, char **argv)
 	const char *mds = NULL, *dir = NULL, *keyfile = NULL, *listen_s = NULL;
 	const char *adv = NULL, *index_s = NULL;
 	const char *metrics_listen = NULL;
+	struct tnet_addr ma;
 	const char *config = NULL, *log_level = NULL, *log_file = NULL;
 	bool level_cmdline = false;
 	const char *s3_endpoint = NULL, *s3_region = NULL;
@@ -386,7 +387,11 @@ int main(int argc, char **argv)
 		case 'k': keyfile = optarg; break;
 		case 'l': listen_s = optarg; break;
 		case 'a': adv = optarg; break;
-		case OPT_METRICS_LISTEN: metrics_listen = optarg; break;
+		case OPT_METRICS_LISTEN:	/* refused before the store opens */
+			if (tnet_addr_parse(optarg, 0, &ma, err, sizeof(err)))
+				die_opt("--metrics-listen", "%s", err);
+			metrics_listen = optarg;
+			break;
 		case 'P': reg.replace = true; break;
 		case 'E': s3_endpoint = optarg; break;
 		case 'R': s3_region = optarg; break;
@@ -525,11 +530,8 @@ int main(int argc, char **argv)
 	}
 	memcpy(reg.inst_uuid, srv.uuid, 16);
 	if (metrics_listen) {	/* the server listens: counters are served */
-		struct tnet_addr ma;
 		uint16_t mport = 0;
 
-		if (tnet_addr_parse(metrics_listen, 0, &ma, err, sizeof(err)))
-			die_at(metrics_listen, "--metrics-listen", "%s", err);
 		rc = ost_metrics_register(&ctx);
 		if (rc)
 			die_opt("--metrics-listen", "%s",
