@@ -1005,22 +1005,26 @@ struct conn_thread {
 	uint32_t addr;			/* the peer's, for preauth_leave */
 };
 
-/* the entry of addr among the unauthenticated connections, or NULL */
-static unsigned *preauth_count(struct tnet_server *s, uint32_t addr,
-			       bool add)
+/* the entry of addr among the unauthenticated connections, or NULL;
+ * with add, a free one taken for it if it has none */
+static struct tnet_preauth_addr *preauth_entry(struct tnet_server *s,
+					       uint32_t addr, bool add)
 {
-	unsigned *free_n = NULL;
+	struct tnet_preauth_addr *free_e = NULL;
 
 	for (int i = 0; i < TNET_PREAUTH_MAX; i++) {
-		if (s->preauth_by[i].n && s->preauth_by[i].addr == addr)
-			return &s->preauth_by[i].n;
-		if (!s->preauth_by[i].n && !free_n) {
-			free_n = &s->preauth_by[i].n;
-			if (add)
-				s->preauth_by[i].addr = addr;
-		}
+		struct tnet_preauth_addr *e = &s->preauth_by[i];
+
+		if (e->n && e->addr == addr)
+			return e;
+		if (!e->n && !free_e)
+			free_e = e;
 	}
-	return add ? free_n : NULL;
+	if (!add || !free_e)
+		return NULL;
+	free_e->addr = addr;
+	free_e->progress_ms = mono_ms();
+	return free_e;
 }
 
 /* a log line at most once a second, with the count since the last one */
@@ -1042,11 +1046,21 @@ static void preauth_refuse(unsigned long *refused, int64_t *logged,
 	*logged = now;
 }
 
+/* addr holds its share of the slots (lock held) */
+static bool preauth_addr_full(struct tnet_server *s, uint32_t addr)
+{
+	struct tnet_preauth_addr *e = preauth_entry(s, addr, false);
+
+	return e && e->n >= TNET_PREAUTH_PER_ADDR;
+}
+
 /*
- * A slot among the TNET_PREAUTH_MAX connections not yet authenticated:
- * none if addr holds TNET_PREAUTH_PER_ADDR of them already; else wait
- * TNET_PREAUTH_WAIT_MS for one (a burst of honest clients passes).  On
- * false the caller closes the connection.
+ * A slot among the TNET_PREAUTH_MAX connections not yet authenticated,
+ * at most TNET_PREAUTH_PER_ADDR of them for addr: wait up to
+ * TNET_PREAUTH_WAIT_MS for one (a burst of honest clients passes), but
+ * not when addr holds its share and none of its handshakes ended for
+ * TNET_PREAUTH_STUCK_MS (idle connections: an attack).  On false the
+ * caller closes the connection.
  */
 static bool preauth_enter(struct tnet_server *s, uint32_t addr,
 			  const char *ip)
@@ -1054,43 +1068,53 @@ static bool preauth_enter(struct tnet_server *s, uint32_t addr,
 	int64_t end = mono_ms() + TNET_PREAUTH_WAIT_MS;
 	struct timespec ts = { .tv_sec = end / 1000,
 			       .tv_nsec = (end % 1000) * 1000000 };
-	unsigned *n;
-	bool ok;
+	struct tnet_preauth_addr *e;
+	bool full, timed_out = false;
 
 	pthread_mutex_lock(&s->preauth_lock);
-	n = preauth_count(s, addr, false);
-	if (n && *n >= TNET_PREAUTH_PER_ADDR) {
+	for (;;) {
+		full = preauth_addr_full(s, addr);
+		if (full) {
+			e = preauth_entry(s, addr, false);
+			if (mono_ms() - e->progress_ms >=
+			    TNET_PREAUTH_STUCK_MS)
+				break;
+		} else if (s->preauth < TNET_PREAUTH_MAX) {
+			break;
+		}
+		if (timed_out)
+			break;
+		timed_out = pthread_cond_timedwait(&s->preauth_cond,
+						   &s->preauth_lock,
+						   &ts) == ETIMEDOUT;
+	}
+	e = NULL;
+	if (!full && s->preauth < TNET_PREAUTH_MAX)
+		e = preauth_entry(s, addr, true);	/* one is free */
+	if (e) {
+		s->preauth++;
+		e->n++;
+	} else if (full) {
 		preauth_refuse(&s->addr_refused, &s->addr_logged_ms, ip,
 			       "from this address", TNET_PREAUTH_PER_ADDR);
-		pthread_mutex_unlock(&s->preauth_lock);
-		return false;
-	}
-	while (s->preauth >= TNET_PREAUTH_MAX &&
-	       pthread_cond_timedwait(&s->preauth_cond, &s->preauth_lock,
-				      &ts) != ETIMEDOUT)
-		;
-	/* (fewer than TNET_PREAUTH_MAX in all: an entry is free) */
-	n = s->preauth < TNET_PREAUTH_MAX ? preauth_count(s, addr, true) : NULL;
-	ok = n && *n < TNET_PREAUTH_PER_ADDR;
-	if (ok) {
-		s->preauth++;
-		(*n)++;
 	} else {
 		preauth_refuse(&s->preauth_refused, &s->preauth_logged_ms, ip,
 			       "in all", TNET_PREAUTH_MAX);
 	}
 	pthread_mutex_unlock(&s->preauth_lock);
-	return ok;
+	return e != NULL;
 }
 
 static void preauth_leave(struct tnet_server *s, uint32_t addr)
 {
-	unsigned *n;
+	struct tnet_preauth_addr *e;
 
 	pthread_mutex_lock(&s->preauth_lock);
-	n = preauth_count(s, addr, false);
-	if (n)
-		(*n)--;
+	e = preauth_entry(s, addr, false);
+	if (e) {
+		e->n--;
+		e->progress_ms = mono_ms();
+	}
 	s->preauth--;
 	pthread_cond_signal(&s->preauth_cond);
 	pthread_mutex_unlock(&s->preauth_lock);

@@ -187,12 +187,16 @@ struct tnet_fault {
  * TNET_PREAUTH_MAX connections are in that state at once: another one
  * waits TNET_PREAUTH_WAIT_MS for a slot, then is closed (logged at most
  * once a second with the count closed).  One address holds at most
- * TNET_PREAUTH_PER_ADDR of them: its next one is closed at once, so that
- * one attacking address cannot keep the others out.
+ * TNET_PREAUTH_PER_ADDR of them: its next one waits likewise while that
+ * address makes progress (one of its handshakes ended within
+ * TNET_PREAUTH_STUCK_MS: a burst of honest clients on one host), else is
+ * closed at once, so that one address holding idle connections cannot
+ * keep the others out (nor stall the accept loop).
  */
 #define TNET_HANDSHAKE_MS	10000
 #define TNET_PREAUTH_MAX	64
 #define TNET_PREAUTH_PER_ADDR	8
+#define TNET_PREAUTH_STUCK_MS	1000
 #define TNET_PREAUTH_WAIT_MS	200
 /* after it: TCP keepalive (a peer gone without a FIN, in about 60 s) */
 #define TNET_KEEPIDLE_S		30
@@ -220,9 +224,10 @@ struct tnet_server {
 	int64_t preauth_logged_ms;
 	unsigned long addr_refused;	/* closed for their address, likewise */
 	int64_t addr_logged_ms;
-	struct {			/* per address (IPv4, network order) */
+	struct tnet_preauth_addr {	/* per address (IPv4, network order) */
 		uint32_t addr;
 		unsigned n;		/* 0: a free entry */
+		int64_t progress_ms;	/* its first one came, or one ended */
 	} preauth_by[TNET_PREAUTH_MAX];
 	/* tnet_server_stop / tnet_server_drain */
 	_Atomic bool stopping;
