@@ -1139,7 +1139,7 @@ static void *conn_main(void *arg)
 	preauth_leave(s, addr);
 	if (rc) {
 		tmetrics_handshake_failed();
-		tlog("%s: handshake refused: %s", c->peer,
+		tlog_level(LOG_WARNING, "%s: handshake refused: %s", c->peer,
 		     rc == -EACCES ? "authentication failed (wrong key)" :
 		     rc == -ECONNRESET ?
 		     "peer left mid-handshake (it may hold another key)" :
@@ -1177,7 +1177,7 @@ static void *conn_main(void *arg)
 			break;
 		}
 		if (rc) {
-			tlog("%s: refused %s (xid %llu): %s", c->peer,
+			tlog_level(LOG_WARNING, "%s: refused %s (xid %llu): %s", c->peer,
 			     tess_op_name(m.f.opcode),
 			     (unsigned long long)m.f.xid, frame_err(rc));
 			tmetrics_request(m.f.opcode, rc, 0, 0, 0);
@@ -1187,7 +1187,7 @@ static void *conn_main(void *arg)
 		}
 		rc = serve_request(s, c, &m, txbody);
 		if (rc) {
-			tlog("%s: closing connection: reply failed: %s",
+			tlog_level(LOG_WARNING, "%s: closing connection: reply failed: %s",
 			     c->peer, frame_err(rc));
 			break;
 		}
@@ -1277,7 +1277,7 @@ int tnet_server_run(struct tnet_server *s)
 		ct->c = c;
 		ct->addr = addr;
 		if (pthread_create(&tid, &attr, conn_main, ct)) {
-			tlog("%s: cannot start a thread for it", c->peer);
+			tlog_level(LOG_ERR, "%s: cannot start a thread for it", c->peer);
 			free(ct);
 			conn_free(c);
 			preauth_leave(s, addr);

@@ -834,7 +834,7 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 		rep->body.err = 0;
 	}
 	if (rc && !quiet(op, rc))
-		tlog("%s from %s (role %d) refused: %s [%s]", tess_op_name(op),
+		tlog_level(LOG_WARNING, "%s from %s (role %d) refused: %s [%s]", tess_op_name(op),
 		     c ? c->peer : "?", c ? c->role : 0, strerror(-rc), h.what);
 	return -rc;
 }
@@ -855,11 +855,11 @@ static void log_refusal(struct mds *m, struct tnet_conn *c, bool ost,
 		return;
 	atomic_store(&m->refused, 0);
 	if (ost)
-		tlog("connection from %s refused: %u OST connections already "
+		tlog_level(LOG_WARNING, "connection from %s refused: %u OST connections already "
 		     "(%" PRIu64 " refused since the last line)", c->peer,
 		     limit, n);
 	else
-		tlog("connection from %s refused: %u clients connected, the "
+		tlog_level(LOG_WARNING, "connection from %s refused: %u clients connected, the "
 		     "--max-clients limit (%" PRIu64 " refused since the last "
 		     "line; they get EBUSY)", c->peer, limit, n);
 }

@@ -158,7 +158,7 @@ static int ost_call(struct mds_osts *o, uint32_t idx, uint16_t op,
 		rc = tnet_addr_parse(info.addr, TESS_OST_PORT, &a, err,
 				     sizeof(err));
 		if (rc) {
-			tlog("OST %u: bad address '%s': %s", idx, info.addr, err);
+			tlog_level(LOG_WARNING, "OST %u: bad address '%s': %s", idx, info.addr, err);
 			rc = -EINVAL;
 			goto fail;
 		}
@@ -169,7 +169,7 @@ static int ost_call(struct mds_osts *o, uint32_t idx, uint16_t op,
 			if (!rc)
 				rc = -EHOSTDOWN;
 			if (!c->fails)
-				tlog("OST %u at %s: cannot connect: %s", idx,
+				tlog_level(LOG_WARNING, "OST %u at %s: cannot connect: %s", idx,
 				     info.addr, strerror(-rc));
 			snprintf(why, sizeof(why), "cannot connect: %s",
 				 strerror(-rc));
@@ -185,7 +185,7 @@ static int ost_call(struct mds_osts *o, uint32_t idx, uint16_t op,
 	call.body_len = len;
 	rc = tnet_call(c->conn, &call);
 	if (rc && tnet_conn_dead(c->conn)) {
-		tlog("OST %u at %s: %s failed: %s", idx, info.addr,
+		tlog_level(LOG_WARNING, "OST %u at %s: %s failed: %s", idx, info.addr,
 		     tess_op_name(op), strerror(-rc));
 		snprintf(why, sizeof(why), "%s failed: %s", tess_op_name(op),
 			 strerror(-rc));
@@ -322,7 +322,7 @@ int mds_osts_reap(struct mds_osts *o, uint64_t *left)
 			}
 			if (!first_err) {
 				first_err = err;
-				tlog("orphan of ino %" PRIu64 ": destroy of "
+				tlog_level(LOG_WARNING, "orphan of ino %" PRIu64 ": destroy of "
 				     "object %" PRIu64 " on OST %u failed: %s "
 				     "(will retry)", orph->ino, ob->oid,
 				     ob->ost_idx, strerror(-err));
@@ -333,7 +333,7 @@ int mds_osts_reap(struct mds_osts *o, uint64_t *left)
 		if (rem->nobjs != orph->layout.nobjs) {
 			rc = mds_orphan_update(o->s, orph->id, rem);
 			if (rc) {
-				tlog("orphan %" PRIu64 ": cannot update: %s",
+				tlog_level(LOG_ERR, "orphan %" PRIu64 ": cannot update: %s",
 				     orph->id, strerror(-rc));
 				rem->nobjs = 1;		/* count it pending */
 			}
@@ -571,7 +571,7 @@ static void probe(struct mds_osts *o, uint32_t idx, pthread_attr_t *attr)
 			o->probes++;
 		} else {
 			/* else the OST goes DOWN with no word why */
-			tlog("OST %u: cannot start a ping thread: %s", idx,
+			tlog_level(LOG_ERR, "OST %u: cannot start a ping thread: %s", idx,
 			     strerror(rc));
 			free(p);
 		}
@@ -714,7 +714,7 @@ int mds_osts_register(struct mds_osts *o, uint32_t index, const char *addr,
 	rc = mds_ost_register(o->s, index, buf, uuid, replace);
 	if (rc) {
 		if (rc == -EEXIST)
-			tlog("OST %u at %s refused: its store %s is not the "
+			tlog_level(LOG_WARNING, "OST %u at %s refused: its store %s is not the "
 			     "one registered at this index (%s, last at %s): "
 			     "a reformatted or wrong directory?  If it "
 			     "replaces the old store for good, start that OST "
@@ -722,7 +722,7 @@ int mds_osts_register(struct mds_osts *o, uint32_t index, const char *addr,
 		return rc;
 	}
 	if (had && strcmp(ou, nu))
-		tlog("OST %u replaced (--replace): store %s, was %s; the "
+		tlog_level(LOG_WARNING, "OST %u replaced (--replace): store %s, was %s; the "
 		     "objects of the old store are lost (tessctl check lists "
 		     "the files)", index, nu, ou);
 	/* (re)connect on next use, with no backoff */

@@ -67,7 +67,7 @@ static int refill(void *arg, uint32_t idx)
 	if (!rc)
 		rc = mds_pool_confirm(p->s, idx, first);
 	if (rc && !p->failing[idx])
-		tlog("OST %u: cannot precreate objects %#" PRIx64 "..%#" PRIx64
+		tlog_level(LOG_WARNING, "OST %u: cannot precreate objects %#" PRIx64 "..%#" PRIx64
 		     ": %s; new files get no stripes on it until it can",
 		     idx, first, first + count - 1, strerror(-rc));
 	else if (!rc && p->failing[idx])

@@ -61,7 +61,7 @@ int store_mdb_err(int rc, const char *what)
 		return -ENOENT;
 	if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL)
 		return -ENOSPC;
-	tlog("lmdb %s: %s", what, mdb_strerror(rc));
+	tlog_level(LOG_ERR, "lmdb %s: %s", what, mdb_strerror(rc));
 	return rc > 0 ? -rc : -EIO;
 }
 
@@ -74,7 +74,7 @@ void store_note_write(struct mds_store *s, int rc)
 {
 	if (rc == MDB_MAP_FULL) {
 		if (!atomic_exchange(&s->map_full, true))
-			tlog("store: the LMDB map (%zu MiB) is full: changes "
+			tlog_level(LOG_ERR, "store: the LMDB map (%zu MiB) is full: changes "
 			     "fail with ENOSPC, reads go on; restart "
 			     "tessera-mds with a larger --map-size",
 			     s->map_size >> 20);
@@ -305,7 +305,7 @@ int store_meta_alloc(struct tx *tx, const char *key, uint64_t n,
 	int rc = meta_get_u64(tx, key, &v);
 
 	if (rc) {
-		tlog("store: meta counter %s missing (%d)", key, rc);
+		tlog_level(LOG_ERR, "store: meta counter %s missing (%d)", key, rc);
 		return -EIO;
 	}
 	if (v + n < v)
@@ -330,7 +330,7 @@ int store_ino_decode(const MDB_val v, uint64_t ino, struct inode *in)
 		goto bad;
 	return 0;
 bad:
-	tlog("store: inode %" PRIu64 " record is corrupt (%zu bytes)", ino,
+	tlog_level(LOG_ERR, "store: inode %" PRIu64 " record is corrupt (%zu bytes)", ino,
 	     v.mv_size);
 	return -EIO;
 }
@@ -557,7 +557,7 @@ static int store_load_osts(struct mds_store *s)
 
 		if (k.mv_size != 4 || v.mv_size != sizeof(ov) ||
 		    s->nosts >= TESS_MAX_OSTS) {
-			tlog("store: skipping a corrupt OST record");
+			tlog_level(LOG_ERR, "store: skipping a corrupt OST record");
 			continue;
 		}
 		memcpy(&idx, k.mv_data, 4);

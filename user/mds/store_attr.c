@@ -341,7 +341,7 @@ static int hsm_load(struct tx *tx, uint64_t ino, struct mds_hsm *h)
 	memcpy(h->present, r.present, sizeof(h->present));
 	return 0;
 bad:
-	tlog("store: HSM record of inode %" PRIu64 " is corrupt", ino);
+	tlog_level(LOG_ERR, "store: HSM record of inode %" PRIu64 " is corrupt", ino);
 	return -EIO;
 }
 

@@ -134,7 +134,7 @@ int mds_trim_next(struct mds_store *s, uint64_t after, uint64_t *ino,
 			*gen = store_get_be64(v.mv_data);
 			break;
 		}
-		tlog("store: skipping a corrupt trim record");
+		tlog_level(LOG_ERR, "store: skipping a corrupt trim record");
 	}
 	mdb_cursor_close(cur);
 	rc = store_mdb_err(rc, "trim_next");
@@ -274,7 +274,7 @@ int mds_orphan_next(struct mds_store *s, uint64_t after, struct mds_orphan *o)
 		    store_layout_raw_decode((const uint8_t *)v.mv_data + 8,
 					    (uint32_t)v.mv_size - 8,
 					    &o->layout)) {
-			tlog("store: skipping a corrupt orphan record");
+			tlog_level(LOG_ERR, "store: skipping a corrupt orphan record");
 			continue;
 		}
 		o->id = store_get_be64(key.mv_data);

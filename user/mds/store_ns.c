@@ -85,7 +85,7 @@ static int dent_get(struct tx *tx, uint64_t parent, const char *name,
 	if (rc)
 		return rc;
 	if (v.mv_size != sizeof(*d)) {
-		tlog("store: entry of dir %" PRIu64 " is corrupt", parent);
+		tlog_level(LOG_ERR, "store: entry of dir %" PRIu64 " is corrupt", parent);
 		return -EIO;
 	}
 	memcpy(d, v.mv_data, sizeof(*d));
@@ -132,7 +132,7 @@ static int dent_del(struct tx *tx, uint64_t parent, const char *name,
 	store_put_be64(ck + 8, cookie);
 	rc = store_db_del(tx, tx->s->dircookies, ck, 16);
 	if (rc == -ENOENT) {
-		tlog("store: dir %" PRIu64 " cookie %" PRIu64 " was missing",
+		tlog_level(LOG_WARNING, "store: dir %" PRIu64 " cookie %" PRIu64 " was missing",
 		     parent, cookie);
 		rc = 0;
 	}
@@ -182,7 +182,7 @@ int mds_lookup(struct mds_store *s, uint64_t parent, const char *name,
 	if (!rc) {
 		rc = store_ino_get(&tx, d.ino, &in);
 		if (rc == -ENOENT) {
-			tlog("store: entry in dir %" PRIu64 " names missing "
+			tlog_level(LOG_WARNING, "store: entry in dir %" PRIu64 " names missing "
 			     "inode %" PRIu64, parent, d.ino);
 			rc = -EIO;
 		}
@@ -473,7 +473,7 @@ static int child_get(struct tx *tx, uint64_t parent, const char *name,
 		return rc;
 	rc = store_ino_get(tx, d->ino, in);
 	if (rc == -ENOENT) {
-		tlog("store: entry in dir %" PRIu64 " names missing inode %"
+		tlog_level(LOG_WARNING, "store: entry in dir %" PRIu64 " names missing inode %"
 		     PRIu64, parent, d->ino);
 		rc = -EIO;
 	}
@@ -566,7 +566,7 @@ static int check_not_below(struct tx *tx, uint64_t ino, uint64_t anc)
 			return rc == -ENOENT ? -EIO : rc;
 		ino = in.r.parent;
 	}
-	tlog("store: directory parent chain loops above %" PRIu64, ino);
+	tlog_level(LOG_ERR, "store: directory parent chain loops above %" PRIu64, ino);
 	return -EIO;
 }
 
@@ -718,7 +718,7 @@ int mds_readdir(struct mds_store *s, uint64_t ino, uint64_t cookie,
 		if (key.mv_size != 16 || memcmp(key.mv_data, k, 8))
 			break;
 		if (v.mv_size < sizeof(c)) {
-			tlog("store: dir %" PRIu64 " cookie record is corrupt",
+			tlog_level(LOG_ERR, "store: dir %" PRIu64 " cookie record is corrupt",
 			     ino);
 			continue;
 		}
@@ -726,7 +726,7 @@ int mds_readdir(struct mds_store *s, uint64_t ino, uint64_t cookie,
 		name = (const char *)v.mv_data + sizeof(c);
 		if (c.name_len == 0 || c.name_len > TESS_NAME_MAX ||
 		    c.name_len != v.mv_size - sizeof(c)) {
-			tlog("store: dir %" PRIu64 " cookie record is corrupt",
+			tlog_level(LOG_ERR, "store: dir %" PRIu64 " cookie record is corrupt",
 			     ino);
 			continue;
 		}

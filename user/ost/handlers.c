@@ -202,7 +202,7 @@ static int failed(struct tnet_conn *c, const struct tnet_msg *req,
 static int refused(struct tnet_conn *c, const struct tnet_msg *req,
 		   int rc, const char *why)
 {
-	tlog("%s: refused %s (xid %" PRIu64 "): %s", c->peer,
+	tlog_level(LOG_WARNING, "%s: refused %s (xid %" PRIu64 "): %s", c->peer,
 	     tess_op_name(req->f.opcode), req->f.xid, why);
 	return rc;
 }

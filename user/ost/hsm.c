@@ -373,11 +373,11 @@ static int sc_load(struct ost_hsm *h, struct hobj *o)
 	}
 	if (rc || why) {
 		if (why)
-			tlog("hsm: %s: corrupt sidecar (%s); the object's "
+			tlog_level(LOG_ERR, "hsm: %s: corrupt sidecar (%s); the object's "
 			     "readers get EIO until it is imported again",
 			     path, why);
 		else
-			tlog("hsm: %s: cannot read the sidecar: %s", path,
+			tlog_level(LOG_ERR, "hsm: %s: cannot read the sidecar: %s", path,
 			     estr(rc, eb, sizeof(eb)));
 		free(bm);
 		close(fd);
@@ -563,7 +563,7 @@ static void *notifier_main(void *arg)
 		}
 		backoff = 250;
 		if (rc)
-			tlog("hsm: MDS refused the news about ino %" PRIu64
+			tlog_level(LOG_WARNING, "hsm: MDS refused the news about ino %" PRIu64
 			     " (%s): %s", n.ino, n.valid & TESS_HSMS_STRIPE ?
 			     "object present" : "dirty", estr(rc, eb, sizeof(eb)));
 		pthread_mutex_lock(&h->lock);
@@ -605,14 +605,14 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 
 	*bytes = 0;
 	if (!h->have_s3) {
-		tlog("hsm: oid %#" PRIx64 ": cannot restore s3://%s/%s: S3 is "
+		tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": cannot restore s3://%s/%s: S3 is "
 		     "not configured (%s); readers get EIO", s->oid,
 		     hd->bucket, hd->key, h->s3_error);
 		return -EIO;
 	}
 	fd = obj_fd(h, s->oid);
 	if (fd < 0) {
-		tlog("hsm: oid %#" PRIx64 ": cannot open the object: %s",
+		tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": cannot open the object: %s",
 		     s->oid, estr(fd, eb, sizeof(eb)));
 		return -EIO;
 	}
@@ -653,7 +653,7 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 		rc = s3_get(&conf, hd->bucket, hd->key, fo, len, hd->etag, buf,
 			    &res);
 		if (rc) {
-			tlog("hsm: oid %#" PRIx64 ": restore of s3://%s/%s "
+			tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": restore of s3://%s/%s "
 			     "bytes %" PRIu64 "-%" PRIu64 " failed: %s%s%s; "
 			     "%s", s->oid, hd->bucket, hd->key, fo,
 			     fo + len - 1, rc == -ESTALE ?
@@ -1167,7 +1167,7 @@ int ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)
 	if (!rc && cl->nruns) {
 		erc = obj_sync(h, o->oid);
 		if (erc)
-			tlog("hsm: oid %#" PRIx64 ": syncing written data: %s; "
+			tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": syncing written data: %s; "
 			     "its chunks stay absent, the write fails", o->oid,
 			     estr(erc, eb, sizeof(eb)));
 	}
@@ -1207,7 +1207,7 @@ int ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)
 		}
 		hrc = hdr_write(h, o) != 0;
 		if (wrc || hrc) {
-			tlog("hsm: oid %#" PRIx64 ": cannot record the write in "
+			tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": cannot record the write in "
 			     "the sidecar (%s); the write fails", o->oid,
 			     wrc ? "bitmap" : "header");
 			erc = -EIO;
@@ -1216,7 +1216,7 @@ int ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)
 	pthread_mutex_unlock(&h->lock);
 	if (sync && fdatasync(o->scfd)) {
 		erc = -errno;
-		tlog("hsm: oid %#" PRIx64 ": sidecar sync: %s; the write fails",
+		tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": sidecar sync: %s; the write fails",
 		     o->oid, estr(erc, eb, sizeof(eb)));
 	}
 	pthread_mutex_lock(&h->lock);
@@ -1676,7 +1676,7 @@ static void *probe_main(void *arg)
 		tlog("hsm: S3 endpoint %s answers (HTTP %ld to a probe, %"
 		     PRId64 " ms)", h->s3.endpoint, res.http, now_ms() - t0);
 	else
-		tlog("hsm: S3 endpoint %s does not answer: %s; restores "
+		tlog_level(LOG_WARNING, "hsm: S3 endpoint %s does not answer: %s; restores "
 		     "fail until it does", h->s3.endpoint, res.msg);
 	return NULL;
 }

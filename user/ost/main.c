@@ -224,7 +224,7 @@ static void *reg_main(void *arg)
 			rc = send_register(c, r, addr);
 		if (rc == -EEXIST) {
 			/* serving a store the layouts do not name loses data */
-			tlog("MDS %s refused the registration of OST %" PRIu32
+			tlog_level(LOG_ERR, "MDS %s refused the registration of OST %" PRIu32
 			     ": the MDS knows another store at this index (a "
 			     "reformatted or wrong --dir?); if this store "
 			     "replaces the old one for good, start with "
@@ -251,7 +251,7 @@ static void *reg_main(void *arg)
 			sleep(PING_INTERVAL_S);
 			rc = tnet_call(c, &call);
 			if (rc) {
-				tlog("MDS %s: ping failed: %s; re-registering",
+				tlog_level(LOG_WARNING, "MDS %s: ping failed: %s; re-registering",
 				     mds, strerror_r(-rc, eb, sizeof(eb)));
 				break;
 			}
@@ -554,7 +554,7 @@ int main(int argc, char **argv)
 	if (ost_hsm_start(ctx.hsm) ||
 	    pthread_create(&tid, NULL, server_main, &srv) ||
 	    pthread_create(&tid, NULL, reg_main, &reg)) {
-		tlog("cannot start threads");
+		tlog_level(LOG_ERR, "cannot start threads");
 		return 1;
 	}
 	sd_notifyf(0, "READY=1\nSTATUS=OST %" PRIu32 " serving %s on %s, "

@@ -468,7 +468,7 @@ static int missing(struct objstore *s, uint64_t oid, const char *op)
 	now = time(NULL);
 	pthread_mutex_lock(&lock);
 	if (now != last) {
-		tlog("%s: oid %#" PRIx64 " is missing (precreated, now gone: "
+		tlog_level(LOG_ERR, "%s: oid %#" PRIx64 " is missing (precreated, now gone: "
 		     "lost or removed behind the OST): EIO to its readers%s",
 		     s->dir, oid, quiet ? " (and more missing objects read "
 		     "since the last line)" : "");
