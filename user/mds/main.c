@@ -485,7 +485,6 @@ int main(int argc, char **argv)
 				   "after 5 s; closing the store under them",
 				   left);
 	}
-	tmetrics_stop();	/* no scrape reads the store from now on */
 	mds_osts_stop(m.osts);
 	mds_store_close(m.store);	/* waits for calls in progress */
 	tlog("store closed");
