@@ -3,8 +3,9 @@
  * test_metrics - user/lib/metrics.c (issue #14): number formatting, the
  * registration rules, the text exposition (every sample line "name{labels}
  * number", HELP and TYPE before each family's samples, histograms
- * cumulative with +Inf = _count) and the HTTP responder's answers (200,
- * 404, 405, 400, 431, 408, and still serving after them).
+ * cumulative with +Inf = _count), the HTTP responder's answers (200,
+ * 404, 405, 400, 431, 408, and still serving after them) and
+ * tmetrics_stop (no callback runs after it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -227,9 +228,12 @@ TU_CASE(fmt_value)
 	TU_CHECK(strtod(b, NULL) == 1.0 / 3);
 }
 
+static int calls;		/* of forty_two */
+
 static double forty_two(void *arg)
 {
 	(void)arg;
+	calls++;
 	return 42;
 }
 
@@ -497,6 +501,29 @@ TU_CASE(http_answers)
 	TU_CHECK(status_is(out, "200"));
 }
 
+/* last: after tmetrics_stop no callback runs, built-ins are served */
+TU_CASE(stop_callbacks)
+{
+	char *t;
+	int before;
+
+	before = calls;
+	t = render();
+	TU_CHECK(t && strstr(t, "\nt_answer 42\n"));
+	TU_CHECK(calls > before);
+	free(t);
+	tmetrics_stop();
+	before = calls;
+	t = render();
+	TU_CHECK(t != NULL);
+	if (!t)
+		return;
+	TU_EQ_INT(calls, before);
+	TU_CHECK(!strstr(t, "t_answer"));
+	TU_CHECK(strstr(t, "tessera_requests_total{op=\"mkdir\"}") != NULL);
+	free(t);
+}
+
 int main(void)
 {
 	tu_suite = "metrics";
@@ -507,5 +534,6 @@ int main(void)
 	TU_RUN(requests_histogram);
 	TU_RUN(checker_catches);
 	TU_RUN(http_answers);
+	TU_RUN(stop_callbacks);
 	return tu_done();
 }

@@ -65,6 +65,7 @@ struct reg {
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct reg regs[TMETRICS_MAX];
 static unsigned nregs;
+static bool regs_stopped;		/* tmetrics_stop */
 
 #define RLX memory_order_relaxed
 
@@ -203,6 +204,13 @@ int tmetrics_register_u64(const char *name, const char *help,
 	return p ? reg_add(name, help, type, NULL, NULL, p) : -EINVAL;
 }
 
+void tmetrics_stop(void)
+{
+	pthread_mutex_lock(&reg_lock);
+	regs_stopped = true;
+	pthread_mutex_unlock(&reg_lock);
+}
+
 /* ---- exposition ---- */
 
 void tmetrics_fmt_value(char *buf, size_t len, double v)
@@ -339,7 +347,7 @@ static void render_regs(FILE *f)
 	char v[48];
 
 	pthread_mutex_lock(&reg_lock);
-	for (unsigned i = 0; i < nregs; i++) {
+	for (unsigned i = 0; i < nregs && !regs_stopped; i++) {
 		bool seen = false;
 
 		for (unsigned j = 0; j < i && !seen; j++)

@@ -68,6 +68,12 @@ int tmetrics_register_fn(const char *name, const char *help,
 /* the same, reading *p (relaxed) at each scrape */
 int tmetrics_register_u64(const char *name, const char *help,
 			  enum tmetrics_type type, const _Atomic uint64_t *p);
+/*
+ * At shutdown, before freeing what the registered callbacks and pointers
+ * read: waits for a scrape in progress, after which they are not read
+ * (scrapes serve the built-in counters only).
+ */
+void tmetrics_stop(void);
 
 /* ---- exposition ---- */
 /* every metric, in the text format (version 0.0.4); 0 or -errno */

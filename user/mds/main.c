@@ -187,7 +187,7 @@ static void dropped(void *store, uint64_t ino)
 	int rc = mds_trim_add(store, ino);
 
 	if (rc)
-		tlog_level(LOG_ERR, "ino %" PRIu64 ": cannot record its trim: %s", ino,
+		tlog("ino %" PRIu64 ": cannot record its trim: %s", ino,
 		     strerror(-rc));
 }
 
@@ -392,7 +392,7 @@ int main(int argc, char **argv)
 		}
 		if (!getrlimit(RLIMIT_NOFILE, &rl) &&
 		    rl.rlim_cur < (rlim_t)max_clients + 64)
-			tlog_level(LOG_WARNING, "the open file limit (%llu) is below "
+			tlog("warning: the open file limit (%llu) is below "
 			     "--max-clients %u: connections past it wait",
 			     (unsigned long long)rl.rlim_cur, max_clients);
 	}
@@ -485,6 +485,7 @@ int main(int argc, char **argv)
 				   "after 5 s; closing the store under them",
 				   left);
 	}
+	tmetrics_stop();	/* no scrape reads the store from now on */
 	mds_osts_stop(m.osts);
 	mds_store_close(m.store);	/* waits for calls in progress */
 	tlog("store closed");
