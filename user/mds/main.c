@@ -187,7 +187,7 @@ static void dropped(void *store, uint64_t ino)
 	int rc = mds_trim_add(store, ino);
 
 	if (rc)
-		tlog("ino %" PRIu64 ": cannot record its trim: %s", ino,
+		tlog_level(LOG_ERR, "ino %" PRIu64 ": cannot record its trim: %s", ino,
 		     strerror(-rc));
 }
 
@@ -392,7 +392,7 @@ int main(int argc, char **argv)
 		}
 		if (!getrlimit(RLIMIT_NOFILE, &rl) &&
 		    rl.rlim_cur < (rlim_t)max_clients + 64)
-			tlog("warning: the open file limit (%llu) is below "
+			tlog_level(LOG_WARNING, "the open file limit (%llu) is below "
 			     "--max-clients %u: connections past it wait",
 			     (unsigned long long)rl.rlim_cur, max_clients);
 	}
