@@ -6,7 +6,8 @@
 # bytes (before < after); a wrong key counts a failed handshake; another
 # path is 404; garbage, an oversized request and a silent connection get
 # their answers and neither daemon dies; connections past the per-address
-# limit before authentication are counted; a bad --metrics-listen is refused.
+# limit before authentication are counted; a bad --metrics-listen is refused;
+# both daemons exit 0 on SIGTERM and the MDS's gauge shows the OST down.
 #   usage: metrics.sh WORKDIR PORT   (uses PORT .. PORT+5)
 set -u -o pipefail
 . "$(dirname "$0")/lib.sh"
@@ -203,6 +204,29 @@ timeout 10 "$bin/tessera-ost" --mds "$TESS_MDS" --index 1 --dir "$work/ost1" --k
 rc=$?
 [ $rc = 2 ] && grep -q -- '--metrics-listen' "$work/bad2.log"
 result $((! $?)) metrics.refuse_port_in_use "exit $rc: $(head -n 2 "$work/bad2.log")"
+
+# SIGTERM to the OST: a clean exit (0) with its /metrics thread running (a
+# thread that took the signal would kill it: 143), and the MDS's gauge
+# shows it down (at once with OST_LEAVE, else after 2 ping intervals)
+kill -TERM "${pids[ost]}"
+wait "${pids[ost]}"
+rc=$?
+unset "pids[ost]"
+[ $rc = 0 ]
+result $((! $?)) metrics.ost.sigterm_exit_0 "the OST exited $rc on SIGTERM"
+down() {
+	scrape $mport "$work/mds.down" &&
+		[ "$(value "$work/mds.down" 'tessera_mds_osts{state="down"}')" = 1 ] &&
+		[ "$(value "$work/mds.down" 'tessera_mds_osts{state="up"}')" = 0 ]
+}
+wait_until 15 down
+result $((! $?)) metrics.mds.osts_down "tessera_mds_osts after the OST stopped: $(grep '^tessera_mds_osts' "$work/mds.down" | tr '\n' ' ')"
+kill -TERM "${pids[mds]}"
+wait "${pids[mds]}"
+rc=$?
+unset "pids[mds]"
+[ $rc = 0 ]
+result $((! $?)) metrics.mds.sigterm_exit_0 "the MDS exited $rc on SIGTERM"
 
 if [ $fail != 0 ]; then
 	echo "metrics: logs in $work"
