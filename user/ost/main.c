@@ -19,8 +19,8 @@
  * systemd (Type=notify); STATUS= tells the registration.
  *
  * SIGTERM / SIGINT: stop accepting connections, let requests in progress
- * finish (at most 5 s), tell the MDS this OST leaves (OST_LEAVE: it is
- * marked down at once), sync the store, exit 0.  SIGHUP: reopen the
+ * finish (at most 5 s), sync the store, tell the MDS this OST leaves
+ * (OST_LEAVE: it is marked down at once), exit 0.  SIGHUP: reopen the
  * --log-file, read --config again for log-level (logctl.c).
  */
 #include <arpa/inet.h>
@@ -577,11 +577,12 @@ int main(int argc, char **argv)
 		if (rc)
 			tlog_level(LOG_WARNING, "%d requests still in progress "
 				   "after 5 s; exiting under them", rc);
-		send_leave(&reg);
 		rc = objstore_sync(ctx.store, 0);
 		if (rc)
 			tlog_level(LOG_ERR, "sync of %s failed: %s", dir,
 			     strerror_r(-rc, eb, sizeof(eb)));
+		/* last: an MDS ping answered after it would mark us up */
+		send_leave(&reg);
 		fflush(stderr);
 		/* no exit(): connection threads may be mid-request */
 		_exit(rc ? 1 : 0);
