@@ -971,9 +971,7 @@ static int serve_request(struct tnet_server *s, struct tnet_conn *c,
 	} else if (op == TESS_OP_PING) {
 		rc = 0;
 	} else {
-		atomic_fetch_add(&s->inflight, 1);
 		rc = s->ops->handle(s->ctx, c, m, &rep);
-		atomic_fetch_sub(&s->inflight, 1);
 		if (!rc && rep.body.err)
 			rc = rep.body.err;
 	}
@@ -1185,7 +1183,10 @@ static void *conn_main(void *arg)
 				break;
 			continue;
 		}
+		/* in progress until its reply is sent (tnet_server_drain) */
+		atomic_fetch_add(&s->inflight, 1);
 		rc = serve_request(s, c, &m, txbody);
+		atomic_fetch_sub(&s->inflight, 1);
 		if (rc) {
 			tlog_level(LOG_WARNING, "%s: closing connection: reply failed: %s",
 			     c->peer, frame_err(rc));
