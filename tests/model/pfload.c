@@ -448,6 +448,8 @@ static int d_ensure_open(struct dfile *f)
 	return 1;
 }
 
+static void hfail(const char *fmt, ...);
+
 static void d_write(struct dfile *f, uint64_t off, uint64_t len)
 {
 	static uint8_t *buf;
@@ -478,10 +480,10 @@ static void d_write(struct dfile *f, uint64_t off, uint64_t len)
 		off_t pos = lseek(f->fd, 0, SEEK_CUR);
 
 		if (pos != (off_t)(off + len)) {
-			printf("FAIL-DETAIL: epoch %d: append to %s of %llu bytes landed at %lld-%lld, expected %llu (lost size)\n",
-			       epoch, f->rel, (unsigned long long)len,
-			       (long long)pos - (long long)len, (long long)pos,
-			       (unsigned long long)off);
+			hfail("%s: an append of %llu bytes landed at %lld-%lld, expected %llu (lost size)",
+			      f->rel, (unsigned long long)len,
+			      (long long)pos - (long long)len, (long long)pos,
+			      (unsigned long long)off);
 			jlog("append %s landed at %lld", f->rel, (long long)pos - (long long)len);
 			/* the model cannot follow: a failure at the next check */
 			f->tainted = 1;

@@ -436,6 +436,15 @@ hsm_summary() {
 	grep "^HSM $1 " $CTL/out | tail -n 1 | sed 's/^HSM [0-9]* [A-Za-z]*: //'
 }
 
+# the first two errors pfload printed for check N, on one line (a CI
+# excerpt may show the FAIL line alone)
+pf_first_detail() {	# N
+	local d
+	d=$(grep -E "^(FAIL-DETAIL: cut $1 |RESULT $1 |HSM $1 FAIL)" $CTL/out | grep -v "^RESULT $1 ok" |
+		head -n 2 | sed 's/^FAIL-DETAIL: cut [0-9]* seed [0-9]*: //' | paste -sd '|' | sed 's/|/ | /g' | cut -c1-600)
+	echo "${d:-pfload printed no detail}"
+}
+
 # the journal of the files and names a failed check names
 pf_fail_out() {	# N
 	local f
@@ -579,7 +588,7 @@ while [ $n -le $CUTS ]; do
 		pass "$what: intact: $(summary "$V_RESULT")${hs:+; HSM: $hs} ($times)"
 		pf_output > /dev/null
 	else
-		fail "$what" "$V_OK ($times)"
+		fail "$what" "$V_OK ($times); seed $SEED (PF_SEED=$SEED replays it); $(pf_first_detail $n)"
 		pf_output
 		pf_fail_out $n
 		logs_since_mark
@@ -612,7 +621,7 @@ if [ $stuck = 0 ]; then
 			pass "cut $n (after every file and directory was fsynced and closed): intact: $(summary "$V_RESULT")${hs:+; HSM: $hs} (total $(secs $total)s)"
 			pf_output > /dev/null
 		else
-			fail "cut $n (after everything was fsynced)" "$V_OK"
+			fail "cut $n (after everything was fsynced)" "$V_OK; seed $SEED; $(pf_first_detail $n)"
 			pf_output
 			pf_fail_out $n
 			nbad=$((nbad + 1))
