@@ -13,7 +13,6 @@
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <asm/byteorder.h>
-#include <asm/unaligned.h>
 #include <linux/crc32c.h>
 #include <linux/export.h>
 

@@ -280,7 +280,7 @@ static void tess_read_complete(struct tess_io *io)
 		if (!io->err)
 			folio_mark_uptodate(folio);
 		else
-			folio_set_error(folio);
+			tess_folio_set_error(folio);
 		folio_unlock(folio);
 		i += n;
 	}
@@ -394,7 +394,7 @@ static void tess_write_complete(struct tess_io *io)
 		unsigned int n = folio_nr_pages(folio);
 
 		if (io->err)
-			folio_set_error(folio);
+			tess_folio_set_error(folio);
 		folio_end_writeback(folio);
 		i += n;
 	}
@@ -442,11 +442,11 @@ static void tess_wb_send(struct tess_wb_ctl *wb)
 }
 
 /* write_cache_pages() callback: the folio is locked and clean for I/O */
-static int tess_wb_folio(struct page *page, struct writeback_control *wbc,
-			 void *data)
+static int tess_wb_folio(struct tess_wcp_page *page,
+			 struct writeback_control *wbc, void *data)
 {
 	struct tess_wb_ctl *wb = data;
-	struct folio *folio = page_folio(page);
+	struct folio *folio = tess_wcp_folio(page);
 	unsigned int i, n = folio_nr_pages(folio);
 	loff_t isize = i_size_read(wb->inode);
 
@@ -562,8 +562,8 @@ static int tess_launder_folio(struct folio *folio)
 /* ---- buffered writes ---- */
 
 static int tess_write_begin(struct file *file, struct address_space *mapping,
-			    loff_t pos, unsigned int len, struct page **pagep,
-			    void **fsdata)
+			    loff_t pos, unsigned int len,
+			    struct tess_aops_page **pagep, void **fsdata)
 {
 	struct inode *inode = mapping->host;
 	pgoff_t index = pos >> PAGE_SHIFT;
@@ -572,9 +572,9 @@ static int tess_write_begin(struct file *file, struct address_space *mapping,
 	int err;
 
 again:
-	folio = __filemap_get_folio(mapping, index,
-				    FGP_LOCK | FGP_WRITE | FGP_CREAT |
-				    FGP_STABLE, mapping_gfp_mask(mapping));
+	folio = tess_filemap_get_folio(mapping, index,
+				       FGP_LOCK | FGP_WRITE | FGP_CREAT |
+				       FGP_STABLE, mapping_gfp_mask(mapping));
 	if (!folio)
 		return -ENOMEM;
 	/* its bytes may be on the wire: the bulk checksum covers them */
@@ -613,15 +613,15 @@ again:
 	}
 	folio_wait_writeback(folio);
 out:
-	*pagep = &folio->page;
+	*pagep = tess_aops_page_of(folio);
 	return 0;
 }
 
 static int tess_write_end(struct file *file, struct address_space *mapping,
 			  loff_t pos, unsigned int len, unsigned int copied,
-			  struct page *page, void *fsdata)
+			  struct tess_aops_page *page, void *fsdata)
 {
-	struct folio *folio = page_folio(page);
+	struct folio *folio = tess_aops_folio(page);
 	struct inode *inode = mapping->host;
 	loff_t end = pos + copied;
 

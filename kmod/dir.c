@@ -169,14 +169,14 @@ static int tess_do_create(struct inode *dir, struct dentry *dentry, u16 op,
 	return err;
 }
 
-static int tess_create(struct user_namespace *mnt_userns, struct inode *dir,
+static int tess_create(struct tess_idmap *idmap, struct inode *dir,
 		       struct dentry *dentry, umode_t mode, bool excl)
 {
 	return tess_do_create(dir, dentry, TESS_OP_CREATE, S_IFREG | mode, 0,
 			      excl ? TESS_CREATE_EXCL : 0);
 }
 
-static int tess_mknod(struct user_namespace *mnt_userns, struct inode *dir,
+static int tess_mknod(struct tess_idmap *idmap, struct inode *dir,
 		      struct dentry *dentry, umode_t mode, dev_t rdev)
 {
 	switch (mode & S_IFMT) {
@@ -198,13 +198,13 @@ static int tess_mknod(struct user_namespace *mnt_userns, struct inode *dir,
 			      TESS_CREATE_EXCL);
 }
 
-static int tess_mkdir(struct user_namespace *mnt_userns, struct inode *dir,
+static int tess_mkdir(struct tess_idmap *idmap, struct inode *dir,
 		      struct dentry *dentry, umode_t mode)
 {
 	return tess_do_create(dir, dentry, TESS_OP_MKDIR, S_IFDIR | mode, 0, 0);
 }
 
-static int tess_symlink(struct user_namespace *mnt_userns, struct inode *dir,
+static int tess_symlink(struct tess_idmap *idmap, struct inode *dir,
 			struct dentry *dentry, const char *target)
 {
 	struct tess_sb_info *sbi = TESS_SB(dir->i_sb);
@@ -290,7 +290,7 @@ static int tess_unlink(struct inode *dir, struct dentry *dentry)
 	if (!err) {
 		if (inode->i_nlink)
 			drop_nlink(inode);
-		inode->i_ctime = current_time(inode);
+		tess_inode_set_ctime_current(inode);
 		tess_invalidate_attr(inode);
 	} else if (err == -ENOENT) {
 		d_drop(dentry);
@@ -317,7 +317,7 @@ static int tess_rmdir(struct inode *dir, struct dentry *dentry)
 	return err;
 }
 
-static int tess_rename(struct user_namespace *mnt_userns,
+static int tess_rename(struct tess_idmap *idmap,
 		       struct inode *old_dir, struct dentry *old_dentry,
 		       struct inode *new_dir, struct dentry *new_dentry,
 		       unsigned int flags)

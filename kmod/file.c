@@ -473,7 +473,7 @@ static vm_fault_t tess_page_mkwrite(struct vm_fault *vmf)
 static int tess_file_lock(struct file *file, int cmd, struct file_lock *fl)
 {
 	if (!TESS_SB(file_inode(file)->i_sb)->localflock)
-		return fl->fl_type == F_UNLCK ? 0 : -ENOLCK;
+		return tess_lock_is_unlock(fl) ? 0 : -ENOLCK;
 	if (IS_GETLK(cmd)) {
 		posix_test_lock(file, fl);
 		return 0;
@@ -484,7 +484,7 @@ static int tess_file_lock(struct file *file, int cmd, struct file_lock *fl)
 static int tess_file_flock(struct file *file, int cmd, struct file_lock *fl)
 {
 	if (!TESS_SB(file_inode(file)->i_sb)->localflock)
-		return fl->fl_type == F_UNLCK ? 0 : -ENOLCK;
+		return tess_lock_is_unlock(fl) ? 0 : -ENOLCK;
 	return locks_lock_file_wait(file, fl);
 }
 
@@ -519,7 +519,7 @@ const struct file_operations tess_file_fops = {
 	.flock		= tess_file_flock,
 	.unlocked_ioctl	= tess_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.splice_read	= generic_file_splice_read,
+	.splice_read	= tess_splice_read,
 	.splice_write	= iter_file_splice_write,
 };
 

@@ -247,8 +247,8 @@ void tess_update_inode_flags(struct inode *inode,
 		kfree(lo);
 		return;
 	}
-	changed = !timespec64_equal(&inode->i_mtime, &mtime) ||
-		  !timespec64_equal(&inode->i_ctime, &ctime) ||
+	changed = !tess_inode_mtime_equal(inode, &mtime) ||
+		  !tess_inode_ctime_equal(inode, &ctime) ||
 		  ii->data_version != dv;
 	inode->i_mode = (inode->i_mode & S_IFMT) | (mode & 07777);
 	if (flags & TESS_UPD_NEW)
@@ -256,9 +256,9 @@ void tess_update_inode_flags(struct inode *inode,
 	i_uid_write(inode, le32_to_cpu(a->uid));
 	i_gid_write(inode, le32_to_cpu(a->gid));
 	set_nlink(inode, le32_to_cpu(a->nlink));
-	inode->i_atime = tess_ts(a->atime_sec, a->atime_nsec);
-	inode->i_mtime = mtime;
-	inode->i_ctime = ctime;
+	tess_inode_set_atime(inode, tess_ts(a->atime_sec, a->atime_nsec));
+	tess_inode_set_mtime(inode, mtime);
+	tess_inode_set_ctime(inode, ctime);
 	inode->i_blocks = le64_to_cpu(a->blocks);
 	if (S_ISREG(inode->i_mode)) {
 		if (!(flags & (TESS_UPD_NEW | TESS_UPD_SIZE)))
@@ -449,7 +449,7 @@ struct inode *tess_iget(struct super_block *sb, const struct tess_inode_rep *rep
 
 /* ---- getattr / setattr ---- */
 
-int tess_getattr(struct user_namespace *mnt_userns, const struct path *path,
+int tess_getattr(struct tess_idmap *idmap, const struct path *path,
 		 struct kstat *stat, u32 request_mask, unsigned int flags)
 {
 	struct inode *inode = d_inode(path->dentry);
@@ -468,7 +468,7 @@ int tess_getattr(struct user_namespace *mnt_userns, const struct path *path,
 	}
 	if (err)
 		return err;
-	generic_fillattr(mnt_userns, inode, stat);
+	tess_generic_fillattr(idmap, request_mask, inode, stat);
 	if (S_ISREG(inode->i_mode)) {
 		rcu_read_lock();
 		lo = rcu_dereference(TESS_I(inode)->layout);
@@ -521,7 +521,7 @@ static int tess_setattr_sync_data(struct inode *inode, loff_t size)
 	return err;
 }
 
-int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
+int tess_setattr(struct tess_idmap *idmap, struct dentry *dentry,
 		 struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
@@ -533,7 +533,7 @@ int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 	u32 valid = 0;
 	int err;
 
-	err = setattr_prepare(mnt_userns, dentry, attr);
+	err = setattr_prepare(idmap, dentry, attr);
 	if (err)
 		return err;
 
@@ -544,14 +544,14 @@ int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
 		req.mode = cpu_to_le32(attr->ia_mode & 07777);
 	}
 	if (ia & ATTR_UID) {
-		kuid_t uid = from_vfsuid(mnt_userns, i_user_ns(inode),
+		kuid_t uid = from_vfsuid(idmap, i_user_ns(inode),
 					 attr->ia_vfsuid);
 
 		valid |= TESS_SA_UID;
 		req.uid = cpu_to_le32(from_kuid(&init_user_ns, uid));
 	}
 	if (ia & ATTR_GID) {
-		kgid_t gid = from_vfsgid(mnt_userns, i_user_ns(inode),
+		kgid_t gid = from_vfsgid(idmap, i_user_ns(inode),
 					 attr->ia_vfsgid);
 
 		valid |= TESS_SA_GID;

@@ -68,7 +68,7 @@ static long tess_ioc_setstripe(struct file *file, void __user *arg)
 		return err;
 	if (!S_ISDIR(inode->i_mode) && !S_ISREG(inode->i_mode))
 		return -EINVAL;
-	if (!inode_owner_or_capable(file_mnt_user_ns(file), inode))
+	if (!inode_owner_or_capable(tess_file_idmap(file), inode))
 		return -EPERM;
 
 	memset(&lo, 0, sizeof(lo));

@@ -11,6 +11,7 @@
 #include "tessera.h"
 #include "tess_errno.h"
 #include "../lnet/tnet.h"
+#include "compat.h"
 
 #define TESS_MAX_MDS		8	/* addresses in one mount source */
 
@@ -235,9 +236,9 @@ void tess_size_work(struct work_struct *work);
 extern struct workqueue_struct *tess_wq;
 /* OPEN: attributes now, objects kept while open; tess_mds_close() after */
 int tess_open_revalidate(struct inode *inode, u32 flags);
-int tess_setattr(struct user_namespace *mnt_userns, struct dentry *dentry,
+int tess_setattr(struct tess_idmap *idmap, struct dentry *dentry,
 		 struct iattr *attr);
-int tess_getattr(struct user_namespace *mnt_userns, const struct path *path,
+int tess_getattr(struct tess_idmap *idmap, const struct path *path,
 		 struct kstat *stat, u32 request_mask, unsigned int flags);
 /*
  * current layout with an RCU-safe copy for the caller; kfree() it.

@@ -28,7 +28,7 @@ static int tess_xattr_get(const struct xattr_handler *handler,
 }
 
 static int tess_xattr_set(const struct xattr_handler *handler,
-			  struct user_namespace *mnt_userns,
+			  struct tess_idmap *idmap,
 			  struct dentry *dentry, struct inode *inode,
 			  const char *name, const void *value, size_t size,
 			  int flags)

@@ -19,6 +19,7 @@
 #include <net/genetlink.h>
 
 #include "rpc.h"
+#include "../kmod/compat.h"
 
 static int tnet_nl_validate_net(const struct nlattr *attr,
 				struct netlink_ext_ack *extack)
@@ -78,11 +79,11 @@ static struct genl_family tnet_nl_family;
 /* the TESS_NL_A_NET filter of a dump request, or NULL */
 static const char *tnet_nl_filter(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr **attrs = tess_genl_dumpit_attrs(genl_dumpit_info(cb));
 
-	if (!info->attrs || !info->attrs[TESS_NL_A_NET])
+	if (!attrs || !attrs[TESS_NL_A_NET])
 		return NULL;
-	return nla_data(info->attrs[TESS_NL_A_NET]);
+	return nla_data(attrs[TESS_NL_A_NET]);
 }
 
 static void *tnet_nl_put_hdr(struct sk_buff *skb, struct netlink_callback *cb,
