@@ -40,6 +40,34 @@ else
 fi
 pkgs+=("linux-headers-$ver-amd64" "linux-image-$ver-amd64")
 
+# Debian 12's 6.12 kernel (in bookworm main as linux-headers-6.12.N+deb12-
+# amd64; N moves): the dkms tier builds the modules against it too (issue
+# #14).  If some are installed, keep them; otherwise the newest one apt
+# knows, neither cloud nor rt.  Its headers depend on the matching
+# linux-image, which becomes the newest kernel on the machine.  None in
+# apt is a warning, not a failure (tests/dkms/run then says FAIL).
+newest_612() {
+	apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' 2>/dev/null |
+		cut -d' ' -f1 | sort -V | tail -n1 || true
+}
+h612=$(ls -d /usr/src/linux-headers-6.12.*+deb12-amd64 2>/dev/null | sort -V | tail -n1 || true)
+if [ -n "$h612" ]; then
+	h612=${h612#/usr/src/}
+else
+	h612=$(newest_612)
+	if [ -z "$h612" ]; then
+		apt-get update -q
+		h612=$(newest_612)
+	fi
+fi
+if [ -n "$h612" ]; then
+	pkgs+=("$h612")
+else
+	echo "install-deps: WARNING: no linux-headers-6.12.*+deb12-amd64 in apt" \
+		"(bookworm main, apt-get update?): the modules are not built for" \
+		"Debian's 6.12 and the dkms tier will fail" >&2
+fi
+
 # the local S3 server of the HSM test (s3rver, pinned in package-lock.json)
 # (node may come from elsewhere than Debian: only Debian's if there is none)
 s3rver_deps() {
