@@ -8,7 +8,8 @@
 #   modules-clean    remove what `modules` built
 #   check-kunit      KUnit suites of common/ on a UML kernel (tests/kunit)
 #   check-vm         a VM suite under QEMU: SUITE=smoke by default (tests/vm)
-#   check-dkms       dkms build of dkms.conf into a throwaway tree (tests/dkms)
+#   check-dkms       dkms build and install of dkms.conf for every installed
+#                    Debian kernel (6.1, 6.12), in a throwaway tree (tests/dkms)
 #
 # KDIR defaults to the newest installed Debian 6.1 amd64 headers; KVER is
 # read from them.  Everything generated goes under build/.
@@ -61,5 +62,7 @@ check-vm: modules
 	@KDIR=$(KDIR) KVER=$(KVER) TESS_MODDIR=$(K_OUT) \
 		$(TESS_KTOP)/tests/vm/run $(SUITE)
 
+# every installed Debian kernel (6.1 and 6.12), or KDIR= given to make alone
 check-dkms:
-	@KDIR=$(KDIR) KVER=$(KVER) $(TESS_KTOP)/tests/dkms/run
+	@$(if $(filter command line environment,$(origin KDIR)),KDIR=$(KDIR) KVER=$(KVER)) \
+		$(TESS_KTOP)/tests/dkms/run
