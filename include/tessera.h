@@ -54,6 +54,10 @@
  *       OST_REPLACE (a new store at a used OST index), OBJ_LIST and
  *       OBJ_SCAN (tessctl check).  New opcodes only: an older server
  *       answers them EOPNOTSUPP, so no bump.
+ *   3 - caller credentials (issue 12): TESS_FEAT_CRED and TESS_HF_CRED,
+ *       a struct tess_cred at the end of a request body (see below).
+ *       Sent only when the server agreed TESS_FEAT_CRED, so no bump; a
+ *       request without it still works (see tessera-mds(8)).
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -118,7 +122,8 @@ struct tess_hdr {
 #define TESS_HF_REPLY		0x0002
 #define TESS_HF_CALLBACK	0x0004	/* server-initiated (leases, later) */
 #define TESS_HF_RESENT		0x0008	/* request: same xid sent before */
-#define TESS_HF_KNOWN		0x000f
+#define TESS_HF_CRED		0x0010	/* request: body ends with tess_cred */
+#define TESS_HF_KNOWN		0x001f
 
 /* ---- opcodes ---- */
 
@@ -184,7 +189,8 @@ enum tess_role {
 
 /* feature bits, negotiated as the AND of both sides */
 #define TESS_FEAT_BULK_CRC	0x0001	/* bulk_crc is computed and checked */
-#define TESS_FEAT_KNOWN		0x0001
+#define TESS_FEAT_CRED		0x0002	/* requests may carry TESS_HF_CRED */
+#define TESS_FEAT_KNOWN		0x0003
 
 struct tess_hello_req {
 	__le16 ver_min;
@@ -207,6 +213,31 @@ struct tess_hello_rep {
 
 struct tess_auth_req {
 	__u8   mac[TESS_MAC_LEN];
+};
+
+/* ---- caller credentials ---- */
+
+/*
+ * A request with TESS_HF_CRED (sent only on a connection that agreed
+ * TESS_FEAT_CRED) ends with this block, after every other part of its
+ * body: body_len counts it, body_crc covers it, and the receiver takes it
+ * off before it checks the rest of the body as usual.  Fixed size; a
+ * receiver refuses (EBADMSG) a body shorter than the block, a wrong magic,
+ * ngroups over TESS_CRED_GROUPS_MAX, or a non-zero unused group slot.
+ * uid, gid and groups are the caller's file system ids; a caller in
+ * more groups sends the first TESS_CRED_GROUPS_MAX.  A request without the
+ * block is served as before: the MDS takes it as from uid 0, gid 0 (and
+ * squashes that with --root-squash), so older clients keep working.
+ */
+#define TESS_CRED_MAGIC		0x44455243u	/* "CRED" little-endian */
+#define TESS_CRED_GROUPS_MAX	16
+
+struct tess_cred {
+	__le32 magic;		/* TESS_CRED_MAGIC */
+	__le32 uid;
+	__le32 gid;		/* primary group */
+	__le32 ngroups;		/* supplementary groups, <= 16 */
+	__le32 groups[TESS_CRED_GROUPS_MAX];	/* unused slots zero */
 };
 
 /* ---- inode attributes ---- */
@@ -292,7 +323,14 @@ struct tess_ino_req {		/* GETATTR, READLINK, GET_LAYOUT */
 #define TESS_OPEN_READ		0x0001
 #define TESS_OPEN_WRITE		0x0002
 #define TESS_OPEN_REPLAY	0x0004	/* held before the MDS restarted */
-#define TESS_OPEN_KNOWN		0x0007
+/*
+ * The client created the inode for this open (O_CREAT): its owner gets
+ * the access asked for whatever the new mode, as open(2) gives it (the
+ * owner could chmod anyway).  Sent only to an MDS that agreed
+ * TESS_FEAT_CRED; an older one refuses unknown flags.
+ */
+#define TESS_OPEN_CREATED	0x0008
+#define TESS_OPEN_KNOWN		0x000f
 
 struct tess_open_req {		/* OPEN, CLOSE */
 	__le64 ino;
@@ -867,6 +905,7 @@ enum {
 
 #ifndef __cplusplus
 _Static_assert(sizeof(struct tess_hdr) == 48, "tess_hdr");
+_Static_assert(sizeof(struct tess_cred) == 80, "tess_cred");
 _Static_assert(sizeof(struct tess_hello_req) == 64, "tess_hello_req");
 _Static_assert(sizeof(struct tess_ost_leave_req) == 24, "tess_ost_leave_req");
 _Static_assert(sizeof(struct tess_hello_rep) == 96, "tess_hello_rep");

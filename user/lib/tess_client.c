@@ -56,6 +56,9 @@ struct tess_client {
 	struct tnet_conn *osts[TESS_MAX_OSTS];
 	struct tnet_addr ost_addr[TESS_MAX_OSTS];
 	bool ost_known[TESS_MAX_OSTS];
+	/* sent with every MDS request (TESS_HF_CRED), issue #12 */
+	struct tess_cred cred;
+	uint32_t uid, gid;		/* the owner of what we create */
 };
 
 /* the unstable writes of one object of a handle (tess_file.sv[stripe]) */
@@ -98,6 +101,30 @@ int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
 	}
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
 	tnet_random(c->uuid, sizeof(c->uuid));
+	{
+		gid_t g[TESS_CRED_GROUPS_MAX];
+		int n = getgroups(TESS_CRED_GROUPS_MAX, g);
+		uint32_t u32[TESS_CRED_GROUPS_MAX];
+
+		if (n < 0) {	/* EINVAL: more than we send */
+			gid_t *all;
+
+			n = getgroups(0, NULL);
+			all = n > 0 ? calloc((size_t)n, sizeof(*all)) : NULL;
+			n = all ? getgroups(n, all) : 0;
+			if (n > TESS_CRED_GROUPS_MAX)
+				n = TESS_CRED_GROUPS_MAX;
+			for (int i = 0; i < n; i++)
+				g[i] = all[i];
+			free(all);
+			if (n < 0)
+				n = 0;
+		}
+		for (int i = 0; i < n; i++)
+			u32[i] = (uint32_t)g[i];
+		tess_client_set_cred(c, (uint32_t)geteuid(),
+				     (uint32_t)getegid(), (uint32_t)n, u32);
+	}
 	pthread_mutex_init(&c->lock, NULL);
 	c->mds = tnet_connect(&c->mds_addr, &c->key, TESS_ROLE_CLIENT, c->uuid,
 			      c->timeout_ms, &rc);
@@ -110,6 +137,23 @@ int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
 	}
 	*out = c;
 	return 0;
+}
+
+void tess_client_set_cred(struct tess_client *c, uint32_t uid,
+			  uint32_t gid, uint32_t ngroups,
+			  const uint32_t *groups)
+{
+	if (ngroups > TESS_CRED_GROUPS_MAX)
+		ngroups = TESS_CRED_GROUPS_MAX;
+	memset(&c->cred, 0, sizeof(c->cred));
+	c->cred.magic = cpu_to_le32(TESS_CRED_MAGIC);
+	c->cred.uid = cpu_to_le32(uid);
+	c->cred.gid = cpu_to_le32(gid);
+	c->cred.ngroups = cpu_to_le32(ngroups);
+	for (uint32_t i = 0; i < ngroups; i++)
+		c->cred.groups[i] = cpu_to_le32(groups[i]);
+	c->uid = uid;
+	c->gid = gid;
 }
 
 void tess_client_close(struct tess_client *c)
@@ -125,7 +169,8 @@ void tess_client_close(struct tess_client *c)
 }
 
 static int send_open(struct tnet_conn *conn, uint16_t op, uint64_t ino,
-		     uint32_t flags, struct tnet_call *call);
+		     uint32_t flags, struct tnet_call *call,
+		     const struct tess_cred *cred);
 
 /*
  * A new MDS instance (it restarted) knows none of our opens: send those
@@ -141,7 +186,8 @@ static void replay_opens(struct tess_client *c, struct tnet_conn *conn)
 		if (!memcmp(f->mds_instance, conn->peer_uuid, 16))
 			continue;
 		rc = send_open(conn, TESS_OP_OPEN, f->ino.ino,
-			       f->open_flags | TESS_OPEN_REPLAY, &call);
+			       f->open_flags | TESS_OPEN_REPLAY, &call,
+			       &c->cred);
 		if (rc && tnet_conn_dead(conn))
 			return;		/* the next call reconnects, replays */
 		/* refused (the inode is gone): nothing to keep open */
@@ -269,6 +315,8 @@ static int call_resending(struct tess_client *c, struct tnet_conn **slot,
 
 static int mds_call(struct tess_client *c, struct tnet_call *call)
 {
+	if (!call->cred)	/* tess_mds_call may bring its own */
+		call->cred = &c->cred;
 	return call_resending(c, &c->mds, &c->mds_addr, call);
 }
 
@@ -515,8 +563,8 @@ static int create_common(struct tess_client *c, uint16_t op, const char *path,
 	memset(r, 0, sizeof(*r));
 	r->parent = cpu_to_le64(st->ino);
 	r->mode = cpu_to_le32(mode);
-	r->uid = cpu_to_le32(getuid());
-	r->gid = cpu_to_le32(getgid());
+	r->uid = cpu_to_le32(c->uid);
+	r->gid = cpu_to_le32(c->gid);
 	r->flags = cpu_to_le32(flags);
 	r->name_len = cpu_to_le32((uint32_t)len);
 	call.body_len = sizeof(*r);
@@ -674,8 +722,8 @@ int tess_symlink(struct tess_client *c, const char *target, const char *path)
 		goto out;
 	memset(r, 0, sizeof(*r));
 	r->parent = cpu_to_le64(st->ino);
-	r->uid = cpu_to_le32(getuid());
-	r->gid = cpu_to_le32(getgid());
+	r->uid = cpu_to_le32(c->uid);
+	r->gid = cpu_to_le32(c->gid);
 	r->name_len = cpu_to_le32((uint32_t)len);
 	r->target_len = cpu_to_le32((uint32_t)tlen);
 	memcpy(r + 1, name, len);
@@ -1184,13 +1232,15 @@ out:
 }
 
 static int send_open(struct tnet_conn *conn, uint16_t op, uint64_t ino,
-		     uint32_t flags, struct tnet_call *call)
+		     uint32_t flags, struct tnet_call *call,
+		     const struct tess_cred *cred)
 {
 	static __thread struct tess_open_req r;
 
 	r = (struct tess_open_req){ .ino = cpu_to_le64(ino),
 				    .flags = cpu_to_le32(flags) };
-	*call = (struct tnet_call){ .op = op, .body = &r, .body_len = sizeof(r) };
+	*call = (struct tnet_call){ .op = op, .body = &r, .body_len = sizeof(r),
+				    .cred = cred };
 	return conn ? tnet_call(conn, call) : 0;
 }
 
@@ -1203,7 +1253,7 @@ static void file_free(struct tess_file *f)
 
 /* OPEN at the MDS: f->ino gets the reply (GETATTR's); the file goes on
  * the client's list, for a replay after an MDS restart */
-static int mds_open(struct tess_file *f, int flags)
+static int mds_open(struct tess_file *f, int flags, bool created)
 {
 	struct tess_client *c = f->c;
 	struct tnet_call call;
@@ -1217,8 +1267,20 @@ static int mds_open(struct tess_file *f, int flags)
 		f->open_flags = TESS_OPEN_READ | TESS_OPEN_WRITE;
 		break;
 	}
-	send_open(NULL, TESS_OP_OPEN, f->ino.ino, f->open_flags, &call);
+	pthread_mutex_lock(&c->lock);
+	if (created && c->mds && (c->mds->features & TESS_FEAT_CRED))
+		f->open_flags |= TESS_OPEN_CREATED;
+	pthread_mutex_unlock(&c->lock);
+	send_open(NULL, TESS_OP_OPEN, f->ino.ino, f->open_flags, &call, NULL);
 	rc = mds_call(c, &call);
+	f->open_flags &= ~(uint32_t)TESS_OPEN_CREATED;	/* not on replays */
+	if (rc == -EACCES && (flags & O_ACCMODE) == O_RDONLY) {
+		/* not writable by us: a read-only handle (tess_pwrite EBADF) */
+		f->open_flags = TESS_OPEN_READ;
+		send_open(NULL, TESS_OP_OPEN, f->ino.ino, f->open_flags, &call,
+			  NULL);
+		rc = mds_call(c, &call);
+	}
 	if (rc == -EOPNOTSUPP)
 		return 0;		/* an MDS of protocol 1: no opens */
 	if (rc)
@@ -1253,7 +1315,7 @@ static int mds_close(struct tess_file *f)
 	pthread_mutex_unlock(&c->lock);
 	if (!was_open)
 		return 0;
-	send_open(NULL, TESS_OP_CLOSE, f->ino.ino, f->open_flags, &call);
+	send_open(NULL, TESS_OP_CLOSE, f->ino.ino, f->open_flags, &call, NULL);
 	return mds_call(c, &call);
 }
 
@@ -1262,6 +1324,7 @@ int tess_open(struct tess_client *c, const char *path, int flags,
 	      struct tess_file **out)
 {
 	struct tess_file *f = calloc(1, sizeof(*f));
+	bool created = false;
 	int rc;
 
 	if (!f)
@@ -1269,7 +1332,7 @@ int tess_open(struct tess_client *c, const char *path, int flags,
 	f->c = c;
 	pthread_mutex_init(&f->vlock, NULL);
 	rc = tess_stat(c, path, &f->ino);
-	if (rc == -ENOENT && (flags & O_CREAT))
+	if (rc == -ENOENT && (flags & O_CREAT) && (created = true))
 		rc = create_common(c, TESS_OP_CREATE, path,
 				   S_IFREG | (mode & 07777), lr,
 				   flags & O_EXCL ? TESS_CREATE_EXCL : 0,
@@ -1281,7 +1344,7 @@ int tess_open(struct tess_client *c, const char *path, int flags,
 	else if (!rc && !S_ISREG(f->ino.mode))
 		rc = -EINVAL;
 	if (!rc)
-		rc = mds_open(f, flags);
+		rc = mds_open(f, flags, created);
 	if (!rc && (f->ino.nobjs == 0 ||
 		    tess_stripe_geom_check(&f->ino.geom)))
 		rc = -EIO;		/* a regular file without a usable layout */
@@ -1314,6 +1377,8 @@ ssize_t tess_pwrite(struct tess_file *f, const void *buf, size_t len,
 {
 	int rc;
 
+	if (f->mds_open && !(f->open_flags & TESS_OPEN_WRITE))
+		return -EBADF;		/* opened read-only (EACCES for writes) */
 	if (!len)
 		return 0;
 	if (off > (1ULL << 62) || len > (1ULL << 62) - off)

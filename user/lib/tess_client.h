@@ -46,6 +46,15 @@ struct tess_layout_req {
 int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
 		     struct tess_client **out, char *err, size_t errlen);
 void tess_client_close(struct tess_client *c);
+/*
+ * The credentials sent with every MDS request (at most
+ * TESS_CRED_GROUPS_MAX groups) and the owner asked for new inodes.
+ * tess_client_open takes the process's effective uid and gid and its
+ * first TESS_CRED_GROUPS_MAX supplementary groups (getgroups()).  An MDS
+ * that does not agree TESS_FEAT_CRED gets none.  Not while calls run.
+ */
+void tess_client_set_cred(struct tess_client *c, uint32_t uid, uint32_t gid,
+			  uint32_t ngroups, const uint32_t *groups);
 
 /* namespace, by absolute path inside the file system ("/a/b") */
 int tess_stat(struct tess_client *c, const char *path, struct tess_inode *st);
@@ -105,7 +114,13 @@ int tess_setstripe(struct tess_client *c, const char *path,
 int tess_getstripe(struct tess_client *c, const char *path,
 		   struct tess_inode *st);
 
-/* files: flags are O_CREAT, O_EXCL, O_TRUNC; lr may be NULL */
+/*
+ * files: flags are O_CREAT, O_EXCL, O_TRUNC and the access mode.  O_RDONLY
+ * (0) asks for reading and writing, as before, and falls back to a
+ * read-only handle (tess_pwrite: -EBADF) when the MDS refuses writing
+ * with EACCES; O_WRONLY and O_RDWR are refused EACCES as open(2) does.
+ * lr may be NULL.
+ */
 int tess_open(struct tess_client *c, const char *path, int flags,
 	      uint32_t mode, const struct tess_layout_req *lr,
 	      struct tess_file **out);

@@ -418,6 +418,7 @@ static int recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 		return -EBADE;		/* reported as "checksum mismatch" */
 	m->body = c->rx_body;
 	m->bulk = NULL;
+	m->cred = NULL;
 
 	if (err) {			/* unknown opcode: skip its bulk */
 		rc = discard(c, m->f.bulk_len);
@@ -452,6 +453,11 @@ static int recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 		m->bulk = bulk;
 	}
 	*fatal = false;
+	if (m->f.flags & TESS_HF_CRED) {
+		rc = tnet_cred_take(&m->f, m->body, &m->cred);
+		if (rc)
+			return rc;
+	}
 	return tess_msg_check(&m->f, m->body);
 }
 
@@ -687,9 +693,37 @@ bool tnet_conn_dead(const struct tnet_conn *c)
 	return c->fd < 0;
 }
 
+/*
+ * The TESS_HF_CRED block at the end of a request body: checked (size,
+ * magic, group count, unused slots zero) and taken off f->body_len.
+ */
+int tnet_cred_take(struct tess_frame *f, const void *body,
+		   const struct tess_cred **out)
+{
+	const struct tess_cred *cr;
+	uint32_t n, i;
+
+	*out = NULL;
+	if (!(f->flags & TESS_HF_REQUEST) || f->body_len < sizeof(*cr))
+		return -EBADMSG;
+	cr = (const void *)((const uint8_t *)body + f->body_len - sizeof(*cr));
+	n = le32_to_cpu(cr->ngroups);
+	if (le32_to_cpu(cr->magic) != TESS_CRED_MAGIC ||
+	    n > TESS_CRED_GROUPS_MAX)
+		return -EBADMSG;
+	for (i = n; i < TESS_CRED_GROUPS_MAX; i++)
+		if (cr->groups[i])
+			return -EBADMSG;
+	f->body_len -= (uint32_t)sizeof(*cr);
+	*out = cr;
+	return 0;
+}
+
 static int do_call(struct tnet_conn *c, struct tnet_call *call, uint32_t flags)
 {
 	struct tess_frame f = { 0 };
+	const void *body = call->body;
+	void *cbody = NULL;
 	bool fatal;
 	int rc;
 
@@ -703,7 +737,27 @@ static int do_call(struct tnet_conn *c, struct tnet_call *call, uint32_t flags)
 	f.xid = call->xid;
 	f.body_len = call->body_len;
 	f.bulk_len = call->bulk_len;
-	rc = send_frame(c, &f, call->body, call->bulk);
+	if (call->cred && (c->features & TESS_FEAT_CRED)) {
+		/* the body, then the credentials (one CRC covers both) */
+		if (call->body_len > TESS_MAX_BODY - sizeof(*call->cred)) {
+			rc = -EMSGSIZE;
+			goto out;
+		}
+		cbody = malloc(call->body_len + sizeof(*call->cred));
+		if (!cbody) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (call->body_len)
+			memcpy(cbody, call->body, call->body_len);
+		memcpy((uint8_t *)cbody + call->body_len, call->cred,
+		       sizeof(*call->cred));
+		f.body_len += (uint32_t)sizeof(*call->cred);
+		f.flags |= TESS_HF_CRED;
+		body = cbody;
+	}
+	rc = send_frame(c, &f, body, call->bulk);
+	free(cbody);
 	if (rc)
 		goto dead;
 	rc = recv_frame(c, &call->reply, call->rbulk, call->rbulk_cap, &fatal);

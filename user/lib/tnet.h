@@ -93,6 +93,9 @@ struct tnet_msg {
 	struct tess_frame f;
 	const void *body;
 	const void *bulk;
+	/* a request's TESS_HF_CRED block (checked), else NULL; f.body_len
+	 * no longer counts it */
+	const struct tess_cred *cred;
 };
 
 /* ---- client side ---- */
@@ -118,6 +121,9 @@ struct tnet_call {
 	 */
 	void *rbody;
 	uint32_t rbody_cap;
+	/* the caller's credentials, appended (TESS_HF_CRED) when the
+	 * connection agreed TESS_FEAT_CRED; NULL: none */
+	const struct tess_cred *cred;
 	/* out */
 	uint64_t xid;			/* the xid it was sent with */
 	struct tnet_msg reply;		/* reply.body valid until next call */
@@ -130,6 +136,14 @@ struct tnet_call {
  * after which the connection is dead (tnet_conn_dead() is true).
  */
 int tnet_call(struct tnet_conn *c, struct tnet_call *call);
+/*
+ * A request's TESS_HF_CRED block, at the end of its body: 0 with *out
+ * pointing at it and f->body_len shortened by it, or -EBADMSG (too short,
+ * wrong magic, more than TESS_CRED_GROUPS_MAX groups, unused slots not
+ * zero, not a request).  recv_frame calls it before tess_msg_check.
+ */
+int tnet_cred_take(struct tess_frame *f, const void *body,
+		   const struct tess_cred **out);
 /*
  * Send again a request that tnet_call (or tnet_resend) sent, on any
  * connection of the same client instance: same xid, TESS_HF_RESENT.  A
