@@ -155,6 +155,10 @@ run_for 60 bash tests/integ/metrics.sh "$work" $((base + 140))
 # level in log lines, --log-level, --log-file and SIGHUP, SIGTERM a clean
 # exit with the OST marked down at once; MDS and OSTs at base+150..153
 run_for 120 bash tests/integ/daemon_ops.sh "$work" $((base + 150))
+# permissions on the MDS (issue #12): users 1000/1001 and root as the
+# library sends them, every forbidden operation refused with POSIX's
+# errno; --root-squash and --nosquash; MDS and OST at base+160..161
+run_for 120 bash tests/integ/perm.sh "$work" $((base + 160))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL

@@ -20,6 +20,7 @@ struct hctx {
 	const struct tnet_msg *req;
 	struct tnet_reply *rep;
 	struct tess_cursor cur;
+	struct perm_cred cred;		/* the caller, squashed */
 	char what[200];			/* for the log line of a refusal */
 };
 
@@ -71,6 +72,71 @@ static int put_layout(struct hctx *h, const struct mds_layout *lo)
 
 	tess_buf_put(&h->rep->body, lbuf, n);
 	return h->rep->body.err;
+}
+
+/* ---- permissions (perm.c has the rules) ---- */
+
+static bool is_root(const struct hctx *h)
+{
+	return h->cred.uid == 0;
+}
+
+/*
+ * want on directory dir, which the operation resolves names in; its
+ * attributes in *d.  Root is not checked (nor the directory read).
+ */
+static int dir_may(struct hctx *h, uint64_t dir, int want, struct mds_attr *d)
+{
+	int rc;
+
+	if (is_root(h))
+		return 0;
+	rc = mds_getattr(h->m->store, dir, d, NULL);
+	if (rc)
+		return rc;
+	if (!S_ISDIR(d->mode))
+		return -ENOTDIR;
+	return perm_may(&h->cred, d, want);
+}
+
+/* want on inode ino */
+static int ino_may(struct hctx *h, uint64_t ino, int want)
+{
+	struct mds_attr a;
+	int rc;
+
+	if (is_root(h))
+		return 0;
+	rc = mds_getattr(h->m->store, ino, &a, NULL);
+	return rc ? rc : perm_may(&h->cred, &a, want);
+}
+
+/* the owner, or want on ino (SET_LAYOUT, HSM_SET) */
+static int owner_or_may(struct hctx *h, uint64_t ino, int want)
+{
+	struct mds_attr a;
+	int rc;
+
+	if (is_root(h))
+		return 0;
+	rc = mds_getattr(h->m->store, ino, &a, NULL);
+	if (rc)
+		return rc;
+	return a.uid == h->cred.uid ? 0 : perm_may(&h->cred, &a, want);
+}
+
+/*
+ * Removing (or renaming away) name from dir, whose attributes d are:
+ * the sticky rule.  A name that is not there is left to the store.
+ */
+static int sticky_ok(struct hctx *h, uint64_t dir, const struct mds_attr *d,
+		     const char *name, uint32_t len, struct mds_attr *victim)
+{
+	if (is_root(h))
+		return 0;
+	if (mds_lookup(h->m->store, dir, name, len, victim, NULL))
+		return 0;
+	return perm_sticky(&h->cred, d, victim);
 }
 
 /* ---- namespace ---- */
@@ -127,6 +193,7 @@ static int h_open(struct hctx *h)
 	struct mds_opens *o = h->m->opens;
 	struct mds_attr a;
 	uint32_t held = 0;
+	bool replay;
 	uint64_t ino;
 	int rc;
 
@@ -146,10 +213,21 @@ static int h_open(struct hctx *h)
 	if (o)
 		held = mds_opens_open(o, h->c->peer_uuid, ino);
 	rc = mds_getattr(h->m->store, ino, &a, &lo);
-	if (!rc && !a.nlink && !held && o &&
-	    !((le32_to_cpu(r->flags) & TESS_OPEN_REPLAY) &&
-	      mds_opens_in_grace(o)))
+	replay = (le32_to_cpu(r->flags) & TESS_OPEN_REPLAY) && o &&
+		 mds_opens_in_grace(o);
+	if (!rc && !a.nlink && !held && o && !replay)
 		rc = -ENOENT;
+	/*
+	 * An open made before a restart was allowed then: not again.  The
+	 * owner of a file its open created gets what it asked for.
+	 */
+	if (!rc && !replay && !((le32_to_cpu(r->flags) & TESS_OPEN_CREATED) &&
+				a.uid == h->cred.uid))
+		rc = perm_may(&h->cred, &a,
+			      (le32_to_cpu(r->flags) & TESS_OPEN_READ ?
+			       PERM_R : 0) |
+			      (le32_to_cpu(r->flags) & TESS_OPEN_WRITE ?
+			       PERM_W : 0));
 	if (rc) {
 		if (o)
 			mds_opens_close(o, h->c->peer_uuid, ino);
@@ -162,7 +240,7 @@ static int h_name(struct hctx *h)
 {
 	const struct tess_name_req *r = PULL(h, sizeof(*r));
 	static __thread struct mds_layout lo;
-	struct mds_attr a;
+	struct mds_attr a, d;
 	const char *name;
 	uint64_t parent;
 	uint32_t len;
@@ -179,10 +257,18 @@ static int h_name(struct hctx *h)
 	esc(e, sizeof(e), name, len);
 	snprintf(h->what, sizeof(h->what), "parent %" PRIu64 " name '%s'",
 		 parent, e);
-	switch (h->req->f.opcode) {
-	case TESS_OP_LOOKUP:
-		rc = mds_lookup(h->m->store, parent, name, len, &a, &lo);
+	if (h->req->f.opcode == TESS_OP_LOOKUP) {
+		rc = dir_may(h, parent, PERM_X, &d);
+		if (!rc)
+			rc = mds_lookup(h->m->store, parent, name, len, &a, &lo);
 		return rc ? rc : put_inode(h, &a, &lo);
+	}
+	rc = dir_may(h, parent, PERM_W | PERM_X, &d);
+	if (!rc)
+		rc = sticky_ok(h, parent, &d, name, len, &a);
+	if (rc)
+		return rc;
+	switch (h->req->f.opcode) {
 	case TESS_OP_UNLINK:
 		return mds_unlink(h->m->store, parent, name, len);
 	case TESS_OP_RMDIR:
@@ -224,6 +310,16 @@ static int h_setattr(struct hctx *h)
 		return -EINVAL;
 	if ((sa.valid & TESS_SA_CTIME) && sa.ctime_nsec >= 1000000000u)
 		return -EINVAL;
+	if (!is_root(h)) {
+		rc = mds_getattr(h->m->store, ino, &a, NULL);
+		if (rc)
+			return rc;
+		rc = perm_setattr(&h->cred, &a, &sa, h->m->opens && h->c &&
+				  mds_opens_count(h->m->opens, h->c->peer_uuid,
+						  ino));
+		if (rc)
+			return rc;
+	}
 	rc = mds_setattr(h->m->store, ino, &sa, &a, &lo);
 	return rc ? rc : put_inode(h, &a, &lo);
 }
@@ -233,7 +329,7 @@ static int h_create(struct hctx *h)
 	const struct tess_create_req *r = PULL(h, sizeof(*r));
 	static __thread struct mds_layout req_lo, lo;
 	struct mds_create c;
-	struct mds_attr a;
+	struct mds_attr a, d;
 	const void *lw;
 	uint32_t llen;
 	char e[80];
@@ -258,6 +354,10 @@ static int h_create(struct hctx *h)
 	esc(e, sizeof(e), c.name, c.name_len);
 	snprintf(h->what, sizeof(h->what), "parent %" PRIu64 " name '%s' "
 		 "mode %#o", c.parent, e, c.mode);
+	rc = dir_may(h, c.parent, PERM_W | PERM_X, &d);
+	if (rc)
+		return rc;
+	perm_new_owner(&h->cred, &d, &c.uid, &c.gid, &c.mode);
 	if (h->req->f.opcode == TESS_OP_MKDIR) {
 		if (llen)
 			return -EINVAL;
@@ -278,8 +378,8 @@ static int h_symlink(struct hctx *h)
 {
 	const struct tess_symlink_req *r = PULL(h, sizeof(*r));
 	const char *name, *target;
-	struct mds_attr a;
-	uint32_t nlen, tlen;
+	struct mds_attr a, d;
+	uint32_t nlen, tlen, uid, gid, mode;
 	uint64_t parent;
 	char e[80];
 	int rc;
@@ -296,9 +396,46 @@ static int h_symlink(struct hctx *h)
 	esc(e, sizeof(e), name, nlen);
 	snprintf(h->what, sizeof(h->what), "parent %" PRIu64 " name '%s'",
 		 parent, e);
+	rc = dir_may(h, parent, PERM_W | PERM_X, &d);
+	if (rc)
+		return rc;
+	uid = le32_to_cpu(r->uid);
+	gid = le32_to_cpu(r->gid);
+	mode = S_IFLNK | 0777;
+	perm_new_owner(&h->cred, &d, &uid, &gid, &mode);
 	rc = mds_symlink(h->m->store, parent, name, nlen, target, tlen,
-			 le32_to_cpu(r->uid), le32_to_cpu(r->gid), &a);
+			 uid, gid, &a);
 	return rc ? rc : put_inode(h, &a, NULL);
+}
+
+/*
+ * RENAME: write and search on both directories, the sticky rule for the
+ * source and for a target that is replaced, and write on a directory
+ * that moves to another parent (its ".." changes).
+ */
+static int rename_may(struct hctx *h, uint64_t op, const char *on,
+		      uint32_t ol, uint64_t np, const char *nn, uint32_t nl)
+{
+	struct mds_attr od, nd, v;
+	int rc;
+
+	if (is_root(h))
+		return 0;
+	rc = dir_may(h, op, PERM_W | PERM_X, &od);
+	if (!rc)
+		rc = dir_may(h, np, PERM_W | PERM_X, &nd);
+	if (rc)
+		return rc;
+	if (!mds_lookup(h->m->store, op, on, ol, &v, NULL)) {
+		rc = perm_sticky(&h->cred, &od, &v);
+		if (!rc && S_ISDIR(v.mode) && op != np)
+			rc = perm_may(&h->cred, &v, PERM_W);
+		if (rc)
+			return rc;
+	}
+	if (!mds_lookup(h->m->store, np, nn, nl, &v, NULL))
+		rc = perm_sticky(&h->cred, &nd, &v);
+	return rc;
 }
 
 static int h_rename(struct hctx *h)
@@ -308,6 +445,7 @@ static int h_rename(struct hctx *h)
 	uint32_t ol, nl;
 	uint64_t op, np;
 	char e1[80], e2[80];
+	int rc;
 
 	if (!r)
 		return -EBADMSG;
@@ -323,6 +461,9 @@ static int h_rename(struct hctx *h)
 	esc(e2, sizeof(e2), nn, nl);
 	snprintf(h->what, sizeof(h->what), "%" PRIu64 "/'%s' -> %" PRIu64
 		 "/'%s'", op, e1, np, e2);
+	rc = rename_may(h, op, on, ol, np, nn, nl);
+	if (rc)
+		return rc;
 	return mds_rename(h->m->store, op, on, ol, np, nn, nl,
 			  le32_to_cpu(r->flags));
 }
@@ -349,6 +490,9 @@ static int h_link(struct hctx *h)
 	esc(e, sizeof(e), name, len);
 	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " -> %" PRIu64
 		 "/'%s'", ino, np, e);
+	rc = dir_may(h, np, PERM_W | PERM_X, &a);
+	if (rc)
+		return rc;
 	rc = mds_link(h->m->store, ino, np, name, len, &a, &lo);
 	return rc ? rc : put_inode(h, &a, &lo);
 }
@@ -395,6 +539,9 @@ static int h_readdir(struct hctx *h)
 	cookie = le64_to_cpu(r->cookie);
 	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " cookie %" PRIu64
 		 " max %u", ino, cookie, le32_to_cpu(r->max_bytes));
+	rc = ino_may(h, ino, PERM_R);
+	if (rc)
+		return rc;
 	rr = tess_buf_reserve(&h->rep->body, sizeof(*rr));
 	if (!rr)
 		return -EMSGSIZE;
@@ -438,6 +585,32 @@ static int put_size(struct hctx *h, uint32_t size)
 	return 0;
 }
 
+/*
+ * As Linux: trusted.* is root's; user.* needs read permission to get and
+ * write permission to set or remove; any other name (security.*,
+ * system.*) may be set or removed by the owner only.  LISTXATTR is free.
+ */
+static int xattr_may(struct hctx *h, uint64_t ino, const char *name,
+		     uint32_t nlen)
+{
+	bool get = h->req->f.opcode == TESS_OP_GETXATTR;
+	struct mds_attr a;
+	int rc;
+
+	if (is_root(h) || h->req->f.opcode == TESS_OP_LISTXATTR)
+		return 0;
+	if (nlen >= 8 && !memcmp(name, "trusted.", 8))
+		return -EPERM;
+	rc = mds_getattr(h->m->store, ino, &a, NULL);
+	if (rc)
+		return rc;
+	if (nlen >= 5 && !memcmp(name, "user.", 5))
+		return perm_may(&h->cred, &a, get ? PERM_R : PERM_W);
+	if (!get && a.uid != h->cred.uid)
+		return -EPERM;
+	return 0;
+}
+
 static int h_xattr(struct hctx *h)
 {
 	const struct tess_xattr_req *r = PULL(h, sizeof(*r));
@@ -462,6 +635,9 @@ static int h_xattr(struct hctx *h)
 	}
 	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " name '%s' size %u",
 		 ino, e, vlen);
+	rc = xattr_may(h, ino, name, nlen);
+	if (rc)
+		return rc;
 	cap = vlen;
 	if (cap > b->cap - b->len)
 		cap = b->cap - b->len;
@@ -517,6 +693,8 @@ static int h_set_layout(struct hctx *h)
 	if (!lw)
 		return -EBADMSG;
 	rc = mds_layout_decode(lw, len, &req_lo);
+	if (!rc)
+		rc = owner_or_may(h, ino, PERM_W);
 	if (!rc)
 		rc = mds_set_layout(h->m->store, ino, &req_lo, &lo);
 	return rc ? rc : put_layout(h, &lo);
@@ -720,7 +898,9 @@ static int h_hsm_set(struct hctx *h)
 		esc(e, sizeof(e), q.key, q.klen);
 	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " valid %#x set %#x "
 		 "clear %#x key '%s'", ino, q.valid, q.set, q.clear, e);
-	rc = mds_hsm_set(h->m->store, ino, &q, &x);
+	rc = owner_or_may(h, ino, PERM_W);
+	if (!rc)
+		rc = mds_hsm_set(h->m->store, ino, &q, &x);
 	return rc ? rc : put_hsm(h, ino, &x);
 }
 
@@ -735,6 +915,13 @@ static bool quiet(uint16_t op, int rc)
 	       (op == TESS_OP_GETXATTR && rc == -ENODATA) ||
 	       ((op == TESS_OP_GETXATTR || op == TESS_OP_LISTXATTR) &&
 		rc == -ERANGE);
+}
+
+/* a user's request that its permissions do not allow: debug level */
+static bool denied(uint16_t op, int rc)
+{
+	return (rc == -EACCES || rc == -EPERM) && op != TESS_OP_OST_REGISTER &&
+	       op != TESS_OP_OST_REPLACE && op != TESS_OP_OST_LEAVE;
 }
 
 /* c->user of a connection refused for the connection limit */
@@ -753,6 +940,8 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 		return EBUSY;
 	}
 	tess_cursor_init(&h.cur, req->body, req->f.body_len);
+	perm_cred_from_wire(&h.cred, req->cred);
+	perm_squash_apply(&h.m->squash, c ? c->peer : NULL, &h.cred);
 	switch (op) {
 	case TESS_OP_PING:
 		rc = 0;
@@ -834,7 +1023,8 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 		rep->body.err = 0;
 	}
 	if (rc && !quiet(op, rc))
-		tlog_level(LOG_WARNING, "%s from %s (role %d) refused: %s [%s]", tess_op_name(op),
+		tlog_level(denied(op, rc) ? LOG_DEBUG : LOG_WARNING,
+			   "%s from %s (role %d) refused: %s [%s]", tess_op_name(op),
 		     c ? c->peer : "?", c ? c->role : 0, strerror(-rc), h.what);
 	return -rc;
 }

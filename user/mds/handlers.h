@@ -7,6 +7,7 @@
 
 #include "opens.h"
 #include "osts.h"
+#include "perm.h"
 #include "store.h"
 #include "tnet.h"
 
@@ -25,6 +26,8 @@ struct mds {
 	_Atomic uint32_t nclients, nost_conns;
 	_Atomic int64_t refused_logged;	/* CLOCK_MONOTONIC s of the last line */
 	_Atomic uint64_t refused;	/* since that line */
+	/* --root-squash and --nosquash (perm.h), set before serving */
+	struct perm_squash squash;
 };
 
 /* LMDB reader slots for max_clients: one per connection thread, plus

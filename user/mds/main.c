@@ -9,6 +9,7 @@
  *               [--max-clients N] [--ping-interval SECONDS]
  *               [--fault-drop-reply OPCODE[:N]] [--fault-read-delay MS]
  *               [--log-level LEVEL] [--log-file PATH]
+ *               [--root-squash UID:GID] [--nosquash ADDR[/PREFIX]]...
  *
  * --config FILE: settings from a file (user/lib/conf.c, tessera.conf(5)),
  * the command line winning.  Once serving, READY=1 to systemd (Type=notify).
@@ -37,6 +38,9 @@
 
 /* getopt_long value of --metrics-listen (issue #14) */
 #define OPT_METRICS_LISTEN	0x100
+/* issue #12: root squashing */
+#define OPT_ROOT_SQUASH		0x101
+#define OPT_NOSQUASH		0x102
 #define MAX_CLIENTS_DEF		1024
 #define MAX_CLIENTS_MAX		65536
 #define PING_INTERVAL_DEF	5	/* a hung OST: down after 10 s */
@@ -54,6 +58,7 @@ static void usage(FILE *f)
 		"          [--ping-interval SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
 		"          [--fault-read-delay MS] [--log-level LEVEL] "
 		"[--log-file PATH]\n"
+		"          [--root-squash UID:GID] [--nosquash ADDR[/PREFIX]]...\n"
 		"  --config FILE       settings as \"key = value\" lines, every "
 		"long option\n"
 		"                      a key (tessera.conf(5)); the command "
@@ -112,9 +117,18 @@ static void usage(FILE *f)
 		"                      are not logged (default info; SIGHUP "
 		"reads --config again)\n"
 		"  --log-file PATH     log there, not on stderr; SIGHUP opens it "
-		"again\n",
+		"again\n"
+		"  --root-squash UID:GID\n"
+		"                      requests of uid 0 run as UID, gid 0 as "
+		"GID (and group 0\n"
+		"                      is dropped), except from --nosquash "
+		"addresses (default: off)\n"
+		"  --nosquash ADDR[/PREFIX]\n"
+		"                      an IPv4 address or prefix whose clients "
+		"are not squashed;\n"
+		"                      may be given up to %d times\n",
 		prog, TESS_MDS_PORT, TNET_LEASE_DEFAULT, MAX_CLIENTS_DEF,
-		PING_INTERVAL_DEF, TNET_FAULTS_MAX);
+		PING_INTERVAL_DEF, TNET_FAULTS_MAX, PERM_NOSQUASH_MAX);
 }
 
 /* a value from the config file (VAL points into it): its line, exit 2 */
@@ -227,6 +241,8 @@ int main(int argc, char **argv)
 		{ "ping-interval", required_argument, NULL, 'P' },
 		{ "log-level", required_argument, NULL, 'V' },
 		{ "log-file", required_argument, NULL, 'O' },
+		{ "root-squash", required_argument, NULL, OPT_ROOT_SQUASH },
+		{ "nosquash", required_argument, NULL, OPT_NOSQUASH },
 		{ "config", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -347,6 +363,22 @@ int main(int argc, char **argv)
 				die("--ping-interval", "must be 1..3600 seconds");
 			ping = (uint32_t)v;
 			break;
+		case OPT_ROOT_SQUASH:
+			if (perm_parse_ids(optarg, &m.squash.uid,
+					   &m.squash.gid))
+				die("--root-squash", "must be UID:GID, two "
+				    "numbers (e.g. 65534:65534)");
+			m.squash.on = true;
+			break;
+		case OPT_NOSQUASH:
+			if (m.squash.nnets == PERM_NOSQUASH_MAX)
+				die("--nosquash", "given too often");
+			if (perm_parse_net(optarg,
+					   &m.squash.nets[m.squash.nnets]))
+				die("--nosquash", "must be an IPv4 address "
+				    "A.B.C.D or prefix A.B.C.D/LEN (LEN 0..32)");
+			m.squash.nnets++;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -453,6 +485,13 @@ int main(int argc, char **argv)
 		if (so.read_delay_ms)
 			tlog("fault injection: --fault-read-delay %u ms",
 			     so.read_delay_ms);
+		if (m.squash.on)
+			tlog("root squash: uid 0 runs as %u, gid 0 as %u, "
+			     "except from %u --nosquash prefixes",
+			     m.squash.uid, m.squash.gid, m.squash.nnets);
+		else if (m.squash.nnets)
+			tlog_level(LOG_WARNING, "--nosquash without "
+				   "--root-squash: nothing is squashed");
 	}
 	rc = pthread_create(&thr, NULL, serve, &sa);
 	if (rc)
