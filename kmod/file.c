@@ -168,7 +168,12 @@ static int tess_file_flush_size(struct file *file, loff_t size, u32 seq)
 		if (!written && size <= READ_ONCE(ti->mds_size))
 			return 0;
 	}
-	mutex_lock(&ti->io_lock);
+	/* killable: a truncate may hold it while the MDS is away */
+	if (mutex_lock_killable(&ti->io_lock)) {
+		if (written)
+			tess_file_written(file);
+		return -EINTR;
+	}
 	if (READ_ONCE(ti->trunc_seq) != seq) {
 		/* truncated since @size was taken: the truncate set it */
 		mutex_unlock(&ti->io_lock);
@@ -190,18 +195,21 @@ static int tess_file_flush_size(struct file *file, loff_t size, u32 seq)
 /*
  * i_size now, and the truncate count it goes with: a size extend sent
  * later for it is dropped if a truncate came in between (the file may
- * have grown again since, over bytes not yet written back).
+ * have grown again since, over bytes not yet written back).  -EINTR if
+ * the task was killed while a truncate held io_lock (it holds it while
+ * it waits for the MDS, for ever on a hard mount).
  */
-static loff_t tess_size_snap(struct inode *inode, u32 *seq)
+static int tess_size_snap(struct inode *inode, loff_t *size, u32 *seq)
 {
 	struct tess_inode_info *ti = TESS_I(inode);
-	loff_t size;
 
-	mutex_lock(&ti->io_lock);	/* not halfway through a truncate */
+	/* not halfway through a truncate */
+	if (mutex_lock_killable(&ti->io_lock))
+		return -EINTR;
 	*seq = ti->trunc_seq;
-	size = i_size_read(inode);
+	*size = i_size_read(inode);
 	mutex_unlock(&ti->io_lock);
-	return size;
+	return 0;
 }
 
 /*
@@ -240,8 +248,14 @@ void tess_size_work(struct work_struct *work)
 						  size_work);
 	struct inode *inode = &ti->vfs_inode;
 	u32 seq;
-	loff_t size = tess_size_snap(inode, &seq);	/* before the writeback */
+	loff_t size;
 	int err, n;
+
+	/* a worker: no signal ends the wait, the truncate ends it */
+	mutex_lock(&ti->io_lock);
+	seq = ti->trunc_seq;
+	size = i_size_read(inode);	/* before the writeback */
+	mutex_unlock(&ti->io_lock);
 
 	wait_event(TESS_SB(inode->i_sb)->wb_wait, !atomic_read(&ti->wb_runs));
 	err = filemap_write_and_wait(inode->i_mapping);
@@ -274,7 +288,9 @@ static int tess_file_flush(struct file *file, fl_owner_t id)
 		return 0;
 	if (tess_file_flush_exiting(file))
 		return 0;
-	size = tess_size_snap(file_inode(file), &seq);
+	err = tess_size_snap(file_inode(file), &size, &seq);
+	if (err)
+		return err;	/* killed: release hands it to size_work */
 	err = tess_write_and_wait(file_inode(file), 0, LLONG_MAX);
 	if (err == -EINTR)
 		return err;
@@ -313,11 +329,17 @@ static int tess_file_release(struct inode *inode, struct file *file)
 	/* the last close of a shared writable mmap may come here only */
 	if ((file->f_mode & FMODE_WRITE) && !tess_file_flush_exiting(file)) {
 		u32 seq;
-		loff_t size = tess_size_snap(inode, &seq);
+		loff_t size;
 
-		if (!tess_write_and_wait(inode, 0, LLONG_MAX))
-			filemap_write_and_wait(file->f_mapping);
-		tess_file_flush_size(file, size, seq);
+		/*
+		 * Killed while a truncate held io_lock: the size and the
+		 * CLOSE go to size_work (tess_file_close_late, below).
+		 */
+		if (!tess_size_snap(inode, &size, &seq)) {
+			if (!tess_write_and_wait(inode, 0, LLONG_MAX))
+				filemap_write_and_wait(file->f_mapping);
+			tess_file_flush_size(file, size, seq);
+		}
 	}
 	if (fi) {
 		atomic_dec(&TESS_I(inode)->opens);
@@ -334,9 +356,11 @@ static int tess_file_fsync(struct file *file, loff_t start, loff_t end,
 			   int datasync)
 {
 	u32 seq;
-	loff_t size = tess_size_snap(file_inode(file), &seq); /* before writeback */
-	int err;
+	loff_t size;
+	int err = tess_size_snap(file_inode(file), &size, &seq); /* before writeback */
 
+	if (err)
+		return err;
 	if (end < size)		/* a range (O_DSYNC): only what it wrote */
 		size = end + 1;
 	/* killable: a hard mount waits for an OST that is away */

@@ -611,7 +611,15 @@ int tess_setattr(struct tess_idmap *idmap, struct dentry *dentry,
 	 * old size back over bytes the file no longer has.
 	 */
 	if (ia & ATTR_SIZE) {
-		mutex_lock(&TESS_I(inode)->io_lock);
+		/*
+		 * Killable: its holder may wait for the MDS for ever on a
+		 * hard mount (a size extend, or size_work after a killed
+		 * writer).
+		 */
+		if (mutex_lock_killable(&TESS_I(inode)->io_lock)) {
+			err = -EINTR;
+			goto out;
+		}
 		WRITE_ONCE(TESS_I(inode)->trunc_seq,
 			   TESS_I(inode)->trunc_seq + 1);
 	}

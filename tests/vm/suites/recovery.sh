@@ -17,7 +17,9 @@
 #                   removed, a new verifier) syncfs, fsync and close
 #                   return EIO, never 0, and the MDS size does not cover
 #                   them
-#   kill            SIGKILL ends a writer or a lookup waiting for a server
+#   kill            SIGKILL ends a writer or a lookup waiting for a server,
+#                   and an fsync waiting behind a truncate that waits for
+#                   the MDS
 #   umount -f       a forced umount of a busy mount leaves it usable
 #   truncate        a truncate whose SETATTR fails leaves size and data as
 #                   they were
@@ -453,6 +455,76 @@ tess_ost_stop 0
 tess_ost_start 0
 tess_wait_osts 2 60 >/dev/null
 
+# an O_APPEND log: 64 KiB fsynced, 64 KiB more written to the OST but not
+# synced; the power cut loses those (the object cut back to 64 KiB, a new
+# verifier).  A child that inherited the fd exits: its close finds the
+# loss and puts the size back to the MDS's.  The writer's next append
+# then lands at 64 KiB (not past a hole of zeros at 128 KiB), its fsync
+# returns EIO, and what the first fsync acknowledged is intact.
+head -c 65536 /dev/urandom > $TESS_W/ref6e
+rm -f $TESS_W/p6.ready $TESS_W/p6.go
+$PY - "$TESS_W" $A/p6/e > $TESS_W/p6e.out 2>&1 <<'PYEOF' &
+import errno, os, sys, time
+w, f = sys.argv[1], sys.argv[2]
+ref = open(w + "/ref6e", "rb").read()
+fd = os.open(f, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
+os.write(fd, ref)
+os.fsync(fd)
+os.write(fd, b"L" * 65536)
+# to the OST, unstable: written back, not synced (sync_file_range(2)
+# WAIT_BEFORE | WRITE | WAIT_AFTER)
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.sync_file_range.argtypes = [ctypes.c_int, ctypes.c_longlong,
+                                 ctypes.c_longlong, ctypes.c_uint]
+if libc.sync_file_range(fd, 0, 0, 7):
+    raise OSError(ctypes.get_errno(), "sync_file_range")
+open(w + "/p6.ready", "w").close()
+for _ in range(600):
+    if os.path.exists(w + "/p6.go"):
+        break
+    time.sleep(0.1)
+pid = os.fork()
+if pid == 0:
+    os._exit(0)		# closes its copy of fd: a flush by an exiting task
+os.waitpid(pid, 0)
+for _ in range(100):	# the size work of that close
+    if os.fstat(fd).st_size != 131072:
+        break
+    time.sleep(0.1)
+print("size", os.fstat(fd).st_size, flush=True)
+os.write(fd, b"N" * 4096)
+print("append-at", os.lseek(fd, 0, os.SEEK_CUR) - 4096, flush=True)
+try:
+    os.fsync(fd)
+    print("fsync 0", flush=True)
+except OSError as e:
+    print("fsync", errno.errorcode.get(e.errno, e.errno), flush=True)
+os.close(fd)
+PYEOF
+p6=$!
+check "power cut, append: 64 KiB fsynced, 64 KiB written back unsynced" \
+	tess_wait_until 60 test -e $TESS_W/p6.ready
+obj=$(obj_files $A/p6/e)
+tess_ost_stop 0
+[ -n "$obj" ] && [ "$(stat -c %s "$obj" 2>/dev/null)" = 131072 ] && truncate -s 65536 "$obj"
+expect "power cut, append: the model cut the object back to the synced 64 KiB" 0 $?
+export TESS_OST_FAULT_NEW_VERF=1
+tess_ost_start 0
+unset TESS_OST_FAULT_NEW_VERF
+tess_wait_osts 2 60 >/dev/null
+touch $TESS_W/p6.go
+tess_wait_pid 120 $p6 >/dev/null
+expect "power cut, append: an exiting child's close put the size back to the MDS's" \
+	"size 65536" "$(grep '^size ' $TESS_W/p6e.out)"
+expect "power cut, append: the next append lands there, not past a hole" \
+	"append-at 65536" "$(grep '^append-at ' $TESS_W/p6e.out)"
+expect "power cut, append: the writer's fsync returns EIO" \
+	"fsync EIO" "$(grep '^fsync ' $TESS_W/p6e.out)"
+drop_caches
+check "power cut, append: what the first fsync acknowledged is intact" \
+	cmp -n 65536 $TESS_W/ref6e $B/p6/e
+
 # ---- 7. nothing waits for ever ----
 
 tess_ost_stop 0
@@ -485,6 +557,57 @@ if [ $? != 124 ]; then
 else
 	fail "kill: SIGKILL ends a lookup waiting for the MDS" "waiting in: $before; after: $(kstack $w)"
 fi
+tess_mds_start
+tess_wait_osts 2 60 >/dev/null
+# the size of a file goes to the MDS under its io_lock, which a truncate
+# takes too: with the MDS away, an fsync holds it while it waits; killed,
+# its size goes on in a worker (size_work), which waits on, holding it.
+# A truncate behind it (first in the xattr lookup of file_remove_privs)
+# must still end on SIGKILL (it was an uninterruptible mutex_lock).
+: > $A/k7t && sync
+rm -f $TESS_W/k7t.*
+$PY -c '
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+os.write(fd, b"x" * 8192)
+open(sys.argv[2] + ".ready", "w").close()
+while not os.path.exists(sys.argv[2] + ".go"):
+	time.sleep(0.05)
+os.ftruncate(fd, 100)
+' $A/k7t $TESS_W/k7t.t &
+tr=$!
+$PY -c '
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+os.pwrite(fd, b"y" * 4096, 16384)
+open(sys.argv[2] + ".ready", "w").close()
+while not os.path.exists(sys.argv[2] + ".go"):
+	time.sleep(0.05)
+os.fsync(fd)
+' $A/k7t $TESS_W/k7t.f &
+fs=$!
+check "kill: a truncater and an fsyncer have the file open" \
+	tess_wait_until 30 test -e $TESS_W/k7t.t.ready -a -e $TESS_W/k7t.f.ready
+tess_mds_stop
+touch $TESS_W/k7t.t.go
+sleep 2
+touch $TESS_W/k7t.f.go
+sleep 2
+before=$(kstack $fs)
+tess_pid_gone $tr || tess_pid_gone $fs
+expect "kill: the truncate and the fsync wait for the MDS (hard)" 1 $?
+kill -9 $fs
+tess_wait_pid 10 $fs >/dev/null
+if [ $? != 124 ]; then
+	pass "kill: SIGKILL ends an fsync waiting behind a truncate that waits for the MDS"
+else
+	fail "kill: SIGKILL ends an fsync waiting behind a truncate that waits for the MDS" \
+		"waiting in: $before; after: $(kstack $fs)"
+fi
+kill -9 $tr
+tess_wait_pid 10 $tr >/dev/null
+[ $? != 124 ]
+expect "kill: SIGKILL ends the truncate waiting for the MDS" 0 $?
 tess_mds_start
 tess_wait_osts 2 60 >/dev/null
 
