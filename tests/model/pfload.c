@@ -256,6 +256,8 @@ struct pend {
 	char kind;		/* 'w' write, 't' truncate */
 	uint32_t gen;
 	uint64_t off, len;	/* write: range; truncate: off = new size */
+	uint64_t src;		/* write: the offset its pattern was made for
+				 * (off, unless an append landed elsewhere) */
 };
 
 struct dfile {
@@ -314,7 +316,7 @@ static void d_pend(struct dfile *f, char kind, uint32_t gen, uint64_t off,
 		if (!f->pend)
 			die("out of memory");
 	}
-	f->pend[f->npend++] = (struct pend){ kind, gen, off, len };
+	f->pend[f->npend++] = (struct pend){ kind, gen, off, len, off };
 }
 
 static void d_durable(struct dfile *f)
@@ -450,6 +452,49 @@ static int d_ensure_open(struct dfile *f)
 
 static void hfail(const char *fmt, ...);
 
+/*
+ * An append of LEN bytes meant for OFF (this writer's end of file)
+ * landed at AT.  Lower, but not below the durable size, is what a loss
+ * looks like: an OST restarted and lost the appends since the last fsync,
+ * which the kernel found (at another fd's close or fsync: a child that
+ * inherited the fd and exited, say) and put the size back to what the MDS
+ * has.  That loss must then reach this writer: its fsync returns EIO, and
+ * the file is abandoned as after any EIO, with the append where it is.
+ * Anywhere else, or no EIO, is a failure.
+ */
+static void d_append_moved(struct dfile *f, uint64_t off, uint64_t len, off_t at)
+{
+	int e;
+
+	jlog("append %s landed at %lld", f->rel, (long long)at);
+	if (at >= (off_t)f->dsize && at < (off_t)off) {
+		f->pend[f->npend - 1].off = at;	/* src stays: its pattern */
+		status("fsync %s after an append moved by a loss", f->rel);
+		e = fsync(f->fd) ? errno : 0;
+		jlog("fsync %s (append moved) -> %s", f->rel, err_name(e));
+		if (e == EIO) {
+			printf("INFO: epoch %d: an append to %s landed at %lld, not %llu: the writes since the durable size %llu were lost, fsync returned EIO\n",
+			       epoch, f->rel, (long long)at, (unsigned long long)off,
+			       (unsigned long long)f->dsize);
+			d_abandon(f, "fsync (append moved)", e);
+			return;
+		}
+		hfail("%s: an append of %llu bytes landed at %lld, below this writer's end of file %llu, and fsync then returned %s: a loss not reported to the writer",
+		      f->rel, (unsigned long long)len, (long long)at,
+		      (unsigned long long)off, err_name(e));
+	} else {
+		hfail("%s: an append of %llu bytes landed at %lld-%lld, expected %llu (durable size %llu)%s",
+		      f->rel, (unsigned long long)len, (long long)at,
+		      (long long)at + (long long)len, (unsigned long long)off,
+		      (unsigned long long)f->dsize,
+		      at < (off_t)f->dsize ? ": LOST acknowledged size" : "");
+	}
+	/* the model cannot follow: the check reports the file too */
+	f->tainted = 1;
+	f->live = 0;
+	nerr_other++;
+}
+
 static void d_write(struct dfile *f, uint64_t off, uint64_t len)
 {
 	static uint8_t *buf;
@@ -480,15 +525,7 @@ static void d_write(struct dfile *f, uint64_t off, uint64_t len)
 		off_t pos = lseek(f->fd, 0, SEEK_CUR);
 
 		if (pos != (off_t)(off + len)) {
-			hfail("%s: an append of %llu bytes landed at %lld-%lld, expected %llu (lost size)",
-			      f->rel, (unsigned long long)len,
-			      (long long)pos - (long long)len, (long long)pos,
-			      (unsigned long long)off);
-			jlog("append %s landed at %lld", f->rel, (long long)pos - (long long)len);
-			/* the model cannot follow: a failure at the next check */
-			f->tainted = 1;
-			f->live = 0;
-			nerr_other++;
+			d_append_moved(f, off, len, pos - (off_t)len);
 			return;
 		}
 	}
@@ -1389,7 +1426,7 @@ static int byte_ok(struct dfile *f, uint64_t off, uint8_t a)
 		struct pend *w = &f->pend[i];
 
 		if (w->kind == 'w' && off >= w->off && off < w->off + w->len &&
-		    pat(w->gen, off) == a)
+		    pat(w->gen, off - w->off + w->src) == a)
 			return 1;
 	}
 	/*
