@@ -20,7 +20,7 @@ OBJ     := $(B)/obj
 
 COMMON_SRCS := common/tess_stripe.c common/tess_wire.c
 # the S3 client (libcurl, libxml2) is linked only where it is used
-S3_SRCS     := user/lib/s3.c
+S3_SRCS     := user/lib/s3.c user/lib/s3_creds.c
 LIB_SRCS    := $(COMMON_SRCS) $(filter-out $(S3_SRCS),$(wildcard user/lib/*.c))
 MDS_SRCS    := $(wildcard user/mds/*.c)
 OST_SRCS    := $(wildcard user/ost/*.c)
@@ -45,7 +45,7 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(OBJ)/user/lib/s3.o: CFLAGS += $(XML_CFLAGS)
+$(OBJ)/user/lib/s3.o $(OBJ)/user/lib/s3_creds.o: CFLAGS += $(XML_CFLAGS)
 
 $(LIBTESS): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(dir $@)
@@ -94,8 +94,8 @@ $(BIN)/test_ost_%: $(OBJ)/tests/unit/test_ost_%.o $(OST_LIB_OBJS) $(S3_OBJS) $(L
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(S3_LIBS) $(LDLIBS)
 
-# the S3 client's retry policy and part sizes
-$(BIN)/test_s3: $(OBJ)/tests/unit/test_s3.o $(S3_OBJS) $(LIBTESS)
+# the S3 client's retry policy and part sizes; its credential chain
+$(BIN)/test_s3 $(BIN)/test_s3_creds: $(BIN)/%: $(OBJ)/tests/unit/%.o $(S3_OBJS) $(LIBTESS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(S3_LIBS) $(LDLIBS)
 

@@ -15,7 +15,9 @@
  *     counters             bytes each OST fetched from S3
  *
  * The MDS and key come from --mds/--key or $TESS_MDS/$TESS_KEY.  S3
- * credentials come from the environment or ~/.aws/credentials (s3.h).
+ * credentials come from the AWS provider chain (s3_creds.h): the
+ * environment, ~/.aws/credentials and config, web identity (STS),
+ * container credentials, IMDSv2.
  * Import copies no data: it creates stubs (size, mtime, DIR's default
  * layout), tells every OST object its S3 origin (OBJ_HSM_SET STUB) and
  * the MDS the file's (HSM_SET); the OSTs restore on access.
@@ -358,7 +360,8 @@ static int open_client(struct tess_client **c, const char *cmd)
 	return rc;
 }
 
-static int s3_setup(struct s3_conf *s3, const char *cmd)
+/* what: the s3:// URL the command works on, NULL if several */
+static int s3_setup(struct s3_conf *s3, const char *cmd, const char *what)
 {
 	char err[512];
 	int rc;
@@ -368,7 +371,9 @@ static int s3_setup(struct s3_conf *s3, const char *cmd)
 		return -EIO;
 	}
 	rc = s3_conf_init(s3, O.endpoint, O.region, 30, err, sizeof(err));
-	if (rc)
+	if (rc && what)
+		warnx(cmd, "%s: %s", what, err);
+	else if (rc)
 		warnx(cmd, "%s", err);
 	s3->verbose = O.verbose > 1;
 	return rc;
@@ -950,7 +955,7 @@ static int cmd_import(int argc, char **argv)
 		prefix = p;
 	}
 	dir = norm_path(argv[2]);
-	if (s3_setup(&s3, "import") || open_client(&c, "import"))
+	if (s3_setup(&s3, "import", argv[1]) || open_client(&c, "import"))
 		return 1;
 
 	/* DIR: made if missing, must be a directory */
@@ -1777,7 +1782,7 @@ static int cmd_archive(int argc, char **argv)
 		free(st);
 		return 2;
 	}
-	if (s3_setup(&s3, "archive") || open_client(&c, "archive"))
+	if (s3_setup(&s3, "archive", NULL) || open_client(&c, "archive"))
 		return 1;
 	for (int a = 1; a < argc; a++) {
 		char *path = norm_path(argv[a]), etag[S3_ETAG_MAX + 1] = "";
@@ -1936,8 +1941,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  " PROG " %s\n", cmds[i].help);
 	fprintf(f, "MDS and key default to $TESS_MDS and $TESS_KEY; S3 credentials "
-		"come from\n$AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY or "
-		"~/.aws/credentials.\n");
+		"come from\nthe AWS chain: environment, ~/.aws/credentials and "
+		"config, web identity,\ncontainer, IMDSv2 (see hsm(1)).\n");
 }
 
 int main(int argc, char **argv)

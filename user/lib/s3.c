@@ -96,76 +96,9 @@ static void rstrip(char *s)
 		s[--n] = '\0';
 }
 
-/* the [profile] section of an AWS credentials file */
-static int creds_file(struct s3_conf *c, char *err, size_t errlen)
-{
-	const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
-	const char *profile = getenv("AWS_PROFILE");
-	char buf[4200], line[4200];
-	bool in = false;
-	FILE *f;
-
-	if (!profile || !*profile)
-		profile = "default";
-	if (!path || !*path) {
-		const char *home = getenv("HOME");
-
-		snprintf(buf, sizeof(buf), "%s/.aws/credentials",
-			 home && *home ? home : "/root");
-		path = buf;
-	}
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "no credentials: AWS_ACCESS_KEY_ID/"
-			 "AWS_SECRET_ACCESS_KEY unset and %s: %s", path,
-			 strerror(errno));
-		return -ENOKEY;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *eq, *k, *v;
-
-		rstrip(p);
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '#' || *p == ';' || !*p)
-			continue;
-		if (*p == '[') {
-			char *e = strchr(p, ']');
-
-			if (e)
-				*e = '\0';
-			in = !strcmp(p + 1, profile);
-			continue;
-		}
-		if (!in || !(eq = strchr(p, '=')))
-			continue;
-		*eq = '\0';
-		k = p;
-		v = eq + 1;
-		rstrip(k);
-		while (isspace((unsigned char)*v))
-			v++;
-		if (!strcmp(k, "aws_access_key_id"))
-			cpy(c->access_key, sizeof(c->access_key), v);
-		else if (!strcmp(k, "aws_secret_access_key"))
-			cpy(c->secret_key, sizeof(c->secret_key), v);
-		else if (!strcmp(k, "aws_session_token"))
-			cpy(c->session_token, sizeof(c->session_token), v);
-	}
-	fclose(f);
-	if (!c->access_key[0] || !c->secret_key[0]) {
-		snprintf(err, errlen, "%s: no aws_access_key_id/"
-			 "aws_secret_access_key in [%s]", path, profile);
-		return -ENOKEY;
-	}
-	return 0;
-}
-
 int s3_conf_init(struct s3_conf *c, const char *endpoint, const char *region,
 		 int timeout_s, char *err, size_t errlen)
 {
-	const char *ak = getenv("AWS_ACCESS_KEY_ID");
-	const char *sk = getenv("AWS_SECRET_ACCESS_KEY");
 	size_t n;
 
 	memset(c, 0, sizeof(*c));
@@ -205,15 +138,7 @@ int s3_conf_init(struct s3_conf *c, const char *endpoint, const char *region,
 	while (n > 8 && c->endpoint[n - 1] == '/')
 		c->endpoint[--n] = '\0';
 	c->timeout_s = timeout_s > 0 ? timeout_s : 20;
-	if (ak && *ak && sk && *sk) {
-		const char *tok = getenv("AWS_SESSION_TOKEN");
-
-		cpy(c->access_key, sizeof(c->access_key), ak);
-		cpy(c->secret_key, sizeof(c->secret_key), sk);
-		cpy(c->session_token, sizeof(c->session_token), tok);
-		return 0;
-	}
-	return creds_file(c, err, errlen);
+	return s3_creds_chain_new(&c->creds, c->region, err, errlen);
 }
 
 /* ---- URLs ---- */
@@ -590,12 +515,12 @@ static int http_errno(long http)
  * SCHEME://HOST/PATH[?QUERY] or a value cannot be a header (a newline
  * in the session token).
  */
-static int signed_headers(const struct s3_conf *c, const struct req *rq,
-			  const char *sha, struct curl_slist **out,
-			  char *msg, size_t msglen)
+static int signed_headers(const struct s3_conf *c, const struct s3_creds *k,
+			  const struct req *rq, const char *sha,
+			  struct curl_slist **out, char *msg, size_t msglen)
 {
-	struct sv_cred cred = { .access_key = c->access_key,
-				.secret_key = c->secret_key,
+	struct sv_cred cred = { .access_key = k->access_key,
+				.secret_key = k->secret_key,
 				.region = c->region, .service = "s3" };
 	const char *host = strstr(rq->url, "://"), *path, *q;
 	char amzdate[SV_AMZDATE_LEN + 1], range[80], ifm[S3_ETAG_MAX + 4];
@@ -626,9 +551,9 @@ static int signed_headers(const struct s3_conf *c, const struct req *rq,
 	hv[n++] = (struct sv_hdr){ "Host", hostv };
 	hv[n++] = (struct sv_hdr){ "x-amz-date", amzdate };
 	hv[n++] = (struct sv_hdr){ "x-amz-content-sha256", sha };
-	if (c->session_token[0])
+	if (k->session_token[0])
 		hv[n++] = (struct sv_hdr){ "x-amz-security-token",
-					   c->session_token };
+					   k->session_token };
 	if (rq->range) {
 		snprintf(range, sizeof(range), "bytes=%s", rq->range);
 		hv[n++] = (struct sv_hdr){ "Range", range };
@@ -755,32 +680,59 @@ static int check_2xx(const struct req *rq, const struct xfer *x,
 }
 
 /*
+ * Whether S3 refused the credentials as expired: ExpiredToken (400),
+ * and the like; or, for temporary credentials, a 400 or 403 without a
+ * body to tell (a HEAD).
+ */
+bool s3_expired_creds(long http, const char *code, bool temporary)
+{
+	if (code && (!strcmp(code, "ExpiredToken") ||
+		     !strcmp(code, "ExpiredTokenException") ||
+		     !strcmp(code, "TokenRefreshRequired")))
+		return true;
+	return temporary && (!code || !*code) && (http == 400 || http == 403);
+}
+
+/*
  * One attempt: 0, or a negative errno with r->msg, *retry if it is
- * worth another and *timedout if it was a time-out.
+ * worth another, *timedout if it was a time-out, and *expired if S3
+ * refused the credentials of generation *gen as expired.  stale_gen:
+ * see s3_creds_get().
  */
 static int attempt(const struct s3_conf *c, const struct req *rq,
 		   const char *sha, int64_t deadline, struct s3_res *r,
-		   bool *retry, bool *timedout)
+		   bool *retry, bool *timedout, uint64_t stale_gen,
+		   uint64_t *gen, bool *expired)
 {
 	struct curl_slist *hl = NULL;
 	struct xfer x = { .rq = rq, .r = r };
 	int64_t left = deadline - now_ms();
+	struct s3_creds k;
 	char code[64] = "";
 	CURLcode cc;
 	CURL *h;
 	int rc;
 
-	*retry = *timedout = false;
+	*retry = *timedout = *expired = false;
 	if (left < 100)
 		left = 100;
+	if (!c->creds) {
+		snprintf(r->msg, sizeof(r->msg), "no AWS credentials");
+		return -ENOKEY;
+	}
+	rc = s3_creds_get(c->creds, stale_gen, &k, r->msg, sizeof(r->msg));
+	if (rc)
+		return rc;
+	*gen = k.gen;
 	h = thread_curl();
 	if (!h) {
 		snprintf(r->msg, sizeof(r->msg), "curl_easy_init failed");
-		return -ENOMEM;
+		rc = -ENOMEM;
+		goto out;
 	}
-	rc = signed_headers(c, rq, sha, &hl, r->msg, sizeof(r->msg));
+	rc = signed_headers(c, &k, rq, sha, &hl, r->msg, sizeof(r->msg));
 	if (rc)
-		return rc;
+		goto out;
 	r->attempts++;
 	setup_handle(h, c, rq, &x, hl, left);
 	if (rq->out)
@@ -801,6 +753,8 @@ static int attempt(const struct s3_conf *c, const struct req *rq,
 		rc = http_errno(x.http);
 		*retry = s3_retryable(x.http, code, CURLE_OK);
 		*timedout = !strcmp(code, "RequestTimeout");
+		*expired = s3_expired_creds(x.http, code,
+					    k.session_token[0] != '\0');
 	} else if (x.overflow) {
 		snprintf(r->msg, sizeof(r->msg), "reply larger than asked for");
 		rc = -EIO;
@@ -812,6 +766,8 @@ static int attempt(const struct s3_conf *c, const struct req *rq,
 		*timedout = cc == CURLE_OPERATION_TIMEDOUT;
 	}
 	free(x.err.p);
+out:
+	memset(&k, 0, sizeof(k));
 	return rc;
 }
 
@@ -834,6 +790,8 @@ static int perform(const struct s3_conf *c, const struct req *rq,
 	int64_t deadline = now_ms() + (int64_t)c->timeout_s * 1000;
 	struct s3_budget *b = s3_budget_global();
 	char sha[65], why[64];
+	uint64_t gen = 0, stale = 0;
+	bool refreshed = false;
 	int cost = 0, rc;
 
 	memset(r, 0, sizeof(*r));
@@ -843,10 +801,23 @@ static int perform(const struct s3_conf *c, const struct req *rq,
 		bool retry, timedout;
 		int64_t wait;
 
-		rc = attempt(c, rq, sha, deadline, r, &retry, &timedout);
+		bool expired;
+
+		rc = attempt(c, rq, sha, deadline, r, &retry, &timedout,
+			     stale, &gen, &expired);
 		if (!rc) {
 			s3_budget_success(b, cost);
 			return 0;
+		}
+		stale = 0;
+		if (expired && !refreshed) {
+			/* once: refresh the credentials, then again */
+			if (c->verbose)
+				fprintf(stderr, "s3: credentials refused as "
+					"expired, refreshed: %s\n", r->msg);
+			refreshed = true;
+			stale = gen;
+			continue;
 		}
 		if (!retry)
 			return rc;

@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "s3_creds.h"
+
 #define S3_ETAG_MAX	127
 #define S3_UPLOAD_ID_MAX 1023
 #define S3_MAX_ATTEMPTS	10
@@ -47,9 +49,7 @@
 struct s3_conf {
 	char endpoint[512];		/* "http://host:port", no trailing '/' */
 	char region[64];
-	char access_key[256];
-	char secret_key[256];
-	char session_token[4096];	/* may be empty */
+	struct s3_creds_chain *creds;	/* shared by copies of the conf */
 	int timeout_s;			/* bound of one call, retries included */
 	int verbose;			/* log each request to stderr */
 };
@@ -70,9 +70,10 @@ int s3_global_init(void);
  * Endpoint: endpoint argument, else $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL,
  * else https://s3.REGION.amazonaws.com.  Region: argument, else
  * $AWS_REGION, $AWS_DEFAULT_REGION, else us-east-1.  Credentials:
- * $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY[/$AWS_SESSION_TOKEN], else
- * the [$AWS_PROFILE or default] section of $AWS_SHARED_CREDENTIALS_FILE
- * or ~/.aws/credentials.
+ * the provider chain of s3_creds.h (environment, shared files, web
+ * identity, container, IMDSv2), resolved here; temporary ones are
+ * refreshed before they expire, and once more, the request retried,
+ * when S3 answers ExpiredToken.  -ENOKEY: no provider had credentials.
  */
 int s3_conf_init(struct s3_conf *c, const char *endpoint, const char *region,
 		 int timeout_s, char *err, size_t errlen);
@@ -171,6 +172,15 @@ int s3_parse_time(const char *s, int64_t *sec, uint32_t *nsec);
  * other 4xx is not retried.
  */
 bool s3_retryable(long http, const char *code, int curl_code);
+
+/*
+ * Whether a refusal means the credentials expired (the request is sent
+ * once more after a forced refresh): the S3 codes ExpiredToken,
+ * ExpiredTokenException, TokenRefreshRequired whatever the status; and,
+ * for temporary credentials (with a session token), a 400 or 403 that
+ * has no code to tell (a HEAD's reply has no body).
+ */
+bool s3_expired_creds(long http, const char *code, bool temporary);
 
 /*
  * The wait before retry number `retry` (1, 2, ...): full jitter, rnd

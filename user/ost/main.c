@@ -494,9 +494,11 @@ int main(int argc, char **argv)
 		die_opt("--s3-endpoint", "%s", s3err);
 	if (!rc) {
 		hopts.s3 = &s3;
-		tlog("HSM restores from %s (region %s, time-out %ld s, "
-		     "readahead up to %ld MiB by %ld fetchers)", s3.endpoint,
-		     s3.region, s3_timeout, s3_ra, s3_fetchers);
+		tlog("HSM restores from %s (region %s, credentials from "
+		     "%s, time-out %ld s, readahead up to %ld MiB by %ld "
+		     "fetchers)", s3.endpoint, s3.region,
+		     s3_creds_source(s3.creds), s3_timeout, s3_ra,
+		     s3_fetchers);
 	}
 	hopts.s3_error = s3err;
 	hopts.readahead = (uint64_t)s3_ra << 20;

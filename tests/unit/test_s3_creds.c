@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Userspace tests of the AWS credential chain, user/lib/s3_creds.c
+ * (issue #13): profiles of the shared credentials and config files, the
+ * XML answer of STS AssumeRoleWithWebIdentity, the JSON answer of a
+ * container endpoint and of IMDS (and malformed ones refused with a
+ * reason), expiry times and when credentials are refreshed, the order of
+ * the chain and its message when nothing gives credentials, a forced
+ * refresh happening once per generation, and which S3 answers mean
+ * "expired" (s3_expired_creds).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "s3.h"
+#include "s3_creds.h"
+#include "tu.h"
+
+static char dir[] = "/tmp/test_s3_creds.XXXXXX";
+static struct s3_creds c;
+static char err[512];
+
+static const char *file(const char *name, const char *text)
+{
+	static char path[4][256];
+	static int i;
+	char *p = path[i++ % 4];
+	FILE *f;
+
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return p;
+}
+
+#define CREDS_FILE \
+	"# comment\n" \
+	"[default]\n" \
+	"aws_access_key_id = AKIDDEFAULT\n" \
+	"aws_secret_access_key = secretdefault\n" \
+	"\n" \
+	"[ tess ]\n" \
+	"; another comment\n" \
+	"aws_access_key_id=AKIDTESS  \n" \
+	"  aws_secret_access_key =  secret/tess+x  \n" \
+	"aws_session_token = tok\n" \
+	"region = eu-west-1\n" \
+	"[half]\n" \
+	"aws_access_key_id = AKIDHALF\n"
+
+TU_CASE(credentials_file)
+{
+	int rc;
+	const char *p = file("credentials", CREDS_FILE);
+
+	rc = s3_creds_from_file(p, false, "default", &c, err,
+				     sizeof(err));
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(!strcmp(c.access_key, "AKIDDEFAULT"));
+	TU_CHECK(!strcmp(c.secret_key, "secretdefault"));
+	TU_CHECK(!c.session_token[0]);
+	rc = s3_creds_from_file(p, false, "tess", &c, err, sizeof(err));
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(!strcmp(c.access_key, "AKIDTESS"));
+	TU_CHECK(!strcmp(c.secret_key, "secret/tess+x"));
+	TU_CHECK(!strcmp(c.session_token, "tok"));
+	rc = s3_creds_from_file(p, false, "nobody", &c, err,
+				     sizeof(err));
+	TU_EQ_INT(rc, -ENOENT);
+	TU_CHECK(strstr(err, "no profile nobody"));
+	rc = s3_creds_from_file(p, false, "half", &c, err, sizeof(err));
+	TU_EQ_INT(rc, -ENOKEY);
+	TU_CHECK(strstr(err, "in profile half"));
+	/* "[profile tess]" is a config file's, not a credentials file's */
+	rc = s3_creds_from_file(file("c2", "[profile tess]\n"
+					  "aws_access_key_id = A\n"
+					  "aws_secret_access_key = B\n"),
+				     false, "tess", &c, err, sizeof(err));
+	TU_EQ_INT(rc, -ENOENT);
+	rc = s3_creds_from_file("/nonexistent/credentials", false,
+				     "default", &c, err, sizeof(err));
+	TU_EQ_INT(rc, -ENOENT);
+}
+
+TU_CASE(config_file)
+{
+	int rc;
+	const char *p = file("config",
+			     "[default]\nregion = us-east-1\n"
+			     "aws_access_key_id = AKIDCFGDEF\n"
+			     "aws_secret_access_key = s1\n"
+			     "[profile  cfg ]\n"
+			     "aws_access_key_id = AKIDCFG\n"
+			     "aws_secret_access_key = s2\n"
+			     "[other]\n"
+			     "aws_access_key_id = AKIDOTHER\n"
+			     "aws_secret_access_key = s3\n");
+
+	rc = s3_creds_from_file(p, true, "cfg", &c, err, sizeof(err));
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(!strcmp(c.access_key, "AKIDCFG"));
+	rc = s3_creds_from_file(p, true, "default", &c, err,
+				     sizeof(err));
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(!strcmp(c.access_key, "AKIDCFGDEF"));
+	/* a bare [other] in a config file is not profile "other" */
+	rc = s3_creds_from_file(p, true, "other", &c, err, sizeof(err));
+	TU_EQ_INT(rc, -ENOENT);
+}
+
+TU_CASE(file_malformed)
+{
+	int rc;
+	char *big = malloc(S3_CREDS_TOKEN_MAX + 200), *line;
+	size_t n;
+
+	TU_CHECK(big);
+	if (!big)
+		return;
+	/* a token one byte too long */
+	n = (size_t)sprintf(big, "[default]\naws_access_key_id = A\n"
+			    "aws_secret_access_key = B\naws_session_token = ");
+	memset(big + n, 't', S3_CREDS_TOKEN_MAX + 1);
+	strcpy(big + n + S3_CREDS_TOKEN_MAX + 1, "\n");
+	rc = s3_creds_from_file(file("long", big), false, "default", &c,
+				     err, sizeof(err));
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, ":4: aws_session_token too long"));
+	/* exactly the longest is fine */
+	strcpy(big + n + S3_CREDS_TOKEN_MAX, "\n");
+	rc = s3_creds_from_file(file("long", big), false, "default", &c,
+				     err, sizeof(err));
+	TU_EQ_INT(rc, 0);
+	TU_EQ_U64(strlen(c.session_token), S3_CREDS_TOKEN_MAX);
+	free(big);
+	/* a line longer than any valid one */
+	line = malloc(20000);
+	TU_CHECK(line);
+	if (!line)
+		return;
+	memset(line, 'x', 19998);
+	line[19998] = '\n';
+	line[19999] = '\0';
+	rc = s3_creds_from_file(file("longline", line), false, "default",
+				     &c, err, sizeof(err));
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, ":1: line too long"));
+	free(line);
+}
+
+#define STS_OK \
+	"<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n" \
+	"  <AssumeRoleWithWebIdentityResult>\n" \
+	"    <SubjectFromWebIdentityToken>sub</SubjectFromWebIdentityToken>\n" \
+	"    <Credentials>\n" \
+	"      <SessionToken>AQoDYXdzEE0a8ANXXXXXXXXNO1ewxE5TijQyp+IEXAMPLE</SessionToken>\n" \
+	"      <SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey>\n" \
+	"      <Expiration>2014-10-24T23:00:23Z</Expiration>\n" \
+	"      <AccessKeyId>ASgeIAIOSFODNN7EXAMPLE</AccessKeyId>\n" \
+	"    </Credentials>\n" \
+	"  </AssumeRoleWithWebIdentityResult>\n" \
+	"</AssumeRoleWithWebIdentityResponse>\n"
+
+static int sts(const char *s)
+{
+	return s3_creds_parse_sts(s, strlen(s), &c, err, sizeof(err));
+}
+
+TU_CASE(sts_xml)
+{
+	int rc;
+	char *big;
+	size_t n;
+
+	/* AWS's documented example */
+	rc = sts(STS_OK);
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(!strcmp(c.access_key, "ASgeIAIOSFODNN7EXAMPLE"));
+	TU_CHECK(!strcmp(c.secret_key,
+			 "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"));
+	TU_CHECK(!strcmp(c.session_token,
+			 "AQoDYXdzEE0a8ANXXXXXXXXNO1ewxE5TijQyp+IEXAMPLE"));
+	TU_EQ_INT(c.expires, 1414191623);
+	rc = sts("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/"
+		      "2011-06-15/\"><Error><Type>Sender</Type><Code>"
+		      "InvalidIdentityToken</Code><Message>Couldn't retrieve "
+		      "verification key</Message></Error></ErrorResponse>");
+	TU_EQ_INT(rc, -EACCES);
+	TU_CHECK(!strcmp(err, "STS error InvalidIdentityToken: Couldn't "
+			 "retrieve verification key"));
+	rc = sts("not xml at all");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "not XML"));
+	rc = sts("<AssumeRoleResponse><AssumeRoleWithWebIdentityResult>"
+		      "</AssumeRoleWithWebIdentityResult></AssumeRoleResponse>");
+	TU_EQ_INT(rc, -EINVAL);
+	rc = sts("<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWeb"
+		      "IdentityResult><Credentials><AccessKeyId>A</AccessKeyId>"
+		      "<SecretAccessKey>S</SecretAccessKey><Expiration>"
+		      "2014-10-24T23:00:23Z</Expiration></Credentials></Assume"
+		      "RoleWithWebIdentityResult></AssumeRoleWithWebIdentity"
+		      "Response>");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "no SessionToken"));
+	rc = sts("<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWeb"
+		      "IdentityResult><Credentials><AccessKeyId>A</AccessKeyId>"
+		      "<SecretAccessKey>S</SecretAccessKey><SessionToken>T"
+		      "</SessionToken><Expiration>tomorrow</Expiration>"
+		      "</Credentials></AssumeRoleWithWebIdentityResult></Assume"
+		      "RoleWithWebIdentityResponse>");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "bad Expiration"));
+	TU_CHECK(!c.access_key[0]);
+	rc = s3_creds_parse_sts("", 0, &c, err, sizeof(err));
+	TU_EQ_INT(rc, -EINVAL);
+	/* a key longer than any */
+	big = malloc(1000);
+	TU_CHECK(big);
+	if (!big)
+		return;
+	strcpy(big, "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWeb"
+	       "IdentityResult><Credentials><AccessKeyId>");
+	n = strlen(big);
+	memset(big + n, 'A', 300);
+	big[n + 300] = '\0';
+	strcpy(big + strlen(big), "</AccessKeyId></Credentials></AssumeRole"
+	       "WithWebIdentityResult></AssumeRoleWithWebIdentityResponse>");
+	rc = sts(big);
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "AccessKeyId too long"));
+	free(big);
+}
+
+static int js(const char *s)
+{
+	return s3_creds_parse_json(s, strlen(s), &c, err, sizeof(err));
+}
+
+TU_CASE(json)
+{
+	int rc;
+	/* IMDS's answer */
+	rc = js("{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : "
+		     "\"2026-11-30T08:00:00Z\",\n  \"Type\" : \"AWS-HMAC\",\n"
+		     "  \"AccessKeyId\" : \"ASIAIMDS\",\n  \"SecretAccessKey\" : "
+		     "\"se\\/cret\",\n  \"Token\" : \"tok+en==\",\n  "
+		     "\"Expiration\" : \"2026-11-30T14:00:00Z\"\n}\n");
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(!strcmp(c.access_key, "ASIAIMDS"));
+	TU_CHECK(!strcmp(c.secret_key, "se/cret"));
+	TU_CHECK(!strcmp(c.session_token, "tok+en=="));
+	TU_EQ_INT(c.expires, 1796047200);
+	/* EKS Pod Identity: other members, nested values, escapes */
+	rc = js("{\"AccessKeyId\":\"A\\u0042C\",\"SecretAccessKey\":\"S\","
+		     "\"Token\":\"T\",\"AccountId\":\"123\",\"Expiration\":"
+		     "\"2026-11-30T14:00:00.123+00:00\",\"n\":-1.5e3,\"o\":{\"a\":"
+		     "[1,true,null,{\"x\":\"}\"}]},\"e\":[]}");
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(!strcmp(c.access_key, "ABC"));
+	TU_EQ_INT(c.expires, 1796047200);
+	/* no Expiration: long-term */
+	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}");
+	TU_EQ_INT(rc, 0);
+	TU_EQ_INT(c.expires, 0);
+	/* malformed, each refused with its reason */
+	rc = js("");
+	TU_EQ_INT(rc, -EINVAL);
+	rc = js("[]");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "'{' expected"));
+	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "malformed JSON"));
+	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "unterminated string"));
+	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"} x");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "bytes after the object"));
+	rc = js("{\"AccessKeyId\":\"A\" \"SecretAccessKey\":\"S\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	rc = js("{\"AccessKeyId\":\"A\",\"AccessKeyId\":\"B\","
+		     "\"SecretAccessKey\":\"S\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "AccessKeyId twice"));
+	rc = js("{\"AccessKeyId\":5,\"SecretAccessKey\":\"S\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "AccessKeyId is not a string"));
+	rc = js("{\"AccessKeyId\":\"A\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "no SecretAccessKey"));
+	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\","
+		     "\"Code\":\"Failure\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "Code is Failure"));
+	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\","
+		     "\"Expiration\":\"soon\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "bad Expiration"));
+	rc = js("{\"AccessKeyId\":\"A\nB\",\"SecretAccessKey\":\"S\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "control character"));
+	rc = js("{\"AccessKeyId\":\"A\\nB\",\"SecretAccessKey\":\"S\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "control character"));
+	rc = js("{\"AccessKeyId\":\"A\\q\",\"SecretAccessKey\":\"S\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	rc = js("{\"AccessKeyId\":\"\\uD800\",\"SecretAccessKey\":\"S\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	rc = js("{\"AccessKeyId\":\"\\u12\",\"SecretAccessKey\":\"S\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	rc = js("{\"x\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]],"
+		     "\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "nested too deep"));
+	rc = js("{\"x\":tru,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}");
+	TU_EQ_INT(rc, -EINVAL);
+	/* a value exactly at, and one past, the limit */
+	{
+		char *b = malloc(S3_CREDS_TOKEN_MAX + 200);
+		size_t n;
+
+		TU_CHECK(b);
+		if (!b)
+			return;
+		n = (size_t)sprintf(b, "{\"AccessKeyId\":\"A\",\"Secret"
+				    "AccessKey\":\"S\",\"Token\":\"");
+		memset(b + n, 't', S3_CREDS_TOKEN_MAX);
+		strcpy(b + n + S3_CREDS_TOKEN_MAX, "\"}");
+		rc = js(b);
+		TU_EQ_INT(rc, 0);
+		TU_EQ_U64(strlen(c.session_token), S3_CREDS_TOKEN_MAX);
+		memset(b + n, 't', S3_CREDS_TOKEN_MAX + 1);
+		strcpy(b + n + S3_CREDS_TOKEN_MAX + 1, "\"}");
+		rc = js(b);
+		TU_EQ_INT(rc, -EINVAL);
+		TU_CHECK(strstr(err, "Token too long"));
+		free(b);
+	}
+	/* not NUL-terminated: only len bytes are read */
+	{
+		static const char obj[] = "{\"AccessKeyId\":\"A\","
+					  "\"SecretAccessKey\":\"S\"}";
+		char buf[sizeof(obj) + 8];
+
+		memcpy(buf, obj, sizeof(obj) - 1);
+		memcpy(buf + sizeof(obj) - 1, "garbage", 8);
+		rc = s3_creds_parse_json(buf, sizeof(obj) - 1, &c, err,
+					 sizeof(err));
+	}
+	TU_EQ_INT(rc, 0);
+}
+
+TU_CASE(times)
+{
+	int64_t t = 0;
+
+	TU_EQ_INT(s3_creds_parse_time("1970-01-01T00:00:00Z", &t), 0);
+	TU_EQ_INT(t, 0);
+	TU_EQ_INT(s3_creds_parse_time("2026-11-30T10:00:00Z", &t), 0);
+	TU_EQ_INT(t, 1796032800);
+	TU_EQ_INT(s3_creds_parse_time("2026-11-30T10:00:00.999Z", &t), 0);
+	TU_EQ_INT(t, 1796032800);
+	TU_EQ_INT(s3_creds_parse_time("2026-11-30T10:00:00+00:00", &t), 0);
+	TU_EQ_INT(s3_creds_parse_time("2026-11-30T10:00:00", &t), -EINVAL);
+	TU_EQ_INT(s3_creds_parse_time("2026-11-30T10:00:00+02:00", &t),
+		  -EINVAL);
+	TU_EQ_INT(s3_creds_parse_time("2026-11-30T10:00:00.Z", &t), -EINVAL);
+	TU_EQ_INT(s3_creds_parse_time("2026-11-30 10:00:00Z", &t), -EINVAL);
+	TU_EQ_INT(s3_creds_parse_time("", &t), -EINVAL);
+	TU_EQ_INT(s3_creds_parse_time(NULL, &t), -EINVAL);
+}
+
+TU_CASE(refresh_time)
+{
+	struct s3_creds k = { 0 };
+
+	/* long-term: never */
+	TU_EQ_INT(s3_creds_refresh_at(&k), 0);
+	/* 1 h (IMDS, STS): 5 min before */
+	k.obtained = 1000000;
+	k.expires = 1000000 + 3600;
+	TU_EQ_INT(s3_creds_refresh_at(&k), 1000000 + 3600 - 300);
+	/* 12 h: still 5 min */
+	k.expires = 1000000 + 12 * 3600;
+	TU_EQ_INT(s3_creds_refresh_at(&k), 1000000 + 12 * 3600 - 300);
+	/* 15 min: a quarter, 225 s */
+	k.expires = 1000000 + 900;
+	TU_EQ_INT(s3_creds_refresh_at(&k), 1000000 + 900 - 225);
+	/* 8 s (the tests): 2 s before */
+	k.expires = 1000000 + 8;
+	TU_EQ_INT(s3_creds_refresh_at(&k), 1000000 + 6);
+	/* already expired when obtained (a clock behind): at once */
+	k.expires = 1000000 - 5;
+	TU_EQ_INT(s3_creds_refresh_at(&k), 1000000 - 5);
+}
+
+static const char *const aws_vars[] = {
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	"AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
+	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	"AWS_EC2_METADATA_SERVICE_ENDPOINT",
+};
+
+static void clear_env(void)
+{
+	for (size_t i = 0; i < sizeof(aws_vars) / sizeof(aws_vars[0]); i++)
+		unsetenv(aws_vars[i]);
+	setenv("HOME", dir, 1);
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+}
+
+TU_CASE(chain_order)
+{
+	int rc;
+	struct s3_creds_chain *ch = NULL;
+	const char *cr = file("credentials", CREDS_FILE);
+	const char *cf = file("config", "[profile cfg]\naws_access_key_id = "
+			      "AKIDCFG\naws_secret_access_key = s\n");
+
+	clear_env();
+	rc = s3_creds_chain_new(&ch, "us-east-1", err, sizeof(err));
+	TU_EQ_INT(rc, -ENOKEY);
+	TU_CHECK(!strcmp(err, "no AWS credentials: tried environment, shared "
+			 "files (profile default), web identity, container, "
+			 "IMDS (disabled)"));
+	TU_CHECK(!ch);
+	/* ~/.aws/credentials, then $AWS_CONFIG_FILE's [profile cfg] */
+	setenv("AWS_SHARED_CREDENTIALS_FILE", cr, 1);
+	setenv("AWS_CONFIG_FILE", cf, 1);
+	setenv("AWS_PROFILE", "cfg", 1);
+	rc = s3_creds_chain_new(&ch, "us-east-1", err, sizeof(err));
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(ch && !strcmp(s3_creds_source(ch), "shared files"));
+	if (ch) {
+		rc = s3_creds_get(ch, 0, &c, err, sizeof(err));
+		TU_EQ_INT(rc, 0);
+		TU_CHECK(!strcmp(c.access_key, "AKIDCFG"));
+		TU_EQ_INT(c.gen, 1);
+	}
+	s3_creds_chain_free(ch);
+	/* the credentials file wins over the config file */
+	setenv("AWS_PROFILE", "tess", 1);
+	rc = s3_creds_chain_new(&ch, "us-east-1", err, sizeof(err));
+	TU_EQ_INT(rc, 0);
+	if (ch) {
+		rc = s3_creds_get(ch, 0, &c, err, sizeof(err));
+		TU_EQ_INT(rc, 0);
+		TU_CHECK(!strcmp(c.access_key, "AKIDTESS"));
+	}
+	s3_creds_chain_free(ch);
+	/* the environment wins over both */
+	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "senv", 1);
+	rc = s3_creds_chain_new(&ch, "us-east-1", err, sizeof(err));
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(ch && !strcmp(s3_creds_source(ch), "environment"));
+	s3_creds_chain_free(ch);
+	/* a configured provider that fails stops the chain */
+	clear_env();
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://10.1.2.3/creds", 1);
+	rc = s3_creds_chain_new(&ch, "us-east-1", err, sizeof(err));
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "AWS credentials from container: "
+			"AWS_CONTAINER_CREDENTIALS_FULL_URI http://10.1.2.3/"
+			"creds: http:// only to"));
+	setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/token", 1);
+	setenv("AWS_ROLE_ARN", "arn:aws:iam::1:role/r", 1);
+	rc = s3_creds_chain_new(&ch, "us-east-1", err, sizeof(err));
+	TU_EQ_INT(rc, -EIO);
+	TU_CHECK(strstr(err, "AWS credentials from web identity: web "
+			"identity token /nonexistent/token: No such file"));
+	clear_env();
+}
+
+TU_CASE(forced_refresh)
+{
+	int rc;
+	struct s3_creds_chain *ch = NULL;
+
+	clear_env();
+	setenv("AWS_ACCESS_KEY_ID", "AKID1", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "s1", 1);
+	rc = s3_creds_chain_new(&ch, "us-east-1", err, sizeof(err));
+	TU_EQ_INT(rc, 0);
+	if (!ch)
+		return;
+	/* long-term credentials are not refreshed on their own */
+	setenv("AWS_ACCESS_KEY_ID", "AKID2", 1);
+	rc = s3_creds_get(ch, 0, &c, err, sizeof(err));
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(!strcmp(c.access_key, "AKID1"));
+	TU_EQ_INT(c.gen, 1);
+	/* refused as expired: fetched again, the generation moves on */
+	rc = s3_creds_get(ch, 1, &c, err, sizeof(err));
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(!strcmp(c.access_key, "AKID2"));
+	TU_EQ_INT(c.gen, 2);
+	/* a second thread refused with generation 1 takes generation 2 */
+	setenv("AWS_ACCESS_KEY_ID", "AKID3", 1);
+	rc = s3_creds_get(ch, 1, &c, err, sizeof(err));
+	TU_EQ_INT(rc, 0);
+	TU_CHECK(!strcmp(c.access_key, "AKID2"));
+	TU_EQ_INT(c.gen, 2);
+	/* a refresh that fails is an error, naming the provider */
+	unsetenv("AWS_ACCESS_KEY_ID");
+	rc = s3_creds_get(ch, 2, &c, err, sizeof(err));
+	TU_EQ_INT(rc, -ENOENT);
+	TU_CHECK(strstr(err, "AWS credentials from environment refused as "
+			"expired and their refresh failed"));
+	s3_creds_chain_free(ch);
+	clear_env();
+}
+
+TU_CASE(expired_answers)
+{
+	TU_CHECK(s3_expired_creds(400, "ExpiredToken", false));
+	TU_CHECK(s3_expired_creds(403, "ExpiredToken", true));
+	TU_CHECK(s3_expired_creds(400, "ExpiredTokenException", true));
+	TU_CHECK(s3_expired_creds(400, "TokenRefreshRequired", true));
+	/* a HEAD has no body: with a session token, a 400/403 may be it */
+	TU_CHECK(s3_expired_creds(400, "", true));
+	TU_CHECK(s3_expired_creds(403, NULL, true));
+	TU_CHECK(!s3_expired_creds(403, NULL, false));
+	TU_CHECK(!s3_expired_creds(404, NULL, true));
+	TU_CHECK(!s3_expired_creds(403, "AccessDenied", true));
+	TU_CHECK(!s3_expired_creds(403, "SignatureDoesNotMatch", true));
+	TU_CHECK(!s3_expired_creds(400, "InvalidToken", true));
+}
+
+int main(void)
+{
+	tu_suite = "s3_creds";
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	TU_RUN(credentials_file);
+	TU_RUN(config_file);
+	TU_RUN(file_malformed);
+	TU_RUN(sts_xml);
+	TU_RUN(json);
+	TU_RUN(times);
+	TU_RUN(refresh_time);
+	TU_RUN(chain_order);
+	TU_RUN(forced_refresh);
+	TU_RUN(expired_answers);
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd))
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
+	return tu_done();
+}
