@@ -159,6 +159,10 @@ run_for 120 bash tests/integ/daemon_ops.sh "$work" $((base + 150))
 # library sends them, every forbidden operation refused with POSIX's
 # errno; --root-squash and --nosquash; MDS and OST at base+160..161
 run_for 120 bash tests/integ/perm.sh "$work" $((base + 160))
+# S3 credentials from each provider of the AWS chain, refreshed before
+# they expire and on ExpiredToken (issue #13); MDS, OST, S3 front and
+# fake IMDS/container/STS endpoints at base+170..174
+run_for 300 bash tests/integ/creds.sh "$work" $((base + 170))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL

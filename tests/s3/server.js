@@ -6,6 +6,7 @@
 //
 //   node --openssl-legacy-provider tests/s3/server.js DIR PORT [ADDR]
 //        [--access-key K] [--secret-key S] [--session-token T] [--region R]
+//        [--temp-creds FILE]
 //
 // PORT 0 is any free port; the line printed once listening names it.
 // tests/s3/strict_test.js shows the front refuses what S3 refuses.
@@ -13,6 +14,13 @@
 // Credentials: the options, else $TESS_S3_ACCESS_KEY, $TESS_S3_SECRET_KEY,
 // $TESS_S3_SESSION_TOKEN, $TESS_S3_REGION, else S3RVER / S3RVER / no token
 // / us-east-1 (what the tests give the OSTs, hsm, s3cmd and curl).
+//
+// Temporary credentials (issue #13): with --temp-creds FILE (or
+// $TESS_S3_TEMP_CREDS), the JSON file that tests/s3/fake_creds.js writes
+// (AKID -> secret, token, expires in ms) is read at each request; a key
+// found there is accepted with its own secret and session token while
+// Date.now() < expires, and answered 400 ExpiredToken after, as S3
+// does.  Without the option nothing changes.
 //
 // The front checks every request as S3 does (header or query-string
 // SigV4), and answers with S3's error XML otherwise:
@@ -120,7 +128,7 @@ const pos = [];
 const opt = {};
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
-  const m = /^--(access-key|secret-key|session-token|region)(?:=(.*))?$/.exec(a);
+  const m = /^--(access-key|secret-key|session-token|region|temp-creds)(?:=(.*))?$/.exec(a);
   if (m) opt[m[1]] = m[2] !== undefined ? m[2] : process.argv[++i];
   else pos.push(a);
 }
@@ -139,6 +147,21 @@ const cred = {
   token: opt['session-token'] || env.TESS_S3_SESSION_TOKEN || '',
   region: opt.region || env.TESS_S3_REGION || 'us-east-1',
 };
+const tempCredsFile = opt['temp-creds'] || env.TESS_S3_TEMP_CREDS || '';
+const tempSeen = new Set();
+
+// the temporary credentials of akid (tests/s3/fake_creds.js), or null
+function tempCred(akid) {
+  if (!tempCredsFile) return null;
+  let all;
+  try {
+    all = JSON.parse(require('fs').readFileSync(tempCredsFile, 'utf8'));
+  } catch (e) {
+    return null;
+  }
+  const t = Object.prototype.hasOwnProperty.call(all, akid) ? all[akid] : null;
+  return t && typeof t.secret === 'string' && typeof t.token === 'string' ? t : null;
+}
 const MAX_SKEW_MS = 15 * 60 * 1000;
 // the largest signed payload held in memory until its hash is checked
 const MAX_HELD = 1 << 30;
@@ -250,7 +273,10 @@ function verify(req) {
   if (c.length !== 5)
     throw malformed(`The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
   const [akid, date8, region, service, term] = c;
-  if (akid !== cred.accessKey)
+  const temp = akid !== cred.accessKey ? tempCred(akid) : null;
+  const secretKey = temp ? temp.secret : cred.secretKey;
+  const wantToken = temp ? temp.token : cred.token;
+  if (akid !== cred.accessKey && !temp)
     throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: akid });
 
   // the request's time
@@ -279,10 +305,16 @@ function verify(req) {
     throw malformed(`The authorization header is malformed; incorrect terminal "${term}". This endpoint uses "aws4_request".`);
 
   // the session token
-  if (cred.token && token === undefined)
+  if (wantToken && token === undefined)
     throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: akid });
-  if (token !== undefined && token !== cred.token)
+  if (token !== undefined && token !== wantToken)
     throw new S3Error(400, 'InvalidToken', 'The provided token is malformed or otherwise invalid.', { Token: token });
+  if (temp && Date.now() >= temp.expires)
+    throw new S3Error(400, 'ExpiredToken', 'The provided token has expired.', { 'Token-0': token });
+  if (temp && !tempSeen.has(akid)) {
+    tempSeen.add(akid);
+    console.error(`strict front: temporary key ${akid} (${temp.source}) used, valid until ${new Date(temp.expires).toISOString()}`);
+  }
 
   // signed headers: sorted, lower case, host and every x-amz-* among them
   const signed = signedList.split(';');
@@ -301,7 +333,7 @@ function verify(req) {
   const creq = sv.canonicalRequest(req.method, path, pairs, hdrs, signed, payloadHash);
   const scope = [date8, region, service, term].join('/');
   const sts = sv.stringToSign(amzdate, scope, creq);
-  const want = sv.signature(cred.secretKey, date8, region, service, sts);
+  const want = sv.signature(secretKey, date8, region, service, sts);
   const a = Buffer.from(want);
   const b = Buffer.from(String(sigGiven));
   if (a.length !== b.length || !crypto.timingSafeEqual(a, b))
@@ -311,7 +343,7 @@ function verify(req) {
       SignatureProvided: sigGiven,
       CanonicalRequest: creq,
     });
-  return { payloadHash };
+  return { payloadHash, tempAkid: temp ? akid : null };
 }
 
 // ---- conditional writes ----
@@ -428,6 +460,12 @@ function proxy(req, res, upPort) {
 function forward(req, res, upPort, checked, f) {
   const headers = { ...req.headers };
   delete headers.expect;
+  // s3rver knows only its own key: a temporary one, checked here, is
+  // passed on as that key
+  if (checked.tempAkid && headers.authorization) {
+    headers.authorization = headers.authorization.replace(`Credential=${checked.tempAkid}/`, `Credential=${cred.accessKey}/`);
+    delete headers['x-amz-security-token'];
+  }
   const up = http.request({
     host: '127.0.0.1',
     port: upPort,
