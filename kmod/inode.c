@@ -250,6 +250,9 @@ void tess_update_inode_flags(struct inode *inode,
 	changed = !tess_inode_mtime_equal(inode, &mtime) ||
 		  !tess_inode_ctime_equal(inode, &ctime) ||
 		  ii->data_version != dv;
+	/* another client may have set suid bits or security.capability */
+	if (!tess_inode_ctime_equal(inode, &ctime))
+		inode->i_flags &= ~S_NOSEC;
 	inode->i_mode = (inode->i_mode & S_IFMT) | (mode & 07777);
 	if (flags & TESS_UPD_NEW)
 		inode->i_mode = mode;

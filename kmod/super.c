@@ -540,6 +540,12 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_xattr = tess_xattr_handlers;
 	sb->s_d_op = &tess_dentry_ops;
 	sb->s_maxbytes = min_t(loff_t, MAX_LFS_FILESIZE, 1LL << 62);
+	/*
+	 * A write asks whether it must drop privileges (suid bits, a
+	 * security.capability xattr: a GETXATTR to the MDS); S_NOSEC keeps
+	 * the answer until the attributes change (tess_update_inode_flags).
+	 */
+	sb->s_flags |= SB_NOSEC;
 	sb->s_blocksize = PAGE_SIZE;
 	sb->s_blocksize_bits = PAGE_SHIFT;
 	sb->s_time_gran = 1;

@@ -205,7 +205,8 @@ else
 fi
 
 # --- a mount: tessctl peer show lists its MDS and OST connections ---
-if tess_cluster_start 2 "--stripe-count 2 --stripe-size 1048576 --nosync"; then
+MDS_METRICS=$TESS_MDS_IP:9464
+if tess_cluster_start 2 "--stripe-count 2 --stripe-size 1048576 --nosync --metrics-listen $MDS_METRICS"; then
 	pass "cluster: an MDS and 2 OSTs up"
 else
 	fail "cluster: an MDS and 2 OSTs up" "see the logs below"
@@ -214,6 +215,27 @@ if tess_mount $MNT; then
 	pass "mount $TESS_MDS_ADDR:/$TESS_FSNAME"
 	# 2 MiB over 2 stripes of 1 MiB: both OSTs get a write
 	check "write 2 MiB and sync" sh -c "dd if=/dev/urandom of=$MNT/f bs=1M count=2 2>/dev/null && sync"
+	# a write(2) asks the file system whether it must drop privileges
+	# (file_remove_privs: suid bits, a security.capability xattr); the
+	# answer is kept (S_NOSEC) until the attributes change, so 1000
+	# small writes are not 1000 GETXATTRs to the MDS
+	getxattrs() {
+		curl -s --max-time 10 "http://$MDS_METRICS/metrics" |
+			sed -n 's/^tessera_requests_total{op="getxattr"} //p'
+	}
+	g0=$(getxattrs)
+	dd if=/dev/zero of=$MNT/w4k bs=4k count=1000 2>/dev/null
+	g1=$(getxattrs)
+	if [ -n "$g0" ] && [ -n "$g1" ] && [ $((g1 - g0)) -le 10 ]; then
+		pass "1000 writes of 4 KiB: $((g1 - g0)) GETXATTRs to the MDS (file_remove_privs answered from S_NOSEC)"
+	else
+		fail "1000 writes of 4 KiB: at most 10 GETXATTRs to the MDS" "before '$g0', after '$g1'"
+	fi
+	# ... and a write by another user still drops a setuid bit
+	chmod 4777 $MNT/w4k
+	setpriv --reuid=1000 --regid=1000 --clear-groups \
+		dd if=/dev/zero of=$MNT/w4k bs=4k count=1 conv=notrunc 2>/dev/null
+	expect "a write by another user drops the setuid bit (mode)" 777 "$(stat -c %a $MNT/w4k)"
 	for p in "mds $TESS_MDS_IP@tcp" "OST0000 $(tess_ost_addr 0)" "OST0001 $(tess_ost_addr 1)"; do
 		set -- $p
 		name=$1 ip=${2%%[:@]*}
