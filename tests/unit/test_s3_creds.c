@@ -10,6 +10,8 @@
  * "expired" (s3_expired_creds).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -512,10 +514,108 @@ TU_CASE(forced_refresh)
 	/* a refresh that fails is an error, naming the provider */
 	unsetenv("AWS_ACCESS_KEY_ID");
 	rc = s3_creds_get(ch, 2, &c, err, sizeof(err));
-	TU_EQ_INT(rc, -ENOENT);
+	TU_EQ_INT(rc, -EKEYEXPIRED);
 	TU_CHECK(strstr(err, "AWS credentials from environment refused as "
 			"expired and their refresh failed"));
+	/* and none is tried again for 10 s: the same error at once */
+	setenv("AWS_ACCESS_KEY_ID", "AKID4", 1);
+	rc = s3_creds_get(ch, 2, &c, err, sizeof(err));
+	TU_EQ_INT(rc, -EKEYEXPIRED);
+	TU_CHECK(strstr(err, "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY unset"));
 	s3_creds_chain_free(ch);
+	clear_env();
+}
+
+/*
+ * Threads taking copies while others force refreshes and the file
+ * changes under them: every copy is one whole pair (AKIDn, secretn) and
+ * a thread never sees the generation go back.
+ */
+static struct s3_creds_chain *tch;
+static _Atomic int torn, backwards, gets_failed;
+static _Atomic bool writer_stop;
+
+static void write_pair(int n)
+{
+	char text[200], tmp[300], path[300];
+	FILE *f;
+
+	snprintf(text, sizeof(text), "[default]\naws_access_key_id = AKID%d\n"
+		 "aws_secret_access_key = secret%d\n", n, n);
+	snprintf(tmp, sizeof(tmp), "%s/threads.tmp", dir);
+	snprintf(path, sizeof(path), "%s/threads", dir);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+	rename(tmp, path);
+}
+
+static void *getter(void *arg)
+{
+	struct s3_creds *k = malloc(sizeof(*k));
+	uint64_t last = 0;
+	char e[400];
+
+	(void)arg;
+	if (!k)
+		return NULL;
+	for (int i = 0; i < 3000; i++) {
+		int a, b;
+
+		if (s3_creds_get(tch, i % 7 == 0 ? last : 0, k, e, sizeof(e))) {
+			gets_failed++;
+			continue;
+		}
+		if (sscanf(k->access_key, "AKID%d", &a) != 1 ||
+		    sscanf(k->secret_key, "secret%d", &b) != 1 || a != b)
+			torn++;
+		if (k->gen < last)
+			backwards++;
+		last = k->gen;
+	}
+	free(k);
+	return NULL;
+}
+
+static void *writer(void *arg)
+{
+	(void)arg;
+	for (int n = 2; !writer_stop; n++) {
+		write_pair(n);
+		usleep(200);
+	}
+	return NULL;
+}
+
+TU_CASE(threads)
+{
+	pthread_t t[8], w;
+	char path[300];
+	struct s3_creds k;
+
+	clear_env();
+	write_pair(1);
+	snprintf(path, sizeof(path), "%s/threads", dir);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+	TU_EQ_INT(s3_creds_chain_new(&tch, "us-east-1", err, sizeof(err)), 0);
+	if (!tch)
+		return;
+	pthread_create(&w, NULL, writer, NULL);
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, getter, NULL);
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	writer_stop = true;
+	pthread_join(w, NULL);
+	TU_EQ_INT(torn, 0);
+	TU_EQ_INT(backwards, 0);
+	TU_EQ_INT(gets_failed, 0);
+	/* and refreshes did happen */
+	TU_EQ_INT(s3_creds_get(tch, 0, &k, err, sizeof(err)), 0);
+	TU_CHECK(k.gen > 1);
+	s3_creds_chain_free(tch);
 	clear_env();
 }
 
@@ -551,6 +651,7 @@ int main(void)
 	TU_RUN(refresh_time);
 	TU_RUN(chain_order);
 	TU_RUN(forced_refresh);
+	TU_RUN(threads);
 	TU_RUN(expired_answers);
 	{
 		char cmd[300];

@@ -39,10 +39,13 @@ static const char *const pname[P_N] = {
 
 struct s3_creds_chain {
 	pthread_mutex_t lock;
+	pthread_cond_t done;		/* a refresh ended */
+	bool refreshing;		/* a thread is fetching, unlocked */
 	int provider;			/* the one that gave cur */
 	char region[64];
 	struct s3_creds cur;
 	int64_t retry_after;		/* a failed refresh: not before */
+	char last_err[400];		/* why it failed */
 };
 
 /* a message, cut to the buffer (truncation is expected, not an error) */
@@ -1158,6 +1161,7 @@ int s3_creds_chain_new(struct s3_creds_chain **out, const char *region,
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&ch->lock, NULL);
+	pthread_cond_init(&ch->done, NULL);
 	snprintf(ch->region, sizeof(ch->region), "%s",
 		 region && *region ? region : "us-east-1");
 	for (int p = 0; p < P_N; p++) {
@@ -1187,6 +1191,7 @@ void s3_creds_chain_free(struct s3_creds_chain *ch)
 	if (!ch)
 		return;
 	pthread_mutex_destroy(&ch->lock);
+	pthread_cond_destroy(&ch->done);
 	memset(&ch->cur, 0, sizeof(ch->cur));
 	free(ch);
 }
@@ -1196,46 +1201,73 @@ const char *s3_creds_source(struct s3_creds_chain *ch)
 	return pname[ch->provider];
 }
 
+/*
+ * The fetch of a refresh runs unlocked, by one thread at a time: while
+ * the current credentials are valid the others go on with them; once
+ * they expired (or were refused) the others wait for its end.  After a
+ * failed refresh none is tried for 10 s: callers whose credentials
+ * expired or were refused get its error.
+ */
 int s3_creds_get(struct s3_creds_chain *ch, uint64_t stale_gen,
 		 struct s3_creds *out, char *err, size_t errlen)
 {
-	int64_t now = (int64_t)time(NULL), at;
-	bool forced;
+	struct s3_creds *n = NULL;
 	int rc = 0;
 
 	pthread_mutex_lock(&ch->lock);
-	at = s3_creds_refresh_at(&ch->cur);
-	forced = stale_gen && stale_gen == ch->cur.gen;
-	if (forced || (at && now >= at && now >= ch->retry_after)) {
-		struct s3_creds *n = malloc(sizeof(*n));
+	for (;;) {
+		int64_t now = (int64_t)time(NULL);
+		int64_t at = s3_creds_refresh_at(&ch->cur);
+		bool forced = stale_gen && stale_gen == ch->cur.gen;
+		bool expired = ch->cur.expires && now >= ch->cur.expires;
+		bool due = (forced || (at && now >= at)) &&
+			   now >= ch->retry_after;
 		char why[400];
 
+		if (!due) {
+			if (forced || expired) {
+				say(err, errlen, "AWS credentials from %s %s "
+				    "and their refresh failed: %s",
+				    pname[ch->provider], forced ?
+				    "refused as expired" : "expired",
+				    ch->last_err);
+				rc = -EKEYEXPIRED;
+			}
+			break;
+		}
+		if (ch->refreshing) {
+			if (!forced && !expired)
+				break;		/* still valid: use them */
+			pthread_cond_wait(&ch->done, &ch->lock);
+			continue;
+		}
+		ch->refreshing = true;
+		pthread_mutex_unlock(&ch->lock);
+		if (!n)
+			n = malloc(sizeof(*n));
 		rc = n ? fetch(ch->provider, ch->region, n, why, sizeof(why)) :
 			 -ENOMEM;
+		pthread_mutex_lock(&ch->lock);
+		ch->refreshing = false;
+		pthread_cond_broadcast(&ch->done);
 		if (!rc) {
 			n->gen = ch->cur.gen + 1;
 			ch->cur = *n;
 			ch->retry_after = 0;
-		} else if (forced || now >= ch->cur.expires) {
-			say(err, errlen, "AWS credentials from %s %s and "
-				 "their refresh failed: %s", pname[ch->provider],
-				 forced ? "refused as expired" : "expired",
-				 n ? why : "out of memory");
-		} else {
-			/* still valid: keep them, try again in a while */
-			ch->retry_after = now + 10;
-			rc = 0;
+			break;		/* fresh (even if due already) */
 		}
-		if (n)
-			memset(n, 0, sizeof(*n));
-		free(n);
-	} else if (ch->cur.expires && now >= ch->cur.expires) {
-		say(err, errlen, "AWS credentials from %s expired; "
-			 "refresh failed less than 10 s ago", pname[ch->provider]);
-		rc = -EKEYEXPIRED;
+		snprintf(ch->last_err, sizeof(ch->last_err), "%s",
+			 n ? why : "out of memory");
+		ch->retry_after = now + 10;
+		rc = 0;
+		/* expired, refused or not, the next turn says */
 	}
 	if (!rc)
 		*out = ch->cur;
 	pthread_mutex_unlock(&ch->lock);
+	if (n) {
+		memset(n, 0, sizeof(*n));
+		free(n);
+	}
 	return rc;
 }
