@@ -3,13 +3,15 @@
  * libFuzzer target for the frame decoder: header decode, CRC and the
  * per-opcode message checks, on arbitrary bytes.  The CRC is recomputed
  * for half of the inputs so that the fuzzer reaches tess_msg_check with
- * bodies it shaped itself.  Built with ASan and UBSan by tests/fuzz/run.sh.
+ * bodies it shaped itself.  A request with TESS_HF_CRED goes through
+ * tnet_cred_take first, as in tnet's receive path.  Built with ASan and UBSan by tests/fuzz/run.sh.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tess_wire.h"
+#include "tnet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,8 +40,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(body, data, f.body_len);
 	if (f.xid & 1)
 		f.body_crc = tess_body_crc(&h, body, f.body_len);
-	if (tess_body_crc(&h, body, f.body_len) == f.body_crc)
-		(void)tess_msg_check(&f, body);
+	if (tess_body_crc(&h, body, f.body_len) == f.body_crc) {
+		struct tess_cred cred;
+
+		if (!(f.flags & TESS_HF_CRED) ||
+		    !tnet_cred_take(&f, body, &cred))
+			(void)tess_msg_check(&f, body);
+	}
 	free(body);
 	return 0;
 }

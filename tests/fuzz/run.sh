@@ -8,8 +8,9 @@ mkdir -p "$out/corpus"
 secs=${FUZZ_SECONDS:-20}
 
 if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-D_GNU_SOURCE -Iinclude -Icommon \
+	-D_GNU_SOURCE -Iinclude -Icommon -Iuser/lib \
 	tests/fuzz/fuzz_frame.c common/tess_wire.c user/lib/crc32c.c \
+	user/lib/tnet_cred.c \
 	-o "$out/fuzz_frame" -lpthread; then
 	echo "FAIL: fuzz: build fuzz_frame"
 	exit 1
@@ -30,6 +31,9 @@ seeds = {
   'rename': frame(23, struct.pack('<QQIIII', 1, 1, 0, 1, 1, 0) + b'ab'),
   'readdir_rep': frame(27, struct.pack('<II', 1, 1) + struct.pack('<QQII', 2, 3, 8, 1) + b'x' + b'\0'*7, flags=2, xid=3),
   'write': frame(65, struct.pack('<QQII', 1, 0, 0, 0)),
+  'lookup_cred': frame(16, struct.pack('<QII', 1, 3, 0) + b'abc' +
+                       struct.pack('<4I16I', 0x44455243, 1000, 100, 2,
+                                   *([100, 2000] + [0] * 14)), flags=0x11),
   'ostlist_rep': frame(36, struct.pack('<II', 1, 0) + struct.pack('<II', 0, 1) + b'127.0.0.1:7431@tcp'.ljust(64, b'\0'), flags=2, xid=5),
 }
 for k, v in seeds.items():

@@ -311,7 +311,7 @@ TU_CASE(wire)
 {
 	struct credbody b;
 	struct tess_frame f;
-	const struct tess_cred *out;
+	struct tess_cred out;
 	struct perm_cred c;
 	static const struct {
 		uint32_t magic, ngroups, slot16;	/* slot16: groups[15] */
@@ -356,13 +356,27 @@ TU_CASE(wire)
 		if (t[i].rc)
 			continue;
 		TU_EQ_U64(f.body_len, t[i].body_len - sizeof(struct tess_cred));
-		TU_CHECK(out == &b.cr);
-		perm_cred_from_wire(&c, out);
+		TU_CHECK(!memcmp(&out, &b.cr, sizeof(out)));
+		perm_cred_from_wire(&c, &out);
 		TU_EQ_U64(c.uid, 1000);
 		TU_EQ_U64(c.gid, 100);
 		TU_EQ_U64(c.ngroups, t[i].ngroups);
 		TU_CHECK(perm_in_group(&c, 2000));
 		TU_CHECK(!perm_in_group(&c, 3000));
+	}
+	/* after a 3-byte name: not aligned, copied (the fuzzer's find) */
+	{
+		uint8_t raw[3 + sizeof(struct tess_cred)] = "abc";
+
+		perm_cred_to_wire(&ALICE, &b.cr);
+		memcpy(raw + 3, &b.cr, sizeof(b.cr));
+		memset(&f, 0, sizeof(f));
+		f.flags = TESS_HF_REQUEST | TESS_HF_CRED;
+		f.body_len = sizeof(raw);
+		TU_EQ_INT(tnet_cred_take(&f, raw, &out), 0);
+		TU_EQ_U64(f.body_len, 3);
+		perm_cred_from_wire(&c, &out);
+		TU_CHECK(!memcmp(&c, &ALICE, sizeof(c)));
 	}
 	/* no block: uid 0, gid 0; and a round trip */
 	perm_cred_from_wire(&c, NULL);

@@ -418,7 +418,7 @@ static int recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 		return -EBADE;		/* reported as "checksum mismatch" */
 	m->body = c->rx_body;
 	m->bulk = NULL;
-	m->cred = NULL;
+	m->has_cred = false;
 
 	if (err) {			/* unknown opcode: skip its bulk */
 		rc = discard(c, m->f.bulk_len);
@@ -457,6 +457,7 @@ static int recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 		rc = tnet_cred_take(&m->f, m->body, &m->cred);
 		if (rc)
 			return rc;
+		m->has_cred = true;
 	}
 	return tess_msg_check(&m->f, m->body);
 }
@@ -691,32 +692,6 @@ void tnet_close(struct tnet_conn *c)
 bool tnet_conn_dead(const struct tnet_conn *c)
 {
 	return c->fd < 0;
-}
-
-/*
- * The TESS_HF_CRED block at the end of a request body: checked (size,
- * magic, group count, unused slots zero) and taken off f->body_len.
- */
-int tnet_cred_take(struct tess_frame *f, const void *body,
-		   const struct tess_cred **out)
-{
-	const struct tess_cred *cr;
-	uint32_t n, i;
-
-	*out = NULL;
-	if (!(f->flags & TESS_HF_REQUEST) || f->body_len < sizeof(*cr))
-		return -EBADMSG;
-	cr = (const void *)((const uint8_t *)body + f->body_len - sizeof(*cr));
-	n = le32_to_cpu(cr->ngroups);
-	if (le32_to_cpu(cr->magic) != TESS_CRED_MAGIC ||
-	    n > TESS_CRED_GROUPS_MAX)
-		return -EBADMSG;
-	for (i = n; i < TESS_CRED_GROUPS_MAX; i++)
-		if (cr->groups[i])
-			return -EBADMSG;
-	f->body_len -= (uint32_t)sizeof(*cr);
-	*out = cr;
-	return 0;
 }
 
 static int do_call(struct tnet_conn *c, struct tnet_call *call, uint32_t flags)

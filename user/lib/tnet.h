@@ -93,9 +93,10 @@ struct tnet_msg {
 	struct tess_frame f;
 	const void *body;
 	const void *bulk;
-	/* a request's TESS_HF_CRED block (checked), else NULL; f.body_len
-	 * no longer counts it */
-	const struct tess_cred *cred;
+	/* a request's TESS_HF_CRED block (checked, copied: it need not be
+	 * aligned in the body); f.body_len no longer counts it */
+	bool has_cred;
+	struct tess_cred cred;
 };
 
 /* ---- client side ---- */
@@ -137,13 +138,13 @@ struct tnet_call {
  */
 int tnet_call(struct tnet_conn *c, struct tnet_call *call);
 /*
- * A request's TESS_HF_CRED block, at the end of its body: 0 with *out
- * pointing at it and f->body_len shortened by it, or -EBADMSG (too short,
- * wrong magic, more than TESS_CRED_GROUPS_MAX groups, unused slots not
- * zero, not a request).  recv_frame calls it before tess_msg_check.
+ * A request's TESS_HF_CRED block, at the end of its body (any alignment):
+ * 0 with a copy in *out and f->body_len shortened by it, or -EBADMSG (too
+ * short, wrong magic, more than TESS_CRED_GROUPS_MAX groups, unused slots
+ * not zero, not a request).  recv_frame calls it before tess_msg_check.
  */
 int tnet_cred_take(struct tess_frame *f, const void *body,
-		   const struct tess_cred **out);
+		   struct tess_cred *out);
 /*
  * Send again a request that tnet_call (or tnet_resend) sent, on any
  * connection of the same client instance: same xid, TESS_HF_RESENT.  A

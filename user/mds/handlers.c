@@ -940,7 +940,7 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 		return EBUSY;
 	}
 	tess_cursor_init(&h.cur, req->body, req->f.body_len);
-	perm_cred_from_wire(&h.cred, req->cred);
+	perm_cred_from_wire(&h.cred, req->has_cred ? &req->cred : NULL);
 	perm_squash_apply(&h.m->squash, c ? c->peer : NULL, &h.cred);
 	switch (op) {
 	case TESS_OP_PING:
