@@ -337,17 +337,41 @@ static int tess_read_folio(struct file *file, struct folio *folio)
 }
 
 /*
+ * A window that ends inside a stripe row is grown to the row's end (not
+ * past EOF, by at most its own length): every object of the row is then
+ * read once, in one RPC, and the next window starts on a row.
+ */
+static void tess_ra_expand(struct readahead_control *ractl)
+{
+	struct inode *inode = ractl->mapping->host;
+	u64 row = tess_layout_row(inode), rem;
+	loff_t pos = readahead_pos(ractl);
+	loff_t end = pos + readahead_length(ractl);
+	loff_t eof = round_up(i_size_read(inode), PAGE_SIZE);
+
+	if (!row || end >= eof)
+		return;
+	div64_u64_rem(end, row, &rem);
+	if (rem && row - rem <= readahead_length(ractl))
+		readahead_expand(ractl, pos,
+				 min_t(loff_t, end + row - rem, eof) - pos);
+}
+
+/*
  * The window is read as one run: every object gets one RPC (or one per
  * TESS_IO_RPC_MAX) for its part of it, all sent at once.
  */
 static void tess_readahead(struct readahead_control *ractl)
 {
 	struct inode *inode = ractl->mapping->host;
-	unsigned int nr = readahead_count(ractl);
-	loff_t pos = readahead_pos(ractl);
+	unsigned int nr;
+	loff_t pos;
 	struct folio *folio;
 	struct tess_io *io;
 
+	tess_ra_expand(ractl);
+	nr = readahead_count(ractl);
+	pos = readahead_pos(ractl);
 	if (!nr)
 		return;
 	io = tess_io_alloc(inode, false, nr, tess_read_complete);

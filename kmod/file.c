@@ -32,10 +32,6 @@
 
 #include "tess_fs.h"
 
-/* readahead window: at least this, or a full stripe row if larger */
-#define TESS_RA_MIN		(4u << 20)
-#define TESS_RA_MAX		(64u << 20)
-
 /* file->private_data of a regular file */
 struct tess_file_info {
 	unsigned long flags;
@@ -43,6 +39,7 @@ struct tess_file_info {
 };
 
 #define TESS_FI_WRITTEN		0	/* data changed since the last flush */
+#define TESS_FI_RA		1	/* tess_file_set_ra done */
 
 static void tess_file_written(struct file *file)
 {
@@ -52,21 +49,33 @@ static void tess_file_written(struct file *file)
 		set_bit(TESS_FI_WRITTEN, &fi->flags);
 }
 
-/* readahead of a few full stripe rows, so that every object gets an RPC */
-static void tess_file_set_ra(struct file *file, struct inode *inode)
+/*
+ * The readahead window of a file: two full stripe rows, so that every
+ * object of a row has an RPC in flight and the next row is on its way
+ * while this one is read (TESS_RA_MIN..TESS_RA_MAX); rasize= instead if
+ * given.  Set at the first read, as do_dentry_open() resets f_ra after
+ * ->open; left alone if fadvise changed it already.
+ */
+static void tess_file_set_ra(struct file *file)
 {
-	struct tess_layout_info *lay = tess_layout_copy(inode);
-	u64 ra = TESS_RA_MIN;
+	struct inode *inode = file_inode(file);
+	struct tess_sb_info *sbi = TESS_SB(inode->i_sb);
+	struct tess_file_info *fi = file->private_data;
+	u64 ra = sbi->rasize, row = 0;
 
-	if (lay) {
-		if (lay->geom.stripe_size && lay->geom.stripe_count)
-			ra = max_t(u64, ra, (u64)lay->geom.stripe_size *
-				   lay->geom.stripe_count);
-		kfree(lay);
+	if (!fi || test_bit(TESS_FI_RA, &fi->flags))
+		return;
+	if (ra == TESS_RASIZE_AUTO) {
+		row = tess_layout_row(inode);
+		if (!row)
+			return;		/* no layout yet: the next read */
+		ra = clamp_t(u64, 2 * row, TESS_RA_MIN, TESS_RA_MAX);
 	}
-	ra = min_t(u64, ra, TESS_RA_MAX);
-	if (file->f_ra.ra_pages < (ra >> PAGE_SHIFT))
+	spin_lock(&file->f_lock);
+	if (file->f_ra.ra_pages == inode->i_sb->s_bdi->ra_pages)
 		file->f_ra.ra_pages = ra >> PAGE_SHIFT;
+	spin_unlock(&file->f_lock);
+	set_bit(TESS_FI_RA, &fi->flags);
 }
 
 static int tess_file_open(struct inode *inode, struct file *file)
@@ -110,7 +119,6 @@ static int tess_file_open(struct inode *inode, struct file *file)
 
 	file->private_data = fi;
 	atomic_inc(&ti->opens);
-	tess_file_set_ra(file, inode);
 	return 0;
 }
 
@@ -388,8 +396,10 @@ static ssize_t tess_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	size_t count = iov_iter_count(to);
 	ssize_t ret;
 
-	if (!(iocb->ki_flags & IOCB_DIRECT))
+	if (!(iocb->ki_flags & IOCB_DIRECT)) {
+		tess_file_set_ra(file);
 		return generic_file_read_iter(iocb, to);
+	}
 	if (!count)
 		return 0;
 	/* data still in the page cache goes out first */
@@ -525,6 +535,7 @@ static int tess_file_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!mapping->a_ops->read_folio)
 		return -ENOEXEC;
 	file_accessed(file);
+	tess_file_set_ra(file);
 	vma->vm_ops = &tess_file_vm_ops;
 	return 0;
 }

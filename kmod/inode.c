@@ -135,6 +135,20 @@ void tess_set_layout(struct inode *inode, struct tess_layout_info *lo)
 		kfree_rcu(old, rcu);
 }
 
+/* the bytes of one full stripe row of a file, 0 without a layout */
+u64 tess_layout_row(struct inode *inode)
+{
+	struct tess_layout_info *lo;
+	u64 row = 0;
+
+	rcu_read_lock();
+	lo = rcu_dereference(TESS_I(inode)->layout);
+	if (lo)
+		row = (u64)lo->geom.stripe_size * lo->geom.stripe_count;
+	rcu_read_unlock();
+	return row;
+}
+
 struct tess_layout_info *tess_layout_copy(struct inode *inode)
 {
 	struct tess_inode_info *ii = TESS_I(inode);

@@ -3,7 +3,8 @@
  * options.c - the mount source and options of a Tessera mount.
  *
  *   mount -t tessera HOST[:PORT]@NET[,HOST[:PORT]@NET...]:/FSNAME DIR \
- *         -o key=PATH,timeout=SECONDS,acregmin=S,acregmax=S,acdirmin=S,acdirmax=S
+ *         -o key=PATH,timeout=SECONDS,acregmin=S,acregmax=S,acdirmin=S,acdirmax=S,
+ *            rasize=BYTES
  *
  * Every refusal says why in the kernel log ("tessera: ...") and in the
  * fs_context log of fsopen() users, and fails with -EINVAL.
@@ -27,6 +28,7 @@ enum tess_param {
 	Opt_soft,
 	Opt_hard,
 	Opt_localflock,
+	Opt_rasize,
 };
 
 const struct fs_parameter_spec tess_fs_parameters[] = {
@@ -40,6 +42,7 @@ const struct fs_parameter_spec tess_fs_parameters[] = {
 	fsparam_flag("soft",		Opt_soft),
 	fsparam_flag("hard",		Opt_hard),
 	fsparam_flag("localflock",	Opt_localflock),
+	fsparam_u32("rasize",		Opt_rasize),
 	{}
 };
 
@@ -50,6 +53,7 @@ void tess_fs_context_defaults(struct tess_fs_context *ctx)
 	ctx->acregmax = TESS_ACREGMAX_DEF;
 	ctx->acdirmin = TESS_ACDIRMIN_DEF;
 	ctx->acdirmax = TESS_ACDIRMAX_DEF;
+	ctx->rasize = TESS_RASIZE_AUTO;
 }
 
 static int tess_parse_fsname(struct fs_context *fc, const char *name)
@@ -168,6 +172,13 @@ int tess_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		return 0;
 	case Opt_localflock:
 		ctx->localflock = true;
+		return 0;
+	case Opt_rasize:
+		if (result.uint_32 > TESS_RASIZE_MAX)
+			return invalfc(fc, "rasize=%u: at most %u bytes",
+				       result.uint_32, TESS_RASIZE_MAX);
+		/* whole pages; 0 turns readahead off */
+		ctx->rasize = round_down(result.uint_32, PAGE_SIZE);
 		return 0;
 	case Opt_timeout:
 		return tess_set_seconds(fc, param->key, result.uint_32, 1,

@@ -384,6 +384,8 @@ static int tess_show_options(struct seq_file *m, struct dentry *root)
 	seq_puts(m, sbi->soft ? ",soft" : ",hard");
 	if (sbi->localflock)
 		seq_puts(m, ",localflock");
+	if (sbi->rasize != TESS_RASIZE_AUTO)
+		seq_printf(m, ",rasize=%u", sbi->rasize);
 	seq_printf(m, ",acregmin=%lu,acregmax=%lu,acdirmin=%lu,acdirmax=%lu",
 		   sbi->acregmin / HZ, sbi->acregmax / HZ,
 		   sbi->acdirmin / HZ, sbi->acdirmax / HZ);
@@ -516,6 +518,7 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	spin_lock_init(&sbi->verf_lock);
 	sbi->soft = ctx->soft;
 	sbi->localflock = ctx->localflock;
+	sbi->rasize = ctx->rasize;
 	strscpy(sbi->fsname, ctx->fsname, sizeof(sbi->fsname));
 	strscpy(sbi->source, fc->source, sizeof(sbi->source));
 	sbi->timeout_sec = ctx->timeout;
@@ -552,8 +555,15 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	err = super_setup_bdi(sb);
 	if (err)
 		return err;
-	sb->s_bdi->ra_pages = TESS_BULK_DEFAULT / PAGE_SIZE;
-	sb->s_bdi->io_pages = TESS_BULK_DEFAULT / PAGE_SIZE;
+	/*
+	 * Each file's window is set at its first read (tess_file_set_ra);
+	 * this is the window until then and after fadvise NORMAL.  A large
+	 * read(2) may take up to io_pages in one go.
+	 */
+	sb->s_bdi->ra_pages = (sbi->rasize == TESS_RASIZE_AUTO ?
+			       TESS_BULK_DEFAULT : sbi->rasize) / PAGE_SIZE;
+	sb->s_bdi->io_pages = max_t(u32, sb->s_bdi->ra_pages,
+				    TESS_RA_MAX / PAGE_SIZE);
 
 	ir = tess_irep_alloc();
 	if (!ir)

@@ -18,6 +18,10 @@
 #define TESS_TIMEOUT_DEF	10	/* seconds */
 #define TESS_TIMEOUT_MAX	3600
 #define TESS_AC_MAX		86400	/* attribute cache times, seconds */
+#define TESS_RASIZE_MAX		(1u << 30)	/* rasize=, bytes */
+#define TESS_RA_MIN		(4u << 20)	/* readahead without rasize=: */
+#define TESS_RA_MAX		(64u << 20)	/* two stripe rows within these */
+#define TESS_RASIZE_AUTO	U32_MAX		/* no rasize=: per layout */
 #define TESS_ACREGMIN_DEF	3
 #define TESS_ACREGMAX_DEF	60
 #define TESS_ACDIRMIN_DEF	30
@@ -33,6 +37,7 @@ struct tess_fs_context {
 	unsigned int acregmin, acregmax, acdirmin, acdirmax;
 	bool soft;			/* soft: EIO after timeout; else hard */
 	bool localflock;		/* fcntl/flock locks local to this client */
+	u32 rasize;			/* readahead bytes, or TESS_RASIZE_AUTO */
 };
 
 extern const struct fs_parameter_spec tess_fs_parameters[];
@@ -109,6 +114,7 @@ struct tess_sb_info {
 	bool dying;			/* umount: ost_warm stops */
 	bool soft;			/* mount option soft (default hard) */
 	bool localflock;		/* mount option localflock */
+	u32 rasize;			/* rasize= bytes, or TESS_RASIZE_AUTO */
 	wait_queue_head_t wb_wait;	/* a write run of some inode ended */
 	spinlock_t verf_lock;		/* osts[].stable_*, inodes' wverf */
 	u64 wseq;			/* write replies so far */
@@ -245,6 +251,7 @@ int tess_getattr(struct tess_idmap *idmap, const struct path *path,
  * NULL if the inode has no layout (or no memory).
  */
 struct tess_layout_info *tess_layout_copy(struct inode *inode);
+u64 tess_layout_row(struct inode *inode);
 /* attributes changed on the MDS (by us): refetch on the next revalidate */
 void tess_invalidate_attr(struct inode *inode);
 /* the attributes are within their cache time (safe under RCU) */

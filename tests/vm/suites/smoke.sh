@@ -155,7 +155,7 @@ fi
 # every option and two MDS addresses pass parsing: the mount then fails
 # on the network (both ports closed), not on the options
 SRC=127.0.0.1:1@tcp,127.0.0.1:2@tcp:/fs0
-r=$(tmount $SRC $MNT "key=$KEYF,timeout=5,acregmin=1,acregmax=30,acdirmin=2,acdirmax=40")
+r=$(tmount $SRC $MNT "key=$KEYF,timeout=5,acregmin=1,acregmax=30,acdirmin=2,acdirmax=40,rasize=8388608")
 if [ "$r" = ECONNREFUSED ]; then
 	pass "all options and two MDS addresses accepted"
 else
@@ -182,6 +182,8 @@ unknown option|127.0.0.1@tcp:/fs|bogus=1|Unknown parameter 'bogus'
 relative key path|127.0.0.1@tcp:/fs|key=etc/key|the key file path must be absolute
 acregmin over acregmax|127.0.0.1@tcp:/fs|acregmin=100,acregmax=10|acregmin=100 is greater than acregmax=10
 acdirmax out of range|127.0.0.1@tcp:/fs|acdirmax=999999|acdirmax=999999: must be from 0 to 86400 seconds
+rasize over 1 GiB|127.0.0.1@tcp:/fs|rasize=1073745920|rasize=1073745920: at most 1073741824 bytes
+rasize not a number|127.0.0.1@tcp:/fs|rasize=8M|Bad value for 'rasize'
 source without fsname separator|127.0.0.1@tcp|timeout=5|is not HOST[:PORT]@NET:/FSNAME
 missing @NET|127.0.0.1:/fs||missing @NET
 host name instead of IPv4|mds1@tcp:/fs||host must be a dotted-quad IPv4 address
@@ -236,6 +238,18 @@ if tess_mount $MNT; then
 	setpriv --reuid=1000 --regid=1000 --clear-groups \
 		dd if=/dev/zero of=$MNT/w4k bs=4k count=1 conv=notrunc 2>/dev/null
 	expect "a write by another user drops the setuid bit (mode)" 777 "$(stat -c %a $MNT/w4k)"
+	# readahead: windows grown to whole stripe rows (1 MiB x 2 here)
+	# read back right from the start and from an odd offset
+	head -c $(((7 << 20) + 12345)) /dev/urandom > /tmp/ra.ref
+	cp /tmp/ra.ref $MNT/ra && sync && echo 3 > /proc/sys/vm/drop_caches
+	check "readahead: a 7 MiB file read back sequentially" cmp /tmp/ra.ref $MNT/ra
+	tail -c +3000002 /tmp/ra.ref > /tmp/ra.tail
+	echo 3 > /proc/sys/vm/drop_caches
+	check "readahead: read back from offset 3000001" \
+		sh -c "tail -c +3000002 $MNT/ra | cmp - /tmp/ra.tail"
+	bdi=$(ls -d /sys/class/bdi/tessera-* 2>/dev/null | head -n 1)
+	expect "readahead: without rasize= the mount's default window is 4 MiB" \
+		4096 "$(cat "$bdi/read_ahead_kb" 2>/dev/null)"
 	for p in "mds $TESS_MDS_IP@tcp" "OST0000 $(tess_ost_addr 0)" "OST0001 $(tess_ost_addr 1)"; do
 		set -- $p
 		name=$1 ip=${2%%[:@]*}
@@ -268,6 +282,18 @@ if tess_mount $MNT; then
 	fi
 else
 	fail "mount $TESS_MDS_ADDR:/$TESS_FSNAME" "status $?"
+fi
+# rasize= sets the window of every file and the mount's default
+if tess_mount $MNT rasize=8388608; then
+	grep -q " $MNT tessera .*,rasize=8388608" /proc/mounts
+	expect "rasize=8388608: shown in /proc/mounts" 0 $?
+	bdi=$(ls -d /sys/class/bdi/tessera-* 2>/dev/null | head -n 1)
+	expect "rasize=8388608: the mount's read_ahead_kb" 8192 "$(cat "$bdi/read_ahead_kb" 2>/dev/null)"
+	echo 3 > /proc/sys/vm/drop_caches
+	check "rasize=8388608: the 7 MiB file reads back" cmp /tmp/ra.ref $MNT/ra
+	check "umount (rasize=)" tess_timeout 60 umount $MNT
+else
+	fail "mount with rasize=8388608" "status $?"
 fi
 tess_cleanup
 
