@@ -760,8 +760,11 @@ static void n_dirsync(const char *dir)
 		}
 }
 
+/* the step of n_writefile that failed, for the journal */
+static const char *wf_step = "";
+
 /* write a whole small file: create (or truncate) REL, write, fsync, close;
- * returns 0 if every step returned 0 */
+ * returns 0 if every step returned 0, else the first error (wf_step) */
 static int n_writefile(struct name *n, uint32_t gen, uint32_t size)
 {
 	static uint8_t *buf;
@@ -772,16 +775,23 @@ static int n_writefile(struct name *n, uint32_t gen, uint32_t size)
 		die("out of memory");
 	path(p, sizeof(p), root, n->rel);
 	status("write file %s size %u gen %u", n->rel, size, gen);
+	wf_step = "open";
 	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		return errno;
 	fill(buf, gen, 0, size);
+	wf_step = "write";
 	if (write(fd, buf, size) != (ssize_t)size)
 		e = errno ? errno : EIO;
-	if (!e && fsync(fd))
+	if (!e) {
+		wf_step = "fsync";
+		if (fsync(fd))
+			e = errno;
+	}
+	if (close(fd) && !e) {
+		wf_step = "close";
 		e = errno;
-	if (close(fd) && !e)
-		e = errno;
+	}
 	return e;
 }
 
@@ -837,7 +847,8 @@ static void op_tree(void)
 		uint32_t gen = gen_next++, size = 1 + rndn(NF_MAX);
 
 		e = n_writefile(n, gen, size);
-		jlog("create %s size %u gen %u -> %s", rel, size, gen, err_name(e));
+		jlog("create %s size %u gen %u -> %s%s%s", rel, size, gen, err_name(e),
+		     e ? " at " : "", e ? wf_step : "");
 		if (e) {
 			count_err(e);
 			printf("INFO: epoch %d: create+fsync %s returned %s\n", epoch, rel, err_name(e));
@@ -899,11 +910,19 @@ static void op_rename_over(void)
 	t = n_find(tmp);
 	n_push(t, (struct nstate){ N_FILE, 1, 0, 0 });
 	e = n_writefile(t, gen, size);
-	jlog("write %s size %u gen %u + fsync -> %s", tmp, size, gen, err_name(e));
+	jlog("write %s size %u gen %u + fsync -> %s%s%s", tmp, size, gen, err_name(e),
+	     e ? " at " : "", e ? wf_step : "");
 	if (e) {
-		/* the idiom stops here: the target keeps its old content */
+		/*
+		 * The idiom stops here: the target keeps its old content.
+		 * The temporary name is what is there now (an open that
+		 * failed may have created nothing: the MDS refuses a create
+		 * while no OST can give it objects, right after a restart).
+		 */
 		count_err(e);
-		printf("INFO: epoch %d: write+fsync of %s returned %s: not renamed\n", epoch, tmp, err_name(e));
+		printf("INFO: epoch %d: write+fsync of %s returned %s at %s: not renamed\n",
+		       epoch, tmp, err_name(e), wf_step);
+		n_push(t, n_observe(t, (struct nstate){ N_FILE, 1, 0, 0 }));
 		return;
 	}
 	struct nstate s = { N_FILE, 0, gen, size };
