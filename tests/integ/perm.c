@@ -6,7 +6,8 @@
  *
  *   perm basic      as alice (1000, groups 1000 2000), bob (1001) and
  *                   root: every forbidden operation refused with the errno
- *                   POSIX gives, the allowed ones done
+ *                   POSIX gives, the allowed ones done; a bad credential
+ *                   block refused EBADMSG
  *   perm setup      (an MDS without squash) /sq, sticky, and alice's
  *                   0600 /sq/secret for the next two
  *   perm squashed   (--root-squash 65534:65534, peer not in --nosquash)
@@ -247,6 +248,26 @@ static void basic(void)
 	      -EPERM);
 	IT_RC("perm.setxattr_user_own", tess_setxattr(alice, "/p/alice/secret",
 						      "user.x", "1", 1, 0), 0);
+
+	/* a bad credential block is refused, the connection goes on */
+	{
+		struct tess_ino_req r = { .ino = cpu_to_le64(TESS_ROOT_INO) };
+		struct tess_cred bad;
+		struct tnet_call call = { .op = TESS_OP_GETATTR, .body = &r,
+					  .body_len = sizeof(r), .cred = &bad };
+		struct tess_inode st;
+
+		memset(&bad, 0, sizeof(bad));
+		bad.magic = cpu_to_le32(TESS_CRED_MAGIC);
+		bad.ngroups = cpu_to_le32(TESS_CRED_GROUPS_MAX + 1);
+		IT_RC("perm.bad_cred_ngroups", tess_mds_call(bob, &call),
+		      -EBADMSG);
+		bad.ngroups = 0;
+		bad.magic = 0;
+		IT_RC("perm.bad_cred_magic", tess_mds_call(bob, &call),
+		      -EBADMSG);
+		IT_RC("perm.bad_cred_then_served", tess_stat(bob, "/p", &st), 0);
+	}
 
 	/* allowed by the bits: bob reads the 0644 file now */
 	IT_RC("perm.read_other_0644", get(bob, "/p/alice/secret", O_RDONLY,
