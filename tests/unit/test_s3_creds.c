@@ -465,6 +465,14 @@ TU_CASE(chain_order)
 	TU_EQ_INT(rc, 0);
 	TU_CHECK(ch && !strcmp(s3_creds_source(ch), "environment"));
 	s3_creds_chain_free(ch);
+	/* a credentials file with a bad line is an error naming it */
+	clear_env();
+	setenv("AWS_SHARED_CREDENTIALS_FILE",
+	       file("badcreds", "[default]\naws_access_key_id = A\x01B\n"), 1);
+	rc = s3_creds_chain_new(&ch, "us-east-1", err, sizeof(err));
+	TU_EQ_INT(rc, -EINVAL);
+	TU_CHECK(strstr(err, "AWS credentials from shared files: "));
+	TU_CHECK(strstr(err, "badcreds:2: aws_access_key_id holds a control"));
 	/* a configured provider that fails stops the chain */
 	clear_env();
 	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://10.1.2.3/creds", 1);

@@ -272,13 +272,13 @@ static int from_files(struct s3_creds *c, char *why, size_t whylen)
 {
 	const char *home = env("HOME");
 	const char *profile = profile_name();
-	char path[2][1024], e[2][320];
-	int rc = -ENOENT;
+	char path[2][1024], e[2][320] = { "", "" };
+	int rc = -ENOENT, i;
 
 	snprintf(path[0], sizeof(path[0]), "%s",
 		 env("AWS_SHARED_CREDENTIALS_FILE") ?: "");
 	snprintf(path[1], sizeof(path[1]), "%s", env("AWS_CONFIG_FILE") ?: "");
-	for (int i = 0; i < 2; i++) {
+	for (i = 0; i < 2; i++) {
 		if (!path[i][0])
 			snprintf(path[i], sizeof(path[i]), "%s/.aws/%s",
 				 home ? home : "/root",
@@ -293,8 +293,7 @@ static int from_files(struct s3_creds *c, char *why, size_t whylen)
 		return -ENOENT;
 	}
 	if (rc)
-		say(why, whylen, "%s", e[rc == -EINVAL && e[1][0] ?
-					     1 : 0]);
+		say(why, whylen, "%s", e[i]);	/* the file that failed */
 	return rc;
 }
 
