@@ -200,11 +200,13 @@ int perm_setattr(const struct perm_cred *c, const struct mds_attr *a,
 	if ((v & TESS_SA_MODE) && !owner)
 		return -EPERM;
 	/*
-	 * explicit times: the owner only; "now": the owner, one with write
-	 * permission, or a writer (its close sends SIZE_EXTEND|MTIME_NOW)
+	 * explicit times (ctime too): the owner only; "now": the owner,
+	 * one with write permission, or a writer (its close sends
+	 * SIZE_EXTEND|MTIME_NOW)
 	 */
 	if (((v & TESS_SA_ATIME) && !(v & TESS_SA_ATIME_NOW)) ||
-	    ((v & TESS_SA_MTIME) && !(v & TESS_SA_MTIME_NOW))) {
+	    ((v & TESS_SA_MTIME) && !(v & TESS_SA_MTIME_NOW)) ||
+	    (v & TESS_SA_CTIME)) {
 		if (!owner)
 			return -EPERM;
 	} else if ((v & (TESS_SA_ATIME_NOW | TESS_SA_MTIME_NOW)) && !owner &&
