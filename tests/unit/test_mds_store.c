@@ -1744,6 +1744,7 @@ TU_CASE(precreate_pools)
 {
 	struct mds_store *s = open_new(2);
 	struct fake_pc f = { 0 };
+	struct mds_attr na;
 	uint64_t first, first2, oids[70], free0;
 	uint32_t count, counts[4];
 	uint8_t uuid[16] = { 0x77 };
@@ -1787,6 +1788,21 @@ TU_CASE(precreate_pools)
 	TU_EQ_INT(mds_pool_reserve(s, 1, 64, &first, &count), 0);
 	TU_EQ_INT(mds_pool_reserve(s, 1, 64, &first2, &count), 0);
 	TU_EQ_U64(first2, first);
+	/*
+	 * No OST can precreate (both away, pool 0 drained above to 58 and
+	 * drained now): EAGAIN, not EIO, so that a client tries again (a
+	 * hard mount waits for the OSTs as for any server); nothing made
+	 */
+	f.fail[0] = true;
+	for (i = 0; i < 58; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		TU_EQ_INT(mk_lo(s, ROOT, name, &req, &lo1), 0);
+	}
+	TU_EQ_INT(mk_lo(s, ROOT, "none", &req, &lo1), -EAGAIN);
+	TU_EQ_INT(mds_lookup(s, ROOT, N("none"), &na, NULL), -ENOENT);
+	f.fail[0] = false;
+	TU_EQ_INT(mk_lo(s, ROOT, "none", &req, &lo1), 0);
+
 	/* OST 1 works again: its files take the range it confirmed */
 	f.fail[1] = false;
 	req.stripe_count = 1;

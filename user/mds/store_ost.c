@@ -313,8 +313,14 @@ int store_layout_alloc(struct tx *tx, const struct mds_layout *req,
 	pthread_mutex_unlock(&s->ost_lock);
 	if (rc)
 		return rc;
-	if (!n)	/* none registered, or none could precreate */
-		return s->nosts && tx->alloc ? -EIO : -ENOSPC;
+	/*
+	 * None registered: ENOSPC.  None can precreate now (all away, their
+	 * pools empty, as right after an MDS restart before the OSTs are
+	 * back): EAGAIN, nothing made; a client tries again, a hard mount
+	 * for as long as the OSTs are away.
+	 */
+	if (!n)
+		return s->nosts && tx->alloc ? -EAGAIN : -ENOSPC;
 	if (count > n)
 		count = n;
 	if (count > TESS_MAX_STRIPES)
