@@ -237,12 +237,15 @@ int tess_mds_size_extend(struct inode *inode, loff_t size)
 	return err;
 }
 
+#define TESS_CREATE_RETRY	(HZ / 2)	/* a create waiting for OSTs */
+
 int tess_mds_create(struct tess_sb_info *sbi, u16 op, u64 parent,
 		    const struct qstr *name, u32 mode, kuid_t uid, kgid_t gid,
 		    dev_t rdev, u32 flags, struct tess_irep *out)
 {
 	u8 body[sizeof(struct tess_create_req) + TESS_NAME_MAX];
 	struct tess_create_req *r = (void *)body;
+	unsigned long deadline = jiffies + sbi->timeout;
 	int err = tess_name_len(name);
 
 	if (err)
@@ -259,7 +262,25 @@ int tess_mds_create(struct tess_sb_info *sbi, u16 op, u64 parent,
 	r->name_len = cpu_to_le32(name->len);
 	r->layout_len = 0;		/* the directory's default */
 	memcpy(r + 1, name->name, name->len);
-	return tess_mds_irep_call(sbi, op, body, sizeof(*r) + name->len, out);
+	/*
+	 * EAGAIN: no OST can give the MDS objects now (all away, their
+	 * precreated pools empty: right after an MDS restart, say), and
+	 * nothing was made.  Wait for them as for any server: a hard mount
+	 * until they are back (SIGKILL ends it), a soft one for timeout=.
+	 */
+	for (;;) {
+		err = tess_mds_irep_call(sbi, op, body, sizeof(*r) + name->len,
+					 out);
+		if (err != -EAGAIN)
+			return err;
+		if (sbi->soft && time_after(jiffies, deadline))
+			return -EIO;
+		if (READ_ONCE(sbi->dying))
+			return -EIO;
+		schedule_timeout_killable(TESS_CREATE_RETRY);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
 }
 
 int tess_mds_unlink(struct tess_sb_info *sbi, u16 op, u64 parent,

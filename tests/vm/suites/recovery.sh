@@ -19,7 +19,8 @@
 #                   them
 #   kill            SIGKILL ends a writer or a lookup waiting for a server,
 #                   and an fsync waiting behind a truncate that waits for
-#                   the MDS
+#                   the MDS; creates with every OST away wait (hard) or
+#                   fail (soft) once the precreated objects ran out
 #   umount -f       a forced umount of a busy mount leaves it usable
 #   truncate        a truncate whose SETATTR fails leaves size and data as
 #                   they were
@@ -610,6 +611,38 @@ tess_wait_pid 10 $tr >/dev/null
 expect "kill: SIGKILL ends the truncate waiting for the MDS" 0 $?
 tess_mds_start
 tess_wait_osts 2 60 >/dev/null
+
+# creates while every OST is away: the MDS hands out objects the OSTs
+# precreated; once those ran out it answers EAGAIN, and the client
+# waits for the OSTs (hard) or gives up after timeout= (soft, EIO),
+# never EIO on a hard mount (it was EIO at once)
+mkdir -p $A/c7
+: > $A/c7/prime		# (the pools of the OSTs it picked are filled)
+tess_ost_stop 0
+tess_ost_stop 1
+(
+	for i in $(seq 150); do
+		: > $A/c7/f$i || { echo "create of f$i failed" > $TESS_W/c7.err; exit 1; }
+	done
+) &
+cr=$!
+sleep 4
+tess_pid_gone $cr
+expect "creates, OSTs away: past the precreated objects a create waits (hard)" 1 $?
+# (through B: the waiting create holds A's directory lock, as on NFS)
+n=$(tess_timeout 30 ls $B/c7 | grep -c '^f')
+[ "$n" -gt 0 ] && [ "$n" -lt 150 ]
+expect "creates, OSTs away: the precreated objects went first ($n files)" 0 $?
+tess_timeout 60 touch $S/c7/soft 2>/dev/null
+rc=$?
+[ $rc != 0 ] && [ $rc != 124 ] && [ ! -e $B/c7/soft ]
+expect "creates, OSTs away: a soft mount gives up (status $rc), nothing made" 0 $?
+tess_ost_start 0
+tess_ost_start 1
+tess_wait_osts 2 60 >/dev/null
+tess_wait_pid 60 $cr >/dev/null
+expect "creates, OSTs away: all 150 made once the OSTs are back" "0 150 " \
+	"$? $(ls $A/c7 | grep -c '^f') $(cat $TESS_W/c7.err 2>/dev/null)"
 
 tess_mount /mnt/busy "timeout=$T"
 echo busy > /mnt/busy/t/f7
