@@ -817,6 +817,33 @@ static bool transient(int rc, long status)
 	       (!rc && status >= 500);
 }
 
+/*
+ * http_call, tried up to 3 times (0.2 s, then 0.4 s apart) while the
+ * failure is transient; the last failure to why, after WHAT
+ */
+static int http_call_retry(const char *method, const char *url,
+			   struct curl_slist *hdrs, const char *body,
+			   long connect_ms, long total_ms, bool direct,
+			   long *status, struct sv_buf *out, const char *what,
+			   char *why, size_t whylen)
+{
+	int rc = 0;
+
+	for (int i = 0; i < 3; i++) {
+		char e[256];
+
+		rc = http_call(method, url, hdrs, body, connect_ms, total_ms,
+			       direct, status, out, e, sizeof(e));
+		if (rc)
+			say(why, whylen, "%s%s", what, e);
+		if (!transient(rc, *status))
+			break;
+		if (i < 2)
+			usleep(200000u << i);
+	}
+	return rc;
+}
+
 static int from_webid(const char *region, struct s3_creds *c, char *why,
 		      size_t whylen)
 {
@@ -877,17 +904,8 @@ static int from_webid(const char *region, struct s3_creds *c, char *why,
 		free(body.p);
 		return -ENOMEM;
 	}
-	for (int i = 0; i < 3; i++) {
-		char e[256];
-
-		rc = http_call("POST", url, h, body.p, 5000, 10000, false,
-			       &status, &out, e, sizeof(e));
-		if (rc)
-			say(why, whylen, "STS %s", e);
-		if (!transient(rc, status))
-			break;
-		usleep(200000u << i);
-	}
+	rc = http_call_retry("POST", url, h, body.p, 5000, 10000, false,
+			     &status, &out, "STS ", why, whylen);
 	curl_slist_free_all(h);
 	free(body.p);
 	if (!rc) {
@@ -986,17 +1004,8 @@ static int from_container(struct s3_creds *c, char *why, size_t whylen)
 		if (!h)
 			return -ENOMEM;
 	}
-	for (int i = 0; i < 3; i++) {
-		char e[256];
-
-		rc = http_call("GET", url, h, NULL, 2000, 5000, true, &status,
-			       &out, e, sizeof(e));
-		if (rc)
-			say(why, whylen, "%s", e);
-		if (!transient(rc, status))
-			break;
-		usleep(200000u << i);
-	}
+	rc = http_call_retry("GET", url, h, NULL, 2000, 5000, true, &status,
+			     &out, "", why, whylen);
 	curl_slist_free_all(h);
 	if (!rc && status != 200) {
 		char ex[128];
