@@ -408,6 +408,18 @@ PYEOF
 	tess_wait_until 60 test -e $TESS_W/p6.ready
 }
 
+# p6_power_on: OST 0 (stopped, its store cut as a power cut would) back
+# with a new write verifier, as after a reboot of its host; then the
+# writer goes on (p6.go) and is waited for
+p6_power_on() {
+	export TESS_OST_FAULT_NEW_VERF=1
+	tess_ost_start 0
+	unset TESS_OST_FAULT_NEW_VERF
+	tess_wait_osts 2 60 >/dev/null
+	touch $TESS_W/p6.go
+	tess_wait_pid 120 $p6 >/dev/null
+}
+
 # a daemon restart: nothing lost
 p6_writer $TESS_W/p6a.out $A/p6/a
 tess_ost_stop 0
@@ -430,12 +442,7 @@ tess_ost_stop 0
 n=0
 for f in $objs; do rm -f "$f" && n=$((n + 1)); done
 expect "power cut: the model removed the 3 unsynced objects" 3 $n
-export TESS_OST_FAULT_NEW_VERF=1
-tess_ost_start 0
-unset TESS_OST_FAULT_NEW_VERF
-tess_wait_osts 2 60 >/dev/null
-touch $TESS_W/p6.go
-tess_wait_pid 120 $p6 >/dev/null
+p6_power_on
 expect "power cut: syncfs of a mount whose OST lost writes returns EIO" \
 	"syncfs EIO" "$(grep '^syncfs ' $TESS_W/p6b.out)"
 expect "power cut: fsync of data the OST lost returns EIO, not 0 (after that syncfs too)" \
@@ -510,12 +517,7 @@ obj=$(obj_files $A/p6/e)
 tess_ost_stop 0
 [ -n "$obj" ] && [ "$(stat -c %s "$obj" 2>/dev/null)" = 131072 ] && truncate -s 65536 "$obj"
 expect "power cut, append: the model cut the object back to the synced 64 KiB" 0 $?
-export TESS_OST_FAULT_NEW_VERF=1
-tess_ost_start 0
-unset TESS_OST_FAULT_NEW_VERF
-tess_wait_osts 2 60 >/dev/null
-touch $TESS_W/p6.go
-tess_wait_pid 120 $p6 >/dev/null
+p6_power_on
 expect "power cut, append: an exiting child's close put the size back to the MDS's" \
 	"size 65536" "$(grep '^size ' $TESS_W/p6e.out)"
 expect "power cut, append: the next append lands there, not past a hole" \
