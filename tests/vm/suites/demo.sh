@@ -39,10 +39,15 @@ step "tessctl getstripe"
 show $B/tessctl getstripe $MNT/data/sample.bin
 
 step "bytes per OST (each holds a quarter)"
-for i in 0 1 2 3; do
-	f=$(find $W/ost$i/O -type f ! -name '*.hsm' | head -n 1)
-	printf 'OST%04d  %-32s %10s bytes\n' $i "${f#$W/}" "$(stat -c %s "$f")"
-done
+# the file's objects, from its layout (each OST also holds empty
+# precreated objects, which the first file found could be)
+$B/tessctl getstripe $MNT/data/sample.bin 2>/dev/null |
+	awk 'NF == 2 && $1 ~ /^[0-9]+$/ { print $1, $2 }' |
+	while read -r i oid; do
+		f=$(printf '%s/ost%d/O/%02x/%016x' $W "$i" $((oid % 256)) "$oid")
+		printf 'OST%04d  %-32s %10s bytes\n' "$i" "${f#$W/}" \
+			"$(stat -c %s "$f" 2>/dev/null || echo no)"
+	done
 
 step "read back after dropping the page cache"
 echo 3 > /proc/sys/vm/drop_caches
