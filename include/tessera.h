@@ -79,6 +79,51 @@
 #define TESS_MDS_PORT		7430		/* default MDS TCP port */
 #define TESS_OST_PORT		7431		/* default OST port (+ index) */
 
+/*
+ * ---- network type "rdma": the frame stream over RC SEND/RECV ----
+ *
+ * An @rdma connection carries exactly the byte stream of frames that a
+ * TCP connection carries (handshake, requests, replies, bulk), cut into
+ * messages sent with IBV_WR_SEND on one RC queue pair made by rdma_cm
+ * (port space RDMA_PS_TCP, the same port numbers as TCP).  Each message
+ * starts with a struct tess_rdma_msg; its len bytes of stream follow.
+ *
+ * Both sides post receive buffers before connecting (client) or
+ * accepting (server) and say how many and how large in the rdma_cm
+ * private data (struct tess_rdma_cm, both directions).  Flow control is
+ * by credits: a side may post a SEND only while it holds a credit (one
+ * per receive buffer the peer has posted for it); it starts with the
+ * peer's tess_rdma_cm.credits and gets more back in the credits field of
+ * each message the peer sends, one per receive buffer re-posted since
+ * the peer's previous message.  A message with len 0 only returns
+ * credits.  The last credit is kept for such a message: stream bytes
+ * need two credits, a credit return one.  A side sends a credit return
+ * as soon as it owes half of its posted buffers and has no stream bytes
+ * to send.  A message longer than the receiver's buffer, a len that
+ * does not match the bytes received, credits beyond what was posted, or
+ * a nonzero reserved field is a protocol error: the receiver logs it and
+ * disconnects.
+ */
+#define TESS_RDMA_MAGIC		0x4d445254u	/* "TRDM" little-endian */
+#define TESS_RDMA_VERSION	1
+#define TESS_RDMA_CREDITS_MAX	1024
+#define TESS_RDMA_BUF_MIN	4096
+#define TESS_RDMA_BUF_MAX	(1024 * 1024)
+
+struct tess_rdma_cm {		/* rdma_cm private data, 16 bytes */
+	__le32 magic;		/* TESS_RDMA_MAGIC */
+	__le16 version;		/* TESS_RDMA_VERSION */
+	__le16 credits;		/* receive buffers posted for the peer */
+	__le32 buf_size;	/* bytes per buffer, header included */
+	__le32 reserved;	/* zero */
+};
+
+struct tess_rdma_msg {		/* at the start of every SEND, 8 bytes */
+	__le32 len;		/* stream bytes after this header */
+	__le16 credits;		/* buffers re-posted since the last message */
+	__le16 reserved;	/* zero */
+};
+
 #define TESS_NAME_MAX		255
 #define TESS_SYMLINK_MAX	4095
 #define TESS_XATTR_NAME_MAX	255
