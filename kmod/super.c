@@ -121,6 +121,88 @@ static bool tess_addr_eq(const struct tnet_addr *a, const struct tnet_addr *b)
 }
 
 /*
+ * An OST advertises one address per network it listens on, in its
+ * --listen order: "10.0.0.7:7431@rdma,10.0.0.7:7431@tcp".  Use the one
+ * on the network the MDS answered on, else the @tcp one, else the first;
+ * the @tcp one is also the fallback when the path of the other network
+ * fails (tess_ost_unreachable).
+ */
+static int tess_ost_pick_addr(struct tess_sb_info *sbi, const char *list,
+			      u32 idx, struct tess_ost_slot *slot,
+			      struct tnet_addr *use, const char **why)
+{
+	const char *p = list, *end;
+	struct tnet_addr a;
+	bool have = false;
+	int err;
+
+	slot->has_tcp = false;
+	for (;;) {
+		end = strchrnul(p, ',');
+		err = tnet_addr_parse(p, end - p, &a, why);
+		if (err)
+			return err;
+		if (!a.port)
+			a.port = TESS_OST_PORT + idx;
+		if (!strcmp(a.net, "tcp") && !slot->has_tcp) {
+			slot->tcp = a;
+			slot->has_tcp = true;
+		}
+		if (!have || (strcmp(use->net, sbi->net) &&
+			      !strcmp(a.net, sbi->net))) {
+			*use = a;
+			have = true;
+		}
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	if (slot->has_tcp && strcmp(use->net, sbi->net) &&
+	    strcmp(use->net, "tcp"))
+		*use = slot->tcp;	/* no shared network: TCP */
+	if (slot->has_tcp && READ_ONCE(slot->tcp_fallback))
+		*use = slot->tcp;
+	return 0;
+}
+
+/* the path of a network failed, not the server: try another network */
+static bool tess_path_err(int err)
+{
+	switch (err) {
+	case -ENODEV:
+	case -ENETDOWN:
+	case -ENETUNREACH:
+	case -EHOSTUNREACH:
+	case -EADDRNOTAVAIL:
+	case -EPROTONOSUPPORT:
+	case -EAFNOSUPPORT:
+	case -ENOENT:		/* no transport module */
+		return true;
+	}
+	return false;
+}
+
+/* move the OSTs whose path failed to their @tcp address; ost_lock held */
+static void tess_ost_fallback_locked(struct tess_sb_info *sbi)
+{
+	struct tess_ost_slot *slot;
+	u32 i;
+
+	for (i = 0; i < TESS_MAX_OSTS; i++) {
+		slot = &sbi->osts[i];
+		if (!READ_ONCE(slot->tcp_fallback) || !slot->has_tcp ||
+		    !strcmp(slot->addr.net, "tcp"))
+			continue;
+		pr_warn("%s: OST%04x: no path over %s, using %pI4:%u@tcp until remount\n",
+			sbi->source, i, slot->addr.net, &slot->tcp.ipv4,
+			slot->tcp.port);
+		slot->addr = slot->tcp;
+		if (slot->cl)
+			tnet_client_set_addr(slot->cl, &slot->addr);
+	}
+}
+
+/*
  * OST_LIST from the MDS into sbi->osts[].  The call is made without
  * ost_lock: the MDS may be slow or away (a hard mount waits for it), and
  * I/O to OSTs already known must not wait behind it.
@@ -143,6 +225,7 @@ static int tess_ost_refresh(struct tess_sb_info *sbi)
 	err = tess_mds_ost_list(sbi, buf, cap, &len);
 	mutex_lock(&sbi->ost_lock);
 	WRITE_ONCE(sbi->ost_list_time, jiffies);
+	tess_ost_fallback_locked(sbi);
 	if (err)
 		goto out;
 	lr = buf;
@@ -153,14 +236,12 @@ static int tess_ost_refresh(struct tess_sb_info *sbi)
 		if (idx >= TESS_MAX_OSTS ||
 		    !memchr(oi[i].addr, '\0', sizeof(oi[i].addr)))
 			continue;
-		if (tnet_addr_parse(oi[i].addr, strlen(oi[i].addr), &a, &why)) {
-			pr_warn_ratelimited("%s: OST%04x has a bad address: %s\n",
-					    sbi->source, idx, why);
+		slot = &sbi->osts[idx];
+		if (tess_ost_pick_addr(sbi, oi[i].addr, idx, slot, &a, &why)) {
+			pr_warn_ratelimited("%s: OST%04x has a bad address '%s': %s\n",
+					    sbi->source, idx, oi[i].addr, why);
 			continue;
 		}
-		if (!a.port)
-			a.port = TESS_OST_PORT + idx;
-		slot = &sbi->osts[idx];
 		if (slot->known && !tess_addr_eq(&slot->addr, &a) && slot->cl) {
 			/* what is queued for it (hard mount) goes there too */
 			pr_info("%s: OST%04x moved to %s\n", sbi->source, idx,
@@ -184,14 +265,27 @@ static void tess_ost_refresh_work(struct work_struct *work)
 
 /*
  * An OST client cannot connect (from its sender's worker; must not
- * block): ask the MDS where the OSTs are, at most every 5 s.
+ * block): ask the MDS where the OSTs are, at most every 5 s; if the path
+ * of its network failed and it has a @tcp address, move to that now.
  */
-static void tess_ost_unreachable(void *arg)
+static void tess_ost_unreachable(void *arg, int err)
 {
-	struct tess_sb_info *sbi = arg;
+	struct tess_ost_slot *slot = arg;
+	struct tess_sb_info *sbi = slot->sbi;
 
-	if (!READ_ONCE(sbi->dying) &&
-	    time_after(jiffies, READ_ONCE(sbi->ost_list_time) + 5 * HZ))
+	if (READ_ONCE(sbi->dying))
+		return;
+	if (tess_path_err(err) && !READ_ONCE(slot->tcp_fallback)) {
+		WRITE_ONCE(slot->tcp_fallback, true);
+		if (mutex_trylock(&sbi->ost_lock)) {
+			tess_ost_fallback_locked(sbi);
+			mutex_unlock(&sbi->ost_lock);
+			return;
+		}
+		queue_work(system_unbound_wq, &sbi->ost_refresh);
+		return;
+	}
+	if (time_after(jiffies, READ_ONCE(sbi->ost_list_time) + 5 * HZ))
 		queue_work(system_unbound_wq, &sbi->ost_refresh);
 }
 
@@ -239,7 +333,8 @@ struct tnet_client *tess_ost_client(struct tess_sb_info *sbi, u32 ost_idx)
 	conf.timeout = sbi->timeout;
 	conf.soft = sbi->soft;
 	conf.connect_failed = tess_ost_unreachable;
-	conf.arg = sbi;
+	slot->sbi = sbi;
+	conf.arg = slot;
 	snprintf(name, sizeof(name), "OST%04x", ost_idx);
 	conf.name = name;
 	cl = tnet_client_create(&conf);
@@ -484,6 +579,7 @@ static int tess_connect_mds(struct fs_context *fc, struct tess_sb_info *sbi)
 		err = tnet_client_connect(cl);
 		if (!err) {
 			sbi->mds = cl;
+			strscpy(sbi->net, ctx->mds[i].net, sizeof(sbi->net));
 			return 0;
 		}
 		tnet_client_destroy(cl);

@@ -69,8 +69,12 @@ struct tess_layout_info {
 };
 
 struct tess_ost_slot {
+	struct tess_sb_info *sbi;
 	struct tnet_client *cl;		/* NULL until first use */
-	struct tnet_addr addr;
+	struct tnet_addr addr;		/* the one in use */
+	struct tnet_addr tcp;		/* its @tcp address, if has_tcp */
+	bool has_tcp;
+	bool tcp_fallback;		/* the other network's path failed */
 	bool known;
 	bool written;			/* OBJ_WRITE since the last sync_fs */
 	/* osc.c, under verf_lock: the last whole-OST sync that answered */
@@ -96,6 +100,7 @@ struct tess_sb_info {
 	char fsname[TESS_FSNAME_MAX + 1];
 	char source[128];		/* the mount source, for log lines */
 	struct tnet_client *mds;
+	char net[TNET_NET_MAX + 1];	/* the network the MDS answered on */
 	u8 key[TESS_KEY_MAX];
 	unsigned int key_len;
 	u8 uuid[16];			/* this mount's client id */

@@ -122,7 +122,7 @@ struct tnet_client {
 	bool soft;
 	bool keepalive;
 	void (*server_restarted)(void *arg);
-	void (*connect_failed)(void *arg);
+	void (*connect_failed)(void *arg, int err);
 	void *cb_arg;			/* for both callbacks */
 	unsigned long timeout;
 	unsigned long sweep_period;
@@ -842,7 +842,7 @@ static int rpc_do_connect(struct tnet_client *cl)
 					    cl->name, cl->peer, err);
 		cl->conn_err = err;
 		if (cl->connect_failed)
-			cl->connect_failed(cl->cb_arg);
+			cl->connect_failed(cl->cb_arg, err);
 		return err;
 	}
 	if (!tc->ops->sendmsg || !tc->ops->recv_iter) {

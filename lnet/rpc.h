@@ -51,8 +51,11 @@ struct tnet_client_conf {
 	 * restarted and lost what it kept in memory).
 	 */
 	void (*server_restarted)(void *arg);
-	/* Called (likewise) when connecting fails: the server may have moved. */
-	void (*connect_failed)(void *arg);
+	/*
+	 * Called (likewise) when connecting fails with @err: the server may
+	 * have moved, or the path to it (an RDMA device) may be gone.
+	 */
+	void (*connect_failed)(void *arg, int err);
 	void *arg;
 	/*
 	 * Reconnect at once after a connection is lost, even with nothing
