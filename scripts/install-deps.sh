@@ -18,6 +18,7 @@ abi() {
 pkgs=(build-essential pkg-config git
       liblmdb-dev lmdb-utils libssl-dev libcurl4-openssl-dev libxml2-dev
       libnl-3-dev libnl-genl-3-dev libkmod-dev librdmacm-dev libibverbs-dev
+      ibverbs-providers rdmacm-utils ibverbs-utils perftest
       kmod initramfs-tools linux-source-6.1 qemu-system-x86 busybox-static
       dkms clang libclang-rt-14-dev flex bison bc libelf-dev cpio
       iproute2 xz-utils python3 sparse perl
