@@ -33,7 +33,7 @@ tier_kunit() {
 # check-vm SUITE=NAME.  Namespace, data and cluster run on the debug
 # kernel instead (tier debug): the same suites, with every report of
 # KASAN, lockdep or kmemleak failing them.
-VM_SUITES=${VM_SUITES:-smoke rpc recovery model hsm powerfail}
+VM_SUITES=${VM_SUITES:-smoke rpc recovery model hsm powerfail rdma}
 tier_vm() {
 	local s rc=0
 	for s in $VM_SUITES; do
@@ -46,7 +46,7 @@ tier_vm() {
 # the guest's RAM, hsm keeps a bucket and OSTs of 0.5 GiB each there
 vm_mem() {
 	case $1 in
-	data|hsm) echo 4G ;;
+	data|hsm|rdma) echo 4G ;;
 	*) echo 2G ;;
 	esac
 }

@@ -72,7 +72,15 @@ TESS_START_TIMEOUT=${TESS_START_TIMEOUT:-60}
 TESS_BIN=${TESS_BIN:-$TESS_REPO/build/bin}
 TESS_W=${TESS_W:-/tmp/tess}
 TESS_FSNAME=${TESS_FSNAME:-fs}
-TESS_MDS_IP=10.77.0.1
+# TESS_NET=rdma: the cluster in this namespace over soft-RoCE (rdma_rxe
+# works within one namespace only on 6.1): the servers listen on @rdma
+# and @tcp at 10.88.0.1, the MDS on 7430, OST I on 7431+I
+TESS_NET=${TESS_NET:-tcp}
+if [ "$TESS_NET" = rdma ]; then
+	TESS_MDS_IP=10.88.0.1
+else
+	TESS_MDS_IP=10.77.0.1
+fi
 TESS_NOST=0
 TESS_MDS_PID=
 TESS_MDS_ARGS=
@@ -193,6 +201,10 @@ dmesg_since_mark() {
 cluster_net() {
 	local i=0
 	ip link set lo up
+	if [ "$TESS_NET" = rdma ]; then
+		tess_rxe_setup
+		return
+	fi
 	if ! ip link show br0 >/dev/null 2>&1; then
 		ip link add br0 type bridge
 		ip addr add $TESS_MDS_IP/24 dev br0
@@ -209,6 +221,19 @@ cluster_net() {
 		fi
 		i=$((i + 1))
 	done
+}
+
+# tess_rxe_setup: soft-RoCE device rxe0 on veth rv0 (10.88.0.1/24)
+tess_rxe_setup() {
+	if ! ip link show rv0 >/dev/null 2>&1; then
+		ip link add rv0 type veth peer name rv1
+		ip addr add $TESS_MDS_IP/24 dev rv0
+		ip link set rv0 up
+		ip link set rv1 up
+	fi
+	timeout -k 5 60 modprobe rdma_rxe || return 1
+	rdma link show rxe0/1 >/dev/null 2>&1 ||
+		rdma link add rxe0 type rxe netdev rv0
 }
 
 # ---- the cluster ----
@@ -238,7 +263,11 @@ tess_depmod() {
 }
 
 tess_ost_addr() {
-	echo "10.77.0.$((10 + $1)):$((7431 + $1))@tcp"
+	if [ "$TESS_NET" = rdma ]; then
+		echo "$TESS_MDS_IP:$((7431 + $1))@rdma"
+	else
+		echo "10.77.0.$((10 + $1)):$((7431 + $1))@tcp"
+	fi
 }
 
 tess_osts_up() {
@@ -259,7 +288,7 @@ tess_mds_start() {
 	mkdir -p "$TESS_W"
 	# shellcheck disable=SC2086
 	"$TESS_BIN/tessera-mds" --dir "$TESS_W/mds" --key "$TESS_KEY" \
-		--listen "$TESS_MDS_ADDR" $TESS_MDS_ARGS "$@" >>"$TESS_W/mds.log" 2>&1 &
+		$(tess_listen "$TESS_MDS_IP") $TESS_MDS_ARGS "$@" >>"$TESS_W/mds.log" 2>&1 &
 	TESS_MDS_PID=$!
 }
 
@@ -282,9 +311,27 @@ tess_mds_stop() {
 # dead OSTs on its way out).  sh execs the daemon: $! is its pid.
 _TESS_NS_EXEC='for m in $(awk "\$3 == \"tessera\" { print \$2 }" /proc/mounts); do umount -l "$m"; done; exec "$@"'
 
+# the --listen options of a server at HOST[:PORT]: @rdma and @tcp on rdma
+tess_listen() {
+	if [ "$TESS_NET" = rdma ]; then
+		echo "--listen $1@rdma --listen $1@tcp"
+	else
+		echo "--listen $1@tcp"
+	fi
+}
+
 tess_ost_start() {
 	local i=$1
 	shift
+	if [ "$TESS_NET" = rdma ]; then
+		# shellcheck disable=SC2046,SC2086
+		"$TESS_BIN/tessera-ost" --mds "$TESS_MDS_ADDR" --index "$i" \
+			--dir "$TESS_W/ost$i" --key "$TESS_KEY" \
+			$(tess_listen "$TESS_MDS_IP:$((7431 + i))") $TESS_OST_ARGS "$@" \
+			>>"$TESS_W/ost$i.log" 2>&1 &
+		eval "TESS_OST_PID_$i=$!"
+		return
+	fi
 	# shellcheck disable=SC2086
 	ip netns exec ost$i sh -c "$_TESS_NS_EXEC" sh "$TESS_BIN/tessera-ost" --mds "$TESS_MDS_ADDR" \
 		--index "$i" --dir "$TESS_W/ost$i" --key "$TESS_KEY" \
@@ -336,7 +383,7 @@ tess_cluster_start() {
 	TESS_NOST=$1
 	TESS_MDS_ARGS=${2:-}
 	TESS_OST_ARGS=${3:-}
-	TESS_MDS_ADDR=$TESS_MDS_IP@tcp
+	TESS_MDS_ADDR=$TESS_MDS_IP@$TESS_NET
 	TESS_KEY=${TESS_KEY:-$TESS_W/key}
 	# (not TESS_MDS: with it, tessctl works through the library instead
 	# of the ioctls of a mounted path)

@@ -4,6 +4,8 @@
 #      backing store (tmpfs) in this VM; iperf3 over loopback for scale.
 #  (b) link-bound: every OST's veth limited to 100 Mbit/s with tc; write
 #      and read of a 1-stripe and a 4-stripe file.
+#  P5: HSM restore against s3fs and rclone; P6: @rdma against raw verbs
+#      (tests/vm/bench-p6.sh).
 # Lines "BENCH: ..." carry the figures.
 
 . "$TESS_REPO/tests/vm/lib.sh"
@@ -38,6 +40,8 @@ rd() { echo 3 > /proc/sys/vm/drop_caches; dd if="$1" of=/dev/null bs=4M; }
 case "${TESS_BENCH_ONLY:-${tess_bench_only:-}}" in
 p5)	sed -n '/^# ==== P5/,$p' "$TESS_REPO/tests/vm/suites/bench.sh" > $W/bench-p5.sh
 	. $W/bench-p5.sh ;;
+p6)	. "$TESS_REPO/tests/vm/bench-p6.sh"
+	tess_finish ;;
 esac
 
 tess_modules_load || fail "modules" "tess_modules_load failed"
@@ -271,4 +275,5 @@ echo "$t_ttfb $s_ttfb $t_cold $r_cold $t_warm $s_warm $t8_cold" | awk '
 kill $P5_S3PID 2>/dev/null
 tess_wait_pid 20 $P5_S3PID
 pass "bench P5 ran"
+[ "${TESS_BENCH_ONLY:-${tess_bench_only:-}}" = p5 ] || . "$TESS_REPO/tests/vm/bench-p6.sh"
 tess_finish

@@ -11,7 +11,7 @@
 # 1 GiB file.
 
 . "$TESS_REPO/tests/vm/lib.sh"
-TESS_TAG=vm-data
+TESS_TAG=${TESS_DATA_TAG:-vm-data}
 
 info() {
 	echo "INFO: vm-data: $*"
@@ -37,6 +37,7 @@ dmesg_mark
 tess_modules_load || die "modules" "tess_modules_load failed"
 
 # ---- servers: the MDS on 10.77.0.1, OST i in namespace ost<i> ----
+# (TESS_NET=rdma, from tests/vm/suites/rdma.sh: all on 10.88.0.1 over rxe0)
 TESS_W=$W
 TESS_FSNAME=tessera
 tess_cluster_start 4 "--stripe-count 4 --stripe-size 1048576 --nosync" ||
@@ -424,13 +425,23 @@ fi
 $T cp $REF/s4194305 $D/down
 OPTS="timeout=$TIMEOUT,soft"
 remount
-ip link set vo2 down
-how="link of OST2 down"
+# over rdma the OSTs share one link (rxe0 on rv0): OST2 is stopped instead
+if [ "$TESS_NET" = rdma ]; then
+	kill -STOP "$TESS_OST_PID_2"
+	how="OST2 stopped (SIGSTOP)"
+else
+	ip link set vo2 down
+	how="link of OST2 down"
+fi
 t0=$(date +%s)
 timeout -s KILL $((TIMEOUT * 6 + 30)) cat $D/down > $W/down.out 2>$W/down.err
 rc=$?
 t1=$(date +%s)
-ip link set vo2 up
+if [ "$TESS_NET" = rdma ]; then
+	kill -CONT "$TESS_OST_PID_2"
+else
+	ip link set vo2 up
+fi
 if [ $rc = 137 ]; then
 	fail "read with $how" "still hanging after $((t1 - t0))s"
 elif [ $rc != 0 ] && grep -q "Input/output error" $W/down.err; then
