@@ -545,6 +545,28 @@ static void tess_sbi_free(struct tess_sb_info *sbi)
 	kvfree(sbi);
 }
 
+
+/*
+ * The MDS client cannot connect (from its sender's worker): if the path
+ * of its network failed (an RDMA device went away) and the mount source
+ * lists another address ("a@rdma,a@tcp:/fs"), move to the next one.
+ */
+static void tess_mds_unreachable(void *arg, int err)
+{
+	struct tess_sb_info *sbi = arg;
+	const struct tnet_addr *a;
+
+	/* sbi->mds is set once the mount's first connect has answered */
+	if (!READ_ONCE(sbi->mds) || sbi->nr_mds < 2 || !tess_path_err(err) ||
+	    READ_ONCE(sbi->dying))
+		return;
+	sbi->mds_cur = (sbi->mds_cur + 1) % sbi->nr_mds;
+	a = &sbi->mds_addr[sbi->mds_cur];
+	pr_warn("%s: MDS: no path (%d), trying %pI4:%u@%s\n", sbi->source,
+		err, &a->ipv4, a->port, a->net);
+	tnet_client_set_addr(sbi->mds, a);
+}
+
 static int tess_connect_mds(struct fs_context *fc, struct tess_sb_info *sbi)
 {
 	struct tess_fs_context *ctx = fc->fs_private;
@@ -563,8 +585,11 @@ static int tess_connect_mds(struct fs_context *fc, struct tess_sb_info *sbi)
 	conf.soft = sbi->soft;
 	conf.server_restarted = tess_mds_restarted;
 	conf.keepalive = true;		/* our opens live while connected */
+	conf.connect_failed = tess_mds_unreachable;
 	conf.arg = sbi;
 	conf.name = "mds";
+	memcpy(sbi->mds_addr, ctx->mds, sizeof(sbi->mds_addr));
+	sbi->nr_mds = ctx->nr_mds;
 	for (i = 0; i < ctx->nr_mds; i++) {
 		conf.addr = ctx->mds[i];
 		if (tnet_addr_format(&ctx->mds[i], addr, sizeof(addr)) < 0)
@@ -578,8 +603,9 @@ static int tess_connect_mds(struct fs_context *fc, struct tess_sb_info *sbi)
 		}
 		err = tnet_client_connect(cl);
 		if (!err) {
-			sbi->mds = cl;
+			sbi->mds_cur = i;
 			strscpy(sbi->net, ctx->mds[i].net, sizeof(sbi->net));
+			sbi->mds = cl;
 			return 0;
 		}
 		tnet_client_destroy(cl);

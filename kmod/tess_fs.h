@@ -101,6 +101,8 @@ struct tess_sb_info {
 	char source[128];		/* the mount source, for log lines */
 	struct tnet_client *mds;
 	char net[TNET_NET_MAX + 1];	/* the network the MDS answered on */
+	struct tnet_addr mds_addr[TESS_MAX_MDS];	/* the mount source's */
+	unsigned int nr_mds, mds_cur;	/* mds_addr[mds_cur] is in use */
 	u8 key[TESS_KEY_MAX];
 	unsigned int key_len;
 	u8 uuid[16];			/* this mount's client id */

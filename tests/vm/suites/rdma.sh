@@ -212,9 +212,11 @@ else
 fi
 
 # ---- the device goes away mid-read (soft mount: ends within timeout) ----
+# the mount source lists both networks: the MDS client moves to @tcp too
 $T umount $MNT
-tess_mount $MNT "timeout=10,soft" 2>$W/mount.err ||
-	fail "soft remount" "$(cat $W/mount.err)"
+timeout -k 5 90 mount -t tessera "$TESS_MDS_IP@rdma,$TESS_MDS_IP@tcp:/$TESS_FSNAME" $MNT \
+	-o "key=$TESS_KEY,timeout=10,soft" 2>$W/mount.err ||
+	fail "soft mount of $TESS_MDS_IP@rdma,$TESS_MDS_IP@tcp" "$(cat $W/mount.err)"
 head -c $((48 << 20)) /dev/urandom > $W/ref4
 $T cp $W/ref4 $MNT/gone && $T sync
 drop_caches
