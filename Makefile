@@ -12,7 +12,7 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread \
 	   -Iinclude -Icommon -Iuser/lib
-LDLIBS  += -pthread -lcrypto
+LDLIBS  += -pthread -lcrypto -lrdmacm -libverbs
 
 B       := build
 BIN     := $(B)/bin

@@ -568,6 +568,11 @@ int tmetrics_serve(const struct tnet_addr *a, uint16_t *port, char *err,
 	char pbuf[8];
 	int fd, rc, one = 1;
 
+	if (strcmp(a->net, "tcp")) {
+		snprintf(err, errlen, "%s@%s: metrics are served over HTTP, "
+			 "@tcp only", a->host, a->net);
+		return -EINVAL;
+	}
 	snprintf(pbuf, sizeof(pbuf), "%u", a->port);
 	rc = getaddrinfo(a->host, pbuf, &hints, &ai);
 	if (rc) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * tnet.c - Tessera's userspace network layer over TCP.
+ * tnet.c - Tessera's userspace network layer: frames over a transport
+ * (struct tnet_io_ops): TCP here, RDMA in tnet_rdma.c.
  *
  * A connection carries frames (include/tessera.h).  Every frame read from
  * a peer is checked in this order before anyone looks at it:
@@ -39,10 +40,9 @@
 #include <openssl/hmac.h>
 
 #include "tnet.h"
+#include "tnet_int.h"
+#include "tnet_rdma.h"
 #include "metrics.h"
-
-#define STR_(x)	#x
-#define STR(x)	STR_(x)
 
 /*
  * xids: one counter per process, so that a client instance (uuid) never
@@ -84,10 +84,7 @@ void tnet_random(void *buf, size_t len)
 
 /* ---- addresses ---- */
 
-static void seterr(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
+void tnet_seterr(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -109,11 +106,12 @@ int tnet_addr_parse(const char *s, uint16_t default_port, struct tnet_addr *a,
 	memset(a, 0, sizeof(*a));
 	strcpy(a->net, "tcp");
 	if (at) {
-		if (strcmp(at + 1, "tcp") != 0) {
-			seterr(err, errlen, "'%s': network type '%s' is not supported (tcp)",
-			       s, at + 1);
+		if (strcmp(at + 1, "tcp") && strcmp(at + 1, "rdma")) {
+			tnet_seterr(err, errlen, "'%s': network type '%s' is not "
+			       "supported (tcp or rdma)", s, at + 1);
 			return -EINVAL;
 		}
+		strcpy(a->net, at + 1);
 	}
 	colon = memchr(s, ':', hostlen);
 	a->port = default_port;
@@ -123,7 +121,7 @@ int tnet_addr_parse(const char *s, uint16_t default_port, struct tnet_addr *a,
 		char pbuf[8];
 
 		if (plen == 0 || plen >= sizeof(pbuf)) {
-			seterr(err, errlen, "'%s': bad port", s);
+			tnet_seterr(err, errlen, "'%s': bad port", s);
 			return -EINVAL;
 		}
 		memcpy(pbuf, colon + 1, plen);
@@ -131,20 +129,20 @@ int tnet_addr_parse(const char *s, uint16_t default_port, struct tnet_addr *a,
 		errno = 0;
 		port = strtoul(pbuf, &end, 10);
 		if (errno || *end || port == 0 || port > 65535) {
-			seterr(err, errlen, "'%s': bad port '%s'", s, pbuf);
+			tnet_seterr(err, errlen, "'%s': bad port '%s'", s, pbuf);
 			return -EINVAL;
 		}
 		a->port = (uint16_t)port;
 		hostlen = (size_t)(colon - s);
 	}
 	if (hostlen == 0 || hostlen > TESS_ADDR_MAX - 16) {
-		seterr(err, errlen, "'%s': missing or too long host", s);
+		tnet_seterr(err, errlen, "'%s': missing or too long host", s);
 		return -EINVAL;
 	}
 	memcpy(a->host, s, hostlen);
 	a->host[hostlen] = 0;
 	if (!a->port) {
-		seterr(err, errlen, "'%s': no port given", s);
+		tnet_seterr(err, errlen, "'%s': no port given", s);
 		return -EINVAL;
 	}
 	return 0;
@@ -155,7 +153,74 @@ void tnet_addr_format(const struct tnet_addr *a, char *buf, size_t len)
 	snprintf(buf, len, "%s:%u@%s", a->host, a->port, a->net);
 }
 
-static int resolve(const struct tnet_addr *a, struct sockaddr_in *sin)
+/* entry i of list (0-based) into a; -ENOENT past the last */
+static int addr_list_entry(const char *list, unsigned i, uint16_t dport,
+			   struct tnet_addr *a, char *err, size_t errlen)
+{
+	char one[TESS_ADDR_MAX + 1];
+	const char *p = list, *end;
+	size_t n;
+
+	for (;; i--) {
+		end = strchr(p, ',');
+		n = end ? (size_t)(end - p) : strlen(p);
+		if (!i)
+			break;
+		if (!end)
+			return -ENOENT;
+		p = end + 1;
+	}
+	if (!n || n >= sizeof(one)) {
+		tnet_seterr(err, errlen, "'%s': an empty or too long entry", list);
+		return -EINVAL;
+	}
+	memcpy(one, p, n);
+	one[n] = 0;
+	return tnet_addr_parse(one, dport, a, err, errlen);
+}
+
+int tnet_addr_list_check(const char *list, uint16_t default_port, char *err,
+			 size_t errlen)
+{
+	struct tnet_addr a;
+	int rc;
+
+	for (unsigned i = 0; (rc = addr_list_entry(list, i, default_port, &a,
+						     err, errlen)) != -ENOENT;
+	     i++)
+		if (rc)
+			return rc;
+	return 0;
+}
+
+int tnet_addr_pick(const char *list, const char *net, uint16_t default_port,
+		   struct tnet_addr *a, char *err, size_t errlen)
+{
+	struct tnet_addr e, tcp, first;
+	bool have_tcp = false;
+	int rc;
+
+	rc = tnet_addr_list_check(list, default_port, err, errlen);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; !addr_list_entry(list, i, default_port, &e, NULL,
+					      0); i++) {
+		if (!i)
+			first = e;
+		if (net && !strcmp(e.net, net)) {
+			*a = e;
+			return 0;
+		}
+		if (!have_tcp && !strcmp(e.net, "tcp")) {
+			tcp = e;
+			have_tcp = true;
+		}
+	}
+	*a = have_tcp ? tcp : first;
+	return 0;
+}
+
+int tnet_resolve(const struct tnet_addr *a, struct sockaddr_in *sin)
 {
 	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res;
@@ -185,7 +250,7 @@ int tnet_key_load(const char *path, struct tnet_key *key, char *err,
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		tnet_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
 	/*
@@ -193,18 +258,18 @@ int tnet_key_load(const char *path, struct tnet_key *key, char *err,
 	 * the file system, so a key file others can reach is refused.
 	 */
 	if (fstat(fd, &st)) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		tnet_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -EIO;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "%s: the key file is not a regular file",
+		tnet_seterr(err, errlen, "%s: the key file is not a regular file",
 		       path);
 		close(fd);
 		return -EINVAL;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		seterr(err, errlen, "%s: the key file is owned by uid %u, not by "
+		tnet_seterr(err, errlen, "%s: the key file is owned by uid %u, not by "
 		       "this user (uid %u) or root: refused (chown it, then "
 		       "chmod 600 %s)", path, (unsigned)st.st_uid,
 		       (unsigned)geteuid(), path);
@@ -212,7 +277,7 @@ int tnet_key_load(const char *path, struct tnet_key *key, char *err,
 		return -EACCES;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		seterr(err, errlen, "%s: the key file is accessible by group or "
+		tnet_seterr(err, errlen, "%s: the key file is accessible by group or "
 		       "others (mode %04o): refused; run: chmod 600 %s", path,
 		       (unsigned)(st.st_mode & 07777), path);
 		close(fd);
@@ -221,14 +286,14 @@ int tnet_key_load(const char *path, struct tnet_key *key, char *err,
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		tnet_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return -EIO;
 	}
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' ||
 			 buf[n - 1] == '\r' || buf[n - 1] == '\t'))
 		n--;
 	if (n < TESS_KEY_MIN || n > TESS_KEY_MAX) {
-		seterr(err, errlen, "%s: key must be %d to %d bytes, not %zd",
+		tnet_seterr(err, errlen, "%s: key must be %d to %d bytes, not %zd",
 		       path, TESS_KEY_MIN, TESS_KEY_MAX, n);
 		return -EINVAL;
 	}
@@ -239,7 +304,7 @@ int tnet_key_load(const char *path, struct tnet_key *key, char *err,
 }
 
 /* HMAC-SHA256(K, label | a | b) */
-static void handshake_mac(const struct tnet_key *key, const char *label,
+void tnet_handshake_mac(const struct tnet_key *key, const char *label,
 			  const uint8_t *a, const uint8_t *b, uint8_t *out)
 {
 	uint8_t msg[64 + 2 * TESS_NONCE_LEN];
@@ -266,7 +331,7 @@ static int io_err(int e)
 	return -e;
 }
 
-static int64_t mono_ms(void)
+int64_t tnet_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -279,12 +344,12 @@ static int64_t mono_ms(void)
  * 0 or -ETIMEDOUT.  The handshake's deadline is one for all its bytes, so
  * a peer that trickles a byte now and then cannot hold the thread.
  */
-static int wait_readable(int fd, int64_t deadline)
+static int tcp_wait_readable(struct tnet_conn *c, int64_t deadline)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 
 	for (;;) {
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - tnet_mono_ms();
 		int rc;
 
 		if (left <= 0)
@@ -297,72 +362,23 @@ static int wait_readable(int fd, int64_t deadline)
 	}
 }
 
-static int read_full(const struct tnet_conn *c, void *buf, size_t len)
+static long tcp_read(struct tnet_conn *c, void *buf, size_t len)
 {
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n;
-
-		if (c->deadline_ms) {
-			int rc = wait_readable(c->fd, c->deadline_ms);
-
-			if (rc)
-				return rc;
-		}
-		n = recv(c->fd, p, len, 0);
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, len, 0);
 
 		if (n == 0)
 			return -ECONNRESET;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (n > 0)
+			return n;
+		if (errno != EINTR)
 			return io_err(errno);
-		}
-		p += n;
-		len -= (size_t)n;
 	}
-	return 0;
 }
 
-static int discard(const struct tnet_conn *c, size_t len)
+static int tcp_writev(struct tnet_conn *c, struct iovec *iov, int iovcnt)
 {
-	uint8_t tmp[8192];
-
-	while (len) {
-		size_t n = len < sizeof(tmp) ? len : sizeof(tmp);
-		int rc = read_full(c, tmp, n);
-
-		if (rc)
-			return rc;
-		len -= n;
-	}
-	return 0;
-}
-
-static int send_frame(struct tnet_conn *c, struct tess_frame *f,
-		      const void *body, const void *bulk)
-{
-	struct tess_hdr h;
-	struct iovec iov[3];
-	struct msghdr mh = { .msg_iov = iov };
-	int n = 0;
-
-	f->version = c->version ? c->version : TESS_PROTO_VERSION;
-	f->body_crc = 0;
-	f->bulk_crc = 0;
-	if (f->bulk_len && (c->features & TESS_FEAT_BULK_CRC))
-		f->bulk_crc = tess_crc_final(tess_crc_update(tess_crc_init(),
-							     bulk, f->bulk_len));
-	tess_hdr_encode(&h, f);
-	tess_hdr_seal(&h, body, f->body_len);
-
-	iov[n++] = (struct iovec){ &h, sizeof(h) };
-	if (f->body_len)
-		iov[n++] = (struct iovec){ (void *)body, f->body_len };
-	if (f->bulk_len)
-		iov[n++] = (struct iovec){ (void *)bulk, f->bulk_len };
-	mh.msg_iovlen = (size_t)n;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
 
 	while (mh.msg_iovlen) {
 		ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
@@ -385,13 +401,114 @@ static int send_frame(struct tnet_conn *c, struct tess_frame *f,
 	return 0;
 }
 
+static void tcp_set_timeout(struct tnet_conn *c, int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static void tcp_shutdown(struct tnet_conn *c)
+{
+	shutdown(c->fd, SHUT_RD);
+}
+
+static void tcp_close(struct tnet_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+static int tcp_local_addr(struct tnet_conn *c, struct sockaddr_in *sin)
+{
+	socklen_t sl = sizeof(*sin);
+
+	if (getsockname(c->fd, (struct sockaddr *)sin, &sl))
+		return -errno;
+	return sin->sin_family == AF_INET ? 0 : -EAFNOSUPPORT;
+}
+
+const struct tnet_io_ops tnet_tcp_ops = {
+	.net = "tcp",
+	.read = tcp_read,
+	.writev = tcp_writev,
+	.wait_readable = tcp_wait_readable,
+	.set_timeout = tcp_set_timeout,
+	.shutdown = tcp_shutdown,
+	.close = tcp_close,
+	.local_addr = tcp_local_addr,
+};
+
+static int read_full(struct tnet_conn *c, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		long n;
+
+		if (c->deadline_ms) {
+			int rc = c->io->wait_readable(c, c->deadline_ms);
+
+			if (rc)
+				return rc;
+		}
+		n = c->io->read(c, p, len);
+		if (n < 0)
+			return (int)n;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int discard(struct tnet_conn *c, size_t len)
+{
+	uint8_t tmp[8192];
+
+	while (len) {
+		size_t n = len < sizeof(tmp) ? len : sizeof(tmp);
+		int rc = read_full(c, tmp, n);
+
+		if (rc)
+			return rc;
+		len -= n;
+	}
+	return 0;
+}
+
+int tnet_send_frame(struct tnet_conn *c, struct tess_frame *f,
+		      const void *body, const void *bulk)
+{
+	struct tess_hdr h;
+	struct iovec iov[3];
+	int n = 0;
+
+	f->version = c->version ? c->version : TESS_PROTO_VERSION;
+	f->body_crc = 0;
+	f->bulk_crc = 0;
+	if (f->bulk_len && (c->features & TESS_FEAT_BULK_CRC))
+		f->bulk_crc = tess_crc_final(tess_crc_update(tess_crc_init(),
+							     bulk, f->bulk_len));
+	tess_hdr_encode(&h, f);
+	tess_hdr_seal(&h, body, f->body_len);
+
+	iov[n++] = (struct iovec){ &h, sizeof(h) };
+	if (f->body_len)
+		iov[n++] = (struct iovec){ (void *)body, f->body_len };
+	if (f->bulk_len)
+		iov[n++] = (struct iovec){ (void *)bulk, f->bulk_len };
+	return c->io->writev(c, iov, n);
+}
+
 /*
  * Receive one frame.  Bulk goes to *bulk_dst (capacity bulk_cap) if given,
  * else into the connection's growable buffer.  Returns 0, or -errno with
  * *fatal telling whether the stream is still in sync (false: the whole
  * frame was consumed and can be answered with an error).
  */
-static int recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
+int tnet_recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 		      uint32_t bulk_cap, bool *fatal)
 {
 	struct tess_hdr h;
@@ -462,7 +579,7 @@ static int recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 	return tess_msg_check(&m->f, m->body);
 }
 
-static const char *frame_err(int err)
+const char *tnet_frame_err(int err)
 {
 	switch (err) {
 	case -EPROTO:
@@ -484,7 +601,7 @@ static const char *frame_err(int err)
 	}
 }
 
-static struct tnet_conn *conn_alloc(int fd)
+struct tnet_conn *tnet_conn_alloc(int fd)
 {
 	struct tnet_conn *c = calloc(1, sizeof(*c));
 
@@ -496,26 +613,18 @@ static struct tnet_conn *conn_alloc(int fd)
 		return NULL;
 	}
 	c->fd = fd;
+	c->io = &tnet_tcp_ops;
 	pthread_mutex_init(&c->lock, NULL);
 	return c;
 }
 
-static void conn_free(struct tnet_conn *c)
+void tnet_conn_free(struct tnet_conn *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);
+	c->io->close(c);
 	pthread_mutex_destroy(&c->lock);
 	free(c->rx_body);
 	free(c->rx_bulk);
 	free(c);
-}
-
-static void set_timeout(int fd, int ms)
-{
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
 /*
@@ -525,7 +634,7 @@ static void set_timeout(int fd, int ms)
  * TNET_KEEPIDLE_S + TNET_KEEPCNT * TNET_KEEPINTVL_S, and frees its
  * thread.
  */
-static void set_keepalive(int fd)
+void tnet_set_keepalive(int fd)
 {
 	int on = 1, idle = TNET_KEEPIDLE_S, intvl = TNET_KEEPINTVL_S,
 	    cnt = TNET_KEEPCNT;
@@ -536,7 +645,7 @@ static void set_keepalive(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
-static void set_peer_name(struct tnet_conn *c)
+void tnet_set_peer_name(struct tnet_conn *c)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
@@ -600,10 +709,10 @@ static int client_handshake(struct tnet_conn *c, const struct tnet_key *key,
 	f.flags = TESS_HF_REQUEST;
 	f.xid = next_xid();
 	f.body_len = sizeof(hreq);
-	rc = send_frame(c, &f, &hreq, NULL);
+	rc = tnet_send_frame(c, &f, &hreq, NULL);
 	if (rc)
 		return rc;
-	rc = recv_frame(c, &m, NULL, 0, &fatal);
+	rc = tnet_recv_frame(c, &m, NULL, 0, &fatal);
 	if (rc)
 		return rc;
 	if (m.f.opcode != TESS_OP_HELLO || !(m.f.flags & TESS_HF_REPLY))
@@ -611,7 +720,7 @@ static int client_handshake(struct tnet_conn *c, const struct tnet_key *key,
 	if (m.f.status)
 		return -(int)m.f.status;
 	hrep = m.body;
-	handshake_mac(key, "tessera-server", nc, hrep->nonce, mac);
+	tnet_handshake_mac(key, "tessera-server", nc, hrep->nonce, mac);
 	if (CRYPTO_memcmp(mac, hrep->mac, sizeof(mac)))
 		return -EACCES;		/* the server does not hold our key */
 	if (le16_to_cpu(hrep->version) < TESS_PROTO_MIN ||
@@ -621,16 +730,16 @@ static int client_handshake(struct tnet_conn *c, const struct tnet_key *key,
 	c->version = le16_to_cpu(hrep->version);
 	memcpy(c->peer_uuid, hrep->uuid, 16);
 
-	handshake_mac(key, "tessera-client", hrep->nonce, nc, auth.mac);
+	tnet_handshake_mac(key, "tessera-client", hrep->nonce, nc, auth.mac);
 	memset(&f, 0, sizeof(f));
 	f.opcode = TESS_OP_AUTH;
 	f.flags = TESS_HF_REQUEST;
 	f.xid = next_xid();
 	f.body_len = sizeof(auth);
-	rc = send_frame(c, &f, &auth, NULL);
+	rc = tnet_send_frame(c, &f, &auth, NULL);
 	if (rc)
 		return rc;
-	rc = recv_frame(c, &m, NULL, 0, &fatal);
+	rc = tnet_recv_frame(c, &m, NULL, 0, &fatal);
 	if (rc)
 		return rc == -ECONNRESET ? -EACCES : rc;
 	if (m.f.opcode != TESS_OP_AUTH || !(m.f.flags & TESS_HF_REPLY))
@@ -647,10 +756,26 @@ struct tnet_conn *tnet_connect(const struct tnet_addr *a,
 	struct tnet_conn *c;
 	int fd, rc, one = 1;
 
-	rc = resolve(a, &sin);
+	rc = tnet_resolve(a, &sin);
 	if (rc) {
 		*err = rc;
 		return NULL;
+	}
+	if (!strcmp(a->net, "rdma")) {
+		c = tnet_conn_alloc(-1);
+		if (!c) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		rc = tnet_rdma_connect(c, &sin, timeout_ms);
+		if (rc) {
+			tnet_conn_free(c);
+			*err = rc;
+			return NULL;
+		}
+		c->timeout_ms = timeout_ms;
+		c->io->set_timeout(c, timeout_ms);
+		goto handshake;
 	}
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -664,18 +789,19 @@ struct tnet_conn *tnet_connect(const struct tnet_addr *a,
 		return NULL;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c = conn_alloc(fd);
+	c = tnet_conn_alloc(fd);
 	if (!c) {
 		close(fd);
 		*err = -ENOMEM;
 		return NULL;
 	}
-	set_peer_name(c);
+	tnet_set_peer_name(c);
 	c->timeout_ms = timeout_ms;
-	set_timeout(fd, timeout_ms);
+	c->io->set_timeout(c, timeout_ms);
+handshake:
 	rc = client_handshake(c, key, role, uuid);
 	if (rc) {
-		conn_free(c);
+		tnet_conn_free(c);
 		*err = rc;
 		return NULL;
 	}
@@ -686,12 +812,30 @@ struct tnet_conn *tnet_connect(const struct tnet_addr *a,
 void tnet_close(struct tnet_conn *c)
 {
 	if (c)
-		conn_free(c);
+		tnet_conn_free(c);
 }
 
 bool tnet_conn_dead(const struct tnet_conn *c)
 {
 	return c->fd < 0;
+}
+
+const char *tnet_conn_net(const struct tnet_conn *c)
+{
+	return c->io->net;
+}
+
+void tnet_conn_shutdown_read(struct tnet_conn *c)
+{
+	if (c->fd >= 0)
+		c->io->shutdown(c);
+}
+
+int tnet_conn_local_addr(struct tnet_conn *c, struct sockaddr_in *sin)
+{
+	if (c->fd < 0)
+		return -ENOTCONN;
+	return c->io->local_addr(c, sin);
 }
 
 static int do_call(struct tnet_conn *c, struct tnet_call *call, uint32_t flags)
@@ -731,11 +875,11 @@ static int do_call(struct tnet_conn *c, struct tnet_call *call, uint32_t flags)
 		f.flags |= TESS_HF_CRED;
 		body = cbody;
 	}
-	rc = send_frame(c, &f, body, call->bulk);
+	rc = tnet_send_frame(c, &f, body, call->bulk);
 	free(cbody);
 	if (rc)
 		goto dead;
-	rc = recv_frame(c, &call->reply, call->rbulk, call->rbulk_cap, &fatal);
+	rc = tnet_recv_frame(c, &call->reply, call->rbulk, call->rbulk_cap, &fatal);
 	if (rc)
 		goto dead;
 	if (!(call->reply.f.flags & TESS_HF_REPLY) ||
@@ -755,8 +899,7 @@ static int do_call(struct tnet_conn *c, struct tnet_call *call, uint32_t flags)
 	goto out;
 dead:
 	/* the stream is out of sync or gone: no later call may use it */
-	close(c->fd);
-	c->fd = -1;
+	c->io->close(c);
 out:
 	pthread_mutex_unlock(&c->lock);
 	return rc;
@@ -773,544 +916,4 @@ int tnet_resend(struct tnet_conn *c, struct tnet_call *call)
 	if (!call->xid)
 		return tnet_call(c, call);
 	return do_call(c, call, TESS_HF_RESENT);
-}
-
-/* ---- server ---- */
-
-int tnet_server_init(struct tnet_server *s, const struct tnet_addr *listen_addr,
-		     const struct tnet_key *key,
-		     const struct tnet_server_ops *ops, void *ctx)
-{
-	struct sockaddr_in sin;
-	int one = 1, rc;
-
-	memset(s, 0, sizeof(*s));
-	signal(SIGPIPE, SIG_IGN);
-	rc = resolve(listen_addr, &sin);
-	if (rc)
-		return rc;
-	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0)
-		return -errno;
-	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s->lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    listen(s->lfd, 256) < 0) {
-		rc = -errno;
-		close(s->lfd);
-		s->lfd = -1;
-		return rc;
-	}
-	s->key = *key;
-	s->ops = ops;
-	s->ctx = ctx;
-	s->features = TESS_FEAT_KNOWN;
-	tnet_random(s->uuid, sizeof(s->uuid));
-	s->rcache = rcache_create(RCACHE_PER_CLIENT_DEFAULT,
-				  TNET_LEASE_DEFAULT * 1000);
-	if (!s->rcache) {
-		close(s->lfd);
-		s->lfd = -1;
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&s->fault_lock, NULL);
-	pthread_mutex_init(&s->preauth_lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&s->preauth_cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
-	return 0;
-}
-
-void tnet_server_set_lease(struct tnet_server *s, int seconds)
-{
-	rcache_set_lease(s->rcache, (int64_t)seconds * 1000);
-}
-
-/* ---- fault injection ---- */
-
-int tnet_server_add_fault(struct tnet_server *s, const char *spec, char *err,
-			  size_t errlen)
-{
-	unsigned long op, nth = 1;
-	char *end;
-
-	errno = 0;
-	op = strtoul(spec, &end, 10);
-	if (!errno && end != spec && *end == ':') {
-		const char *n = end + 1;
-
-		nth = strtoul(n, &end, 10);
-		if (end == n || nth == 0)
-			errno = EINVAL;
-	}
-	if (errno || end == spec || *end || op == 0 || op >= TESS_OP_MAX ||
-	    nth > UINT32_MAX) {
-		seterr(err, errlen, "'%s': expected OPCODE[:N], a numeric "
-		       "opcode below %d and N >= 1", spec, TESS_OP_MAX);
-		return -EINVAL;
-	}
-	if (s->nfaults == TNET_FAULTS_MAX) {
-		seterr(err, errlen, "at most %d faults", TNET_FAULTS_MAX);
-		return -EINVAL;
-	}
-	s->faults[s->nfaults++] = (struct tnet_fault){
-		.opcode = (uint16_t)op, .nth = (uint32_t)nth };
-	return 0;
-}
-
-/* a request of opcode ran: is its reply to be dropped? */
-static bool fault_drop_reply(struct tnet_server *s, uint16_t opcode)
-{
-	bool drop = false;
-
-	if (!s->nfaults)
-		return false;
-	pthread_mutex_lock(&s->fault_lock);
-	for (unsigned i = 0; i < s->nfaults; i++) {
-		struct tnet_fault *f = &s->faults[i];
-
-		if (f->opcode == opcode && ++f->seen == f->nth)
-			drop = true;
-	}
-	pthread_mutex_unlock(&s->fault_lock);
-	return drop;
-}
-
-uint16_t tnet_server_port(const struct tnet_server *s)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-
-	if (getsockname(s->lfd, (struct sockaddr *)&sin, &len))
-		return 0;
-	return ntohs(sin.sin_port);
-}
-
-static int reply_status(struct tnet_conn *c, const struct tess_frame *req,
-			int status, const void *body, uint32_t body_len,
-			const void *bulk, uint32_t bulk_len)
-{
-	struct tess_frame f = { 0 };
-
-	f.opcode = req->opcode;
-	f.xid = req->xid;
-	f.flags = TESS_HF_REPLY;
-	f.status = (uint32_t)(status < 0 ? -status : status);
-	f.body_len = body_len;
-	f.bulk_len = f.status ? 0 : bulk_len;
-	return send_frame(c, &f, body, bulk);
-}
-
-static int server_handshake(struct tnet_server *s, struct tnet_conn *c)
-{
-	const struct tess_hello_req *hreq;
-	struct tess_hello_rep hrep = { 0 };
-	const struct tess_auth_req *auth;
-	uint8_t nc[TESS_NONCE_LEN], mac[TESS_MAC_LEN];
-	struct tnet_msg m;
-	bool fatal;
-	int rc, role;
-
-	rc = recv_frame(c, &m, NULL, 0, &fatal);
-	if (rc)
-		return rc;
-	if (m.f.opcode != TESS_OP_HELLO || !(m.f.flags & TESS_HF_REQUEST))
-		return -EPROTO;
-	hreq = m.body;
-	role = (int)le32_to_cpu(hreq->role);
-	if (le16_to_cpu(hreq->ver_min) > TESS_PROTO_VERSION ||
-	    le16_to_cpu(hreq->ver_max) < TESS_PROTO_MIN ||
-	    role < TESS_ROLE_CLIENT || role > TESS_ROLE_ADMIN) {
-		reply_status(c, &m.f, EPROTONOSUPPORT, NULL, 0, NULL, 0);
-		return -EPROTONOSUPPORT;
-	}
-	c->role = role;
-	memcpy(c->peer_uuid, hreq->uuid, 16);
-	memcpy(nc, hreq->nonce, sizeof(nc));
-	c->features = le64_to_cpu(hreq->features) & s->features;
-
-	/* the newest both speak: an older client keeps working */
-	c->version = le16_to_cpu(hreq->ver_max) < TESS_PROTO_VERSION ?
-		     le16_to_cpu(hreq->ver_max) : TESS_PROTO_VERSION;
-	hrep.version = cpu_to_le16(c->version);
-	hrep.features = cpu_to_le64(c->features);
-	memcpy(hrep.uuid, s->uuid, 16);
-	tnet_random(hrep.nonce, sizeof(hrep.nonce));
-	handshake_mac(&s->key, "tessera-server", nc, hrep.nonce, hrep.mac);
-	/* the HELLO reply goes out before features apply to bulk */
-	rc = reply_status(c, &m.f, 0, &hrep, sizeof(hrep), NULL, 0);
-	if (rc)
-		return rc;
-
-	rc = recv_frame(c, &m, NULL, 0, &fatal);
-	if (rc)
-		return rc;
-	if (m.f.opcode != TESS_OP_AUTH || !(m.f.flags & TESS_HF_REQUEST))
-		return -EPROTO;
-	auth = m.body;
-	handshake_mac(&s->key, "tessera-client", hrep.nonce, nc, mac);
-	if (CRYPTO_memcmp(mac, auth->mac, sizeof(mac))) {
-		reply_status(c, &m.f, EACCES, NULL, 0, NULL, 0);
-		return -EACCES;
-	}
-	return reply_status(c, &m.f, 0, NULL, 0, NULL, 0);
-}
-
-/*
- * Run one checked request and answer it.  A state-changing request goes
- * through the reply cache: a resent copy of one already run gets its
- * reply again (after waiting for it if it still runs elsewhere).
- * Returns 0 or the error of sending the reply.
- */
-static int serve_request(struct tnet_server *s, struct tnet_conn *c,
-			 const struct tnet_msg *m, void *txbody)
-{
-	uint16_t op = m->f.opcode;
-	bool resent = m->f.flags & TESS_HF_RESENT;
-	struct rcache_entry *ticket = NULL;
-	struct rcache_reply kept;
-	struct tnet_reply rep;
-	uint32_t body_len;
-	uint64_t t0 = tmetrics_now_ns();	/* metrics.h */
-	int rc, sent;
-
-	if (s->ops->reply_cached && s->ops->reply_cached(op) &&
-	    rcache_begin(s->rcache, c->peer_uuid, m->f.xid, op, resent,
-			 &ticket, &kept) == RCACHE_REPLAY) {
-		tlog("%s: %s (xid %llu) resent: the kept reply (status %u) "
-		     "goes again", c->peer, tess_op_name(op),
-		     (unsigned long long)m->f.xid, kept.status);
-		rc = reply_status(c, &m->f, (int)kept.status, kept.body,
-				  kept.body_len, NULL, 0);
-		tmetrics_request(op, (int)kept.status, tmetrics_now_ns() - t0,
-				 m->f.bulk_len, 0);
-		rcache_reply_free(&kept);
-		return rc;
-	}
-
-	tess_buf_init(&rep.body, txbody, TESS_MAX_BODY);
-	rep.bulk = NULL;
-	rep.bulk_len = 0;
-	if (op == TESS_OP_HELLO || op == TESS_OP_AUTH) {
-		rc = -EPROTO;
-	} else if (op == TESS_OP_PING) {
-		rc = 0;
-	} else {
-		rc = s->ops->handle(s->ctx, c, m, &rep);
-		if (!rc && rep.body.err)
-			rc = rep.body.err;
-	}
-	if (rc < 0)
-		rc = -rc;
-	/* an error reply may carry a small hint (ERANGE size) */
-	body_len = !rc ? rep.body.len :
-		   rep.body.len <= 64 && !rep.body.err ? rep.body.len : 0;
-	rcache_finish(s->rcache, ticket, (uint32_t)rc, rep.body.data, body_len);
-
-	if (fault_drop_reply(s, op)) {
-		tlog("%s: fault injection: no reply to %s (xid %llu, status %d)",
-		     c->peer, tess_op_name(op), (unsigned long long)m->f.xid,
-		     rc);
-		tmetrics_request(op, rc, tmetrics_now_ns() - t0,
-				 m->f.bulk_len, 0);
-		return 0;
-	}
-	sent = reply_status(c, &m->f, rc, rep.body.data, body_len,
-			    rc ? NULL : rep.bulk, rc ? 0 : rep.bulk_len);
-	tmetrics_request(op, rc, tmetrics_now_ns() - t0, m->f.bulk_len,
-			 rc || sent ? 0 : rep.bulk_len);
-	return sent;
-}
-
-struct conn_thread {
-	struct tnet_server *s;
-	struct tnet_conn *c;
-	uint32_t addr;			/* the peer's, for preauth_leave */
-};
-
-/* the entry of addr among the unauthenticated connections, or NULL;
- * with add, a free one taken for it if it has none */
-static struct tnet_preauth_addr *preauth_entry(struct tnet_server *s,
-					       uint32_t addr, bool add)
-{
-	struct tnet_preauth_addr *free_e = NULL;
-
-	for (int i = 0; i < TNET_PREAUTH_MAX; i++) {
-		struct tnet_preauth_addr *e = &s->preauth_by[i];
-
-		if (e->n && e->addr == addr)
-			return e;
-		if (!e->n && !free_e)
-			free_e = e;
-	}
-	if (!add || !free_e)
-		return NULL;
-	free_e->addr = addr;
-	free_e->progress_ms = mono_ms();
-	return free_e;
-}
-
-/* a log line at most once a second, with the count since the last one */
-static void preauth_refuse(unsigned long *refused, int64_t *logged,
-			   const char *ip, const char *why, int limit)
-{
-	int64_t now = mono_ms();
-
-	/* metrics.h: every refusal, by its limit (the two differ) */
-	_Static_assert(TNET_PREAUTH_PER_ADDR != TNET_PREAUTH_MAX, "limits");
-	tmetrics_conn_refused(limit == TNET_PREAUTH_PER_ADDR);
-	(*refused)++;
-	if (now - *logged < 1000)
-		return;
-	tlog("%s: connection closed: %d connections %s are not yet "
-	     "authenticated (the limit); %lu closed since the last such line",
-	     ip, limit, why, *refused);
-	*refused = 0;
-	*logged = now;
-}
-
-/* addr holds its share of the slots (lock held) */
-static bool preauth_addr_full(struct tnet_server *s, uint32_t addr)
-{
-	struct tnet_preauth_addr *e = preauth_entry(s, addr, false);
-
-	return e && e->n >= TNET_PREAUTH_PER_ADDR;
-}
-
-/*
- * A slot among the TNET_PREAUTH_MAX connections not yet authenticated,
- * at most TNET_PREAUTH_PER_ADDR of them for addr: wait up to
- * TNET_PREAUTH_WAIT_MS for one (a burst of honest clients passes), but
- * not when addr holds its share and none of its handshakes ended for
- * TNET_PREAUTH_STUCK_MS (idle connections: an attack).  On false the
- * caller closes the connection.
- */
-static bool preauth_enter(struct tnet_server *s, uint32_t addr,
-			  const char *ip)
-{
-	int64_t end = mono_ms() + TNET_PREAUTH_WAIT_MS;
-	struct timespec ts = { .tv_sec = end / 1000,
-			       .tv_nsec = (end % 1000) * 1000000 };
-	struct tnet_preauth_addr *e;
-	bool full, timed_out = false;
-
-	pthread_mutex_lock(&s->preauth_lock);
-	for (;;) {
-		full = preauth_addr_full(s, addr);
-		if (full) {
-			e = preauth_entry(s, addr, false);
-			if (mono_ms() - e->progress_ms >=
-			    TNET_PREAUTH_STUCK_MS)
-				break;
-		} else if (s->preauth < TNET_PREAUTH_MAX) {
-			break;
-		}
-		if (timed_out)
-			break;
-		timed_out = pthread_cond_timedwait(&s->preauth_cond,
-						   &s->preauth_lock,
-						   &ts) == ETIMEDOUT;
-	}
-	e = NULL;
-	if (!full && s->preauth < TNET_PREAUTH_MAX)
-		e = preauth_entry(s, addr, true);	/* one is free */
-	if (e) {
-		s->preauth++;
-		e->n++;
-	} else if (full) {
-		preauth_refuse(&s->addr_refused, &s->addr_logged_ms, ip,
-			       "from this address", TNET_PREAUTH_PER_ADDR);
-	} else {
-		preauth_refuse(&s->preauth_refused, &s->preauth_logged_ms, ip,
-			       "in all", TNET_PREAUTH_MAX);
-	}
-	pthread_mutex_unlock(&s->preauth_lock);
-	return e != NULL;
-}
-
-static void preauth_leave(struct tnet_server *s, uint32_t addr)
-{
-	struct tnet_preauth_addr *e;
-
-	pthread_mutex_lock(&s->preauth_lock);
-	e = preauth_entry(s, addr, false);
-	if (e) {
-		e->n--;
-		e->progress_ms = mono_ms();
-	}
-	s->preauth--;
-	pthread_cond_signal(&s->preauth_cond);
-	pthread_mutex_unlock(&s->preauth_lock);
-}
-
-static void *conn_main(void *arg)
-{
-	struct conn_thread *ct = arg;
-	struct tnet_server *s = ct->s;
-	struct tnet_conn *c = ct->c;
-	uint32_t addr = ct->addr;
-	struct tnet_msg m;
-	void *txbody = NULL;
-	bool fatal, connected = false;
-	int rc;
-
-	free(ct);
-	/* sends: SO_SNDTIMEO; receives: the one deadline set at accept */
-	set_timeout(c->fd, TNET_HANDSHAKE_MS);
-	rc = server_handshake(s, c);
-	c->deadline_ms = 0;
-	preauth_leave(s, addr);
-	if (rc) {
-		tmetrics_handshake_failed();
-		tlog_level(LOG_WARNING, "%s: handshake refused: %s", c->peer,
-		     rc == -EACCES ? "authentication failed (wrong key)" :
-		     rc == -ECONNRESET ?
-		     "peer left mid-handshake (it may hold another key)" :
-		     rc == -ETIMEDOUT ? "not done within the handshake "
-					"deadline (" STR(TNET_HANDSHAKE_MS)
-					" ms)" :
-		     rc == -EMSGSIZE ? "a frame larger than a handshake "
-				       "may send (no bulk before "
-				       "authentication)" :
-		     frame_err(rc));
-		goto out;
-	}
-	set_timeout(c->fd, 0);
-	set_keepalive(c->fd);
-	txbody = malloc(TESS_MAX_BODY);
-	if (!txbody)
-		goto out;
-	if (s->ops->connected && s->ops->connected(s->ctx, c))
-		goto out;
-	connected = true;
-	tmetrics_conn(c->role, 1);
-	rcache_client_up(s->rcache, c->peer_uuid);
-
-	for (;;) {
-		rc = recv_frame(c, &m, NULL, 0, &fatal);
-		if (rc && fatal) {
-			if (rc != -ECONNRESET)
-				tlog("%s: closing connection: %s", c->peer,
-				     frame_err(rc));
-			break;
-		}
-		if (!(m.f.flags & TESS_HF_REQUEST)) {
-			tlog("%s: closing connection: unexpected reply frame",
-			     c->peer);
-			break;
-		}
-		if (rc) {
-			tlog_level(LOG_WARNING, "%s: refused %s (xid %llu): %s", c->peer,
-			     tess_op_name(m.f.opcode),
-			     (unsigned long long)m.f.xid, frame_err(rc));
-			tmetrics_request(m.f.opcode, rc, 0, 0, 0);
-			if (reply_status(c, &m.f, rc, NULL, 0, NULL, 0))
-				break;
-			continue;
-		}
-		/* in progress until its reply is sent (tnet_server_drain) */
-		atomic_fetch_add(&s->inflight, 1);
-		rc = serve_request(s, c, &m, txbody);
-		atomic_fetch_sub(&s->inflight, 1);
-		if (rc) {
-			tlog_level(LOG_WARNING, "%s: closing connection: reply failed: %s",
-			     c->peer, frame_err(rc));
-			break;
-		}
-	}
-out:
-	if (connected)
-		tmetrics_conn(c->role, -1);
-	if (connected)
-		rcache_client_down(s->rcache, c->peer_uuid);
-	if (connected && s->ops->disconnected)
-		s->ops->disconnected(s->ctx, c);
-	free(txbody);
-	conn_free(c);
-	return NULL;
-}
-
-void tnet_server_stop(struct tnet_server *s)
-{
-	atomic_store(&s->stopping, true);
-	/* accept() in tnet_server_run fails (EINVAL) and it returns */
-	shutdown(s->lfd, SHUT_RDWR);
-}
-
-int tnet_server_drain(struct tnet_server *s, int ms)
-{
-	int64_t end = mono_ms() + ms;
-	int n;
-
-	while ((n = atomic_load(&s->inflight)) > 0 && mono_ms() < end)
-		usleep(10000);
-	return n;
-}
-
-int tnet_server_run(struct tnet_server *s)
-{
-	pthread_attr_t attr;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (;;) {
-		struct conn_thread *ct;
-		struct tnet_conn *c;
-		struct sockaddr_in sin;
-		socklen_t slen = sizeof(sin);
-		char ip[INET_ADDRSTRLEN + 8] = "?";
-		pthread_t tid;
-		uint32_t addr;
-		int one = 1;
-		int fd = accept4(s->lfd, (struct sockaddr *)&sin, &slen,
-				 SOCK_CLOEXEC);
-
-		if (fd < 0 && atomic_load(&s->stopping))
-			return 0;
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED ||
-			    errno == EMFILE || errno == ENFILE) {
-				if (errno == EMFILE || errno == ENFILE)
-					usleep(100000);
-				continue;
-			}
-			return -errno;
-		}
-		if (sin.sin_family == AF_INET) {
-			inet_ntop(AF_INET, &sin.sin_addr, ip, INET_ADDRSTRLEN);
-			snprintf(ip + strlen(ip), 8, ":%u", ntohs(sin.sin_port));
-		}
-		addr = sin.sin_family == AF_INET ? sin.sin_addr.s_addr : 0;
-		if (!preauth_enter(s, addr, ip)) {
-			close(fd);
-			continue;
-		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		c = conn_alloc(fd);
-		ct = malloc(sizeof(*ct));
-		if (!c || !ct) {
-			free(ct);
-			if (c)
-				conn_free(c);
-			else
-				close(fd);
-			preauth_leave(s, addr);
-			continue;
-		}
-		set_peer_name(c);
-		c->deadline_ms = mono_ms() + TNET_HANDSHAKE_MS;
-		ct->s = s;
-		ct->c = c;
-		ct->addr = addr;
-		if (pthread_create(&tid, &attr, conn_main, ct)) {
-			tlog_level(LOG_ERR, "%s: cannot start a thread for it", c->peer);
-			free(ct);
-			conn_free(c);
-			preauth_leave(s, addr);
-		}
-	}
 }

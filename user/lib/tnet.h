@@ -37,7 +37,7 @@ int tlog_get_level(void);
 int tlog_set_file(const char *path);
 int tlog_reopen(void);
 
-/* ---- addresses: HOST[:PORT][@NET], NET is "tcp" (rdma later) ---- */
+/* ---- addresses: HOST[:PORT][@NET], NET is "tcp" or "rdma" ---- */
 struct tnet_addr {
 	char host[TESS_ADDR_MAX + 1];
 	char net[8];
@@ -49,6 +49,18 @@ int tnet_addr_parse(const char *s, uint16_t default_port, struct tnet_addr *a,
 		    char *err, size_t errlen);
 /* "host:port@net" */
 void tnet_addr_format(const struct tnet_addr *a, char *buf, size_t len);
+/*
+ * An OST's address list, as it registers it: "ADDR[,ADDR]..." (its
+ * --listen order, e.g. "10.0.0.5:7431@rdma,10.0.0.5:7431@tcp").  The
+ * entry whose network is NET (the network the client reached the MDS
+ * on; NULL: none), else the first @tcp entry, else the first entry.
+ * 0, or -EINVAL with a reason in err (an empty or bad entry).
+ */
+int tnet_addr_pick(const char *list, const char *net, uint16_t default_port,
+		   struct tnet_addr *a, char *err, size_t errlen);
+/* every entry of LIST parses (as above): 0 or -EINVAL with a reason */
+int tnet_addr_list_check(const char *list, uint16_t default_port, char *err,
+			 size_t errlen);
 
 /*
  * ---- shared key: a file of 16..256 bytes, trailing whitespace ignored ----
@@ -65,8 +77,40 @@ int tnet_key_load(const char *path, struct tnet_key *key, char *err,
 		  size_t errlen);
 
 /* ---- connections ---- */
+struct tnet_conn;
+struct iovec;
+struct sockaddr_in;
+
+/*
+ * A connection's transport: TCP (a socket, tnet.c) or RDMA (an RC queue
+ * pair, tnet_rdma.c).  Each is used by one thread at a time.
+ */
+struct tnet_io_ops {
+	const char *net;		/* "tcp", "rdma" */
+	/* up to len bytes (waiting as set_timeout or c->deadline_ms say):
+	 * > 0, -ECONNRESET at the end of the stream, -ETIMEDOUT, -errno */
+	long (*read)(struct tnet_conn *c, void *buf, size_t len);
+	/* all the bytes of iov, or -errno */
+	int (*writev)(struct tnet_conn *c, struct iovec *iov, int iovcnt);
+	/* until bytes can be read or deadline (CLOCK_MONOTONIC ms):
+	 * 0 or -ETIMEDOUT */
+	int (*wait_readable)(struct tnet_conn *c, int64_t deadline);
+	/* each later wait for bytes or for room to send, at most MS (0:
+	 * no limit) */
+	void (*set_timeout)(struct tnet_conn *c, int ms);
+	/* no more bytes are read (SHUT_RD); sends still go */
+	void (*shutdown)(struct tnet_conn *c);
+	/* release it all and set c->fd to -1; called again, nothing */
+	void (*close)(struct tnet_conn *c);
+	/* the local IPv4 address and port: 0 or -errno */
+	int (*local_addr)(struct tnet_conn *c, struct sockaddr_in *sin);
+};
+
 struct tnet_conn {
+	/* TCP: the socket; RDMA: its completion channel's; -1: dead */
 	int fd;
+	const struct tnet_io_ops *io;
+	void *io_priv;			/* the transport's (RDMA) */
 	int role;			/* peer's role (server side) */
 	uint64_t features;		/* negotiated TESS_FEAT_* */
 	uint16_t version;		/* negotiated protocol; 0: ours */
@@ -154,6 +198,12 @@ int tnet_cred_take(struct tess_frame *f, const void *body,
  */
 int tnet_resend(struct tnet_conn *c, struct tnet_call *call);
 bool tnet_conn_dead(const struct tnet_conn *c);
+/* "tcp" or "rdma" */
+const char *tnet_conn_net(const struct tnet_conn *c);
+/* no more requests are read from it (the reply in progress still goes) */
+void tnet_conn_shutdown_read(struct tnet_conn *c);
+/* the local address of the connection: 0 or -errno */
+int tnet_conn_local_addr(struct tnet_conn *c, struct sockaddr_in *sin);
 /* a transport failure (not a server status): worth a resend */
 static inline bool tnet_err_transport(const struct tnet_conn *c, int rc)
 {
@@ -220,8 +270,21 @@ struct tnet_fault {
 /* a HELLO or AUTH body is 64 bytes; room for a later, longer HELLO */
 #define TNET_PREAUTH_BODY_MAX	512
 
+/* --listen may be given this often (tessera-mds, tessera-ost) */
+#define TNET_LISTEN_MAX		8
+
+struct tnet_listener {
+	struct tnet_addr addr;		/* with the bound port */
+	int lfd;			/* TCP; -1 for RDMA */
+	void *rdma;			/* RDMA: tnet_rdma.c's */
+	pthread_t thr;
+	bool thr_started;
+};
+
 struct tnet_server {
-	int lfd;
+	int lfd;			/* the first listener's (TCP) */
+	unsigned nlisten;
+	struct tnet_listener listen[TNET_LISTEN_MAX];
 	struct tnet_key key;
 	const struct tnet_server_ops *ops;
 	void *ctx;
@@ -253,7 +316,17 @@ struct tnet_server {
 int tnet_server_init(struct tnet_server *s, const struct tnet_addr *listen,
 		     const struct tnet_key *key,
 		     const struct tnet_server_ops *ops, void *ctx);
+/*
+ * Listen on one more address (after tnet_server_init; @tcp or @rdma): 0,
+ * or -errno with a reason in err (no RDMA device, address in use, ...).
+ */
+int tnet_server_listen(struct tnet_server *s, const struct tnet_addr *a,
+		       char *err, size_t errlen);
+/* the first listener's port; tnet_server_addr: listener i's address
+ * with its bound port */
 uint16_t tnet_server_port(const struct tnet_server *s);
+const struct tnet_addr *tnet_server_addr(const struct tnet_server *s,
+					 unsigned i);
 /* forget the reply cache of a client this long after its last
  * connection closed (default TNET_LEASE_DEFAULT) */
 void tnet_server_set_lease(struct tnet_server *s, int seconds);
@@ -265,8 +338,8 @@ void tnet_server_set_lease(struct tnet_server *s, int seconds);
  */
 int tnet_server_add_fault(struct tnet_server *s, const char *spec, char *err,
 			  size_t errlen);
-/* accept loop; a detached thread per connection; returns on error, or
- * 0 after tnet_server_stop */
+/* accept loops (a thread per listener past the first); a detached thread
+ * per connection; returns on error, or 0 after tnet_server_stop */
 int tnet_server_run(struct tnet_server *s);
 /* clean exit: stop accepting connections (tnet_server_run returns 0);
  * connections open keep being served */

@@ -936,7 +936,7 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 
 	if (c && c->user == &refused_mark) {
 		/* this reply, then the end of the connection */
-		shutdown(c->fd, SHUT_RD);
+		tnet_conn_shutdown_read(c);
 		return EBUSY;
 	}
 	tess_cursor_init(&h.cur, req->body, req->f.body_len);
