@@ -3,7 +3,7 @@
  * tessera-mds - the Tessera metadata server.
  *
  *   tessera-mds [--config FILE] --dir PATH --key FILE
- *               [--listen HOST[:PORT][@tcp]]
+ *               [--listen HOST[:PORT][@tcp|@rdma]]...
  *               [--fsname NAME] [--stripe-count N] [--stripe-size BYTES]
  *               [--nosync] [--lease SECONDS] [--map-size SIZE]
  *               [--max-clients N] [--ping-interval SECONDS]
@@ -51,7 +51,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s [--config FILE] --dir PATH --key FILE\n"
-		"          [--listen HOST[:PORT][@tcp]] [--metrics-listen HOST:PORT]\n"
+		"          [--listen HOST[:PORT][@tcp|@rdma]]... [--metrics-listen HOST:PORT]\n"
 		"          [--fsname NAME] [--stripe-count N] "
 		"[--stripe-size BYTES] [--nosync]\n"
 		"          [--lease SECONDS] [--map-size SIZE] [--max-clients N]\n"
@@ -65,7 +65,10 @@ static void usage(FILE *f)
 		"line wins\n"
 		"  --dir PATH          metadata store (created if missing)\n"
 		"  --key FILE          shared key (16..256 bytes)\n"
-		"  --listen ADDR       default 0.0.0.0:%d@tcp\n"
+		"  --listen ADDR       default 0.0.0.0:%d@tcp; may be given up "
+		"to %d times\n"
+		"                      (e.g. --listen 10.0.0.5@rdma --listen "
+		"10.0.0.5@tcp)\n"
 		"  --metrics-listen HOST:PORT\n"
 		"                      serve counters in the Prometheus text "
 		"format on\n"
@@ -127,7 +130,7 @@ static void usage(FILE *f)
 		"                      an IPv4 address or prefix whose clients "
 		"are not squashed;\n"
 		"                      may be given up to %d times\n",
-		prog, TESS_MDS_PORT, TNET_LEASE_DEFAULT, MAX_CLIENTS_DEF,
+		prog, TESS_MDS_PORT, TNET_LISTEN_MAX, TNET_LEASE_DEFAULT, MAX_CLIENTS_DEF,
 		PING_INTERVAL_DEF, TNET_FAULTS_MAX, PERM_NOSQUASH_MAX);
 }
 
@@ -252,12 +255,13 @@ int main(int argc, char **argv)
 	static struct tnet_server srv;
 	static struct mds m;
 	struct mds_precreate *precreate;
-	struct tnet_addr la, ma;
-	const char *keyfile = NULL, *listen = "0.0.0.0";
+	struct tnet_addr la[TNET_LISTEN_MAX], ma;
+	const char *keyfile = NULL, *listens[TNET_LISTEN_MAX] = { "0.0.0.0" };
+	int nlisten = 0;
 	const char *metrics_listen = NULL;
 	const char *config = NULL, *log_level = NULL, *log_file = NULL;
 	bool level_cmdline = false;
-	char err[256], addr[128];
+	char err[256], addr[TNET_LISTEN_MAX * (TESS_ADDR_MAX + 18)];
 	struct srv_arg sa = { .srv = &srv };
 	pthread_t thr;
 	sigset_t sigs;
@@ -290,7 +294,13 @@ int main(int argc, char **argv)
 			keyfile = optarg;
 			break;
 		case 'l':
-			listen = optarg;
+			/* the command line's replace the config file's */
+			if (nlisten && *conf_where(listens[0]) &&
+			    !*conf_where(optarg))
+				nlisten = 0;
+			if (nlisten == TNET_LISTEN_MAX)
+				die("--listen", "given too often");
+			listens[nlisten++] = optarg;
 			break;
 		case OPT_METRICS_LISTEN:	/* refused before the store opens */
 			if (tnet_addr_parse(optarg, 0, &ma, err, sizeof(err)))
@@ -403,8 +413,12 @@ int main(int argc, char **argv)
 		die_at(log_file, "--log-file", err);
 	if (tnet_key_load(keyfile, &key, err, sizeof(err)))
 		die_at(keyfile, "--key", err);
-	if (tnet_addr_parse(listen, TESS_MDS_PORT, &la, err, sizeof(err)))
-		die_at(listen, "--listen", err);
+	if (!nlisten)
+		nlisten = 1;		/* 0.0.0.0 */
+	for (int i = 0; i < nlisten; i++)
+		if (tnet_addr_parse(listens[i], TESS_MDS_PORT, &la[i], err,
+				    sizeof(err)))
+			die_at(listens[i], "--listen", err);
 
 	/* signals are taken by sigwait below; all threads inherit the mask */
 	signal(SIGPIPE, SIG_IGN);
@@ -451,17 +465,33 @@ int main(int argc, char **argv)
 		rc = mds_osts_start(m.osts);
 	if (rc)
 		die("--dir", strerror(-rc));
-	rc = tnet_server_init(&srv, &la, &key, &mds_server_ops, &m);
+	rc = tnet_server_init(&srv, NULL, &key, &mds_server_ops, &m);
 	if (rc)
 		die("--listen", strerror(rc < 0 ? -rc : rc));
+	for (int i = 0; i < nlisten; i++) {
+		char a[TESS_ADDR_MAX + 16], reason[512];
+
+		tnet_addr_format(&la[i], a, sizeof(a));
+		if (tnet_server_listen(&srv, &la[i], err, sizeof(err))) {
+			snprintf(reason, sizeof(reason), "%s: %s", a, err);
+			die_at(listens[i], "--listen", reason);
+		}
+	}
 	tnet_server_set_lease(&srv, (int)lease);
 	for (int i = 0; i < nfaults; i++) {
 		if (tnet_server_add_fault(&srv, faults[i], err, sizeof(err)))
 			die_at(faults[i], "--fault-drop-reply", err);
 		tlog("fault injection: --fault-drop-reply %s", faults[i]);
 	}
-	la.port = tnet_server_port(&srv);
-	tnet_addr_format(&la, addr, sizeof(addr));
+	addr[0] = 0;
+	for (int i = 0; i < nlisten; i++) {
+		size_t n = strlen(addr);
+
+		if (i)
+			n += (size_t)snprintf(addr + n, sizeof(addr) - n, ", ");
+		tnet_addr_format(tnet_server_addr(&srv, (unsigned)i), addr + n,
+				 sizeof(addr) - n);
+	}
 	if (metrics_listen) {	/* the server listens: counters are served */
 		uint16_t mport = 0;
 

@@ -4,6 +4,11 @@
  *
  * Registration: an OST connects with role TESS_ROLE_OST and sends
  * OST_REGISTER {index, address}; the store persists it and marks it up.
+ * The address may be a list, "ADDR[,ADDR]..." (an OST with several
+ * --listen, e.g. "10.0.0.5:7431@rdma,10.0.0.5:7431@tcp"): every entry
+ * must parse, and clients get it unchanged (each picks the entry of its
+ * network).  The MDS itself connects to the first @tcp entry, else the
+ * first (tnet_addr_pick).
  *
  * The MDS talks to each OST over its own client connection (role
  * TESS_ROLE_MDS), made on first use and remade after a failure.  A failed
@@ -155,8 +160,8 @@ static int ost_call(struct mds_osts *o, uint32_t idx, uint16_t op,
 			rc = -EHOSTDOWN;
 			goto out;
 		}
-		rc = tnet_addr_parse(info.addr, TESS_OST_PORT, &a, err,
-				     sizeof(err));
+		rc = tnet_addr_pick(info.addr, NULL, TESS_OST_PORT, &a, err,
+				    sizeof(err));
 		if (rc) {
 			tlog_level(LOG_WARNING, "OST %u: bad address '%s': %s", idx, info.addr, err);
 			rc = -EINVAL;
@@ -694,7 +699,6 @@ int mds_osts_register(struct mds_osts *o, uint32_t index, const char *addr,
 {
 	char ou[33], nu[33];
 	char buf[TESS_ADDR_MAX + 1], err[128];
-	struct tnet_addr a;
 	struct ost_conn *c;
 	struct mds_ost old;
 	bool had;
@@ -704,7 +708,7 @@ int mds_osts_register(struct mds_osts *o, uint32_t index, const char *addr,
 		return -EINVAL;
 	memcpy(buf, addr, len);
 	buf[len] = '\0';
-	if (tnet_addr_parse(buf, TESS_OST_PORT, &a, err, sizeof(err))) {
+	if (tnet_addr_list_check(buf, TESS_OST_PORT, err, sizeof(err))) {
 		tlog("OST %u: refusing address '%s': %s", index, buf, err);
 		return -EINVAL;
 	}

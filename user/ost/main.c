@@ -2,9 +2,9 @@
 /*
  * tessera-ost - the Tessera object storage daemon.
  *
- *   tessera-ost [--config FILE] --mds HOST[:PORT][@tcp] --index N --dir PATH
+ *   tessera-ost [--config FILE] --mds HOST[:PORT][@NET] --index N --dir PATH
  *               --key FILE
- *               [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]
+ *               [--listen HOST[:PORT][@NET]]... [--advertise HOST[:PORT][@NET]]...
  *               [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]
  *               [--s3-readahead MIB] [--s3-fetchers N]
  *               [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]
@@ -12,6 +12,11 @@
  *
  * Serves OBJ_* requests from a local directory (objstore.c, handlers.c)
  * and keeps itself registered with the MDS from a background thread.
+ * NET is tcp or rdma.  With several --listen the MDS is told the list of
+ * addresses, comma-separated in --listen order (--advertise likewise
+ * replaces it), e.g. "10.0.0.5:7431@rdma,10.0.0.5:7431@tcp"; a client
+ * takes the entry of the network it reached the MDS on, else the first
+ * @tcp one.  The list must fit in TESS_ADDR_MAX (63) characters.
  * Objects imported from S3 are restored on access (hsm.c) with the S3
  * endpoint and region given here and credentials from the environment or
  * ~/.aws/credentials.  --config FILE: settings from a file (conf.c,
@@ -56,9 +61,10 @@ struct reg {
 	uint32_t index;
 	uint8_t store_uuid[16];		/* sent in OST_REGISTER */
 	uint8_t inst_uuid[16];		/* HELLO: this process */
-	struct tnet_addr listen;	/* with the bound port */
-	struct tnet_addr advertise;
-	bool have_advertise;
+	struct tnet_addr listen[TNET_LISTEN_MAX];	/* with bound ports */
+	unsigned nlisten;
+	struct tnet_addr advertise[TNET_LISTEN_MAX];
+	unsigned nadvertise;		/* 0: the listen addresses */
 	bool replace;			/* --replace: OST_REPLACE */
 };
 
@@ -66,8 +72,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " [--config FILE]\n"
-		"                   --mds HOST[:PORT][@tcp] --index N --dir PATH --key FILE\n"
-		"                   [--listen HOST[:PORT][@tcp]] [--advertise HOST[:PORT][@tcp]]\n"
+		"                   --mds HOST[:PORT][@NET] --index N --dir PATH --key FILE\n"
+		"                   [--listen HOST[:PORT][@NET]]... [--advertise HOST[:PORT][@NET]]...\n"
 		"                   [--metrics-listen HOST:PORT]\n"
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
 "                   [--s3-readahead MIB] [--s3-fetchers N]\n"
@@ -79,10 +85,14 @@ static void usage(FILE *f)
 		"  --index      this OST's index, 0..%d\n"
 		"  --dir        object store directory (created if missing)\n"
 		"  --key        shared key file\n"
-		"  --listen     address to serve on (default 0.0.0.0:%d+index)\n"
+		"  --mds, --listen, --advertise: NET is tcp (default) or rdma\n"
+		"  --listen     address to serve on (default 0.0.0.0:%d+index);\n"
+		"               up to %d times (e.g. --listen 10.0.0.5@rdma\n"
+		"               --listen 10.0.0.5@tcp)\n"
 		"  --advertise  address the MDS hands to clients (default: the\n"
-		"               listen address; for 0.0.0.0 the local address\n"
-		"               used to reach the MDS)\n"
+		"               listen addresses; for 0.0.0.0 the local address\n"
+		"               used to reach the MDS); may be repeated; the\n"
+		"               comma-separated list must fit in %d characters\n"
 		"  --metrics-listen HOST:PORT  serve counters in the Prometheus\n"
 		"               text format on http://HOST:PORT/metrics (default: off)\n"
 		"  --s3-endpoint  S3 endpoint of imported files (path-style URLs;\n"
@@ -107,7 +117,8 @@ static void usage(FILE *f)
 		"               --config again)\n"
 		"  --log-file   log there, not on stderr; SIGHUP opens it again\n",
 		TESS_MDS_PORT, TESS_MAX_OSTS - 1, TESS_OST_PORT,
-		TNET_LEASE_DEFAULT, TNET_FAULTS_MAX);
+		TNET_LISTEN_MAX, TESS_ADDR_MAX, TNET_LEASE_DEFAULT,
+		TNET_FAULTS_MAX);
 }
 
 /* a value from the config file (VAL points into it) names its line */
@@ -142,26 +153,39 @@ static void die_opt(const char *opt, const char *fmt, ...)
 
 /* ---- MDS registration ---- */
 
-/* the "host:port@tcp" the MDS is told, given the connection to it */
-static int advertised_addr(const struct reg *r, const struct tnet_conn *c,
+/*
+ * The "host:port@net[,host:port@net]..." the MDS is told (with c, the
+ * connection to it: 0.0.0.0 is the local address of c), or without c as
+ * given.  -ENAMETOOLONG past TESS_ADDR_MAX.
+ */
+static int advertised_addr(const struct reg *r, struct tnet_conn *c,
 			   char *buf, size_t len)
 {
-	struct tnet_addr a = r->have_advertise ? r->advertise : r->listen;
+	const struct tnet_addr *list = r->nadvertise ? r->advertise : r->listen;
+	unsigned n = r->nadvertise ? r->nadvertise : r->nlisten;
+	size_t used = 0;
 
-	if (!r->have_advertise &&
-	    (!strcmp(a.host, "0.0.0.0") || !strcmp(a.host, "*"))) {
-		struct sockaddr_in sin;
-		socklen_t sl = sizeof(sin);
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n; i++) {
+		struct tnet_addr a = list[i];
 
-		if (getsockname(c->fd, (struct sockaddr *)&sin, &sl))
-			return -errno;
-		if (sin.sin_family != AF_INET)
-			return -EAFNOSUPPORT;
-		if (!inet_ntop(AF_INET, &sin.sin_addr, a.host, sizeof(a.host)))
-			return -errno;
+		if (c && !r->nadvertise &&
+		    (!strcmp(a.host, "0.0.0.0") || !strcmp(a.host, "*"))) {
+			struct sockaddr_in sin;
+			int rc = tnet_conn_local_addr(c, &sin);
+
+			if (rc)
+				return rc;
+			if (!inet_ntop(AF_INET, &sin.sin_addr, a.host,
+				       sizeof(a.host)))
+				return -errno;
+		}
+		if (i && used + 1 < len)
+			buf[used++] = ',';
+		tnet_addr_format(&a, buf + used, len - used);
+		used = strlen(buf);
 	}
-	tnet_addr_format(&a, buf, len);
-	return strlen(buf) > TESS_ADDR_MAX ? -ENAMETOOLONG : 0;
+	return used > TESS_ADDR_MAX ? -ENAMETOOLONG : 0;
 }
 
 static int send_register(struct tnet_conn *c, const struct reg *r,
@@ -202,7 +226,8 @@ static void note(char last[256], const char *fmt, ...)
 static void *reg_main(void *arg)
 {
 	struct reg *r = arg;
-	char mds[TESS_ADDR_MAX + 16], addr[TESS_ADDR_MAX + 16], eb[128];
+	char mds[TESS_ADDR_MAX + 16], eb[128];
+	char addr[TNET_LISTEN_MAX * (TESS_ADDR_MAX + 18)];
 	char last[256] = "";
 
 	tnet_addr_format(&r->mds, mds, sizeof(mds));
@@ -220,6 +245,14 @@ static void *reg_main(void *arg)
 			continue;
 		}
 		rc = advertised_addr(r, c, addr, sizeof(addr));
+		if (rc == -ENAMETOOLONG) {
+			tlog_level(LOG_ERR, "the address list '%s' is longer "
+				   "than %d characters: the MDS cannot take it "
+				   "(fewer --listen, or a shorter --advertise); "
+				   "exiting", addr, TESS_ADDR_MAX);
+			fflush(stderr);
+			_exit(1);
+		}
 		if (!rc)
 			rc = send_register(c, r, addr);
 		if (rc == -EEXIST) {
@@ -340,8 +373,10 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *mds = NULL, *dir = NULL, *keyfile = NULL, *listen_s = NULL;
-	const char *adv = NULL, *index_s = NULL;
+	const char *mds = NULL, *dir = NULL, *keyfile = NULL;
+	const char *listen_s[TNET_LISTEN_MAX] = { "0.0.0.0" };
+	const char *adv[TNET_LISTEN_MAX], *index_s = NULL;
+	unsigned nlisten = 0, nadv = 0;
 	const char *metrics_listen = NULL;
 	struct tnet_addr ma;
 	const char *config = NULL, *log_level = NULL, *log_file = NULL;
@@ -357,7 +392,7 @@ int main(int argc, char **argv)
 	static struct reg reg;
 	static struct ost_ctx ctx;
 	static struct tnet_server srv;
-	char err[512], eb[128], laddr[TESS_ADDR_MAX + 16];
+	char err[512], eb[128], laddr[TNET_LISTEN_MAX * (TESS_ADDR_MAX + 18)];
 	pthread_t tid;
 	sigset_t sigs;
 	char *tail;
@@ -385,8 +420,24 @@ int main(int argc, char **argv)
 			break;
 		case 'd': dir = optarg; break;
 		case 'k': keyfile = optarg; break;
-		case 'l': listen_s = optarg; break;
-		case 'a': adv = optarg; break;
+		case 'l':
+			/* the command line's replace the config file's */
+			if (nlisten && *conf_where(listen_s[0]) &&
+			    !*conf_where(optarg))
+				nlisten = 0;
+			if (nlisten == TNET_LISTEN_MAX)
+				die_opt("--listen", "at most %d",
+					TNET_LISTEN_MAX);
+			listen_s[nlisten++] = optarg;
+			break;
+		case 'a':
+			if (nadv && *conf_where(adv[0]) && !*conf_where(optarg))
+				nadv = 0;
+			if (nadv == TNET_LISTEN_MAX)
+				die_opt("--advertise", "at most %d",
+					TNET_LISTEN_MAX);
+			adv[nadv++] = optarg;
+			break;
 		case OPT_METRICS_LISTEN:	/* refused before the store opens */
 			if (tnet_addr_parse(optarg, 0, &ma, err, sizeof(err)))
 				die_opt("--metrics-listen", "%s", err);
@@ -451,7 +502,7 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		die_opt(argv[optind], "unexpected argument");
 	if (!mds)
-		die_opt("--mds", "required (HOST[:PORT][@tcp])");
+		die_opt("--mds", "required (HOST[:PORT][@tcp|@rdma])");
 	if (!index_s)
 		die_opt("--index", "required (0..%d)", TESS_MAX_OSTS - 1);
 	if (!dir)
@@ -463,10 +514,14 @@ int main(int argc, char **argv)
 		die_at(log_file, "--log-file", "%s", err);
 	if (tnet_addr_parse(mds, TESS_MDS_PORT, &reg.mds, err, sizeof(err)))
 		die_at(mds, "--mds", "%s", err);
-	if (tnet_addr_parse(listen_s ? listen_s : "0.0.0.0",
-			    (uint16_t)(TESS_OST_PORT + reg.index), &reg.listen,
-			    err, sizeof(err)))
-		die_at(listen_s, "--listen", "%s", err);
+	if (!nlisten)
+		nlisten = 1;		/* 0.0.0.0 */
+	for (unsigned i = 0; i < nlisten; i++)
+		if (tnet_addr_parse(listen_s[i],
+				    (uint16_t)(TESS_OST_PORT + reg.index),
+				    &reg.listen[i], err, sizeof(err)))
+			die_at(listen_s[i], "--listen", "%s", err);
+	reg.nlisten = nlisten;
 	if (tnet_key_load(keyfile, &reg.key, err, sizeof(err)))
 		die_at(keyfile, "--key", "%s", err);
 
@@ -510,26 +565,35 @@ int main(int argc, char **argv)
 	if (rc)
 		die_opt("--dir", "HSM: %s", strerror_r(-rc, eb, sizeof(eb)));
 
-	rc = tnet_server_init(&srv, &reg.listen, &reg.key, &ost_server_ops,
-			      &ctx);
-	if (rc) {
-		tnet_addr_format(&reg.listen, laddr, sizeof(laddr));
-		die_opt("--listen", "%s: %s", laddr,
-			strerror_r(-rc, eb, sizeof(eb)));
+	rc = tnet_server_init(&srv, NULL, &reg.key, &ost_server_ops, &ctx);
+	if (rc)
+		die_opt("--listen", "%s", strerror_r(-rc, eb, sizeof(eb)));
+	for (unsigned i = 0; i < nlisten; i++) {
+		tnet_addr_format(&reg.listen[i], laddr, sizeof(laddr));
+		if (tnet_server_listen(&srv, &reg.listen[i], err, sizeof(err)))
+			die_at(listen_s[i], "--listen", "%s: %s", laddr, err);
+		reg.listen[i] = *tnet_server_addr(&srv, i);
 	}
-	reg.listen.port = tnet_server_port(&srv);
 	tnet_server_set_lease(&srv, (int)lease);
 	for (int i = 0; i < nfaults; i++) {
 		if (tnet_server_add_fault(&srv, faults[i], err, sizeof(err)))
 			die_at(faults[i], "--fault-drop-reply", "%s", err);
 		tlog("fault injection: --fault-drop-reply %s", faults[i]);
 	}
-	if (adv) {
-		if (tnet_addr_parse(adv, reg.listen.port, &reg.advertise, err,
+	for (unsigned i = 0; i < nadv; i++) {
+		uint16_t port = reg.listen[i < nlisten ? i : 0].port;
+
+		if (tnet_addr_parse(adv[i], port, &reg.advertise[i], err,
 				    sizeof(err)))
-			die_at(adv, "--advertise", "%s", err);
-		reg.have_advertise = true;
+			die_at(adv[i], "--advertise", "%s", err);
 	}
+	reg.nadvertise = nadv;
+	/* the list as given (0.0.0.0 becomes an address at registration) */
+	if (advertised_addr(&reg, NULL, laddr, sizeof(laddr)))
+		die_at(nadv ? adv[0] : listen_s[0],
+		       nadv ? "--advertise" : "--listen", "the address list "
+		       "'%s' is longer than %d characters, what the MDS "
+		       "takes", laddr, TESS_ADDR_MAX);
 	memcpy(reg.inst_uuid, srv.uuid, 16);
 	if (metrics_listen) {	/* the server listens: counters are served */
 		uint16_t mport = 0;
@@ -551,7 +615,15 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	tnet_addr_format(&reg.listen, laddr, sizeof(laddr));
+	laddr[0] = '\0';
+	for (unsigned i = 0; i < nlisten; i++) {
+		size_t n = strlen(laddr);
+
+		if (i)
+			n += (size_t)snprintf(laddr + n, sizeof(laddr) - n,
+					      ", ");
+		tnet_addr_format(&reg.listen[i], laddr + n, sizeof(laddr) - n);
+	}
 	tlog("OST %" PRIu32 " serving %s on %s", reg.index, dir, laddr);
 	if (ost_hsm_start(ctx.hsm) ||
 	    pthread_create(&tid, NULL, server_main, &srv) ||
