@@ -384,12 +384,15 @@ static int refresh_osts(struct tess_client *c)
 		struct tnet_addr a;
 		uint32_t idx = list[i].index;
 
+		/* an OST's list ("A@rdma,A@tcp"): the entry of the network
+		 * the MDS was reached on, else the first @tcp one */
 		if (idx >= TESS_MAX_OSTS ||
-		    tnet_addr_parse(list[i].addr, (uint16_t)(TESS_OST_PORT + idx),
-				    &a, NULL, 0))
+		    tnet_addr_pick(list[i].addr, c->mds_addr.net,
+				   (uint16_t)(TESS_OST_PORT + idx), &a, NULL, 0))
 			continue;
 		if (c->ost_known[idx] &&
 		    (strcmp(a.host, c->ost_addr[idx].host) ||
+		     strcmp(a.net, c->ost_addr[idx].net) ||
 		     a.port != c->ost_addr[idx].port)) {
 			detach_conn_locked(&c->osts[idx]);	/* it moved */
 		}
