@@ -19,7 +19,7 @@ BIN     := $(B)/bin
 OBJ     := $(B)/obj
 
 COMMON_SRCS := common/tess_stripe.c common/tess_wire.c
-# the S3 client (libcurl, libxml2) is linked only where it is used
+# the S3 client (libcurl, libxml2, json-c) is linked only where it is used
 S3_SRCS     := user/lib/s3.c user/lib/s3_creds.c
 LIB_SRCS    := $(COMMON_SRCS) $(filter-out $(S3_SRCS),$(wildcard user/lib/*.c))
 MDS_SRCS    := $(wildcard user/mds/*.c)
@@ -31,7 +31,7 @@ LIBTESS := $(B)/libtess.a
 PROGS   := $(BIN)/tessera-mds $(BIN)/tessera-ost $(BIN)/tessctl $(BIN)/mount.tessera \
 	   $(BIN)/hsm
 XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
-S3_LIBS    := -lcurl -lxml2
+S3_LIBS    := -lcurl -lxml2 -ljson-c
 S3_OBJS    := $(call obj,$(S3_SRCS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/%,$(wildcard tests/unit/test_*.c))
 INTEG_PROGS := $(patsubst tests/integ/%.c,$(BIN)/%,$(wildcard tests/integ/*.c))

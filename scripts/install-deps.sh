@@ -16,7 +16,7 @@ abi() {
 }
 
 pkgs=(build-essential pkg-config git
-      liblmdb-dev lmdb-utils libssl-dev libcurl4-openssl-dev libxml2-dev
+      liblmdb-dev lmdb-utils libssl-dev libcurl4-openssl-dev libxml2-dev libjson-c-dev
       libnl-3-dev libnl-genl-3-dev libkmod-dev librdmacm-dev libibverbs-dev
       ibverbs-providers rdmacm-utils ibverbs-utils perftest
       kmod initramfs-tools linux-source-6.1 qemu-system-x86 busybox-static

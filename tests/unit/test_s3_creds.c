@@ -3,11 +3,12 @@
  * Userspace tests of the AWS credential chain, user/lib/s3_creds.c
  * (issue #13): profiles of the shared credentials and config files, the
  * XML answer of STS AssumeRoleWithWebIdentity, the JSON answer of a
- * container endpoint and of IMDS (and malformed ones refused with a
- * reason), expiry times and when credentials are refreshed, the order of
- * the chain and its message when nothing gives credentials, a forced
- * refresh happening once per generation, and which S3 answers mean
- * "expired" (s3_expired_creds).
+ * container endpoint and of IMDS as json-c reads it (a table: valid
+ * ones, and missing fields, wrong types, truncated, deeply nested and
+ * oversized ones refused with a reason), expiry times and when
+ * credentials are refreshed, the order of the chain and its message when
+ * nothing gives credentials, a forced refresh happening once per
+ * generation, and which S3 answers mean "expired" (s3_expired_creds).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -264,86 +265,17 @@ TU_CASE(json)
 		     "[1,true,null,{\"x\":\"}\"}]},\"e\":[]}");
 	TU_EQ_INT(rc, 0);
 	TU_CHECK(!strcmp(c.access_key, "ABC"));
+	TU_CHECK(!strcmp(c.session_token, "T"));
 	TU_EQ_INT(c.expires, 1796047200);
 	/* no Expiration: long-term */
 	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}");
 	TU_EQ_INT(rc, 0);
 	TU_EQ_INT(c.expires, 0);
-	/* malformed, each refused with its reason */
-	rc = js("");
+	TU_CHECK(!c.session_token[0]);
+	/* no answer at all */
+	rc = s3_creds_parse_json(NULL, 0, &c, err, sizeof(err));
 	TU_EQ_INT(rc, -EINVAL);
-	rc = js("[]");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "'{' expected"));
-	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "malformed JSON"));
-	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "unterminated string"));
-	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"} x");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "bytes after the object"));
-	rc = js("{\"AccessKeyId\":\"A\" \"SecretAccessKey\":\"S\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	rc = js("{\"AccessKeyId\":\"A\",\"AccessKeyId\":\"B\","
-		     "\"SecretAccessKey\":\"S\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "AccessKeyId twice"));
-	rc = js("{\"AccessKeyId\":5,\"SecretAccessKey\":\"S\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "AccessKeyId is not a string"));
-	rc = js("{\"AccessKeyId\":\"A\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "no SecretAccessKey"));
-	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\","
-		     "\"Code\":\"Failure\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "Code is Failure"));
-	rc = js("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\","
-		     "\"Expiration\":\"soon\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "bad Expiration"));
-	rc = js("{\"AccessKeyId\":\"A\nB\",\"SecretAccessKey\":\"S\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "control character"));
-	rc = js("{\"AccessKeyId\":\"A\\nB\",\"SecretAccessKey\":\"S\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "control character"));
-	rc = js("{\"AccessKeyId\":\"A\\q\",\"SecretAccessKey\":\"S\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	rc = js("{\"AccessKeyId\":\"\\uD800\",\"SecretAccessKey\":\"S\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	rc = js("{\"AccessKeyId\":\"\\u12\",\"SecretAccessKey\":\"S\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	rc = js("{\"x\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]],"
-		     "\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	TU_CHECK(strstr(err, "nested too deep"));
-	rc = js("{\"x\":tru,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}");
-	TU_EQ_INT(rc, -EINVAL);
-	/* a value exactly at, and one past, the limit */
-	{
-		char *b = malloc(S3_CREDS_TOKEN_MAX + 200);
-		size_t n;
-
-		TU_CHECK(b);
-		if (!b)
-			return;
-		n = (size_t)sprintf(b, "{\"AccessKeyId\":\"A\",\"Secret"
-				    "AccessKey\":\"S\",\"Token\":\"");
-		memset(b + n, 't', S3_CREDS_TOKEN_MAX);
-		strcpy(b + n + S3_CREDS_TOKEN_MAX, "\"}");
-		rc = js(b);
-		TU_EQ_INT(rc, 0);
-		TU_EQ_U64(strlen(c.session_token), S3_CREDS_TOKEN_MAX);
-		memset(b + n, 't', S3_CREDS_TOKEN_MAX + 1);
-		strcpy(b + n + S3_CREDS_TOKEN_MAX + 1, "\"}");
-		rc = js(b);
-		TU_EQ_INT(rc, -EINVAL);
-		TU_CHECK(strstr(err, "Token too long"));
-		free(b);
-	}
+	TU_CHECK(strstr(err, "empty answer"));
 	/* not NUL-terminated: only len bytes are read */
 	{
 		static const char obj[] = "{\"AccessKeyId\":\"A\","
@@ -354,8 +286,278 @@ TU_CASE(json)
 		memcpy(buf + sizeof(obj) - 1, "garbage", 8);
 		rc = s3_creds_parse_json(buf, sizeof(obj) - 1, &c, err,
 					 sizeof(err));
+		TU_EQ_INT(rc, 0);
+		/* and a NUL inside len is not the end of the answer */
+		memcpy(buf + sizeof(obj) - 1, "\0 ", 2);
+		rc = s3_creds_parse_json(buf, sizeof(obj) + 1, &c, err,
+					 sizeof(err));
+		TU_EQ_INT(rc, -EINVAL);
+		TU_CHECK(strstr(err, "bytes after the object"));
 	}
-	TU_EQ_INT(rc, 0);
+}
+
+#define AKSK "\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\""
+
+/* key and secret, then "x": n arrays around leaf, or n objects {"k":...} */
+static char *nest(int n, bool obj, const char *leaf)
+{
+	size_t ll = strlen(leaf), cap = (size_t)n * 6 + ll + 64;
+	char *b = malloc(cap), *p = b;
+
+	if (!b)
+		return NULL;
+	p += sprintf(p, "{" AKSK ",\"x\":");
+	for (int i = 0; i < n; i++)
+		p += sprintf(p, "%s", obj ? "{\"k\":" : "[");
+	p += sprintf(p, "%s", leaf);
+	for (int i = 0; i < n; i++)
+		*p++ = obj ? '}' : ']';
+	strcpy(p, "}");
+	return b;
+}
+
+/* head, n bytes of ch, tail */
+static char *padded(const char *head, size_t n, char ch, const char *tail)
+{
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *b = malloc(hl + n + tl + 1);
+
+	if (!b)
+		return NULL;
+	memcpy(b, head, hl);
+	memset(b + hl, ch, n);
+	memcpy(b + hl + n, tail, tl + 1);
+	return b;
+}
+
+/*
+ * json-c behind s3_creds_parse_json, row by row: what is accepted, and
+ * each refusal with its reason (and the credentials left cleared).
+ */
+TU_CASE(json_table)
+{
+	enum { MAXREPLY = S3_CREDS_REPLY_MAX };
+	const size_t pad0 = strlen("{" AKSK ",\"pad\":\"\"}");
+	char *gen[] = {
+		nest(15, false, "1"),		/* 0: at the depth limit */
+		nest(16, false, ""),		/* 1 */
+		nest(16, false, "1"),		/* 2: past it */
+		nest(17, false, ""),		/* 3 */
+		nest(40, true, "1"),		/* 4 */
+		nest(5000, false, ""),		/* 5 */
+		nest(100000, false, ""),	/* 6: deep and too large */
+		padded("{" AKSK ",\"Token\":\"", S3_CREDS_TOKEN_MAX, 't',
+		       "\"}"),			/* 7 */
+		padded("{" AKSK ",\"Token\":\"", S3_CREDS_TOKEN_MAX + 1,
+		       't', "\"}"),		/* 8 */
+		padded("{\"SecretAccessKey\":\"S\",\"AccessKeyId\":\"",
+		       S3_CREDS_KEY_MAX + 1, 'K', "\"}"),	/* 9 */
+		padded("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"",
+		       S3_CREDS_KEY_MAX + 1, 's', "\"}"),	/* 10 */
+		padded("{" AKSK ",\"Expiration\":\"", 64, '9', "\"}"), /* 11 */
+		/* 12: the largest answer, 13: one byte more */
+		padded("{" AKSK ",\"pad\":\"", MAXREPLY - pad0, 'p', "\"}"),
+		padded("{" AKSK ",\"pad\":\"", MAXREPLY + 1 - pad0, 'p',
+		       "\"}"),
+		padded("{" AKSK ",\"pad\":\"", 16 << 20, 'p', "\"}"), /* 14 */
+	};
+	const struct {
+		const char *name;
+		const char *in;		/* NULL: out of memory */
+		size_t len;		/* 0: strlen(in) */
+		int rc;
+		const char *err;	/* in the message (rc != 0) */
+		const char *ak;		/* the AccessKeyId (rc == 0) */
+		int64_t exp;
+	} t[] = {
+		/* valid */
+		{ "minimal", "{" AKSK "}", 0, 0, NULL, "A", 0 },
+		{ "all fields", "{\"Code\":\"Success\",\"AccessKeyId\":\"AK\","
+		  "\"SecretAccessKey\":\"S\",\"Token\":\"T\",\"Expiration\":"
+		  "\"2026-11-30T14:00:00Z\"}", 0, 0, NULL, "AK", 1796047200 },
+		{ "whitespace around", " \r\n\t{ \"AccessKeyId\" : \"W\" , "
+		  "\"SecretAccessKey\" : \"S\" } \n", 0, 0, NULL, "W", 0 },
+		{ "escapes", "{\"AccessKeyId\":\"\\u0041\\/\\\\\\\"\","
+		  "\"SecretAccessKey\":\"S\"}", 0, 0, NULL, "A/\\\"", 0 },
+		{ "other members of any type", "{" AKSK ",\"n\":-0.5E+2,"
+		  "\"t\":true,\"f\":false,\"z\":null,\"a\":[{},[]],"
+		  "\"u\":\"\\ud83d\\ude00\xc3\xa9\"}", 0, 0, NULL, "A", 0 },
+		{ "duplicate member: the last", "{\"AccessKeyId\":\"X\"," AKSK
+		  "}", 0, 0, NULL, "A", 0 },
+		{ "Expiration with fractions",
+		  "{" AKSK ",\"Expiration\":\"2026-11-30T14:00:00.5+00:00\"}",
+		  0, 0, NULL, "A", 1796047200 },
+		{ "nesting at the limit", gen[0], 0, 0, NULL, "A", 0 },
+		{ "empty arrays at the limit", gen[1], 0, 0, NULL, "A", 0 },
+		{ "Token at its limit", gen[7], 0, 0, NULL, "A", 0 },
+		{ "the largest answer", gen[12], 0, 0, NULL, "A", 0 },
+		/* missing fields */
+		{ "empty object", "{}", 0, -EINVAL, "no AccessKeyId in the "
+		  "answer", NULL, 0 },
+		{ "no SecretAccessKey", "{\"AccessKeyId\":\"A\","
+		  "\"Token\":\"T\"}", 0, -EINVAL,
+		  "no SecretAccessKey in the answer", NULL, 0 },
+		{ "empty AccessKeyId", "{\"AccessKeyId\":\"\","
+		  "\"SecretAccessKey\":\"S\"}", 0, -EINVAL, "no AccessKeyId",
+		  NULL, 0 },
+		{ "secret nested, not a member", "{\"AccessKeyId\":\"A\","
+		  "\"o\":{\"SecretAccessKey\":\"S\"}}", 0, -EINVAL,
+		  "no SecretAccessKey", NULL, 0 },
+		/* wrong types */
+		{ "AccessKeyId a number", "{\"AccessKeyId\":5,"
+		  "\"SecretAccessKey\":\"S\"}", 0, -EINVAL,
+		  "AccessKeyId is not a string (int)", NULL, 0 },
+		{ "SecretAccessKey null", "{\"AccessKeyId\":\"A\","
+		  "\"SecretAccessKey\":null}", 0, -EINVAL,
+		  "SecretAccessKey is not a string (null)", NULL, 0 },
+		{ "Token an object", "{" AKSK ",\"Token\":{}}", 0, -EINVAL,
+		  "Token is not a string (object)", NULL, 0 },
+		{ "Expiration a number", "{" AKSK ",\"Expiration\":1796047200}",
+		  0, -EINVAL, "Expiration is not a string (int)", NULL, 0 },
+		{ "Code a boolean", "{" AKSK ",\"Code\":true}", 0, -EINVAL,
+		  "Code is not a string (boolean)", NULL, 0 },
+		{ "AccessKeyId an array", "{\"AccessKeyId\":[\"A\"],"
+		  "\"SecretAccessKey\":\"S\"}", 0, -EINVAL,
+		  "AccessKeyId is not a string (array)", NULL, 0 },
+		/* wrong values */
+		{ "Code not Success", "{" AKSK ",\"Code\":\"Failure\"}", 0,
+		  -EINVAL, "answer Code is Failure, not Success", NULL, 0 },
+		{ "Expiration not a time", "{" AKSK ",\"Expiration\":\"soon\"}",
+		  0, -EINVAL, "bad Expiration 'soon'", NULL, 0 },
+		{ "Expiration not UTC", "{" AKSK ",\"Expiration\":"
+		  "\"2026-11-30T14:00:00+02:00\"}", 0, -EINVAL,
+		  "bad Expiration", NULL, 0 },
+		{ "raw newline in a key", "{\"AccessKeyId\":\"A\nB\","
+		  "\"SecretAccessKey\":\"S\"}", 0, -EINVAL,
+		  "AccessKeyId holds a control character", NULL, 0 },
+		{ "escaped newline in a secret", "{\"AccessKeyId\":\"A\","
+		  "\"SecretAccessKey\":\"S\\nT\"}", 0, -EINVAL,
+		  "SecretAccessKey holds a control character", NULL, 0 },
+		{ "DEL in the Token", "{" AKSK ",\"Token\":\"T\\u007f\"}", 0,
+		  -EINVAL, "Token holds a control character", NULL, 0 },
+		{ "NUL in a key", "{\"AccessKeyId\":\"A\\u0000B\","
+		  "\"SecretAccessKey\":\"S\"}", 0, -EINVAL,
+		  "AccessKeyId holds a control character", NULL, 0 },
+		{ "NUL in Expiration", "{" AKSK ",\"Expiration\":"
+		  "\"2026-11-30T14:00:00Z\\u0000x\"}", 0, -EINVAL,
+		  "Expiration holds a control character", NULL, 0 },
+		/* not an object */
+		{ "empty", "", 0, -EINVAL, "malformed JSON: empty answer",
+		  NULL, 0 },
+		{ "an array", "[{" AKSK "}]", 0, -EINVAL,
+		  "'{' expected, not array", NULL, 0 },
+		{ "a string", "\"AccessKeyId\"", 0, -EINVAL,
+		  "'{' expected, not string", NULL, 0 },
+		{ "null", "null\n", 0, -EINVAL, "'{' expected, not null", NULL,
+		  0 },
+		{ "a number", "5 ", 0, -EINVAL, "'{' expected, not int", NULL,
+		  0 },
+		/* malformed */
+		{ "no ':'", "{\"AccessKeyId\" \"A\"}", 0, -EINVAL,
+		  "malformed JSON: object property name separator ':' "
+		  "expected at byte 15", NULL, 0 },
+		{ "no ','", "{\"AccessKeyId\":\"A\" \"SecretAccessKey\":"
+		  "\"S\"}", 0, -EINVAL, "malformed JSON: object value "
+		  "separator ',' expected", NULL, 0 },
+		{ "trailing comma", "{" AKSK ",}", 0, -EINVAL,
+		  "malformed JSON", NULL, 0 },
+		{ "single quotes", "{'AccessKeyId':'A'}", 0, -EINVAL,
+		  "malformed JSON", NULL, 0 },
+		{ "comment", "{" AKSK " /* c */}", 0, -EINVAL,
+		  "malformed JSON", NULL, 0 },
+		{ "bad literal", "{\"x\":tru," AKSK "}", 0, -EINVAL,
+		  "malformed JSON: boolean expected", NULL, 0 },
+		{ "leading zero", "{\"x\":01," AKSK "}", 0, -EINVAL,
+		  "malformed JSON: number expected", NULL, 0 },
+		{ "bad escape", "{\"AccessKeyId\":\"A\\q\"}", 0, -EINVAL,
+		  "malformed JSON: invalid string sequence", NULL, 0 },
+		{ "short \\u escape", "{\"AccessKeyId\":\"\\u12\"}", 0,
+		  -EINVAL, "malformed JSON: invalid string sequence", NULL,
+		  0 },
+		{ "invalid UTF-8", "{" AKSK ",\"x\":\"\xff\"}", 0, -EINVAL,
+		  "malformed JSON: invalid utf-8 string", NULL, 0 },
+		{ "bytes after the object", "{" AKSK "} x", 0, -EINVAL,
+		  "malformed JSON: bytes after the object at byte 42", NULL,
+		  0 },
+		{ "a second object", "{" AKSK "}{}", 0, -EINVAL,
+		  "bytes after the object", NULL, 0 },
+		{ "NUL after the object", "{" AKSK "}\0", 42, -EINVAL,
+		  "bytes after the object at byte 41", NULL, 0 },
+		/* truncated */
+		{ "only '{'", "{", 0, -EINVAL,
+		  "malformed JSON: truncated at byte 1", NULL, 0 },
+		{ "only blanks", "  \n", 0, -EINVAL, "truncated", NULL, 0 },
+		{ "no '}'", "{" AKSK, 0, -EINVAL, "truncated at byte 40",
+		  NULL, 0 },
+		{ "in a string", "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":"
+		  "\"S", 0, -EINVAL, "truncated", NULL, 0 },
+		{ "after ':'", "{\"AccessKeyId\":", 0, -EINVAL, "truncated",
+		  NULL, 0 },
+		{ "in a nested value", "{" AKSK ",\"o\":[1,{\"a\":", 0,
+		  -EINVAL, "truncated", NULL, 0 },
+		{ "in an escape", "{\"AccessKeyId\":\"\\u00", 0, -EINVAL,
+		  "truncated", NULL, 0 },
+		/* deep nesting */
+		{ "a scalar past the limit", gen[2], 0,
+		  -EINVAL, "nested too deep", NULL, 0 },
+		{ "an empty array past the limit", gen[3], 0, -EINVAL,
+		  "nested too deep", NULL, 0 },
+		{ "objects, 40 deep", gen[4], 0, -EINVAL, "nested too deep",
+		  NULL, 0 },
+		{ "arrays, 5000 deep", gen[5], 0, -EINVAL, "nested too deep",
+		  NULL, 0 },
+		{ "arrays, 100000 deep (too large)", gen[6], 0, -EINVAL,
+		  "larger than", NULL, 0 },
+		/* too long, too large */
+		{ "Token past its limit", gen[8], 0, -EINVAL,
+		  "Token too long (at most 4095 bytes)", NULL, 0 },
+		{ "AccessKeyId past its limit", gen[9], 0, -EINVAL,
+		  "AccessKeyId too long (at most 255 bytes)", NULL, 0 },
+		{ "SecretAccessKey past its limit", gen[10], 0, -EINVAL,
+		  "SecretAccessKey too long", NULL, 0 },
+		{ "Expiration past its limit", gen[11], 0, -EINVAL,
+		  "Expiration too long (at most 63 bytes)", NULL, 0 },
+		{ "one byte past the largest answer", gen[13], 0, -EINVAL,
+		  "answer of 65537 bytes, larger than 65536", NULL, 0 },
+		{ "a huge answer", gen[14], 0, -EINVAL, "larger than 65536",
+		  NULL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t len;
+		int rc;
+
+		if (!t[i].in) {
+			TU_FAIL_AT("json case '%s': out of memory", t[i].name);
+			continue;
+		}
+		len = t[i].len ? t[i].len : strlen(t[i].in);
+		memset(&c, 0x55, sizeof(c));
+		err[0] = '\0';
+		rc = s3_creds_parse_json(t[i].in, len, &c, err, sizeof(err));
+		if (rc != t[i].rc) {
+			TU_FAIL_AT("json case '%s': rc %d, expected %d "
+				   "(%.100s)", t[i].name, rc, t[i].rc, err);
+		} else if (rc && !strstr(err, t[i].err)) {
+			TU_FAIL_AT("json case '%s': '%.100s', expected '%s'",
+				   t[i].name, err, t[i].err);
+		} else if (rc && (c.access_key[0] || c.secret_key[0] ||
+				  c.session_token[0] || c.expires)) {
+			TU_FAIL_AT("json case '%s': credentials left after "
+				   "an error", t[i].name);
+		} else if (!rc && (strcmp(c.access_key, t[i].ak) ||
+				   !c.secret_key[0] ||
+				   c.expires != t[i].exp)) {
+			TU_FAIL_AT("json case '%s': AccessKeyId '%.40s', "
+				   "expires %lld", t[i].name, c.access_key,
+				   (long long)c.expires);
+		}
+	}
+	/* the Token kept whole */
+	TU_EQ_INT(js(gen[7]), 0);
+	TU_EQ_U64(strlen(c.session_token), S3_CREDS_TOKEN_MAX);
+	for (size_t i = 0; i < sizeof(gen) / sizeof(gen[0]); i++)
+		free(gen[i]);
 }
 
 TU_CASE(times)
@@ -655,6 +857,7 @@ int main(void)
 	TU_RUN(file_malformed);
 	TU_RUN(sts_xml);
 	TU_RUN(json);
+	TU_RUN(json_table);
 	TU_RUN(times);
 	TU_RUN(refresh_time);
 	TU_RUN(chain_order);

@@ -8,10 +8,10 @@
  * HTTP providers use a curl handle of their own, never the thread's
  * S3 handle (s3.c), and no proxy for the link-local endpoints.
  *
- * JSON: the project has no JSON library, so the container and IMDS
- * answers are read by the small parser below: one object whose members
- * are skipped unless they are the flat strings we want; every length
- * is checked and anything malformed is refused with a reason.
+ * JSON: the container and IMDS answers are parsed by json-c (strict
+ * RFC 8259, UTF-8 checked, nesting limited): one object whose members
+ * are ignored unless they are the strings we want; every length is
+ * checked and anything malformed is refused with a reason.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,6 +25,9 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <json-c/json_object.h>
+#include <json-c/json_tokener.h>
+#include <json-c/json_util.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -427,184 +430,10 @@ static int read_token(const char *path, char *out, size_t cap,
 	return 0;
 }
 
-/* ---- JSON (container, IMDS) ---- */
+/* ---- JSON (container, IMDS): json-c ---- */
 
-struct jp {
-	const char *p, *end;
-	char *err;
-	size_t errlen;
-};
-
-static void jws(struct jp *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
-				 *j->p == '\n' || *j->p == '\r'))
-		j->p++;
-}
-
-static int jbad(struct jp *j, const char *what, const char *start)
-{
-	say(j->err, j->errlen, "malformed JSON: %s at byte %td", what,
-		 j->p - start);
-	return -EINVAL;
-}
-
-static int hex4(const char *p, unsigned *v)
-{
-	*v = 0;
-	for (int i = 0; i < 4; i++) {
-		int ch = p[i];
-
-		*v <<= 4;
-		if (ch >= '0' && ch <= '9')
-			*v |= (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			*v |= (unsigned)(ch - 'a' + 10);
-		else if (ch >= 'A' && ch <= 'F')
-			*v |= (unsigned)(ch - 'A' + 10);
-		else
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * A string at j->p into out (cap bytes with the NUL; out NULL: skipped).
- * *too_long if it did not fit (parsed anyway).
- */
-static int jstr(struct jp *j, const char *start, char *out, size_t cap,
-		bool *too_long)
-{
-	size_t n = 0;
-
-	*too_long = false;
-	if (j->p >= j->end || *j->p != '"')
-		return jbad(j, "string expected", start);
-	for (j->p++; j->p < j->end; j->p++) {
-		unsigned char ch = (unsigned char)*j->p;
-		char enc[4];
-		size_t el = 1;
-
-		if (ch == '"') {
-			j->p++;
-			if (out)
-				out[n < cap ? n : cap - 1] = '\0';
-			return 0;
-		}
-		if (ch < 0x20)
-			return jbad(j, "control character in a string", start);
-		enc[0] = (char)ch;
-		if (ch == '\\') {
-			unsigned u;
-
-			if (++j->p >= j->end)
-				break;
-			switch (*j->p) {
-			case '"': case '\\': case '/':
-				enc[0] = *j->p;
-				break;
-			case 'b': enc[0] = '\b'; break;
-			case 'f': enc[0] = '\f'; break;
-			case 'n': enc[0] = '\n'; break;
-			case 'r': enc[0] = '\r'; break;
-			case 't': enc[0] = '\t'; break;
-			case 'u':
-				if (j->end - j->p < 5 || hex4(j->p + 1, &u))
-					return jbad(j, "bad \\u escape", start);
-				if (u >= 0xd800 && u < 0xe000)
-					return jbad(j, "surrogate \\u escape",
-						    start);
-				j->p += 4;
-				if (u < 0x80) {
-					enc[0] = (char)u;
-				} else if (u < 0x800) {
-					enc[0] = (char)(0xc0 | u >> 6);
-					enc[1] = (char)(0x80 | (u & 0x3f));
-					el = 2;
-				} else {
-					enc[0] = (char)(0xe0 | u >> 12);
-					enc[1] = (char)(0x80 | (u >> 6 & 0x3f));
-					enc[2] = (char)(0x80 | (u & 0x3f));
-					el = 3;
-				}
-				break;
-			default:
-				return jbad(j, "bad escape", start);
-			}
-		}
-		if (out && n + el < cap) {
-			memcpy(out + n, enc, el);
-			n += el;
-		} else if (out) {
-			*too_long = true;
-			n = cap;
-		}
-	}
-	return jbad(j, "unterminated string", start);
-}
-
-static int jvalue_skip(struct jp *j, const char *start, int depth)
-{
-	bool tl;
-
-	if (depth > 16)
-		return jbad(j, "nested too deep", start);
-	jws(j);
-	if (j->p >= j->end)
-		return jbad(j, "value expected", start);
-	if (*j->p == '"')
-		return jstr(j, start, NULL, 0, &tl);
-	if (*j->p == '{' || *j->p == '[') {
-		char close = *j->p == '{' ? '}' : ']';
-		bool obj = close == '}';
-
-		j->p++;
-		jws(j);
-		if (j->p < j->end && *j->p == close) {
-			j->p++;
-			return 0;
-		}
-		for (;;) {
-			jws(j);
-			if (obj) {
-				if (jstr(j, start, NULL, 0, &tl))
-					return -EINVAL;
-				jws(j);
-				if (j->p >= j->end || *j->p != ':')
-					return jbad(j, "':' expected", start);
-				j->p++;
-			}
-			if (jvalue_skip(j, start, depth + 1))
-				return -EINVAL;
-			jws(j);
-			if (j->p < j->end && *j->p == ',') {
-				j->p++;
-				continue;
-			}
-			if (j->p < j->end && *j->p == close) {
-				j->p++;
-				return 0;
-			}
-			return jbad(j, "',' or end expected", start);
-		}
-	}
-	if (isdigit((unsigned char)*j->p) || *j->p == '-') {
-		while (j->p < j->end && *j->p &&
-		       strchr("0123456789+-.eE", *j->p))
-			j->p++;
-		return 0;
-	}
-	for (int i = 0; i < 3; i++) {
-		const char *w = i == 0 ? "true" : i == 1 ? "false" : "null";
-		size_t wl = strlen(w);
-
-		if ((size_t)(j->end - j->p) >= wl && !memcmp(j->p, w, wl)) {
-			j->p += wl;
-			return 0;
-		}
-	}
-	return jbad(j, "value expected", start);
-}
+/* json-c counts levels of values: the object and 16 levels below it */
+#define JSON_DEPTH	17
 
 int s3_creds_parse_json(const char *body, size_t len, struct s3_creds *c,
 			char *err, size_t errlen)
@@ -612,101 +441,117 @@ int s3_creds_parse_json(const char *body, size_t len, struct s3_creds *c,
 	static const char *const names[] = {
 		"AccessKeyId", "SecretAccessKey", "Token", "Expiration", "Code",
 	};
-	struct jp j = { .p = body, .end = body + len, .err = err,
-			.errlen = errlen };
-	char exp[64] = "", code[64] = "", key[64];
+	char exp[64] = "", code[64] = "";
 	char *dst[5] = { c->access_key, c->secret_key, c->session_token,
 			 exp, code };
 	size_t cap[5] = { sizeof(c->access_key), sizeof(c->secret_key),
 			  sizeof(c->session_token), sizeof(exp), sizeof(code) };
 	bool got[5] = { false };
+	struct json_tokener *tok;
+	enum json_tokener_error je;
+	json_object *obj;
+	size_t end;
+	int rc = -EINVAL;
 
 	memset(c, 0, sizeof(*c));
-	if (!body)
-		return jbad(&j, "no answer", body);
-	jws(&j);
-	if (j.p >= j.end || *j.p != '{')
-		return jbad(&j, "'{' expected", body);
-	j.p++;
-	jws(&j);
-	if (j.p < j.end && *j.p == '}') {
-		j.p++;
-	} else {
-		for (;;) {
-			bool tl;
-			int f = -1;
+	if (!body || !len) {
+		say(err, errlen, "malformed JSON: empty answer");
+		return -EINVAL;
+	}
+	if (len > S3_CREDS_REPLY_MAX) {
+		say(err, errlen, "malformed JSON: answer of %zu bytes, larger "
+			 "than %d", len, S3_CREDS_REPLY_MAX);
+		return -EINVAL;
+	}
+	tok = json_tokener_new_ex(JSON_DEPTH);
+	if (!tok) {
+		say(err, errlen, "out of memory for the JSON parser");
+		return -ENOMEM;
+	}
+	/* RFC 8259 and UTF-8; what follows the object is checked below */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+			       JSON_TOKENER_VALIDATE_UTF8 |
+			       JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	obj = json_tokener_parse_ex(tok, body, (int)len);
+	je = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (je == json_tokener_continue)
+		say(err, errlen, "malformed JSON: truncated at byte %zu", end);
+	else if (je == json_tokener_error_depth)
+		say(err, errlen, "malformed JSON: nested too deep (more than "
+			 "%d levels) at byte %zu", JSON_DEPTH, end);
+	else if (je != json_tokener_success)
+		say(err, errlen, "malformed JSON: %s at byte %zu",
+			 json_tokener_error_desc(je), end);
+	else if (!json_object_is_type(obj, json_type_object))
+		say(err, errlen, "malformed JSON: '{' expected, not %s",
+			 json_type_to_name(json_object_get_type(obj)));
+	else if (end < len)
+		say(err, errlen, "malformed JSON: bytes after the object at "
+			 "byte %zu", end);
+	else
+		rc = 0;
+	/* duplicate members: json-c keeps the last one */
+	for (int i = 0; i < 5 && !rc; i++) {
+		json_object *v;
+		const char *s;
+		size_t n;
 
-			jws(&j);
-			if (jstr(&j, body, key, sizeof(key), &tl))
-				return -EINVAL;
-			for (int i = 0; i < 5 && !tl; i++)
-				if (!strcmp(key, names[i]))
-					f = i;
-			jws(&j);
-			if (j.p >= j.end || *j.p != ':')
-				return jbad(&j, "':' expected", body);
-			j.p++;
-			jws(&j);
-			if (f >= 0) {
-				if (got[f]) {
-					say(err, errlen, "malformed "
-						 "answer: %s twice", names[f]);
-					return -EINVAL;
-				}
-				got[f] = true;
-				if (j.p >= j.end || *j.p != '"') {
-					say(err, errlen, "malformed "
-						 "answer: %s is not a string",
-						 names[f]);
-					return -EINVAL;
-				}
-				if (jstr(&j, body, dst[f], cap[f], &tl))
-					return -EINVAL;
-				if (tl) {
-					say(err, errlen, "%s too long "
-						 "(at most %zu bytes)",
-						 names[f], cap[f] - 1);
-					return -EINVAL;
-				}
-			} else if (jvalue_skip(&j, body, 1)) {
-				return -EINVAL;
-			}
-			jws(&j);
-			if (j.p < j.end && *j.p == ',') {
-				j.p++;
-				continue;
-			}
-			if (j.p < j.end && *j.p == '}') {
-				j.p++;
-				break;
-			}
-			return jbad(&j, "',' or '}' expected", body);
+		if (!json_object_object_get_ex(obj, names[i], &v))
+			continue;
+		if (!json_object_is_type(v, json_type_string)) {
+			say(err, errlen, "malformed answer: %s is not a string "
+				 "(%s)", names[i],
+				 json_type_to_name(json_object_get_type(v)));
+			rc = -EINVAL;
+			break;
+		}
+		s = json_object_get_string(v);
+		n = (size_t)json_object_get_string_len(v);
+		if (n >= cap[i]) {
+			say(err, errlen, "%s too long (at most %zu bytes)",
+				 names[i], cap[i] - 1);
+			rc = -EINVAL;
+		} else if (memchr(s, '\0', n)) {
+			say(err, errlen, "%s holds a control character",
+				 names[i]);
+			rc = -EINVAL;
+		} else {
+			memcpy(dst[i], s, n);
+			dst[i][n] = '\0';
+			got[i] = true;
 		}
 	}
-	jws(&j);
-	if (j.p != j.end)
-		return jbad(&j, "bytes after the object", body);
+	json_object_put(obj);
+	if (rc)
+		goto out;
+	rc = -EINVAL;
 	if (got[4] && strcmp(code, "Success")) {
 		say(err, errlen, "answer Code is %s, not Success", code);
-		return -EINVAL;
+		goto out;
 	}
 	for (int i = 0; i < 2; i++)
 		if (!dst[i][0]) {
 			say(err, errlen, "no %s in the answer", names[i]);
-			return -EINVAL;
+			goto out;
 		}
 	for (int i = 0; i < 3; i++)
 		for (const char *p = dst[i]; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
 				say(err, errlen, "%s holds a control "
 					 "character", names[i]);
-				return -EINVAL;
+				goto out;
 			}
 	if (got[3] && s3_creds_parse_time(exp, &c->expires)) {
 		say(err, errlen, "bad Expiration '%s'", exp);
-		return -EINVAL;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	if (rc)
+		memset(c, 0, sizeof(*c));
+	return rc;
 }
 
 /* ---- STS XML ---- */

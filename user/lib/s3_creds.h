@@ -102,11 +102,13 @@ int s3_creds_from_file(const char *path, bool is_config,
 		       char *err, size_t errlen);
 
 /*
- * The answer of a container endpoint or of IMDS: a JSON object with
- * the strings AccessKeyId, SecretAccessKey, Token and Expiration (other
- * members skipped, "Code" must be "Success" if present).  0, or -EINVAL
- * with err on malformed JSON, a missing field, one too long, a bad
- * Expiration.
+ * The answer of a container endpoint or of IMDS (len bytes of body, at
+ * most S3_CREDS_REPLY_MAX): a JSON object with the strings AccessKeyId,
+ * SecretAccessKey, Token and Expiration (other members ignored, "Code"
+ * must be "Success" if present; a member given twice: the last one,
+ * json-c's rule).  0, or -EINVAL with err (and *c cleared) on malformed
+ * JSON, a member that is not a string, a missing field, one too long,
+ * a bad Expiration; -ENOMEM.
  */
 int s3_creds_parse_json(const char *body, size_t len, struct s3_creds *c,
 			char *err, size_t errlen);
