@@ -596,6 +596,8 @@ const char *tnet_frame_err(int err)
 		return "connection closed by peer";
 	case -ETIMEDOUT:
 		return "timed out";
+	case -EREMOTEIO:		/* tnet_rdma.c, logged there */
+		return "the peer broke the @rdma message format";
 	default:
 		return strerror(-err);
 	}

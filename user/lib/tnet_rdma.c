@@ -22,7 +22,7 @@
  * the peer went, retries exceeded) ends the connection: -ECONNRESET once
  * the bytes received before it have been read.  A protocol error of the
  * peer (tnet_rdma_msg_take, a message longer than our buffers) is logged
- * with its address and the connection is disconnected: -EPROTO.
+ * with its address and the connection is disconnected: -EREMOTEIO.
  *
  * Unlike TCP there is no keepalive: a peer that vanished without a
  * disconnect (power cut) is found out by the next send (retries
@@ -73,7 +73,7 @@ struct rconn {
 	bool sbusy[TNET_RDMA_SENDS];
 	unsigned sends_out;
 	int timeout_ms;			/* set_timeout; 0: none */
-	int err;			/* its end: -ECONNRESET, -EPROTO, ... */
+	int err;			/* its end: -ECONNRESET, -EREMOTEIO, ... */
 	bool rd_shut, established, disconnected;
 	bool peer_gone;			/* DISCONNECTED (or the device) */
 	/* the private data of the last event waited for */
@@ -133,7 +133,7 @@ static void proto_err(struct rconn *r, const char *why)
 	if (!r->err)
 		tlog_level(LOG_WARNING, "%s: protocol error: %s; disconnecting",
 			   r->peer, why);
-	fail(r, -EPROTO);
+	fail(r, -EREMOTEIO);		/* tnet_frame_err: the @rdma format */
 }
 
 static int post_recv(struct rconn *r, uint32_t i)
@@ -167,9 +167,14 @@ static void handle_wc(struct rconn *r, const struct ibv_wc *wc)
 		r->sends_out--;
 	}
 	if (wc->status != IBV_WC_SUCCESS) {
-		if (!(wc->wr_id & SEND_WR) && wc->status == IBV_WC_LOC_LEN_ERR) {
+		/* a receive the message did not fit (rxe says "local QP
+		 * operation error" for it) */
+		if (!(wc->wr_id & SEND_WR) &&
+		    (wc->status == IBV_WC_LOC_LEN_ERR ||
+		     wc->status == IBV_WC_LOC_QP_OP_ERR)) {
 			snprintf(why, sizeof(why), "a message longer than our "
-				 "buffers (%u bytes)", TNET_RDMA_BUF);
+				 "buffers (%u bytes): %s", TNET_RDMA_BUF,
+				 ibv_wc_status_str(wc->status));
 			proto_err(r, why);
 		} else if (wc->status != IBV_WC_WR_FLUSH_ERR && !r->err) {
 			tlog_level(LOG_NOTICE, "%s: %s failed: %s", r->peer,
@@ -183,7 +188,7 @@ static void handle_wc(struct rconn *r, const struct ibv_wc *wc)
 		return;
 	/* what came before a disconnect is still read; after a protocol
 	 * error nothing is */
-	if (r->err == -EPROTO)
+	if (r->err == -EREMOTEIO)
 		return;
 	if (tnet_rdma_msg_take(&r->cr, rbuf(r, (uint32_t)wc->wr_id),
 			       wc->byte_len, &len, why, sizeof(why))) {
