@@ -882,13 +882,18 @@ struct tess_ioc_ost_statfs {
  * ---- generic netlink: the network layer (tessera_lnet.ko) ----
  *
  * Family TESS_NL_FAMILY, registered while tessera_lnet.ko is loaded (it
- * is not loaded on demand by a lookup of the family).  Both commands are
- * dumps (NLM_F_DUMP), open to every user; a request without NLM_F_DUMP
- * gets EOPNOTSUPP.  Every attribute is checked against the family's
- * policy: in a request only TESS_NL_A_NET (a filter) is accepted, as a
- * NUL-terminated network name of 1 to 15 characters [a-z0-9]; anything
- * else (the output attributes, unknown types, a wrong length) gets
- * EINVAL and an extended-ack message.
+ * is not loaded on demand by a lookup of the family).  NET_GET and
+ * PEER_GET are dumps (NLM_F_DUMP), open to every user; a request without
+ * NLM_F_DUMP gets EOPNOTSUPP.  NET_ADD and NET_DEL change the
+ * configuration and need CAP_NET_ADMIN (EPERM otherwise).  Every
+ * attribute is checked against the command's policy (strict): a request
+ * may carry TESS_NL_A_NET, a NUL-terminated network name of 1 to 15
+ * characters [a-z0-9] (a filter of the dumps), and, for NET_ADD and
+ * NET_DEL only, TESS_NL_A_NET_IF, an interface name of 1 to 15
+ * characters as the kernel accepts it (no '/', ':', whitespace or
+ * control characters, not "." or ".."); anything else (the output
+ * attributes, unknown types, a wrong length) gets EINVAL and an
+ * extended-ack message.
  *
  * NET_GET: one message per network type (those the core knows, loaded
  * or not, then any other registered transport): NET, NET_LOADED,
@@ -899,6 +904,16 @@ struct tess_ioc_ost_statfs {
  * PEER_ADDR ("10.0.0.5:7431@tcp"), NET, PEER_NAME ("mds", "OST0001"),
  * PEER_STATE, PEER_IN_FLIGHT, PEER_QUEUED and the u64 counters since the
  * connection was set up.
+ * NET_ADD: NET and NET_IF (both required): use interface NET_IF for
+ * network type NET (at most 8 interfaces a network, in the order added).
+ * ENODEV: no such interface in the initial network namespace; ENOENT: no
+ * transport of that type is registered (tessctl loads its module first);
+ * EEXIST: already there; ENOSPC: the network has 8.
+ * NET_DEL: NET and NET_IF: forget it again; ENOENT if it is not there.
+ * NET_GET also gives NET_IFS: a NET_IF_ENTRY per configured interface,
+ * with NET_IF, NET_IF_STATE and, if it has one, NET_IF_IPV4 (its first
+ * IPv4 address); and lists, after the others, any network type that has
+ * interfaces configured but no transport registered.
  */
 #define TESS_NL_FAMILY		"tessera_lnet"
 #define TESS_NL_VERSION		1
@@ -907,6 +922,8 @@ enum {
 	TESS_NL_CMD_UNSPEC,
 	TESS_NL_CMD_NET_GET,
 	TESS_NL_CMD_PEER_GET,
+	TESS_NL_CMD_NET_ADD,
+	TESS_NL_CMD_NET_DEL,
 	__TESS_NL_CMD_MAX,
 };
 #define TESS_NL_CMD_MAX		(__TESS_NL_CMD_MAX - 1)
@@ -937,6 +954,11 @@ enum {
 	TESS_NL_A_PEER_TX_BYTES,	/* u64: bytes sent (headers included) */
 	TESS_NL_A_PEER_RX_MSGS,		/* u64: frames received */
 	TESS_NL_A_PEER_RX_BYTES,	/* u64: bytes received */
+	TESS_NL_A_NET_IF,		/* string: interface name, e.g. "eth0" */
+	TESS_NL_A_NET_IFS,		/* nested: NET_IF_ENTRY, one each */
+	TESS_NL_A_NET_IF_ENTRY,		/* nested: NET_IF, NET_IF_STATE, ... */
+	TESS_NL_A_NET_IF_STATE,		/* u8: TESS_NL_IF_* */
+	TESS_NL_A_NET_IF_IPV4,		/* be32: its first IPv4 address */
 	__TESS_NL_A_MAX,
 };
 #define TESS_NL_A_MAX		(__TESS_NL_A_MAX - 1)
@@ -947,6 +969,10 @@ enum {
 #define TESS_NL_PEER_DOWN	0	/* no connection (idle, or lost) */
 #define TESS_NL_PEER_CONNECTING	1	/* connecting or authenticating */
 #define TESS_NL_PEER_UP		2	/* connected and authenticated */
+
+#define TESS_NL_IF_MISSING	0	/* no such interface (any more) */
+#define TESS_NL_IF_DOWN		1	/* there, administratively down */
+#define TESS_NL_IF_UP		2	/* there and up */
 
 #ifndef __cplusplus
 _Static_assert(sizeof(struct tess_hdr) == 48, "tess_hdr");

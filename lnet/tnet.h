@@ -22,6 +22,7 @@
 #include <linux/socket.h>
 #include <linux/crc32c.h>
 #include <linux/module.h>
+#include <linux/if.h>
 
 #include "tess_wire.h"
 
@@ -144,6 +145,33 @@ struct tnet_net_info {
 };
 
 int tnet_net_info(unsigned int idx, struct tnet_net_info *ni);
+
+/*
+ * Interfaces configured for a network type (`tessctl net add`, the
+ * NET_ADD and NET_DEL commands of lnet/netlink.c): at most
+ * TNET_NET_IFS_MAX a network, in the order they were added.  Names are
+ * kept, not devices: an interface may go away and come back.
+ */
+#define TNET_NET_IFS_MAX	8
+
+struct tnet_if_info {
+	char name[IFNAMSIZ];
+	u8 state;			/* TESS_NL_IF_* */
+	bool has_ipv4;
+	__be32 ipv4;			/* its first IPv4 address */
+};
+
+bool tnet_transport_registered(const char *net);
+int tnet_net_if_add(const char *net, const char *ifname);
+int tnet_net_if_del(const char *net, const char *ifname);
+int tnet_net_ifs(const char *net, struct tnet_if_info *ifs, unsigned int max);
+
+/*
+ * For transports: the IPv4 address of the first interface configured for
+ * @net that has one (in init_net), as the source address of connections.
+ * 0, or -ENOENT if none has one.  May sleep.
+ */
+int tnet_net_src_addr(const char *net, __be32 *src);
 int tnet_netlink_init(void);
 void tnet_netlink_exit(void);
 #ifdef CONFIG_DEBUG_FS

@@ -17,6 +17,12 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/ctype.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/rcupdate.h>
+#include <linux/netdevice.h>
+#include <linux/inetdevice.h>
+#include <net/net_namespace.h>
 
 #include "tnet.h"
 #include "../kmod/compat.h"
@@ -32,6 +38,22 @@ static struct tnet_transport_ops *tnet_find(const char *net)
 		if (strcmp(t->name, net) == 0)
 			return t;
 	return NULL;
+}
+
+/**
+ * tnet_transport_registered - is a transport of this type registered
+ * @net: network type
+ *
+ * Unlike tnet_get_transport(), loads nothing.
+ */
+bool tnet_transport_registered(const char *net)
+{
+	bool found;
+
+	spin_lock(&tnet_transports_lock);
+	found = tnet_find(net);
+	spin_unlock(&tnet_transports_lock);
+	return found;
 }
 
 /**
@@ -177,6 +199,198 @@ void tnet_disconnect(struct tnet_conn *conn)
 }
 EXPORT_SYMBOL_GPL(tnet_disconnect);
 
+/*
+ * Interfaces configured for network types (`tessctl net add`): one
+ * struct tnet_ni each, in the order added, so the first of a network
+ * comes first.  Lock order: tnet_nis_lock, then tnet_transports_lock.
+ */
+struct tnet_ni {
+	struct list_head list;
+	char net[TNET_NET_MAX + 1];
+	char ifname[IFNAMSIZ];
+};
+
+static LIST_HEAD(tnet_nis);
+static DEFINE_MUTEX(tnet_nis_lock);
+
+/**
+ * tnet_net_if_add - configure an interface for a network type
+ * @net: network type, e.g. "tcp"
+ * @ifname: interface name (whether it exists is the caller's business)
+ *
+ * Return: 0, -EINVAL for a name too long, -EEXIST if @ifname is
+ * configured for @net already, -ENOSPC if @net has TNET_NET_IFS_MAX, or
+ * -ENOMEM.
+ */
+int tnet_net_if_add(const char *net, const char *ifname)
+{
+	struct tnet_ni *ni, *new;
+	unsigned int n = 0;
+	int err = 0;
+
+	if (!*net || strnlen(net, TNET_NET_MAX + 1) > TNET_NET_MAX ||
+	    !*ifname || strnlen(ifname, IFNAMSIZ) >= IFNAMSIZ)
+		return -EINVAL;
+	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+	strscpy(new->net, net, sizeof(new->net));
+	strscpy(new->ifname, ifname, sizeof(new->ifname));
+
+	mutex_lock(&tnet_nis_lock);
+	list_for_each_entry(ni, &tnet_nis, list) {
+		if (strcmp(ni->net, net))
+			continue;
+		if (!strcmp(ni->ifname, ifname)) {
+			err = -EEXIST;
+			break;
+		}
+		n++;
+	}
+	if (!err && n >= TNET_NET_IFS_MAX)
+		err = -ENOSPC;
+	if (!err) {
+		list_add_tail(&new->list, &tnet_nis);
+		new = NULL;
+	}
+	mutex_unlock(&tnet_nis_lock);
+
+	kfree(new);
+	if (!err)
+		pr_info("network %s: interface %s added\n", net, ifname);
+	return err;
+}
+
+/**
+ * tnet_net_if_del - forget an interface of a network type
+ * @net: network type
+ * @ifname: interface name
+ *
+ * Return: 0, or -ENOENT if @ifname is not configured for @net.
+ */
+int tnet_net_if_del(const char *net, const char *ifname)
+{
+	struct tnet_ni *ni, *found = NULL;
+
+	mutex_lock(&tnet_nis_lock);
+	list_for_each_entry(ni, &tnet_nis, list) {
+		if (!strcmp(ni->net, net) && !strcmp(ni->ifname, ifname)) {
+			list_del(&ni->list);
+			found = ni;
+			break;
+		}
+	}
+	mutex_unlock(&tnet_nis_lock);
+
+	if (!found)
+		return -ENOENT;
+	kfree(found);
+	pr_info("network %s: interface %s removed\n", net, ifname);
+	return 0;
+}
+
+/* state and first IPv4 address of interface ii->name, in init_net */
+static void tnet_if_lookup(struct tnet_if_info *ii)
+{
+	const struct in_ifaddr *ifa;
+	struct net_device *dev;
+	struct in_device *in_dev;
+
+	ii->state = TESS_NL_IF_MISSING;
+	ii->has_ipv4 = false;
+	ii->ipv4 = 0;
+	rcu_read_lock();
+	dev = dev_get_by_name_rcu(&init_net, ii->name);
+	if (dev) {
+		ii->state = dev->flags & IFF_UP ? TESS_NL_IF_UP :
+						  TESS_NL_IF_DOWN;
+		in_dev = __in_dev_get_rcu(dev);
+		if (in_dev) {
+			in_dev_for_each_ifa_rcu(ifa, in_dev) {
+				ii->ipv4 = ifa->ifa_local;
+				ii->has_ipv4 = true;
+				break;
+			}
+		}
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * tnet_net_ifs - the interfaces configured for a network type
+ * @net: network type
+ * @ifs: filled in, in the order they were added
+ * @max: room in @ifs
+ *
+ * Return: how many were filled in.
+ */
+int tnet_net_ifs(const char *net, struct tnet_if_info *ifs, unsigned int max)
+{
+	struct tnet_ni *ni;
+	unsigned int n = 0, i;
+
+	mutex_lock(&tnet_nis_lock);
+	list_for_each_entry(ni, &tnet_nis, list) {
+		if (n == max)
+			break;
+		if (!strcmp(ni->net, net))
+			strscpy(ifs[n++].name, ni->ifname, sizeof(ifs->name));
+	}
+	mutex_unlock(&tnet_nis_lock);
+
+	for (i = 0; i < n; i++)
+		tnet_if_lookup(&ifs[i]);
+	return n;
+}
+
+/**
+ * tnet_net_src_addr - a source address for connections on a network type
+ * @net: network type, e.g. "tcp"
+ * @src: set to the address (network byte order) on success
+ *
+ * The first IPv4 address of the first interface configured for @net
+ * (`tessctl net add`) that has one, looked up in the initial network
+ * namespace now: interfaces that are missing or have no IPv4 address are
+ * skipped.  May sleep.
+ *
+ * Return: 0, or -ENOENT if no configured interface has an IPv4 address
+ * (or none is configured).
+ */
+int tnet_net_src_addr(const char *net, __be32 *src)
+{
+	struct tnet_if_info ii;
+	struct tnet_ni *ni;
+	int err = -ENOENT;
+
+	mutex_lock(&tnet_nis_lock);
+	list_for_each_entry(ni, &tnet_nis, list) {
+		if (strcmp(ni->net, net))
+			continue;
+		strscpy(ii.name, ni->ifname, sizeof(ii.name));
+		tnet_if_lookup(&ii);
+		if (ii.has_ipv4) {
+			*src = ii.ipv4;
+			err = 0;
+			break;
+		}
+	}
+	mutex_unlock(&tnet_nis_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(tnet_net_src_addr);
+
+static void tnet_nis_free(void)
+{
+	struct tnet_ni *ni, *tmp;
+
+	mutex_lock(&tnet_nis_lock);
+	list_for_each_entry_safe(ni, tmp, &tnet_nis, list) {
+		list_del(&ni->list);
+		kfree(ni);
+	}
+	mutex_unlock(&tnet_nis_lock);
+}
+
 /* network types listed by `tessctl net show` even before their module loads */
 static const char *const tnet_known_nets[] = { "tcp" };
 
@@ -190,9 +404,37 @@ static bool tnet_net_known(const char *net)
 	return false;
 }
 
+/*
+ * tnet_net_info() past the known and the registered types: the networks
+ * that have interfaces configured but no transport registered, each once.
+ * @n is the index of the first of them.  Under both locks.
+ */
+static int tnet_net_info_configured(unsigned int idx, unsigned int n,
+				    struct tnet_net_info *ni)
+{
+	struct tnet_ni *c, *p;
+
+	list_for_each_entry(c, &tnet_nis, list) {
+		if (tnet_net_known(c->net) || tnet_find(c->net))
+			continue;
+		/* counted already at its first interface? */
+		list_for_each_entry(p, &tnet_nis, list)
+			if (p == c || !strcmp(p->net, c->net))
+				break;
+		if (p != c)
+			continue;
+		if (n++ == idx) {
+			strscpy(ni->name, c->net, sizeof(ni->name));
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /**
  * tnet_net_info - the @idx'th network type (lnet/netlink.c)
- * @idx: 0 up: the known types first, then any other registered one
+ * @idx: 0 up: the known types first, then any other registered one, then
+ *	any other that has interfaces configured
  * @ni: filled in
  *
  * Return: 0, or -ENOENT past the last one.
@@ -204,6 +446,7 @@ int tnet_net_info(unsigned int idx, struct tnet_net_info *ni)
 	int err = -ENOENT;
 
 	memset(ni, 0, sizeof(*ni));
+	mutex_lock(&tnet_nis_lock);
 	spin_lock(&tnet_transports_lock);
 	if (idx < n) {
 		strscpy(ni->name, tnet_known_nets[idx], sizeof(ni->name));
@@ -220,8 +463,10 @@ int tnet_net_info(unsigned int idx, struct tnet_net_info *ni)
 				break;
 			}
 		}
-		if (err)
+		if (err) {
 			t = NULL;
+			err = tnet_net_info_configured(idx, n, ni);
+		}
 	}
 	if (t) {
 		ni->loaded = true;
@@ -234,6 +479,7 @@ int tnet_net_info(unsigned int idx, struct tnet_net_info *ni)
 			 ni->name);
 	}
 	spin_unlock(&tnet_transports_lock);
+	mutex_unlock(&tnet_nis_lock);
 	return err;
 }
 
@@ -347,6 +593,7 @@ static void __exit tnet_exit(void)
 	tnet_netlink_exit();
 	tnet_selftest_exit();
 	tnet_rpc_exit();
+	tnet_nis_free();
 	WARN_ON(!list_empty(&tnet_transports));
 }
 
