@@ -76,7 +76,7 @@ $(OBJ)/utils/tessctl_net.o: CFLAGS += $(NL_CFLAGS)
 
 $(BIN)/tessctl: $(call obj,$(wildcard utils/tessctl*.c)) $(LIBTESS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(NL_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(NL_LIBS) -lkmod $(LDLIBS)
 
 $(BIN)/mount.tessera: $(OBJ)/utils/mount_tessera.o
 	@mkdir -p $(dir $@)

@@ -543,8 +543,11 @@ static const struct cmd {
 	{ "rm",		cmd_rm,		"rm PATH...               " },
 	{ "check",	cmd_check,	"check                    objects no file owns (orphan), files' objects gone (missing);\n"
 					"                           exit 0 clean, 1 findings (one line each), 2 cannot check" },
-	{ "net",	cmd_net,	"net show [--net NET]     networks of the kernel network layer (tessera_lnet)" },
-	{ "peer",	cmd_peer,	"peer show [--net NET]    its server connections: state, messages, bytes" },
+	{ "net",	cmd_net,	"net show [--net NET] [--json]   networks of the kernel network layer (tessera_lnet)\n"
+					"  net add --net NET --if IFACE [--json]   use interface IFACE for network NET (root;\n"
+					"                           loads tessera_lnet and the transport tessera-lnet-NET)\n"
+					"  net del --net NET --if IFACE [--json]   stop using it" },
+	{ "peer",	cmd_peer,	"peer show [--net NET] [--json]  its server connections: state, messages, bytes" },
 };
 
 static void usage(FILE *to)
