@@ -434,8 +434,12 @@ static int tnet_rdma_cm_handler(struct rdma_cm_id *id,
 	case RDMA_CM_EVENT_CONNECT_ERROR:
 		tnet_rdma_cm_fail_locked(rc, -ECONNABORTED);
 		break;
-	case RDMA_CM_EVENT_DISCONNECTED:
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		pr_info_ratelimited("%pI4:%u: RDMA device %s removed: closing the connection\n",
+				    &rc->sin.sin_addr, ntohs(rc->sin.sin_port),
+				    id->device ? dev_name(&id->device->dev) : "?");
+		fallthrough;
+	case RDMA_CM_EVENT_DISCONNECTED:
 	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
 	case RDMA_CM_EVENT_ADDR_CHANGE:
 		tnet_rdma_cm_fail_locked(rc, -ECONNRESET);
