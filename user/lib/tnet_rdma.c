@@ -24,6 +24,10 @@
  * peer (tnet_rdma_msg_take, a message longer than our buffers) is logged
  * with its address and the connection is disconnected: -EREMOTEIO.
  *
+ * The buffers are pinned: 1.5 MiB per connection against the caller's
+ * RLIMIT_MEMLOCK (root is not limited; a user's default 8 MiB is about
+ * five connections); a registration that fails says so.
+ *
  * Unlike TCP there is no keepalive: a peer that vanished without a
  * disconnect (power cut) is found out by the next send (retries
  * exceeded), not while the connection only waits for requests.
@@ -43,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -587,8 +592,19 @@ static int setup_qp(struct tnet_conn *c, struct rconn *r)
 		return -ENOMEM;
 	/* one registration for all the connection's buffers */
 	r->mr = ibv_reg_mr(r->pd, r->mem, size, IBV_ACCESS_LOCAL_WRITE);
-	if (!r->mr)
-		return -errno ? -errno : -ENOMEM;
+	if (!r->mr) {
+		int rc = errno ? -errno : -ENOMEM;
+		struct rlimit rl = { 0 };
+
+		/* pinned memory counts against RLIMIT_MEMLOCK (not root's) */
+		getrlimit(RLIMIT_MEMLOCK, &rl);
+		tlog_level(LOG_WARNING, "%s: cannot register the %zu KiB of "
+			   "buffers of the connection: %s (locked-memory "
+			   "limit, ulimit -l: %lld KiB)", c->peer, size >> 10,
+			   strerror(-rc), rl.rlim_cur == RLIM_INFINITY ? -1LL :
+			   (long long)(rl.rlim_cur >> 10));
+		return rc;
+	}
 	for (uint32_t i = 0; i < TNET_RDMA_RECVS; i++)
 		if (post_recv(r, i))
 			return -EIO;
