@@ -727,10 +727,41 @@ int tnet_rdma_connect(struct tnet_conn *c, const struct sockaddr_in *sin,
 
 /* ---- server ---- */
 
+/*
+ * A listener.  When its device goes away (DEVICE_REMOVAL: `rdma link
+ * delete`, a driver unloaded) its id is destroyed at once, as every id
+ * and resource of connections on it, or the removal waits for them (rxe
+ * cannot take resources away from a process); it listens again on the
+ * same address once it can (tried every RELISTEN_MS).
+ */
+#define RELISTEN_MS	1000
+
 struct rlistener {
 	struct rdma_event_channel *ech;
-	struct rdma_cm_id *id;
+	struct rdma_cm_id *id;		/* NULL while its device is gone */
+	struct sockaddr_in sin;		/* with the bound port */
+	int64_t relisten_ms;
 };
+
+/* the listening id on l->sin: 0 or -errno */
+static int listen_id(struct rlistener *l)
+{
+	int rc;
+
+	if (rdma_create_id(l->ech, &l->id, l, RDMA_PS_TCP)) {
+		l->id = NULL;
+		return -errno;
+	}
+	if (rdma_bind_addr(l->id, (struct sockaddr *)&l->sin) ||
+	    rdma_listen(l->id, 256)) {
+		rc = -errno;
+		rdma_destroy_id(l->id);
+		l->id = NULL;
+		return rc;
+	}
+	l->sin.sin_port = rdma_get_src_port(l->id);
+	return 0;
+}
 
 int tnet_rdma_listen(const struct sockaddr_in *sin, void **listener,
 		     uint16_t *port, char *err, size_t errlen)
@@ -759,33 +790,28 @@ int tnet_rdma_listen(const struct sockaddr_in *sin, void **listener,
 		free(l);
 		return rc;
 	}
-	if (rdma_create_id(l->ech, &l->id, l, RDMA_PS_TCP)) {
-		rc = -errno;
-		snprintf(err, errlen, "rdma_create_id: %s", strerror(-rc));
-		goto fail;
-	}
-	if (rdma_bind_addr(l->id, (struct sockaddr *)sin)) {
-		rc = -errno;
+	l->sin = *sin;
+	rc = listen_id(l);
+	if (rc) {
 		snprintf(err, errlen, "%s%s", strerror(-rc),
 			 rc == -ENODEV || rc == -EADDRNOTAVAIL ?
 			 " (not an address of an RDMA device)" : "");
-		goto fail;
-	}
-	if (rdma_listen(l->id, 256)) {
-		rc = -errno;
-		snprintf(err, errlen, "rdma_listen: %s", strerror(-rc));
-		goto fail;
+		rdma_destroy_event_channel(l->ech);
+		free(l);
+		return rc;
 	}
 	set_nonblock(l->ech->fd);
-	*port = ntohs(rdma_get_src_port(l->id));
+	*port = ntohs(l->sin.sin_port);
 	*listener = l;
 	return 0;
-fail:
-	if (l->id)
-		rdma_destroy_id(l->id);
-	rdma_destroy_event_channel(l->ech);
-	free(l);
-	return rc;
+}
+
+static void listener_addr(const struct rlistener *l, char *buf, size_t len)
+{
+	char ip[INET_ADDRSTRLEN] = "?";
+
+	inet_ntop(AF_INET, &l->sin.sin_addr, ip, sizeof(ip));
+	snprintf(buf, len, "%s:%u@rdma", ip, ntohs(l->sin.sin_port));
 }
 
 /* on the connection's thread: its QP, rdma_accept, ESTABLISHED */
@@ -887,6 +913,15 @@ int tnet_rdma_accept_loop(struct tnet_server *s, void *listener)
 
 		if (atomic_load(&s->stopping))
 			return 0;
+		if (!l->id && tnet_mono_ms() >= l->relisten_ms) {
+			char a[64];
+
+			listener_addr(l, a, sizeof(a));
+			if (!listen_id(l))
+				tlog_level(LOG_NOTICE, "listening on %s again", a);
+			else
+				l->relisten_ms = tnet_mono_ms() + RELISTEN_MS;
+		}
 		if (poll(&p, 1, 250) < 0 && errno != EINTR)
 			return -errno;
 		while (!rdma_get_cm_event(l->ech, &ev)) {
@@ -894,6 +929,21 @@ int tnet_rdma_accept_loop(struct tnet_server *s, void *listener)
 			uint8_t pd[64];
 			size_t len = 0;
 			bool req = ev->event == RDMA_CM_EVENT_CONNECT_REQUEST;
+
+			if (ev->event == RDMA_CM_EVENT_DEVICE_REMOVAL &&
+			    id == l->id) {
+				char a[64];
+
+				rdma_ack_cm_event(ev);
+				listener_addr(l, a, sizeof(a));
+				tlog_level(LOG_WARNING, "%s: its RDMA device is "
+					   "gone: not listening there until it "
+					   "is back", a);
+				rdma_destroy_id(l->id);
+				l->id = NULL;
+				l->relisten_ms = tnet_mono_ms() + RELISTEN_MS;
+				continue;
+			}
 
 			if (req && ev->param.conn.private_data) {
 				len = ev->param.conn.private_data_len;
