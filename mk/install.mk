@@ -12,6 +12,7 @@
 #
 # Where things go:
 #   /lib/modules/$(KVER)/updates/  tessera.ko tessera_lnet.ko tessera_lnet_tcp.ko
+#                                  tessera_lnet_rdma.ko (where built)
 #   /sbin/                         mount.tessera (mount(8) looks there)
 #   $(PREFIX)/sbin/                tessera-mds tessera-ost
 #   $(PREFIX)/bin/                 tessctl hsm
@@ -59,6 +60,8 @@ install: $(PROGS) $(if $(NO_MODULES),,modules) man
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(foreach s,$(MAN_SECTIONS),$(DESTDIR)$(PREFIX)/share/man/man$(s))
 	$(if $(NO_MODULES),,install -m 644 $(addprefix $(K_OUT)/,$(INST_MODS)) $(DESTDIR)$(INST_MODDIR)/)
+	$(if $(NO_MODULES),,for m in $(notdir $(K_OPT_MODS)); do \
+		if [ -f $(K_OUT)/$$m ]; then install -m 644 $(K_OUT)/$$m $(DESTDIR)$(INST_MODDIR)/; fi; done)
 	install -m 755 $(addprefix $(BIN)/,$(INST_ROOTSBIN)) $(DESTDIR)/sbin/
 	install -m 755 $(addprefix $(BIN)/,$(INST_SBIN)) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(addprefix $(BIN)/,$(INST_BIN)) $(DESTDIR)$(PREFIX)/bin/
@@ -74,7 +77,7 @@ install: $(PROGS) $(if $(NO_MODULES),,modules) man
 
 uninstall:
 	@test -n "$(KVER)" || { echo "uninstall: no KVER (kernel headers: set KDIR=)" >&2; exit 1; }
-	rm -f $(addprefix $(DESTDIR)$(INST_MODDIR)/,$(INST_MODS)) \
+	rm -f $(addprefix $(DESTDIR)$(INST_MODDIR)/,$(INST_MODS) $(notdir $(K_OPT_MODS))) \
 		$(addprefix $(DESTDIR)/sbin/,$(INST_ROOTSBIN)) \
 		$(addprefix $(DESTDIR)$(PREFIX)/sbin/,$(INST_SBIN)) \
 		$(addprefix $(DESTDIR)$(PREFIX)/bin/,$(INST_BIN)) \

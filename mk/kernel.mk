@@ -3,8 +3,10 @@
 # Included by the top-level Makefile; also usable alone:
 #   make -f mk/kernel.mk modules
 #
-#   modules          build lnet/tessera_lnet.ko, lnet/tessera_lnet_tcp.ko and
-#                    kmod/tessera.ko against $(KDIR) (out of tree, in build/)
+#   modules          build lnet/tessera_lnet.ko, lnet/tessera_lnet_tcp.ko,
+#                    kmod/tessera.ko and, where the kernel has rdma_cm,
+#                    lnet/tessera_lnet_rdma.ko against $(KDIR) (out of
+#                    tree, in build/)
 #   modules-clean    remove what `modules` built
 #   check-kunit      KUnit suites of common/ on a UML kernel (tests/kunit)
 #   check-vm         a VM suite under QEMU: SUITE=smoke by default (tests/vm)
@@ -26,6 +28,8 @@ K_BUILD := $(TESS_KTOP)/build/kmod/$(KVER)
 K_SRC   := $(K_BUILD)/src
 K_OUT   := $(K_BUILD)/modules
 K_MODS  := lnet/tessera_lnet.ko lnet/tessera_lnet_tcp.ko kmod/tessera.ko
+# built only where the kernel has rdma_cm (lnet/Kbuild)
+K_OPT_MODS := lnet/tessera_lnet_rdma.ko
 K_INPUT := Kbuild kmod lnet common include
 
 SUITE ?= smoke
@@ -50,7 +54,11 @@ modules:
 		$(K_SRC)/
 	$(MAKE) -C $(KDIR) M=$(K_SRC) modules
 	@cp -p $(addprefix $(K_SRC)/,$(K_MODS)) $(K_OUT)/
-	@echo "modules for $(KVER): $(notdir $(K_MODS)) in $(K_OUT)"
+	@for m in $(K_OPT_MODS); do \
+		if [ -f $(K_SRC)/$$m ]; then cp -p $(K_SRC)/$$m $(K_OUT)/; \
+		else rm -f $(K_OUT)/$${m##*/}; fi; \
+	done
+	@echo "modules for $(KVER): $(notdir $(K_MODS)) $(notdir $(wildcard $(addprefix $(K_OUT)/,$(notdir $(K_OPT_MODS))))) in $(K_OUT)"
 
 modules-clean:
 	rm -rf $(TESS_KTOP)/build/kmod

@@ -51,13 +51,21 @@ if [ -z "$KVER" ]; then
 	exit 1
 fi
 
+# the RDMA transport, where the kernel has rdma_cm (it has on Debian's)
+rdma_ko() {
+	if [ -f "build/kmod/$KVER/modules/tessera_lnet_rdma.ko" ]; then
+		echo "644 lib/modules/$KVER/updates/tessera_lnet_rdma.ko"
+	fi
+}
+
 # expected FILE list: "MODE PATH" under PREFIX=$1
 expected() {
 	local p=${1#/}
-	sort <<-EOF
+	grep -v '^$' <<-EOF | sort
 	644 lib/modules/$KVER/updates/tessera.ko
 	644 lib/modules/$KVER/updates/tessera_lnet.ko
 	644 lib/modules/$KVER/updates/tessera_lnet_tcp.ko
+	$(rdma_ko)
 	755 sbin/mount.tessera
 	755 $p/sbin/tessera-mds
 	755 $p/sbin/tessera-ost
@@ -133,6 +141,9 @@ if depmod -b "$tmp/dep" "$KVER" 2>"$tmp/depmod.err"; then
 	tdeps=$(modprobe -d "$tmp/dep" -S "$KVER" --show-depends tessera-lnet-tcp 2>&1 | awk '{print $2}' | xargs -rn1 basename | xargs)
 	check "the kernel's request_module(tessera-lnet-tcp) finds the transport ($tdeps)" \
 		test "$tdeps" = "tessera_lnet.ko tessera_lnet_tcp.ko"
+	rdeps=$(modprobe -d "$tmp/dep" -S "$KVER" --show-depends tessera-lnet-rdma 2>&1 | awk '{print $2}' | xargs -rn1 basename | xargs)
+	check "request_module(tessera-lnet-rdma) finds the RDMA transport and rdma_cm ($rdeps)" \
+		sh -c 'case "$1" in *rdma_cm.ko*tessera_lnet.ko*tessera_lnet_rdma.ko|*tessera_lnet.ko*rdma_cm.ko*tessera_lnet_rdma.ko) exit 0 ;; *) exit 1 ;; esac' sh "$rdeps"
 else
 	fail "depmod -b on the installed tree: $(head -n 3 "$tmp/depmod.err")"
 fi
