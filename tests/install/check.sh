@@ -141,9 +141,14 @@ if depmod -b "$tmp/dep" "$KVER" 2>"$tmp/depmod.err"; then
 	tdeps=$(modprobe -d "$tmp/dep" -S "$KVER" --show-depends tessera-lnet-tcp 2>&1 | awk '{print $2}' | xargs -rn1 basename | xargs)
 	check "the kernel's request_module(tessera-lnet-tcp) finds the transport ($tdeps)" \
 		test "$tdeps" = "tessera_lnet.ko tessera_lnet_tcp.ko"
-	rdeps=$(modprobe -d "$tmp/dep" -S "$KVER" --show-depends tessera-lnet-rdma 2>&1 | awk '{print $2}' | xargs -rn1 basename | xargs)
-	check "request_module(tessera-lnet-rdma) finds the RDMA transport and rdma_cm ($rdeps)" \
-		sh -c 'case "$1" in *rdma_cm.ko*tessera_lnet.ko*tessera_lnet_rdma.ko|*tessera_lnet.ko*rdma_cm.ko*tessera_lnet_rdma.ko) exit 0 ;; *) exit 1 ;; esac' sh "$rdeps"
+	if [ -n "$(rdma_ko)" ]; then
+		rdeps=$(modprobe -d "$tmp/dep" -S "$KVER" --show-depends tessera-lnet-rdma 2>&1 | awk '{print $2}' | xargs -rn1 basename | xargs)
+		check "request_module(tessera-lnet-rdma) finds the RDMA transport ($rdeps)" \
+			test "$rdeps" = "tessera_lnet.ko tessera_lnet_rdma.ko"
+		mdeps=$(modinfo -F depends "build/kmod/$KVER/modules/tessera_lnet_rdma.ko")
+		check "tessera_lnet_rdma.ko depends on rdma_cm and ib_core ($mdeps)" \
+			sh -c 'case ",$1," in *,rdma_cm,*) case ",$1," in *,ib_core,*) exit 0 ;; esac ;; esac; exit 1' sh "$mdeps"
+	fi
 else
 	fail "depmod -b on the installed tree: $(head -n 3 "$tmp/depmod.err")"
 fi
