@@ -16,6 +16,7 @@
  * connection within 20 s, 1 if it kept it, 2 on a setup error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,14 +74,31 @@ static int die(const char *what)
 	return 2;
 }
 
-/* wait for the peer to drop the connection: an error completion */
+/*
+ * wait for the peer to drop the connection: an error completion, or a
+ * DISCONNECTED event on the id's channel (a synchronous id has one of its
+ * own; the peer's DREQ does not move our QP to the error state)
+ */
 static int wait_dropped(struct rdma_cm_id *id)
 {
 	time_t end = time(NULL) + 20;
+	struct rdma_cm_event *ev;
 	struct ibv_wc wc;
 	int n;
 
+	if (id->channel)
+		fcntl(id->channel->fd, F_SETFL,
+		      fcntl(id->channel->fd, F_GETFL) | O_NONBLOCK);
 	while (time(NULL) < end) {
+		if (id->channel && !rdma_get_cm_event(id->channel, &ev)) {
+			enum rdma_cm_event_type t = ev->event;
+
+			rdma_ack_cm_event(ev);
+			if (t == RDMA_CM_EVENT_DISCONNECTED) {
+				printf("dropped: disconnected by the peer\n");
+				return 0;
+			}
+		}
 		n = ibv_poll_cq(id->recv_cq, 1, &wc);
 		if (n == 0 && id->send_cq != id->recv_cq)
 			n = ibv_poll_cq(id->send_cq, 1, &wc);
