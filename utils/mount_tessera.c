@@ -61,9 +61,9 @@ static void resolve_one(const char *addr, size_t len, char *out, size_t outlen,
 	if (!at || !at[1])
 		die("'%s': missing @NET (e.g. %s@tcp)", buf, buf);
 	*at = 0;
-	if (strcmp(at + 1, "tcp"))
-		die("'%s@%s': network type '%s' is not supported (tcp)", buf,
-		    at + 1, at + 1);
+	if (strcmp(at + 1, "tcp") && strcmp(at + 1, "rdma"))
+		die("'%s@%s': network type '%s' is not supported (tcp, rdma)",
+		    buf, at + 1, at + 1);
 	colon = strchr(buf, ':');
 	if (colon) {
 		*colon = 0;
@@ -200,12 +200,12 @@ int main(int argc, char **argv)
 		case 'f': fake = 1; break;
 		case 'n': case 's': break;
 		default:
-			fprintf(stderr, "usage: " PROG " HOST[:PORT]@tcp[,HOST...]:/FSNAME DIR [-o key=FILE,...] [-fnsv]\n");
+			fprintf(stderr, "usage: " PROG " HOST[:PORT]@NET[,HOST...]:/FSNAME DIR [-o key=FILE,...] [-fnsv]\n");
 			return o == 'h' ? 0 : 1;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: " PROG " HOST[:PORT]@tcp[,HOST...]:/FSNAME DIR [-o key=FILE,...] [-fnsv]\n");
+		fprintf(stderr, "usage: " PROG " HOST[:PORT]@NET[,HOST...]:/FSNAME DIR [-o key=FILE,...] [-fnsv]\n");
 		return 1;
 	}
 	src = source_arg = argv[optind];
@@ -213,7 +213,7 @@ int main(int argc, char **argv)
 
 	colon_slash = strstr(src, ":/");
 	if (!colon_slash)
-		die("the source must look like HOST@tcp:/FSNAME");
+		die("the source must look like HOST@NET:/FSNAME (NET: tcp or rdma)");
 	if (strlen(colon_slash + 2) == 0 || strlen(colon_slash + 2) > TESS_FSNAME_MAX ||
 	    strchr(colon_slash + 2, '/'))
 		die("bad file system name '%s'", colon_slash + 2);

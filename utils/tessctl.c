@@ -2,7 +2,7 @@
 /*
  * tessctl - Tessera administration and inspection.
  *
- *   tessctl --mds HOST[:PORT]@tcp --key FILE COMMAND [ARGS]
+ *   tessctl --mds HOST[:PORT]@NET --key FILE COMMAND [ARGS]
  *
  *   tessctl COMMAND [ARGS]            (no --mds: on a mounted Tessera)
  *
@@ -552,7 +552,7 @@ static const struct cmd {
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: %s [--mds HOST[:PORT]@tcp --key FILE] COMMAND [ARGS]\n"
+	fprintf(to, "usage: %s [--mds HOST[:PORT]@NET --key FILE] COMMAND [ARGS]\n"
 		"without --mds, df, getstripe and setstripe work on a mounted Tessera\n"
 		"commands:\n", prog);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
