@@ -50,9 +50,16 @@ drop_caches() {
 	echo 3 > /proc/sys/vm/drop_caches
 }
 
-# our RDMA resources of a kind (pd, cq, qp, mr) in the kernel
+# our RDMA resources of a kind (pd, cq, qp, mr, cm_id) in the kernel,
+# each listed with "comm [tessera_lnet_rdma]"; no kind: all of them
+res_list() {
+	local k
+	for k in ${1:-pd cq qp mr cm_id}; do
+		rdma resource show "$k" 2>/dev/null | grep 'tessera_lnet_rdma'
+	done
+}
 res_count() {
-	rdma resource show "$1" 2>/dev/null | grep -c 'tessera'
+	res_list "$@" | grep -c .
 }
 
 dmesg_mark
@@ -213,11 +220,11 @@ fi
 
 # ---- nothing of ours left on the device after umount ----
 $T umount $MNT || fail "umount of the @rdma mount" "failed"
-n=$(rdma resource show 2>/dev/null | grep -c 'tessera')
+n=$(res_count)
 if [ "$n" = 0 ]; then
 	pass "no RDMA resource (PD, CQ, QP, MR) of the kernel client left after umount"
 else
-	fail "no RDMA resource of the kernel client left after umount" "$(rdma resource show 2>&1 | grep tessera | head -n 3 | tr '\n' '|')"
+	fail "no RDMA resource of the kernel client left after umount" "$(res_list | head -n 3 | tr '\n' '|')"
 fi
 
 # ---- the device goes away mid-read (soft mount: ends within timeout) ----
