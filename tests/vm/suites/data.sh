@@ -320,12 +320,12 @@ head -c 3000000 /dev/urandom > $REF/cto1
 head -c 2000000 /dev/urandom > $REF/cto2
 $T cp $REF/cto1 $D/cto
 cat $D/cto > /dev/null
-if TESS_MDS=$MDSADDR TESS_KEY=$W/key $BIN/tessctl put $REF/cto2 /d/cto; then
+if TESS_MDS=$MDSADDR TESS_KEY=$TESS_KEY $BIN/tessctl put $REF/cto2 /d/cto; then
 	same_as "close-to-open: another client's rewrite seen at open" $REF/cto2 $D/cto
 else
 	fail "close-to-open: another client's rewrite seen at open" "tessctl put failed"
 fi
-TESS_MDS=$MDSADDR TESS_KEY=$W/key $BIN/tessctl get /d/rand $W/rand.user
+TESS_MDS=$MDSADDR TESS_KEY=$TESS_KEY $BIN/tessctl get /d/rand $W/rand.user
 same_as "kernel-written file read by the userspace client" $REF/rand $W/rand.user
 rm -f $W/rand.user
 
