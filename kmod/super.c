@@ -275,15 +275,22 @@ static void tess_ost_unreachable(void *arg, int err)
 
 	if (READ_ONCE(sbi->dying))
 		return;
-	if (tess_path_err(err) && !READ_ONCE(slot->tcp_fallback)) {
-		WRITE_ONCE(slot->tcp_fallback, true);
-		if (mutex_trylock(&sbi->ost_lock)) {
+	/*
+	 * Only an OST reached over another network that has an @tcp address
+	 * falls back; on TCP itself an unreachable OST may have moved, which
+	 * the OST_LIST below finds.  ost_lock busy: the next failure retries.
+	 */
+	if (tess_path_err(err) && !READ_ONCE(slot->tcp_fallback) &&
+	    mutex_trylock(&sbi->ost_lock)) {
+		bool fall = slot->has_tcp && strcmp(slot->addr.net, "tcp");
+
+		if (fall) {
+			WRITE_ONCE(slot->tcp_fallback, true);
 			tess_ost_fallback_locked(sbi);
-			mutex_unlock(&sbi->ost_lock);
-			return;
 		}
-		queue_work(system_unbound_wq, &sbi->ost_refresh);
-		return;
+		mutex_unlock(&sbi->ost_lock);
+		if (fall)
+			return;
 	}
 	if (time_after(jiffies, READ_ONCE(sbi->ost_list_time) + 5 * HZ))
 		queue_work(system_unbound_wq, &sbi->ost_refresh);
