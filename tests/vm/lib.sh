@@ -320,14 +320,24 @@ tess_listen() {
 	fi
 }
 
+# tess_ost_start I [ARGS]: OST I; a --listen in ARGS replaces its default
+# address (a daemon listens on every --listen it is given)
 tess_ost_start() {
-	local i=$1
+	local i=$1 listen
 	shift
+	case " $TESS_OST_ARGS $* " in
+	*" --listen "*) listen= ;;
+	*) if [ "$TESS_NET" = rdma ]; then
+		listen=$(tess_listen "$TESS_MDS_IP:$((7431 + i))")
+	   else
+		listen="--listen 10.77.0.$((10 + i))@tcp"
+	   fi ;;
+	esac
 	if [ "$TESS_NET" = rdma ]; then
-		# shellcheck disable=SC2046,SC2086
+		# shellcheck disable=SC2086
 		"$TESS_BIN/tessera-ost" --mds "$TESS_MDS_ADDR" --index "$i" \
 			--dir "$TESS_W/ost$i" --key "$TESS_KEY" \
-			$(tess_listen "$TESS_MDS_IP:$((7431 + i))") $TESS_OST_ARGS "$@" \
+			$listen $TESS_OST_ARGS "$@" \
 			>>"$TESS_W/ost$i.log" 2>&1 &
 		eval "TESS_OST_PID_$i=$!"
 		return
@@ -335,7 +345,7 @@ tess_ost_start() {
 	# shellcheck disable=SC2086
 	ip netns exec ost$i sh -c "$_TESS_NS_EXEC" sh "$TESS_BIN/tessera-ost" --mds "$TESS_MDS_ADDR" \
 		--index "$i" --dir "$TESS_W/ost$i" --key "$TESS_KEY" \
-		--listen "10.77.0.$((10 + i))@tcp" $TESS_OST_ARGS "$@" \
+		$listen $TESS_OST_ARGS "$@" \
 		>>"$TESS_W/ost$i.log" 2>&1 &
 	eval "TESS_OST_PID_$i=$!"
 }
