@@ -397,6 +397,21 @@ static int tnet_rdma_parse_cm_locked(struct tnet_rdma_conn *rc,
 	return 0;
 }
 
+/* the connect error of a failed connection-setup event */
+static int tnet_rdma_cm_errno(enum rdma_cm_event_type event)
+{
+	switch (event) {
+	case RDMA_CM_EVENT_ROUTE_ERROR:
+		return -ENETUNREACH;
+	case RDMA_CM_EVENT_REJECTED:
+		return -ECONNREFUSED;
+	case RDMA_CM_EVENT_CONNECT_ERROR:
+		return -ECONNABORTED;
+	default:	/* ADDR_ERROR, UNREACHABLE */
+		return -EHOSTUNREACH;
+	}
+}
+
 static int tnet_rdma_cm_handler(struct rdma_cm_id *id,
 				struct rdma_cm_event *ev)
 {
@@ -420,19 +435,11 @@ static int tnet_rdma_cm_handler(struct rdma_cm_id *id,
 			rc->cm_state = TNET_RDMA_CM_UP;
 		break;
 	case RDMA_CM_EVENT_ADDR_ERROR:
-		tnet_rdma_cm_fail_locked(rc, -EHOSTUNREACH);
-		break;
 	case RDMA_CM_EVENT_ROUTE_ERROR:
-		tnet_rdma_cm_fail_locked(rc, -ENETUNREACH);
-		break;
 	case RDMA_CM_EVENT_UNREACHABLE:
-		tnet_rdma_cm_fail_locked(rc, -EHOSTUNREACH);
-		break;
 	case RDMA_CM_EVENT_REJECTED:
-		tnet_rdma_cm_fail_locked(rc, -ECONNREFUSED);
-		break;
 	case RDMA_CM_EVENT_CONNECT_ERROR:
-		tnet_rdma_cm_fail_locked(rc, -ECONNABORTED);
+		tnet_rdma_cm_fail_locked(rc, tnet_rdma_cm_errno(ev->event));
 		break;
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
 		pr_info_ratelimited("%pI4:%u: RDMA device %s removed: closing the connection\n",
