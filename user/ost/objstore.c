@@ -792,7 +792,8 @@ static int list_dir(struct objstore *s, unsigned d, uint64_t after,
 		v[(*n)++] = oid;
 	}
 	closedir(dh);
-	qsort(v, *n, sizeof(*v), cmp_u64);
+	if (*n > 1)		/* v is NULL when the directory had none */
+		qsort(v, *n, sizeof(*v), cmp_u64);
 	*out = v;
 	return 0;
 }
