@@ -294,6 +294,8 @@ static int check_obj_hsm_set(struct tess_cursor *c)
 		break;
 	case TESS_OHSM_RELEASE:
 	case TESS_OHSM_REMOVE:
+	case TESS_OHSM_PIN:
+	case TESS_OHSM_UNPIN:
 		break;
 	default:
 		return -EINVAL;

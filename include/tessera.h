@@ -58,6 +58,12 @@
  *       a struct tess_cred at the end of a request body (see below).
  *       Sent only when the server agreed TESS_FEAT_CRED, so no bump; a
  *       request without it still works (see tessera-mds(8)).
+ *   3 - bounded HSM cache (issue 13): OBJ_HSM_SET modes TESS_OHSM_PIN
+ *       and TESS_OHSM_UNPIN (an older OST answers EINVAL), flag
+ *       TESS_OHSM_F_PINNED, and two OST-wide eviction counters at the
+ *       end of tess_obj_hsm_rep (104 -> 120 bytes: a reply from an
+ *       older OST is refused by tess_msg_check as too short).  No bump:
+ *       HSM is not released yet.
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -782,10 +788,17 @@ struct tess_hsm_rep {
 					 * cleared if dirty_gen is still current
 					 * (else EAGAIN) */
 #define TESS_OHSM_REMOVE	4	/* forget the HSM state of the object */
+#define TESS_OHSM_PIN		5	/* never release the object's data, not
+					 * even when the OST's cache is full
+					 * (Lustre's NORELEASE); RELEASE is
+					 * refused (EPERM) while pinned */
+#define TESS_OHSM_UNPIN		6	/* its clean data may be released again */
 
 /*
  * OBJ_HSM_SET (OST): then bucket, key, etag (STUB and ARCHIVED; otherwise
- * all lengths 0).  The geometry tells the OST which file ranges its
+ * all lengths 0; PIN and UNPIN use only oid: ENODATA for an object
+ * without HSM state; a pin survives STUB and ARCHIVED).  The geometry
+ * tells the OST which file ranges its
  * chunks are: object chunk [o, o + chunk) is file range
  * [tess_stripe_file_off(stripe, o), + chunk).
  */
@@ -814,6 +827,7 @@ struct tess_obj_hsm_get_req {
 #define TESS_OHSM_F_HSM		0x0001	/* the object has HSM state */
 #define TESS_OHSM_F_DIRTY	0x0002	/* written since stub/archive */
 #define TESS_OHSM_F_BITMAP_CUT	0x0004	/* bitmap longer than bitmap_max */
+#define TESS_OHSM_F_PINNED	0x0008	/* TESS_OHSM_PIN: never released */
 
 /* reply: then bucket, key, etag, then bitmap_len bytes of chunk bitmap
  * (bit i of byte i / 8: chunk i present) */
@@ -838,6 +852,10 @@ struct tess_obj_hsm_rep {
 	__le16 etag_len;
 	__le32 bitmap_len;
 	__le32 pad;
+	/* OST-wide: clean restored objects released to keep the store
+	 * below --cache-high (or when a restore found it full) */
+	__le64 ost_evictions;
+	__le64 ost_bytes_evicted;
 };
 
 /* ---- ioctls (on a file or directory of a mounted Tessera) ---- */
@@ -999,7 +1017,7 @@ _Static_assert(sizeof(struct tess_hsm_set_req) == 56, "tess_hsm_set_req");
 _Static_assert(sizeof(struct tess_hsm_rep) == 80, "tess_hsm_rep");
 _Static_assert(sizeof(struct tess_obj_hsm_set_req) == 56, "tess_obj_hsm_set_req");
 _Static_assert(sizeof(struct tess_obj_hsm_get_req) == 16, "tess_obj_hsm_get_req");
-_Static_assert(sizeof(struct tess_obj_hsm_rep) == 104, "tess_obj_hsm_rep");
+_Static_assert(sizeof(struct tess_obj_hsm_rep) == 120, "tess_obj_hsm_rep");
 _Static_assert(sizeof(struct tess_obj_precreate_req) == 16, "tess_obj_precreate_req");
 _Static_assert(sizeof(struct tess_obj_list_req) == 16, "tess_obj_list_req");
 _Static_assert(sizeof(struct tess_obj_list_rep) == 8, "tess_obj_list_rep");

@@ -10,9 +10,13 @@
  *     status PATH...       sizes, bytes present, files per state
  *     prefetch PATH... [-j N]   restore every released byte, in parallel
  *     release FILE...      free the OST space of archived, unchanged files
+ *     pin PATH...          the OSTs never release these files' data (a
+ *                          directory: every file under it)
+ *     unpin PATH...        they may again, when their cache is full
  *     archive FILE... [--endpoint URL] [--region R]
  *                          upload changed files back to their S3 origin
- *     counters             bytes each OST fetched from S3
+ *     counters             bytes each OST fetched from S3, and released
+ *                          to make room (its bounded cache)
  *
  * The MDS and key come from --mds/--key or $TESS_MDS/$TESS_KEY.  S3
  * credentials come from the AWS provider chain (s3_creds.h): the
@@ -261,6 +265,7 @@ struct ohsm {
 	uint32_t flags, stripe, stripe_size, chunk_size, nchunks, npresent;
 	uint64_t ino, file_size, obj_size, bytes_present, dirty_gen;
 	uint64_t fetched, fetches, errors;
+	uint64_t evictions, bytes_evicted;
 	char etag[TESS_S3_ETAG_MAX + 1];
 	uint32_t bitmap_len;
 	uint8_t *bitmap;			/* malloc'ed, may be NULL */
@@ -297,6 +302,8 @@ static int obj_hsm_get(struct tess_client *c, uint32_t ost, uint64_t oid,
 	o->fetched = le64_to_cpu(p->ost_bytes_fetched);
 	o->fetches = le64_to_cpu(p->ost_fetches);
 	o->errors = le64_to_cpu(p->ost_fetch_errors);
+	o->evictions = le64_to_cpu(p->ost_evictions);
+	o->bytes_evicted = le64_to_cpu(p->ost_bytes_evicted);
 	s = (const char *)(p + 1);
 	take_str(skip, sizeof(skip), &s, le16_to_cpu(p->bucket_len));
 	take_str(skip, sizeof(skip), &s, le16_to_cpu(p->key_len));
@@ -525,6 +532,7 @@ struct file_hsm {
 	uint64_t present;		/* bytes */
 	bool all_objs_present;
 	bool any_dirty;
+	bool any_pinned;
 	struct range *absent;		/* file ranges of absent chunks */
 	size_t nabsent;
 	struct range *have;		/* file ranges of present chunks */
@@ -596,6 +604,8 @@ static int file_hsm_query(struct tess_client *c, const struct tess_inode *st,
 			fh->all_objs_present = false;
 		if (o.flags & TESS_OHSM_F_DIRTY)
 			fh->any_dirty = true;
+		if (o.flags & TESS_OHSM_F_PINNED)
+			fh->any_pinned = true;
 		if (ranges && o.bitmap && !(o.flags & TESS_OHSM_F_BITMAP_CUT)) {
 			for (uint32_t k = 0; k < o.nchunks; k++) {
 				uint64_t os = (uint64_t)k * o.chunk_size;
@@ -1226,6 +1236,8 @@ static int cmd_state(int argc, char **argv)
 		printf("\n");
 		if (fh.any_dirty)
 			printf("  written since import or archive\n");
+		if (fh.any_pinned)
+			printf("  pinned: the OSTs never release its data\n");
 		file_hsm_free(&fh);
 		free(path);
 	}
@@ -1235,6 +1247,52 @@ static int cmd_state(int argc, char **argv)
 }
 
 /* ======================= status ======================= */
+
+/* the OSTs' counters summed (oid 0: OST-wide only); -errno of the last failure */
+static int ost_totals(struct tess_client *c, struct ohsm *sum, bool show)
+{
+	struct tess_ost osts[TESS_MAX_OSTS];
+	int n = tess_ost_list(c, osts, TESS_MAX_OSTS), ret = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	for (int i = 0; i < n && i < TESS_MAX_OSTS; i++) {
+		struct ohsm o;
+		int rc = obj_hsm_get(c, osts[i].index, 0, false, &o);
+
+		if (rc) {
+			warnx("counters", "OST %u: %s", osts[i].index,
+			      strerror(-rc));
+			ret = rc;
+			continue;
+		}
+		if (show)
+			printf("ost %u: fetched %" PRIu64 " bytes in %" PRIu64
+			       " fetches, %" PRIu64 " failed; evicted %" PRIu64
+			       " objects, %" PRIu64 " bytes\n", osts[i].index,
+			       o.fetched, o.fetches, o.errors, o.evictions,
+			       o.bytes_evicted);
+		sum->fetched += o.fetched;
+		sum->fetches += o.fetches;
+		sum->errors += o.errors;
+		sum->evictions += o.evictions;
+		sum->bytes_evicted += o.bytes_evicted;
+	}
+	return n < 0 ? n : ret;
+}
+
+/* status: what the OSTs' bounded caches released (OST-wide counters) */
+static void print_evictions(struct tess_client *c)
+{
+	struct ohsm t;
+	char hb[32];
+
+	if (ost_totals(c, &t, false))
+		return;
+	printf("  OSTs: evicted: %" PRIu64 " objects, %" PRIu64 " bytes (%s) "
+	       "of restored data released to make room, since they started\n",
+	       t.evictions, t.bytes_evicted,
+	       human(t.bytes_evicted, hb, sizeof(hb)));
+}
 
 static int cmd_status(int argc, char **argv)
 {
@@ -1305,6 +1363,7 @@ static int cmd_status(int argc, char **argv)
 		       PRIu64 " released, %" PRIu64 " dirty, %" PRIu64 " lost, %"
 		       PRIu64 " not from S3\n", n[0], n[1], n[2], n[3], n[4],
 		       n[5]);
+		print_evictions(c);
 		entv_free(&files);
 		free(path);
 	}
@@ -1564,6 +1623,7 @@ static int cmd_release(int argc, char **argv)
 			warnx("release", "%s: %s", path, rc == -EBUSY ?
 			      "changed since archived (archive it first), or "
 			      "busy with reads or writes (try again)" :
+			      rc == -EPERM ? "pinned (hsm unpin it first)" :
 			      strerror(-rc));
 			ret = 1;
 			goto next;
@@ -1882,9 +1942,8 @@ next:
 static int cmd_counters(int argc, char **argv)
 {
 	struct tess_client *c;
-	struct tess_ost osts[TESS_MAX_OSTS];
-	uint64_t total = 0, fetches = 0, errors = 0;
-	int n, ret = 0;
+	struct ohsm t;
+	int rc;
 
 	(void)argv;
 	if (argc != 1) {
@@ -1893,28 +1952,97 @@ static int cmd_counters(int argc, char **argv)
 	}
 	if (open_client(&c, "counters"))
 		return 1;
-	n = tess_ost_list(c, osts, TESS_MAX_OSTS);
-	for (int i = 0; i < n && i < TESS_MAX_OSTS; i++) {
-		struct ohsm o;
-		int rc = obj_hsm_get(c, osts[i].index, 0, false, &o);
-
-		if (rc) {
-			warnx("counters", "OST %u: %s", osts[i].index,
-			      strerror(-rc));
-			ret = 1;
-			continue;
-		}
-		printf("ost %u: fetched %" PRIu64 " bytes in %" PRIu64
-		       " fetches, %" PRIu64 " failed\n", osts[i].index,
-		       o.fetched, o.fetches, o.errors);
-		total += o.fetched;
-		fetches += o.fetches;
-		errors += o.errors;
-	}
+	rc = ost_totals(c, &t, true);
+	printf("total evicted: %" PRIu64 " objects, %" PRIu64 " bytes\n",
+	       t.evictions, t.bytes_evicted);
 	printf("total fetched: %" PRIu64 " bytes, %" PRIu64 " fetches, %"
-	       PRIu64 " failed\n", total, fetches, errors);
+	       PRIu64 " failed\n", t.fetched, t.fetches, t.errors);
 	tess_client_close(c);
+	return rc ? 1 : 0;
+}
+
+/* ======================= pin, unpin ======================= */
+
+/* pin or unpin every object of one file from S3: 1 done, 0 not from S3 */
+static int pin_file(struct tess_client *c, const char *path, uint32_t mode,
+		    struct tess_inode *st)
+{
+	struct hsm_info h;
+	int rc = tess_stat(c, path, st);
+
+	if (!rc)
+		rc = mds_hsm_get(c, st->ino, &h);
+	if (rc == -ENODATA)
+		return 0;
+	for (uint32_t i = 0; i < st->nobjs && !rc; i++) {
+		rc = obj_hsm_set(c, st, i, mode, 0, NULL, NULL, NULL, 0);
+		if (rc == -ENODATA)
+			rc = 0;	/* an object that holds nothing */
+	}
+	return rc ? rc : 1;
+}
+
+static int cmd_pin_mode(int argc, char **argv, uint32_t mode)
+{
+	const char *cmd = mode == TESS_OHSM_PIN ? "pin" : "unpin";
+	struct tess_inode *st = malloc(sizeof(*st));
+	struct tess_client *c;
+	int ret = 0;
+
+	if (argc < 2 || !st) {
+		fprintf(stderr, "usage: " PROG " %s PATH...\n", cmd);
+		free(st);
+		return 2;
+	}
+	if (open_client(&c, cmd)) {
+		free(st);
+		return 1;
+	}
+	for (int a = 1; a < argc; a++) {
+		char *path = norm_path(argv[a]);
+		struct entv files = { 0 };
+		uint64_t done = 0, other = 0;
+		int rc = walk(c, path, &files, NULL);
+
+		if (rc)
+			warnx(cmd, "%s: %s", path, strerror(-rc));
+		for (size_t i = 0; i < files.n && !rc; i++) {
+			rc = pin_file(c, files.v[i].path, mode, st);
+			if (rc < 0)
+				warnx(cmd, "%s: %s", files.v[i].path,
+				      strerror(-rc));
+			else if (rc)
+				done++;
+			else
+				other++;
+			rc = rc < 0 ? rc : 0;
+		}
+		if (rc) {
+			ret = 1;
+		} else {
+			printf("%s: %" PRIu64 " files %s", path, done,
+			       mode == TESS_OHSM_PIN ? "pinned" : "unpinned");
+			if (other)
+				printf(" (%" PRIu64 " not from S3: nothing to "
+				       "release)", other);
+			printf("\n");
+		}
+		entv_free(&files);
+		free(path);
+	}
+	tess_client_close(c);
+	free(st);
 	return ret;
+}
+
+static int cmd_pin(int argc, char **argv)
+{
+	return cmd_pin_mode(argc, argv, TESS_OHSM_PIN);
+}
+
+static int cmd_unpin(int argc, char **argv)
+{
+	return cmd_pin_mode(argc, argv, TESS_OHSM_UNPIN);
 }
 
 /* ======================= main ======================= */
@@ -1932,7 +2060,9 @@ static const struct cmd {
 	{ "release", cmd_release, "release FILE...        free OST space of archived, unchanged files" },
 	{ "archive", cmd_archive, "archive FILE... [--endpoint URL] [--region R]\n"
 	  "                             upload changed files to their S3 origin" },
-	{ "counters", cmd_counters, "counters               bytes the OSTs fetched from S3" },
+	{ "pin", cmd_pin, "pin PATH...            the OSTs never release these files' data" },
+	{ "unpin", cmd_unpin, "unpin PATH...          they may again, least recently read first" },
+	{ "counters", cmd_counters, "counters               bytes the OSTs fetched from S3 and evicted" },
 };
 
 static void usage(FILE *f)

@@ -368,6 +368,19 @@ TU_CASE(msg_check_obj_hsm)
 	TU_EQ_INT(tess_msg_check(&f, body), 0);
 	f.body_len = n - 1;
 	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	/* PIN and UNPIN (issue 13): oid only, no strings, no mode past them */
+	f.body_len = n;
+	r->mode = cpu_to_le32(TESS_OHSM_PIN);
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	r->mode = cpu_to_le32(TESS_OHSM_UNPIN);
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	r->key_len = cpu_to_le16(2);
+	f.body_len = n + 2;
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	r->key_len = 0;
+	f.body_len = n;
+	r->mode = cpu_to_le32(TESS_OHSM_UNPIN + 1);
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
 
 	/* OBJ_HSM_GET: bitmap_max bounded */
 	f = req(TESS_OP_OBJ_HSM_GET, sizeof(g));

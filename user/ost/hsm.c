@@ -31,10 +31,12 @@
 #include <sys/stat.h>
 
 #include "hsm.h"
+#include "hsm_cache.h"
 #include "tess_stripe.h"
 
 #define SC_MAGIC	"TSHSM01"
 #define SC_F_DIRTY	0x0001
+#define SC_F_PINNED	0x0002	/* TESS_OHSM_PIN: never released */
 #define CHUNK_MAX	(256u << 10)	/* a first read waits for one chunk */
 #define HT_SIZE		4096
 #define CACHE_MAX	8192	/* at most; also a quarter of the fd limit */
@@ -137,6 +139,8 @@ struct ost_hsm {
 	uint32_t cached;
 	uint32_t cache_max;		/* each cached object holds an fd */
 	uint64_t bytes_fetched, fetches, fetch_errors;
+	uint64_t evictions, bytes_evicted;	/* ost_hsm_evict */
+	struct hsm_cache *cache;	/* bounded cache: releases LRU data */
 	int64_t s3_failed_ms;		/* last failed fetch; 0 after success */
 
 	pthread_cond_t ra_cond;
@@ -321,7 +325,7 @@ static const char *sc_invalid(const struct sc_hdr *hd, uint64_t file_len)
 	if ((uint64_t)hd->nchunks != (hd->obj_size + hd->chunk_size - 1) /
 				     hd->chunk_size)
 		return "chunk count does not match the object size";
-	if (hd->flags & ~SC_F_DIRTY)
+	if (hd->flags & ~(SC_F_DIRTY | SC_F_PINNED))
 		return "unknown flags";
 	if (!memchr(hd->bucket, 0, sizeof(hd->bucket)) ||
 	    !memchr(hd->key, 0, sizeof(hd->key)) ||
@@ -565,7 +569,8 @@ static void *notifier_main(void *arg)
 		if (rc)
 			tlog_level(LOG_WARNING, "hsm: MDS refused the news about ino %" PRIu64
 			     " (%s): %s", n.ino, n.valid & TESS_HSMS_STRIPE ?
-			     "object present" : "dirty", estr(rc, eb, sizeof(eb)));
+			     "object present" : n.valid & TESS_HSMS_UNPRESENT ?
+			     "released" : "dirty", estr(rc, eb, sizeof(eb)));
 		pthread_mutex_lock(&h->lock);
 		h->n_head = (h->n_head + 1) % NOTE_QMAX;
 		h->n_count--;
@@ -590,6 +595,25 @@ static int obj_fd(struct ost_hsm *h, uint64_t oid)
 	fd = openat(h->root, path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		    0644);
 	return fd >= 0 ? fd : -errno;
+}
+
+/*
+ * Write restored bytes into the object.  A full store is the cache's
+ * problem, not the reader's: least recently read data of other objects
+ * is released (hsm_cache_make_room) and the write tried again, until the
+ * restore's deadline; when everything else is pinned, written or in use,
+ * a moment later.
+ */
+static int write_restored(struct ost_hsm *h, int fd, const void *buf,
+			  uint64_t len, uint64_t off, int64_t deadline)
+{
+	int rc;
+
+	while ((rc = objstore_pwrite_all(fd, buf, len, (off_t)off)) ==
+	       -ENOSPC && now_ms() < deadline)
+		if (!hsm_cache_make_room(h->cache, len))
+			usleep(100000);
+	return rc;
 }
 
 /* fetch chunks [a, b) into the object; *bytes gets what came from S3 */
@@ -661,7 +685,7 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 			     rc == -ESTALE ? ")" : "",
 			     ra ? "readahead dropped" : "readers get EIO");
 		} else {
-			rc = objstore_pwrite_all(fd, buf, len, (off_t)os);
+			rc = write_restored(h, fd, buf, len, os, deadline);
 			if (rc)
 				tlog("hsm: oid %#" PRIx64 ": writing restored "
 				     "bytes: %s", s->oid,
@@ -788,6 +812,7 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 		}
 		h->fetches++;
 		h->s3_failed_ms = 0;
+		hsm_cache_touch(h->cache, o->oid);
 		for (uint32_t c = fetch[i]->a; c < fetch[i]->b; c++)
 			set_bit(o, c);
 		if (bm_write(h, o, fetch[i]->a, fetch[i]->b) && !rc)
@@ -799,6 +824,7 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 		tlog("hsm: oid %#" PRIx64 ": bitmap: %s", o->oid,
 		     estr(rc, eb, sizeof(eb)));
 	}
+	hsm_cache_kick(h->cache);
 	pthread_mutex_lock(&h->lock);
 	for (int i = 0; i < nfetch; i++)
 		run_done(h, o, fetch[i], !rc ? 0 : ra ? -EAGAIN : -EIO);
@@ -1081,6 +1107,8 @@ int ost_hsm_begin(struct ost_hsm *h, uint64_t oid, uint64_t off,
 	cl->o = o;			/* our reference */
 	cl->kind = kind;
 	o->inflight++;			/* until ost_hsm_end */
+	if (kind == OST_HSM_READ)
+		hsm_cache_touch(h->cache, oid);	/* most recently read */
 	cs = o->h.chunk_size;
 	lo = off;
 	hi = kind == OST_HSM_TRUNC ? UINT64_MAX : off + len;
@@ -1248,6 +1276,7 @@ void ost_hsm_forget(struct ost_hsm *h, uint64_t oid)
 	pthread_mutex_lock(&h->lock);
 	sc_path(oid, path, false);
 	unlinkat(h->root, path, 0);
+	hsm_cache_forget(h->cache, oid);
 	o = hobj_get(h, oid, true, &err);
 	if (o) {
 		o->loaded = false;
@@ -1307,6 +1336,52 @@ static int sc_create(struct ost_hsm *h, uint64_t oid, const struct sc_hdr *hd,
 	return 0;
 }
 
+/* PIN, UNPIN: the sidecar's flag, durable before the reply */
+static int set_pin(struct ost_hsm *h, uint64_t oid, bool pin)
+{
+	struct hobj *o;
+	uint32_t old;
+	bool mine = false;
+	char eb[128];
+	int rc;
+
+	pthread_mutex_lock(&h->lock);
+	o = hobj_get(h, oid, false, &rc);
+	if (!o) {
+		pthread_mutex_unlock(&h->lock);
+		return rc ? rc : -ENODATA;
+	}
+	rc = wait_not_busy(h, o);
+	if (!rc && !o->loaded)
+		rc = -ENODATA;
+	old = o->h.flags;
+	if (!rc && pin != !!(old & SC_F_PINNED)) {
+		o->h.flags = pin ? old | SC_F_PINNED : old & ~SC_F_PINNED;
+		rc = hdr_write(h, o);
+		if (rc)
+			o->h.flags = old;
+		else
+			o->busy = mine = true;	/* scfd stays while synced */
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (mine && fdatasync(o->scfd))
+		rc = -errno;
+	pthread_mutex_lock(&h->lock);
+	if (mine) {
+		o->busy = false;
+		pthread_cond_broadcast(&h->cond);
+	}
+	hobj_put(h, o);
+	pthread_mutex_unlock(&h->lock);
+	if (rc && rc != -ENODATA)
+		tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": cannot %s it: %s",
+			   oid, pin ? "pin" : "unpin", estr(rc, eb, sizeof(eb)));
+	else if (!rc)
+		tlog("hsm: oid %#" PRIx64 ": %s", oid, pin ? "pinned (never "
+		     "released)" : "unpinned");
+	return rc;
+}
+
 int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 {
 	struct tess_obj_hsm_set_req r;
@@ -1326,6 +1401,8 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	mode = le32_to_cpu(r.mode);
 	if (!oid)
 		return -EINVAL;
+	if (mode == TESS_OHSM_PIN || mode == TESS_OHSM_UNPIN)
+		return set_pin(h, oid, mode == TESS_OHSM_PIN);
 	memset(&hd, 0, sizeof(hd));
 	if (mode == TESS_OHSM_STUB || mode == TESS_OHSM_ARCHIVED) {
 		uint16_t bl = le16_to_cpu(r.bucket_len);
@@ -1383,6 +1460,8 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 		rc = mode == TESS_OHSM_REMOVE ? 1 : -ENODATA;
 	if (!rc && mode == TESS_OHSM_RELEASE && (o->h.flags & SC_F_DIRTY))
 		rc = -EBUSY;		/* written since: archive it first */
+	if (!rc && mode == TESS_OHSM_RELEASE && (o->h.flags & SC_F_PINNED))
+		rc = -EPERM;		/* pinned: unpin it first */
 	if (!rc && mode == TESS_OHSM_ARCHIVED && o->loaded &&
 	    o->h.dirty_gen != le64_to_cpu(r.dirty_gen))
 		rc = -EAGAIN;		/* written while being archived */
@@ -1398,6 +1477,10 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	}
 	if (mode == TESS_OHSM_ARCHIVED)
 		hd.dirty_gen = o->loaded ? o->h.dirty_gen : 0;
+	/* a pin outlives re-import and archive */
+	if ((mode == TESS_OHSM_STUB || mode == TESS_OHSM_ARCHIVED) &&
+	    o->loaded)
+		hd.flags |= o->h.flags & SC_F_PINNED;
 	if (mode == TESS_OHSM_RELEASE) {
 		hd = o->h;
 		hd.flags &= ~SC_F_DIRTY;
@@ -1469,6 +1552,7 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	if (!rc && mode == TESS_OHSM_REMOVE) {
 		o->loaded = false;
 		unhash(h, o);
+		hsm_cache_forget(h->cache, oid);
 	} else if (fd >= 0) {
 		/* the new sidecar is on disk: memory follows, even on error */
 		if (o->scfd >= 0)
@@ -1498,12 +1582,122 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	return rc;
 }
 
+/* ---- the bounded cache's release (hsm_cache.c) ---- */
+
+/* why o's data may not be released now (lock held): 0 or -errno */
+static int evictable(const struct hobj *o)
+{
+	if (!o->loaded || !o->npresent)
+		return -ENODATA;
+	if (o->h.flags & (SC_F_DIRTY | SC_F_PINNED))
+		return -EPERM;		/* user data, or kept on purpose */
+	if (o->busy || o->runs || o->inflight)
+		return -EBUSY;
+	return 0;
+}
+
+/* punch o's data (busy: ours; no lock held): 0 or -errno */
+static int punch_obj(struct ost_hsm *h, const struct hobj *o)
+{
+	int fd = obj_fd(h, o->oid), rc = 0;
+
+	if (fd < 0)
+		return fd;
+	if (o->h.obj_size && fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+				       FALLOC_FL_KEEP_SIZE, 0,
+				       (off_t)o->h.obj_size))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int ost_hsm_evict(struct ost_hsm *h, uint64_t oid, uint64_t *freed)
+{
+	struct note n = { 0 };
+	struct hobj *o;
+	uint8_t *old = NULL;
+	uint64_t bytes = 0;
+	uint32_t stripe;
+	size_t nb;
+	char eb[128];
+	int rc, prc = 0;
+
+	*freed = 0;
+	pthread_mutex_lock(&h->lock);
+	o = hobj_get(h, oid, false, &rc);
+	if (!o) {
+		pthread_mutex_unlock(&h->lock);
+		return rc ? rc : -ENODATA;
+	}
+	rc = evictable(o);
+	nb = rc ? 0 : bm_bytes(o->h.nchunks);
+	if (!rc) {
+		old = malloc(nb);
+		rc = old ? 0 : -ENOMEM;
+	}
+	if (rc) {
+		hobj_put(h, o);
+		pthread_mutex_unlock(&h->lock);
+		return rc;
+	}
+	/* absent on disk before the data goes: never "present" over a hole */
+	o->busy = true;
+	n.ino = o->h.ino;
+	stripe = o->h.stripe;
+	memcpy(old, o->bm, nb);
+	for (uint32_t c = 0; c < o->h.nchunks; c++)
+		if (bit(o, c))
+			bytes += chunk_len(&o->h, c);
+	memset(o->bm, 0, nb);
+	o->npresent = 0;
+	rc = bm_write(h, o, 0, o->h.nchunks);
+	pthread_mutex_unlock(&h->lock);
+	if (!rc && fdatasync(o->scfd))
+		rc = -errno;
+	if (!rc)
+		prc = punch_obj(h, o);	/* failing: absent over data, refetched */
+	pthread_mutex_lock(&h->lock);
+	if (rc) {
+		/* the data is still there: memory keeps saying so */
+		memcpy(o->bm, old, nb);
+		for (uint32_t c = 0; c < o->h.nchunks; c++)
+			if (bit(o, c))
+				o->npresent++;
+		bm_write(h, o, 0, o->h.nchunks);
+	} else {
+		h->evictions++;
+		h->bytes_evicted += bytes;
+		*freed = bytes;
+		o->complete_sent = false;
+		o->ra_win = 0;
+		n.valid = TESS_HSMS_STATE | TESS_HSMS_UNPRESENT;
+		n.set = TESS_HSM_RELEASED;
+		notify(h, &n);
+	}
+	o->busy = false;
+	pthread_cond_broadcast(&h->cond);
+	hobj_put(h, o);
+	pthread_mutex_unlock(&h->lock);
+	free(old);
+	if (rc || prc)
+		tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": releasing restored "
+			   "data to make room: %s: %s", oid, rc ? "sidecar" :
+			   "punch", estr(rc ? rc : prc, eb, sizeof(eb)));
+	else
+		tlog_level(LOG_DEBUG, "hsm: oid %#" PRIx64 " (ino %" PRIu64
+			   " stripe %u): evicted %" PRIu64 " restored bytes "
+			   "(least recently read)", oid, n.ino, stripe, bytes);
+	return rc ? -EIO : 0;
+}
+
 void ost_hsm_stats(struct ost_hsm *h, struct ost_hsm_stats *st)
 {
 	pthread_mutex_lock(&h->lock);
 	st->bytes_fetched = h->bytes_fetched;
 	st->fetches = h->fetches;
 	st->fetch_errors = h->fetch_errors;
+	st->evictions = h->evictions;
+	st->bytes_evicted = h->bytes_evicted;
 	st->cached = h->cached;
 	pthread_mutex_unlock(&h->lock);
 }
@@ -1531,6 +1725,8 @@ int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
 	r->ost_bytes_fetched = cpu_to_le64(h->bytes_fetched);
 	r->ost_fetches = cpu_to_le64(h->fetches);
 	r->ost_fetch_errors = cpu_to_le64(h->fetch_errors);
+	r->ost_evictions = cpu_to_le64(h->evictions);
+	r->ost_bytes_evicted = cpu_to_le64(h->bytes_evicted);
 	o = oid ? hobj_get(h, oid, false, &rc) : NULL;
 	if (!o && rc) {
 		pthread_mutex_unlock(&h->lock);
@@ -1550,6 +1746,8 @@ int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
 				present += chunk_len(hd, c);
 		if (hd->flags & SC_F_DIRTY)
 			flags |= TESS_OHSM_F_DIRTY;
+		if (hd->flags & SC_F_PINNED)
+			flags |= TESS_OHSM_F_PINNED;
 		if (nb > max) {
 			nb = max;
 			flags |= TESS_OHSM_F_BITMAP_CUT;
@@ -1644,6 +1842,12 @@ int ost_hsm_create(struct ost_hsm **out, struct objstore *store,
 		h->key = *o->key;
 	}
 	h->index = o->ost_index;
+	if (hsm_cache_create(&h->cache, h->root, o->cache_high,
+			     o->cache_low)) {
+		free(h->nq);
+		free(h);
+		return -EINVAL;
+	}
 	h->fault_path = getenv("TESS_HSM_FAULTS");
 	if (h->fault_path && !*h->fault_path)
 		h->fault_path = NULL;
@@ -1692,5 +1896,5 @@ int ost_hsm_start(struct ost_hsm *h)
 	for (uint32_t i = 0; i < h->ra_threads; i++)
 		if (pthread_create(&t, NULL, ra_main, h))
 			return -EAGAIN;
-	return 0;
+	return hsm_cache_start(h->cache, h);
 }

@@ -27,7 +27,9 @@
  *
  * STUB (re-import) and RELEASE write the new sidecar, durably, before they
  * truncate or punch the object, and first wait for the reads and writes
- * in flight on it (or fail with EBUSY).
+ * in flight on it (or fail with EBUSY).  PIN sets a flag in the sidecar:
+ * a pinned object is never released (RELEASE: EPERM; the bounded cache,
+ * hsm_cache.h, passes over it), until UNPIN.
  *
  * The OST tells the MDS (HSM_SET, from a background thread with retries)
  * when an object became fully present and when a clean object was first
@@ -55,6 +57,9 @@ struct ost_hsm_opts {
 	const struct tnet_addr *mds;
 	const struct tnet_key *key;
 	uint32_t ost_index;
+	/* the bounded cache (hsm_cache.h): percent of the store */
+	unsigned cache_high;		/* 0: release only when full */
+	unsigned cache_low;		/* < cache_high */
 };
 
 int ost_hsm_create(struct ost_hsm **out, struct objstore *store,
@@ -93,9 +98,20 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len);
 int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
 		struct tess_buf *rep);
 
+/*
+ * Release the restored data of oid to make room (hsm_cache.c): its chunks
+ * absent again, durably, then punched; the MDS is told the file is
+ * released.  Never waits: 0 (*freed: bytes released), -ENODATA (no HSM
+ * state, or nothing present), -EPERM (pinned or written since imported or
+ * archived: never released), -EBUSY (reads, writes or restores in
+ * flight), -EIO (the sidecar could not be written: nothing changed).
+ */
+int ost_hsm_evict(struct ost_hsm *h, uint64_t oid, uint64_t *freed);
+
 /* counters for --metrics-listen (ost_metrics.c), read under the lock */
 struct ost_hsm_stats {
 	uint64_t bytes_fetched, fetches, fetch_errors;
+	uint64_t evictions, bytes_evicted;	/* by the bounded cache */
 	uint32_t cached;		/* objects held open (<= cache_max) */
 };
 void ost_hsm_stats(struct ost_hsm *h, struct ost_hsm_stats *st);

@@ -7,6 +7,7 @@
  *               [--listen HOST[:PORT][@NET]]... [--advertise HOST[:PORT][@NET]]...
  *               [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]
  *               [--s3-readahead MIB] [--s3-fetchers N]
+ *               [--cache-high PCT] [--cache-low PCT]
  *               [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]
  *               [--log-level LEVEL] [--log-file PATH]
  *
@@ -54,6 +55,9 @@
 #define RETRY_INTERVAL_S	1
 /* getopt_long value of --metrics-listen (issue #14) */
 #define OPT_METRICS_LISTEN	0x100
+/* the bounded HSM cache (issue #13) */
+#define OPT_CACHE_HIGH		0x101
+#define OPT_CACHE_LOW		0x102
 
 struct reg {
 	struct tnet_addr mds;
@@ -77,6 +81,7 @@ static void usage(FILE *f)
 		"                   [--metrics-listen HOST:PORT]\n"
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
 "                   [--s3-readahead MIB] [--s3-fetchers N]\n"
+		"                   [--cache-high PCT] [--cache-low PCT]\n"
 		"                   [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
 		"                   [--replace] [--log-level LEVEL] [--log-file PATH]\n"
 		"  --config     settings as \"key = value\" lines, every long\n"
@@ -102,6 +107,12 @@ static void usage(FILE *f)
 		"  --s3-readahead  largest window restored ahead of sequential\n"
 		"               reads of an object, MiB (default 32; 0: none)\n"
 		"  --s3-fetchers  threads fetching that readahead (default 4)\n"
+		"  --cache-high PCT  when the store is more than PCT%% used,\n"
+		"               release restored data (clean, not pinned), least\n"
+		"               recently read first (default 95; 0: only when a\n"
+		"               restore finds the store full)\n"
+		"  --cache-low PCT  ... down to PCT%% used (default 10 below\n"
+		"               --cache-high)\n"
 		"  --replace    this (new) store takes the index of an OST whose\n"
 		"               store is gone: the MDS records it; without it the\n"
 		"               MDS refuses a store it does not know at a used index\n"
@@ -364,6 +375,8 @@ int main(int argc, char **argv)
 		{ "s3-timeout", required_argument, NULL, 'T' },
 		{ "s3-readahead", required_argument, NULL, 'A' },
 		{ "s3-fetchers", required_argument, NULL, 'F' },
+		{ "cache-high", required_argument, NULL, OPT_CACHE_HIGH },
+		{ "cache-low", required_argument, NULL, OPT_CACHE_LOW },
 		{ "lease", required_argument, NULL, 'L' },
 		{ "fault-drop-reply", required_argument, NULL, 'X' },
 		{ "replace", no_argument, NULL, 'P' },
@@ -383,6 +396,7 @@ int main(int argc, char **argv)
 	bool level_cmdline = false;
 	const char *s3_endpoint = NULL, *s3_region = NULL;
 	long s3_timeout = 20, s3_ra = 32, s3_fetchers = 4;
+	long cache_high = 95, cache_low = -1;
 	long lease = TNET_LEASE_DEFAULT;
 	const char *faults[TNET_FAULTS_MAX];
 	int nfaults = 0;
@@ -465,6 +479,20 @@ int main(int argc, char **argv)
 			    s3_fetchers > 64)
 				die_opt("--s3-fetchers", "'%s': threads, 1..64",
 					optarg);
+			break;
+		case OPT_CACHE_HIGH:
+			cache_high = strtol(optarg, &tail, 10);
+			if (*tail || tail == optarg || cache_high < 0 ||
+			    cache_high > 100)
+				die_opt("--cache-high", "'%s': percent of the "
+					"store, 0..100", optarg);
+			break;
+		case OPT_CACHE_LOW:
+			cache_low = strtol(optarg, &tail, 10);
+			if (*tail || tail == optarg || cache_low < 0 ||
+			    cache_low > 99)
+				die_opt("--cache-low", "'%s': percent of the "
+					"store, 0..99", optarg);
 			break;
 		case 'L':
 			lease = strtol(optarg, &tail, 10);
@@ -561,6 +589,13 @@ int main(int argc, char **argv)
 	hopts.mds = &reg.mds;
 	hopts.key = &reg.key;
 	hopts.ost_index = reg.index;
+	if (cache_low < 0)	/* default: 10 points below high */
+		cache_low = cache_high > 10 ? cache_high - 10 : 0;
+	if (cache_high && cache_low >= cache_high)
+		die_opt("--cache-low", "%ld is not below --cache-high %ld",
+			cache_low, cache_high);
+	hopts.cache_high = (unsigned)cache_high;
+	hopts.cache_low = (unsigned)cache_low;
 	rc = ost_hsm_create(&ctx.hsm, ctx.store, &hopts);
 	if (rc)
 		die_opt("--dir", "HSM: %s", strerror_r(-rc, eb, sizeof(eb)));

@@ -25,6 +25,13 @@ static struct hsm_metric {
 	HSM_METRIC("tessera_ost_hsm_fetch_errors_total",
 		   "HSM restores from S3 that failed.",
 		   TMETRICS_COUNTER, fetch_errors),
+	HSM_METRIC("tessera_ost_hsm_evictions_total",
+		   "Objects whose restored data was released to make room "
+		   "(--cache-high, or a full store).",
+		   TMETRICS_COUNTER, evictions),
+	HSM_METRIC("tessera_ost_hsm_evicted_bytes_total",
+		   "Restored bytes released to make room.",
+		   TMETRICS_COUNTER, bytes_evicted),
 	HSM_METRIC("tessera_ost_hsm_objects_cached",
 		   "HSM objects held open in the cache.", TMETRICS_GAUGE, cached),
 #undef HSM_METRIC
