@@ -80,6 +80,8 @@ struct mds_osts {
 
 	mds_destroy_fn destroy;
 	void *destroy_arg;
+	mds_call_fn call;		/* NULL: the network */
+	void *call_arg;
 	mds_busy_fn busy;
 	void *busy_arg;
 	mds_hold_fn hold;
@@ -147,6 +149,8 @@ static int ost_call(struct mds_osts *o, uint32_t idx, uint16_t op,
 		return -ENOMEM;
 	if (mds_ost_get(o->s, idx, &info))
 		return -ENODEV;		/* not registered (yet) */
+	if (o->call)
+		return o->call(o->call_arg, idx, op, body, len, rep, rep_len);
 	pthread_mutex_lock(&c->lock);
 	if (c->conn && strcmp(c->addr, info.addr)) {
 		tnet_close(c->conn);
@@ -268,6 +272,12 @@ void mds_osts_set_destroy_fn(struct mds_osts *o, mds_destroy_fn fn, void *arg)
 {
 	o->destroy = fn ? fn : net_destroy;
 	o->destroy_arg = fn ? arg : o;
+}
+
+void mds_osts_set_call_fn(struct mds_osts *o, mds_call_fn fn, void *arg)
+{
+	o->call = fn;
+	o->call_arg = arg;
 }
 
 void mds_osts_set_busy_fn(struct mds_osts *o, mds_busy_fn fn, void *arg)

@@ -32,6 +32,16 @@ int mds_osts_create(struct mds_osts **out, struct mds_store *s,
 		    const struct tnet_key *key);
 /* replace the network destroy (tests) */
 void mds_osts_set_destroy_fn(struct mds_osts *o, mds_destroy_fn fn, void *arg);
+/*
+ * One request to OST ost_idx: rep (rep_len bytes) receives the reply body
+ * on 0.  Returns 0, the OST's -status or a transport error.
+ */
+typedef int (*mds_call_fn)(void *arg, uint32_t ost_idx, uint16_t op,
+			   const void *body, uint32_t len, void *rep,
+			   uint32_t rep_len);
+/* replace the network for every request to the OSTs (tests, fuzzing);
+ * its answers do not mark OSTs up or down */
+void mds_osts_set_call_fn(struct mds_osts *o, mds_call_fn fn, void *arg);
 /* orphans of busy inodes are skipped (kick when one stops being busy) */
 void mds_osts_set_busy_fn(struct mds_osts *o, mds_busy_fn fn, void *arg);
 /* trims (store.h) are done only with these set */
