@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1047,6 +1048,80 @@ int s3_parse_time(const char *s, int64_t *sec, uint32_t *nsec)
 	return 0;
 }
 
+/* one Contents element of a listing: fn's return, 0 when it has no key */
+static int list_entry(xmlNode *k, bool urlenc, s3_list_fn fn, void *arg)
+{
+	struct s3_obj o = { 0 };
+	char *key, *size, *lm, *etag;
+	int rc = 0;
+
+	key = child_text(k, "Key");
+	size = child_text(k, "Size");
+	lm = child_text(k, "LastModified");
+	etag = child_text(k, "ETag");
+	if (key && size) {
+		o.key = key;
+		o.key_len = urlenc ? url_decode(key) : strlen(key);
+		o.size = strtoull(size, NULL, 10);
+		if (lm)
+			s3_parse_time(lm, &o.mtime_sec, &o.mtime_nsec);
+		if (etag)
+			strip_quotes(etag);
+		o.etag = etag ? etag : "";
+		rc = fn(arg, &o);
+	}
+	free(key);
+	free(size);
+	free(lm);
+	free(etag);
+	return rc;
+}
+
+int s3_list_page(const char *xml, size_t len, s3_list_fn fn, void *arg,
+		 char **next, char *msg, size_t msgcap)
+{
+	struct sv_buf b = { .p = (char *)xml, .len = len };
+	xmlDoc *doc;
+	xmlNode *root;
+	char *enc, *trunc;
+	bool urlenc;
+	int rc = 0;
+
+	*next = NULL;
+	if (len > INT_MAX) {
+		snprintf(msg, msgcap, "listing of %zu bytes", len);
+		return -EIO;
+	}
+	doc = parse_xml(&b);
+	root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if (!root || strcmp((const char *)root->name, "ListBucketResult")) {
+		snprintf(msg, msgcap, "not a ListBucketResult");
+		xmlFreeDoc(doc);
+		return -EIO;
+	}
+	enc = child_text(root, "EncodingType");
+	urlenc = enc && !strcmp(enc, "url");
+	free(enc);
+	for (xmlNode *k = root->children; k && !rc; k = k->next)
+		if (k->type == XML_ELEMENT_NODE &&
+		    !strcmp((const char *)k->name, "Contents"))
+			rc = list_entry(k, urlenc, fn, arg);
+	trunc = child_text(root, "IsTruncated");
+	if (!rc && trunc && !strcmp(trunc, "true")) {
+		*next = child_text(root, "NextContinuationToken");
+		if (!*next || !**next) {
+			snprintf(msg, msgcap, "truncated without a "
+				 "NextContinuationToken");
+			free(*next);
+			*next = NULL;
+			rc = -EIO;
+		}
+	}
+	free(trunc);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
 int s3_list(const struct s3_conf *c, const char *bucket, const char *prefix,
 	    s3_list_fn fn, void *arg, int *pages, struct s3_res *r)
 {
@@ -1056,10 +1131,7 @@ int s3_list(const struct s3_conf *c, const char *bucket, const char *prefix,
 	for (;;) {
 		struct sv_buf u = { 0 }, out = { 0 };
 		struct req rq = { .method = "GET", .out = &out };
-		xmlDoc *doc;
-		xmlNode *root;
-		char *trunc, *next, *enc;
-		bool urlenc;
+		char *next, why[sizeof(r->msg) - 16];
 
 		/* parameters in canonical (sorted) order */
 		url_base(&u, c, bucket, NULL);
@@ -1080,68 +1152,16 @@ int s3_list(const struct s3_conf *c, const char *bucket, const char *prefix,
 			break;
 		}
 		np++;
-		doc = parse_xml(&out);
+		why[0] = '\0';
+		rc = s3_list_page(out.p, out.len, fn, arg, &next, why,
+				  sizeof(why));
 		free(out.p);
-		root = doc ? xmlDocGetRootElement(doc) : NULL;
-		if (!root || strcmp((const char *)root->name,
-				    "ListBucketResult")) {
-			snprintf(r->msg, sizeof(r->msg), "page %d: not a "
-				 "ListBucketResult", np);
-			xmlFreeDoc(doc);
-			rc = -EIO;
-			break;
-		}
-		enc = child_text(root, "EncodingType");
-		urlenc = enc && !strcmp(enc, "url");
-		free(enc);
-		for (xmlNode *k = root->children; k && !rc; k = k->next) {
-			struct s3_obj o = { 0 };
-			char *key, *size, *lm, *etag;
-
-			if (k->type != XML_ELEMENT_NODE ||
-			    strcmp((const char *)k->name, "Contents"))
-				continue;
-			key = child_text(k, "Key");
-			size = child_text(k, "Size");
-			lm = child_text(k, "LastModified");
-			etag = child_text(k, "ETag");
-			if (key && size) {
-				o.key = key;
-				o.key_len = urlenc ? url_decode(key) :
-					    strlen(key);
-				o.size = strtoull(size, NULL, 10);
-				if (lm)
-					s3_parse_time(lm, &o.mtime_sec,
-						      &o.mtime_nsec);
-				if (etag)
-					strip_quotes(etag);
-				o.etag = etag ? etag : "";
-				rc = fn(arg, &o);
-			}
-			free(key);
-			free(size);
-			free(lm);
-			free(etag);
-		}
-		trunc = child_text(root, "IsTruncated");
-		next = child_text(root, "NextContinuationToken");
-		xmlFreeDoc(doc);
+		if (why[0])	/* else rc is fn's */
+			snprintf(r->msg, sizeof(r->msg), "page %d: %s", np, why);
 		free(token);
-		token = NULL;
-		if (rc || !trunc || strcmp(trunc, "true")) {
-			free(trunc);
-			free(next);
-			break;
-		}
-		free(trunc);
-		if (!next || !*next) {
-			snprintf(r->msg, sizeof(r->msg), "page %d: truncated "
-				 "without a NextContinuationToken", np);
-			free(next);
-			rc = -EIO;
-			break;
-		}
 		token = next;
+		if (rc || !token)
+			break;
 	}
 	free(token);
 	if (pages)

@@ -156,6 +156,15 @@ typedef int (*s3_list_fn)(void *arg, const struct s3_obj *o);
  */
 int s3_list(const struct s3_conf *c, const char *bucket, const char *prefix,
 	    s3_list_fn fn, void *arg, int *pages, struct s3_res *r);
+/*
+ * One page of it: the ListObjectsV2 reply xml (len bytes), fn called for
+ * each Contents with a Key and a Size.  *next gets the page's
+ * NextContinuationToken (malloc'ed) when IsTruncated is true, else NULL.
+ * Returns 0, what fn returned, or -EIO (not a ListBucketResult, or
+ * truncated without a token) with msg saying which.
+ */
+int s3_list_page(const char *xml, size_t len, s3_list_fn fn, void *arg,
+		 char **next, char *msg, size_t msgcap);
 
 /* "2024-01-02T03:04:05.678Z" -> seconds, nanoseconds; -EINVAL if not */
 int s3_parse_time(const char *s, int64_t *sec, uint32_t *nsec);
