@@ -194,6 +194,15 @@ check pinned_present "pinned file has $p of $((FMB << 20)) bytes present" [ "$p"
 check pinned_reads "pinned file reads wrong" readall pinned.bin
 # the written file kept its data (it is not the S3 copy any more)
 check dirty_kept "dirty file lost its written data" readall dirty.bin
+# least recently read first: the last file of pass 2 stays, the first went
+last=$(seq -w 1 "$nfiles" | tail -n 1)
+p_last=$(present "/c/f$last.bin") p_first=$(present /c/f01.bin)
+check lru_order "after pass 2, f$last.bin (read last) has $p_last and f01.bin (read first) $p_first of $((FMB << 20)) bytes present" \
+	[ "$p_last" = $((FMB << 20)) -a "$p_first" -lt $((FMB << 20)) ]
+# an explicit release of a pinned file is refused too
+out=$(hsm release /c/pinned.bin 2>&1)
+check release_pinned "hsm release of a pinned file: $out" grep -q 'pinned (hsm unpin it first)' <<<"$out"
+check release_pinned_kept "hsm release took data of a pinned file" [ "$(present /c/pinned.bin)" = $((FMB << 20)) ]
 
 # unpin: the file may go now; reading the others releases it
 check unpin "hsm unpin" hsm unpin /c/pinned.bin
