@@ -7,12 +7,12 @@
 #
 #   bash tests/integ/hsm_cache.sh WORKDIR S3PORT PORT
 #
-# Runs an MDS (127.0.0.1:PORT) and one OST (PORT+1) whose store is a
-# tmpfs of its own (root: mount -t tmpfs), so that it fills for real.
-# Restores from the s3rver at S3PORT; when none answers there, starts one
-# (tests/s3).  A data set twice the store's free space (8 MiB files, one
-# stripe of 1 MiB units) is read end to end twice, every file's sha256
-# checked.  Each check prints "PASS: integ: hsm_cache.NAME" or
+# Runs an MDS (127.0.0.1:PORT) and two OSTs (PORT+1, PORT+2), each with
+# a store on a tmpfs of its own (root: mount -t tmpfs), so that they fill
+# for real.  Restores from the s3rver at S3PORT; when none answers there,
+# starts one (tests/s3).  A data set twice the OSTs' free space (8 MiB
+# files striped over both OSTs in 1 MiB units) is read end to end twice,
+# every file's sha256 checked.  Each check prints "PASS: integ: hsm_cache.NAME" or
 # "FAIL: integ: hsm_cache.NAME: why".
 set -u -o pipefail
 cd "$(dirname "$0")/../.."
@@ -21,13 +21,13 @@ bin=$top/build/bin
 work=${1:?work dir}/hsm_cache
 s3port=${2:?s3 port}
 port=${3:?port}
-store_mb=${HSM_CACHE_STORE_MB:-48}
+store_mb=${HSM_CACHE_STORE_MB:-32}	# per OST
 endpoint=http://127.0.0.1:$s3port
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 export AWS_ENDPOINT_URL=$endpoint
 export TESS_MDS="127.0.0.1:$port@tcp" TESS_KEY=$work/key
 fail=0
-s3pid= mdspid= ostpid= mounted=
+s3pid= mdspid= ost0= ost1= mounted=
 FMB=8					# MiB per file
 
 pass() { echo "PASS: integ: hsm_cache.$1"; }
@@ -60,28 +60,31 @@ stop() {	# PIDVAR: SIGKILL, reaped
 	eval "$1="
 }
 cleanup() {
-	stop ostpid
+	stop ost0
+	stop ost1
 	stop mdspid
 	stop s3pid
-	[ -z "$mounted" ] || umount "$work/ost0" 2>/dev/null || umount -l "$work/ost0"
+	for m in $mounted; do umount "$m" 2>/dev/null || umount -l "$m"; done
 	if [ "$fail" = 0 ] && [ -z "${HSM_CACHE_KEEP:-}" ]; then rm -rf "$work"; else echo "hsm_cache: logs kept in $work"; fi
 }
 trap cleanup EXIT
 
 rm -rf "$work"
-mkdir -p "$work/src" "$work/ost0"
+mkdir -p "$work/src" "$work/ost0" "$work/ost1"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TESS_KEY"
 chmod 600 "$TESS_KEY"
 
 s3_up() { curl -s -o /dev/null "$endpoint/"; }
-ost_up() { tctl df 2>/dev/null | grep -q UP; }
+ost_up() { [ "$(tctl df 2>/dev/null | grep -c UP)" = 2 ]; }
 
 # ---------------------------------------------------------------- setup
-if ! mount -t tmpfs -o "size=${store_mb}m" tessera-hsm-cache "$work/ost0"; then
-	failed setup "cannot mount a tmpfs of $store_mb MiB on $work/ost0 (root needed)"
-	exit 1
-fi
-mounted=1
+for i in 0 1; do
+	if ! mount -t tmpfs -o "size=${store_mb}m" tessera-hsm-cache "$work/ost$i"; then
+		failed setup "cannot mount a tmpfs of $store_mb MiB on $work/ost$i (root needed)"
+		exit 1
+	fi
+	mounted="$mounted $work/ost$i"
+done
 if ! s3_up; then
 	node --openssl-legacy-provider "$top/tests/s3/server.js" "$work/s3data" "$s3port" \
 		>>"$work/s3rver.log" 2>&1 &
@@ -100,20 +103,30 @@ EOF
 s3c() { s3cmd -c "$work/s3cfg" --no-progress "$@"; }
 
 "$bin/tessera-mds" --dir "$work/mds" --key "$TESS_KEY" --listen "$TESS_MDS" \
-	--stripe-count 1 --lease 5 >>"$work/mds.log" 2>&1 &
+	--stripe-count 2 --lease 5 >>"$work/mds.log" 2>&1 &
 mdspid=$!
-start_ost() {	# OST options...
-	"$bin/tessera-ost" --mds "$TESS_MDS" --index 0 --dir "$work/ost0" \
-		--key "$TESS_KEY" --listen "127.0.0.1:$((port + 1))@tcp" \
-		--s3-endpoint "$endpoint" --s3-timeout 10 "$@" >>"$work/ost0.log" 2>&1 &
-	ostpid=$!
+start_ost() {	# INDEX OST-options...: started in the background
+	local i=$1
+	shift
+	"$bin/tessera-ost" --mds "$TESS_MDS" --index "$i" --dir "$work/ost$i" \
+		--key "$TESS_KEY" --listen "127.0.0.1:$((port + 1 + i))@tcp" \
+		--s3-endpoint "$endpoint" --s3-timeout 10 "$@" >>"$work/ost$i.log" 2>&1 &
+	eval "ost$i=$!"
+}
+start_osts() {	# OST options...: both, registered
+	start_ost 0 "$@"
+	start_ost 1 "$@"
 	wait_until 20 ost_up
 }
-start_ost --cache-high 80 --cache-low 60 ||
+full_count() { cat "$work"/ost[01].log | grep -c 'store full: released'; }
+start_osts --cache-high 80 --cache-low 60 ||
 	{ failed setup "the OST did not register in 20 s: $(tail -n 3 "$work"/*.log)"; exit 1; }
 
-# twice the store's free space, in files of FMB MiB
-free=$(df -B1 --output=avail "$work/ost0" | tail -n 1 | tr -d ' ')
+# twice the OSTs' free space, in files of FMB MiB
+free=0
+for i in 0 1; do
+	free=$((free + $(df -B1 --output=avail "$work/ost$i" | tail -n 1 | tr -d ' ')))
+done
 nfiles=$(((2 * free + (FMB << 20) - 1) / (FMB << 20)))
 for i in $(seq -w 1 "$nfiles"); do
 	head -c $((FMB << 20)) /dev/urandom >"$work/src/f$i.bin"
@@ -121,12 +134,12 @@ done
 head -c $((FMB << 20)) /dev/urandom >"$work/src/pinned.bin"
 head -c $((FMB << 20)) /dev/urandom >"$work/src/dirty.bin"
 total=$(du -cb "$work/src" | tail -n 1 | cut -f1)
-echo "hsm_cache: store ${store_mb} MiB, $((free >> 20)) MiB free; data set $nfiles x $FMB MiB + pinned + dirty = $((total >> 20)) MiB"
+echo "hsm_cache: 2 OSTs of ${store_mb} MiB, $((free >> 20)) MiB free; data set $nfiles x $FMB MiB + pinned + dirty = $((total >> 20)) MiB"
 if ! { s3c mb s3://cache && s3c put --recursive "$work/src/" s3://cache/; } >"$work/put.log" 2>&1; then
 	failed setup "s3cmd upload failed: $(tail -n 3 "$work/put.log")"
 	exit 1
 fi
-tctl mkdir /c >/dev/null && tctl setstripe -c 1 -S 1M /c >/dev/null ||
+tctl mkdir /c >/dev/null && tctl setstripe -c 2 -S 1M /c >/dev/null ||
 	{ failed setup "mkdir/setstripe /c"; exit 1; }
 if ! hsm import s3://cache /c >"$work/import.out" 2>&1; then
 	failed setup "import: $(cat "$work/import.out")"
@@ -184,9 +197,11 @@ echo "hsm_cache: 2 passes over $(( (nfiles + 1) * FMB )) MiB in $dt s; $ev evict
 check evicted "no eviction counted (hsm counters: $(hsm counters | tail -n 1))" [ "${ev:-0}" -gt 0 ]
 st=$(hsm status /c)
 check status_evictions "hsm status shows no evictions: $st" grep -q "evicted: [1-9]" <<<"$st"
-used=$(df -B1 --output=used "$work/ost0" | tail -n 1 | tr -d ' ')
-check below_full "store full after the passes: $used bytes used" \
-	[ "$used" -lt $((store_mb << 20)) ]
+for i in 0 1; do
+	used=$(df -B1 --output=used "$work/ost$i" | tail -n 1 | tr -d ' ')
+	check "below_full_ost$i" "store of OST $i full after the passes: $used bytes used" \
+		[ "$used" -lt $((store_mb << 20)) ]
+done
 
 # the pinned file was never released: every byte present, still right
 p=$(present /c/pinned.bin)
@@ -215,10 +230,11 @@ check unpinned_released "unpinned, least recently read file still has $p bytes p
 # after a restart (what was read when: the sidecars' mtimes), with the
 # pin back on, which the restart keeps
 check repin "hsm pin" hsm pin /c/pinned.bin
-stop ostpid
-if start_ost --cache-high 0; then pass restart; else failed restart "the OST did not come back: $(tail -n 3 "$work/ost0.log")"; fi
+stop ost0
+stop ost1
+if start_osts --cache-high 0; then pass restart; else failed restart "the OSTs did not come back: $(tail -n 3 "$work"/ost[01].log)"; fi
 check pin_kept "the pin did not survive the restart" grep -q '^  pinned:' <<<"$(hsm state /c/pinned.bin)"
-nfull0=$(grep -c 'store full: released' "$work/ost0.log")
+nfull0=$(full_count)
 : >"$work/read_errors"
 bad=0
 for i in $(seq -w 1 "$nfiles"); do
@@ -230,7 +246,7 @@ check full_store_reads "$bad of $((nfiles + 2)) files read wrong with --cache-hi
 	[ "$bad" = 0 ]
 check full_store_no_enospc "a reader got ENOSPC: $(grep -m1 ENOSPC "$work/read_errors")" \
 	not grep -q ENOSPC "$work/read_errors"
-nfull=$(grep -c 'store full: released' "$work/ost0.log")
+nfull=$(full_count)
 check full_store_released "no release by a restore that found the store full" [ "$nfull" -gt "$nfull0" ]
 p=$(present /c/pinned.bin)
 check full_store_pinned "pinned file has $p of $((FMB << 20)) bytes present" [ "$p" = $((FMB << 20)) ]

@@ -163,10 +163,10 @@ run_for 120 bash tests/integ/perm.sh "$work" $((base + 160))
 # they expire and on ExpiredToken (issue #13); MDS, OST, S3 front and
 # fake IMDS/container/STS endpoints at base+170..174
 run_for 300 bash tests/integ/creds.sh "$work" $((base + 170))
-# the bounded HSM cache (issue #13): a data set twice the free space of a
-# tmpfs store read twice, LRU release at --cache-high and on a full store,
-# pinned and written files never released; MDS, OST, S3 at base+190..192
-run_for 180 bash tests/integ/hsm_cache.sh "$work" $((base + 192)) $((base + 190))
+# the bounded HSM cache (issue #13): a data set twice the free space of
+# two tmpfs stores read twice, LRU release at --cache-high and on a full store,
+# pinned and written files never released; MDS, 2 OSTs, S3 at base+190..193
+run_for 180 bash tests/integ/hsm_cache.sh "$work" $((base + 193)) $((base + 190))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL
