@@ -1,50 +1,107 @@
 #!/bin/bash
-# Build the frame-decoder fuzzer with libFuzzer + ASan + UBSan and run it
-# briefly (FUZZ_SECONDS, default 20) from a small seed corpus.
+# Build the libFuzzer targets with ASan + UBSan, replay every regression
+# input of tests/fuzz/regress/NAME/, then run each target from its seeds
+# (seeds.py) and the corpus it grew before (build/fuzz/corpus/NAME):
+#   frame   the frame decoder (fuzz_frame.c)
+#   mds     the MDS request handlers on a temporary store (fuzz_mds.c)
+#   ost     the OST request handlers on a temporary store (fuzz_ost.c)
+#   s3list  the S3 ListObjectsV2 page parser (fuzz_s3list.c)
+# FUZZ_SECONDS per target (default: 20 s for frame, 40 s for the others;
+# make fuzz: 600).  One line per target: "PASS: fuzz: NAME: N runs, 0
+# crashes" or "FAIL: fuzz: NAME: ...".  A crash leaves its input in
+# build/fuzz/NAME-crash-*: once the bug is fixed, it goes into
+# tests/fuzz/regress/NAME/.  The stores go to $FUZZ_TMPDIR: /dev/shm
+# when it is writable (several times faster than a disk), else /tmp.
 set -u
 cd "$(dirname "$0")/../.."
 out=build/fuzz
-mkdir -p "$out/corpus"
-secs=${FUZZ_SECONDS:-20}
+mkdir -p "$out"
+fails=0
 
-if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-D_GNU_SOURCE -Iinclude -Icommon -Iuser/lib \
-	tests/fuzz/fuzz_frame.c common/tess_wire.c user/lib/crc32c.c \
-	user/lib/tnet_cred.c \
-	-o "$out/fuzz_frame" -lpthread; then
-	echo "FAIL: fuzz: build fuzz_frame"
-	exit 1
+if [ -z "${FUZZ_TMPDIR:-}" ]; then
+	FUZZ_TMPDIR=/tmp
+	[ -d /dev/shm ] && [ -w /dev/shm ] && FUZZ_TMPDIR=/dev/shm
 fi
-# seeds: valid requests the fuzzer can mutate
-"$out/../bin/test_wire" >/dev/null 2>&1 || true
-printf 'TSRA' > /dev/null
-python3 - "$out/corpus" <<'P'
-import struct, sys, os
-d = sys.argv[1]
-def frame(op, body, flags=1, xid=1):
-    h = struct.pack('<IHHQIIIIIIQ', 0x41525354, 1, op, xid, flags, 0, len(body), 0, 0, 0, 0)
-    return h + body
-seeds = {
-  'lookup': frame(16, struct.pack('<QII', 1, 3, 0) + b'abc'),
-  'create': frame(19, struct.pack('<QIIIIIIII', 1, 0o100644, 0, 0, 0, 0, 1, 16, 0) +
-                  struct.pack('<IIHHI', 1, 1 << 20, 4, 0xffff, 0) + b'f'),
-  'rename': frame(23, struct.pack('<QQIIII', 1, 1, 0, 1, 1, 0) + b'ab'),
-  'readdir_rep': frame(27, struct.pack('<II', 1, 1) + struct.pack('<QQII', 2, 3, 8, 1) + b'x' + b'\0'*7, flags=2, xid=3),
-  'write': frame(65, struct.pack('<QQII', 1, 0, 0, 0)),
-  'lookup_cred': frame(16, struct.pack('<QII', 1, 3, 0) + b'abc' +
-                       struct.pack('<4I16I', 0x44455243, 1000, 100, 2,
-                                   *([100, 2000] + [0] * 14)), flags=0x11),
-  'ostlist_rep': frame(36, struct.pack('<II', 1, 0) + struct.pack('<II', 0, 1) + b'127.0.0.1:7431@tcp'.ljust(64, b'\0'), flags=2, xid=5),
+export FUZZ_TMPDIR
+
+CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+	-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Icommon -Iuser/lib)
+XML_CFLAGS=$(pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+SD_LIBS=$(pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+# the library as the Makefile's LIB_SRCS: everything but the S3 client
+LIB=(common/tess_wire.c common/tess_stripe.c
+     $(ls user/lib/*.c | grep -v -e /s3.c -e /s3_creds.c))
+NET_LIBS=(-lcrypto -lrdmacm -libverbs -lpthread)
+S3=(user/lib/s3.c user/lib/s3_creds.c)
+S3_LIBS=(-lcurl -lxml2 -ljson-c)
+
+# build NAME SOURCES... -- LIBS...: build/fuzz/fuzz_NAME, unless it is
+# newer than every source and header
+build() {
+	local name=$1 bin=$out/fuzz_$1 srcs=() libs=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do srcs+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	libs=("$@")
+	if [ -x "$bin" ] && [ -z "$(find include common user tests/fuzz \
+		\( -name '*.[ch]' -o -name run.sh \) -newer "$bin" | head -1)" ]; then
+		return 0
+	fi
+	if ! clang "${CFLAGS[@]}" $XML_CFLAGS "${srcs[@]}" -o "$bin" \
+		"${libs[@]}" > "$out/build-$name.log" 2>&1; then
+		echo "FAIL: fuzz: $name: build (see $out/build-$name.log)"
+		tail -n 20 "$out/build-$name.log"
+		return 1
+	fi
 }
-for k, v in seeds.items():
-    open(os.path.join(d, k), 'wb').write(v)
-P
-if "$out/fuzz_frame" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 -artifact_prefix="$out/" \
-	"$out/corpus" > "$out/fuzz.log" 2>&1; then
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz.log")
-	echo "PASS: fuzz: frame decoder, ${secs}s, ${runs:-?} inputs, no crash"
-else
-	echo "FAIL: fuzz: frame decoder crashed (see $out/fuzz.log and crash-* files)"
-	tail -n 40 "$out/fuzz.log"
-	exit 1
-fi
+
+# run NAME SECONDS MAX_LEN: regression inputs, then the fuzzing
+run() {
+	local name=$1 secs=$2 maxlen=$3 bin=$out/fuzz_$1
+	local corpus=$out/corpus/$name log=$out/$name.log
+	local regress=() runs
+
+	mkdir -p "$corpus"
+	if ! python3 tests/fuzz/seeds.py "$name" "$corpus"; then
+		echo "FAIL: fuzz: $name: seeds.py"
+		return 1
+	fi
+	[ -d "tests/fuzz/regress/$name" ] &&
+		mapfile -t regress < <(find "tests/fuzz/regress/$name" -type f | sort)
+	if [ ${#regress[@]} -gt 0 ] &&
+	   ! "$bin" -runs=1 "${regress[@]}" > "$out/$name-regress.log" 2>&1; then
+		echo "FAIL: fuzz: $name: a regression input crashes again (see $out/$name-regress.log)"
+		tail -n 40 "$out/$name-regress.log"
+		return 1
+	fi
+	if ! "$bin" -max_total_time="$secs" -max_len="$maxlen" -timeout=25 \
+		-print_final_stats=1 -artifact_prefix="$out/$name-" \
+		"$corpus" > "$log" 2>&1; then
+		echo "FAIL: fuzz: $name: crashed (input in $out/$name-crash-* or" \
+		     "-timeout-*, log $log)"
+		tail -n 40 "$log"
+		return 1
+	fi
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	echo "PASS: fuzz: $name: ${runs:-?} runs, 0 crashes"
+}
+
+# target NAME DEFAULT_SECONDS MAX_LEN SOURCES... -- LIBS...
+target() {
+	local name=$1 secs=${FUZZ_SECONDS:-$2} maxlen=$3
+
+	shift 3
+	build "$name" "$@" && run "$name" "$secs" "$maxlen" || fails=$((fails + 1))
+}
+
+target frame 20 4096 tests/fuzz/fuzz_frame.c common/tess_wire.c \
+	user/lib/crc32c.c user/lib/tnet_cred.c -- -lpthread
+target mds 40 8192 tests/fuzz/fuzz_mds.c \
+	$(ls user/mds/*.c | grep -v /main.c) "${LIB[@]}" -- \
+	-llmdb $SD_LIBS "${NET_LIBS[@]}"
+target ost 40 8192 tests/fuzz/fuzz_ost.c \
+	$(ls user/ost/*.c | grep -v /main.c) "${S3[@]}" "${LIB[@]}" -- \
+	"${S3_LIBS[@]}" $SD_LIBS "${NET_LIBS[@]}"
+target s3list 40 8192 tests/fuzz/fuzz_s3list.c "${S3[@]}" user/lib/sigv4.c \
+	user/lib/log.c -- "${S3_LIBS[@]}" -lcrypto -lpthread
+[ "$fails" -eq 0 ]
