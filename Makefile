@@ -4,6 +4,7 @@
 #   make check        install dependencies, build, run every test tier
 #   make check-unit   userspace unit tests and the fuzz smoke only
 #   make check-vm SUITE=smoke   one VM suite
+#   make fuzz         each fuzzer for FUZZ_SECONDS (default 600)
 #   make demo         MDS + 4 OSTs on loopback, a striped file
 #   make bench        benchmarks (figures, not pass/fail)
 #   make install      modules, programs, man pages, completions (DESTDIR=, PREFIX=/usr)

@@ -14,6 +14,11 @@ check-unit: deps
 check-integ: deps
 	@bash tests/check.sh build integ
 
+# the fuzzers of the fuzz tier for long runs: FUZZ_SECONDS each (600)
+.PHONY: fuzz
+fuzz:
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-600} bash tests/fuzz/run.sh
+
 demo: deps all
 	@bash scripts/demo.sh
 
