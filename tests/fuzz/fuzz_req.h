@@ -37,6 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FZ_FAR_PEER	0x08	/* from 192.0.2.1 (squashed), else 127.0.0.1 */
 #define FZ_PEER2	0x10	/* the second client instance (uuid) */
 #define FZ_OLD_PROTO	0x20	/* a protocol 2 connection */
+/*
+ * Without FZ_CRED: the caller's ids from fz_rec.pad, as if the body had
+ * ended with a block (cheap for the fuzzer to reach users other than
+ * root): uid 0 or 1000..1002 (bits 0-1), gid likewise (bits 2-3), and
+ * 0..3 supplementary groups 1000.. (bits 4-5).
+ */
+#define FZ_USER		0x40
 
 struct fz_rec {			/* little-endian */
 	uint16_t opcode;
@@ -62,6 +69,25 @@ static inline void *fz_dup(const uint8_t *p, size_t n)
 		abort();
 	memcpy(d, p, n);
 	return d;
+}
+
+static inline uint32_t fz_id(unsigned bits)
+{
+	return bits ? 999 + bits : 0;
+}
+
+/* the ids FZ_USER gives */
+static inline void fz_user(struct tess_cred *c, uint8_t pad)
+{
+	uint32_t n = (pad >> 4) & 3;
+
+	memset(c, 0, sizeof(*c));
+	c->magic = cpu_to_le32(TESS_CRED_MAGIC);
+	c->uid = cpu_to_le32(fz_id(pad & 3));
+	c->gid = cpu_to_le32(fz_id((pad >> 2) & 3));
+	c->ngroups = cpu_to_le32(n);
+	for (uint32_t i = 0; i < n; i++)
+		c->groups[i] = cpu_to_le32(1000 + i);
 }
 
 /*
@@ -109,6 +135,9 @@ static inline int fz_next(const uint8_t **data, size_t *size, uint64_t xid,
 	if (rec.flags & FZ_CRED) {
 		if (tnet_cred_take(&r->msg.f, r->msg.body, &r->msg.cred))
 			return 0;
+		r->msg.has_cred = true;
+	} else if (rec.flags & FZ_USER) {
+		fz_user(&r->msg.cred, rec.pad);
 		r->msg.has_cred = true;
 	}
 	rc = tess_msg_check(&r->msg.f, r->msg.body);

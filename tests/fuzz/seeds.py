@@ -17,12 +17,19 @@ ROLE_MDS = 2 << 1      # TESS_ROLE_CLIENT + 2
 FAR = 0x08
 PEER2 = 0x10
 OLD = 0x20
+USER = 0x40            # ids from the pad byte (fuzz_req.h)
 
 ROOT = 1
 
 
-def rec(op, body=b'', bulk=b'', flags=0):
-    return struct.pack('<HBBHH', op, flags, 0, len(body), len(bulk)) + body + bulk
+def rec(op, body=b'', bulk=b'', flags=0, pad=0):
+    return struct.pack('<HBBHH', op, flags, pad, len(body), len(bulk)) + \
+        body + bulk
+
+
+def user(op, body, ids=0x15, flags=0):
+    """a request of uid 1000, gid 1000, one group (FZ_USER)"""
+    return rec(op, body, flags=flags | USER, pad=ids)
 
 
 def cred(uid, gid, groups=()):
@@ -150,6 +157,13 @@ def mds_seeds():
         'open_close': cr + rec(OPEN, struct.pack('<QII', 2, 3, 0)) +
         rec(UNLINK, name_req(ROOT, b'f')) +
         rec(CLOSE, struct.pack('<QII', 2, 0, 0)),
+        'users': tmp + user(CREATE, create(d, b'a', 0o100640)) +
+        user(SETATTR, setattr_req(f, 0x7, 0o104755, 1001, 1000)) +
+        user(SETATTR, setattr_req(f, 0x1, 0o100600), ids=0x16) +
+        user(MKDIR, create(d, b's', 0o42770, op=MKDIR), ids=0x26) +
+        user(READDIR, struct.pack('<QQII', d, 0, 4096, 0), ids=0x3a) +
+        user(RENAME, struct.pack('<QQIIII', d, 4, 0, 1, 1, 0) + b'ab',
+             ids=0x2a),
         'squashed': tmp + rec(CREATE, create(d, b'r'), flags=FAR) +
         as_user(UNLINK, name_req(d, b'r'), flags=FAR | PEER2) +
         rec(UNLINK, name_req(d, b'r'), flags=FAR),
