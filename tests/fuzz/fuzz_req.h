@@ -129,8 +129,10 @@ static inline int fz_next(const uint8_t **data, size_t *size, uint64_t xid,
 	r->msg.f.bulk_len = (uint32_t)bulk;
 	r->msg.body = r->body;
 	r->msg.bulk = r->bulk;
-	/* as tnet_recv_frame: an opcode it does not know is refused */
-	if (r->msg.f.opcode >= TESS_OP_MAX || r->msg.f.opcode == 0)
+	/* as tnet_recv_frame: an opcode it does not know is refused; and
+	 * serve_request answers a HELLO or AUTH after the handshake itself */
+	if (r->msg.f.opcode >= TESS_OP_MAX || r->msg.f.opcode == 0 ||
+	    r->msg.f.opcode == TESS_OP_HELLO || r->msg.f.opcode == TESS_OP_AUTH)
 		return 0;
 	if (rec.flags & FZ_CRED) {
 		if (tnet_cred_take(&r->msg.f, r->msg.body, &r->msg.cred))
