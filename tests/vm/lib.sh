@@ -62,7 +62,7 @@
 #                                    dmesg and the daemon logs if anything
 #                                    failed, exit $TESS_FAILED
 #
-# Also: module_loaded MOD, dmesg_mark / dmesg_since_mark, cluster_net N,
+# Also: tess_diag (processes, stacks of tasks in D state), module_loaded MOD, dmesg_mark / dmesg_since_mark, cluster_net N,
 # tess_depmod (the module index tests/vm/run made, or depmod -a).
 
 TESS_FAILED=0
@@ -70,6 +70,17 @@ TESS_TAG=${TESS_TAG:-vm}
 TESS_STEP_TIMEOUT=${TESS_STEP_TIMEOUT:-120}
 TESS_START_TIMEOUT=${TESS_START_TIMEOUT:-60}
 TESS_BIN=${TESS_BIN:-$TESS_REPO/build/bin}
+# the programs the cluster helpers run: the build tree's, or with
+# TESS_INSTALLED=1 the installed ones (tests/vm/suites/deb.sh)
+if [ "${TESS_INSTALLED:-0}" = 1 ]; then
+	TESS_MDS_PROG=/usr/sbin/tessera-mds
+	TESS_OST_PROG=/usr/sbin/tessera-ost
+	TESS_CTL_PROG=/usr/bin/tessctl
+else
+	TESS_MDS_PROG=$TESS_BIN/tessera-mds
+	TESS_OST_PROG=$TESS_BIN/tessera-ost
+	TESS_CTL_PROG=$TESS_BIN/tessctl
+fi
 TESS_W=${TESS_W:-/tmp/tess}
 TESS_FSNAME=${TESS_FSNAME:-fs}
 # TESS_NET=rdma: the cluster in this namespace over soft-RoCE (rdma_rxe
@@ -271,7 +282,7 @@ tess_ost_addr() {
 }
 
 tess_osts_up() {
-	timeout -k 2 10 "$TESS_BIN/tessctl" --mds "$TESS_MDS_ADDR" --key "$TESS_KEY" df \
+	timeout -k 2 10 "$TESS_CTL_PROG" --mds "$TESS_MDS_ADDR" --key "$TESS_KEY" df \
 		2>/dev/null | grep -c ' UP$'
 }
 
@@ -287,7 +298,7 @@ _tess_osts_are() {
 tess_mds_start() {
 	mkdir -p "$TESS_W"
 	# shellcheck disable=SC2086
-	"$TESS_BIN/tessera-mds" --dir "$TESS_W/mds" --key "$TESS_KEY" \
+	"$TESS_MDS_PROG" --dir "$TESS_W/mds" --key "$TESS_KEY" \
 		$(tess_listen "$TESS_MDS_IP") $TESS_MDS_ARGS "$@" >>"$TESS_W/mds.log" 2>&1 &
 	TESS_MDS_PID=$!
 }
@@ -335,7 +346,7 @@ tess_ost_start() {
 	esac
 	if [ "$TESS_NET" = rdma ]; then
 		# shellcheck disable=SC2086
-		"$TESS_BIN/tessera-ost" --mds "$TESS_MDS_ADDR" --index "$i" \
+		"$TESS_OST_PROG" --mds "$TESS_MDS_ADDR" --index "$i" \
 			--dir "$TESS_W/ost$i" --key "$TESS_KEY" \
 			$listen $TESS_OST_ARGS "$@" \
 			>>"$TESS_W/ost$i.log" 2>&1 &
@@ -343,7 +354,7 @@ tess_ost_start() {
 		return
 	fi
 	# shellcheck disable=SC2086
-	ip netns exec ost$i sh -c "$_TESS_NS_EXEC" sh "$TESS_BIN/tessera-ost" --mds "$TESS_MDS_ADDR" \
+	ip netns exec ost$i sh -c "$_TESS_NS_EXEC" sh "$TESS_OST_PROG" --mds "$TESS_MDS_ADDR" \
 		--index "$i" --dir "$TESS_W/ost$i" --key "$TESS_KEY" \
 		$listen $TESS_OST_ARGS "$@" \
 		>>"$TESS_W/ost$i.log" 2>&1 &
@@ -426,6 +437,20 @@ tess_cleanup() {
 			timeout -k 5 30 umount -l "$m" 2>/dev/null
 	done
 	tess_cluster_kill
+}
+
+# tess_diag: what is running and where the stuck tasks wait (the
+# processes with their wait channel, the kernel stack of each task in D
+# state), for a failure that may be a hang
+tess_diag() {
+	local p
+	echo "--- processes ---"
+	ps -eo pid,ppid,stat,etimes,wchan:28,args 2>/dev/null | grep -v ' \[.*\]$' | cut -c1-200
+	for p in /proc/[0-9]*; do
+		grep -q '^State:.*D (disk sleep)' "$p/status" 2>/dev/null || continue
+		echo "--- in D state: $(tr '\0' ' ' < "$p/cmdline" | cut -c1-120) (${p#/proc/})"
+		cat "$p/stack" 2>/dev/null
+	done
 }
 
 TESS_LOG_PATTERN='BUG:|WARNING:|Oops|general protection|Call Trace|list_del corruption|refcount_t|UBSAN|KASAN|kmemleak|hung_task|blocked for more than|circular locking|possible recursive locking|inconsistent lock state|lock held when returning'

@@ -534,7 +534,10 @@ tess_ost_start 1 --listen $MOVED
 moved_up() {
 	$T "$BIN/tessctl" --mds $MDS --key $W/key df 2>/dev/null | grep -q "$MOVED.*UP\$"
 }
-tess_wait_until 30 moved_up || fail "OST1 up at $MOVED" "$(tail -n 3 $W/ost1.log | tr '\n' ' ')"
+if ! tess_wait_until 30 moved_up; then
+	fail "OST1 up at $MOVED" "$(tail -n 3 $W/ost1.log | tr '\n' ' ')"
+	tess_diag
+fi
 sleep 31		# the client's OST list is refreshed after 30 s
 $T sync
 echo 3 > /proc/sys/vm/drop_caches
