@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/install/deb.sh - the Debian packages (debian/): `make deb` into a
 # temporary directory (a copy of the work tree, dpkg-buildpackage -b -us
-# -uc there: nothing is written into the tree), then the three .debs.
+# -uc there: nothing is written into the tree but a copy of the three
+# .debs in build/deb, for tests/vm/suites/deb.sh), then the .debs.
 # Run by the dkms tier (tests/check.sh); about 30 s on 2 cores.  One
 # "PASS: install: deb.NAME" or "FAIL: install: deb.NAME" line per check,
 # exit status non-zero on a failure.
@@ -58,6 +59,11 @@ for p in tessera-dkms tessera-client tessera-server; do
 	fi
 done
 [ ${#debs[@]} -eq 3 ] || exit 1
+# kept in build/deb (where `make deb` puts them) for the VM suite that
+# installs them (tests/vm/suites/deb.sh)
+mkdir -p "$top/build/deb"
+rm -f "$top"/build/deb/tessera-*.deb
+cp "${debs[@]}" "$top/build/deb/"
 
 # ---- lintian ----
 lintian "${debs[@]}" >"$tmp/lintian" 2>&1
