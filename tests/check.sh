@@ -16,7 +16,7 @@ mkdir -p "$logdir"
 # bound CMD...: CMD with the tier's time limit (SIGKILL 30 s after SIGTERM)
 bound() { timeout -k 30 "${TIER_TIMEOUT[$tier]}" "$@"; }
 declare -A TIER_TIMEOUT=([build]=1800 [unit]=600 [fuzz]=600 [integ]=1800
-	[kunit]=3600 [debug]=3600 [dkms]=1800)
+	[kunit]=3600 [debug]=3600 [dkms]=3600)
 
 tier_build() { bound make -j2 all; }
 tier_unit()  { bound bash tests/unit/run.sh; }
@@ -74,14 +74,46 @@ tier_debug() {
 	done
 	return $rc
 }
-# dkms build of dkms.conf, then the Debian packages (make deb into a
-# temporary directory, lintian, their contents: tests/install/deb.sh, ~30 s)
+# dkms build and install of dkms.conf for both Debian kernels
+# (tests/dkms/run), the Debian packages (make deb into a temporary
+# directory, lintian, their contents: tests/install/deb.sh, ~30 s), the
+# packages installed with dpkg -i into a clean overlay of the root, DKMS
+# building for both kernels (tests/install/deb-root.sh, ~25 s); then in
+# the VM, on each Debian kernel, that installed system (suite deb: the
+# demo from the installed paths, an fstab mount, dpkg --purge; 2 min
+# each), and on 6.12 the smoke, namespace and data suites from the
+# modules DKMS built (6.1 runs them in tiers vm and debug)
 tier_dkms() {
-	local rc=0
+	local rc=0 kv s
 	bound make check-dkms || rc=$?
-	bound bash tests/install/deb.sh || [ $rc != 0 ] || rc=1
+	bound bash tests/install/deb.sh || rc=1
+	bound bash tests/install/deb-root.sh || rc=1
+	for kv in $(debian_kernels); do
+		TESS_VM_LAYER=build/deb/root TESS_VM_LABEL=$(kseries "$kv") KVER=$kv \
+			TESS_VM_TIMEOUT=900 bash tests/vm/run deb || rc=1
+	done
+	for kv in $(debian_kernels); do
+		[ "$(kseries "$kv")" = 6.12 ] || continue
+		for s in smoke namespace data; do
+			TESS_VM_MEM=${TESS_VM_MEM:-$(vm_mem "$s")} TESS_VM_LABEL=6.12 KVER=$kv \
+				TESS_MODDIR=build/dkms/root/lib/modules/$kv/updates/dkms \
+				TESS_VM_TIMEOUT=${TESS_VM_TIMEOUT:-1500} bash tests/vm/run "$s" || rc=1
+		done
+	done
 	return $rc
 }
+# Debian's kernels here: a /boot image and a linux-headers package
+debian_kernels() {
+	local b kv
+	for b in /lib/modules/*/build; do
+		case $(readlink -f "$b") in /usr/src/linux-headers-*) ;; *) continue ;; esac
+		kv=${b%/build}
+		kv=${kv##*/}
+		[ -r "/boot/vmlinuz-$kv" ] && echo "$kv"
+	done | sort -V
+}
+# kseries 6.12.117+deb12-amd64 -> 6.12
+kseries() { echo "$1" | cut -d. -f1,2; }
 
 tiers=("$@")
 [ ${#tiers[@]} -eq 0 ] && tiers=(build unit fuzz integ kunit vm debug dkms)
