@@ -28,16 +28,6 @@ SOAK=${TESS_MODEL_SOAK:-0}
 MOPTS=timeout=30,acregmin=1,acregmax=1,acdirmin=1,acdirmax=1
 SUITE_T0=$(date +%s)
 
-# (lib.sh's own pass/fail use $TESS_TAG; an older lib.sh's do not)
-pass() {
-	echo "PASS: vm-model: $1"
-}
-
-fail() {
-	echo "FAIL: vm-model: $1: $2"
-	TESS_FAILED=1
-}
-
 info() {
 	echo "INFO: vm-model: $*"
 }
@@ -45,62 +35,6 @@ info() {
 # stage NAME: where the time goes (seconds since the suite started)
 stage() {
 	info "t=$(($(date +%s) - SUITE_T0)) s: $*"
-}
-
-# ---- the cluster helpers of lib.sh; a minimal copy if this tree's
-# lib.sh predates them ----
-if ! command -v tess_cluster_start >/dev/null 2>&1; then
-	TESS_MDS_IP=10.77.0.1
-	tess_modules_load() {
-		modprobe libcrc32c
-		for m in tessera_lnet tessera_lnet_tcp tessera; do
-			insmod "$TESS_MODDIR/$m.ko" || return 1
-		done
-	}
-	tess_cluster_start() {
-		TESS_NOST=$1
-		TESS_MDS_ADDR=$TESS_MDS_IP@tcp
-		TESS_MDS=$TESS_MDS_ADDR
-		TESS_KEY=$W/key
-		export TESS_MDS TESS_KEY
-		mkdir -p "$W"
-		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TESS_KEY"
-		chmod 600 "$TESS_KEY"
-		cluster_net "$1"
-		"$B/tessera-mds" --dir "$W/mds" --key "$TESS_KEY" --listen "$TESS_MDS_ADDR" \
-			$2 >>"$W/mds.log" 2>&1 &
-		_i=0
-		while [ $_i -lt "$1" ]; do
-			ip netns exec ost$_i "$B/tessera-ost" --mds "$TESS_MDS_ADDR" \
-				--index $_i --dir "$W/ost$_i" --key "$TESS_KEY" \
-				--listen "10.77.0.$((10 + _i))@tcp" >>"$W/ost$_i.log" 2>&1 &
-			_i=$((_i + 1))
-		done
-		_n=0
-		while [ $_n -lt 300 ]; do
-			[ "$(timeout 10 "$B/tessctl" df 2>/dev/null | grep -c ' UP$')" = "$1" ] && return 0
-			sleep 0.2
-			_n=$((_n + 1))
-		done
-		return 1
-	}
-	tess_mount() {
-		mkdir -p "$1"
-		timeout -k 5 90 mount -t tessera "$TESS_MDS_ADDR:/fs" "$1" -o "key=$TESS_KEY${2:+,$2}"
-	}
-	tess_finish() {
-		for m in $(awk '$3 == "tessera" { print $2 }' /proc/mounts); do
-			timeout -k 5 30 umount -f "$m" 2>/dev/null
-		done
-		bad=$(dmesg | grep -E "BUG:|WARNING:|Oops|Call Trace|refcount_t|blocked for more than")
-		if [ -z "$bad" ]; then pass "kernel log clean"; else fail "kernel log clean" "$(echo "$bad" | head -n 3 | tr '\n' ' ')"; fi
-		exit $TESS_FAILED
-	}
-fi
-
-command -v tess_wait_pid >/dev/null 2>&1 || tess_wait_pid() {
-	shift
-	wait "$@"	# the jobs run under timeout(1) already
 }
 
 bail() {

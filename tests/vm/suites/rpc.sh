@@ -47,7 +47,7 @@ mount -t debugfs none /sys/kernel/debug 2>/dev/null
 if tess_modules_load tessera_lnet_tcp && [ -w $ST ]; then
 	pass "modules loaded, selftest hook present"
 else
-	fail "modules loaded, selftest hook present" "insmod failed or no $ST"
+	fail "modules loaded, selftest hook present" "modprobe failed or no $ST"
 	tess_finish
 fi
 
