@@ -43,14 +43,7 @@ tctl() { timeout -k 2 60 "$bin/tessctl" "$@"; }
 rd() { timeout -k 2 120 "$bin/hsm_read" "$@"; }
 wr() { timeout -k 2 60 "$bin/hsm_write" "$@"; }
 
-wait_until() {	# SECONDS CMD...: poll CMD every 0.1 s
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
-}
+. "$top/tests/integ/lib.sh"	# wait_until (its stop is redefined below)
 
 stop() {	# PIDVAR: SIGKILL, reaped
 	local p=${!1}
