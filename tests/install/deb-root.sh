@@ -74,7 +74,7 @@ done
 rm -f "$r/var/lib/man-db/auto-update"
 cp "$@" "$r/tmp/"
 echo "deb-root: dpkg -i $*"
-chroot "$r" env DEBIAN_FRONTEND=noninteractive dpkg -i $(for d; do echo "/tmp/${d##*/}"; done)
+timeout -k 10 900 chroot "$r" env DEBIAN_FRONTEND=noninteractive dpkg -i $(for d; do echo "/tmp/${d##*/}"; done)
 rc=$?
 echo "deb-root: dpkg -i exit $rc"
 chroot "$r" dkms status tessera
