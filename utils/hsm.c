@@ -358,8 +358,9 @@ static int obj_hsm_set(struct tess_client *c, const struct tess_inode *st,
 static int open_client(struct tess_client **c, const char *cmd)
 {
 	char err[512] = "";
-	int rc = tess_client_open(O.mds, O.key, O.timeout_s * 1000, c, err,
-				  sizeof(err));
+	/* OBJ_HSM_SET on the OSTs is for a server role: the servers' key */
+	int rc = tess_client_open_role(O.mds, O.key, TESS_ROLE_ADMIN,
+				       O.timeout_s * 1000, c, err, sizeof(err));
 
 	if (rc)
 		warnx(cmd, "cannot connect to the MDS: %s",

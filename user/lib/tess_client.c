@@ -48,6 +48,7 @@
 struct tess_client {
 	struct tnet_addr mds_addr;
 	struct tnet_key key;
+	int role;			/* declared in HELLO: TESS_ROLE_* */
 	int timeout_ms;
 	uint8_t uuid[16];
 	pthread_mutex_t lock;		/* connections below */
@@ -87,11 +88,20 @@ struct tess_file {
 int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
 		     struct tess_client **out, char *err, size_t errlen)
 {
+	return tess_client_open_role(mds, keyfile, TESS_ROLE_CLIENT,
+				     timeout_ms, out, err, errlen);
+}
+
+int tess_client_open_role(const char *mds, const char *keyfile, int role,
+			  int timeout_ms, struct tess_client **out, char *err,
+			  size_t errlen)
+{
 	struct tess_client *c = calloc(1, sizeof(*c));
 	int rc;
 
 	if (!c)
 		return -ENOMEM;
+	c->role = role;
 	rc = tnet_addr_parse(mds, TESS_MDS_PORT, &c->mds_addr, err, errlen);
 	if (!rc)
 		rc = tnet_key_load(keyfile, &c->key, err, errlen);
@@ -126,11 +136,14 @@ int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
 				     (uint32_t)getegid(), (uint32_t)n, u32);
 	}
 	pthread_mutex_init(&c->lock, NULL);
-	c->mds = tnet_connect(&c->mds_addr, &c->key, TESS_ROLE_CLIENT, c->uuid,
+	c->mds = tnet_connect(&c->mds_addr, &c->key, c->role, c->uuid,
 			      c->timeout_ms, &rc);
 	if (!c->mds) {
 		snprintf(err, errlen, "%s: %s", mds,
-			 rc == -EACCES ? "authentication failed (wrong key?)" :
+			 rc == -EACCES ? (c->role == TESS_ROLE_CLIENT ?
+					  "authentication failed (wrong key?)" :
+					  "authentication failed (this needs "
+					  "the servers' key)") :
 			 strerror(-rc));
 		free(c);
 		return rc;
@@ -234,7 +247,7 @@ static struct tnet_conn *get_conn(struct tess_client *c, struct tnet_conn **slot
 	if (*slot && tnet_conn_dead(*slot))
 		detach_conn_locked(slot);
 	if (!*slot) {
-		*slot = tnet_connect(a, &c->key, TESS_ROLE_CLIENT, c->uuid,
+		*slot = tnet_connect(a, &c->key, c->role, c->uuid,
 				     c->timeout_ms, err);
 		if (*slot && slot == &c->mds)
 			replay_opens(c, *slot);

@@ -45,6 +45,15 @@ struct tess_layout_req {
 
 int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
 		     struct tess_client **out, char *err, size_t errlen);
+/*
+ * The same, declaring ROLE (TESS_ROLE_*) to every server: TESS_ROLE_ADMIN
+ * for tools that change object state on the OSTs (hsm's OBJ_HSM_SET),
+ * which then need the servers' key (issue #12, roles).
+ * tess_client_open is TESS_ROLE_CLIENT.
+ */
+int tess_client_open_role(const char *mds, const char *keyfile, int role,
+			  int timeout_ms, struct tess_client **out, char *err,
+			  size_t errlen);
 void tess_client_close(struct tess_client *c);
 /*
  * The credentials sent with every MDS request (at most

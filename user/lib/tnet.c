@@ -304,6 +304,33 @@ int tnet_key_load(const char *path, struct tnet_key *key, char *err,
 }
 
 /* HMAC-SHA256(K, label | a | b) */
+int tnet_keys_load(const char *key, const char *client, const char *server,
+		   struct tnet_key *server_key, struct tnet_key *client_key,
+		   const char **opt, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!server && !key) {
+		*opt = client ? "--server-key" : "--key";
+		tnet_seterr(err, errlen, "required (%s)", client ?
+			    "the servers' key: --client-key alone is not enough" :
+			    "shared key file, or --client-key and --server-key");
+		return -EINVAL;
+	}
+	if (!client && !key) {
+		*opt = "--client-key";
+		tnet_seterr(err, errlen, "required (the clients' key: "
+			    "--server-key alone is not enough)");
+		return -EINVAL;
+	}
+	*opt = server ? "--server-key" : "--key";
+	rc = tnet_key_load(server ? server : key, server_key, err, errlen);
+	if (rc)
+		return rc;
+	*opt = client ? "--client-key" : "--key";
+	return tnet_key_load(client ? client : key, client_key, err, errlen);
+}
+
 void tnet_handshake_mac(const struct tnet_key *key, const char *label,
 			  const uint8_t *a, const uint8_t *b, uint8_t *out)
 {

@@ -75,6 +75,18 @@ struct tnet_key {
 
 int tnet_key_load(const char *path, struct tnet_key *key, char *err,
 		  size_t errlen);
+/*
+ * A daemon's keys (issue #12, roles): KEY (--key) serves both roles;
+ * CLIENT (--client-key) and SERVER (--server-key) each replace it for
+ * their role.  Any may be NULL, but each role needs one.  The server key
+ * authenticates peers declaring TESS_ROLE_OST, _MDS or _ADMIN and the
+ * daemon's own connections to other servers; the client key peers
+ * declaring TESS_ROLE_CLIENT.  0, or -errno with the option at fault in
+ * *opt ("--key", ...) and a reason in err.
+ */
+int tnet_keys_load(const char *key, const char *client, const char *server,
+		   struct tnet_key *server_key, struct tnet_key *client_key,
+		   const char **opt, char *err, size_t errlen);
 
 /* ---- connections ---- */
 struct tnet_conn;
@@ -285,7 +297,8 @@ struct tnet_server {
 	int lfd;			/* the first listener's (TCP) */
 	unsigned nlisten;
 	struct tnet_listener listen[TNET_LISTEN_MAX];
-	struct tnet_key key;
+	struct tnet_key key;		/* server roles (OST, MDS, ADMIN) */
+	struct tnet_key client_key;	/* TESS_ROLE_CLIENT; = key by default */
 	const struct tnet_server_ops *ops;
 	void *ctx;
 	uint8_t uuid[16];		/* this server instance */
@@ -312,10 +325,14 @@ struct tnet_server {
 	_Atomic int inflight;		/* requests being served */
 };
 
-/* bind and listen; port 0 picks one (read it back with tnet_server_port) */
+/* bind and listen; port 0 picks one (read it back with tnet_server_port).
+ * KEY authenticates every role until tnet_server_set_client_key. */
 int tnet_server_init(struct tnet_server *s, const struct tnet_addr *listen,
 		     const struct tnet_key *key,
 		     const struct tnet_server_ops *ops, void *ctx);
+/* peers declaring TESS_ROLE_CLIENT authenticate with KEY from now on */
+void tnet_server_set_client_key(struct tnet_server *s,
+				const struct tnet_key *key);
 /*
  * Listen on one more address (after tnet_server_init; @tcp or @rdma): 0,
  * or -errno with a reason in err (no RDMA device, address in use, ...).

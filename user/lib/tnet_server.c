@@ -111,6 +111,7 @@ int tnet_server_init(struct tnet_server *s, const struct tnet_addr *listen_addr,
 			return rc;
 	}
 	s->key = *key;
+	s->client_key = *key;
 	s->ops = ops;
 	s->ctx = ctx;
 	s->features = TESS_FEAT_KNOWN;
@@ -217,6 +218,29 @@ static int reply_status(struct tnet_conn *c, const struct tess_frame *req,
 	return tnet_send_frame(c, &f, body, bulk);
 }
 
+void tnet_server_set_client_key(struct tnet_server *s,
+				const struct tnet_key *key)
+{
+	s->client_key = *key;
+}
+
+static const char *role_name(int role)
+{
+	static const char *const names[] = {
+		[TESS_ROLE_CLIENT] = "client", [TESS_ROLE_OST] = "OST",
+		[TESS_ROLE_MDS] = "MDS", [TESS_ROLE_ADMIN] = "admin",
+	};
+
+	return role >= TESS_ROLE_CLIENT && role <= TESS_ROLE_ADMIN ?
+	       names[role] : "?";
+}
+
+/* the key of a declared role: a client key cannot pass for a server */
+static const struct tnet_key *role_key(struct tnet_server *s, int role)
+{
+	return role == TESS_ROLE_CLIENT ? &s->client_key : &s->key;
+}
+
 static int server_handshake(struct tnet_server *s, struct tnet_conn *c)
 {
 	const struct tess_hello_req *hreq;
@@ -252,7 +276,8 @@ static int server_handshake(struct tnet_server *s, struct tnet_conn *c)
 	hrep.features = cpu_to_le64(c->features);
 	memcpy(hrep.uuid, s->uuid, 16);
 	tnet_random(hrep.nonce, sizeof(hrep.nonce));
-	tnet_handshake_mac(&s->key, "tessera-server", nc, hrep.nonce, hrep.mac);
+	tnet_handshake_mac(role_key(s, role), "tessera-server", nc, hrep.nonce,
+			   hrep.mac);
 	/* the HELLO reply goes out before features apply to bulk */
 	rc = reply_status(c, &m.f, 0, &hrep, sizeof(hrep), NULL, 0);
 	if (rc)
@@ -264,7 +289,8 @@ static int server_handshake(struct tnet_server *s, struct tnet_conn *c)
 	if (m.f.opcode != TESS_OP_AUTH || !(m.f.flags & TESS_HF_REQUEST))
 		return -EPROTO;
 	auth = m.body;
-	tnet_handshake_mac(&s->key, "tessera-client", hrep.nonce, nc, mac);
+	tnet_handshake_mac(role_key(s, role), "tessera-client", hrep.nonce, nc,
+			   mac);
 	if (CRYPTO_memcmp(mac, auth->mac, sizeof(mac))) {
 		reply_status(c, &m.f, EACCES, NULL, 0, NULL, 0);
 		return -EACCES;
@@ -484,10 +510,20 @@ static void *conn_main(void *arg)
 	rc = server_handshake(s, c);
 	c->deadline_ms = 0;
 	tnet_preauth_leave(s, addr);
+	if ((rc == -EACCES || rc == -ECONNRESET) && c->role) {
+		/* after HELLO: the peer declared a role (issue #12, roles) */
+		tmetrics_handshake_failed();
+		tlog_level(LOG_WARNING, "%s: handshake refused: %s (role %s "
+			   "needs the %s key)", c->peer, rc == -EACCES ?
+			   "authentication failed (wrong key)" :
+			   "peer left mid-handshake (it may hold another key)",
+			   role_name(c->role),
+			   c->role == TESS_ROLE_CLIENT ? "client" : "server");
+		goto out;
+	}
 	if (rc) {
 		tmetrics_handshake_failed();
 		tlog_level(LOG_WARNING, "%s: handshake refused: %s", c->peer,
-		     rc == -EACCES ? "authentication failed (wrong key)" :
 		     rc == -ECONNRESET ?
 		     "peer left mid-handshake (it may hold another key)" :
 		     rc == -ETIMEDOUT ? "not done within the handshake "

@@ -41,6 +41,8 @@
 /* issue #12: root squashing */
 #define OPT_ROOT_SQUASH		0x101
 #define OPT_NOSQUASH		0x102
+#define OPT_CLIENT_KEY		0x103
+#define OPT_SERVER_KEY		0x104
 #define MAX_CLIENTS_DEF		1024
 #define MAX_CLIENTS_MAX		65536
 #define PING_INTERVAL_DEF	5	/* a hung OST: down after 10 s */
@@ -51,6 +53,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s [--config FILE] --dir PATH --key FILE\n"
+		"          [--client-key FILE] [--server-key FILE]\n"
 		"          [--listen HOST[:PORT][@tcp|@rdma]]... [--metrics-listen HOST:PORT]\n"
 		"          [--fsname NAME] [--stripe-count N] "
 		"[--stripe-size BYTES] [--nosync]\n"
@@ -64,7 +67,13 @@ static void usage(FILE *f)
 		"                      a key (tessera.conf(5)); the command "
 		"line wins\n"
 		"  --dir PATH          metadata store (created if missing)\n"
-		"  --key FILE          shared key (16..256 bytes)\n"
+		"  --key FILE          shared key (16..256 bytes) of clients "
+		"and servers\n"
+		"  --client-key FILE   the clients' key (role client; "
+		"replaces --key for them)\n"
+		"  --server-key FILE   the servers' key (OSTs, and admin "
+		"tools such as hsm;\n"
+		"                      replaces --key for them)\n"
 		"  --listen ADDR       default 0.0.0.0:%d@tcp; may be given up "
 		"to %d times\n"
 		"                      (e.g. --listen 10.0.0.5@rdma --listen "
@@ -230,6 +239,8 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "client-key", required_argument, NULL, OPT_CLIENT_KEY },
+		{ "server-key", required_argument, NULL, OPT_SERVER_KEY },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 		{ "fsname", required_argument, NULL, 'f' },
@@ -251,12 +262,13 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mds_store_opts so = { 0 };
-	static struct tnet_key key;
+	static struct tnet_key key, ckey;
 	static struct tnet_server srv;
 	static struct mds m;
 	struct mds_precreate *precreate;
 	struct tnet_addr la[TNET_LISTEN_MAX], ma;
-	const char *keyfile = NULL, *listens[TNET_LISTEN_MAX] = { "0.0.0.0" };
+	const char *keyfile = NULL, *ckeyfile = NULL, *skeyfile = NULL;
+	const char *kopt, *listens[TNET_LISTEN_MAX] = { "0.0.0.0" };
 	int nlisten = 0;
 	const char *metrics_listen = NULL;
 	const char *config = NULL, *log_level = NULL, *log_file = NULL;
@@ -292,6 +304,12 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			keyfile = optarg;
+			break;
+		case OPT_CLIENT_KEY:
+			ckeyfile = optarg;
+			break;
+		case OPT_SERVER_KEY:
+			skeyfile = optarg;
 			break;
 		case 'l':
 			/* the command line's replace the config file's */
@@ -406,13 +424,15 @@ int main(int argc, char **argv)
 	optarg = NULL;
 	if (!so.dir)
 		die("--dir", "required");
-	if (!keyfile)
-		die("--key", "required");
 	tlog_init(prog);
 	if (tlog_options(log_level, log_file, err, sizeof(err)))
 		die_at(log_file, "--log-file", err);
-	if (tnet_key_load(keyfile, &key, err, sizeof(err)))
-		die_at(keyfile, "--key", err);
+	/* key: the servers' (OSTs connect with it, the MDS to them) */
+	if (tnet_keys_load(keyfile, ckeyfile, skeyfile, &key, &ckey, &kopt,
+			   err, sizeof(err)))
+		die_at(!strcmp(kopt, "--server-key") ? skeyfile :
+		       !strcmp(kopt, "--client-key") ? ckeyfile : keyfile,
+		       kopt, err);
 	if (!nlisten)
 		nlisten = 1;		/* 0.0.0.0 */
 	for (int i = 0; i < nlisten; i++)
@@ -468,6 +488,7 @@ int main(int argc, char **argv)
 	rc = tnet_server_init(&srv, NULL, &key, &mds_server_ops, &m);
 	if (rc)
 		die("--listen", strerror(rc < 0 ? -rc : rc));
+	tnet_server_set_client_key(&srv, &ckey);
 	for (int i = 0; i < nlisten; i++) {
 		char a[TESS_ADDR_MAX + 16], reason[512];
 

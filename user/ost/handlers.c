@@ -207,6 +207,24 @@ static int refused(struct tnet_conn *c, const struct tnet_msg *req,
 	return rc;
 }
 
+/*
+ * Destroy, HSM state changes and precreate are for the servers (issue
+ * #12): the MDS (its destroyer, precreate) and admin tools (hsm, role
+ * ADMIN), which hold the server key.  Clients read and write objects.
+ */
+static bool server_role(const struct tnet_conn *c)
+{
+	return c->role == TESS_ROLE_MDS || c->role == TESS_ROLE_ADMIN;
+}
+
+/* a client's write or punch not yet stable: its next oid-0 sync's */
+static void note_unstable(struct ost_ctx *x, struct tnet_conn *c,
+			  uint64_t oid)
+{
+	if (x->sync && c->role == TESS_ROLE_CLIENT)
+		synctrack_note(x->sync, c->peer_uuid, oid);
+}
+
 static int do_read(struct ost_ctx *x, struct tnet_conn *c,
 		   const struct tnet_msg *req, struct tnet_reply *rep)
 {
@@ -288,6 +306,8 @@ static int do_write(struct ost_ctx *x, struct tnet_conn *c,
 
 		rc = rc ? rc : hrc;
 	}
+	if (!rc && !(flags & TESS_IO_SYNC))
+		note_unstable(x, c, oid);
 	if (rc == -ESTALE)
 		return ESTALE;		/* destroyed: never created again */
 	if (rc)
@@ -363,6 +383,8 @@ static int do_punch(struct ost_ctx *x, struct tnet_conn *c,
 	}
 	if (!rc && sync)
 		rc = objstore_sync(x->store, oid);
+	else if (!rc)
+		note_unstable(x, c, oid);
 	if (rc == -ESTALE)
 		return ESTALE;
 	return rc ? failed(c, req, oid, rc) : 0;
@@ -403,6 +425,9 @@ static int do_destroy(struct ost_ctx *x, struct tnet_conn *c,
 
 	memcpy(&o, req->body, sizeof(o));
 	oid = le64_to_cpu(o.oid);
+	if (!server_role(c))
+		return refused(c, req, EPERM, "destroy is for the MDS and "
+			       "admin roles, not a client");
 	if (oid == 0)
 		return refused(c, req, EINVAL, "oid 0 is reserved");
 	if (x->hsm)
@@ -413,9 +438,58 @@ static int do_destroy(struct ost_ctx *x, struct tnet_conn *c,
 	return rc ? failed(c, req, oid, rc) : 0;
 }
 
+/* the objects in oids; on a failure the rest go back for the next sync */
+static int sync_objects(struct ost_ctx *x, struct tnet_conn *c,
+			const uint64_t *oids, uint32_t n)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int r = rc ? 0 : objstore_sync(x->store, oids[i]);
+
+		if (r == -ESTALE)
+			r = 0;		/* destroyed since: nothing to keep */
+		if (r && !rc)
+			rc = r;
+		if (rc)
+			synctrack_note(x->sync, c->peer_uuid, oids[i]);
+	}
+	return rc;
+}
+
 /*
- * Everything this instance acknowledged for oid (0: the whole store) to
- * disk; the reply's verifier tells the client which instance that was.
+ * OBJ_SYNC oid 0 of a client (issue #12): what that client wrote without
+ * TESS_IO_SYNC since its last one (synctrack.h), the whole store only
+ * when that cannot be named.  Servers' (role MDS, ADMIN): the store.
+ */
+static int sync_all(struct ost_ctx *x, struct tnet_conn *c)
+{
+	uint64_t *oids, gen;
+	uint32_t n;
+	int rc;
+
+	if (c->role != TESS_ROLE_CLIENT || !x->sync)
+		return objstore_sync(x->store, 0);
+	rc = synctrack_take(x->sync, c->peer_uuid, &oids, &n, &gen);
+	if (rc) {
+		tlog_level(LOG_DEBUG, "%s: obj_sync oid 0 of a client: the "
+			   "store (its objects cannot all be named)", c->peer);
+		rc = objstore_sync(x->store, 0);
+		if (!rc)
+			synctrack_store_synced(x->sync, gen);
+		return rc;
+	}
+	tlog_level(LOG_DEBUG, "%s: obj_sync oid 0 of a client: %u objects it "
+		   "wrote since its last sync, not the store", c->peer, n);
+	rc = sync_objects(x, c, oids, n);
+	free(oids);
+	return rc;
+}
+
+/*
+ * Everything this instance acknowledged for oid (0: the whole store, or
+ * for a client what it wrote: sync_all) to disk; the reply's verifier
+ * tells the client which instance that was.
  */
 static int do_sync(struct ost_ctx *x, struct tnet_conn *c,
 		   const struct tnet_msg *req, struct tnet_reply *rep)
@@ -429,7 +503,7 @@ static int do_sync(struct ost_ctx *x, struct tnet_conn *c,
 	write_verf(x);
 	if (ost_fault_sync)
 		return failed(c, req, oid, ost_fault_sync);
-	rc = objstore_sync(x->store, oid);
+	rc = oid ? objstore_sync(x->store, oid) : sync_all(x, c);
 	if (rc)
 		return failed(c, req, oid, rc);
 	put_verf(x, c, rep);
@@ -518,6 +592,10 @@ static int do_hsm_set(struct ost_ctx *x, struct tnet_conn *c,
 	int rc;
 
 	memcpy(&r, req->body, sizeof(r));
+	if (!server_role(c))
+		return refused(c, req, EPERM, "HSM state is for the MDS and "
+			       "admin roles (hsm holds the server key), not "
+			       "a client");
 	if (!x->hsm)
 		return refused(c, req, EOPNOTSUPP, "no HSM on this OST");
 	if (le64_to_cpu(r.oid) == 0)

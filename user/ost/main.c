@@ -58,6 +58,8 @@
 /* the bounded HSM cache (issue #13) */
 #define OPT_CACHE_HIGH		0x101
 #define OPT_CACHE_LOW		0x102
+#define OPT_CLIENT_KEY		0x103
+#define OPT_SERVER_KEY		0x104
 
 struct reg {
 	struct tnet_addr mds;
@@ -77,6 +79,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " [--config FILE]\n"
 		"                   --mds HOST[:PORT][@NET] --index N --dir PATH --key FILE\n"
+		"                   [--client-key FILE] [--server-key FILE]\n"
 		"                   [--listen HOST[:PORT][@NET]]... [--advertise HOST[:PORT][@NET]]...\n"
 		"                   [--metrics-listen HOST:PORT]\n"
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
@@ -89,7 +92,10 @@ static void usage(FILE *f)
 		"  --mds        the metadata server (default port %d)\n"
 		"  --index      this OST's index, 0..%d\n"
 		"  --dir        object store directory (created if missing)\n"
-		"  --key        shared key file\n"
+		"  --key        shared key file of clients and servers\n"
+		"  --client-key the clients' key (replaces --key for role client)\n"
+		"  --server-key the servers' key: the MDS's and admin tools' (hsm);\n"
+		"               this OST connects to the MDS with it\n"
 		"  --mds, --listen, --advertise: NET is tcp (default) or rdma\n"
 		"  --listen     address to serve on (default 0.0.0.0:%d+index);\n"
 		"               up to %d times (e.g. --listen 10.0.0.5@rdma\n"
@@ -367,6 +373,8 @@ int main(int argc, char **argv)
 		{ "index", required_argument, NULL, 'i' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "client-key", required_argument, NULL, OPT_CLIENT_KEY },
+		{ "server-key", required_argument, NULL, OPT_SERVER_KEY },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "advertise", required_argument, NULL, 'a' },
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
@@ -387,6 +395,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *mds = NULL, *dir = NULL, *keyfile = NULL;
+	const char *ckeyfile = NULL, *skeyfile = NULL, *kopt;
+	static struct tnet_key ckey;
 	const char *listen_s[TNET_LISTEN_MAX] = { "0.0.0.0" };
 	const char *adv[TNET_LISTEN_MAX], *index_s = NULL;
 	unsigned nlisten = 0, nadv = 0;
@@ -434,6 +444,8 @@ int main(int argc, char **argv)
 			break;
 		case 'd': dir = optarg; break;
 		case 'k': keyfile = optarg; break;
+		case OPT_CLIENT_KEY: ckeyfile = optarg; break;
+		case OPT_SERVER_KEY: skeyfile = optarg; break;
 		case 'l':
 			/* the command line's replace the config file's */
 			if (nlisten && *conf_where(listen_s[0]) &&
@@ -535,8 +547,6 @@ int main(int argc, char **argv)
 		die_opt("--index", "required (0..%d)", TESS_MAX_OSTS - 1);
 	if (!dir)
 		die_opt("--dir", "required (object store directory)");
-	if (!keyfile)
-		die_opt("--key", "required (shared key file)");
 
 	if (tlog_options(log_level, log_file, err, sizeof(err)))
 		die_at(log_file, "--log-file", "%s", err);
@@ -550,8 +560,12 @@ int main(int argc, char **argv)
 				    &reg.listen[i], err, sizeof(err)))
 			die_at(listen_s[i], "--listen", "%s", err);
 	reg.nlisten = nlisten;
-	if (tnet_key_load(keyfile, &reg.key, err, sizeof(err)))
-		die_at(keyfile, "--key", "%s", err);
+	/* reg.key: the servers' (the MDS connects with it, we to the MDS) */
+	if (tnet_keys_load(keyfile, ckeyfile, skeyfile, &reg.key, &ckey, &kopt,
+			   err, sizeof(err)))
+		die_at(!strcmp(kopt, "--server-key") ? skeyfile :
+		       !strcmp(kopt, "--client-key") ? ckeyfile : keyfile,
+		       kopt, "%s", err);
 
 	rc = objstore_open(dir, reg.index, &ctx.store, err, sizeof(err));
 	if (rc == OBJSTORE_EINDEX)
@@ -559,6 +573,18 @@ int main(int argc, char **argv)
 	if (rc)
 		die_opt("--dir", "%s", err);
 	memcpy(reg.store_uuid, objstore_uuid(ctx.store), 16);
+	/*
+	 * A client's OBJ_SYNC oid 0 syncs only what it wrote to this
+	 * instance (synctrack.h): what an earlier instance acknowledged
+	 * (still in the page cache after a kill, same verifier) is made
+	 * stable here, once, before any client is served.
+	 */
+	rc = objstore_sync(ctx.store, 0);
+	if (rc)
+		die_opt("--dir", "syncfs: %s", strerror_r(-rc, eb, sizeof(eb)));
+	ctx.sync = synctrack_create();
+	if (!ctx.sync)
+		die_opt("--dir", "out of memory");
 	if (!objstore_precreates(ctx.store))
 		tlog("%s was formatted before object precreation: a missing "
 		     "object reads as zeros and a write creates it (old "
@@ -603,6 +629,7 @@ int main(int argc, char **argv)
 	rc = tnet_server_init(&srv, NULL, &reg.key, &ost_server_ops, &ctx);
 	if (rc)
 		die_opt("--listen", "%s", strerror_r(-rc, eb, sizeof(eb)));
+	tnet_server_set_client_key(&srv, &ckey);
 	for (unsigned i = 0; i < nlisten; i++) {
 		tnet_addr_format(&reg.listen[i], laddr, sizeof(laddr));
 		if (tnet_server_listen(&srv, &reg.listen[i], err, sizeof(err)))

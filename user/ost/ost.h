@@ -8,10 +8,13 @@
 #include "tnet.h"
 #include "objstore.h"
 #include "hsm.h"
+#include "synctrack.h"
 
 struct ost_ctx {
 	struct objstore *store;
 	struct ost_hsm *hsm;		/* NULL: no HSM (tests) */
+	/* clients' unstable objects (oid-0 sync); NULL: that syncs the store */
+	struct synctrack *sync;
 };
 
 /* connected/handle/disconnected for tnet_server_init; ctx is an ost_ctx */
