@@ -167,6 +167,10 @@ run_for 300 bash tests/integ/creds.sh "$work" $((base + 170))
 # two tmpfs stores read twice, LRU release at --cache-high and on a full store,
 # pinned and written files never released; MDS, 2 OSTs, S3 at base+190..193
 run_for 180 bash tests/integ/hsm_cache.sh "$work" $((base + 193)) $((base + 190))
+# roles (issue #12): separate client and server keys, a client-role
+# connection refused destroy, HSM state, precreate and registration, its
+# oid-0 sync narrowed to its own objects; MDS and 2 OSTs at base+200..202
+run_for 120 bash tests/integ/roles.sh "$work" $((base + 200))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL
