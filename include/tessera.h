@@ -231,11 +231,25 @@ enum tess_opcode {
 
 /* ---- handshake ---- */
 
+/*
+ * The role a peer declares in HELLO (issue #12).  A server with separate
+ * keys (--client-key, --server-key) authenticates TESS_ROLE_CLIENT with
+ * the client key and every other role with the server key, so a client
+ * key cannot declare a server role.  Only a server role may:
+ *   on the MDS: OST_REGISTER, OST_REPLACE, OST_LEAVE (TESS_ROLE_OST);
+ *   on an OST:  OBJ_PRECREATE (TESS_ROLE_MDS), OBJ_DESTROY and
+ *               OBJ_HSM_SET (TESS_ROLE_MDS or TESS_ROLE_ADMIN: the MDS's
+ *               destroyer, the hsm tool);
+ * a client gets EPERM.  OBJ_SYNC oid 0 of a client syncs the objects that
+ * client (its HELLO uuid) wrote without TESS_IO_SYNC since its last one,
+ * not the store; the whole store only when they cannot be named (more
+ * than the OST tracks).  Of a server role it syncs the store.
+ */
 enum tess_role {
 	TESS_ROLE_CLIENT	= 1,
 	TESS_ROLE_OST		= 2,	/* an OST talking to the MDS */
 	TESS_ROLE_MDS		= 3,	/* the MDS talking to an OST */
-	TESS_ROLE_ADMIN		= 4,
+	TESS_ROLE_ADMIN		= 4,	/* admin tools (hsm): server key */
 };
 
 /* feature bits, negotiated as the AND of both sides */
@@ -580,7 +594,8 @@ struct tess_ost_list_rep {	/* then count tess_ost_info */
 
 /* ---- object requests (OST) ---- */
 
-struct tess_obj_req {		/* GETATTR, DESTROY, SYNC (oid 0 = all) */
+struct tess_obj_req {		/* GETATTR, DESTROY, SYNC (oid 0: all, see
+				 * enum tess_role) */
 	__le64 oid;
 };
 
