@@ -477,6 +477,8 @@ static int sync_all(struct ost_ctx *x, struct tnet_conn *c)
 		rc = objstore_sync(x->store, 0);
 		if (!rc)
 			synctrack_store_synced(x->sync, gen);
+		else
+			synctrack_store_failed(x->sync);
 		return rc;
 	}
 	tlog_level(LOG_DEBUG, "%s: obj_sync oid 0 of a client: %u objects it "

@@ -131,6 +131,13 @@ int synctrack_take(struct synctrack *t, const uint8_t uuid[16],
 	return rc;
 }
 
+void synctrack_store_failed(struct synctrack *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->untracked++;
+	pthread_mutex_unlock(&t->lock);
+}
+
 void synctrack_store_synced(struct synctrack *t, uint64_t gen)
 {
 	pthread_mutex_lock(&t->lock);

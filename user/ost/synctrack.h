@@ -37,5 +37,9 @@ int synctrack_take(struct synctrack *t, const uint8_t uuid[16],
 		   uint64_t **oids, uint32_t *n, uint64_t *gen);
 /* the store was synced: untracked writes up to GEN are stable */
 void synctrack_store_synced(struct synctrack *t, uint64_t gen);
+/* the store sync that answer 1 asked for failed: what it should have
+ * covered can no longer be named, every next oid-0 sync is the store's
+ * until one succeeds */
+void synctrack_store_failed(struct synctrack *t);
 
 #endif /* OST_SYNCTRACK_H */
