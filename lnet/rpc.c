@@ -112,6 +112,7 @@ struct tnet_client {
 	bool destroying;
 	bool want_conn;			/* keepalive: reconnect, queue or not */
 	u8 server_uuid[16];
+	u64 features;			/* agreed in the last handshake */
 	struct tnet_client_stats stats;
 
 	/* constant after create */
@@ -264,6 +265,11 @@ static int tnet_req_check(const struct tnet_req *req)
 		return -EINVAL;
 	if (req->body_len > TESS_MAX_BODY || (req->body_len && !req->body))
 		return -EMSGSIZE;
+	if (req->send_cred &&
+	    (req->body_len > TESS_MAX_BODY - sizeof(req->cred) ||
+	     le32_to_cpu(req->cred.magic) != TESS_CRED_MAGIC ||
+	     le32_to_cpu(req->cred.ngroups) > TESS_CRED_GROUPS_MAX))
+		return -EINVAL;
 	if (req->reply_cap && !req->reply_buf)
 		return -EINVAL;
 	if (!tnet_bulk_ok(req->send_bulk) || !tnet_bulk_ok(req->recv_bulk))
@@ -888,6 +894,7 @@ static int rpc_do_connect(struct tnet_client *cl)
 		restarted = memcmp(cl->server_uuid, zero_uuid, 16) &&
 			    memcmp(cl->server_uuid, suuid, 16);
 		memcpy(cl->server_uuid, suuid, sizeof(suuid));
+		cl->features = tc->features;
 		cl->stats.connects++;
 	}
 	spin_unlock(&cl->lock);
@@ -955,23 +962,47 @@ static void rpc_connect_failed(struct tnet_client *cl, int err)
 	rpc_complete(cl, &out, false);
 }
 
+/*
+ * body_crc over the header, the body and the credential block (the
+ * frame's body is the two, one after the other): tess_body_crc() of a
+ * body in two parts
+ */
+static u32 rpc_body_cred_crc(const struct tess_hdr *h, const void *body,
+			     u32 len, const struct tess_cred *cred)
+{
+	struct tess_hdr tmp = *h;
+	u32 crc;
+
+	tmp.body_crc = 0;
+	tmp.bulk_crc = 0;
+	crc = tess_crc_update(tess_crc_init(), &tmp, sizeof(tmp));
+	if (len)
+		crc = tess_crc_update(crc, body, len);
+	crc = tess_crc_update(crc, cred, sizeof(*cred));
+	return tess_crc_final(crc);
+}
+
 static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
 			u64 xid, bool resent)
 {
 	struct tnet_conn *tc = rc->tc;
 	const struct tnet_bulk *b = req->send_bulk;
 	u32 bulk_len = b ? b->len : 0;
+	/* only to a server that agreed: an older one refuses the flag */
+	bool cred = req->send_cred && (tc->features & TESS_FEAT_CRED);
+	u32 body_len = req->body_len + (cred ? sizeof(req->cred) : 0);
 	struct tess_frame f = {
 		.xid = xid,
 		.opcode = req->opcode,
-		.flags = TESS_HF_REQUEST | (resent ? TESS_HF_RESENT : 0),
+		.flags = TESS_HF_REQUEST | (resent ? TESS_HF_RESENT : 0) |
+			 (cred ? TESS_HF_CRED : 0),
 		.version = tc->version ? tc->version : TESS_PROTO_VERSION,
-		.body_len = req->body_len,
+		.body_len = body_len,
 		.bulk_len = bulk_len,
 	};
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 	struct tess_hdr hdr;
-	struct kvec vec[2];
+	struct kvec vec[3];
 	unsigned int nr = 0;
 	int err;
 
@@ -980,7 +1011,12 @@ static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
 							  b->bvec, b->nr,
 							  bulk_len));
 	tess_hdr_encode(&hdr, &f);
-	tess_hdr_seal(&hdr, req->body, req->body_len);
+	if (cred)
+		hdr.body_crc = cpu_to_le32(rpc_body_cred_crc(&hdr, req->body,
+							     req->body_len,
+							     &req->cred));
+	else
+		tess_hdr_seal(&hdr, req->body, req->body_len);
 
 	vec[nr].iov_base = &hdr;
 	vec[nr++].iov_len = sizeof(hdr);
@@ -988,8 +1024,12 @@ static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
 		vec[nr].iov_base = (void *)req->body;
 		vec[nr++].iov_len = req->body_len;
 	}
+	if (cred) {
+		vec[nr].iov_base = &req->cred;
+		vec[nr++].iov_len = sizeof(req->cred);
+	}
 	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, vec, nr,
-		      sizeof(hdr) + req->body_len);
+		      sizeof(hdr) + body_len);
 	if (bulk_len)
 		msg.msg_flags |= MSG_MORE;
 	err = tc->ops->sendmsg(tc, &msg);
@@ -1358,6 +1398,24 @@ void tnet_client_server_uuid(struct tnet_client *cl, u8 uuid[16])
 	spin_unlock(&cl->lock);
 }
 EXPORT_SYMBOL_GPL(tnet_client_server_uuid);
+
+/**
+ * tnet_client_features - what the last handshake agreed
+ * @cl: the client
+ *
+ * Return: TESS_FEAT_* bits; 0 before the first handshake.  A reconnect
+ * may change them (the server was replaced by an older or newer one).
+ */
+u64 tnet_client_features(struct tnet_client *cl)
+{
+	u64 features;
+
+	spin_lock(&cl->lock);
+	features = cl->features;
+	spin_unlock(&cl->lock);
+	return features;
+}
+EXPORT_SYMBOL_GPL(tnet_client_features);
 
 /**
  * tnet_client_stats - a snapshot of the client's counters

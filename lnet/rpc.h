@@ -79,6 +79,8 @@ void tnet_client_abort(struct tnet_client *cl);
 void tnet_client_set_addr(struct tnet_client *cl, const struct tnet_addr *addr);
 /* The server's instance uuid from the last handshake (changes on restart). */
 void tnet_client_server_uuid(struct tnet_client *cl, u8 uuid[16]);
+/* TESS_FEAT_* agreed in the last handshake (0 before the first). */
+u64 tnet_client_features(struct tnet_client *cl);
 
 /* Counters since tnet_client_create() (for /proc, debugfs and tests). */
 struct tnet_client_stats {
@@ -140,6 +142,15 @@ struct tnet_req {
 	const struct tnet_bulk *recv_bulk;	/* OBJ_READ data goes here */
 	void (*done)(struct tnet_req *req);	/* async completion */
 	void *private;
+	/*
+	 * The caller's credentials (filled whole, magic included): sent
+	 * after the body with TESS_HF_CRED on a connection that agreed
+	 * TESS_FEAT_CRED, left off on one that did not (the server then
+	 * takes the request as from uid 0).  Decided at each send: a resend
+	 * on a new connection follows what that one agreed.
+	 */
+	bool send_cred;
+	struct tess_cred cred;
 
 	/* results, valid when done */
 	int status;		/* 0, -errno from the server, or transport error */
