@@ -108,6 +108,20 @@ TU_CASE(setattr)
 		{ &BOB, 0666, TESS_SA_MODE, 0600, 0, 0, false, -EPERM, 0, 0 },
 		{ &ROOT, 0644, TESS_SA_MODE, 0600, 0, 0, false, 0,
 		  TESS_SA_MODE, 0600 },
+		/*
+		 * another user's write drops setuid/setgid (the kernel
+		 * client's file_remove_privs): a writer or one with write
+		 * permission, those bits only
+		 */
+		{ &BOB, 04777, TESS_SA_MODE, 0777, 0, 0, false, 0,
+		  TESS_SA_MODE, 0777 },
+		{ &BOB, 06755, TESS_SA_MODE, 0755, 0, 0, true, 0,
+		  TESS_SA_MODE, 0755 },
+		{ &BOB, 04755, TESS_SA_MODE, 0755, 0, 0, false, -EPERM, 0, 0 },
+		{ &BOB, 04777, TESS_SA_MODE, 0666, 0, 0, true, -EPERM, 0, 0 },
+		{ &BOB, 04777, TESS_SA_MODE, 06777, 0, 0, true, -EPERM, 0, 0 },
+		{ &BOB, 0777, TESS_SA_MODE, 0777, 0, 0, true, 0,
+		  TESS_SA_MODE, 0777 },
 		/* setgid kept in its group, dropped outside it */
 		{ &ALICE, 0644, TESS_SA_MODE, 02755, 0, 0, false, 0,
 		  TESS_SA_MODE, 02755 },

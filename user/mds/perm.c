@@ -197,8 +197,21 @@ int perm_setattr(const struct perm_cred *c, const struct mds_attr *a,
 			return -EPERM;
 		gid = sa->gid;
 	}
-	if ((v & TESS_SA_MODE) && !owner)
-		return -EPERM;
+	/*
+	 * chmod: the owner.  Another caller may only drop the set-id bits
+	 * when it writes the file (a holder of it open, or one with write
+	 * permission): a write by someone else clears them, and the kernel
+	 * client sends that (file_remove_privs) as this mode change.
+	 */
+	if ((v & TESS_SA_MODE) && !owner) {
+		uint32_t sid = S_ISUID | S_ISGID, old = a->mode & 07777;
+
+		if ((sa->mode & 07777 & ~old) ||
+		    (sa->mode & 07777 & ~sid) != (old & ~sid))
+			return -EPERM;
+		if (!writer && perm_may(c, a, PERM_W))
+			return -EPERM;
+	}
 	/*
 	 * explicit times (ctime too): the owner only; "now": the owner,
 	 * one with write permission, or a writer (its close sends
