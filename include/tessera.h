@@ -236,7 +236,8 @@ enum tess_opcode {
  * keys (--client-key, --server-key) authenticates TESS_ROLE_CLIENT with
  * the client key and every other role with the server key, so a client
  * key cannot declare a server role.  Only a server role may:
- *   on the MDS: OST_REGISTER, OST_REPLACE, OST_LEAVE (TESS_ROLE_OST);
+ *   on the MDS: OST_REGISTER, OST_REPLACE, OST_LEAVE (TESS_ROLE_OST),
+ *               HSM_SET (any server role: hsm as admin, the OSTs);
  *   on an OST:  OBJ_PRECREATE (TESS_ROLE_MDS), OBJ_DESTROY and
  *               OBJ_HSM_SET (TESS_ROLE_MDS or TESS_ROLE_ADMIN: the MDS's
  *               destroyer, the hsm tool);

@@ -8,7 +8,8 @@
  *                   server key can, and is no client key
  *   roles ops       a client-role connection is refused OBJ_DESTROY,
  *                   OBJ_HSM_SET, OBJ_PRECREATE (OST) and OST_REGISTER,
- *                   OST_LEAVE (MDS) with EPERM, the object unharmed;
+ *                   OST_REPLACE, OST_LEAVE, HSM_SET (MDS) with EPERM,
+ *                   the object unharmed;
  *                   role MDS and ADMIN (server key) may destroy
  *   roles sync N    as a fresh client: N unstable writes to objects of
  *                   its own, then one OBJ_SYNC oid 0 (the OST logs how
@@ -138,6 +139,17 @@ static int ost_register(struct tnet_conn *conn, uint16_t op)
 	return tnet_call(conn, &call);
 }
 
+/* HSM_SET on the MDS: state of INO unchanged (set 0, clear 0) */
+static int mds_hsm_set(struct tnet_conn *conn, uint64_t ino)
+{
+	struct tess_hsm_set_req r = {
+		.ino = cpu_to_le64(ino), .valid = cpu_to_le32(TESS_HSMS_STATE) };
+	struct tnet_call call = { .op = TESS_OP_HSM_SET, .body = &r,
+				  .body_len = sizeof(r) };
+
+	return tnet_call(conn, &call);
+}
+
 static int ost_leave(struct tnet_conn *conn)
 {
 	struct tess_ost_leave_req r = { .index = 0 };
@@ -171,7 +183,10 @@ static uint64_t make_file(struct tess_client *c, const char *path)
 
 static void client_refused(struct tess_client *c, uint64_t oid)
 {
+	struct tess_inode st = { 0 };
+	uint64_t ino = tess_stat(c, "/roles_kept", &st) ? 0 : st.ino;
 	uint8_t uuid[16];
+	int rc;
 	struct tnet_conn *o, *m;
 	uint64_t size = 0;
 
@@ -193,6 +208,12 @@ static void client_refused(struct tess_client *c, uint64_t oid)
 	IT_RC("roles.client_ost_replace_eperm",
 	      ost_register(m, TESS_OP_OST_REPLACE), -EPERM);
 	IT_RC("roles.client_ost_leave_eperm", ost_leave(m), -EPERM);
+	IT_RC("roles.client_mds_hsm_set_eperm", mds_hsm_set(m, ino), -EPERM);
+	tnet_close(m);
+	m = conn_as(&mds_addr, &skey, TESS_ROLE_ADMIN, uuid);
+	rc = mds_hsm_set(m, ino);	/* ENODATA: no record, but allowed */
+	it_result(rc == 0 || rc == -ENODATA, "roles.admin_mds_hsm_set_allowed",
+		  "%s", strerror(-rc));
 	tnet_close(m);
 }
 

@@ -898,6 +898,10 @@ static int h_hsm_set(struct hctx *h)
 		esc(e, sizeof(e), q.key, q.klen);
 	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " valid %#x set %#x "
 		 "clear %#x key '%s'", ino, q.valid, q.set, q.clear, e);
+	/* the origins hsm archives to and the OSTs restore from: servers'
+	 * (hsm is role admin, OSTs report present stripes), issue #12 */
+	if (h->c->role == TESS_ROLE_CLIENT)
+		return -EPERM;
 	rc = owner_or_may(h, ino, PERM_W);
 	if (!rc)
 		rc = mds_hsm_set(h->m->store, ino, &q, &x);
