@@ -49,6 +49,7 @@ static const char *const op_names[TESS_OP_MAX] = {
 	[TESS_OP_OST_REPLACE] = "ost_replace",
 	[TESS_OP_OBJ_SCAN] = "obj_scan",
 	[TESS_OP_OST_LEAVE] = "ost_leave",
+	[TESS_OP_HSM_STATS] = "hsm_stats",
 	[TESS_OP_OBJ_PRECREATE] = "obj_precreate",
 	[TESS_OP_OBJ_LIST] = "obj_list",
 };
@@ -338,6 +339,28 @@ static int check_precreate(struct tess_cursor *c)
 	return 0;
 }
 
+/* HSM_STATS: 1 .. TESS_HSM_STATS_MAX inos, or as many records back */
+static int check_hsm_stats(struct tess_cursor *c, bool rep)
+{
+	const struct tess_hsm_stats_req *r = tess_pull(c, sizeof(*r));
+	u32 i, n;
+
+	if (!r)
+		return -EBADMSG;
+	n = le32_to_cpu(r->count);
+	if (n > TESS_HSM_STATS_MAX || (!rep && !n))
+		return rep ? -EBADMSG : -EINVAL;
+	if (!rep)
+		return tess_pull(c, n * 8) ? 0 : -EBADMSG;
+	for (i = 0; i < n; i++) {
+		const struct tess_hsm_stat *h = tess_pull(c, sizeof(*h));
+
+		if (!h || le32_to_cpu(h->hsm_state) & ~TESS_HSM_ALL)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
 static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 {
 	const struct tess_name_req *nr;
@@ -494,6 +517,8 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 			return -EBADMSG;
 		n = le32_to_cpu(ol->max);
 		return n < 1 || n > TESS_OBJ_LIST_MAX ? -EINVAL : 0;
+	case TESS_OP_HSM_STATS:
+		return check_hsm_stats(c, false);
 	case TESS_OP_OBJ_SCAN:
 		os = tess_pull(c, sizeof(*os));
 		if (!os)
@@ -716,6 +741,8 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 		return check_obj_list_rep(c);
 	case TESS_OP_OBJ_SCAN:
 		return check_obj_scan_rep(c);
+	case TESS_OP_HSM_STATS:
+		return check_hsm_stats(c, true);
 	case TESS_OP_HSM_SET:
 	case TESS_OP_HSM_GET:
 		hr = tess_pull(c, sizeof(*hr));

@@ -64,6 +64,10 @@
  *       end of tess_obj_hsm_rep (104 -> 120 bytes: a reply from an
  *       older OST is refused by tess_msg_check as too short).  No bump:
  *       HSM is not released yet.
+ *   3 - HSM_STATS (issue 13): size, type and HSM state of up to
+ *       TESS_HSM_STATS_MAX inodes in one request (hsm status of a
+ *       large tree).  A new opcode: an older MDS answers EOPNOTSUPP and
+ *       hsm falls back to a GETATTR a file, so no bump.
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -212,6 +216,7 @@ enum tess_opcode {
 	TESS_OP_OST_REPLACE	= 41,	/* OST_REGISTER of a new store */
 	TESS_OP_OBJ_SCAN	= 42,	/* the objects files own (check) */
 	TESS_OP_OST_LEAVE	= 43,	/* an OST's clean exit: down now */
+	TESS_OP_HSM_STATS	= 44,	/* HSM state of many inodes (status) */
 
 	/* objects (OST) */
 	TESS_OP_OBJ_READ	= 64,
@@ -795,6 +800,34 @@ struct tess_hsm_rep {
 	__u8   present[TESS_MAX_STRIPES / 8];	/* stripes fully present */
 };
 
+/*
+ * HSM_STATS (MDS): then count __le64 inode numbers.  Reply: a
+ * tess_hsm_stats_rep then count tess_hsm_stat, in the order asked; an
+ * inode that does not exist (any more) has mode 0.  present is the size
+ * of a file not RELEASED, else the bytes of its objects the MDS knows to
+ * be fully present (TESS_HSMS_STRIPE): the bytes of objects an OST holds
+ * only in part are counted by asking that OST (OBJ_HSM_GET).
+ */
+#define TESS_HSM_STATS_MAX	1024
+
+struct tess_hsm_stats_req {	/* then count __le64 inos */
+	__le32 count;		/* 1 .. TESS_HSM_STATS_MAX */
+	__le32 pad;
+};
+
+struct tess_hsm_stats_rep {	/* then count tess_hsm_stat */
+	__le32 count;
+	__le32 pad;
+};
+
+struct tess_hsm_stat {
+	__le64 ino;
+	__le64 size;
+	__le64 present;		/* bytes */
+	__le32 mode;		/* 0: no such inode */
+	__le32 hsm_state;	/* TESS_HSM_* */
+};
+
 /* OBJ_HSM_SET modes */
 #define TESS_OHSM_STUB		1	/* new origin, no chunk present, data
 					 * dropped, object sized for the file */
@@ -1037,6 +1070,9 @@ _Static_assert(sizeof(struct tess_obj_hsm_rep) == 120, "tess_obj_hsm_rep");
 _Static_assert(sizeof(struct tess_obj_precreate_req) == 16, "tess_obj_precreate_req");
 _Static_assert(sizeof(struct tess_obj_list_req) == 16, "tess_obj_list_req");
 _Static_assert(sizeof(struct tess_obj_list_rep) == 8, "tess_obj_list_rep");
+_Static_assert(sizeof(struct tess_hsm_stats_req) == 8, "tess_hsm_stats_req");
+_Static_assert(sizeof(struct tess_hsm_stats_rep) == 8, "tess_hsm_stats_rep");
+_Static_assert(sizeof(struct tess_hsm_stat) == 32, "tess_hsm_stat");
 _Static_assert(sizeof(struct tess_obj_scan_req) == 16, "tess_obj_scan_req");
 _Static_assert(sizeof(struct tess_obj_scan_rep) == 16, "tess_obj_scan_rep");
 _Static_assert(sizeof(struct tess_obj_owner) == 32, "tess_obj_owner");

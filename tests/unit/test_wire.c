@@ -628,6 +628,41 @@ TU_CASE(msg_check_obj_lifecycle_replies)
 	TU_EQ_INT(tess_msg_check(&f, body), 0);
 }
 
+/* HSM_STATS (issue #13): 1 .. TESS_HSM_STATS_MAX inos; as many records */
+TU_CASE(msg_check_hsm_stats)
+{
+	static uint8_t body[8 + 3 * 32];
+	struct tess_hsm_stats_req *r = (void *)body;
+	struct tess_hsm_stat *o = (void *)(body + 8);
+	struct tess_frame f = req(TESS_OP_HSM_STATS, 8 + 3 * 8);
+
+	r->count = cpu_to_le32(3);
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = 8 + 2 * 8;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);	/* short */
+	f.body_len = 8 + 4 * 8;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);	/* trailing */
+	r->count = 0;
+	f.body_len = 8;
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+	r->count = cpu_to_le32(TESS_HSM_STATS_MAX + 1);
+	TU_EQ_INT(tess_msg_check(&f, body), -EINVAL);
+
+	f.flags = TESS_HF_REPLY;
+	r->count = cpu_to_le32(3);
+	f.body_len = sizeof(body);
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = sizeof(body) - 1;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	f.body_len = sizeof(body);
+	o[1].hsm_state = cpu_to_le32(0x100);		/* unknown state bit */
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	o[1].hsm_state = cpu_to_le32(TESS_HSM_RELEASED);
+	r->count = cpu_to_le32(TESS_HSM_STATS_MAX + 1);
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	TU_CHECK(strcmp(tess_op_name(TESS_OP_HSM_STATS), "hsm_stats") == 0);
+}
+
 int main(void)
 {
 	tu_suite = "wire";
@@ -649,5 +684,6 @@ int main(void)
 	TU_RUN(msg_check_punch);
 	TU_RUN(msg_check_obj_lifecycle_requests);
 	TU_RUN(msg_check_obj_lifecycle_replies);
+	TU_RUN(msg_check_hsm_stats);
 	return tu_done();
 }

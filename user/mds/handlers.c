@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "handlers.h"
+#include "tess_stripe.h"
 
 struct hctx {
 	struct mds *m;
@@ -866,6 +867,63 @@ static int h_hsm_get(struct hctx *h)
 	return rc ? rc : put_hsm(h, ino, &x);
 }
 
+/*
+ * HSM_STATS: what hsm status needs of many files in one request, instead
+ * of a GETATTR, an HSM_GET and an OBJ_HSM_GET per file (issue #13).  No
+ * permission beyond GETATTR's (none: the inode numbers come from READDIR).
+ */
+static int h_hsm_stats(struct hctx *h)
+{
+	const struct tess_hsm_stats_req *r = PULL(h, sizeof(*r));
+	struct tess_hsm_stats_rep *rr;
+	static __thread struct mds_layout lo;
+	static __thread struct mds_hsm x;
+	uint32_t n;
+
+	if (!r)
+		return -EBADMSG;
+	n = le32_to_cpu(r->count);
+	snprintf(h->what, sizeof(h->what), "%u inodes", n);
+	rr = tess_buf_reserve(&h->rep->body, sizeof(*rr));
+	if (!rr)
+		return -EMSGSIZE;
+	rr->count = cpu_to_le32(n);
+	for (uint32_t i = 0; i < n; i++) {
+		const __le64 *ip = PULL(h, sizeof(*ip));
+		struct tess_hsm_stat *o = tess_buf_reserve(&h->rep->body,
+							   sizeof(*o));
+		struct mds_attr a;
+		uint64_t ino;
+
+		if (!ip)
+			return -EBADMSG;
+		if (!o)
+			return -EMSGSIZE;
+		ino = le64_to_cpu(*ip);
+		memset(o, 0, sizeof(*o));
+		o->ino = cpu_to_le64(ino);
+		if (mds_getattr(h->m->store, ino, &a, &lo))
+			continue;		/* mode 0: gone */
+		o->size = cpu_to_le64(a.size);
+		o->mode = cpu_to_le32(a.mode);
+		o->hsm_state = cpu_to_le32(a.hsm_state & TESS_HSM_ALL);
+		o->present = cpu_to_le64(a.size);
+		if (S_ISREG(a.mode) && (a.hsm_state & TESS_HSM_RELEASED)) {
+			struct tess_stripe_geom g = { lo.stripe_size, lo.nobjs };
+			uint64_t p = 0;
+
+			if (lo.nobjs && !tess_stripe_geom_check(&g) &&
+			    !mds_hsm_get(h->m->store, ino, &x))
+				for (uint32_t k = 0; k < lo.nobjs; k++)
+					if (x.present[k / 8] & (1u << (k % 8)))
+						p += tess_stripe_obj_size(&g, k,
+									  a.size);
+			o->present = cpu_to_le64(p);
+		}
+	}
+	return h->rep->body.err;
+}
+
 static int h_hsm_set(struct hctx *h)
 {
 	const struct tess_hsm_set_req *r = PULL(h, sizeof(*r));
@@ -1003,6 +1061,9 @@ int mds_handle(void *ctx, struct tnet_conn *c, const struct tnet_msg *req,
 		break;
 	case TESS_OP_OBJ_SCAN:
 		rc = h_obj_scan(&h);
+		break;
+	case TESS_OP_HSM_STATS:
+		rc = h_hsm_stats(&h);
 		break;
 	case TESS_OP_HSM_GET:
 		rc = h_hsm_get(&h);
