@@ -7,7 +7,10 @@
  *     import s3://BUCKET[/PREFIX] DIR [--endpoint URL] [--region R]
  *            [--delete] [-j N]
  *     state FILE...        HSM state, S3 origin and present ranges
- *     status PATH...       sizes, bytes present, files per state
+ *     status PATH... [--exact]  sizes, bytes present, files per state
+ *                          (the MDS's count, TESS_HSM_STATS_MAX files a
+ *                          request; --exact: the OSTs of released files
+ *                          asked too, for objects present in part)
  *     prefetch PATH... [-j N]   restore every released byte, in parallel
  *     release FILE...      free the OST space of archived, unchanged files
  *     pin PATH...          the OSTs never release these files' data (a
@@ -55,6 +58,7 @@ struct opts {
 	int jobs;
 	int timeout_s;
 	bool del;
+	bool exact;			/* status: ask the OSTs too */
 	int verbose;
 };
 
@@ -391,6 +395,7 @@ static int s3_setup(struct s3_conf *s3, const char *cmd, const char *what)
 
 struct ent {
 	char *path;
+	uint64_t ino;			/* from the directory entry (0: not known) */
 	uint32_t type;			/* DT_* */
 };
 
@@ -413,6 +418,7 @@ static int entv_add(struct entv *e, const char *path, uint32_t type)
 	e->v[e->n].path = strdup(path);
 	if (!e->v[e->n].path)
 		return -ENOMEM;
+	e->v[e->n].ino = 0;
 	e->v[e->n++].type = type;
 	return 0;
 }
@@ -442,6 +448,8 @@ static int rd_cb(void *arg, const char *name, uint64_t ino, uint32_t type,
 	snprintf(path, sizeof(path), "%s/%s", strcmp(a->dir, "/") ? a->dir : "",
 		 name);
 	a->rc = entv_add(a->out, path, type);
+	if (!a->rc)
+		a->out->v[a->out->n - 1].ino = ino;
 	return a->rc ? -1 : 0;
 }
 
@@ -461,6 +469,8 @@ static int walk(struct tess_client *c, const char *path, struct entv *files,
 		goto out;
 	if (!S_ISDIR(st->mode)) {
 		rc = S_ISREG(st->mode) ? entv_add(files, path, DT_REG) : 0;
+		if (!rc && S_ISREG(st->mode))
+			files->v[files->n - 1].ino = st->ino;
 		goto out;
 	}
 	if (dirs)
@@ -471,8 +481,11 @@ static int walk(struct tess_client *c, const char *path, struct entv *files,
 	for (size_t i = 0; i < here.n && !rc; i++) {
 		if (here.v[i].type == DT_DIR)
 			rc = walk(c, here.v[i].path, files, dirs);
-		else if (here.v[i].type == DT_REG)
+		else if (here.v[i].type == DT_REG) {
 			rc = entv_add(files, here.v[i].path, DT_REG);
+			if (!rc)
+				files->v[files->n - 1].ino = here.v[i].ino;
+		}
 	}
 out:
 	entv_free(&here);
@@ -686,45 +699,17 @@ struct item {
 	int rc;
 };
 
+/*
+ * The listing is imported as it arrives, IMPORT_BATCH keys at a time
+ * (one ListObjectsV2 page): what the importer holds does not grow with
+ * the bucket (issue #13).
+ */
+#define IMPORT_BATCH	1000
+
 struct itemv {
 	struct item *v;
-	size_t n, cap;
-	struct progress *prog;
+	size_t n;
 };
-
-static int list_cb(void *arg, const struct s3_obj *o)
-{
-	struct itemv *iv = arg;
-	struct item *it;
-
-	if (iv->n == iv->cap) {
-		size_t cap = iv->cap ? iv->cap * 2 : 1024;
-		struct item *v = realloc(iv->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		iv->v = v;
-		iv->cap = cap;
-	}
-	it = &iv->v[iv->n];
-	memset(it, 0, sizeof(*it));
-	it->key = malloc(o->key_len + 1);
-	it->etag = strdup(o->etag);
-	if (!it->key || !it->etag)
-		return -ENOMEM;
-	memcpy(it->key, o->key, o->key_len);
-	it->key[o->key_len] = '\0';
-	it->key_len = o->key_len;
-	it->size = o->size;
-	it->mtime_sec = o->mtime_sec;
-	it->mtime_nsec = o->mtime_nsec;
-	iv->n++;
-	if (iv->prog && iv->prog->tty && iv->n % 1000 == 0) {
-		printf("\rlisting: %zu keys", iv->n);
-		fflush(stdout);
-	}
-	return 0;
-}
 
 /*
  * Key -> path under dir, or NULL with *why.  A key ending in '/' with no
@@ -791,13 +776,15 @@ static char *key_path(const struct item *it, size_t plen, const char *dir,
 	return out;
 }
 
+/* a file under DIR before the import: what deciding needs, no more */
 struct existing {
 	char *path;
 	uint64_t ino;
 	uint64_t size;
 	bool has_hsm;
-	struct hsm_info h;
 	bool seen;			/* listed again */
+	uint32_t state;			/* of the HSM record */
+	char *bucket, *key, *etag;	/* its origin (has_hsm) */
 };
 
 static int ex_cmp(const void *a, const void *b)
@@ -810,12 +797,23 @@ struct import {
 	const char *bucket;
 	const char *prefix;		/* listed prefix ("" or ending '/') */
 	const char *dir;
-	struct itemv items;
+	struct itemv items;		/* the batch being imported */
 	struct existing *ex;
 	size_t nex;
 	_Atomic size_t next;
 	struct progress prog;
 	_Atomic uint64_t created, invalidated, failed;
+	size_t nkeys, skipped, same, conflicts;
+	char **dirs, **made;		/* this batch's, the last batch's */
+	size_t ndirs, nmade;
+	/* the workers: each batch handed over as a generation */
+	struct tess_client *c;		/* the main thread's */
+	struct tess_inode *st;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	unsigned gen;
+	int busy;
+	bool quit;
 };
 
 static struct existing *ex_find(struct import *im, const char *path)
@@ -864,19 +862,11 @@ static int make_stub(struct tess_client *c, struct import *im,
 	return rc;
 }
 
-static void *import_worker(void *arg)
+static void import_items(struct tess_client *c, struct tess_inode *st,
+			 struct import *im)
 {
-	struct import *im = arg;
-	struct tess_client *c;
-	struct tess_inode *st = malloc(sizeof(*st));
 	char eb[256];
 
-	if (!st || open_client(&c, "import")) {
-		free(st);
-		atomic_store(&im->next, im->items.n);
-		had_error = true;
-		return NULL;
-	}
 	for (;;) {
 		size_t i = atomic_fetch_add(&im->next, 1);
 		struct item *it;
@@ -916,7 +906,35 @@ static void *import_worker(void *arg)
 		}
 		atomic_fetch_add(&im->prog.done, 1);
 	}
-	tess_client_close(c);
+}
+
+struct worker {
+	struct import *im;
+	struct tess_client *c;
+};
+
+static void *import_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct import *im = w->im;
+	struct tess_inode *st = malloc(sizeof(*st));
+	unsigned seen = 0;
+
+	pthread_mutex_lock(&im->mu);
+	for (;;) {
+		while (im->gen == seen && !im->quit)
+			pthread_cond_wait(&im->work, &im->mu);
+		if (im->quit)
+			break;
+		seen = im->gen;
+		pthread_mutex_unlock(&im->mu);
+		if (st)
+			import_items(w->c, st, im);
+		pthread_mutex_lock(&im->mu);
+		if (!--im->busy)
+			pthread_cond_broadcast(&im->done);
+	}
+	pthread_mutex_unlock(&im->mu);
 	free(st);
 	return NULL;
 }
@@ -924,6 +942,169 @@ static void *import_worker(void *arg)
 static int str_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_dir(struct import *im, const char *path, size_t len)
+{
+	char **v = realloc(im->dirs, (im->ndirs + 1) * sizeof(*v));
+	char *d = strndup(path, len);
+
+	if (!v || !d) {
+		free(d);
+		if (v)
+			im->dirs = v;
+		return;
+	}
+	im->dirs = v;
+	im->dirs[im->ndirs++] = d;
+}
+
+static int nworkers;
+
+/* decide, make the directories, then the stubs of one batch, in parallel */
+static int import_batch(struct import *im)
+{
+	const char *prefix = im->prefix, *dir = im->dir;
+	char eb[512];
+
+	for (size_t i = 0; i < im->items.n; i++) {
+		struct item *it = &im->items.v[i];
+		const char *why = NULL;
+		bool is_dir;
+		struct existing *e;
+
+		it->path = key_path(it, strlen(prefix), dir, &is_dir, &why);
+		if (!it->path) {
+			warnx("import", "%s: skipped: key %s",
+			      esc(it->key, it->key_len, eb, sizeof(eb)), why);
+			it->act = A_SKIP;
+			im->skipped++;
+			continue;
+		}
+		if (is_dir) {
+			it->act = A_DIR;
+			add_dir(im, it->path, strlen(it->path));
+			continue;
+		}
+		/* every parent directory */
+		for (char *q = it->path + strlen(dir) + 1; (q = strchr(q, '/'));
+		     q++)
+			add_dir(im, it->path, (size_t)(q - it->path));
+		e = ex_find(im, it->path);
+		if (!e) {
+			it->act = A_CREATE;
+			continue;
+		}
+		e->seen = true;
+		if (!e->has_hsm) {
+			if (e->size == 0) {
+				/* a stub an interrupted import left */
+				it->act = A_INVALIDATE;
+				continue;
+			}
+			warnx("import", "%s: skipped: %s exists and did not "
+			      "come from S3", esc(it->key, it->key_len, eb,
+						  sizeof(eb)), it->path);
+			it->act = A_SKIP;
+			im->skipped++;
+			continue;
+		}
+		if (!strcmp(e->bucket, im->bucket) && !strcmp(e->key, it->key) &&
+		    !strcmp(e->etag, it->etag) && !(e->state & TESS_HSM_LOST)) {
+			it->act = A_SAME;
+			im->same++;
+			continue;
+		}
+		if (e->state & TESS_HSM_DIRTY) {
+			warnx("import", "%s: %s changed both in S3 and here; "
+			      "kept as is (archive or remove it)",
+			      esc(it->key, it->key_len, eb, sizeof(eb)),
+			      it->path);
+			it->act = A_CONFLICT;
+			im->conflicts++;
+			continue;
+		}
+		it->act = A_INVALIDATE;	/* the ETag changed: new data */
+	}
+
+	/* directories, parents first; those the last batch made skipped */
+	if (im->ndirs) {
+		size_t n = 0;
+
+		qsort(im->dirs, im->ndirs, sizeof(*im->dirs), str_cmp);
+		for (size_t i = 0; i < im->ndirs; i++) {
+			int rc;
+
+			if (n && !strcmp(im->dirs[i], im->dirs[n - 1])) {
+				free(im->dirs[i]);
+				continue;
+			}
+			im->dirs[n++] = im->dirs[i];
+			if (im->nmade && bsearch(&im->dirs[i], im->made,
+						 im->nmade, sizeof(char *),
+						 str_cmp))
+				continue;
+			rc = tess_mkdir(im->c, im->dirs[i], 0755);
+			if (rc && rc != -EEXIST)
+				warnx("import", "%s: mkdir: %s", im->dirs[i],
+				      strerror(-rc));
+		}
+		for (size_t i = 0; i < im->nmade; i++)
+			free(im->made[i]);
+		free(im->made);
+		im->made = im->dirs;
+		im->nmade = n;
+		im->dirs = NULL;
+		im->ndirs = 0;
+	}
+
+	/* stubs: the workers and this thread */
+	im->prog.total += im->items.n;
+	pthread_mutex_lock(&im->mu);
+	atomic_store(&im->next, 0);
+	im->busy = nworkers;
+	im->gen++;
+	pthread_cond_broadcast(&im->work);
+	pthread_mutex_unlock(&im->mu);
+	import_items(im->c, im->st, im);
+	pthread_mutex_lock(&im->mu);
+	while (im->busy)
+		pthread_cond_wait(&im->done, &im->mu);
+	pthread_mutex_unlock(&im->mu);
+	progress_show(&im->prog, false);
+
+	for (size_t i = 0; i < im->items.n; i++) {
+		free(im->items.v[i].key);
+		free(im->items.v[i].etag);
+		free(im->items.v[i].path);
+	}
+	im->nkeys += im->items.n;
+	im->items.n = 0;
+	return 0;
+}
+
+static int list_cb(void *arg, const struct s3_obj *o)
+{
+	struct import *im = arg;
+	struct item *it = &im->items.v[im->items.n];
+
+	memset(it, 0, sizeof(*it));
+	it->key = malloc(o->key_len + 1);
+	it->etag = strdup(o->etag);
+	if (!it->key || !it->etag) {
+		free(it->key);
+		free(it->etag);
+		return -ENOMEM;
+	}
+	memcpy(it->key, o->key, o->key_len);
+	it->key[o->key_len] = '\0';
+	it->key_len = o->key_len;
+	it->size = o->size;
+	it->mtime_sec = o->mtime_sec;
+	it->mtime_nsec = o->mtime_nsec;
+	if (++im->items.n == IMPORT_BATCH)
+		return import_batch(im);
+	return 0;
 }
 
 static int cmd_import(int argc, char **argv)
@@ -935,11 +1116,10 @@ static int cmd_import(int argc, char **argv)
 	struct entv files = { 0 };
 	struct tess_inode *st = malloc(sizeof(*st));
 	char *bucket, *slash, *dir, *prefix, eb[512];
-	char **dirs = NULL;
-	size_t ndirs = 0, skipped = 0, same = 0, conflicts = 0, deleted = 0,
-	       removed = 0;
-	int64_t t0 = now_ms(), t_list;
+	size_t deleted = 0, removed = 0;
+	int64_t t0 = now_ms();
 	pthread_t *tids;
+	struct worker *ws;
 	int pages = 0, rc, nj;
 
 	if (argc != 3 || strncmp(argv[1], "s3://", 5) || !st) {
@@ -996,26 +1176,7 @@ static int cmd_import(int argc, char **argv)
 		return 1;
 	}
 
-	/* 1. list the bucket, every page */
-	im.bucket = bucket;
-	im.prefix = prefix;
-	im.dir = dir;
-	progress_init(&im.prog, "import", 0, false);
-	im.items.prog = &im.prog;
-	rc = s3_list(&s3, bucket, prefix, list_cb, &im.items, &pages, &res);
-	if (im.prog.tty && im.items.n >= 1000)
-		printf("\n");
-	if (rc) {
-		warnx("import", "listing s3://%s/%s: %s", bucket, prefix,
-		      res.msg[0] ? res.msg : strerror(-rc));
-		return 1;
-	}
-	t_list = now_ms();
-	if (O.verbose)
-		printf("import: %zu keys in %d pages listed in %.1f s\n",
-		       im.items.n, pages, (t_list - t0) / 1000.0);
-
-	/* 2. what is there already */
+	/* 1. what is there already */
 	rc = walk(c, dir, &files, NULL);
 	if (rc) {
 		warnx("import", "%s: %s", dir, strerror(-rc));
@@ -1024,117 +1185,87 @@ static int cmd_import(int argc, char **argv)
 	im.ex = calloc(files.n + 1, sizeof(*im.ex));
 	for (size_t i = 0; i < files.n; i++) {
 		struct existing *e = &im.ex[im.nex];
+		struct hsm_info *h = malloc(sizeof(*h));
 
-		if (tess_stat(c, files.v[i].path, st))
+		if (!h || tess_stat_ino(c, files.v[i].ino, st)) {
+			free(h);
 			continue;
+		}
 		e->path = files.v[i].path;
 		files.v[i].path = NULL;
 		e->ino = st->ino;
 		e->size = st->size;
-		e->has_hsm = mds_hsm_get(c, st->ino, &e->h) == 0;
+		e->has_hsm = mds_hsm_get(c, st->ino, h) == 0;
+		if (e->has_hsm) {
+			e->state = h->state;
+			e->bucket = strdup(h->bucket);
+			e->key = strdup(h->key);
+			e->etag = strdup(h->etag);
+			if (!e->bucket || !e->key || !e->etag) {
+				warnx("import", "%s", strerror(ENOMEM));
+				return 1;
+			}
+		}
+		free(h);
 		im.nex++;
 	}
 	entv_free(&files);
 	qsort(im.ex, im.nex, sizeof(*im.ex), ex_cmp);
 
-	/* 3. decide, key by key */
-	for (size_t i = 0; i < im.items.n; i++) {
-		struct item *it = &im.items.v[i];
-		const char *why = NULL;
-		bool is_dir;
-		struct existing *e;
-
-		it->path = key_path(it, strlen(prefix), dir, &is_dir, &why);
-		if (!it->path) {
-			warnx("import", "%s: skipped: key %s",
-			      esc(it->key, it->key_len, eb, sizeof(eb)), why);
-			it->act = A_SKIP;
-			skipped++;
-			continue;
-		}
-		if (is_dir) {
-			it->act = A_DIR;
-			dirs = realloc(dirs, (ndirs + 1) * sizeof(*dirs));
-			dirs[ndirs++] = strdup(it->path);
-			continue;
-		}
-		/* every parent directory */
-		for (char *q = it->path + strlen(dir) + 1; (q = strchr(q, '/'));
-		     q++) {
-			*q = '\0';
-			dirs = realloc(dirs, (ndirs + 1) * sizeof(*dirs));
-			dirs[ndirs++] = strdup(it->path);
-			*q = '/';
-		}
-		e = ex_find(&im, it->path);
-		if (!e) {
-			it->act = A_CREATE;
-			continue;
-		}
-		e->seen = true;
-		if (!e->has_hsm) {
-			if (e->size == 0) {
-				/* a stub an interrupted import left */
-				it->act = A_INVALIDATE;
-				continue;
-			}
-			warnx("import", "%s: skipped: %s exists and did not "
-			      "come from S3", esc(it->key, it->key_len, eb,
-						  sizeof(eb)), it->path);
-			it->act = A_SKIP;
-			skipped++;
-			continue;
-		}
-		if (!strcmp(e->h.bucket, bucket) && !strcmp(e->h.key, it->key) &&
-		    !strcmp(e->h.etag, it->etag) && !(e->h.state & TESS_HSM_LOST)) {
-			it->act = A_SAME;
-			same++;
-			continue;
-		}
-		if (e->h.state & TESS_HSM_DIRTY) {
-			warnx("import", "%s: %s changed both in S3 and here; "
-			      "kept as is (archive or remove it)",
-			      esc(it->key, it->key_len, eb, sizeof(eb)),
-			      it->path);
-			it->act = A_CONFLICT;
-			conflicts++;
-			continue;
-		}
-		it->act = A_INVALIDATE;	/* the ETag changed: new data */
-	}
-
-	/* 4. directories, parents first */
-	if (ndirs) {
-		qsort(dirs, ndirs, sizeof(*dirs), str_cmp);
-		for (size_t i = 0; i < ndirs; i++) {
-			if (i && !strcmp(dirs[i], dirs[i - 1]))
-				continue;
-			rc = tess_mkdir(c, dirs[i], 0755);
-			if (rc && rc != -EEXIST)
-				warnx("import", "%s: mkdir: %s", dirs[i],
-				      strerror(-rc));
-		}
-	}
-
-	/* 5. stubs, in parallel */
-	im.prog.total = im.items.n;
+	/*
+	 * 2. list the bucket, every page, each batch of keys imported as it
+	 * arrives (decided, directories made, stubs made by -j workers)
+	 */
+	im.bucket = bucket;
+	im.prefix = prefix;
+	im.dir = dir;
+	im.c = c;
+	im.st = st;
+	im.items.v = calloc(IMPORT_BATCH, sizeof(*im.items.v));
+	pthread_mutex_init(&im.mu, NULL);
+	pthread_cond_init(&im.work, NULL);
+	pthread_cond_init(&im.done, NULL);
+	progress_init(&im.prog, "import", 0, false);
 	nj = O.jobs < 1 ? 1 : O.jobs;
 	tids = calloc((size_t)nj, sizeof(*tids));
-	for (int j = 0; j < nj; j++)
-		pthread_create(&tids[j], NULL, import_worker, &im);
-	for (;;) {
-		bool all = atomic_load(&im.next) >= im.items.n;
-
-		progress_show(&im.prog, false);
-		if (all)
-			break;
-		usleep(50000);
+	ws = calloc((size_t)nj, sizeof(*ws));
+	if (!im.items.v || !tids || !ws) {
+		warnx("import", "%s", strerror(ENOMEM));
+		return 1;
 	}
-	for (int j = 0; j < nj; j++)
+	/* -j connections in all: this thread's and nj - 1 workers' */
+	for (nworkers = 0; nworkers < nj - 1; nworkers++) {
+		ws[nworkers].im = &im;
+		if (open_client(&ws[nworkers].c, "import"))
+			break;
+		if (pthread_create(&tids[nworkers], NULL, import_worker,
+				   &ws[nworkers])) {
+			tess_client_close(ws[nworkers].c);
+			break;
+		}
+	}
+	rc = s3_list(&s3, bucket, prefix, list_cb, &im, &pages, &res);
+	if (!rc && im.items.n)
+		rc = import_batch(&im);
+	pthread_mutex_lock(&im.mu);
+	im.quit = true;
+	pthread_cond_broadcast(&im.work);
+	pthread_mutex_unlock(&im.mu);
+	for (int j = 0; j < nworkers; j++) {
 		pthread_join(tids[j], NULL);
-	atomic_store(&im.prog.done, im.items.n);
+		tess_client_close(ws[j].c);
+	}
 	if (im.prog.tty)
 		progress_show(&im.prog, true);
+	if (rc) {
+		warnx("import", "listing s3://%s/%s: %s (the %zu keys listed "
+		      "before were imported)", bucket, prefix,
+		      res.msg[0] ? res.msg : strerror(-rc), im.nkeys);
+		return 1;
+	}
+	if (O.verbose)
+		printf("import: %zu keys in %d pages listed and imported in "
+		       "%.1f s\n", im.nkeys, pages, (now_ms() - t0) / 1000.0);
 
 	/* 6. keys gone from S3 */
 	for (size_t i = 0; i < im.nex; i++) {
@@ -1142,23 +1273,23 @@ static int cmd_import(int argc, char **argv)
 		struct hsm_set q = { .valid = TESS_HSMS_STATE,
 				     .set = TESS_HSM_LOST };
 
-		if (e->seen || !e->has_hsm || strcmp(e->h.bucket, bucket) ||
-		    strncmp(e->h.key, prefix, strlen(prefix)))
+		if (e->seen || !e->has_hsm || strcmp(e->bucket, bucket) ||
+		    strncmp(e->key, prefix, strlen(prefix)))
 			continue;
 		deleted++;
 		if (O.del) {
 			rc = tess_unlink(c, e->path);
 			warnx("import", "%s: deleted in S3: %s %s",
-			      esc(e->h.key, strlen(e->h.key), eb, sizeof(eb)),
+			      esc(e->key, strlen(e->key), eb, sizeof(eb)),
 			      e->path, rc ? strerror(-rc) : "removed");
 			if (!rc)
 				removed++;
 		} else {
-			if (!(e->h.state & TESS_HSM_LOST))
+			if (!(e->state & TESS_HSM_LOST))
 				mds_hsm_set(c, e->ino, &q, NULL);
 			warnx("import", "%s: deleted in S3: %s kept, marked "
 			      "lost (--delete removes it)",
-			      esc(e->h.key, strlen(e->h.key), eb, sizeof(eb)),
+			      esc(e->key, strlen(e->key), eb, sizeof(eb)),
 			      e->path);
 		}
 	}
@@ -1166,9 +1297,10 @@ static int cmd_import(int argc, char **argv)
 	printf("import: s3://%s/%s -> %s: %zu keys (%d pages), %" PRIu64
 	       " created, %" PRIu64 " invalidated, %zu unchanged, %zu skipped, "
 	       "%zu conflicts, %zu deleted in S3 (%zu removed), %" PRIu64
-	       " failed, %.1f s\n", bucket, prefix, dir, im.items.n, pages,
-	       atomic_load(&im.created), atomic_load(&im.invalidated), same,
-	       skipped, conflicts, deleted, removed, atomic_load(&im.failed),
+	       " failed, %.1f s\n", bucket, prefix, dir, im.nkeys, pages,
+	       atomic_load(&im.created), atomic_load(&im.invalidated), im.same,
+	       im.skipped, im.conflicts, deleted, removed,
+	       atomic_load(&im.failed),
 	       (now_ms() - t0) / 1000.0);
 	tess_client_close(c);
 	free(st);
@@ -1295,24 +1427,180 @@ static void print_evictions(struct tess_client *c)
 	       human(t.bytes_evicted, hb, sizeof(hb)));
 }
 
+/*
+ * status of a tree: one GETATTR per file by the inode number its directory
+ * entry gave (no path walk), the HSM state bits taken from the inode's
+ * attributes (no HSM_GET), and the OSTs asked for the bytes present only
+ * of files still released; spread over -j connections.
+ */
+struct status_sum {
+	uint64_t total, present, n[6], nfiles;
+	bool failed;
+};
+
+struct status_job {
+	const struct entv *files;
+	_Atomic size_t next;
+	pthread_mutex_t lock;
+	struct status_sum sum;
+};
+
+static void status_file(struct tess_client *c, struct tess_inode *st,
+			const struct ent *e, struct status_sum *s)
+{
+	struct hsm_info h;
+	struct file_hsm fh;
+	uint32_t state;
+	int rc = e->ino ? tess_stat_ino(c, e->ino, st) :
+			  tess_stat(c, e->path, st);
+
+	if (rc || !S_ISREG(st->mode))
+		return;			/* gone (or replaced) meanwhile */
+	s->nfiles++;
+	s->total += st->size;
+	state = st->hsm_state & TESS_HSM_ALL;
+	if (!state) {
+		s->n[5]++;		/* not from S3 */
+		s->present += st->size;
+		return;
+	}
+	if (state & TESS_HSM_RELEASED) {
+		bool some = false;
+
+		rc = file_hsm_query(c, st, false, &fh);
+		if (rc) {
+			warnx("status", "%s: %s", e->path, strerror(-rc));
+			s->failed = true;
+			return;
+		}
+		s->present += fh.present < st->size ? fh.present : st->size;
+		for (uint32_t i = 0; i < st->nobjs; i++)
+			some |= fh.obj_complete[i];
+		/* an object complete: the MDS may not know it yet */
+		if (some && !mds_hsm_get(c, st->ino, &h))
+			reconcile(c, st, &h, &fh);
+		if (fh.all_objs_present)
+			state &= ~TESS_HSM_RELEASED;
+		file_hsm_free(&fh);
+	} else {
+		s->present += st->size;
+	}
+	for (int b = 0; b < 5; b++)
+		if (state & (1u << b))
+			s->n[b]++;
+}
+
+/*
+ * The MDS's answer for a batch of files (HSM_STATS, one request for
+ * TESS_HSM_STATS_MAX files).  Files released and not fully present by the
+ * MDS's count go to *rest with --exact, to ask their OSTs.  -EOPNOTSUPP
+ * from an MDS without it.
+ */
+static int status_bulk(struct tess_client *c, const struct entv *files,
+		       size_t from, size_t n, struct status_sum *s,
+		       struct entv *rest)
+{
+	static uint8_t body[sizeof(struct tess_hsm_stats_req) +
+			    TESS_HSM_STATS_MAX * 8];
+	struct tess_hsm_stats_req *r = (void *)body;
+	__le64 *inos = (void *)(r + 1);
+	struct tnet_call call = { .op = TESS_OP_HSM_STATS, .body = body };
+	const struct tess_hsm_stats_rep *rr;
+	const struct tess_hsm_stat *o;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->count = cpu_to_le32((uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		inos[i] = cpu_to_le64(files->v[from + i].ino);
+	call.body_len = (uint32_t)(sizeof(*r) + n * 8);
+	rc = tess_mds_call(c, &call);
+	if (rc)
+		return rc;
+	rr = call.reply.body;
+	if (le32_to_cpu(rr->count) != n)
+		return -EPROTO;
+	o = (const void *)(rr + 1);
+	for (size_t i = 0; i < n; i++, o++) {
+		uint32_t mode = le32_to_cpu(o->mode);
+		uint32_t state = le32_to_cpu(o->hsm_state);
+		uint64_t size = le64_to_cpu(o->size);
+		uint64_t present = le64_to_cpu(o->present);
+
+		if (!S_ISREG(mode))
+			continue;	/* gone (or replaced) meanwhile */
+		if (O.exact && (state & TESS_HSM_RELEASED) && present < size) {
+			const struct ent *e = &files->v[from + i];
+
+			rc = entv_add(rest, e->path, DT_REG);
+			if (rc)
+				return rc;
+			rest->v[rest->n - 1].ino = e->ino;
+			continue;
+		}
+		s->nfiles++;
+		s->total += size;
+		s->present += present < size ? present : size;
+		if (!state)
+			s->n[5]++;	/* not from S3 */
+		for (int b = 0; b < 5; b++)
+			if (state & (1u << b))
+				s->n[b]++;
+	}
+	return 0;
+}
+
+static void status_run(struct tess_client *c, struct status_job *j)
+{
+	struct tess_inode *st = malloc(sizeof(*st));
+	struct status_sum s = { 0 };
+
+	for (size_t i; st && (i = atomic_fetch_add(&j->next, 1)) < j->files->n;)
+		status_file(c, st, &j->files->v[i], &s);
+	free(st);
+	pthread_mutex_lock(&j->lock);
+	j->sum.total += s.total;
+	j->sum.present += s.present;
+	j->sum.nfiles += s.nfiles;
+	for (int b = 0; b < 6; b++)
+		j->sum.n[b] += s.n[b];
+	j->sum.failed |= s.failed || !st;
+	pthread_mutex_unlock(&j->lock);
+}
+
+static void *status_worker(void *arg)
+{
+	struct status_job *j = arg;
+	struct tess_client *c;
+
+	if (open_client(&c, "status")) {
+		/* the others (and the main thread) do its share */
+		return NULL;
+	}
+	status_run(c, j);
+	tess_client_close(c);
+	return NULL;
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	struct tess_client *c;
-	struct tess_inode *st = malloc(sizeof(*st));
 	int ret = 0;
 
-	if (argc < 2 || !st) {
-		fprintf(stderr, "usage: " PROG " status PATH...\n");
-		free(st);
+	if (argc < 2) {
+		fprintf(stderr, "usage: " PROG " status PATH... [--exact]\n");
 		return 2;
 	}
 	if (open_client(&c, "status"))
 		return 1;
 	for (int a = 1; a < argc; a++) {
 		char *path = norm_path(argv[a]), b1[32], b2[32];
-		struct entv files = { 0 };
-		uint64_t total = 0, present = 0, n[6] = { 0 }, nfiles = 0;
-		int rc = walk(c, path, &files, NULL);
+		struct entv files = { 0 }, rest = { 0 };
+		struct status_job j = { .files = &files,
+					.lock = PTHREAD_MUTEX_INITIALIZER };
+		struct status_sum *s = &j.sum;
+		pthread_t tids[64];
+		int nj = 0, rc = walk(c, path, &files, NULL);
 
 		if (rc) {
 			warnx("status", "%s: %s", path, strerror(-rc));
@@ -1320,56 +1608,59 @@ static int cmd_status(int argc, char **argv)
 			free(path);
 			continue;
 		}
-		for (size_t i = 0; i < files.n; i++) {
-			struct hsm_info h;
-			struct file_hsm fh;
+		/*
+		 * The MDS answers for TESS_HSM_STATS_MAX files a request;
+		 * with --exact (or an MDS without HSM_STATS) the OSTs of
+		 * released files are asked, a file at a time.
+		 */
+		for (size_t i = 0; i < files.n; i += TESS_HSM_STATS_MAX) {
+			size_t n = files.n - i < TESS_HSM_STATS_MAX ?
+				   files.n - i : TESS_HSM_STATS_MAX;
 
-			if (tess_stat(c, files.v[i].path, st))
-				continue;
-			nfiles++;
-			total += st->size;
-			rc = mds_hsm_get(c, st->ino, &h);
-			if (rc) {
-				n[5]++;		/* not from S3 */
-				present += st->size;
-				continue;
-			}
-			if (h.state & TESS_HSM_RELEASED) {
-				rc = file_hsm_query(c, st, false, &fh);
-				if (rc) {
-					warnx("status", "%s: %s",
-					      files.v[i].path, strerror(-rc));
-					ret = 1;
-					continue;
-				}
-				present += fh.present < st->size ? fh.present :
-					   st->size;
-				reconcile(c, st, &h, &fh);
-				if (fh.all_objs_present)
-					h.state &= ~TESS_HSM_RELEASED;
-				file_hsm_free(&fh);
-			} else {
-				present += st->size;
-			}
-			for (int b = 0; b < 5; b++)
-				if (h.state & (1u << b))
-					n[b]++;
+			rc = status_bulk(c, &files, i, n, s, &rest);
+			if (rc)
+				break;
 		}
+		if (rc == -EOPNOTSUPP) {
+			memset(s, 0, sizeof(*s));
+			entv_free(&rest);
+			j.files = &files;
+		} else if (rc) {
+			warnx("status", "%s: %s", path, strerror(-rc));
+			ret = 1;
+			entv_free(&rest);
+			entv_free(&files);
+			free(path);
+			continue;
+		} else {
+			j.files = &rest;
+		}
+		/* a connection of its own per 512 files, up to -j in all */
+		while (nj + 1 < O.jobs && nj < 64 &&
+		       (size_t)(nj + 1) * 512 < j.files->n &&
+		       !pthread_create(&tids[nj], NULL, status_worker, &j))
+			nj++;
+		status_run(c, &j);
+		for (int t = 0; t < nj; t++)
+			pthread_join(tids[t], NULL);
+		if (s->failed)
+			ret = 1;
 		printf("%s: %" PRIu64 " files, %" PRIu64 " bytes (%s), %" PRIu64
-		       " bytes present (%s), %.1f%%\n", path, nfiles, total,
-		       human(total, b1, sizeof(b1)), present,
-		       human(present, b2, sizeof(b2)),
-		       total ? 100.0 * (double)present / (double)total : 100.0);
+		       " bytes present (%s), %.1f%%\n", path, s->nfiles, s->total,
+		       human(s->total, b1, sizeof(b1)), s->present,
+		       human(s->present, b2, sizeof(b2)),
+		       s->total ? 100.0 * (double)s->present / (double)s->total :
+				  100.0);
 		printf("  files: %" PRIu64 " exists, %" PRIu64 " archived, %"
 		       PRIu64 " released, %" PRIu64 " dirty, %" PRIu64 " lost, %"
-		       PRIu64 " not from S3\n", n[0], n[1], n[2], n[3], n[4],
-		       n[5]);
+		       PRIu64 " not from S3\n", s->n[0], s->n[1], s->n[2],
+		       s->n[3], s->n[4], s->n[5]);
 		print_evictions(c);
+		entv_free(&rest);
 		entv_free(&files);
 		free(path);
 	}
 	tess_client_close(c);
-	free(st);
 	return ret;
 }
 
@@ -2056,7 +2347,7 @@ static const struct cmd {
 	{ "import", cmd_import, "import s3://BUCKET[/PREFIX] DIR [--endpoint URL] "
 	  "[--region R] [--delete] [-j N]" },
 	{ "state", cmd_state, "state FILE...          HSM state, origin, present ranges" },
-	{ "status", cmd_status, "status PATH...         size, bytes present, files per state" },
+	{ "status", cmd_status, "status PATH... [--exact]  size, bytes present, files per state" },
 	{ "prefetch", cmd_prefetch, "prefetch PATH... [-j N] restore every released byte" },
 	{ "release", cmd_release, "release FILE...        free OST space of archived, unchanged files" },
 	{ "archive", cmd_archive, "archive FILE... [--endpoint URL] [--region R]\n"
@@ -2086,6 +2377,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "delete", no_argument, NULL, 'D' },
+		{ "exact", no_argument, NULL, 'x' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -2114,6 +2406,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'D': O.del = true; break;
+		case 'x': O.exact = true; break;
 		case 'v': O.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case ':':

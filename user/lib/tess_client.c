@@ -553,6 +553,11 @@ int tess_stat(struct tess_client *c, const char *path, struct tess_inode *st)
 	return walk(c, path, false, st, NULL, NULL);
 }
 
+int tess_stat_ino(struct tess_client *c, uint64_t ino, struct tess_inode *st)
+{
+	return getattr(c, ino, st);
+}
+
 static struct tess_inode *inode_buf(void)
 {
 	return malloc(sizeof(struct tess_inode));

@@ -67,6 +67,8 @@ void tess_client_set_cred(struct tess_client *c, uint32_t uid, uint32_t gid,
 
 /* namespace, by absolute path inside the file system ("/a/b") */
 int tess_stat(struct tess_client *c, const char *path, struct tess_inode *st);
+/* by inode number (from tess_readdir): one GETATTR, no path walk */
+int tess_stat_ino(struct tess_client *c, uint64_t ino, struct tess_inode *st);
 int tess_mkdir(struct tess_client *c, const char *path, uint32_t mode);
 int tess_unlink(struct tess_client *c, const char *path);
 int tess_rmdir(struct tess_client *c, const char *path);
