@@ -167,6 +167,10 @@ run_for 300 bash tests/integ/creds.sh "$work" $((base + 170))
 # two tmpfs stores read twice, LRU release at --cache-high and on a full store,
 # pinned and written files never released; MDS, 2 OSTs, S3 at base+190..193
 run_for 180 bash tests/integ/hsm_cache.sh "$work" $((base + 193)) $((base + 190))
+# a 20,000-key import (issue #13): the importer's peak RSS that of a
+# 2,000-key one, every file there, hsm status of the tree < 1 s; MDS, 2
+# OSTs and S3 front at base+230..233
+run_for 180 bash tests/integ/hsm_scale.sh "$work" $((base + 230))
 # roles (issue #12): separate client and server keys, a client-role
 # connection refused destroy, HSM state, precreate and registration, its
 # oid-0 sync narrowed to its own objects; MDS and 2 OSTs at base+200..202
