@@ -194,6 +194,11 @@ check status_files "hsm status: $(cat "$work/status.out")" \
 check status_released "hsm status: $(cat "$work/status.out")" \
 	grep -q "$NBIG exists, $NBIG archived, $((NBIG - 1)) released" "$work/status.out"
 check status_fast "hsm status of $NBIG files took $best ms (best of 3), not < 1000" [ "$best" -lt 1000 ]
+# a file by itself, and the one read whole: its bytes present
+f=$(printf '/big/d/%02d/f%05d' $((12345 % 100)) 12345)
+out=$(hsm status "$f" 2>&1)
+check status_file "hsm status $f: $out" \
+	grep -q "^$f: 1 files, 60 bytes (60 B), 60 bytes present (60 B), 100.0%" <<<"$out"
 # --exact asks the OSTs of every released file too: the same answer here
 # (the one file read is whole), a request a file
 t0=$(date +%s%N)
