@@ -42,6 +42,7 @@
 #include <linux/slab.h>
 
 #include "tess_fs.h"
+#include "stats.h"
 
 /* One object RPC; the request and reply bodies live here until done. */
 struct tess_osc_rpc {
@@ -63,6 +64,8 @@ struct tess_osc_rpc {
 	u32 ost_idx;
 	u32 want;			/* bulk bytes asked for / sent */
 	const struct tnet_bulk *bulk;	/* OBJ_READ: to zero a short tail */
+	struct tess_ost_stats *stats;	/* OBJ_READ/WRITE: stats.c, or NULL */
+	ktime_t start;			/* when it was sent */
 	tess_osc_done_t done;
 	void *priv;
 };
@@ -235,6 +238,8 @@ static void tess_osc_rw_done(struct tnet_req *req)
 					le64_to_cpu(rpc->rep.w.v.verf) : 0);
 		}
 	}
+	tess_stats_rpc_end(rpc->stats, req->opcode == TESS_OP_OBJ_WRITE, err,
+			   bytes, rpc->start);
 	rpc->done(rpc->priv, tess_errno(err), err ? 0 : bytes);
 	kfree(rpc);
 	tnet_req_put(req);
@@ -315,6 +320,8 @@ int tess_osc_rw(struct tess_sb_info *sbi, u32 ost_idx, u64 oid, bool write,
 	}
 	req->done = tess_osc_rw_done;
 	req->private = rpc;
+	rpc->stats = tess_stats_rpc_start(sbi, ost_idx, write, bulk->len, gfp);
+	rpc->start = ktime_get();
 	tnet_submit(cl, req);
 	return 0;
 }

@@ -34,6 +34,7 @@
 #include <linux/crc32c.h>
 
 #include "tess_fs.h"
+#include "stats.h"
 
 #define TESS_SUPER_MAGIC	0x54455353	/* "TESS" */
 #define TESS_OST_LIST_TTL	(30 * HZ)
@@ -547,6 +548,8 @@ static void tess_sbi_free(struct tess_sb_info *sbi)
 			tnet_client_destroy(sbi->osts[i].cl);
 	if (sbi->mds)
 		tnet_client_destroy(sbi->mds);
+	/* every RPC has completed: the counters are no longer written */
+	tess_stats_put(sbi);
 	kfree(sbi->key_path);
 	memzero_explicit(sbi->key, sizeof(sbi->key));
 	kvfree(sbi);
@@ -626,6 +629,24 @@ static int tess_connect_mds(struct fs_context *fc, struct tess_sb_info *sbi)
 	return err;
 }
 
+/*
+ * Each file's window is set at its first read (tess_file_set_ra); this
+ * is the window until then and after fadvise NORMAL.  A large read(2)
+ * may take up to io_pages in one go.  Mount and sysfs rasize (stats.c).
+ */
+void tess_set_rasize(struct tess_sb_info *sbi, u32 rasize)
+{
+	struct backing_dev_info *bdi = sbi->sb->s_bdi;
+	unsigned long ra;
+
+	WRITE_ONCE(sbi->rasize, rasize);
+	ra = (rasize == TESS_RASIZE_AUTO ? TESS_BULK_DEFAULT : rasize) /
+	     PAGE_SIZE;
+	WRITE_ONCE(bdi->ra_pages, ra);
+	WRITE_ONCE(bdi->io_pages, max_t(unsigned long, ra,
+					TESS_RA_MAX / PAGE_SIZE));
+}
+
 static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 {
 	struct tess_fs_context *ctx = fc->fs_private;
@@ -660,6 +681,9 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	sbi->key_path = kstrdup(ctx->key_path, GFP_KERNEL);
 	if (!sbi->key_path)
 		return -ENOMEM;
+	err = tess_stats_alloc(sbi);
+	if (err)
+		return err;
 	err = tess_read_key(fc, ctx->key_path, sbi);
 	if (err)
 		return err;
@@ -684,15 +708,7 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	err = super_setup_bdi(sb);
 	if (err)
 		return err;
-	/*
-	 * Each file's window is set at its first read (tess_file_set_ra);
-	 * this is the window until then and after fadvise NORMAL.  A large
-	 * read(2) may take up to io_pages in one go.
-	 */
-	sb->s_bdi->ra_pages = (sbi->rasize == TESS_RASIZE_AUTO ?
-			       TESS_BULK_DEFAULT : sbi->rasize) / PAGE_SIZE;
-	sb->s_bdi->io_pages = max_t(u32, sb->s_bdi->ra_pages,
-				    TESS_RA_MAX / PAGE_SIZE);
+	tess_set_rasize(sbi, sbi->rasize);
 
 	ir = tess_irep_alloc();
 	if (!ir)
@@ -715,10 +731,12 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 		goto out;
 	}
 	sb->s_root = d_make_root(root);
-	if (!sb->s_root)
+	if (!sb->s_root) {
 		err = -ENOMEM;
-	else
+	} else {
 		queue_work(system_unbound_wq, &sbi->ost_warm);
+		tess_stats_publish(sbi);
+	}
 out:
 	kfree(ir);
 	return err;
@@ -760,6 +778,8 @@ static void tess_kill_sb(struct super_block *sb)
 	struct tess_sb_info *sbi = TESS_SB(sb);
 
 	if (sbi) {
+		/* no sysfs reader or rasize writer runs after this */
+		tess_stats_unpublish(sbi);
 		WRITE_ONCE(sbi->dying, true);
 		cancel_work_sync(&sbi->ost_warm);
 		cancel_work_sync(&sbi->ost_refresh);
@@ -838,8 +858,15 @@ static int __init tess_init(void)
 		destroy_workqueue(tess_wq);
 		return -ENOMEM;
 	}
+	err = tess_stats_module_init();
+	if (err) {
+		kmem_cache_destroy(tess_inode_cachep);
+		destroy_workqueue(tess_wq);
+		return err;
+	}
 	err = register_filesystem(&tess_fs_type);
 	if (err) {
+		tess_stats_module_exit();
 		kmem_cache_destroy(tess_inode_cachep);
 		destroy_workqueue(tess_wq);
 		return err;
@@ -851,6 +878,7 @@ static int __init tess_init(void)
 static void __exit tess_exit(void)
 {
 	unregister_filesystem(&tess_fs_type);
+	tess_stats_module_exit();
 	/* free_inode runs after an RCU grace period */
 	rcu_barrier();
 	kmem_cache_destroy(tess_inode_cachep);

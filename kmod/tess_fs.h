@@ -125,6 +125,7 @@ struct tess_sb_info {
 	wait_queue_head_t wb_wait;	/* a write run of some inode ended */
 	spinlock_t verf_lock;		/* osts[].stable_*, inodes' wverf */
 	u64 wseq;			/* write replies so far */
+	struct tess_stats *stats;	/* stats.c: counters, sysfs dir */
 };
 
 /*
@@ -282,6 +283,9 @@ extern const struct dentry_operations tess_dentry_ops;
 /* xattr.c */
 extern const struct xattr_handler *tess_xattr_handlers[];
 ssize_t tess_listxattr(struct dentry *dentry, char *buf, size_t size);
+
+/* super.c: the readahead window (rasize= or sysfs) of the mount's bdi */
+void tess_set_rasize(struct tess_sb_info *sbi, u32 rasize);
 
 /* ioctl.c: TESS_IOC_SETSTRIPE / TESS_IOC_GETSTRIPE */
 long tess_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
