@@ -27,6 +27,7 @@
 #include "tess_client.h"
 #include "tessctl_check.h"
 #include "tessctl_net.h"
+#include "tessctl_stats.h"
 
 static const char *prog = "tessctl";
 
@@ -527,6 +528,13 @@ static int cmd_peer(struct ctx *x, int argc, char **argv)
 	return tessctl_peer(argc, argv);
 }
 
+/* a mount's /sys/fs/tessera/ directory: no --mds */
+static int cmd_stats(struct ctx *x, int argc, char **argv)
+{
+	(void)x;
+	return tessctl_stats(argc, argv);
+}
+
 static const struct cmd {
 	const char *name;
 	int (*fn)(struct ctx *x, int argc, char **argv);
@@ -548,6 +556,8 @@ static const struct cmd {
 					"                           loads tessera_lnet and the transport tessera-lnet-NET)\n"
 					"  net del --net NET --if IFACE [--json]   stop using it" },
 	{ "peer",	cmd_peer,	"peer show [--net NET] [--json]  its server connections: state, messages, bytes" },
+	{ "stats",	cmd_stats,	"stats [MOUNT...] [-i SECONDS [-n COUNT]] [--json]   per-OST RPC counters of mounts\n"
+					"                           (/sys/fs/tessera/); -i: per second over each interval" },
 };
 
 static void usage(FILE *to)
@@ -586,7 +596,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(cmds[i].name, argv[optind]))
 			continue;
-		if (cmds[i].fn == cmd_net || cmds[i].fn == cmd_peer)
+		if (cmds[i].fn == cmd_net || cmds[i].fn == cmd_peer ||
+		    cmds[i].fn == cmd_stats)
 			return cmds[i].fn(&x, argc - optind, argv + optind);
 		if (!x.mds)
 			return cmd_local(cmds[i].name, argc - optind, argv + optind);
