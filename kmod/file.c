@@ -23,6 +23,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -98,8 +99,19 @@ static int tess_file_open(struct inode *inode, struct file *file)
 	if (file->f_mode & FMODE_WRITE)
 		oflags |= TESS_OPEN_WRITE;
 	fi->open_flags = oflags ?: TESS_OPEN_READ;
-	/* close-to-open: the MDS's size, mtime and data_version now */
-	err = tess_open_revalidate(inode, fi->open_flags);
+	/*
+	 * close-to-open: the MDS's size, mtime and data_version now.  The
+	 * open of a file this open(2) created gets the access it asks for
+	 * whatever the new mode (the VFS checked none): the MDS, which
+	 * checks our caller's credentials, must know (only one that agreed
+	 * TESS_FEAT_CRED knows the flag; the CLOSE does not need it).
+	 */
+	if ((file->f_mode & FMODE_CREATED) &&
+	    (tnet_client_features(TESS_SB(inode->i_sb)->mds) & TESS_FEAT_CRED))
+		oflags = fi->open_flags | TESS_OPEN_CREATED;
+	else
+		oflags = fi->open_flags;
+	err = tess_open_revalidate(inode, oflags);
 	if (err) {
 		kfree(fi);
 		return err;
@@ -333,7 +345,13 @@ static bool tess_file_close_late(struct inode *inode, struct file *file)
 static int tess_file_release(struct inode *inode, struct file *file)
 {
 	struct tess_file_info *fi = file->private_data;
+	const struct cred *old;
 
+	/*
+	 * The size and the CLOSE go to the MDS as from the opener (the last
+	 * fput may be a kernel thread's, or a task's that is not the opener)
+	 */
+	old = override_creds(file->f_cred);
 	/* the last close of a shared writable mmap may come here only */
 	if ((file->f_mode & FMODE_WRITE) && !tess_file_flush_exiting(file)) {
 		u32 seq;
@@ -355,6 +373,7 @@ static int tess_file_release(struct inode *inode, struct file *file)
 			tess_mds_close(TESS_SB(inode->i_sb), inode->i_ino,
 				       fi->open_flags);
 	}
+	revert_creds(old);
 	kfree(fi);
 	file->private_data = NULL;
 	return 0;

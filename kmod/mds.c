@@ -18,6 +18,51 @@
 
 #include "tess_fs.h"
 
+/*
+ * Every MDS request (tess_mds_call and the CLOSEs of tess_mds_close) is
+ * allocated here and carries the credentials of the task it is made for
+ * (issue #12): the MDS checks namespace and attribute operations against
+ * them, and squashes uid 0 with --root-squash.  Sent are the current
+ * task's (subjective) fsuid, fsgid and the first TESS_CRED_GROUPS_MAX (16)
+ * of its supplementary groups, in the order of its group_info (sorted by
+ * id); further groups are not sent, so the MDS does not see them (as with
+ * AUTH_SYS).  Ids are those of the initial user namespace, where Tessera
+ * mounts are made (the ids new inodes get, dir.c, are mapped so too).
+ *
+ * Requests made by a kernel thread (the size of a file closed by an
+ * exiting task, size_work; the reopens after an MDS restart) go with the
+ * thread's credentials, uid 0: the MDS takes them as root, or as the
+ * squash ids with --root-squash.  They need no more: SIZE_EXTEND is
+ * allowed to any holder of the file open (size_work runs before the
+ * CLOSEs it holds back), a replayed OPEN is not checked, CLOSE, GETATTR
+ * and OST_LIST never are.  The release of a file (file.c) sends its size
+ * and CLOSE with the credentials of the opener (file->f_cred).
+ * The MDS sees the block only if it agreed TESS_FEAT_CRED (lnet/rpc.c).
+ */
+static struct tnet_req *tess_mds_req_alloc(void)
+{
+	const struct cred *cred = current_cred();
+	const struct group_info *gi = cred->group_info;
+	struct tnet_req *req;
+	unsigned int i, n = 0;
+
+	req = tnet_req_alloc(GFP_NOFS);
+	if (!req)
+		return NULL;
+	req->cred.magic = cpu_to_le32(TESS_CRED_MAGIC);
+	req->cred.uid = cpu_to_le32(from_kuid(&init_user_ns, cred->fsuid));
+	req->cred.gid = cpu_to_le32(from_kgid(&init_user_ns, cred->fsgid));
+	for (i = 0; gi && i < gi->ngroups && n < TESS_CRED_GROUPS_MAX; i++) {
+		if (!gid_valid(gi->gid[i]))
+			continue;
+		req->cred.groups[n++] =
+			cpu_to_le32(from_kgid(&init_user_ns, gi->gid[i]));
+	}
+	req->cred.ngroups = cpu_to_le32(n);	/* unused slots stay zero */
+	req->send_cred = true;
+	return req;
+}
+
 int tess_mds_call(struct tess_sb_info *sbi, u16 op, const void *body,
 		  u32 body_len, void *reply, u32 reply_cap, u32 *reply_len)
 {
@@ -27,7 +72,7 @@ int tess_mds_call(struct tess_sb_info *sbi, u16 op, const void *body,
 
 	if (reply_len)
 		*reply_len = 0;
-	req = tnet_req_alloc(GFP_NOFS);
+	req = tess_mds_req_alloc();
 	if (!req)
 		return -ENOMEM;
 	req->opcode = op;
@@ -185,7 +230,7 @@ void tess_mds_close(struct tess_sb_info *sbi, u64 ino, u32 flags)
 	struct tnet_req *req;
 
 	r = kzalloc(sizeof(*r), GFP_NOFS);
-	req = tnet_req_alloc(GFP_NOFS);
+	req = tess_mds_req_alloc();
 	if (!r || !req) {
 		kfree(r);
 		tnet_req_put(req);

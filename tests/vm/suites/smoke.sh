@@ -451,6 +451,102 @@ if tess_mount $MNT rasize=8388608; then
 else
 	fail "mount with rasize=8388608" "status $?"
 fi
+
+# --- caller credentials (issue #12): the kernel client sends each caller's
+# fsuid, fsgid and groups on MDS requests, and the MDS checks them.  Root
+# passes the kernel's own checks (CAP_DAC_OVERRIDE), so with root squash
+# only the MDS can refuse it: that shows the MDS is the authority.
+UA="setpriv --reuid=1000 --regid=1000 --clear-groups"
+UB="setpriv --reuid=1001 --regid=1001 --groups=4242"
+UC="setpriv --reuid=1002 --regid=1002 --clear-groups"
+# as_ok NAME CMD...: CMD succeeds; as_refused NAME CMD...: CMD fails
+# with "Permission denied" or "Operation not permitted"
+as_ok() {
+	local name=$1 out
+	shift
+	if out=$(timeout -k 5 30 "$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$(echo "$out" | tr '\n' ' ' | cut -c1-200)"
+	fi
+}
+as_refused() {
+	local name=$1 out
+	shift
+	if out=$(timeout -k 5 30 "$@" 2>&1); then
+		fail "$name" "succeeded: $(echo "$out" | tr '\n' ' ' | cut -c1-200)"
+	else
+		case $out in
+		*"Permission denied"*|*"Operation not permitted"*) pass "$name" ;;
+		*) fail "$name" "not EACCES/EPERM: $(echo "$out" | tr '\n' ' ' | cut -c1-200)" ;;
+		esac
+	fi
+}
+if tess_mount $MNT; then
+	# without root squash
+	check "cred: a 0777 directory" sh -c "mkdir -m 0777 $MNT/cred && chmod 0777 $MNT/cred"
+	as_ok "cred: user 1000 creates a 0600 file" \
+		$UA sh -c "umask 077; echo secret > $MNT/cred/a600"
+	expect "cred: user 1000's file is owned by 1000, mode 600" "1000 600" \
+		"$(stat -c '%u %a' $MNT/cred/a600)"
+	expect "cred: without root squash root reads user 1000's 0600 file" \
+		secret "$(cat $MNT/cred/a600 2>&1)"
+	check "cred: root makes a 0640 file of group 4242" \
+		sh -c "echo group > $MNT/cred/g640 && chown 0:4242 $MNT/cred/g640 && chmod 0640 $MNT/cred/g640"
+	check "cred: a sticky 1777 directory with a file of user 1000" \
+		sh -c "mkdir -m 1777 $MNT/cred/st && chmod 1777 $MNT/cred/st && $UA touch $MNT/cred/st/f"
+	check "umount (cred, no squash)" tess_timeout 60 umount $MNT
+else
+	fail "mount (cred, no squash)" "status $?"
+fi
+tess_mds_stop
+tess_mds_start --root-squash 65534:65534
+if ! tess_wait_osts; then
+	fail "cred: MDS with --root-squash 65534:65534 and 2 OSTs up" "see the logs below"
+elif tess_mount $MNT; then
+	pass "cred: mount, MDS with --root-squash 65534:65534"
+	as_refused "cred: root squashed: cannot read user 1000's 0600 file (MDS refuses)" \
+		cat $MNT/cred/a600
+	as_refused "cred: root squashed: cannot chmod user 1000's file (MDS refuses)" \
+		chmod 0644 $MNT/cred/a600
+	as_refused "cred: root squashed: cannot chown user 1000's file (MDS refuses)" \
+		chown 0 $MNT/cred/a600
+	expect "cred: the refused chmod/chown changed nothing" "1000 600" \
+		"$(stat -c '%u %a' $MNT/cred/a600)"
+	expect "cred: user 1000 still reads its 0600 file" \
+		secret "$($UA cat $MNT/cred/a600 2>&1)"
+	as_ok "cred: user 1000 appends to its file" \
+		$UA sh -c "echo more >> $MNT/cred/a600"
+	as_ok "cred: user 1000 chmods its file 0640 and back to 0600" \
+		$UA sh -c "chmod 0640 $MNT/cred/a600 && chmod 0600 $MNT/cred/a600"
+	expect "cred: user 1000 reads what it appended" "secret more" \
+		"$($UA cat $MNT/cred/a600 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+	as_ok "cred: user 1000 creates a file under root squash" \
+		$UA sh -c "echo new > $MNT/cred/anew"
+	expect "cred: that file is owned by 1000:1000, not by the squash ids" \
+		"1000:1000" "$(stat -c '%u:%g' $MNT/cred/anew)"
+	# open(2) grants the creator the access it asks for whatever the
+	# new mode (TESS_OPEN_CREATED): a 0444 file created for writing
+	as_ok "cred: user 1000 creates a 0444 file opened for writing" \
+		$UA sh -c "umask 0222; echo ro > $MNT/cred/ro444"
+	expect "cred: ... with its content, mode 444" "ro 444" \
+		"$(cat $MNT/cred/ro444 2>&1) $(stat -c %a $MNT/cred/ro444)"
+	as_refused "cred: ... and not opened for writing again" \
+		$UA sh -c "echo again >> $MNT/cred/ro444"
+	as_ok "cred: user 1000 works on its own files (mkdir, rename, truncate, unlink, rmdir)" \
+		$UA sh -c "mkdir $MNT/cred/ad && mv $MNT/cred/anew $MNT/cred/ad/b &&
+			truncate -s 1 $MNT/cred/ad/b && rm $MNT/cred/ad/b && rmdir $MNT/cred/ad"
+	as_refused "cred: root squashed: cannot remove user 1000's file from a sticky directory (MDS refuses)" \
+		rm -f $MNT/cred/st/f
+	check "cred: ... and the file is still there" test -f $MNT/cred/st/f
+	expect "cred: user 1001 in supplementary group 4242 reads the 0640 group file" \
+		group "$($UB cat $MNT/cred/g640 2>&1)"
+	as_refused "cred: user 1002 (not in group 4242) cannot read it" \
+		$UC cat $MNT/cred/g640
+	check "umount (cred, root squash)" tess_timeout 60 umount $MNT
+else
+	fail "mount (cred, root squash)" "status $?"
+fi
 tess_cleanup
 
 # --- unload, in dependency order ---
