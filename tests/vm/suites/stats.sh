@@ -1,0 +1,292 @@
+# Stats suite (issue #11): the per-OST RPC counters of a mount in
+# /sys/fs/tessera/<fsname>-<major>:<minor>/ (kmod/stats.c) and
+# `tessctl stats`.  An MDS and 2 OSTs, a file striped over both with 1 MiB
+# stripes: O_DIRECT writes and reads of 8 MiB move each OST's bytes by
+# 4 MiB in 4 RPCs of 256 pages, buffered ones (after drop_caches) by at
+# least 4 MiB; in flight returns to 0; the histograms sum to the RPC
+# counts; tessctl's table, --json and -i; the tunable rasize (mount option
+# rules, bad values refused with EINVAL, /proc/mounts and the bdi follow);
+# the directory goes at umount, and a reader holding its files open then
+# gets an error, not a crash.  Ends with the kernel-log scan.
+#
+# Runs inside the VM (tests/vm/run stats) with TESS_REPO, TESS_MODDIR and
+# TESS_KVER set.
+
+. "$TESS_REPO/tests/vm/lib.sh"
+
+TESSCTL=$TESS_CTL_PROG
+W=/tmp/stats
+MNT=/mnt/tessera
+TESS_W=$W
+TESS_FSNAME=fs
+MiB=1048576
+mkdir -p $W $MNT
+TESS_T0=$(date +%s)
+
+# stat_of DIR OST KEY: KEY's value on the "ost OST" line of DIR/stats
+stat_of() {
+	awk -v o="$2" -v k="$3" '$1 == "ost" && $2 == o {
+		for (i = 3; i < NF; i += 2) if ($i == k) { print $(i + 1); exit } }' "$1/stats"
+}
+# hist_sum DIR OST KIND: the sum of the bucket counts of KIND in rpc_hist
+hist_sum() {
+	awk -v o="$2" -v k="$3" '$1 == "ost" && $2 == o && $3 == k {
+		for (i = 4; i <= NF; i++) { split($i, a, ":"); s += a[2] } }
+		END { print s + 0 }' "$1/rpc_hist"
+}
+# snap DIR NAME: remember every OST's counters as NAME_<ost>_<key>
+snap() {
+	local o k
+	for o in 0 1; do
+		for k in read_rpcs read_bytes write_rpcs write_bytes; do
+			eval "$2_${o}_$k=$(stat_of "$1" $o $k)"
+		done
+	done
+}
+# delta OLD NEW OST KEY
+delta() {
+	eval "echo \$((\${$2_$3_$4:-0} - \${$1_$3_$4:-0}))"
+}
+# json_get FILE FILTER: jq if there is one, else python3
+json_get() {
+	if command -v jq >/dev/null 2>&1; then
+		jq -r "$2" "$1"
+	else
+		python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for p in sys.argv[2].split("."):
+    if p:
+        d = d[int(p)] if p.isdigit() else d[p]
+print(d)' "$1" "$(echo "$2" | sed 's/\[\([0-9]*\)\]/.\1/g')"
+	fi
+}
+json_ok() {
+	if command -v jq >/dev/null 2>&1; then
+		jq -e . "$1" >/dev/null
+	else
+		python3 -m json.tool "$1" >/dev/null
+	fi
+}
+
+check "modules load" tess_modules_load
+if tess_cluster_start 2; then
+	pass "MDS and 2 OSTs up"
+else
+	fail "MDS and 2 OSTs up" "$(tess_osts_up) OSTs up"
+fi
+check "mount" tess_mount $MNT
+
+# --- the directory ---
+dev=$(stat -c %Hd:%Ld $MNT)
+D=/sys/fs/tessera/$TESS_FSNAME-$dev
+if [ -d "$D" ]; then
+	pass "/sys/fs/tessera/$TESS_FSNAME-$dev exists (the mount's st_dev)"
+else
+	fail "/sys/fs/tessera/$TESS_FSNAME-$dev exists (the mount's st_dev)" \
+		"$(ls /sys/fs/tessera 2>&1 | tr '\n' ' ')"
+fi
+for f in stats rpc_hist rasize; do
+	[ -f "$D/$f" ] && pass "$f is there" || fail "$f is there" "no $D/$f"
+done
+expect "stats and rpc_hist read-only, rasize read-write" "0444 0444 0644" \
+	"$(stat -c %a "$D/stats" "$D/rpc_hist" "$D/rasize" 2>/dev/null |
+		sed 's/^/0/' | tr '\n' ' ' | sed 's/ $//')"
+
+check "mkdir" mkdir $MNT/d
+check "setstripe -c 2 -S 1M" "$TESSCTL" setstripe -c 2 -S 1M $MNT/d
+head -c $((8 * MiB)) /dev/urandom > $W/src
+
+# --- O_DIRECT: 8 x 1 MiB, each one stripe unit: 4 RPCs of 256 pages per OST ---
+snap "$D" s0
+check "O_DIRECT write of 8 MiB" dd if=$W/src of=$MNT/d/direct bs=1M oflag=direct status=none
+snap "$D" s1
+for o in 0 1; do
+	expect "O_DIRECT write: OST $o write_bytes +4 MiB" $((4 * MiB)) "$(delta s0 s1 $o write_bytes)"
+	expect "O_DIRECT write: OST $o write_rpcs +4" 4 "$(delta s0 s1 $o write_rpcs)"
+	expect "O_DIRECT write: OST $o read_rpcs +0" 0 "$(delta s0 s1 $o read_rpcs)"
+done
+check "O_DIRECT read back of 8 MiB" dd if=$MNT/d/direct of=$W/direct.back bs=1M iflag=direct status=none
+snap "$D" s2
+for o in 0 1; do
+	expect "O_DIRECT read: OST $o read_bytes +4 MiB" $((4 * MiB)) "$(delta s1 s2 $o read_bytes)"
+	expect "O_DIRECT read: OST $o read_rpcs +4" 4 "$(delta s1 s2 $o read_rpcs)"
+	expect "O_DIRECT read: OST $o write_rpcs +0" 0 "$(delta s1 s2 $o write_rpcs)"
+done
+check "O_DIRECT data reads back identical" cmp $W/src $W/direct.back
+for o in 0 1; do
+	n=$(awk -v o=$o '$1 == "ost" && $2 == o && $3 == "write_pages" {
+		for (i = 4; i <= NF; i++) if ($i ~ /^256:/) { split($i, a, ":"); print a[2] } }' "$D/rpc_hist")
+	[ "${n:-0}" -ge 4 ] && pass "OST $o: write_pages bucket 256 holds the 4 RPCs of 1 MiB" ||
+		fail "OST $o: write_pages bucket 256 holds the 4 RPCs of 1 MiB" \
+			"'$(grep "^ost $o write_pages" "$D/rpc_hist")'"
+done
+
+# --- buffered, then read after drop_caches ---
+check "buffered write of 8 MiB + fsync" dd if=$W/src of=$MNT/d/buffered bs=1M conv=fsync status=none
+snap "$D" s3
+for o in 0 1; do
+	expect "buffered write: OST $o write_bytes +4 MiB" $((4 * MiB)) "$(delta s2 s3 $o write_bytes)"
+	n=$(delta s2 s3 $o write_rpcs)
+	[ "$n" -ge 1 ] && pass "buffered write: OST $o write_rpcs moved ($n)" ||
+		fail "buffered write: OST $o write_rpcs moved" "$n"
+done
+sync
+echo 3 > /proc/sys/vm/drop_caches
+check "buffered read of 8 MiB after drop_caches" cmp $W/src $MNT/d/buffered
+snap "$D" s4
+for o in 0 1; do
+	n=$(delta s3 s4 $o read_bytes)
+	[ "$n" -ge $((4 * MiB)) ] && pass "buffered read: OST $o read_bytes +4 MiB or more ($n)" ||
+		fail "buffered read: OST $o read_bytes +4 MiB or more" "$n"
+done
+
+# --- levels and histograms ---
+inflight_zero() {
+	[ "$(stat_of "$D" 0 in_flight)" = 0 ] && [ "$(stat_of "$D" 1 in_flight)" = 0 ]
+}
+tess_wait_until 10 inflight_zero && pass "in_flight back to 0 on both OSTs" ||
+	fail "in_flight back to 0 on both OSTs" "$(cat "$D/stats" | tr '\n' ' ')"
+for o in 0 1; do
+	n=$(stat_of "$D" $o max_in_flight)
+	[ "${n:-0}" -ge 1 ] && pass "OST $o: max_in_flight >= 1 ($n)" ||
+		fail "OST $o: max_in_flight >= 1" "'$n'"
+	for dir in read write; do
+		r=$(stat_of "$D" $o ${dir}_rpcs)
+		expect "OST $o: ${dir}_lat_us buckets sum to ${dir}_rpcs ($r)" "$r" \
+			"$(hist_sum "$D" $o ${dir}_lat_us)"
+		expect "OST $o: ${dir}_pages buckets sum to ${dir}_rpcs ($r)" "$r" \
+			"$(hist_sum "$D" $o ${dir}_pages)"
+	done
+	expect "OST $o: no errors" "0 0" \
+		"$(stat_of "$D" $o read_errors) $(stat_of "$D" $o write_errors)"
+done
+
+# --- tessctl stats ---
+out=$W/tessctl.out
+tess_timeout 20 "$TESSCTL" stats $MNT > $out 2>&1
+r=$?
+expect "tessctl stats MOUNT: exit 0" 0 $r
+wb=$(stat_of "$D" 1 write_bytes)
+l=$(awk '$1 == "1"' $out)
+set -- $l
+expect "tessctl stats MOUNT: OST 1 row: write_bytes as in sysfs" "$wb" "${5:-}"
+grep -q "^$MNT ($TESS_FSNAME-$dev)" $out && pass "tessctl stats MOUNT: titled with the mount and its sysfs name" ||
+	fail "tessctl stats MOUNT: titled with the mount and its sysfs name" "$(head -c 200 $out)"
+tess_timeout 20 "$TESSCTL" stats > $W/all.out 2>&1
+r=$?
+if [ $r = 0 ] && grep -q "^$MNT ($TESS_FSNAME-$dev)" $W/all.out; then
+	pass "tessctl stats without MOUNT: every tessera mount"
+else
+	fail "tessctl stats without MOUNT: every tessera mount" "status $r: $(head -c 200 $W/all.out)"
+fi
+tess_timeout 20 "$TESSCTL" stats /tmp > $W/bad.out 2>&1
+r=$?
+if [ $r = 1 ] && grep -q '^tessctl: stats: /tmp: ' $W/bad.out; then
+	pass "tessctl stats of a non-Tessera path: 'tessctl: stats: /tmp: ...', exit 1"
+else
+	fail "tessctl stats of a non-Tessera path: 'tessctl: stats: /tmp: ...', exit 1" \
+		"status $r: $(head -c 200 $W/bad.out)"
+fi
+tess_timeout 20 "$TESSCTL" stats --json $MNT > $W/json.out 2>&1
+r=$?
+if [ $r = 0 ] && json_ok $W/json.out; then
+	pass "tessctl stats --json parses"
+else
+	fail "tessctl stats --json parses" "status $r: $(head -c 300 $W/json.out)"
+fi
+expect "--json: OST 1 write_bytes as in sysfs" "$wb" \
+	"$(json_get $W/json.out '.mounts[0].osts[1].write_bytes' 2>&1)"
+expect "--json: mount path" "$MNT" "$(json_get $W/json.out '.mounts[0].mount' 2>&1)"
+expect "--json: OST 0 write_pages 256-page bucket" \
+	"$(awk '$1 == "ost" && $2 == 0 && $3 == "write_pages" {
+		for (i = 4; i <= NF; i++) if ($i ~ /^256:/) { split($i, a, ":"); print a[2] } }' "$D/rpc_hist")" \
+	"$(json_get $W/json.out '.mounts[0].osts[0].write_pages."256"' 2>&1)"
+
+# -i: a 2 MiB O_DIRECT write (1 MiB per OST) inside a 2 s interval
+tess_timeout 30 "$TESSCTL" stats --json -i 2 -n 1 $MNT > $W/rate.out 2>&1 &
+rp=$!
+sleep 0.3
+dd if=$W/src of=$MNT/d/rate bs=1M count=2 oflag=direct status=none
+tess_wait_pid 30 $rp
+r=$?
+expect "tessctl stats -i 2 -n 1 --json: exit 0, two documents" "0 2" "$r $(wc -l < $W/rate.out)"
+tail -n 1 $W/rate.out > $W/rate2.json
+expect "-i: the second document is per second" true "$(json_get $W/rate2.json '.mounts[0].per_second' 2>&1)"
+for o in 0 1; do
+	v=$(json_get $W/rate2.json ".mounts[0].osts[$o].write_bytes" 2>&1)
+	# 1 MiB in a 2 s interval: 524288 per second (the interval runs a little long)
+	if awk -v v="$v" 'BEGIN { exit !(v > 400000 && v <= 524288.5) }'; then
+		pass "-i: OST $o write_bytes per second over the interval ($v)"
+	else
+		fail "-i: OST $o write_bytes per second over the interval" "'$v'"
+	fi
+done
+tess_timeout 20 "$TESSCTL" stats -i 1 -n 1 $MNT > $W/rate.txt 2>&1
+r=$?
+if [ $r = 0 ] && grep -q "^$MNT ($TESS_FSNAME-$dev): per second over" $W/rate.txt; then
+	pass "tessctl stats -i 1 -n 1: a table per second after the totals"
+else
+	fail "tessctl stats -i 1 -n 1: a table per second after the totals" "status $r: $(head -c 300 $W/rate.txt)"
+fi
+
+# --- rasize ---
+bdi=$(ls -d /sys/class/bdi/tessera-* 2>/dev/null)
+ra_kb() { cat "$bdi/read_ahead_kb" 2>/dev/null; }
+expect "rasize: auto without the mount option" auto "$(cat "$D/rasize")"
+# wr FILE VALUE: write VALUE (coreutils printf: one write(2), the errno
+# in its message), print the error message (empty when it worked)
+wr() {
+	env printf "%s" "$2" 2>&1 > "$1" | sed 's/.*: //'
+}
+expect "rasize: 8388608 accepted" "" "$(wr "$D/rasize" 8388608)"
+expect "rasize: reads 8388608" 8388608 "$(cat "$D/rasize")"
+grep " $MNT tessera .*rasize=8388608" /proc/mounts >/dev/null &&
+	pass "rasize: /proc/mounts shows rasize=8388608" ||
+	fail "rasize: /proc/mounts shows rasize=8388608" "$(grep " $MNT " /proc/mounts)"
+expect "rasize: the bdi's read_ahead_kb is 8192" 8192 "$(ra_kb)"
+expect "rasize: 5000 rounded down to whole pages" "4096" "$(wr "$D/rasize" 5000; cat "$D/rasize")"
+wr "$D/rasize" 8388608 >/dev/null
+for bad in abc 12abc 1073741825 99999999999 -1; do
+	expect "rasize: '$bad' refused with EINVAL" "Invalid argument" "$(wr "$D/rasize" "$bad")"
+done
+expect "rasize: unchanged after the refusals" "8388608 8192" "$(cat "$D/rasize") $(ra_kb)"
+expect "rasize: 1073741824 (the limit) accepted" "" "$(wr "$D/rasize" 1073741824)"
+expect "rasize: auto again" "" "$(wr "$D/rasize" auto)"
+if grep " $MNT tessera " /proc/mounts | grep -q rasize=; then
+	fail "rasize: auto: /proc/mounts without rasize=" "$(grep " $MNT " /proc/mounts)"
+else
+	pass "rasize: auto: /proc/mounts without rasize="
+fi
+check "data still reads back with rasize changed" cmp $W/src $MNT/d/buffered
+
+# --- umount with the files held open ---
+exec 3<"$D/stats"
+exec 4>"$D/rasize"
+check "umount with stats and rasize held open" tess_timeout 60 umount $MNT
+[ -e "$D" ] && fail "the directory is gone after umount" "$D still there" ||
+	pass "the directory is gone after umount"
+if head -c 4096 <&3 > $W/late.out 2>$W/late.err; then
+	pass "read of stats held open across umount: old data or nothing ($(wc -c < $W/late.out) bytes)"
+else
+	pass "read of stats held open across umount fails: $(sed 's/.*: //' $W/late.err)"
+fi
+if env printf 4096 >&4 2>/dev/null; then
+	fail "write of rasize held open across umount fails" "it succeeded"
+else
+	pass "write of rasize held open across umount fails"
+fi
+exec 3<&- 4>&-
+
+# a new mount: a new directory, counters from zero
+check "mount again" tess_mount $MNT
+D2=/sys/fs/tessera/$TESS_FSNAME-$(stat -c %Hd:%Ld $MNT)
+# (the RPC counts of every OST listed, summed)
+expect "a new mount: its directory, counters from zero" "yes 0" \
+	"$([ -f "$D2/stats" ] && echo yes || echo no) $(awk '$1 == "ost" {
+		for (i = 3; i < NF; i += 2) if ($i ~ /_rpcs$/) s += $(i + 1) } END { print s + 0 }' "$D2/stats" 2>/dev/null)"
+check "umount" tess_timeout 60 umount $MNT
+check "rmmod tessera (the kset goes)" rmmod tessera
+[ -e /sys/fs/tessera ] && fail "/sys/fs/tessera gone with the module" "still there" ||
+	pass "/sys/fs/tessera gone with the module"
+
+tess_finish
