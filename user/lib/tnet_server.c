@@ -235,6 +235,13 @@ static const char *role_name(int role)
 	       names[role] : "?";
 }
 
+/* --client-key and --server-key differ */
+static bool split_keys(const struct tnet_server *s)
+{
+	return s->client_key.len != s->key.len ||
+	       CRYPTO_memcmp(s->client_key.bytes, s->key.bytes, s->key.len);
+}
+
 /* the key of a declared role: a client key cannot pass for a server */
 static const struct tnet_key *role_key(struct tnet_server *s, int role)
 {
@@ -510,7 +517,7 @@ static void *conn_main(void *arg)
 	rc = server_handshake(s, c);
 	c->deadline_ms = 0;
 	tnet_preauth_leave(s, addr);
-	if ((rc == -EACCES || rc == -ECONNRESET) && c->role) {
+	if ((rc == -EACCES || rc == -ECONNRESET) && c->role && split_keys(s)) {
 		/* after HELLO: the peer declared a role (issue #12, roles) */
 		tmetrics_handshake_failed();
 		tlog_level(LOG_WARNING, "%s: handshake refused: %s (role %s "
@@ -524,6 +531,7 @@ static void *conn_main(void *arg)
 	if (rc) {
 		tmetrics_handshake_failed();
 		tlog_level(LOG_WARNING, "%s: handshake refused: %s", c->peer,
+		     rc == -EACCES ? "authentication failed (wrong key)" :
 		     rc == -ECONNRESET ?
 		     "peer left mid-handshake (it may hold another key)" :
 		     rc == -ETIMEDOUT ? "not done within the handshake "
