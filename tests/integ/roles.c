@@ -210,6 +210,11 @@ static void client_refused(struct tess_client *c, uint64_t oid)
 	IT_RC("roles.client_ost_leave_eperm", ost_leave(m), -EPERM);
 	IT_RC("roles.client_mds_hsm_set_eperm", mds_hsm_set(m, ino), -EPERM);
 	tnet_close(m);
+	o = conn_as(&ost_addr, &skey, TESS_ROLE_ADMIN, uuid);
+	rc = hsm_pin(o, oid);	/* not from S3: an answer other than EPERM */
+	it_result(rc != -EPERM, "roles.admin_hsm_set_not_refused", "%s",
+		  strerror(-rc));
+	tnet_close(o);
 	m = conn_as(&mds_addr, &skey, TESS_ROLE_ADMIN, uuid);
 	rc = mds_hsm_set(m, ino);	/* ENODATA: no record, but allowed */
 	it_result(rc == 0 || rc == -ENODATA, "roles.admin_mds_hsm_set_allowed",
