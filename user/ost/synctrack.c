@@ -74,7 +74,8 @@ static void add_oid(struct st_client *e, uint64_t oid)
 
 	if (e->overflow)
 		return;
-	for (uint32_t i = 0; i < e->n; i++)
+	/* newest first: a stream of writes to one object costs one compare */
+	for (uint32_t i = e->n; i-- > 0;)
 		if (e->oids[i] == oid)
 			return;
 	if (e->n == e->cap) {
