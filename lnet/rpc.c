@@ -1112,6 +1112,10 @@ static void rpc_tx_work(struct work_struct *work)
 			cl->stats.tx_bytes += sizeof(struct tess_hdr) +
 				req->body_len +
 				(req->send_bulk ? req->send_bulk->len : 0);
+			/* the credential block rpc_send_req added */
+			if (req->send_cred &&
+			    (rc->tc->features & TESS_FEAT_CRED))
+				cl->stats.tx_bytes += sizeof(req->cred);
 		}
 		if (err && test_bit(TNET_RS_SENT, &req->state)) {
 			/* not all of it left: the server never saw it */
