@@ -2,8 +2,9 @@
 # The OST's bounded HSM cache (issue #13): restored data is released, least
 # recently read first, when the store passes --cache-high, down to
 # --cache-low, and when a restore finds the store full; a reader never
-# gets ENOSPC for it.  Pinned files (hsm pin) and written (dirty) files
-# are never released.
+# gets ENOSPC for it, nor a writer whose write the release makes room
+# for.  Pinned files (hsm pin) and written (dirty) files are never
+# released.
 #
 #   bash tests/integ/hsm_cache.sh WORKDIR S3PORT PORT
 #
@@ -243,6 +244,38 @@ nfull=$(full_count)
 check full_store_released "no release by a restore that found the store full" [ "$nfull" -gt "$nfull0" ]
 p=$(present /c/pinned.bin)
 check full_store_pinned "pinned file has $p of $((FMB << 20)) bytes present" [ "$p" = $((FMB << 20)) ]
+
+# ------------------------------------------------------------ a user's write
+# A store full of clean restored data (--cache-high 0: no background
+# release): a user's write that needs more than the free space gets no
+# ENOSPC; the OST releases LRU restored data for it (never the pinned or
+# the written file) and writes again.  The released files read again
+# (restored from S3).
+for i in $(seq -w 1 "$nfiles"); do readall "f$i.bin" >/dev/null; done
+wmb=16					# MiB: 8 on each OST (-c 2 -S 1M)
+head -c $((wmb << 20)) /dev/urandom >"$work/new.bin"
+nw0=$(cat "$work"/ost[01].log | grep -c 'for a write of')
+a0=$(df -B1 --output=avail "$work/ost0" | tail -n 1 | tr -d ' ')
+a1=$(df -B1 --output=avail "$work/ost1" | tail -n 1 | tr -d ' ')
+check write_store_full "the stores are not full before the write: $a0 and $a1 bytes free" \
+	[ "$a0" -lt $((wmb << 19)) -a "$a1" -lt $((wmb << 19)) ]
+out=$(tctl put -c 2 -S 1M "$work/new.bin" /new.bin 2>&1)
+check write_full_store "a write of $wmb MiB into full stores: $out" [ $? = 0 ]
+nw=$(cat "$work"/ost[01].log | grep -c 'for a write of')
+check write_released "no release for the write (OST logs)" [ "$nw" -gt "$nw0" ]
+got=$(tctl get /new.bin - 2>/dev/null | sha)
+check write_reads "the written file reads back wrong" [ "$got" = "$(sha <"$work/new.bin")" ]
+: >"$work/read_errors"
+bad=0
+for i in $(seq -w 1 "$nfiles"); do
+	readall "f$i.bin" || bad=$((bad + 1))
+done
+readall dirty.bin || bad=$((bad + 1))
+check write_then_reads "$bad of $((nfiles + 1)) files read wrong after the write: $(head -n 3 "$work/read_errors")" \
+	[ "$bad" = 0 ]
+p=$(present /c/pinned.bin)
+check write_pinned "pinned file has $p of $((FMB << 20)) bytes present after the write" [ "$p" = $((FMB << 20)) ]
+check write_pinned_reads "pinned file reads wrong after the write" readall pinned.bin
 
 # explicit pin of a tree reaches every file of it
 check pin_tree "hsm pin /c" hsm pin /c

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hsm_cache.h"
 #include "ost.h"
 
 /* per-connection state (c->user) */
@@ -300,6 +301,11 @@ static int do_write(struct ost_ctx *x, struct tnet_conn *c,
 	}
 	rc = objstore_write(x->store, oid, off, req->bulk, len,
 			    flags & TESS_IO_SYNC, &size);
+	/* a store full of clean restored data: release some, once more */
+	if (rc == -ENOSPC && x->hsm &&
+	    hsm_cache_write_room(ost_hsm_cache(x->hsm), len))
+		rc = objstore_write(x->store, oid, off, req->bulk, len,
+				    flags & TESS_IO_SYNC, &size);
 	if (x->hsm) {
 		/* -EIO: the chunks it filled could not be made present */
 		int hrc = ost_hsm_end(x->hsm, cl, rc);
@@ -365,6 +371,9 @@ static int do_punch(struct ost_ctx *x, struct tnet_conn *c,
 		if (mode == TESS_PUNCH_TRIM)
 			rc = objstore_trim(x->store, oid, off, &sync);
 		else
+			rc = objstore_truncate(x->store, oid, off);
+		if (rc == -ENOSPC && mode == TESS_PUNCH_TRUNCATE && x->hsm &&
+		    hsm_cache_write_room(ost_hsm_cache(x->hsm), 0))
 			rc = objstore_truncate(x->store, oid, off);
 		break;
 	case TESS_PUNCH_HOLE:

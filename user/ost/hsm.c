@@ -1690,6 +1690,11 @@ int ost_hsm_evict(struct ost_hsm *h, uint64_t oid, uint64_t *freed)
 	return rc ? -EIO : 0;
 }
 
+struct hsm_cache *ost_hsm_cache(struct ost_hsm *h)
+{
+	return h ? h->cache : NULL;
+}
+
 void ost_hsm_stats(struct ost_hsm *h, struct ost_hsm_stats *st)
 {
 	pthread_mutex_lock(&h->lock);

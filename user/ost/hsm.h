@@ -116,4 +116,7 @@ struct ost_hsm_stats {
 };
 void ost_hsm_stats(struct ost_hsm *h, struct ost_hsm_stats *st);
 
+/* its bounded cache (hsm_cache.h), for a write that found the store full */
+struct hsm_cache *ost_hsm_cache(struct ost_hsm *h);
+
 #endif /* OST_HSM_H */

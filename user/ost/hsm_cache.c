@@ -250,6 +250,35 @@ bool hsm_cache_make_room(struct hsm_cache *c, uint64_t need)
 	return ok;
 }
 
+/* enough for a user's write: room for it, and (watermarks on) at low */
+static bool write_done(const struct hsm_cache *c, uint64_t want)
+{
+	return has_room(c, want) && (!c->high || at_low(c, 0));
+}
+
+bool hsm_cache_write_room(struct hsm_cache *c, uint64_t need)
+{
+	uint64_t want = need * 4 > ROOM_MIN ? need * 4 : ROOM_MIN, freed;
+	unsigned released, kept;
+	bool ok;
+
+	if (!c || !c->hsm)
+		return false;
+	pthread_mutex_lock(&c->shrink);
+	if (write_done(c, want)) {	/* someone else just made room */
+		pthread_mutex_unlock(&c->shrink);
+		return true;
+	}
+	released = shrink(c, write_done, want, &freed, &kept);
+	ok = has_room(c, need);
+	pthread_mutex_unlock(&c->shrink);
+	tlog("hsm cache: store full: released %u objects (%" PRIu64
+	     " bytes) for a write of %" PRIu64 " bytes%s", released, freed,
+	     need, ok ? "" : "; still no room (the rest is pinned, written "
+	     "or in use)");
+	return released > 0 || ok;
+}
+
 /* the background thread: keep the store between low and high */
 static void watermark_round(struct hsm_cache *c)
 {

@@ -7,7 +7,9 @@
  * thread releases clean restored objects, least recently read first,
  * until it is at most `low` percent used.  A restore that finds the store
  * full (ENOSPC) releases objects itself, at once, and tries again: a
- * reader never gets ENOSPC because restored data filled the store.
+ * reader never gets ENOSPC because restored data filled the store.  A
+ * user's write (or truncate) that gets ENOSPC does the same once
+ * (hsm_cache_write_room, from handlers.c) and is tried again once.
  *
  * The cache knows which objects hold restored data and when each was
  * last read (or restored), in memory: at start it learns every object
@@ -48,5 +50,15 @@ void hsm_cache_kick(struct hsm_cache *c);
  * the store has room for need bytes afterwards.
  */
 bool hsm_cache_make_room(struct hsm_cache *c, uint64_t need);
+
+/*
+ * A user's write (or truncate) of `need` bytes got ENOSPC: release least
+ * recently read clean restored data now, the same objects
+ * hsm_cache_make_room would (never pinned, written or in-use ones), until
+ * the store has room for it (4 x need, at least 4 MiB) and, with
+ * watermarks on, is down to `low`.  true when something was released or
+ * there is room: the caller tries its write once more.
+ */
+bool hsm_cache_write_room(struct hsm_cache *c, uint64_t need);
 
 #endif /* OST_HSM_CACHE_H */
