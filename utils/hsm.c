@@ -806,6 +806,8 @@ struct import {
 	size_t nkeys, skipped, same, conflicts;
 	char **dirs, **made;		/* this batch's, the last batch's */
 	size_t ndirs, nmade;
+	char **pins;			/* pinned dirs (hsm pin DIR) at/over DIR */
+	size_t npins;
 	/* the workers: each batch handed over as a generation */
 	struct tess_client *c;		/* the main thread's */
 	struct tess_inode *st;
@@ -821,6 +823,65 @@ static struct existing *ex_find(struct import *im, const char *path)
 	struct existing k = { .path = (char *)path };
 
 	return bsearch(&k, im->ex, im->nex, sizeof(k), ex_cmp);
+}
+
+/*
+ * hsm pin DIR marks DIR (this xattr, on the MDS): the stubs an import
+ * later makes under it are pinned too.  Files' pins are on the OSTs.
+ */
+#define PIN_XATTR	"trusted.tessera.hsm.pinned"
+
+static bool dir_pinned(struct tess_client *c, const char *path)
+{
+	char v[8];
+
+	return tess_getxattr(c, path, PIN_XATTR, v, sizeof(v)) >= 0;
+}
+
+/* im->pins: the pinned directories among dirs (under DIR) and over DIR */
+static void pin_dirs(struct tess_client *c, struct import *im,
+		     const char *dir, const struct entv *dirs)
+{
+	size_t n = strlen(dir), k = 0;
+	char *p = strdup(dir);
+
+	im->pins = calloc(dirs->n + n + 2, sizeof(*im->pins));
+	if (!p || !im->pins) {
+		free(p);
+		return;
+	}
+	if (dir_pinned(c, "/"))
+		im->pins[k++] = strdup("/");
+	for (size_t i = 1; i < n; i++)		/* over DIR: "/a" of "/a/b" */
+		if (p[i] == '/') {
+			p[i] = '\0';
+			if (dir_pinned(c, p))
+				im->pins[k++] = strdup(p);
+			p[i] = '/';
+		}
+	for (size_t i = 0; i < dirs->n; i++)	/* DIR and under it */
+		if (strcmp(dirs->v[i].path, "/") &&
+		    dir_pinned(c, dirs->v[i].path))
+			im->pins[k++] = strdup(dirs->v[i].path);
+	for (size_t i = 0; i < k; i++)
+		if (im->pins[i])
+			im->npins++;
+		else
+			break;
+	free(p);
+}
+
+/* under a pinned directory (hsm pin DIR): its stubs are pinned too */
+static bool stub_pinned(const struct import *im, const char *path)
+{
+	for (size_t i = 0; i < im->npins; i++) {
+		size_t n = strlen(im->pins[i]);
+
+		if (!strcmp(im->pins[i], "/") ||
+		    (!strncmp(path, im->pins[i], n) && path[n] == '/'))
+			return true;
+	}
+	return false;
 }
 
 /* OST stubs then the MDS record of one file (new or invalidated) */
@@ -859,6 +920,16 @@ static int make_stub(struct tess_client *c, struct import *im,
 		warnx("import", "%s: %s: MDS: %s",
 		      esc(it->key, it->key_len, eb, sizeof(eb)), it->path,
 		      strerror(-rc));
+	for (uint32_t i = 0; !rc && i < st->nobjs &&
+	     stub_pinned(im, it->path); i++) {
+		rc = obj_hsm_set(c, st, i, TESS_OHSM_PIN, 0, NULL, NULL, NULL,
+				 0);
+		if (rc == -ENODATA)
+			rc = 0;		/* an object that holds nothing */
+		if (rc)
+			warnx("import", "%s: pin (its directory is pinned): "
+			      "%s", it->path, strerror(-rc));
+	}
 	return rc;
 }
 
@@ -1113,7 +1184,7 @@ static int cmd_import(int argc, char **argv)
 	struct tess_client *c;
 	struct s3_conf s3;
 	struct s3_res res;
-	struct entv files = { 0 };
+	struct entv files = { 0 }, pdirs = { 0 };
 	struct tess_inode *st = malloc(sizeof(*st));
 	char *bucket, *slash, *dir, *prefix, eb[512];
 	size_t deleted = 0, removed = 0;
@@ -1176,12 +1247,14 @@ static int cmd_import(int argc, char **argv)
 		return 1;
 	}
 
-	/* 1. what is there already */
-	rc = walk(c, dir, &files, NULL);
+	/* 1. what is there already; which directories are pinned */
+	rc = walk(c, dir, &files, &pdirs);
 	if (rc) {
 		warnx("import", "%s: %s", dir, strerror(-rc));
 		return 1;
 	}
+	pin_dirs(c, &im, dir, &pdirs);
+	entv_free(&pdirs);
 	im.ex = calloc(files.n + 1, sizeof(*im.ex));
 	for (size_t i = 0; i < files.n; i++) {
 		struct existing *e = &im.ex[im.nex];
@@ -2292,12 +2365,33 @@ static int cmd_pin_mode(int argc, char **argv, uint32_t mode)
 	}
 	for (int a = 1; a < argc; a++) {
 		char *path = norm_path(argv[a]);
-		struct entv files = { 0 };
+		struct entv files = { 0 }, dirs = { 0 };
 		uint64_t done = 0, other = 0;
-		int rc = walk(c, path, &files, NULL);
+		int rc = walk(c, path, &files, &dirs);
 
 		if (rc)
 			warnx(cmd, "%s: %s", path, strerror(-rc));
+		/*
+		 * a directory: later imports under it are pinned (or not).
+		 * Not marked (trusted.*: root only): its files are still
+		 * (un)pinned, with a warning.
+		 */
+		if (!rc && dirs.n) {
+			int xrc = 0;
+
+			if (mode == TESS_OHSM_PIN)
+				xrc = tess_setxattr(c, path, PIN_XATTR, "1", 1,
+						    0);
+			for (size_t i = 0; mode == TESS_OHSM_UNPIN &&
+			     i < dirs.n && (!xrc || xrc == -ENODATA); i++)
+				xrc = tess_removexattr(c, dirs.v[i].path,
+						       PIN_XATTR);
+			if (xrc && xrc != -ENODATA)
+				warnx(cmd, "%s: directory not %s for later "
+				      "imports: %s", path, mode == TESS_OHSM_PIN ?
+				      "marked pinned" : "unmarked",
+				      strerror(-xrc));
+		}
 		for (size_t i = 0; i < files.n && !rc; i++) {
 			rc = pin_file(c, files.v[i].path, mode, st);
 			if (rc < 0)
@@ -2320,6 +2414,7 @@ static int cmd_pin_mode(int argc, char **argv, uint32_t mode)
 			printf("\n");
 		}
 		entv_free(&files);
+		entv_free(&dirs);
 		free(path);
 	}
 	tess_client_close(c);

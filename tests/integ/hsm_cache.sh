@@ -281,4 +281,26 @@ check write_pinned_reads "pinned file reads wrong after the write" readall pinne
 check pin_tree "hsm pin /c" hsm pin /c
 check pin_tree_state "f1 not pinned after hsm pin /c" grep -q '^  pinned:' <<<"$(hsm state "/c/f$(seq -w 1 "$nfiles" | head -n1).bin")"
 
+# a pinned tree: files a later import adds under it are pinned too (hsm
+# pin DIR marks the directory); elsewhere, and after hsm unpin, not
+pinned_q() { grep -q '^  pinned:' <<<"$(hsm state "$1")"; }
+head -c 65536 /dev/urandom >"$work/late.bin"
+if ! { s3c put "$work/late.bin" s3://cache/late.bin &&
+	s3c put "$work/late.bin" s3://cache/sub/late2.bin; } >>"$work/put.log" 2>&1; then
+	failed setup "s3cmd upload of late.bin failed: $(tail -n 3 "$work/put.log")"
+fi
+out=$(hsm import s3://cache /c 2>&1)
+check pin_import "hsm import into the pinned /c: $out" [ $? = 0 ]
+check pin_import_new "a file imported into the pinned /c is not pinned: $(hsm state /c/late.bin)" pinned_q /c/late.bin
+check pin_import_subdir "a file imported into a new dir under the pinned /c is not pinned" pinned_q /c/sub/late2.bin
+check pin_import_reads "the pinned late import reads wrong" \
+	[ "$(rd /c/late.bin 0 65536 2>&1 | cut -d' ' -f4)" = "$(sha <"$work/late.bin")" ]
+out=$(hsm import s3://cache/sub/ /d 2>&1)
+check pin_import_other "hsm import into /d: $out" [ $? = 0 ]
+check pin_import_elsewhere "a file imported into the unpinned /d is pinned" not pinned_q /d/late2.bin
+check unpin_tree "hsm unpin /c" hsm unpin /c
+s3c put "$work/late.bin" s3://cache/late3.bin >>"$work/put.log" 2>&1
+hsm import s3://cache /c >>"$work/import.out" 2>&1
+check unpin_tree_import "a file imported into /c after hsm unpin /c is pinned" not pinned_q /c/late3.bin
+
 exit $fail
