@@ -401,7 +401,13 @@ struct tess_ino_req {		/* GETATTR, READLINK, GET_LAYOUT */
  * TESS_FEAT_CRED; an older one refuses unknown flags.
  */
 #define TESS_OPEN_CREATED	0x0008
-#define TESS_OPEN_KNOWN		0x000f
+/*
+ * An exec (the kernel reads the program for its caller): the MDS checks
+ * execute permission instead of read, as execve(2) needs no read
+ * permission.  Sent only to an MDS that agreed TESS_FEAT_CRED.
+ */
+#define TESS_OPEN_EXEC		0x0010
+#define TESS_OPEN_KNOWN		0x001f
 
 struct tess_open_req {		/* OPEN, CLOSE */
 	__le64 ino;

@@ -106,11 +106,16 @@ static int tess_file_open(struct inode *inode, struct file *file)
 	 * checks our caller's credentials, must know (only one that agreed
 	 * TESS_FEAT_CRED knows the flag; the CLOSE does not need it).
 	 */
-	if ((file->f_mode & FMODE_CREATED) &&
-	    (tnet_client_features(TESS_SB(inode->i_sb)->mds) & TESS_FEAT_CRED))
-		oflags = fi->open_flags | TESS_OPEN_CREATED;
-	else
+	if (tnet_client_features(TESS_SB(inode->i_sb)->mds) & TESS_FEAT_CRED) {
+		/* execve(2) needs execute permission, not read */
+		if (file->f_flags & __FMODE_EXEC)
+			fi->open_flags |= TESS_OPEN_EXEC;
 		oflags = fi->open_flags;
+		if (file->f_mode & FMODE_CREATED)
+			oflags |= TESS_OPEN_CREATED;
+	} else {
+		oflags = fi->open_flags;
+	}
 	err = tess_open_revalidate(inode, oflags);
 	if (err) {
 		kfree(fi);

@@ -225,7 +225,8 @@ static int h_open(struct hctx *h)
 	if (!rc && !replay && !((le32_to_cpu(r->flags) & TESS_OPEN_CREATED) &&
 				a.uid == h->cred.uid))
 		rc = perm_may(&h->cred, &a,
-			      (le32_to_cpu(r->flags) & TESS_OPEN_READ ?
+			      (le32_to_cpu(r->flags) & TESS_OPEN_EXEC ? PERM_X :
+			       le32_to_cpu(r->flags) & TESS_OPEN_READ ?
 			       PERM_R : 0) |
 			      (le32_to_cpu(r->flags) & TESS_OPEN_WRITE ?
 			       PERM_W : 0));

@@ -495,6 +495,8 @@ if tess_mount $MNT; then
 		sh -c "echo group > $MNT/cred/g640 && chown 0:4242 $MNT/cred/g640 && chmod 0640 $MNT/cred/g640"
 	check "cred: a sticky 1777 directory with a file of user 1000" \
 		sh -c "mkdir -m 1777 $MNT/cred/st && chmod 1777 $MNT/cred/st && $UA touch $MNT/cred/st/f"
+	check "cred: root copies a program, mode 0711 (execute only for others)" \
+		sh -c "cp /bin/true $MNT/cred/x711 && chmod 0711 $MNT/cred/x711"
 	check "umount (cred, no squash)" tess_timeout 60 umount $MNT
 else
 	fail "mount (cred, no squash)" "status $?"
@@ -543,6 +545,12 @@ elif tess_mount $MNT; then
 		group "$($UB cat $MNT/cred/g640 2>&1)"
 	as_refused "cred: user 1002 (not in group 4242) cannot read it" \
 		$UC cat $MNT/cred/g640
+	# exec reads the file in the kernel for the caller: execute permission
+	# suffices (the OPEN says exec, the MDS checks x, not r)
+	as_ok "cred: user 1000 runs root's 0711 program" $UA $MNT/cred/x711
+	as_refused "cred: ... but cannot read it" $UA cat $MNT/cred/x711
+	as_refused "cred: root squashed: cannot run a 0700 program of user 1000 (MDS refuses)" \
+		sh -c "$UA sh -c 'cp /bin/true $MNT/cred/x700 && chmod 0700 $MNT/cred/x700' && $MNT/cred/x700"
 	check "umount (cred, root squash)" tess_timeout 60 umount $MNT
 else
 	fail "mount (cred, root squash)" "status $?"
