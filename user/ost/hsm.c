@@ -1463,8 +1463,12 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	if (!rc && mode == TESS_OHSM_RELEASE && (o->h.flags & SC_F_PINNED))
 		rc = -EPERM;		/* pinned: unpin it first */
 	if (!rc && mode == TESS_OHSM_ARCHIVED && o->loaded &&
-	    o->h.dirty_gen != le64_to_cpu(r.dirty_gen))
+	    o->h.dirty_gen != le64_to_cpu(r.dirty_gen)) {
+		tlog("hsm: oid %#" PRIx64 ": archived at write generation "
+		     "%" PRIu64 ", now %" PRIu64 ": written meanwhile", oid,
+		     (uint64_t)le64_to_cpu(r.dirty_gen), o->h.dirty_gen);
 		rc = -EAGAIN;		/* written while being archived */
+	}
 	if (rc) {
 		if (o->busy) {
 			o->busy = false;
