@@ -111,7 +111,8 @@ int tess_hdr_decode(const struct tess_hdr *h, struct tess_frame *f)
 }
 TESS_EXPORT(tess_hdr_decode);
 
-u32 tess_body_crc(const struct tess_hdr *h, const void *body, u32 len)
+u32 tess_body_crc2(const struct tess_hdr *h, const void *body, u32 len,
+		   const void *tail, u32 tail_len)
 {
 	struct tess_hdr tmp = *h;
 	u32 crc;
@@ -121,7 +122,15 @@ u32 tess_body_crc(const struct tess_hdr *h, const void *body, u32 len)
 	crc = tess_crc_update(tess_crc_init(), &tmp, sizeof(tmp));
 	if (len)
 		crc = tess_crc_update(crc, body, len);
+	if (tail_len)
+		crc = tess_crc_update(crc, tail, tail_len);
 	return tess_crc_final(crc);
+}
+TESS_EXPORT(tess_body_crc2);
+
+u32 tess_body_crc(const struct tess_hdr *h, const void *body, u32 len)
+{
+	return tess_body_crc2(h, body, len, NULL, 0);
 }
 TESS_EXPORT(tess_body_crc);
 

@@ -51,6 +51,12 @@ int tess_hdr_decode(const struct tess_hdr *h, struct tess_frame *f);
 
 /* body_crc of an encoded header and its body (crc fields taken as 0). */
 u32 tess_body_crc(const struct tess_hdr *h, const void *body, u32 len);
+/*
+ * The same over a body sent in two parts, one after the other (a request
+ * and the credential block the sender appends without copying).
+ */
+u32 tess_body_crc2(const struct tess_hdr *h, const void *body, u32 len,
+		   const void *tail, u32 tail_len);
 
 /* Fill body_crc in h (call after tess_hdr_encode). */
 void tess_hdr_seal(struct tess_hdr *h, const void *body, u32 len);

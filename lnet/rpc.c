@@ -962,26 +962,6 @@ static void rpc_connect_failed(struct tnet_client *cl, int err)
 	rpc_complete(cl, &out, false);
 }
 
-/*
- * body_crc over the header, the body and the credential block (the
- * frame's body is the two, one after the other): tess_body_crc() of a
- * body in two parts
- */
-static u32 rpc_body_cred_crc(const struct tess_hdr *h, const void *body,
-			     u32 len, const struct tess_cred *cred)
-{
-	struct tess_hdr tmp = *h;
-	u32 crc;
-
-	tmp.body_crc = 0;
-	tmp.bulk_crc = 0;
-	crc = tess_crc_update(tess_crc_init(), &tmp, sizeof(tmp));
-	if (len)
-		crc = tess_crc_update(crc, body, len);
-	crc = tess_crc_update(crc, cred, sizeof(*cred));
-	return tess_crc_final(crc);
-}
-
 static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
 			u64 xid, bool resent)
 {
@@ -1011,12 +991,10 @@ static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
 							  b->bvec, b->nr,
 							  bulk_len));
 	tess_hdr_encode(&hdr, &f);
-	if (cred)
-		hdr.body_crc = cpu_to_le32(rpc_body_cred_crc(&hdr, req->body,
-							     req->body_len,
-							     &req->cred));
-	else
-		tess_hdr_seal(&hdr, req->body, req->body_len);
+	/* the credential block follows the body in the frame */
+	hdr.body_crc = cpu_to_le32(tess_body_crc2(&hdr, req->body,
+						  req->body_len, &req->cred,
+						  cred ? sizeof(req->cred) : 0));
 
 	vec[nr].iov_base = &hdr;
 	vec[nr++].iov_len = sizeof(hdr);

@@ -103,6 +103,24 @@ TU_CASE(body_crc_detects_flips)
 	TU_CHECK(tess_body_crc(&h, body, sizeof(body)) != le32_to_cpu(h.body_crc));
 }
 
+/* a body sent in two parts has the CRC of the two as one body */
+TU_CASE(body_crc2_is_one_body)
+{
+	uint8_t body[64];
+	struct tess_frame f = req(TESS_OP_PING, sizeof(body));
+	struct tess_hdr h;
+	uint32_t whole;
+
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)(i * 7 + 1);
+	tess_hdr_encode(&h, &f);
+	whole = tess_body_crc(&h, body, sizeof(body));
+	for (uint32_t k = 0; k <= sizeof(body); k++)
+		TU_EQ_U64(tess_body_crc2(&h, body, k, body + k,
+					 (uint32_t)sizeof(body) - k), whole);
+	TU_CHECK(tess_body_crc2(&h, body, 32, body, 32) != whole);
+}
+
 TU_CASE(name_check_table)
 {
 	static const struct {
@@ -670,6 +688,7 @@ int main(void)
 	TU_RUN(header_round_trip);
 	TU_RUN(header_rejects);
 	TU_RUN(body_crc_detects_flips);
+	TU_RUN(body_crc2_is_one_body);
 	TU_RUN(name_check_table);
 	TU_RUN(msg_check_lookup);
 	TU_RUN(msg_check_bulk_rules);
