@@ -227,55 +227,55 @@ static bool has_room(const struct hsm_cache *c, uint64_t want)
 	return store_space(c, &s) || s.avail >= want;
 }
 
-bool hsm_cache_make_room(struct hsm_cache *c, uint64_t need)
-{
-	uint64_t want = need * 4 > ROOM_MIN ? need * 4 : ROOM_MIN, freed;
-	unsigned released, kept;
-	bool ok;
-
-	if (!c || !c->hsm)
-		return false;
-	pthread_mutex_lock(&c->shrink);
-	if (has_room(c, want)) {	/* someone else just made room */
-		pthread_mutex_unlock(&c->shrink);
-		return true;
-	}
-	released = shrink(c, has_room, want, &freed, &kept);
-	ok = has_room(c, need);
-	pthread_mutex_unlock(&c->shrink);
-	tlog("hsm cache: store full: released %u objects (%" PRIu64
-	     " bytes) for a restore of %" PRIu64 " bytes%s", released, freed,
-	     need, ok ? "" : "; still no room (the rest is pinned, written "
-	     "or in use)");
-	return ok;
-}
-
 /* enough for a user's write: room for it, and (watermarks on) at low */
 static bool write_done(const struct hsm_cache *c, uint64_t want)
 {
 	return has_room(c, want) && (!c->high || at_low(c, 0));
 }
 
-bool hsm_cache_write_room(struct hsm_cache *c, uint64_t need)
+/*
+ * Release until done(c, 4 x need, at least ROOM_MIN) holds, for a
+ * restore or a user's write (what).  True if there is room for need;
+ * *released: how many objects went.
+ */
+static bool room_for(struct hsm_cache *c, uint64_t need,
+		     bool (*done)(const struct hsm_cache *, uint64_t),
+		     const char *what, unsigned *released)
 {
 	uint64_t want = need * 4 > ROOM_MIN ? need * 4 : ROOM_MIN, freed;
-	unsigned released, kept;
+	unsigned kept;
 	bool ok;
 
+	*released = 0;
 	if (!c || !c->hsm)
 		return false;
 	pthread_mutex_lock(&c->shrink);
-	if (write_done(c, want)) {	/* someone else just made room */
+	if (done(c, want)) {	/* someone else just made room */
 		pthread_mutex_unlock(&c->shrink);
 		return true;
 	}
-	released = shrink(c, write_done, want, &freed, &kept);
+	*released = shrink(c, done, want, &freed, &kept);
 	ok = has_room(c, need);
 	pthread_mutex_unlock(&c->shrink);
 	tlog("hsm cache: store full: released %u objects (%" PRIu64
-	     " bytes) for a write of %" PRIu64 " bytes%s", released, freed,
-	     need, ok ? "" : "; still no room (the rest is pinned, written "
-	     "or in use)");
+	     " bytes) for a %s of %" PRIu64 " bytes%s", *released, freed,
+	     what, need, ok ? "" : "; still no room (the rest is pinned, "
+	     "written or in use)");
+	return ok;
+}
+
+bool hsm_cache_make_room(struct hsm_cache *c, uint64_t need)
+{
+	unsigned released;
+
+	return room_for(c, need, has_room, "restore", &released);
+}
+
+bool hsm_cache_write_room(struct hsm_cache *c, uint64_t need)
+{
+	unsigned released;
+	bool ok = room_for(c, need, write_done, "write", &released);
+
 	return released > 0 || ok;
 }
 
