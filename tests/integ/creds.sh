@@ -38,23 +38,10 @@ chmod 600 "$TESS_KEY"
 fail=0
 s3pid= mdspid= ostpid= fakepid=
 
-pass() { echo "PASS: integ: creds.$1"; }
-failed() { echo "FAIL: integ: creds.$1: $2"; fail=1; }
-check() {	# NAME WHY CMD...: PASS if CMD succeeds
-	local name=$1 why=$2
-	shift 2
-	if "$@"; then pass "$name"; else failed "$name" "$why"; fi
-}
 tctl() { timeout -k 2 60 "$bin/tessctl" "$@"; }
 
-. "$top/tests/integ/lib.sh"	# wait_until (its stop is redefined below)
-stop() {	# PIDVAR: SIGKILL, reaped
-	local p=${!1}
-	[ -n "$p" ] || return 0
-	kill -KILL "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	eval "$1="
-}
+. "$top/tests/integ/lib.sh"	# wait_until, and (integ_checks) stop by PIDVAR
+integ_checks creds
 cleanup() {
 	stop ostpid
 	stop mdspid

@@ -31,28 +31,15 @@ fail=0
 s3pid= mdspid= ost0= ost1= mounted=
 FMB=8					# MiB per file
 
-pass() { echo "PASS: integ: hsm_cache.$1"; }
-failed() { echo "FAIL: integ: hsm_cache.$1: $2"; fail=1; }
-check() {	# NAME WHY CMD...: PASS if CMD succeeds
-	local name=$1 why=$2
-	shift 2
-	if "$@"; then pass "$name"; else failed "$name" "$why"; fi
-}
 not() { ! "$@"; }
 hsm() { timeout -k 2 120 "$bin/hsm" "$@"; }
 tctl() { timeout -k 2 60 "$bin/tessctl" "$@"; }
 rd() { timeout -k 2 120 "$bin/hsm_read" "$@"; }
 wr() { timeout -k 2 60 "$bin/hsm_write" "$@"; }
 
-. "$top/tests/integ/lib.sh"	# wait_until (its stop is redefined below)
+. "$top/tests/integ/lib.sh"	# wait_until, and (integ_checks) stop by PIDVAR
+integ_checks hsm_cache
 
-stop() {	# PIDVAR: SIGKILL, reaped
-	local p=${!1}
-	[ -n "$p" ] || return 0
-	kill -KILL "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	eval "$1="
-}
 cleanup() {
 	stop ost0
 	stop ost1

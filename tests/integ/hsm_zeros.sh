@@ -35,34 +35,13 @@ fail=0
 s3pid= mdspid= ostpid=
 CS=65536				# chunk size of 64 KiB stripes
 
-pass() { echo "PASS: integ: hsm_zeros.$1"; }
-failed() { echo "FAIL: integ: hsm_zeros.$1: $2"; fail=1; }
-check() {	# NAME WHY CMD...: PASS if CMD succeeds
-	local name=$1 why=$2
-	shift 2
-	if "$@"; then pass "$name"; else failed "$name" "$why"; fi
-}
 hsm() { timeout -k 2 60 "$bin/hsm" "$@"; }
 tctl() { timeout -k 2 60 "$bin/tessctl" "$@"; }
 rd() { timeout -k 2 60 "$bin/hsm_read" "$@"; }
 wr() { timeout -k 2 60 "$bin/hsm_write" "$@"; }
 
-wait_until() {	# SECONDS CMD...: poll CMD every 0.1 s
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
-}
-
-stop() {	# PIDVAR: SIGKILL, reaped
-	local p=${!1}
-	[ -n "$p" ] || return 0
-	kill -KILL "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	eval "$1="
-}
+. "$top/tests/integ/lib.sh"	# wait_until, and stop by PIDVAR:
+integ_checks hsm_zeros
 cleanup() {
 	stop ostpid
 	stop mdspid

@@ -35,6 +35,29 @@ result() {	# result OK NAME WHY
 	if [ "$1" = 1 ]; then echo "PASS: integ: $2"; else echo "FAIL: integ: $2: $3"; fail=1; fi
 }
 
+# The HSM scripts (creds, hsm_archive, hsm_cache, hsm_scale, hsm_zeros)
+# keep one pid per variable.  integ_checks NAME defines pass CASE,
+# failed CASE WHY and check CASE WHY CMD... (cases named NAME.CASE), and
+# stop PIDVAR (SIGKILL, reaped, the variable emptied) in place of the
+# stop below.
+integ_checks() {
+	integ_name=$1
+	pass() { echo "PASS: integ: $integ_name.$1"; }
+	failed() { echo "FAIL: integ: $integ_name.$1: $2"; fail=1; }
+	check() {	# NAME WHY CMD...: PASS if CMD succeeds
+		local name=$1 why=$2
+		shift 2
+		if "$@"; then pass "$name"; else failed "$name" "$why"; fi
+	}
+	stop() {
+		local p=${!1}
+		[ -n "$p" ] || return 0
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+		eval "$1="
+	}
+}
+
 # wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds
 wait_until() {
 	local end=$((SECONDS + $1))
