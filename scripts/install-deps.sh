@@ -8,6 +8,11 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# a fresh machine's first boot may be running apt already (or a second
+# install-deps): wait for dpkg's lock instead of failing at once
+apt_get() {
+	apt-get -o DPkg::Lock::Timeout=900 "$@"
+}
 
 # Debian's newest 6.1 ABI: what linux-headers-amd64 points at.
 abi() {
@@ -35,7 +40,7 @@ if [ -n "$installed" ]; then
 else
 	ver=$(abi)
 	if [ -z "$ver" ]; then
-		apt-get update -q
+		apt_get update -q
 		ver=$(abi)
 	fi
 fi
@@ -57,7 +62,7 @@ if [ -n "$h612" ]; then
 else
 	h612=$(newest_612)
 	if [ -z "$h612" ]; then
-		apt-get update -q
+		apt_get update -q
 		h612=$(newest_612)
 	fi
 fi
@@ -76,7 +81,7 @@ s3rver_deps() {
 	s3dir="$(cd "$(dirname "$0")/.." && pwd)/tests/s3"
 	[ -d "$s3dir/node_modules/s3rver" ] && return 0
 	command -v npm >/dev/null ||
-		apt-get install -y -q --no-install-recommends nodejs npm
+		apt_get install -y -q --no-install-recommends nodejs npm
 	npm ci --prefix "$s3dir" --no-audit --no-fund
 }
 
@@ -91,7 +96,9 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 echo "install-deps: installing ${missing[*]}"
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}" ||
-	{ apt-get -f install -y -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; }
+apt_get update -q
+if ! apt_get install -y -q --no-install-recommends "${missing[@]}"; then
+	apt_get -f install -y -q
+	apt_get install -y -q --no-install-recommends "${missing[@]}"
+fi
 s3rver_deps
