@@ -42,6 +42,7 @@
 #include "tnet.h"
 #include "tnet_int.h"
 #include "tnet_rdma.h"
+#include "tnet_sec.h"
 #include "metrics.h"
 
 /*
@@ -490,7 +491,7 @@ static int read_full(struct tnet_conn *c, void *buf, size_t len)
 	return 0;
 }
 
-static int discard(struct tnet_conn *c, size_t len)
+static int discard(struct tnet_conn *c, size_t len, bool sec)
 {
 	uint8_t tmp[8192];
 
@@ -498,6 +499,8 @@ static int discard(struct tnet_conn *c, size_t len)
 		size_t n = len < sizeof(tmp) ? len : sizeof(tmp);
 		int rc = read_full(c, tmp, n);
 
+		if (!rc && sec)
+			rc = tnet_sec_open_update(c, tmp, n);
 		if (rc)
 			return rc;
 		len -= n;
@@ -509,16 +512,27 @@ int tnet_send_frame(struct tnet_conn *c, struct tess_frame *f,
 		      const void *body, const void *bulk)
 {
 	struct tess_hdr h;
-	struct iovec iov[3];
-	int n = 0;
+	struct iovec iov[4];
+	uint8_t tag[TESS_SEC_TAG_LEN];
+	int n = 0, rc;
 
 	f->version = c->version ? c->version : TESS_PROTO_VERSION;
 	f->body_crc = 0;
 	f->bulk_crc = 0;
-	if (f->bulk_len && (c->features & TESS_FEAT_BULK_CRC))
+	tess_hdr_encode(&h, f);
+	/* protected: the tag over the header as it is now (CRCs zero);
+	 * the CRCs then cover what goes on the wire */
+	if (c->sec_on) {
+		rc = tnet_sec_seal(c, &h, body, f->body_len, bulk, f->bulk_len,
+				   &body, &bulk, tag);
+		if (rc)
+			return rc;
+	}
+	if (f->bulk_len && (c->features & TESS_FEAT_BULK_CRC)) {
 		f->bulk_crc = tess_crc_final(tess_crc_update(tess_crc_init(),
 							     bulk, f->bulk_len));
-	tess_hdr_encode(&h, f);
+		h.bulk_crc = cpu_to_le32(f->bulk_crc);
+	}
 	tess_hdr_seal(&h, body, f->body_len);
 
 	iov[n++] = (struct iovec){ &h, sizeof(h) };
@@ -526,20 +540,56 @@ int tnet_send_frame(struct tnet_conn *c, struct tess_frame *f,
 		iov[n++] = (struct iovec){ (void *)body, f->body_len };
 	if (f->bulk_len)
 		iov[n++] = (struct iovec){ (void *)bulk, f->bulk_len };
+	if (c->sec_on)
+		iov[n++] = (struct iovec){ tag, sizeof(tag) };
 	return c->io->writev(c, iov, n);
+}
+
+/* the tag after a protected frame, checked against what was fed */
+static int recv_tag(struct tnet_conn *c)
+{
+	uint8_t tag[TESS_SEC_TAG_LEN];
+	int rc = read_full(c, tag, sizeof(tag));
+
+	return rc ? rc : tnet_sec_open_end(c, tag);
+}
+
+/* a buffer for a received bulk: the caller's or the connection's */
+static int bulk_buf(struct tnet_conn *c, uint32_t len, void *bulk_dst,
+		    uint32_t bulk_cap, void **out)
+{
+	if (bulk_dst) {
+		if (len > bulk_cap)
+			return -EMSGSIZE;
+		*out = bulk_dst;
+		return 0;
+	}
+	if (len > c->rx_bulk_cap) {
+		void *nb = realloc(c->rx_bulk, len);
+
+		if (!nb)
+			return -ENOMEM;
+		c->rx_bulk = nb;
+		c->rx_bulk_cap = len;
+	}
+	*out = c->rx_bulk;
+	return 0;
 }
 
 /*
  * Receive one frame.  Bulk goes to *bulk_dst (capacity bulk_cap) if given,
  * else into the connection's growable buffer.  Returns 0, or -errno with
  * *fatal telling whether the stream is still in sync (false: the whole
- * frame was consumed and can be answered with an error).
+ * frame was consumed and can be answered with an error).  A protected
+ * frame (c->sec_on) is checked against its tag before anything of it is
+ * used; a wrong tag is TNET_ERR_SEC, fatal.
  */
 int tnet_recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 		      uint32_t bulk_cap, bool *fatal)
 {
 	struct tess_hdr h;
 	void *bulk = NULL;
+	bool sec = c->sec_on;
 	int rc, err;
 
 	*fatal = true;
@@ -560,33 +610,30 @@ int tnet_recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 		return rc;
 	if (tess_body_crc(&h, c->rx_body, m->f.body_len) != m->f.body_crc)
 		return -EBADE;		/* reported as "checksum mismatch" */
+	if (sec) {
+		rc = tnet_sec_open_begin(c, &h);
+		if (!rc)
+			rc = tnet_sec_open_update(c, c->rx_body, m->f.body_len);
+		if (rc)
+			return rc;
+	}
 	m->body = c->rx_body;
 	m->bulk = NULL;
 	m->has_cred = false;
 
 	if (err) {			/* unknown opcode: skip its bulk */
-		rc = discard(c, m->f.bulk_len);
+		rc = discard(c, m->f.bulk_len, sec);
+		if (!rc && sec)
+			rc = recv_tag(c);
 		if (rc)
 			return rc;
 		*fatal = false;
 		return err;
 	}
 	if (m->f.bulk_len) {
-		if (bulk_dst) {
-			if (m->f.bulk_len > bulk_cap)
-				return -EMSGSIZE;
-			bulk = bulk_dst;
-		} else {
-			if (m->f.bulk_len > c->rx_bulk_cap) {
-				void *nb = realloc(c->rx_bulk, m->f.bulk_len);
-
-				if (!nb)
-					return -ENOMEM;
-				c->rx_bulk = nb;
-				c->rx_bulk_cap = m->f.bulk_len;
-			}
-			bulk = c->rx_bulk;
-		}
+		rc = bulk_buf(c, m->f.bulk_len, bulk_dst, bulk_cap, &bulk);
+		if (rc)
+			return rc;
 		rc = read_full(c, bulk, m->f.bulk_len);
 		if (rc)
 			return rc;
@@ -594,7 +641,17 @@ int tnet_recv_frame(struct tnet_conn *c, struct tnet_msg *m, void *bulk_dst,
 		    tess_crc_final(tess_crc_update(tess_crc_init(), bulk,
 						   m->f.bulk_len)) != m->f.bulk_crc)
 			return -EBADE;
+		if (sec) {
+			rc = tnet_sec_open_update(c, bulk, m->f.bulk_len);
+			if (rc)
+				return rc;
+		}
 		m->bulk = bulk;
+	}
+	if (sec) {
+		rc = recv_tag(c);
+		if (rc)
+			return rc;
 	}
 	*fatal = false;
 	if (m->f.flags & TESS_HF_CRED) {
@@ -617,6 +674,9 @@ const char *tnet_frame_err(int err)
 		return "length over the protocol limit";
 	case -EBADE:
 		return "checksum mismatch";
+	case TNET_ERR_SEC:
+		return "frame authentication failed (altered, replayed or "
+		       "out of order)";
 	case -EOPNOTSUPP:
 		return "unknown opcode";
 	case -ECONNRESET:
@@ -650,6 +710,7 @@ struct tnet_conn *tnet_conn_alloc(int fd)
 void tnet_conn_free(struct tnet_conn *c)
 {
 	c->io->close(c);
+	tnet_sec_free(c);
 	pthread_mutex_destroy(&c->lock);
 	free(c->rx_body);
 	free(c->rx_bulk);
