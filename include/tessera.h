@@ -35,6 +35,57 @@
  * K is the shared key from the key file; HMAC is HMAC-SHA256.  Both sides
  * prove that they hold K; neither sends it.
  *
+ * From version 4 the two MACs cover the whole handshake, not only the
+ * nonces, so that a man in the middle cannot change a version, a feature
+ * (the security flavor), a role or a uuid without failing it:
+ *
+ *   T   = SHA-256(hello_req body | hello_rep body with mac zeroed)
+ *   server mac = HMAC(K, "tessera-server-v4" | T)
+ *   client mac = HMAC(K, "tessera-client-v4" | T)
+ *
+ * (the labels without their NUL).  A connection of version 3 or older
+ * keeps the nonce-only MACs above and is always sec=auth.
+ *
+ * Security flavors (issue 12), negotiated in the features of HELLO:
+ *   sec=auth       neither bit: the handshake only, frames carry CRC32C.
+ *   sec=integrity  TESS_FEAT_SEC_INTEGRITY: every frame after the AUTH
+ *                  reply carries a tag, see below.
+ *   sec=privacy    TESS_FEAT_SEC_PRIVACY: as integrity, and body and bulk
+ *                  are encrypted.
+ * A client offers exactly the bit of the flavor it asks for (none for
+ * auth) and refuses (EACCES) a HELLO reply that does not agree that bit.
+ * A server agrees the client's bit when it supports it and refuses with
+ * EACCES a HELLO whose flavor is weaker than its --sec; privacy counts as
+ * stronger than integrity.  Both need version 4.
+ *
+ * Session keys (version 4, every flavor; only integrity and privacy use
+ * them), HKDF-SHA256 (RFC 5869):
+ *
+ *   PRK = HKDF-Extract(salt = K, IKM = Nc | Ns) = HMAC(K, Nc | Ns)
+ *   OKM = HKDF-Expand(PRK, info = "tessera-v4-session" | T, L = 72)
+ *   key_c2s = OKM[0..31]  key_s2c = OKM[32..63]
+ *   iv_c2s  = OKM[64..67] iv_s2c  = OKM[68..71]
+ *
+ * Protected frames (sec=integrity and sec=privacy): each direction counts
+ * the frames it sends after the AUTH reply from seq 0 (the AUTH frames
+ * themselves are not protected).  A protected frame is
+ *
+ *   struct tess_hdr | body | bulk | tag (TESS_SEC_TAG_LEN bytes)
+ *
+ * body_len and bulk_len do not count the tag.  AAD is the 48-byte header
+ * as sent with body_crc and bulk_crc zero.
+ *   integrity: tag = the first 16 bytes of
+ *              HMAC(key_dir, seq (le64) | AAD | body | bulk);
+ *              body and bulk are sent as they are.
+ *   privacy:   AES-256-GCM with key_dir, a 12-byte IV of iv_dir | seq
+ *              (le64), AAD as above, plaintext body | bulk; the
+ *              ciphertext (same length) is sent in place of body and bulk,
+ *              tag = the GCM tag.
+ * body_crc and bulk_crc are computed as ever, over the bytes on the wire
+ * (ciphertext under privacy).  A receiver that finds a wrong tag (an
+ * altered, replayed, reordered or dropped frame: the seq it expects is not
+ * the sender's) closes the connection; nothing of the frame is used.
+ *
  * Changelog:
  *   1 - initial protocol: handshake, namespace, layouts, xattrs, objects,
  *       HSM state fields reserved in tess_attr.
@@ -64,6 +115,9 @@
  *       end of tess_obj_hsm_rep (104 -> 120 bytes: a reply from an
  *       older OST is refused by tess_msg_check as too short).  No bump:
  *       HSM is not released yet.
+ *   4 - handshake MACs over the whole handshake, session keys, security
+ *       flavors sec=integrity and sec=privacy (issue 12).  A version 4
+ *       peer still speaks 3 to an older one, as sec=auth.
  *   3 - HSM_STATS (issue 13): size, type and HSM state of up to
  *       TESS_HSM_STATS_MAX inodes in one request (hsm status of a
  *       large tree).  A new opcode: an older MDS answers EOPNOTSUPP and
@@ -83,7 +137,7 @@
 #include <linux/ioctl.h>
 
 #define TESS_MAGIC		0x41525354u	/* "TSRA" little-endian */
-#define TESS_PROTO_VERSION	3
+#define TESS_PROTO_VERSION	4
 #define TESS_PROTO_MIN		1
 
 #define TESS_MDS_PORT		7430		/* default MDS TCP port */
@@ -261,7 +315,27 @@ enum tess_role {
 /* feature bits, negotiated as the AND of both sides */
 #define TESS_FEAT_BULK_CRC	0x0001	/* bulk_crc is computed and checked */
 #define TESS_FEAT_CRED		0x0002	/* requests may carry TESS_HF_CRED */
-#define TESS_FEAT_KNOWN		0x0003
+#define TESS_FEAT_SEC_INTEGRITY	0x0004	/* sec=integrity (version 4) */
+#define TESS_FEAT_SEC_PRIVACY	0x0008	/* sec=privacy (version 4) */
+/* offered by every client and server; the flavor bits only as asked */
+#define TESS_FEAT_BASE		0x0003
+#define TESS_FEAT_SEC_MASK	0x000c
+#define TESS_FEAT_KNOWN		0x000f
+
+/* security flavors, weakest first (mount option sec=, daemon --sec) */
+enum tess_sec {
+	TESS_SEC_AUTH		= 0,
+	TESS_SEC_INTEGRITY	= 1,
+	TESS_SEC_PRIVACY	= 2,
+};
+
+#define TESS_SEC_TAG_LEN	16	/* the tag after a protected frame */
+#define TESS_SEC_KEY_LEN	32	/* HMAC-SHA256 or AES-256 key */
+#define TESS_SEC_IV_LEN		4	/* the fixed part of a GCM IV */
+#define TESS_SEC_OKM_LEN	(2 * TESS_SEC_KEY_LEN + 2 * TESS_SEC_IV_LEN)
+#define TESS_HS_LABEL_SERVER	"tessera-server-v4"
+#define TESS_HS_LABEL_CLIENT	"tessera-client-v4"
+#define TESS_HS_LABEL_SESSION	"tessera-v4-session"
 
 struct tess_hello_req {
 	__le16 ver_min;

@@ -96,6 +96,7 @@ struct tnet_client {
 	spinlock_t lock;		/* lists, state bits, conn, stats */
 	struct mutex send_mutex;	/* connecting and sending */
 	struct tnet_rpc_conn *conn;	/* NULL: connect on the next send */
+	u8 sec;				/* enum tess_sec to ask for */
 	struct list_head dead_conns;	/* reset, waiting for tx_work */
 	struct list_head queue;
 	struct list_head sent[TNET_SENT_BUCKETS];
@@ -870,7 +871,8 @@ static int rpc_do_connect(struct tnet_client *cl)
 		goto out_put;
 	}
 
-	err = tnet_auth_client(tc, cl->tfm, cl->role, cl->uuid, xid, suuid);
+	err = tnet_auth_client(tc, cl->tfm, cl->role, cl->uuid, xid, suuid,
+			       cl->sec);
 	if (err) {
 		if (err == -ERESTARTSYS)
 			err = -EINTR;
@@ -1198,6 +1200,7 @@ struct tnet_client *tnet_client_create(const struct tnet_client_conf *conf)
 	INIT_DELAYED_WORK(&cl->tx_work, rpc_tx_work);
 	INIT_DELAYED_WORK(&cl->sweep, rpc_sweep);
 	cl->next_xid = 1;
+	cl->sec = conf->sec;
 	cl->tfm = tfm;
 	cl->addr = conf->addr;
 	memcpy(cl->uuid, conf->uuid, sizeof(cl->uuid));

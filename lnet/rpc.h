@@ -45,6 +45,7 @@ struct tnet_client_conf {
 	u32 role;			/* TESS_ROLE_* */
 	unsigned long timeout;		/* jiffies: connect and each reply */
 	bool soft;			/* fail after timeout (else: retry) */
+	u8 sec;				/* enum tess_sec (mount option sec=) */
 	/*
 	 * Called (from the sender's worker; must not block) after a
 	 * handshake with a new instance of the server (its uuid changed: it

@@ -45,11 +45,24 @@ struct tnet_transport_ops;
  * One connection.  A transport embeds this in its own connection
  * structure; the core fills in ops, peer and features.
  */
+/*
+ * Session keys of a version 4 handshake (include/tessera.h), from this
+ * side's view: tx protects what it sends, rx checks what it receives.
+ */
+struct tnet_sec_keys {
+	u8 tx_key[TESS_SEC_KEY_LEN];
+	u8 rx_key[TESS_SEC_KEY_LEN];
+	u8 tx_iv[TESS_SEC_IV_LEN];
+	u8 rx_iv[TESS_SEC_IV_LEN];
+};
+
 struct tnet_conn {
 	const struct tnet_transport_ops *ops;
 	struct tnet_addr peer;
 	u64 features;		/* TESS_FEAT_* agreed with the peer */
 	u16 version;		/* protocol agreed with the peer; 0: ours */
+	u8 sec;			/* enum tess_sec agreed (tnet_auth_client) */
+	struct tnet_sec_keys keys;	/* set by tnet_auth_client, version 4 */
 };
 
 /**
@@ -129,7 +142,17 @@ struct crypto_shash;
 
 struct crypto_shash *tnet_auth_alloc(const u8 *key, unsigned int key_len);
 int tnet_auth_client(struct tnet_conn *conn, struct crypto_shash *tfm,
-		     u32 role, const u8 uuid[16], u64 xid, u8 server_uuid[16]);
+		     u32 role, const u8 uuid[16], u64 xid, u8 server_uuid[16],
+		     u8 sec);
+/* the version 4 handshake's cryptography (hs.c) */
+struct tess_hello_req;
+struct tess_hello_rep;
+int tnet_hs_transcript(const struct tess_hello_req *req,
+		       const struct tess_hello_rep *rep, u8 *t);
+int tnet_hs_mac(struct crypto_shash *tfm, const char *label, const u8 *t,
+		u8 *out);
+int tnet_hs_keys(struct crypto_shash *tfm, const u8 *nc, const u8 *ns,
+		 const u8 *t, struct tnet_sec_keys *k);
 u32 tnet_bvec_crc(u32 crc, const struct bio_vec *bv, unsigned int nr,
 		  u32 len);
 int tnet_rpc_init(void);

@@ -109,7 +109,7 @@ static size_t hello_frame(uint8_t *out, uint32_t bulk_len)
 	hreq.ver_min = cpu_to_le16(TESS_PROTO_MIN);
 	hreq.ver_max = cpu_to_le16(TESS_PROTO_VERSION);
 	hreq.role = cpu_to_le32(TESS_ROLE_CLIENT);
-	hreq.features = cpu_to_le64(TESS_FEAT_KNOWN);
+	hreq.features = cpu_to_le64(TESS_FEAT_BASE);
 	tess_hdr_encode(h, &f);
 	memcpy(out + sizeof(*h), &hreq, sizeof(hreq));
 	tess_hdr_seal(h, &hreq, sizeof(hreq));

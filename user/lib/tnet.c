@@ -775,25 +775,54 @@ static int connect_timeout(int fd, const struct sockaddr_in *sin, int ms)
 	return 0;
 }
 
+/*
+ * The HELLO reply's MAC, and for version 4 the session keys: 0, -EACCES
+ * (the server does not hold our key, or a man in the middle changed the
+ * handshake), -ENOMEM.
+ */
+static int client_check_hello(struct tnet_conn *c, const struct tnet_key *key,
+			      const struct tess_hello_req *hreq,
+			      const struct tess_hello_rep *hrep,
+			      uint8_t t[TESS_MAC_LEN])
+{
+	uint8_t mac[TESS_MAC_LEN], okm[TESS_SEC_OKM_LEN];
+	int rc;
+
+	if (le16_to_cpu(hrep->version) < 4) {
+		tnet_handshake_mac(key, "tessera-server", hreq->nonce,
+				   hrep->nonce, mac);
+		return CRYPTO_memcmp(mac, hrep->mac, sizeof(mac)) ? -EACCES : 0;
+	}
+	tnet_hs_transcript(hreq, hrep, t);
+	tnet_hs_mac(key, TESS_HS_LABEL_SERVER, t, mac);
+	if (CRYPTO_memcmp(mac, hrep->mac, sizeof(mac)))
+		return -EACCES;
+	rc = tnet_hs_okm(key, hreq->nonce, hrep->nonce, t, okm);
+	if (!rc)
+		tnet_hs_set_keys(c, okm, true);
+	OPENSSL_cleanse(okm, sizeof(okm));
+	return rc;
+}
+
 static int client_handshake(struct tnet_conn *c, const struct tnet_key *key,
-			    int role, const uint8_t uuid[16])
+			    int role, const uint8_t uuid[16], int sec)
 {
 	struct tess_hello_req hreq = { 0 };
-	const struct tess_hello_rep *hrep;
+	struct tess_hello_rep hrep;
 	struct tess_auth_req auth;
 	struct tess_frame f = { 0 };
 	struct tnet_msg m;
-	uint8_t nc[TESS_NONCE_LEN], mac[TESS_MAC_LEN];
+	uint8_t t[TESS_MAC_LEN];
 	bool fatal;
 	int rc;
 
-	tnet_random(nc, sizeof(nc));
-	hreq.ver_min = cpu_to_le16(TESS_PROTO_MIN);
+	tnet_random(hreq.nonce, sizeof(hreq.nonce));
+	/* a flavor beyond auth needs the version 4 handshake */
+	hreq.ver_min = cpu_to_le16(sec == TESS_SEC_AUTH ? TESS_PROTO_MIN : 4);
 	hreq.ver_max = cpu_to_le16(TESS_PROTO_VERSION);
 	hreq.role = cpu_to_le32((uint32_t)role);
-	hreq.features = cpu_to_le64(TESS_FEAT_KNOWN);
+	hreq.features = cpu_to_le64(TESS_FEAT_BASE | tnet_sec_feature(sec));
 	memcpy(hreq.uuid, uuid, 16);
-	memcpy(hreq.nonce, nc, sizeof(nc));
 
 	f.opcode = TESS_OP_HELLO;
 	f.flags = TESS_HF_REQUEST;
@@ -809,18 +838,26 @@ static int client_handshake(struct tnet_conn *c, const struct tnet_key *key,
 		return -EPROTO;
 	if (m.f.status)
 		return -(int)m.f.status;
-	hrep = m.body;
-	tnet_handshake_mac(key, "tessera-server", nc, hrep->nonce, mac);
-	if (CRYPTO_memcmp(mac, hrep->mac, sizeof(mac)))
-		return -EACCES;		/* the server does not hold our key */
-	if (le16_to_cpu(hrep->version) < TESS_PROTO_MIN ||
-	    le16_to_cpu(hrep->version) > TESS_PROTO_VERSION)
+	memcpy(&hrep, m.body, sizeof(hrep));
+	if (le16_to_cpu(hrep.version) < TESS_PROTO_MIN ||
+	    le16_to_cpu(hrep.version) > TESS_PROTO_VERSION)
 		return -EPROTO;
-	c->features = le64_to_cpu(hrep->features) & TESS_FEAT_KNOWN;
-	c->version = le16_to_cpu(hrep->version);
-	memcpy(c->peer_uuid, hrep->uuid, 16);
+	rc = client_check_hello(c, key, &hreq, &hrep, t);
+	if (rc)
+		return rc;
+	c->features = le64_to_cpu(hrep.features) & TESS_FEAT_KNOWN;
+	c->version = le16_to_cpu(hrep.version);
+	/* the reply is authentic: the server agreed our flavor or refused */
+	if ((c->features & TESS_FEAT_SEC_MASK) != tnet_sec_feature(sec))
+		return -EACCES;
+	c->sec = sec;
+	memcpy(c->peer_uuid, hrep.uuid, 16);
 
-	tnet_handshake_mac(key, "tessera-client", hrep->nonce, nc, auth.mac);
+	if (c->version < 4)
+		tnet_handshake_mac(key, "tessera-client", hrep.nonce,
+				   hreq.nonce, auth.mac);
+	else
+		tnet_hs_mac(key, TESS_HS_LABEL_CLIENT, t, auth.mac);
 	memset(&f, 0, sizeof(f));
 	f.opcode = TESS_OP_AUTH;
 	f.flags = TESS_HF_REQUEST;
@@ -834,13 +871,34 @@ static int client_handshake(struct tnet_conn *c, const struct tnet_key *key,
 		return rc == -ECONNRESET ? -EACCES : rc;
 	if (m.f.opcode != TESS_OP_AUTH || !(m.f.flags & TESS_HF_REPLY))
 		return -EPROTO;
-	return -(int)m.f.status;
+	if (m.f.status)
+		return -(int)m.f.status;
+	if (sec == TESS_SEC_AUTH)
+		return 0;
+	c->sec_on = true;
+	return tnet_sec_start(c);
+}
+
+static _Atomic int default_sec = TESS_SEC_AUTH;
+
+void tnet_set_default_sec(int sec)
+{
+	default_sec = sec;
 }
 
 struct tnet_conn *tnet_connect(const struct tnet_addr *a,
 			       const struct tnet_key *key, int role,
 			       const uint8_t uuid[16], int timeout_ms,
 			       int *err)
+{
+	return tnet_connect_sec(a, key, role, uuid, timeout_ms, default_sec,
+				err);
+}
+
+struct tnet_conn *tnet_connect_sec(const struct tnet_addr *a,
+				   const struct tnet_key *key, int role,
+				   const uint8_t uuid[16], int timeout_ms,
+				   int sec, int *err)
 {
 	struct sockaddr_in sin;
 	struct tnet_conn *c;
@@ -889,7 +947,7 @@ struct tnet_conn *tnet_connect(const struct tnet_addr *a,
 	c->timeout_ms = timeout_ms;
 	c->io->set_timeout(c, timeout_ms);
 handshake:
-	rc = client_handshake(c, key, role, uuid);
+	rc = client_handshake(c, key, role, uuid, sec);
 	if (rc) {
 		tnet_conn_free(c);
 		*err = rc;

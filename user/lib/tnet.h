@@ -140,6 +140,18 @@ struct tnet_conn {
 	/* client library (tess_client): holders, and out of its table */
 	unsigned refs;
 	bool detached;
+	/*
+	 * Security flavor (enum tess_sec) agreed in the handshake and the
+	 * session keys of a version 4 one (include/tessera.h), this side's
+	 * view: tx protects what it sends, rx checks what it receives.
+	 * Frames after the AUTH reply are protected once sec_on is set.
+	 */
+	int sec;
+	bool sec_on;
+	uint8_t tx_key[TESS_SEC_KEY_LEN], rx_key[TESS_SEC_KEY_LEN];
+	uint8_t tx_iv[TESS_SEC_IV_LEN], rx_iv[TESS_SEC_IV_LEN];
+	uint64_t tx_seq, rx_seq;
+	void *sec_ctx;			/* tnet_sec.c's cipher state */
 };
 
 /* A received frame.  body and bulk point into the connection's buffers
@@ -161,6 +173,17 @@ struct tnet_conn *tnet_connect(const struct tnet_addr *a,
 			       const uint8_t uuid[16], int timeout_ms,
 			       int *err);
 void tnet_close(struct tnet_conn *c);
+/* as tnet_connect, asking for security flavor SEC (enum tess_sec) */
+struct tnet_conn *tnet_connect_sec(const struct tnet_addr *a,
+				   const struct tnet_key *key, int role,
+				   const uint8_t uuid[16], int timeout_ms,
+				   int sec, int *err);
+/* the flavor tnet_connect asks for (a daemon's --sec); TESS_SEC_AUTH
+ * until set */
+void tnet_set_default_sec(int sec);
+/* "auth", "integrity", "privacy" -> enum tess_sec, or -EINVAL */
+int tnet_sec_parse(const char *s);
+const char *tnet_sec_name(int sec);
 
 struct tnet_call {
 	uint16_t op;
@@ -303,6 +326,7 @@ struct tnet_server {
 	void *ctx;
 	uint8_t uuid[16];		/* this server instance */
 	uint64_t features;		/* offered TESS_FEAT_* */
+	int sec_min;			/* --sec: the weakest flavor taken */
 	struct rcache *rcache;		/* replies of state-changing requests */
 	pthread_mutex_t fault_lock;
 	unsigned nfaults;

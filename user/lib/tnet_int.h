@@ -26,6 +26,30 @@ const char *tnet_frame_err(int err);
 void tnet_handshake_mac(const struct tnet_key *key, const char *label,
 			const uint8_t *a, const uint8_t *b, uint8_t *out);
 
+/*
+ * The version 4 handshake (tnet_hs.c, include/tessera.h): the transcript
+ * hash T of the HELLO request and reply (its mac taken as zero), a MAC
+ * HMAC(K, label | T), the 72 bytes of session keys, and this side's keys
+ * out of them into c (tx/rx, seqs from 0).  tnet_hs_okm: 0 or -ENOMEM.
+ */
+void tnet_hs_transcript(const struct tess_hello_req *req,
+			const struct tess_hello_rep *rep,
+			uint8_t t[TESS_MAC_LEN]);
+void tnet_hs_mac(const struct tnet_key *key, const char *label,
+		 const uint8_t t[TESS_MAC_LEN], uint8_t out[TESS_MAC_LEN]);
+int tnet_hs_okm(const struct tnet_key *key, const uint8_t nc[TESS_NONCE_LEN],
+		const uint8_t ns[TESS_NONCE_LEN], const uint8_t t[TESS_MAC_LEN],
+		uint8_t okm[TESS_SEC_OKM_LEN]);
+void tnet_hs_set_keys(struct tnet_conn *c, const uint8_t okm[TESS_SEC_OKM_LEN],
+		      bool client);
+/* the feature bit a flavor is offered with (0 for auth), and back */
+uint64_t tnet_sec_feature(int sec);
+int tnet_sec_of_features(uint64_t features);
+/* frame protection (tnet_sec.c): from the keys in c once the handshake is
+ * done (0 or -ENOMEM), and its end (tnet_conn_free) */
+int tnet_sec_start(struct tnet_conn *c);
+void tnet_sec_free(struct tnet_conn *c);
+
 /* TCP connections */
 extern const struct tnet_io_ops tnet_tcp_ops;
 void tnet_set_keepalive(int fd);

@@ -248,12 +248,55 @@ static const struct tnet_key *role_key(struct tnet_server *s, int role)
 	return role == TESS_ROLE_CLIENT ? &s->client_key : &s->key;
 }
 
+/*
+ * The flavor a HELLO asks for (c->sec) against --sec, and the features
+ * agreed: those of both sides, the flavor bit only for version 4.
+ * 0, or -EPERM: weaker than --sec.
+ */
+static int server_pick_sec(struct tnet_server *s, struct tnet_conn *c,
+			   uint64_t offered)
+{
+	c->sec = c->version < 4 ? TESS_SEC_AUTH :
+		 tnet_sec_of_features(offered & s->features);
+	c->features = (offered & s->features & ~(uint64_t)TESS_FEAT_SEC_MASK) |
+		      tnet_sec_feature(c->sec);
+	return c->sec < s->sec_min ? -EPERM : 0;
+}
+
+/* the MAC of the HELLO reply, and for version 4 the session keys */
+static int server_sign_hello(struct tnet_conn *c, const struct tnet_key *key,
+			     const struct tess_hello_req *hreq,
+			     struct tess_hello_rep *hrep,
+			     uint8_t t[TESS_MAC_LEN])
+{
+	uint8_t okm[TESS_SEC_OKM_LEN];
+	int rc;
+
+	if (c->version < 4) {
+		tnet_handshake_mac(key, "tessera-server", hreq->nonce,
+				   hrep->nonce, hrep->mac);
+		return 0;
+	}
+	tnet_hs_transcript(hreq, hrep, t);
+	tnet_hs_mac(key, TESS_HS_LABEL_SERVER, t, hrep->mac);
+	rc = tnet_hs_okm(key, hreq->nonce, hrep->nonce, t, okm);
+	if (!rc)
+		tnet_hs_set_keys(c, okm, false);
+	OPENSSL_cleanse(okm, sizeof(okm));
+	return rc;
+}
+
+/*
+ * 0, or -errno: -EACCES a wrong key, -EPERM a flavor weaker than --sec
+ * (c->sec says which), -EPROTONOSUPPORT, a frame or transport error.
+ */
 static int server_handshake(struct tnet_server *s, struct tnet_conn *c)
 {
-	const struct tess_hello_req *hreq;
+	struct tess_hello_req hreq;
 	struct tess_hello_rep hrep = { 0 };
 	const struct tess_auth_req *auth;
-	uint8_t nc[TESS_NONCE_LEN], mac[TESS_MAC_LEN];
+	const struct tnet_key *key;
+	uint8_t t[TESS_MAC_LEN], mac[TESS_MAC_LEN];
 	struct tnet_msg m;
 	bool fatal;
 	int rc, role;
@@ -263,28 +306,33 @@ static int server_handshake(struct tnet_server *s, struct tnet_conn *c)
 		return rc;
 	if (m.f.opcode != TESS_OP_HELLO || !(m.f.flags & TESS_HF_REQUEST))
 		return -EPROTO;
-	hreq = m.body;
-	role = (int)le32_to_cpu(hreq->role);
-	if (le16_to_cpu(hreq->ver_min) > TESS_PROTO_VERSION ||
-	    le16_to_cpu(hreq->ver_max) < TESS_PROTO_MIN ||
+	memcpy(&hreq, m.body, sizeof(hreq));
+	role = (int)le32_to_cpu(hreq.role);
+	if (le16_to_cpu(hreq.ver_min) > TESS_PROTO_VERSION ||
+	    le16_to_cpu(hreq.ver_max) < TESS_PROTO_MIN ||
+	    le16_to_cpu(hreq.ver_min) > le16_to_cpu(hreq.ver_max) ||
 	    role < TESS_ROLE_CLIENT || role > TESS_ROLE_ADMIN) {
 		reply_status(c, &m.f, EPROTONOSUPPORT, NULL, 0, NULL, 0);
 		return -EPROTONOSUPPORT;
 	}
 	c->role = role;
-	memcpy(c->peer_uuid, hreq->uuid, 16);
-	memcpy(nc, hreq->nonce, sizeof(nc));
-	c->features = le64_to_cpu(hreq->features) & s->features;
+	key = role_key(s, role);
+	memcpy(c->peer_uuid, hreq.uuid, 16);
 
 	/* the newest both speak: an older client keeps working */
-	c->version = le16_to_cpu(hreq->ver_max) < TESS_PROTO_VERSION ?
-		     le16_to_cpu(hreq->ver_max) : TESS_PROTO_VERSION;
+	c->version = le16_to_cpu(hreq.ver_max) < TESS_PROTO_VERSION ?
+		     le16_to_cpu(hreq.ver_max) : TESS_PROTO_VERSION;
+	if (server_pick_sec(s, c, le64_to_cpu(hreq.features))) {
+		reply_status(c, &m.f, EACCES, NULL, 0, NULL, 0);
+		return -EPERM;
+	}
 	hrep.version = cpu_to_le16(c->version);
 	hrep.features = cpu_to_le64(c->features);
 	memcpy(hrep.uuid, s->uuid, 16);
 	tnet_random(hrep.nonce, sizeof(hrep.nonce));
-	tnet_handshake_mac(role_key(s, role), "tessera-server", nc, hrep.nonce,
-			   hrep.mac);
+	rc = server_sign_hello(c, key, &hreq, &hrep, t);
+	if (rc)
+		return rc;
 	/* the HELLO reply goes out before features apply to bulk */
 	rc = reply_status(c, &m.f, 0, &hrep, sizeof(hrep), NULL, 0);
 	if (rc)
@@ -296,13 +344,20 @@ static int server_handshake(struct tnet_server *s, struct tnet_conn *c)
 	if (m.f.opcode != TESS_OP_AUTH || !(m.f.flags & TESS_HF_REQUEST))
 		return -EPROTO;
 	auth = m.body;
-	tnet_handshake_mac(role_key(s, role), "tessera-client", hrep.nonce, nc,
-			   mac);
+	if (c->version < 4)
+		tnet_handshake_mac(key, "tessera-client", hrep.nonce,
+				   hreq.nonce, mac);
+	else
+		tnet_hs_mac(key, TESS_HS_LABEL_CLIENT, t, mac);
 	if (CRYPTO_memcmp(mac, auth->mac, sizeof(mac))) {
 		reply_status(c, &m.f, EACCES, NULL, 0, NULL, 0);
 		return -EACCES;
 	}
-	return reply_status(c, &m.f, 0, NULL, 0, NULL, 0);
+	rc = reply_status(c, &m.f, 0, NULL, 0, NULL, 0);
+	if (rc || c->sec == TESS_SEC_AUTH)
+		return rc;
+	c->sec_on = true;
+	return tnet_sec_start(c);
 }
 
 /*
@@ -526,6 +581,14 @@ static void *conn_main(void *arg)
 			   "peer left mid-handshake (it may hold another key)",
 			   role_name(c->role),
 			   c->role == TESS_ROLE_CLIENT ? "client" : "server");
+		goto out;
+	}
+	if (rc == -EPERM) {
+		tmetrics_handshake_failed();
+		tlog_level(LOG_WARNING, "%s: handshake refused: the client asks "
+			   "sec=%s, this server takes sec=%s or stronger (--sec)",
+			   c->peer, tnet_sec_name(c->sec),
+			   tnet_sec_name(s->sec_min));
 		goto out;
 	}
 	if (rc) {
