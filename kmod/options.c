@@ -4,7 +4,7 @@
  *
  *   mount -t tessera HOST[:PORT]@NET[,HOST[:PORT]@NET...]:/FSNAME DIR \
  *         -o key=PATH,timeout=SECONDS,acregmin=S,acregmax=S,acdirmin=S,acdirmax=S,
- *            rasize=BYTES
+ *            rasize=BYTES,sec=auth|integrity|privacy
  *
  * Every refusal says why in the kernel log ("tessera: ...") and in the
  * fs_context log of fsopen() users, and fails with -EINVAL.
@@ -29,6 +29,7 @@ enum tess_param {
 	Opt_hard,
 	Opt_localflock,
 	Opt_rasize,
+	Opt_sec,
 };
 
 const struct fs_parameter_spec tess_fs_parameters[] = {
@@ -43,6 +44,7 @@ const struct fs_parameter_spec tess_fs_parameters[] = {
 	fsparam_flag("hard",		Opt_hard),
 	fsparam_flag("localflock",	Opt_localflock),
 	fsparam_u32("rasize",		Opt_rasize),
+	fsparam_string("sec",		Opt_sec),
 	{}
 };
 
@@ -132,6 +134,33 @@ static int tess_parse_key(struct fs_context *fc, struct fs_parameter *param)
 	return 0;
 }
 
+static const char *const tess_sec_names[] = {
+	[TESS_SEC_AUTH]		= "auth",
+	[TESS_SEC_INTEGRITY]	= "integrity",
+	[TESS_SEC_PRIVACY]	= "privacy",
+};
+
+/* "auth", "integrity" or "privacy" (the mount option sec=) */
+const char *tess_sec_name(u8 sec)
+{
+	return sec < ARRAY_SIZE(tess_sec_names) ? tess_sec_names[sec] : "?";
+}
+
+static int tess_parse_sec(struct fs_context *fc, const char *val)
+{
+	struct tess_fs_context *ctx = fc->fs_private;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tess_sec_names); i++) {
+		if (!strcmp(val, tess_sec_names[i])) {
+			ctx->sec = i;
+			return 0;
+		}
+	}
+	return invalfc(fc, "sec=%s: unknown security flavor, expected auth, integrity or privacy",
+		       val);
+}
+
 static int tess_set_seconds(struct fs_context *fc, const char *key, u32 val,
 			    u32 min, u32 max, unsigned int *out)
 {
@@ -180,6 +209,8 @@ int tess_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		/* whole pages; 0 turns readahead off */
 		ctx->rasize = round_down(result.uint_32, PAGE_SIZE);
 		return 0;
+	case Opt_sec:
+		return tess_parse_sec(fc, param->string);
 	case Opt_timeout:
 		return tess_set_seconds(fc, param->key, result.uint_32, 1,
 					TESS_TIMEOUT_MAX, &ctx->timeout);

@@ -340,6 +340,7 @@ struct tnet_client *tess_ost_client(struct tess_sb_info *sbi, u32 ost_idx)
 	conf.role = TESS_ROLE_CLIENT;
 	conf.timeout = sbi->timeout;
 	conf.soft = sbi->soft;
+	conf.sec = sbi->sec;
 	conf.connect_failed = tess_ost_unreachable;
 	slot->sbi = sbi;
 	conf.arg = slot;
@@ -489,6 +490,8 @@ static int tess_show_options(struct seq_file *m, struct dentry *root)
 		seq_puts(m, ",localflock");
 	if (sbi->rasize != TESS_RASIZE_AUTO)
 		seq_printf(m, ",rasize=%u", sbi->rasize);
+	if (sbi->sec != TESS_SEC_AUTH)
+		seq_printf(m, ",sec=%s", tess_sec_name(sbi->sec));
 	seq_printf(m, ",acregmin=%lu,acregmax=%lu,acdirmin=%lu,acdirmax=%lu",
 		   sbi->acregmin / HZ, sbi->acregmax / HZ,
 		   sbi->acdirmin / HZ, sbi->acdirmax / HZ);
@@ -593,6 +596,7 @@ static int tess_connect_mds(struct fs_context *fc, struct tess_sb_info *sbi)
 	conf.role = TESS_ROLE_CLIENT;
 	conf.timeout = sbi->timeout;
 	conf.soft = sbi->soft;
+	conf.sec = sbi->sec;
 	conf.server_restarted = tess_mds_restarted;
 	conf.keepalive = true;		/* our opens live while connected */
 	conf.connect_failed = tess_mds_unreachable;
@@ -619,8 +623,11 @@ static int tess_connect_mds(struct fs_context *fc, struct tess_sb_info *sbi)
 			return 0;
 		}
 		tnet_client_destroy(cl);
-		if (err == -EACCES)
-			errorfc(fc, "%s: MDS %s: authentication failed (wrong key?)",
+		if (err == -EACCES && sbi->sec != TESS_SEC_AUTH)
+			errorfc(fc, "%s: MDS %s: authentication failed (wrong key, or the server does not agree sec=%s?)",
+				sbi->source, addr, tess_sec_name(sbi->sec));
+		else if (err == -EACCES)
+			errorfc(fc, "%s: MDS %s: authentication failed (wrong key, or the server asks for a stronger sec=?)",
 				sbi->source, addr);
 		else
 			errorfc(fc, "%s: MDS %s: cannot connect: %pe",
@@ -669,6 +676,7 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	sbi->soft = ctx->soft;
 	sbi->localflock = ctx->localflock;
 	sbi->rasize = ctx->rasize;
+	sbi->sec = ctx->sec;
 	strscpy(sbi->fsname, ctx->fsname, sizeof(sbi->fsname));
 	strscpy(sbi->source, fc->source, sizeof(sbi->source));
 	sbi->timeout_sec = ctx->timeout;

@@ -38,9 +38,11 @@ struct tess_fs_context {
 	bool soft;			/* soft: EIO after timeout; else hard */
 	bool localflock;		/* fcntl/flock locks local to this client */
 	u32 rasize;			/* readahead bytes, or TESS_RASIZE_AUTO */
+	u8 sec;				/* enum tess_sec: sec= (auth) */
 };
 
 extern const struct fs_parameter_spec tess_fs_parameters[];
+const char *tess_sec_name(u8 sec);
 
 void tess_fs_context_defaults(struct tess_fs_context *ctx);
 int tess_parse_param(struct fs_context *fc, struct fs_parameter *param);
@@ -122,6 +124,7 @@ struct tess_sb_info {
 	bool soft;			/* mount option soft (default hard) */
 	bool localflock;		/* mount option localflock */
 	u32 rasize;			/* rasize= bytes, or TESS_RASIZE_AUTO */
+	u8 sec;				/* enum tess_sec: every connection's */
 	wait_queue_head_t wb_wait;	/* a write run of some inode ended */
 	spinlock_t verf_lock;		/* osts[].stable_*, inodes' wverf */
 	u64 wseq;			/* write replies so far */

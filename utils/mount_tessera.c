@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 		case EHOSTUNREACH: case ENETUNREACH:
 			die("the MDS is unreachable: %s", strerror(e));
 		case EACCES:
-			die("authentication failed: the key does not match the server's");
+			die("authentication failed: the key does not match the server's, or the server does not take this sec= (details in dmesg)");
 		case EINVAL:
 			die("invalid source or option (the reason is in dmesg)");
 		default:
