@@ -49,6 +49,7 @@ struct tess_client {
 	struct tnet_addr mds_addr;
 	struct tnet_key key;
 	int role;			/* declared in HELLO: TESS_ROLE_* */
+	int sec;			/* asked for: enum tess_sec */
 	int timeout_ms;
 	uint8_t uuid[16];
 	pthread_mutex_t lock;		/* connections below */
@@ -85,6 +86,23 @@ struct tess_file {
 
 /* ---- connections ---- */
 
+/* the flavor asked for: $TESSERA_SEC (auth, integrity, privacy), else
+ * auth */
+static int client_sec(int *sec, char *err, size_t errlen)
+{
+	const char *s = getenv("TESSERA_SEC");
+
+	*sec = TESS_SEC_AUTH;
+	if (!s || !*s)
+		return 0;
+	*sec = tnet_sec_parse(s);
+	if (*sec >= 0)
+		return 0;
+	snprintf(err, errlen, "TESSERA_SEC='%s': must be auth, integrity or "
+		 "privacy", s);
+	return -EINVAL;
+}
+
 int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
 		     struct tess_client **out, char *err, size_t errlen)
 {
@@ -110,6 +128,11 @@ int tess_client_open_role(const char *mds, const char *keyfile, int role,
 		return rc;
 	}
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
+	rc = client_sec(&c->sec, err, errlen);
+	if (rc) {
+		free(c);
+		return rc;
+	}
 	tnet_random(c->uuid, sizeof(c->uuid));
 	{
 		gid_t g[TESS_CRED_GROUPS_MAX];
@@ -136,10 +159,13 @@ int tess_client_open_role(const char *mds, const char *keyfile, int role,
 				     (uint32_t)getegid(), (uint32_t)n, u32);
 	}
 	pthread_mutex_init(&c->lock, NULL);
-	c->mds = tnet_connect(&c->mds_addr, &c->key, c->role, c->uuid,
-			      c->timeout_ms, &rc);
+	c->mds = tnet_connect_sec(&c->mds_addr, &c->key, c->role, c->uuid,
+				  c->timeout_ms, c->sec, &rc);
 	if (!c->mds) {
 		snprintf(err, errlen, "%s: %s", mds,
+			 rc == -EACCES && c->sec != TESS_SEC_AUTH ?
+			 "authentication failed (wrong key, or the server "
+			 "does not agree TESSERA_SEC)" :
 			 rc == -EACCES ? (c->role == TESS_ROLE_CLIENT ?
 					  "authentication failed (wrong key?)" :
 					  "authentication failed (this needs "
@@ -247,8 +273,8 @@ static struct tnet_conn *get_conn(struct tess_client *c, struct tnet_conn **slot
 	if (*slot && tnet_conn_dead(*slot))
 		detach_conn_locked(slot);
 	if (!*slot) {
-		*slot = tnet_connect(a, &c->key, c->role, c->uuid,
-				     c->timeout_ms, err);
+		*slot = tnet_connect_sec(a, &c->key, c->role, c->uuid,
+					 c->timeout_ms, c->sec, err);
 		if (*slot && slot == &c->mds)
 			replay_opens(c, *slot);
 	}

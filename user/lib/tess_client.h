@@ -43,6 +43,12 @@ struct tess_layout_req {
 	uint16_t stripe_offset;		/* TESS_OST_ANY = any */
 };
 
+/*
+ * Connect to the MDS at mds with the key in keyfile.  Every connection
+ * asks for the security flavor in the environment variable TESSERA_SEC
+ * (auth, integrity or privacy; default auth, include/tessera.h); a
+ * server that does not agree it fails the handshake (-EACCES).
+ */
 int tess_client_open(const char *mds, const char *keyfile, int timeout_ms,
 		     struct tess_client **out, char *err, size_t errlen);
 /*

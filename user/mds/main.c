@@ -43,6 +43,7 @@
 #define OPT_NOSQUASH		0x102
 #define OPT_CLIENT_KEY		0x103
 #define OPT_SERVER_KEY		0x104
+#define OPT_SEC			0x105
 #define MAX_CLIENTS_DEF		1024
 #define MAX_CLIENTS_MAX		65536
 #define PING_INTERVAL_DEF	5	/* a hung OST: down after 10 s */
@@ -54,6 +55,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s [--config FILE] --dir PATH --key FILE\n"
 		"          [--client-key FILE] [--server-key FILE]\n"
+		"          [--sec auth|integrity|privacy]\n"
 		"          [--listen HOST[:PORT][@tcp|@rdma]]... [--metrics-listen HOST:PORT]\n"
 		"          [--fsname NAME] [--stripe-count N] "
 		"[--stripe-size BYTES] [--nosync]\n"
@@ -74,6 +76,13 @@ static void usage(FILE *f)
 		"  --server-key FILE   the servers' key (OSTs, and admin "
 		"tools such as hsm;\n"
 		"                      replaces --key for them)\n"
+		"  --sec FLAVOR        the weakest protection a connection "
+		"may ask for, and\n"
+		"                      what this MDS asks of the OSTs: auth "
+		"(the handshake;\n"
+		"                      default), integrity (every frame "
+		"authenticated) or\n"
+		"                      privacy (authenticated and encrypted)\n"
 		"  --listen ADDR       default 0.0.0.0:%d@tcp; may be given up "
 		"to %d times\n"
 		"                      (e.g. --listen 10.0.0.5@rdma --listen "
@@ -241,6 +250,7 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "client-key", required_argument, NULL, OPT_CLIENT_KEY },
 		{ "server-key", required_argument, NULL, OPT_SERVER_KEY },
+		{ "sec", required_argument, NULL, OPT_SEC },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 		{ "fsname", required_argument, NULL, 'f' },
@@ -280,7 +290,7 @@ int main(int argc, char **argv)
 	uint64_t v, lease = TNET_LEASE_DEFAULT;
 	uint32_t max_clients = MAX_CLIENTS_DEF, ping = PING_INTERVAL_DEF;
 	const char *faults[TNET_FAULTS_MAX];
-	int opt, rc, sig, nfaults = 0;
+	int opt, rc, sig, nfaults = 0, sec = TESS_SEC_AUTH;
 
 	if (conf_args(prog, lopts, "h", &argc, &argv))
 		return 2;
@@ -310,6 +320,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SERVER_KEY:
 			skeyfile = optarg;
+			break;
+		case OPT_SEC:
+			sec = tnet_sec_parse(optarg);
+			if (sec < 0)
+				die("--sec", "must be auth, integrity or "
+				    "privacy");
 			break;
 		case 'l':
 			/* the command line's replace the config file's */
@@ -433,6 +449,8 @@ int main(int argc, char **argv)
 		die_at(!strcmp(kopt, "--server-key") ? skeyfile :
 		       !strcmp(kopt, "--client-key") ? ckeyfile : keyfile,
 		       kopt, err);
+	/* the MDS's own connections (to the OSTs) ask for --sec too */
+	tnet_set_default_sec(sec);
 	if (!nlisten)
 		nlisten = 1;		/* 0.0.0.0 */
 	for (int i = 0; i < nlisten; i++)
@@ -489,6 +507,7 @@ int main(int argc, char **argv)
 	if (rc)
 		die("--listen", strerror(rc < 0 ? -rc : rc));
 	tnet_server_set_client_key(&srv, &ckey);
+	srv.sec_min = sec;
 	for (int i = 0; i < nlisten; i++) {
 		char a[TESS_ADDR_MAX + 16], reason[512];
 

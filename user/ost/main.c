@@ -60,6 +60,7 @@
 #define OPT_CACHE_LOW		0x102
 #define OPT_CLIENT_KEY		0x103
 #define OPT_SERVER_KEY		0x104
+#define OPT_SEC			0x105
 
 struct reg {
 	struct tnet_addr mds;
@@ -80,6 +81,7 @@ static void usage(FILE *f)
 		"usage: " PROG " [--config FILE]\n"
 		"                   --mds HOST[:PORT][@NET] --index N --dir PATH --key FILE\n"
 		"                   [--client-key FILE] [--server-key FILE]\n"
+		"                   [--sec auth|integrity|privacy]\n"
 		"                   [--listen HOST[:PORT][@NET]]... [--advertise HOST[:PORT][@NET]]...\n"
 		"                   [--metrics-listen HOST:PORT]\n"
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
@@ -96,6 +98,10 @@ static void usage(FILE *f)
 		"  --client-key the clients' key (replaces --key for role client)\n"
 		"  --server-key the servers' key: the MDS's and admin tools' (hsm);\n"
 		"               this OST connects to the MDS with it\n"
+		"  --sec        the weakest protection a connection may ask for, and\n"
+		"               what this OST asks of the MDS: auth (the handshake;\n"
+		"               default), integrity (every frame authenticated) or\n"
+		"               privacy (authenticated and encrypted)\n"
 		"  --mds, --listen, --advertise: NET is tcp (default) or rdma\n"
 		"  --listen     address to serve on (default 0.0.0.0:%d+index);\n"
 		"               up to %d times (e.g. --listen 10.0.0.5@rdma\n"
@@ -375,6 +381,7 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "client-key", required_argument, NULL, OPT_CLIENT_KEY },
 		{ "server-key", required_argument, NULL, OPT_SERVER_KEY },
+		{ "sec", required_argument, NULL, OPT_SEC },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "advertise", required_argument, NULL, 'a' },
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
@@ -420,7 +427,7 @@ int main(int argc, char **argv)
 	pthread_t tid;
 	sigset_t sigs;
 	char *tail;
-	int opt, rc, sig;
+	int opt, rc, sig, sec = TESS_SEC_AUTH;
 
 	tlog_init(PROG);
 	if (conf_args(PROG, opts, ":h", &argc, &argv))
@@ -446,6 +453,12 @@ int main(int argc, char **argv)
 		case 'k': keyfile = optarg; break;
 		case OPT_CLIENT_KEY: ckeyfile = optarg; break;
 		case OPT_SERVER_KEY: skeyfile = optarg; break;
+		case OPT_SEC:
+			sec = tnet_sec_parse(optarg);
+			if (sec < 0)
+				die_opt("--sec", "must be auth, integrity or "
+					"privacy");
+			break;
 		case 'l':
 			/* the command line's replace the config file's */
 			if (nlisten && *conf_where(listen_s[0]) &&
@@ -567,6 +580,9 @@ int main(int argc, char **argv)
 		       !strcmp(kopt, "--client-key") ? ckeyfile : keyfile,
 		       kopt, "%s", err);
 
+	/* this OST's own connections (to the MDS) ask for --sec too */
+	tnet_set_default_sec(sec);
+
 	rc = objstore_open(dir, reg.index, &ctx.store, err, sizeof(err));
 	if (rc == OBJSTORE_EINDEX)
 		die_at(index_s, "--index", "%s", err);
@@ -630,6 +646,7 @@ int main(int argc, char **argv)
 	if (rc)
 		die_opt("--listen", "%s", strerror_r(-rc, eb, sizeof(eb)));
 	tnet_server_set_client_key(&srv, &ckey);
+	srv.sec_min = sec;
 	for (unsigned i = 0; i < nlisten; i++) {
 		tnet_addr_format(&reg.listen[i], laddr, sizeof(laddr));
 		if (tnet_server_listen(&srv, &reg.listen[i], err, sizeof(err)))
