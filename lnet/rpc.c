@@ -61,9 +61,11 @@
 #include <linux/sched/mm.h>
 #include <linux/uio.h>
 #include <linux/net.h>
+#include <crypto/algapi.h>
 #include <crypto/hash.h>
 
 #include "rpc.h"
+#include "sec.h"
 
 /* bits of tnet_req::state */
 enum {
@@ -90,6 +92,7 @@ struct tnet_rpc_conn {
 	struct list_head dead;		/* on cl->dead_conns once reset */
 	unsigned long last_rx;		/* jiffies of the last good frame */
 	void *rxbuf;			/* TESS_MAX_BODY: bodies, drained bulk */
+	struct tnet_sec *sec;		/* sec=integrity, privacy; else NULL */
 };
 
 struct tnet_client {
@@ -442,6 +445,7 @@ static void rpc_conn_release(struct kref *ref)
 						ref);
 
 	tnet_disconnect(rc->tc);
+	tnet_sec_free(rc->sec);
 	kvfree(rc->rxbuf);
 	kfree(rc);
 }
@@ -570,6 +574,105 @@ static int rpc_recv_hdr(struct tnet_rpc_conn *rc, struct tess_hdr *hdr)
 }
 
 /*
+ * sec=integrity and privacy: the rest of a frame nobody uses (a request
+ * from the server, a late reply, a reply given up in its bulk): its
+ * @bulk_len bytes of bulk still to read, then its tag.  The rx seq moves
+ * on.  The tag is checked where no buffer is needed for it: under
+ * integrity always (with @body: the body is still in rxbuf), under
+ * privacy for a frame without bulk; otherwise the frame is only consumed
+ * (nothing of it is used).  -EBADMSG for a wrong tag.
+ */
+static int rpc_sec_discard(struct tnet_rpc_conn *rc, const struct tess_hdr *hdr,
+			   u32 body_len, u32 bulk_len, bool body,
+			   const char **why)
+{
+	struct tnet_sec *sec = rc->sec;
+	bool mac = body && sec->flavor == TESS_SEC_INTEGRITY;
+	bool gcm = body && sec->flavor == TESS_SEC_PRIVACY && !bulk_len;
+	u64 seq = sec->rx_seq++;
+	u8 tag[TESS_SEC_TAG_LEN], want[TESS_SEC_TAG_LEN];
+	int err = 0;
+
+	if (mac) {
+		err = tnet_sec_mac_begin(sec, false, seq, hdr);
+		if (!err)
+			err = tnet_sec_mac_update(sec, false, rc->rxbuf,
+						  body_len);
+		if (err)
+			goto bad;
+	}
+	while (bulk_len) {
+		u32 n = min_t(u32, bulk_len, TESS_MAX_BODY);
+
+		err = rpc_recv(rc, rc->rxbuf, n);
+		if (err) {
+			*why = "receive failed";
+			return err;
+		}
+		if (mac) {
+			err = tnet_sec_mac_update(sec, false, rc->rxbuf, n);
+			if (err)
+				goto bad;
+		}
+		bulk_len -= n;
+	}
+	err = rpc_recv(rc, tag, sizeof(tag));
+	if (err) {
+		*why = "receive failed";
+		return err;
+	}
+	if (mac) {
+		err = tnet_sec_mac_end(sec, false, want);
+		if (!err && crypto_memneq(want, tag, sizeof(tag)))
+			err = -EBADMSG;
+	} else if (gcm) {
+		struct tnet_sec_data d = { .buf = rc->rxbuf, .len = body_len };
+
+		err = tnet_sec_open(sec, seq, hdr, &d, tag);
+	}
+	if (!err)
+		return 0;
+bad:
+	*why = "frame authentication failed";
+	return err;
+}
+
+/*
+ * sec=integrity and privacy: read the tag of a reply whose body is in
+ * rxbuf and whose bulk (@bulk_len bytes) is in @req's pages, and check
+ * it; under privacy both are decrypted in place.  0, -EBADMSG (wrong
+ * tag) or another -errno; *why set on failure.
+ */
+static int rpc_sec_open_reply(struct tnet_rpc_conn *rc, struct tnet_req *req,
+			      const struct tess_hdr *hdr, u32 body_len,
+			      u32 bulk_len, const char **why)
+{
+	struct tnet_sec *sec = rc->sec;
+	struct tnet_sec_data d = {
+		.buf = rc->rxbuf,
+		.len = body_len,
+	};
+	u64 seq = sec->rx_seq++;
+	u8 tag[TESS_SEC_TAG_LEN];
+	int err;
+
+	err = rpc_recv(rc, tag, sizeof(tag));
+	if (err) {
+		*why = "receive failed";
+		return err;
+	}
+	if (bulk_len) {
+		d.bv = req->recv_bulk->bvec;
+		d.nr = req->recv_bulk->nr;
+		d.bv_len = bulk_len;
+	}
+	err = tnet_sec_open(sec, seq, hdr, &d, tag);
+	if (err)
+		*why = "frame authentication failed";
+	return err;
+}
+
+/*
  * Receive @len bytes of reply bulk into @req's pages, a chunk at a time.
  * Returns 0 with RXBUSY still held, 1 if the request was given up
  * (cancelled or timed out) meanwhile: then RXBUSY is released and the
@@ -614,17 +717,25 @@ static int rpc_recv_bulk(struct tnet_rpc_conn *rc, struct tnet_req *req,
 /*
  * Read one frame and deliver it.  A -errno return ends the connection,
  * *why says why for the log.
+ *
+ * Under sec=integrity and privacy a frame ends with a tag, and nothing
+ * of a reply is used before its tag is checked: the body (decrypted in
+ * rxbuf under privacy) is checked and copied to the caller only then.
+ * A wrong tag is a broken stream: the request goes out again on the
+ * next connection.
  */
 static int rpc_rx_frame(struct tnet_rpc_conn *rc, const char **why)
 {
 	struct tnet_client *cl = rc->cl;
+	struct tnet_sec *sec = rc->sec;
 	struct tnet_req *req;
 	struct tess_hdr hdr;
 	struct tess_frame f;
 	LIST_HEAD(requeue);
 	LIST_HEAD(out);
+	bool bulk_bad = false;
 	u32 copy;
-	int err, check, status;
+	int err, check = 0, status;
 
 	err = rpc_recv_hdr(rc, &hdr);
 	if (err) {
@@ -654,12 +765,17 @@ static int rpc_rx_frame(struct tnet_rpc_conn *rc, const char **why)
 		/* server-initiated requests (callbacks) are not used yet */
 		pr_warn_ratelimited("%s (%s): ignoring a %s request from the server\n",
 				    cl->name, cl->peer, tess_op_name(f.opcode));
+		if (sec)
+			return rpc_sec_discard(rc, &hdr, f.body_len,
+					       f.bulk_len, true, why);
 		err = rpc_drain(rc, f.bulk_len);
 		if (err)
 			*why = "receive failed";
 		return err;
 	}
-	check = tess_msg_check(&f, rc->rxbuf);
+	/* under sec, the body is checked once its tag is */
+	if (!sec)
+		check = tess_msg_check(&f, rc->rxbuf);
 
 	spin_lock(&cl->lock);
 	req = rpc_lookup_locked(cl, f.xid);
@@ -675,6 +791,9 @@ static int rpc_rx_frame(struct tnet_rpc_conn *rc, const char **why)
 	spin_unlock(&cl->lock);
 
 	if (!req) {
+		if (sec)	/* nothing of it is used */
+			return rpc_sec_discard(rc, &hdr, f.body_len,
+					       f.bulk_len, true, why);
 		if (check) {
 			*why = "malformed reply";
 			return check;
@@ -688,12 +807,12 @@ static int rpc_rx_frame(struct tnet_rpc_conn *rc, const char **why)
 	if (check) {
 		*why = "malformed reply";
 		err = check;
-		goto bad;
+		goto bad_hdr;
 	}
 	if (f.opcode != req->opcode) {
 		*why = "reply opcode does not match the request";
 		err = -EPROTO;
-		goto bad;
+		goto bad_hdr;
 	}
 	status = -(int)f.status;
 	copy = f.body_len;
@@ -701,38 +820,64 @@ static int rpc_rx_frame(struct tnet_rpc_conn *rc, const char **why)
 		if (!status) {
 			*why = "reply body larger than the reply buffer";
 			err = -EPROTO;
-			goto bad;
+			goto bad_hdr;
 		}
 		copy = req->reply_cap;	/* an error's hint: keep what fits */
 	}
 	if (f.bulk_len && (!req->recv_bulk || f.bulk_len > req->recv_bulk->len)) {
 		*why = "reply bulk larger than the bulk buffer";
 		err = -EPROTO;
-		goto bad;
+		goto bad_hdr;
 	}
-	if (copy)
+	if (copy && !sec)
 		memcpy(req->reply_buf, rc->rxbuf, copy);
 	req->reply_len = copy;
 
 	if (f.bulk_len) {
 		err = rpc_recv_bulk(rc, req, f.bulk_len);
-		if (err == 1)
-			return 0;	/* given up; RXBUSY released */
+		if (err == 1) {
+			/* given up; RXBUSY released: its pages are not ours */
+			if (sec)
+				return rpc_sec_discard(rc, &hdr, f.body_len, 0,
+						       false, why);
+			return 0;
+		}
 		if (err) {
 			*why = "receive failed";
 			goto lost;
 		}
-		if ((rc->tc->features & TESS_FEAT_BULK_CRC) &&
-		    tess_crc_final(tnet_bvec_crc(tess_crc_init(),
-						 req->recv_bulk->bvec,
-						 req->recv_bulk->nr,
-						 f.bulk_len)) != f.bulk_crc) {
+		/* over the bytes on the wire: before privacy decrypts them */
+		bulk_bad = (rc->tc->features & TESS_FEAT_BULK_CRC) &&
+			   tess_crc_final(tnet_bvec_crc(tess_crc_init(),
+							req->recv_bulk->bvec,
+							req->recv_bulk->nr,
+							f.bulk_len)) != f.bulk_crc;
+		if (bulk_bad && !sec) {
 			*why = "bulk checksum mismatch";
 			err = -EBADMSG;
 			goto bad;
 		}
-		req->reply_bulk_len = f.bulk_len;
 	}
+	if (sec) {
+		err = rpc_sec_open_reply(rc, req, &hdr, f.body_len,
+					 f.bulk_len, why);
+		if (err)
+			goto lost;	/* not this reply: sent again */
+		if (bulk_bad) {
+			*why = "bulk checksum mismatch";
+			err = -EBADMSG;
+			goto bad;
+		}
+		check = tess_msg_check(&f, rc->rxbuf);
+		if (check) {
+			*why = "malformed reply";
+			err = check;
+			goto bad;
+		}
+		if (copy)
+			memcpy(req->reply_buf, rc->rxbuf, copy);
+	}
+	req->reply_bulk_len = f.bulk_len;
 
 	spin_lock(&cl->lock);
 	rpc_finish_locked(cl, req, status, &out);
@@ -741,6 +886,26 @@ static int rpc_rx_frame(struct tnet_rpc_conn *rc, const char **why)
 	rpc_complete(cl, &out, true);
 	return 0;
 
+bad_hdr:
+	/*
+	 * Under sec a header is believed once its tag is: read the rest of
+	 * the frame and check it where that needs no buffer (not a privacy
+	 * frame with bulk).  A frame that fails, or cannot be checked, is a
+	 * broken stream, not an answer.
+	 */
+	if (sec) {
+		const char *hdr_why = *why;
+		int serr = rpc_sec_discard(rc, &hdr, f.body_len, f.bulk_len,
+					   true, why);
+
+		if (serr) {
+			err = serr;
+			goto lost;
+		}
+		*why = hdr_why;
+		if (sec->flavor == TESS_SEC_PRIVACY && f.bulk_len)
+			goto lost;
+	}
 bad:
 	/* the peer broke the protocol: this request fails, the link resets */
 	spin_lock(&cl->lock);
@@ -811,6 +976,39 @@ static bool rpc_err_transient(int err)
 	return false;
 }
 
+/*
+ * After the handshake: the protection of sec=integrity and sec=privacy
+ * from the session keys, which are wiped.  A flavor other than the one
+ * asked for is refused (the handshake already does; this is the check
+ * that no path lets a weaker one through).
+ */
+static int rpc_sec_start(struct tnet_client *cl, struct tnet_rpc_conn *rc)
+{
+	struct tnet_conn *tc = rc->tc;
+	struct tnet_sec *sec;
+
+	if (tc->sec != cl->sec) {
+		memzero_explicit(&tc->keys, sizeof(tc->keys));
+		pr_warn_ratelimited("%s (%s): the server agreed sec=%u, not the sec=%u asked for\n",
+				    cl->name, cl->peer, tc->sec, cl->sec);
+		return -EACCES;
+	}
+	if (tc->sec == TESS_SEC_AUTH) {
+		memzero_explicit(&tc->keys, sizeof(tc->keys));
+		return 0;
+	}
+	sec = tnet_sec_create(tc->sec, &tc->keys);	/* wipes the keys */
+	if (IS_ERR(sec)) {
+		pr_warn_ratelimited("%s (%s): cannot set up sec=%s: %pe\n",
+				    cl->name, cl->peer,
+				    tc->sec == TESS_SEC_PRIVACY ? "privacy" :
+				    "integrity", sec);
+		return PTR_ERR(sec);
+	}
+	rc->sec = sec;
+	return 0;
+}
+
 /* connect, authenticate, start the receive thread; send_mutex held */
 static int rpc_do_connect(struct tnet_client *cl)
 {
@@ -874,10 +1072,14 @@ static int rpc_do_connect(struct tnet_client *cl)
 	err = tnet_auth_client(tc, cl->tfm, cl->role, cl->uuid, xid, suuid,
 			       cl->sec);
 	if (err) {
+		memzero_explicit(&tc->keys, sizeof(tc->keys));
 		if (err == -ERESTARTSYS)
 			err = -EINTR;
 		goto out_put;
 	}
+	err = rpc_sec_start(cl, rc);
+	if (err)
+		goto out_put;
 
 	rx = kthread_create(rpc_rx_thread, rc, "tess-rx/%s", cl->name);
 	if (IS_ERR(rx)) {
@@ -964,10 +1166,96 @@ static void rpc_connect_failed(struct tnet_client *cl, int err)
 	rpc_complete(cl, &out, false);
 }
 
+/* copy the first @len bytes of pages to @dst */
+static void rpc_bvec_copy(void *dst, const struct bio_vec *bv, unsigned int nr,
+			  u32 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr && len; i++) {
+		u32 off = bv[i].bv_offset;
+		u32 left = min(bv[i].bv_len, len);
+
+		len -= left;
+		while (left) {
+			struct page *page = bv[i].bv_page + (off >> PAGE_SHIFT);
+			u32 poff = offset_in_page(off);
+			u32 n = min_t(u32, left, PAGE_SIZE - poff);
+
+			memcpy_from_page(dst, page, poff, n);
+			dst += n;
+			off += n;
+			left -= n;
+		}
+	}
+}
+
+/*
+ * sec=privacy: body, credentials and bulk are encrypted into the
+ * connection's bounce buffer (the caller's body and pages, page cache
+ * pages among them, stay as they are) and sent from there; the CRCs are
+ * over the ciphertext.
+ */
+static int rpc_send_private(struct tnet_rpc_conn *rc, struct tnet_req *req,
+			    struct tess_frame *f, bool cred)
+{
+	struct tnet_conn *tc = rc->tc;
+	struct tnet_sec *sec = rc->sec;
+	const struct tnet_bulk *b = req->send_bulk;
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	u8 tag[TESS_SEC_TAG_LEN];
+	struct tnet_sec_data d = {};
+	struct tess_hdr hdr;
+	struct kvec vec[3];
+	unsigned int nr = 0;
+	size_t total = (size_t)f->body_len + f->bulk_len;
+	void *buf;
+	int err;
+
+	buf = tnet_sec_bounce(sec, total);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, req->body, req->body_len);
+	if (cred)
+		memcpy(buf + req->body_len, &req->cred, sizeof(req->cred));
+	if (f->bulk_len)
+		rpc_bvec_copy(buf + f->body_len, b->bvec, b->nr, f->bulk_len);
+
+	f->body_crc = 0;
+	f->bulk_crc = 0;
+	tess_hdr_encode(&hdr, f);		/* the AAD: CRCs zero */
+	d.buf = buf;
+	d.len = total;
+	err = tnet_sec_seal(sec, sec->tx_seq++, &hdr, &d, tag);
+	if (err)
+		return err;
+	if (f->bulk_len && (tc->features & TESS_FEAT_BULK_CRC))
+		f->bulk_crc = tess_crc_final(tess_crc_update(tess_crc_init(),
+							     buf + f->body_len,
+							     f->bulk_len));
+	tess_hdr_encode(&hdr, f);
+	hdr.body_crc = cpu_to_le32(tess_body_crc(&hdr, buf, f->body_len));
+
+	vec[nr].iov_base = &hdr;
+	vec[nr++].iov_len = sizeof(hdr);
+	if (total) {
+		vec[nr].iov_base = buf;
+		vec[nr++].iov_len = total;
+	}
+	vec[nr].iov_base = tag;
+	vec[nr++].iov_len = sizeof(tag);
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, vec, nr,
+		      sizeof(hdr) + total + sizeof(tag));
+	err = tc->ops->sendmsg(tc, &msg);
+	memzero_explicit(tag, sizeof(tag));
+	return err;
+}
+
 static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
 			u64 xid, bool resent)
 {
 	struct tnet_conn *tc = rc->tc;
+	struct tnet_sec *sec = rc->sec;
 	const struct tnet_bulk *b = req->send_bulk;
 	u32 bulk_len = b ? b->len : 0;
 	/* only to a server that agreed: an older one refuses the flag */
@@ -983,10 +1271,14 @@ static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
 		.bulk_len = bulk_len,
 	};
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	u8 tag[TESS_SEC_TAG_LEN];
 	struct tess_hdr hdr;
 	struct kvec vec[3];
 	unsigned int nr = 0;
 	int err;
+
+	if (sec && sec->flavor == TESS_SEC_PRIVACY)
+		return rpc_send_private(rc, req, &f, cred);
 
 	if (bulk_len && (tc->features & TESS_FEAT_BULK_CRC))
 		f.bulk_crc = tess_crc_final(tnet_bvec_crc(tess_crc_init(),
@@ -997,6 +1289,24 @@ static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
 	hdr.body_crc = cpu_to_le32(tess_body_crc2(&hdr, req->body,
 						  req->body_len, &req->cred,
 						  cred ? sizeof(req->cred) : 0));
+
+	if (sec) {
+		/* sec=integrity: the tag over what is sent as it is */
+		err = tnet_sec_mac_begin(sec, true, sec->tx_seq++, &hdr);
+		if (!err)
+			err = tnet_sec_mac_update(sec, true, req->body,
+						  req->body_len);
+		if (!err && cred)
+			err = tnet_sec_mac_update(sec, true, &req->cred,
+						  sizeof(req->cred));
+		if (!err && bulk_len)
+			err = tnet_sec_mac_bvec(sec, true, b->bvec, b->nr,
+						bulk_len);
+		if (!err)
+			err = tnet_sec_mac_end(sec, true, tag);
+		if (err)
+			return err;
+	}
 
 	vec[nr].iov_base = &hdr;
 	vec[nr++].iov_len = sizeof(hdr);
@@ -1010,15 +1320,27 @@ static int rpc_send_req(struct tnet_rpc_conn *rc, struct tnet_req *req,
 	}
 	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, vec, nr,
 		      sizeof(hdr) + body_len);
-	if (bulk_len)
+	if (bulk_len || sec)
 		msg.msg_flags |= MSG_MORE;
 	err = tc->ops->sendmsg(tc, &msg);
-	if (err || !bulk_len)
+	if (err || (!bulk_len && !sec))
 		return err;
 
-	/* the caller's pages go to the socket as they are */
+	if (bulk_len) {
+		/* the caller's pages go to the socket as they are */
+		msg.msg_flags = MSG_NOSIGNAL | (sec ? MSG_MORE : 0);
+		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, b->bvec, b->nr,
+			      bulk_len);
+		err = tc->ops->sendmsg(tc, &msg);
+		if (err || !sec)
+			return err;
+	}
+
+	/* the tag ends a protected frame */
+	vec[0].iov_base = tag;
+	vec[0].iov_len = sizeof(tag);
 	msg.msg_flags = MSG_NOSIGNAL;
-	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, b->bvec, b->nr, bulk_len);
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, vec, 1, sizeof(tag));
 	return tc->ops->sendmsg(tc, &msg);
 }
 
