@@ -175,6 +175,11 @@ run_for 180 bash tests/integ/hsm_scale.sh "$work" $((base + 230))
 # connection refused destroy, HSM state, precreate and registration, its
 # oid-0 sync narrowed to its own objects; MDS and 2 OSTs at base+200..202
 run_for 120 bash tests/integ/roles.sh "$work" $((base + 200))
+# security flavors (issue 12): altered, replayed and downgraded frames
+# through a man in the middle (build/bin/secproxy) refused at
+# sec=integrity, taken at sec=auth (the controls); privacy keeps a pattern
+# off the wire; MDS, OST and the proxy at base+210..212
+run_for 120 bash tests/integ/sec.sh "$work" $((base + 210))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL
