@@ -451,6 +451,59 @@ TU_CASE(kat_session_keys)
 	TU_CHECK(!memcmp(okm, tess_kat_okm, TESS_SEC_OKM_LEN));
 }
 
+/* tnet_hs.c's primitives give the same, and its keys in a client's and a
+ * server's connection protect the vector frame as the vectors say */
+TU_CASE(kat_handshake_primitives_protect_frame)
+{
+	struct tnet_key key = { .len = 32 };
+	struct tess_hello_req req;
+	struct tess_hello_rep rep;
+	uint8_t t[32], mac[32], okm[TESS_SEC_OKM_LEN], wire[HDR + 30 + TAG];
+	struct tess_frame f = {
+		.opcode = TESS_KAT_FRAME_OPCODE, .flags = TESS_KAT_FRAME_FLAGS,
+		.xid = TESS_KAT_FRAME_XID, .body_len = 10, .bulk_len = 20,
+	};
+	struct tnet_conn *a, *b;
+	struct tnet_msg m;
+	bool fatal;
+	int sv[2];
+
+	memcpy(key.bytes, tess_kat_key, 32);
+	memcpy(&req, tess_kat_hello_req, sizeof(req));
+	memcpy(&rep, tess_kat_hello_rep, sizeof(rep));
+	tnet_hs_transcript(&req, &rep, t);
+	TU_CHECK(!memcmp(t, tess_kat_t, 32));
+	tnet_hs_mac(&key, TESS_HS_LABEL_SERVER, t, mac);
+	TU_CHECK(!memcmp(mac, tess_kat_server_mac, 32));
+	tnet_hs_mac(&key, TESS_HS_LABEL_CLIENT, t, mac);
+	TU_CHECK(!memcmp(mac, tess_kat_client_mac, 32));
+	TU_EQ_INT(tnet_hs_okm(&key, req.nonce, rep.nonce, t, okm), 0);
+	TU_CHECK(!memcmp(okm, tess_kat_okm, sizeof(okm)));
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		abort();
+	a = tnet_conn_alloc(sv[0]);
+	b = tnet_conn_alloc(sv[1]);
+	tnet_hs_set_keys(a, okm, true);
+	tnet_hs_set_keys(b, okm, false);
+	a->version = b->version = TESS_KAT_FRAME_VERSION;
+	a->features = b->features = TESS_FEAT_BASE;
+	a->sec = b->sec = TESS_SEC_INTEGRITY;
+	a->sec_on = b->sec_on = true;
+	a->tx_seq = b->rx_seq = TESS_KAT_FRAME_SEQ;
+	TU_EQ_INT(tnet_sec_start(a), 0);
+	TU_EQ_INT(tnet_sec_start(b), 0);
+	TU_EQ_INT(tnet_send_frame(a, &f, tess_kat_frame_body,
+				  tess_kat_frame_bulk), 0);
+	read_all(sv[1], wire, sizeof(wire));
+	TU_CHECK(!memcmp(wire + HDR + 30, tess_kat_integrity_tag, TAG));
+	write_all(sv[0], wire, sizeof(wire));
+	TU_CHECK(tnet_recv_frame(b, &m, NULL, 0, &fatal) != TNET_ERR_SEC);
+	TU_CHECK(!fatal);
+	tnet_conn_free(a);
+	tnet_conn_free(b);
+}
+
 int main(void)
 {
 	tu_suite = "sec";
@@ -478,5 +531,6 @@ int main(void)
 	TU_RUN(kat_privacy_frame);
 	TU_RUN(kat_handshake_transcript_and_macs);
 	TU_RUN(kat_session_keys);
+	TU_RUN(kat_handshake_primitives_protect_frame);
 	return tu_done();
 }
