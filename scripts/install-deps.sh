@@ -26,7 +26,7 @@ pkgs=(build-essential pkg-config git
       ibverbs-providers rdmacm-utils ibverbs-utils perftest
       kmod initramfs-tools linux-source-6.1 qemu-system-x86 busybox-static
       dkms clang libclang-rt-14-dev flex bison bc libelf-dev cpio
-      iproute2 xz-utils python3 sparse perl
+      iproute2 xz-utils python3 sparse perl tcpdump
       fio iperf3 nfs-kernel-server attr psmisc dmsetup e2fsprogs util-linux
       s3cmd curl bc s3fs rclone fuse3
       scdoc mandoc man-db groff-base

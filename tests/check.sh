@@ -33,7 +33,7 @@ tier_kunit() {
 # check-vm SUITE=NAME.  Namespace, data and cluster run on the debug
 # kernel instead (tier debug): the same suites, with every report of
 # KASAN, lockdep or kmemleak failing them.
-VM_SUITES=${VM_SUITES:-smoke rpc recovery model hsm powerfail rdma stats}
+VM_SUITES=${VM_SUITES:-smoke rpc recovery model hsm powerfail rdma stats sec}
 tier_vm() {
 	local s rc=0
 	for s in $VM_SUITES; do
