@@ -8,7 +8,10 @@
 # them when they are there).  A sec=auth mount of an integrity cluster
 # fails with EACCES and says so in the kernel log, a sec=privacy one
 # works (stronger than asked); sec=bogus is EINVAL with a reason; the
-# flavor shows in /proc/mounts.  Ends with the kernel-log scan.
+# flavor shows in /proc/mounts.  Under integrity and privacy, a proxy
+# (tests/vm/sec-proxy.py) that alters the tag of a reply makes the client
+# log 'frame authentication failed' and send the request again, and the
+# mount works.  Ends with the kernel-log scan.
 #
 # Runs inside the VM (tests/vm/run sec) with TESS_REPO, TESS_MODDIR and
 # TESS_KVER set.
@@ -32,29 +35,13 @@ tmount() {
 }
 
 # 8 MiB of lines holding the pattern
-i=0
-: > $W/line
-while [ $i -lt 64 ]; do
-	printf '%s-%04d-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVW\n' \
-		$PATTERN $i >> $W/line
-	i=$((i + 1))
-done
-i=0
-: > $W/chunk
-while [ $i -lt 16 ]; do
-	cat $W/line >> $W/chunk
-	i=$((i + 1))
-done
-: > $W/src
-while [ "$(stat -c %s $W/src)" -lt 8388608 ]; do
-	cat $W/chunk >> $W/src
-done
-truncate -s 8388608 $W/src
+yes "$PATTERN-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" |
+	head -c 8388608 > $W/src
 SRC_MD5=$(md5sum < $W/src | cut -d' ' -f1)
 
-# on_wire PCAP WORD: how often WORD is in the capture
+# on_wire PCAP WORD: in how many "lines" of the capture WORD is
 on_wire() {
-	grep -a -o "$2" "$1" 2>/dev/null | wc -l
+	grep -a -c -F "$2" "$1" 2>/dev/null
 }
 
 # df_up: the OSTs the mount at $MNT sees UP
@@ -176,6 +163,40 @@ grep -q 'gcm(aes)' /proc/crypto &&
 	pass "privacy: gcm(aes) loaded by the crypto API ($(grep -o '^gcm\|^ghash_generic\|^aesni_intel' /proc/modules | tr '\n' ' '))" ||
 	fail "privacy: gcm(aes) loaded by the crypto API" "not in /proc/crypto"
 
+# tamper_case FLAVOR: a mount whose MDS connection goes through
+# tests/vm/sec-proxy.py, which flips a bit of the tag of the first
+# protected reply (header, body and CRCs as sent): the client finds it,
+# resets the connection and sends the request again on a new one
+tamper_case() {
+	local f=$1 pid
+	python3 "$TESS_REPO/tests/vm/sec-proxy.py" 7440 $TESS_MDS_IP 7430 \
+		> $W/proxy.log 2>&1 &
+	pid=$!
+	tess_wait_until 20 grep -q listening $W/proxy.log ||
+		fail "$f: sec-proxy.py listens" "$(cat $W/proxy.log)"
+	dmesg_mark
+	if timeout -k 5 90 mount -t tessera "$TESS_MDS_IP:7440@tcp:/$TESS_FSNAME" \
+		$MNT2 -o "key=$TESS_KEY,sec=$f" 2>$W/mount.err; then
+		pass "$f: a mount through a proxy that alters a tag: mounted (the request went again)"
+		expect "$f: through the proxy: the file is there" 8388608 \
+			"$(stat -c %s $MNT2/d/$NAME 2>&1)"
+		timeout -k 5 60 umount $MNT2
+	else
+		fail "$f: a mount through a proxy that alters a tag: mounted" \
+			"$(cat $W/mount.err)"
+	fi
+	grep -q flipped $W/proxy.log && pass "$f: the proxy altered a tag" ||
+		fail "$f: the proxy altered a tag" "$(cat $W/proxy.log)"
+	dmesg_since_mark | grep -q 'closing the connection: frame authentication failed' &&
+		pass "$f: 'frame authentication failed' in the kernel log" ||
+		fail "$f: 'frame authentication failed' in the kernel log" \
+			"$(dmesg_since_mark | tail -n 4 | tr '\n' ' ')"
+	kill $pid 2>/dev/null
+	tess_wait_pid 10 $pid > /dev/null
+}
+
+tamper_case privacy
+
 # --- a flavor the server does not take ---
 cluster integrity
 if mount_retry "sec=integrity"; then
@@ -195,5 +216,10 @@ r=$(tmount $TESS_MDS_ADDR:/$TESS_FSNAME $MNT2 "key=$TESS_KEY,timeout=10,sec=auth
 expect "sec=auth given against --sec integrity: EACCES" EACCES "$r"
 r=$(tmount $TESS_MDS_ADDR:/$TESS_FSNAME $MNT2 "key=$TESS_KEY,timeout=10,sec=privacy")
 expect "sec=privacy against --sec integrity: mounts (stronger)" OK "$r"
+check "integrity: mkdir, setstripe, write 8 MiB" sh -c \
+	"mount -t tessera $TESS_MDS_ADDR:/$TESS_FSNAME $MNT -o key=$TESS_KEY,sec=integrity &&
+	 mkdir $MNT/d && $TESSCTL setstripe -c 2 -S 1M $MNT/d &&
+	 dd if=$W/src of=$MNT/d/$NAME bs=1M conv=fsync status=none && umount $MNT"
+tamper_case integrity
 
 tess_finish
