@@ -154,6 +154,7 @@ static bool attack_c2s(struct link *l, struct dir *d, uint8_t *f)
 		fix_crcs(f);
 	} else if (!strcmp(attack, "replay") && take_attack()) {
 		printf("secproxy: replaying request %d (opcode %u)\n", n, op);
+		fflush(stdout);
 		return true;
 	}
 	fflush(stdout);
