@@ -1118,8 +1118,11 @@ static int rpc_do_connect(struct tnet_client *cl)
 out_put:
 	rpc_conn_put(rc);
 	if (err == -EACCES)
-		pr_warn_ratelimited("%s (%s): authentication failed: the server does not share our key\n",
-				    cl->name, cl->peer);
+		pr_warn_ratelimited("%s (%s): authentication failed: the server does not share our key, or does not take sec=%s\n",
+				    cl->name, cl->peer,
+				    cl->sec == TESS_SEC_PRIVACY ? "privacy" :
+				    cl->sec == TESS_SEC_INTEGRITY ? "integrity" :
+				    "auth");
 	else
 		pr_warn_ratelimited("%s (%s): handshake failed: %d\n",
 				    cl->name, cl->peer, err);
