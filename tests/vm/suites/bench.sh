@@ -4,6 +4,8 @@
 #      backing store (tmpfs) in this VM; iperf3 over loopback for scale.
 #  (b) link-bound: every OST's veth limited to 100 Mbit/s with tc; write
 #      and read of a 1-stripe and a 4-stripe file.
+#  sec: the (a) write and read again at sec=integrity and sec=privacy
+#      (TESS_BENCH_ONLY=sec: only these and (a)'s tessera figures).
 #  P5: HSM restore against s3fs and rclone; P6: @rdma against raw verbs
 #      (tests/vm/bench-p6.sh).
 # Lines "BENCH: ..." carry the figures.
@@ -42,6 +44,7 @@ p5)	sed -n '/^# ==== P5/,$p' "$TESS_REPO/tests/vm/suites/bench.sh" > $W/bench-p5
 	. $W/bench-p5.sh ;;
 p6)	. "$TESS_REPO/tests/vm/bench-p6.sh"
 	tess_finish ;;
+sec)	SEC_ONLY=1 ;;	# (a)'s tessera figures and the flavors, no peers
 esac
 
 tess_modules_load || fail "modules" "tess_modules_load failed"
@@ -53,7 +56,7 @@ $B/tessctl setstripe -c 1 -S 4M $MNT/s1
 $B/tessctl setstripe -c 4 -S 4M $MNT/s4
 
 # ---- (a) unconstrained ----
-if command -v iperf3 >/dev/null; then
+if [ -z "${SEC_ONLY:-}" ] && command -v iperf3 >/dev/null; then
 	iperf3 -s -D -1 >/dev/null 2>&1
 	sleep 0.5
 	ip=$(iperf3 -c 127.0.0.1 -t 5 -f M 2>/dev/null | awk '/receiver/ { print $(NF-2) }')
@@ -67,7 +70,7 @@ rm -f $MNT/s4/big
 
 nw=n/a
 nr=n/a
-if modprobe nfsd 2>/dev/null && command -v rpc.nfsd >/dev/null; then
+if [ -z "${SEC_ONLY:-}" ] && modprobe nfsd 2>/dev/null && command -v rpc.nfsd >/dev/null; then
 	mount -t tmpfs tmpfs /export
 	mount -t nfsd nfsd /proc/fs/nfsd 2>/dev/null
 	echo "/export 127.0.0.1(rw,no_root_squash,insecure,fsid=0)" > /etc/exports
@@ -88,6 +91,31 @@ bench "nfs v4.2 ${SIZE_MB} MiB write+fsync:        $nw MB/s"
 bench "nfs v4.2 ${SIZE_MB} MiB cold read:          $nr MB/s"
 echo "$tw $nw $tr_ $nr" | awk '$2+0 > 0 && $4+0 > 0 {
 	printf "BENCH: ratio tessera/nfs: write %.2fx, read %.2fx (target >= 1.5x)\n", $1 / $2, $3 / $4 }'
+
+# ---- security flavors (issue 12): the same 4-stripe write and read
+# through a second mount asking sec=integrity, then sec=privacy (the
+# daemons take any flavor), next to sec=auth above ----
+mkdir -p /mnt/tsec
+for sec in integrity privacy; do
+	if ! $B/mount.tessera $MDS_IP@tcp:/fs /mnt/tsec -o key=$KEY,sec=$sec \
+		>$W/mount-$sec.log 2>&1; then
+		bench "sec=$sec: mount failed: $(tail -n 1 $W/mount-$sec.log)"
+		continue
+	fi
+	sw=$(rate $SIZE_MB wr /mnt/tsec/s4/sec-$sec $SIZE_MB)
+	sr=$(rate $SIZE_MB rd /mnt/tsec/s4/sec-$sec)
+	rm -f /mnt/tsec/s4/sec-$sec
+	timeout -k 5 60 umount /mnt/tsec
+	bench "tessera 4-stripe ${SIZE_MB} MiB sec=$sec: write+fsync $sw MB/s, cold read $sr MB/s"
+	echo "$sw $tw $sr $tr_" | awk -v s=$sec '$2+0 > 0 && $4+0 > 0 {
+		printf "BENCH: sec=%s vs sec=auth: write %.2fx, read %.2fx\n", s, $1 / $2, $3 / $4 }'
+done
+
+if [ -n "${SEC_ONLY:-}" ]; then
+	timeout -k 5 60 umount $MNT
+	pass "bench (sec only) ran"
+	tess_finish
+fi
 
 # ---- (b) link-bound: 100 Mbit/s per OST link, both directions ----
 for i in 0 1 2 3; do
