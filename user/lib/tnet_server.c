@@ -22,6 +22,7 @@
 
 #include "tnet.h"
 #include "tnet_int.h"
+#include "tnet_sec.h"
 #include "tnet_rdma.h"
 #include "metrics.h"
 
@@ -621,9 +622,11 @@ static void *conn_main(void *arg)
 	for (;;) {
 		rc = tnet_recv_frame(c, &m, NULL, 0, &fatal);
 		if (rc && fatal) {
+			/* a frame that fails its tag is an attack or a bug */
 			if (rc != -ECONNRESET)
-				tlog("%s: closing connection: %s", c->peer,
-				     tnet_frame_err(rc));
+				tlog_level(rc == TNET_ERR_SEC ? LOG_WARNING :
+					   LOG_INFO, "%s: closing connection: %s",
+					   c->peer, tnet_frame_err(rc));
 			break;
 		}
 		if (!(m.f.flags & TESS_HF_REQUEST)) {
