@@ -52,6 +52,7 @@ static const char *const op_names[TESS_OP_MAX] = {
 	[TESS_OP_HSM_STATS] = "hsm_stats",
 	[TESS_OP_OBJ_PRECREATE] = "obj_precreate",
 	[TESS_OP_OBJ_LIST] = "obj_list",
+	[TESS_OP_OBJ_SYNC_OWN] = "obj_sync_own",
 };
 
 const char *tess_op_name(u16 op)
@@ -401,6 +402,7 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 	case TESS_OP_STATFS:
 	case TESS_OP_OST_LIST:
 	case TESS_OP_OBJ_STATFS:
+	case TESS_OP_OBJ_SYNC_OWN:
 		return 0;
 	case TESS_OP_GETATTR:
 	case TESS_OP_READLINK:
@@ -740,6 +742,7 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 			return -EBADMSG;
 		return 0;
 	case TESS_OP_OBJ_SYNC:
+	case TESS_OP_OBJ_SYNC_OWN:
 		if (reply_ver(f) >= 3 &&
 		    !tess_pull(c, sizeof(struct tess_obj_verf_rep)))
 			return -EBADMSG;

@@ -122,6 +122,10 @@
  *       TESS_HSM_STATS_MAX inodes in one request (hsm status of a
  *       large tree).  A new opcode: an older MDS answers EOPNOTSUPP and
  *       hsm falls back to a GETATTR a file, so no bump.
+ *   4 - OBJ_SYNC_OWN (issue 12): a client syncs what it wrote with it;
+ *       OBJ_SYNC oid 0 of a client is refused (EPERM).  New opcode
+ *       only: an older OST answers EOPNOTSUPP, the kernel then falls
+ *       back to OBJ_SYNC oid 0.
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -284,8 +288,9 @@ enum tess_opcode {
 	TESS_OP_OBJ_HSM_GET	= 72,
 	TESS_OP_OBJ_PRECREATE	= 73,
 	TESS_OP_OBJ_LIST	= 74,
+	TESS_OP_OBJ_SYNC_OWN	= 75,	/* what this client wrote: syncfs */
 
-	TESS_OP_MAX		= 75
+	TESS_OP_MAX		= 76
 };
 
 /* ---- handshake ---- */
@@ -300,10 +305,15 @@ enum tess_opcode {
  *   on an OST:  OBJ_PRECREATE (TESS_ROLE_MDS), OBJ_DESTROY and
  *               OBJ_HSM_SET (TESS_ROLE_MDS or TESS_ROLE_ADMIN: the MDS's
  *               destroyer, the hsm tool);
- * a client gets EPERM.  OBJ_SYNC oid 0 of a client syncs the objects that
- * client (its HELLO uuid) wrote without TESS_IO_SYNC since its last one,
- * not the store; the whole store only when they cannot be named (more
- * than the OST tracks).  Of a server role it syncs the store.
+ * a client gets EPERM.  OBJ_SYNC oid 0 (the whole store) is for a server
+ * role too: a client gets EPERM.  A client syncs what it wrote with
+ * OBJ_SYNC_OWN (empty body, the OBJ_SYNC reply): the objects that client
+ * (its HELLO uuid) wrote without TESS_IO_SYNC since its last
+ * OBJ_SYNC_OWN, not the store; the whole store only when they cannot be
+ * named (more than the OST tracks).  OBJ_SYNC_OWN of a server role syncs
+ * the store, as its OBJ_SYNC oid 0.  The kernel client's syncfs sends
+ * OBJ_SYNC_OWN, and OBJ_SYNC oid 0 to an OST that answers it EOPNOTSUPP
+ * (an older one).
  */
 enum tess_role {
 	TESS_ROLE_CLIENT	= 1,
@@ -704,12 +714,12 @@ struct tess_obj_io_rep {
 /*
  * Write verifier (protocol 3).  An OST picks a random nonzero 64-bit verf
  * when it starts; it ends every OBJ_WRITE reply (after the tess_obj_io_rep)
- * and is the whole OBJ_SYNC reply.  A write that was not TESS_IO_SYNC is
- * unstable: it is on the OST's disk only once an OBJ_SYNC covering it has
- * answered with the same verf.  A different verf means the OST restarted
- * in between and may have lost the write: the client resends it, or
- * reports EIO (never success).  Connections of protocol 1 and 2 get the
- * replies without it.
+ * and is the whole OBJ_SYNC (and OBJ_SYNC_OWN) reply.  A write that was
+ * not TESS_IO_SYNC is unstable: it is on the OST's disk only once an
+ * OBJ_SYNC (or OBJ_SYNC_OWN) covering it has answered with the same
+ * verf.  A different verf means the OST restarted in between and may have
+ * lost the write: the client resends it, or reports EIO (never success).
+ * Connections of protocol 1 and 2 get the replies without it.
  */
 struct tess_obj_verf_rep {
 	__le64 verf;

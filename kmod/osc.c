@@ -505,6 +505,7 @@ struct tess_sync_slot {
 	u32 reply_len;
 	int err;
 	bool used;
+	bool own;			/* OBJ_SYNC_OWN, no body */
 };
 
 struct tess_sync_grp {
@@ -537,7 +538,7 @@ static void tess_osc_sync_done(struct tnet_req *req)
 	tess_osc_group_dec(&sg->g);
 }
 
-/* send the OBJ_SYNC of slot sl (body filled in) */
+/* send the OBJ_SYNC (body filled in) or OBJ_SYNC_OWN (own) of slot sl */
 static int tess_osc_sync_send(struct tess_sb_info *sbi,
 			      struct tess_sync_slot *sl)
 {
@@ -550,9 +551,13 @@ static int tess_osc_sync_send(struct tess_sb_info *sbi,
 	req = tnet_req_alloc(GFP_NOFS);
 	if (!req)
 		return -ENOMEM;
-	req->opcode = TESS_OP_OBJ_SYNC;
-	req->body = &sl->body;
-	req->body_len = sizeof(sl->body);
+	if (sl->own) {
+		req->opcode = TESS_OP_OBJ_SYNC_OWN;
+	} else {
+		req->opcode = TESS_OP_OBJ_SYNC;
+		req->body = &sl->body;
+		req->body_len = sizeof(sl->body);
+	}
 	req->reply_buf = &sl->rep;
 	req->reply_cap = sizeof(sl->rep);
 	req->done = tess_osc_sync_done;
@@ -721,9 +726,65 @@ static u32 tess_sync_osts_lost_locked(struct tess_sb_info *sbi,
 	return nlost;
 }
 
+/* an OBJ_SYNC_OWN an older OST did not know */
+static bool tess_sync_unsupported(const struct tess_sync_slot *sl)
+{
+	return sl->own && READ_ONCE(sl->err) == -EOPNOTSUPP;
+}
+
+/*
+ * The slots of sg (k of them) an older OST answered OBJ_SYNC_OWN with
+ * EOPNOTSUPP: sent again as OBJ_SYNC oid 0, in parallel, and their
+ * answers put in place of the first.  Not remembered per OST: an OST
+ * upgraded since would refuse a client's oid 0 (EPERM).  Returns 0 or
+ * the error of the wait (killed).
+ */
+static int tess_sync_osts_fallback(struct tess_sb_info *sbi,
+				   struct tess_sync_grp *sg, u32 k)
+{
+	struct tess_sync_grp *fb;
+	u32 i, j, m = 0;
+	int werr;
+
+	for (i = 0; i < k; i++)
+		m += tess_sync_unsupported(&sg->slot[i]);
+	if (!m)
+		return 0;
+	fb = tess_sync_grp_alloc(m);
+	if (!fb)
+		return -ENOMEM;
+	for (i = 0, j = 0; i < k && j < m; i++) {
+		struct tess_sync_slot *sl = &fb->slot[j];
+
+		if (!tess_sync_unsupported(&sg->slot[i]))
+			continue;
+		sl->used = true;
+		sl->ost_idx = sg->slot[i].ost_idx;
+		sl->body.oid = 0;
+		sl->err = tess_osc_sync_send(sbi, sl);
+		j++;
+	}
+	tess_osc_group_dec(&fb->g);
+	werr = wait_for_completion_killable(&fb->g.done);
+	for (i = 0, j = 0; !werr && i < k && j < m; i++) {
+		struct tess_sync_slot *sl = &sg->slot[i];
+
+		if (!tess_sync_unsupported(sl))
+			continue;
+		sl->reply_len = fb->slot[j].reply_len;
+		sl->rep = fb->slot[j].rep;
+		WRITE_ONCE(sl->err, READ_ONCE(fb->slot[j].err));
+		j++;
+	}
+	tess_osc_group_put(&fb->g);
+	return werr;
+}
+
 /**
- * tess_sync_osts - OBJ_SYNC (the whole store) on every OST written since
- * the last call, in parallel (sync(2), syncfs(2), umount)
+ * tess_sync_osts - OBJ_SYNC_OWN (what this mount wrote without a sync)
+ * on every OST written since the last call, in parallel (sync(2),
+ * syncfs(2), umount); OBJ_SYNC oid 0 (the whole store) to an older OST
+ * that answers EOPNOTSUPP
  * @sbi: the mount
  *
  * An OST that answers covers every write it acknowledged before the sync
@@ -762,11 +823,13 @@ int tess_sync_osts(struct tess_sb_info *sbi)
 		sl = &sg->slot[k++];
 		sl->used = true;
 		sl->ost_idx = i;
-		sl->body.oid = 0;
+		sl->own = true;
 		sl->err = tess_osc_sync_send(sbi, sl);
 	}
 	tess_osc_group_dec(&sg->g);
 	werr = wait_for_completion_killable(&sg->g.done);
+	if (!werr)
+		werr = tess_sync_osts_fallback(sbi, sg, k);
 
 	spin_lock(&sbi->sb->s_inode_list_lock);
 	spin_lock(&sbi->verf_lock);

@@ -309,7 +309,7 @@ struct tess_layout_info *tess_osc_layout(struct inode *inode);
 int tess_sync_objects(struct inode *inode, bool all, bool *lost);
 /* osc.c: whether some object of the file holds unstable writes */
 bool tess_has_unstable(struct inode *inode);
-/* osc.c: OBJ_SYNC every OST written since the last call (sync_fs) */
+/* osc.c: OBJ_SYNC_OWN every OST written since the last call (sync_fs) */
 int tess_sync_osts(struct tess_sb_info *sbi);
 /* addr.c: write back a range and wait, killable (fsync, close) */
 int tess_write_and_wait(struct inode *inode, loff_t start, loff_t end);

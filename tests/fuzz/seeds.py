@@ -173,7 +173,7 @@ def mds_seeds():
 
 # ---- OST ----
 READ, WRITE, PUNCH, OGETATTR, DESTROY, SYNC, OSTATFS, OHSM_SET, OHSM_GET, \
-    PRECREATE, LIST = range(64, 75)
+    PRECREATE, LIST, SYNC_OWN = range(64, 76)
 
 
 def io(oid, off, length, flags=0):
@@ -192,6 +192,10 @@ def ost_seeds():
         'write_sync': pre + rec(WRITE, io(6, 4096, len(data), 1), data) +
         rec(SYNC, struct.pack('<Q', 6)) +
         rec(SYNC, struct.pack('<Q', 0), flags=ROLE_MDS),
+        # a client's oid 0 is refused; OBJ_SYNC_OWN syncs what it wrote
+        'write_sync_own': pre + rec(WRITE, io(6, 0, len(data)), data) +
+        rec(SYNC, struct.pack('<Q', 0)) + rec(SYNC_OWN) +
+        rec(SYNC_OWN, flags=ROLE_MDS),
         'punch': w + rec(PUNCH, struct.pack('<QQQII', 5, 10, 0, 1, 0)) +
         rec(PUNCH, struct.pack('<QQQII', 5, 0, 8, 2, 1)) +
         rec(PUNCH, struct.pack('<QQQII', 5, 4, 0, 3, 0)),

@@ -143,6 +143,8 @@ static const struct hdr_bad_case hdr_bad_cases[] = {
 	  .expected = -EOPNOTSUPP },
 	{ "opcode 0xffff", GOOD_HDR, .opcode = 0xffff, .expected = -EOPNOTSUPP },
 	{ "last opcode", GOOD_HDR, .opcode = TESS_OP_OBJ_STATFS, .expected = 0 },
+	{ "opcode obj_sync_own", GOOD_HDR, .opcode = TESS_OP_OBJ_SYNC_OWN,
+	  .expected = 0 },
 };
 
 static void hdr_bad_desc(const struct hdr_bad_case *t, char *desc)
@@ -515,6 +517,8 @@ static void tess_wire_op_name_test(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, tess_op_name(TESS_OP_HELLO), "hello");
 	KUNIT_EXPECT_STREQ(test, tess_op_name(TESS_OP_LOOKUP), "lookup");
 	KUNIT_EXPECT_STREQ(test, tess_op_name(TESS_OP_OBJ_STATFS), "obj_statfs");
+	KUNIT_EXPECT_STREQ(test, tess_op_name(TESS_OP_OBJ_SYNC_OWN),
+			   "obj_sync_own");
 	KUNIT_EXPECT_STREQ(test, tess_op_name(0), "unknown");
 	KUNIT_EXPECT_STREQ(test, tess_op_name(4), "unknown");
 	KUNIT_EXPECT_STREQ(test, tess_op_name(TESS_OP_MAX), "unknown");

@@ -490,6 +490,34 @@ TU_CASE(msg_check_write_verifier)
 	/* an error reply carries no verifier */
 	f.status = EIO;
 	TU_EQ_INT(tess_msg_check(&f, body), 0);
+
+	/* OBJ_SYNC_OWN: the OBJ_SYNC reply */
+	f.opcode = TESS_OP_OBJ_SYNC_OWN;
+	f.status = 0;
+	f.version = 3;
+	f.body_len = 8;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = 0;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	f.body_len = 16;
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	f.version = 2;
+	f.body_len = 0;
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+}
+
+/* OBJ_SYNC_OWN (issue #12): an empty request, named */
+TU_CASE(msg_check_obj_sync_own)
+{
+	uint8_t body[8] = { 0 };
+	struct tess_frame f = { .xid = 7, .flags = TESS_HF_REQUEST,
+				.opcode = TESS_OP_OBJ_SYNC_OWN, .version = 4 };
+
+	TU_EQ_INT(tess_msg_check(&f, body), 0);
+	f.body_len = 8;		/* no oid: a body is malformed */
+	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+	TU_CHECK(strcmp(tess_op_name(TESS_OP_OBJ_SYNC_OWN), "obj_sync_own") == 0);
+	TU_CHECK(TESS_OP_OBJ_SYNC_OWN == 75 && TESS_OP_MAX == 76);
 }
 
 /* object lifecycle: OBJ_PRECREATE, OBJ_LIST, OBJ_SCAN, OST_REPLACE */
@@ -700,6 +728,7 @@ int main(void)
 	TU_RUN(msg_check_hsm_replies);
 	TU_RUN(every_request_opcode_rejects_empty_or_accepts);
 	TU_RUN(msg_check_write_verifier);
+	TU_RUN(msg_check_obj_sync_own);
 	TU_RUN(msg_check_punch);
 	TU_RUN(msg_check_obj_lifecycle_requests);
 	TU_RUN(msg_check_obj_lifecycle_replies);
