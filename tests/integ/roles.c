@@ -7,13 +7,17 @@
  *   roles auth      a client key cannot declare OST, MDS or ADMIN; the
  *                   server key can, and is no client key
  *   roles ops       a client-role connection is refused OBJ_DESTROY,
- *                   OBJ_HSM_SET, OBJ_PRECREATE (OST) and OST_REGISTER,
- *                   OST_REPLACE, OST_LEAVE, HSM_SET (MDS) with EPERM,
- *                   the object unharmed;
- *                   role MDS and ADMIN (server key) may destroy
+ *                   OBJ_HSM_SET, OBJ_PRECREATE, OBJ_SYNC oid 0 (OST)
+ *                   and OST_REGISTER, OST_REPLACE, OST_LEAVE, HSM_SET
+ *                   (MDS) with EPERM, the object unharmed;
+ *                   role MDS and ADMIN (server key) may destroy and
+ *                   OBJ_SYNC oid 0 (the store), and OBJ_SYNC_OWN
  *   roles sync N    as a fresh client: N unstable writes to objects of
- *                   its own, then one OBJ_SYNC oid 0 (the OST logs how
- *                   many objects that sync covered; roles.sh checks)
+ *                   its own while another client writes 2, then its
+ *                   OBJ_SYNC oid 0 is refused (EPERM) and one
+ *                   OBJ_SYNC_OWN answers with the write verifier (the
+ *                   OST logs how many objects that sync covered: N, not
+ *                   the other client's; roles.sh checks)
  */
 #include <fcntl.h>
 
@@ -102,6 +106,19 @@ static int obj_call(struct tnet_conn *conn, uint16_t op, uint64_t oid)
 	struct tnet_call call = { .op = op, .body = &r, .body_len = sizeof(r) };
 
 	return tnet_call(conn, &call);
+}
+
+/* OBJ_SYNC_OWN (empty body); *verf: the reply's write verifier */
+static int sync_own(struct tnet_conn *conn, uint64_t *verf)
+{
+	struct tess_obj_verf_rep v = { 0 };
+	struct tnet_call call = { .op = TESS_OP_OBJ_SYNC_OWN, .rbody = &v,
+				  .rbody_cap = sizeof(v) };
+	int rc = tnet_call(conn, &call);
+
+	*verf = rc || call.reply.f.body_len != sizeof(v) ? 0 :
+		le64_to_cpu(v.verf);
+	return rc;
 }
 
 static int hsm_pin(struct tnet_conn *conn, uint64_t oid)
@@ -196,6 +213,10 @@ static void client_refused(struct tess_client *c, uint64_t oid)
 	      obj_call(o, TESS_OP_OBJ_DESTROY, oid), -EPERM);
 	IT_RC("roles.client_hsm_set_eperm", hsm_pin(o, oid), -EPERM);
 	IT_RC("roles.client_precreate_eperm", precreate(o), -EPERM);
+	IT_RC("roles.client_sync_store_eperm",
+	      obj_call(o, TESS_OP_OBJ_SYNC, 0), -EPERM);
+	IT_RC("roles.client_sync_object_allowed",
+	      obj_call(o, TESS_OP_OBJ_SYNC, oid), 0);
 	IT_RC("roles.client_read_object_allowed",
 	      obj_call(o, TESS_OP_OBJ_GETATTR, oid), 0);
 	tnet_close(o);
@@ -234,6 +255,10 @@ static void server_destroys(struct tess_client *c, const char *path,
 	o = conn_as(&ost_addr, &skey, role, uuid);
 	char gone[96];
 
+	snprintf(gone, sizeof(gone), "%s_sync_store", name);
+	IT_RC(gone, obj_call(o, TESS_OP_OBJ_SYNC, 0), 0);
+	snprintf(gone, sizeof(gone), "%s_sync_own", name);
+	IT_RC(gone, sync_own(o, &size), 0);
 	IT_RC(name, obj_call(o, TESS_OP_OBJ_DESTROY, oid), 0);
 	tnet_close(o);
 	snprintf(gone, sizeof(gone), "%s_object_gone", name);
@@ -258,33 +283,58 @@ static void cmd_ops(struct tess_client *c)
 			"roles.admin_role_destroy_ok");
 }
 
-/* a fresh client: n unstable writes, then OBJ_SYNC oid 0 */
-static void cmd_sync(struct tess_client *c, int n)
+/* n unstable writes of conn to objects of files "/roles_sync_N_TAG_I" */
+static int unstable_writes(struct tess_client *c, struct tnet_conn *conn,
+			   int n, const char *tag)
 {
-	uint8_t uuid[16];
-	struct tnet_conn *o;
 	char path[64];
 	int rc = 0;
 
-	tnet_random(uuid, sizeof(uuid));
-	o = conn_as(&ost_addr, &ckey, TESS_ROLE_CLIENT, uuid);
 	for (int i = 0; i < n && !rc; i++) {
 		struct tess_obj_io_req r;
 		struct tnet_call call;
 
-		snprintf(path, sizeof(path), "/roles_sync_%d_%d", n, i);
+		snprintf(path, sizeof(path), "/roles_sync_%d_%s_%d", n, tag, i);
 		r = (struct tess_obj_io_req){
 			.oid = cpu_to_le64(make_file(c, path)),
 			.length = cpu_to_le32(4) };
 		call = (struct tnet_call){ .op = TESS_OP_OBJ_WRITE, .body = &r,
 					   .body_len = sizeof(r),
 					   .bulk = "more", .bulk_len = 4 };
-		rc = tnet_call(o, &call);
+		rc = tnet_call(conn, &call);
 	}
-	snprintf(path, sizeof(path), "roles.sync_%d_unstable_writes", n);
-	IT_RC(path, rc, 0);
-	snprintf(path, sizeof(path), "roles.client_sync_all_after_%d", n);
-	IT_RC(path, obj_call(o, TESS_OP_OBJ_SYNC, 0), 0);
+	return rc;
+}
+
+/*
+ * A fresh client: n unstable writes while another client writes 2; its
+ * OBJ_SYNC oid 0 is refused, its OBJ_SYNC_OWN covers its n (logged)
+ */
+static void cmd_sync(struct tess_client *c, int n)
+{
+	uint8_t uuid[16], other_uuid[16];
+	struct tnet_conn *o, *other;
+	uint64_t verf = 0;
+	char name[64];
+	int rc;
+
+	tnet_random(uuid, sizeof(uuid));
+	tnet_random(other_uuid, sizeof(other_uuid));
+	o = conn_as(&ost_addr, &ckey, TESS_ROLE_CLIENT, uuid);
+	other = conn_as(&ost_addr, &ckey, TESS_ROLE_CLIENT, other_uuid);
+	rc = unstable_writes(c, o, n, "own");
+	if (!rc)
+		rc = unstable_writes(c, other, 2, "other");
+	snprintf(name, sizeof(name), "roles.sync_%d_unstable_writes", n);
+	IT_RC(name, rc, 0);
+	snprintf(name, sizeof(name), "roles.client_sync_store_eperm_after_%d",
+		 n);
+	IT_RC(name, obj_call(o, TESS_OP_OBJ_SYNC, 0), -EPERM);
+	snprintf(name, sizeof(name), "roles.client_sync_own_after_%d", n);
+	IT_RC(name, sync_own(o, &verf), 0);
+	snprintf(name, sizeof(name), "roles.client_sync_own_verf_after_%d", n);
+	it_result(verf != 0, name, "reply without a write verifier");
+	tnet_close(other);
 	tnet_close(o);
 }
 

@@ -6,10 +6,12 @@
 #  - a client key cannot declare role OST, MDS or ADMIN (EACCES, logged
 #    with the peer); the server key is no client key;
 #  - a client-role connection is refused OBJ_DESTROY, OBJ_HSM_SET,
-#    OBJ_PRECREATE, OST_REGISTER, OST_REPLACE and OST_LEAVE with EPERM,
-#    the object unharmed; role MDS and ADMIN may destroy;
-#  - OBJ_SYNC oid 0 from a client syncs the objects that client wrote
-#    unstably since its last sync, not the store (the OST logs the count);
+#    OBJ_PRECREATE, OBJ_SYNC oid 0, OST_REGISTER, OST_REPLACE and
+#    OST_LEAVE with EPERM (logged), the object unharmed; role MDS and
+#    ADMIN may destroy and sync the store (OBJ_SYNC oid 0);
+#  - OBJ_SYNC_OWN from a client syncs the objects that client wrote
+#    unstably since its last one, not another client's nor the store
+#    (the OST logs the count);
 #  - the userspace client writes and reads with the client key, the MDS's
 #    destroyer removes the objects of an unlinked file, hsm (role ADMIN)
 #    works with the server key and fails with the client key;
@@ -68,14 +70,21 @@ result $((! $?)) roles.ost_logged_wrong_role_key "no line with the peer in the O
 "$bin/roles" ops || fail=1
 grep -q 'refused obj_destroy.*not a client' "$work/ost0.log"
 result $((! $?)) roles.ost_logged_refusal "no 'refused obj_destroy' line in the OST 0 log"
+grep -q 'refused obj_sync (xid [0-9]*): a sync of the whole store' "$work/ost0.log"
+result $((! $?)) roles.ost_logged_sync_store_refusal "no 'refused obj_sync' line in the OST 0 log"
 
-# oid-0 sync of a client: its own unstable objects, not the store
+# OBJ_SYNC_OWN of a client: its own unstable objects, not another
+# client's (2 each run) nor the store
 "$bin/roles" sync 0 || fail=1
 "$bin/roles" sync 3 || fail=1
-grep -q 'obj_sync oid 0 of a client: 0 objects' "$work/ost0.log"
-result $((! $?)) roles.sync_all_nothing_written "no '0 objects' line: $(grep 'oid 0' "$work/ost0.log" | tail -n 3)"
-grep -q 'obj_sync oid 0 of a client: 3 objects' "$work/ost0.log"
-result $((! $?)) roles.sync_all_own_objects "no '3 objects' line: $(grep 'oid 0' "$work/ost0.log" | tail -n 3)"
+grep -q 'obj_sync_own of a client: 0 objects' "$work/ost0.log"
+result $((! $?)) roles.sync_own_nothing_written "no '0 objects' line: $(grep 'obj_sync' "$work/ost0.log" | tail -n 3)"
+grep -q 'obj_sync_own of a client: 3 objects' "$work/ost0.log"
+result $((! $?)) roles.sync_own_own_objects "no '3 objects' line: $(grep 'obj_sync' "$work/ost0.log" | tail -n 3)"
+other=$(grep -o 'obj_sync_own of a client: .*' "$work/ost0.log" |
+	grep -v ': [03] objects it wrote')
+[ -z "$other" ]
+result $((! $?)) roles.sync_own_not_others "a count other than 0 and 3: $(grep 'obj_sync_own' "$work/ost0.log" | tail -n 5)"
 
 # the ordinary data path with the client key
 head -c 3000000 /dev/urandom >"$work/data"

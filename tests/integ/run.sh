@@ -172,8 +172,9 @@ run_for 180 bash tests/integ/hsm_cache.sh "$work" $((base + 193)) $((base + 190)
 # OSTs and S3 front at base+230..233
 run_for 180 bash tests/integ/hsm_scale.sh "$work" $((base + 230))
 # roles (issue #12): separate client and server keys, a client-role
-# connection refused destroy, HSM state, precreate and registration, its
-# oid-0 sync narrowed to its own objects; MDS and 2 OSTs at base+200..202
+# connection refused destroy, HSM state, precreate, registration and an
+# oid-0 sync, its OBJ_SYNC_OWN covering its own objects only; MDS and 2
+# OSTs at base+200..202
 run_for 120 bash tests/integ/roles.sh "$work" $((base + 200))
 # security flavors (issue 12): altered, replayed and downgraded frames
 # through a man in the middle (build/bin/secproxy) refused at

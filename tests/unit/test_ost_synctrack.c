@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_ost_synctrack: the objects each client wrote unstably, for its
- * OBJ_SYNC oid 0 (user/ost/synctrack.c, issue #12): a client gets its own
+ * OBJ_SYNC_OWN (user/ost/synctrack.c, issue #12): a client gets its own
  * objects only, once; past the per-client bound, or after a write the
  * table had no room for, the answer is "sync the store" until one did.
  */

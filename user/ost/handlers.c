@@ -38,7 +38,8 @@ struct ost_conn {
  *
  * Tests only: TESS_OST_FAULT_NEW_VERF=1 takes a random verifier, as after
  * a power cut (with the objects removed, it models one); and
- * TESS_OST_FAULT_SYNC=ERRNO answers every OBJ_SYNC with that status;
+ * TESS_OST_FAULT_SYNC=ERRNO answers every OBJ_SYNC and OBJ_SYNC_OWN
+ * with that status;
  * TESS_OST_FAULT_LOSE_PUNCH=1 answers every OBJ_PUNCH TRUNCATE that
  * would shrink an object and is not TESS_IO_SYNC without doing it: what a
  * power cut before the store's next commit does to it.
@@ -101,7 +102,7 @@ static void ost_verf_init(void)
 	if (e && atoi(e) > 0) {
 		ost_fault_sync = atoi(e);
 		tlog("fault injection: TESS_OST_FAULT_SYNC: every OBJ_SYNC "
-		     "fails with status %d", ost_fault_sync);
+		     "and OBJ_SYNC_OWN fails with status %d", ost_fault_sync);
 	}
 	e = getenv("TESS_OST_FAULT_LOSE_PUNCH");
 	if (e && atoi(e) > 0) {
@@ -218,7 +219,7 @@ static bool server_role(const struct tnet_conn *c)
 	return c->role == TESS_ROLE_MDS || c->role == TESS_ROLE_ADMIN;
 }
 
-/* a client's write or punch not yet stable: its next oid-0 sync's */
+/* a client's write or punch not yet stable: its next OBJ_SYNC_OWN's */
 static void note_unstable(struct ost_ctx *x, struct tnet_conn *c,
 			  uint64_t oid)
 {
@@ -467,11 +468,12 @@ static int sync_objects(struct ost_ctx *x, struct tnet_conn *c,
 }
 
 /*
- * OBJ_SYNC oid 0 of a client (issue #12): what that client wrote without
- * TESS_IO_SYNC since its last one (synctrack.h), the whole store only
- * when that cannot be named.  Servers' (role MDS, ADMIN): the store.
+ * OBJ_SYNC_OWN (issue #12): what this client wrote without TESS_IO_SYNC
+ * since its last one (synctrack.h), the whole store only when that
+ * cannot be named.  Of a server role (MDS, ADMIN): the store, as its
+ * OBJ_SYNC oid 0.
  */
-static int sync_all(struct ost_ctx *x, struct tnet_conn *c)
+static int sync_own(struct ost_ctx *x, struct tnet_conn *c)
 {
 	uint64_t *oids, gen;
 	uint32_t n;
@@ -481,7 +483,7 @@ static int sync_all(struct ost_ctx *x, struct tnet_conn *c)
 		return objstore_sync(x->store, 0);
 	rc = synctrack_take(x->sync, c->peer_uuid, &oids, &n, &gen);
 	if (rc) {
-		tlog_level(LOG_DEBUG, "%s: obj_sync oid 0 of a client: the "
+		tlog_level(LOG_DEBUG, "%s: obj_sync_own of a client: the "
 			   "store (its objects cannot all be named)", c->peer);
 		rc = objstore_sync(x->store, 0);
 		if (!rc)
@@ -490,7 +492,7 @@ static int sync_all(struct ost_ctx *x, struct tnet_conn *c)
 			synctrack_store_failed(x->sync);
 		return rc;
 	}
-	tlog_level(LOG_DEBUG, "%s: obj_sync oid 0 of a client: %u objects it "
+	tlog_level(LOG_DEBUG, "%s: obj_sync_own of a client: %u objects it "
 		   "wrote since its last sync, not the store", c->peer, n);
 	rc = sync_objects(x, c, oids, n);
 	free(oids);
@@ -498,9 +500,10 @@ static int sync_all(struct ost_ctx *x, struct tnet_conn *c)
 }
 
 /*
- * Everything this instance acknowledged for oid (0: the whole store, or
- * for a client what it wrote: sync_all) to disk; the reply's verifier
- * tells the client which instance that was.
+ * Everything this instance acknowledged for oid (0: the whole store, for
+ * a server role only) to disk; the reply's verifier tells the client
+ * which instance that was.  A client syncs what it wrote with
+ * OBJ_SYNC_OWN (do_sync_own).
  */
 static int do_sync(struct ost_ctx *x, struct tnet_conn *c,
 		   const struct tnet_msg *req, struct tnet_reply *rep)
@@ -511,12 +514,32 @@ static int do_sync(struct ost_ctx *x, struct tnet_conn *c,
 
 	memcpy(&o, req->body, sizeof(o));
 	oid = le64_to_cpu(o.oid);
+	if (oid == 0 && c->role == TESS_ROLE_CLIENT)
+		return refused(c, req, EPERM, "a sync of the whole store (oid "
+			       "0) is for the MDS and admin roles; a client "
+			       "syncs what it wrote with obj_sync_own");
 	write_verf(x);
 	if (ost_fault_sync)
 		return failed(c, req, oid, ost_fault_sync);
-	rc = oid ? objstore_sync(x->store, oid) : sync_all(x, c);
+	rc = objstore_sync(x->store, oid);
 	if (rc)
 		return failed(c, req, oid, rc);
+	put_verf(x, c, rep);
+	return 0;
+}
+
+/* OBJ_SYNC_OWN: what this client wrote (sync_own); the reply of OBJ_SYNC */
+static int do_sync_own(struct ost_ctx *x, struct tnet_conn *c,
+		       const struct tnet_msg *req, struct tnet_reply *rep)
+{
+	int rc;
+
+	write_verf(x);
+	if (ost_fault_sync)
+		return failed(c, req, 0, ost_fault_sync);
+	rc = sync_own(x, c);
+	if (rc)
+		return failed(c, req, 0, rc);
 	put_verf(x, c, rep);
 	return 0;
 }
@@ -661,6 +684,8 @@ static int ost_handle(void *ctx, struct tnet_conn *c,
 		return do_precreate(x, c, req);
 	case TESS_OP_OBJ_LIST:
 		return do_list(x, c, req, rep);
+	case TESS_OP_OBJ_SYNC_OWN:
+		return do_sync_own(x, c, req, rep);
 	}
 	return refused(c, req, EOPNOTSUPP, "not an OST request");
 }

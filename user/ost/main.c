@@ -590,7 +590,7 @@ int main(int argc, char **argv)
 		die_opt("--dir", "%s", err);
 	memcpy(reg.store_uuid, objstore_uuid(ctx.store), 16);
 	/*
-	 * A client's OBJ_SYNC oid 0 syncs only what it wrote to this
+	 * A client's OBJ_SYNC_OWN syncs only what it wrote to this
 	 * instance (synctrack.h): what an earlier instance acknowledged
 	 * (still in the page cache after a kill, same verifier) is made
 	 * stable here, once, before any client is served.

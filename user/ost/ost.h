@@ -13,7 +13,7 @@
 struct ost_ctx {
 	struct objstore *store;
 	struct ost_hsm *hsm;		/* NULL: no HSM (tests) */
-	/* clients' unstable objects (oid-0 sync); NULL: that syncs the store */
+	/* clients' unstable objects (OBJ_SYNC_OWN); NULL: that syncs the store */
 	struct synctrack *sync;
 };
 

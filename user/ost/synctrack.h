@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * synctrack.h - the objects each client wrote without TESS_IO_SYNC since
- * its last OBJ_SYNC oid 0 (issue #12, roles).  A client's oid-0 sync
+ * its last OBJ_SYNC_OWN (issue #12, roles).  A client's OBJ_SYNC_OWN
  * makes those objects stable, not the whole store: a client cannot make
  * the OST sync the data of others.  Bounded: at most SYNCTRACK_CLIENTS
  * clients with pending writes, SYNCTRACK_OIDS objects each.  What cannot
  * be named is synced as before, the whole store: the sync of a client
  * past SYNCTRACK_OIDS objects (its writes earned it), and, after a write
- * of a client the table had no room for, every client's oid-0 sync until
+ * of a client the table had no room for, every client's OBJ_SYNC_OWN until
  * one store sync covered that write.  Thread-safe.
  */
 #ifndef OST_SYNCTRACK_H
@@ -27,7 +27,7 @@ void synctrack_destroy(struct synctrack *t);
 void synctrack_note(struct synctrack *t, const uint8_t uuid[16], uint64_t oid);
 
 /*
- * What an oid-0 sync of client UUID must cover, taken out of the table:
+ * What an OBJ_SYNC_OWN of client UUID must cover, taken out of the table:
  *   0: the objects in *oids (*n of them, maybe 0; free() it);
  *   1: the store (*gen: pass it to synctrack_store_synced after a
  *      successful syncfs).
@@ -38,7 +38,7 @@ int synctrack_take(struct synctrack *t, const uint8_t uuid[16],
 /* the store was synced: untracked writes up to GEN are stable */
 void synctrack_store_synced(struct synctrack *t, uint64_t gen);
 /* the store sync that answer 1 asked for failed: what it should have
- * covered can no longer be named, every next oid-0 sync is the store's
+ * covered can no longer be named, every next OBJ_SYNC_OWN is the store's
  * until one succeeds */
 void synctrack_store_failed(struct synctrack *t);
 

@@ -11,6 +11,7 @@
 #   exactly-once    an MDS that drops the reply of a mkdir, an OST that drops
 #                   the reply of a write: mkdir returns 0 once, data intact
 #   sync            sync(1) and syncfs make the OSTs sync what they hold
+#                   (OBJ_SYNC_OWN: none refused)
 #   power cut       writes an OST acknowledged but did not sync: after a
 #                   daemon restart (same write verifier) fsync is 0 and the
 #                   data intact; after a modelled power cut (their objects
@@ -348,6 +349,10 @@ expect "sync: sync(1) makes the OST sync (${n:-0} calls)" 0 $?
 n=$(syncs_of_sync sync -f $A/s5)
 [ "${n:-0}" -ge 1 ]
 expect "sync: syncfs makes the OST sync (${n:-0} calls)" 0 $?
+# the kernel syncs with OBJ_SYNC_OWN: a client's OBJ_SYNC of oid 0 (the
+# whole store) would be refused (EPERM) and logged
+! grep -h 'refused obj_sync' $TESS_W/ost*.log
+expect "sync: the OSTs refused no sync of the kernel client (OBJ_SYNC_OWN)" 0 $?
 
 # ---- 6. an OST that lost writes it acknowledged: EIO, never 0 ----
 # O_DIRECT writes (acknowledged by OST 0, not synced) on a file kept open
