@@ -84,7 +84,13 @@
  * body_crc and bulk_crc are computed as ever, over the bytes on the wire
  * (ciphertext under privacy).  A receiver that finds a wrong tag (an
  * altered, replayed, reordered or dropped frame: the seq it expects is not
- * the sender's) closes the connection; nothing of the frame is used.
+ * the sender's) closes the connection; nothing of the frame is used.  A
+ * frame the receiver throws away unread (a late reply, one given up in
+ * its bulk) still counts in the seq; under privacy the kernel client
+ * consumes such a frame with bulk without checking its tag (GCM checks a
+ * whole frame, up to 16 MiB it would have to buffer), as nothing of it is
+ * used.  A reply whose header fails a check is believed only once its tag
+ * is: with a good tag the request fails (EPROTO), else it is resent.
  *
  * Changelog:
  *   1 - initial protocol: handshake, namespace, layouts, xattrs, objects,
