@@ -53,9 +53,9 @@ modules:
 		$$(find $(K_INPUT) -type f \( -name '*.[ch]' -o -name Kbuild -o -name '*.mk' \)) \
 		$(K_SRC)/
 	$(MAKE) -C $(KDIR) M=$(K_SRC) modules
-	@cp -p $(addprefix $(K_SRC)/,$(K_MODS)) $(K_OUT)/
+	@cp -p -u $(addprefix $(K_SRC)/,$(K_MODS)) $(K_OUT)/
 	@for m in $(K_OPT_MODS); do \
-		if [ -f $(K_SRC)/$$m ]; then cp -p $(K_SRC)/$$m $(K_OUT)/; \
+		if [ -f $(K_SRC)/$$m ]; then cp -p -u $(K_SRC)/$$m $(K_OUT)/; \
 		else rm -f $(K_OUT)/$${m##*/}; fi; \
 	done
 	@echo "modules for $(KVER): $(notdir $(K_MODS)) $(notdir $(wildcard $(addprefix $(K_OUT)/,$(notdir $(K_OPT_MODS))))) in $(K_OUT)"

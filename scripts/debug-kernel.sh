@@ -157,22 +157,25 @@ check)
 	suite=${2:-smoke}
 	[ -f "$REPO/tests/vm/suites/$suite.sh" ] || die "no suite tests/vm/suites/$suite.sh"
 	build
+	# the cache lock build() took is not held over the run: checks may
+	# go side by side
+	exec 9>&-
 	kver=$(cat "$D/kver")
-	mkdir -p "$REPO/build/vm"
-	# tests/vm/suites/debug.sh (in the VM) reads which suite to wrap here
-	echo "$suite" > "$REPO/build/vm/debug-suite"
-	rc=0
-	# a clean make: a SUITE= or KDIR= of an outer make must not leak in
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
-		TESS_VM_KERNEL="$D/vmlinuz" TESS_VM_TIMEOUT="${TESS_VM_TIMEOUT:-3600}" \
-		make -C "$REPO" --no-print-directory check-vm \
-		KDIR="$D/build" KVER="$kver" SUITE=debug || rc=$?
-	# keep this run's console log (and suite output) under the suite's name
-	for f in log out; do
-		[ ! -f "$REPO/build/vm/debug.$f" ] ||
-			cp "$REPO/build/vm/debug.$f" "$REPO/build/vm/debug-$suite.$f"
-	done
-	exit $rc
+	mkdir -p "$REPO/build/kmod"
+	# the modules against it, one build at a time (checks may run side
+	# by side: tests/check.sh); a clean make: a SUITE= or KDIR= of an
+	# outer make must not leak in
+	(
+		flock 8
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+			make -C "$REPO" --no-print-directory modules KDIR="$D/build" KVER="$kver"
+	) 8>"$REPO/build/kmod/.lock-$kver" || die "modules for $kver did not build"
+	# tests/vm/suites/debug.sh (in the VM) runs $suite; the run's files
+	# are build/vm/debug-$suite.*
+	TESS_VM_KERNEL="$D/vmlinuz" TESS_VM_TIMEOUT="${TESS_VM_TIMEOUT:-3600}" \
+		TESS_VM_INNER="$suite" KVER="$kver" \
+		TESS_MODDIR="$REPO/build/kmod/$kver/modules" \
+		exec bash "$REPO/tests/vm/run" debug
 	;;
 prune)
 	mkdir -p "$CACHE"

@@ -29,18 +29,46 @@ tier_kunit() {
 	bash tests/lint/checkpatch.sh || [ $rc != 0 ] || rc=1
 	return $rc
 }
+# VM runs go two at a time (TESS_VM_LANES): a TCG guest keeps between
+# one core (smoke: 1.1) and two (fsx) busy, and parts of suites wait on
+# timeouts and restarts.  Each run's output is printed whole, in the order queued
+# (longest first), from build/check/TIER.d/NAME.out (tests/lanes.sh).
+. "$top/tests/lanes.sh"
+VM_LANES=${TESS_VM_LANES:-2}
+
+# vm_prepare KVER [KERNEL]: what runs side by side share, built once
+# first: tests/vm/run's initramfs for KVER and its helpers
+vm_prepare() {
+	TESS_VM_PREPARE=1 KVER=$1 TESS_VM_KERNEL=${2:-/boot/vmlinuz-$1} \
+		bash tests/vm/run smoke
+}
+
+# vm_job KVER MODDIR SUITE [ENV=VALUE...]: one VM run of SUITE
+vm_job() {
+	local kv=$1 moddir=$2 s=$3
+	shift 3
+	env "$@" KVER="$kv" TESS_MODDIR="$moddir" \
+		TESS_VM_MEM="${TESS_VM_MEM:-$(vm_mem "$s")}" \
+		TESS_VM_TIMEOUT="${TESS_VM_TIMEOUT:-1500}" bash tests/vm/run "$s"
+}
+
 # VM suites on Debian's kernel in make check; others run with make
 # check-vm SUITE=NAME.  Namespace, data and cluster run on the debug
 # kernel instead (tier debug): the same suites, with every report of
-# KASAN, lockdep or kmemleak failing them.
-VM_SUITES=${VM_SUITES:-smoke rpc recovery model hsm powerfail rdma stats sec}
+# KASAN, lockdep or kmemleak failing them.  Longest first (minutes on
+# this machine, one at a time: hsm 9, rdma 9, model 8, powerfail 7,
+# recovery 5, smoke 2.5, rpc, sec and stats about 1 each).
+VM_SUITES=${VM_SUITES:-hsm rdma model powerfail recovery smoke rpc sec stats}
 tier_vm() {
-	local s rc=0
+	local s kv
+	kv=$(make --no-print-directory kernel-info | sed -n 's/^KVER=//p')
+	make --no-print-directory modules || return 1
+	vm_prepare "$kv" || return 1
+	lanes_reset
 	for s in $VM_SUITES; do
-		TESS_VM_MEM=${TESS_VM_MEM:-$(vm_mem "$s")} TESS_VM_TIMEOUT=${TESS_VM_TIMEOUT:-1500} \
-			make --no-print-directory check-vm SUITE="$s" || rc=1
+		lanes_add "$s" vm_job "$kv" "$top/build/kmod/$kv/modules" "$s"
 	done
-	return $rc
+	lanes_run "$VM_LANES" "$logdir/vm.d"
 }
 # data writes a 1 GiB file (512 MiB on the debug kernel) onto OSTs kept in
 # the guest's RAM, hsm keeps a bucket and OSTs of 0.5 GiB each there
@@ -55,9 +83,9 @@ vm_mem() {
 # on it: a kernel report or a leak fails them.  They take 2-5x their stock
 # time there; tests/vm/suites/debug.sh makes namespace's big directory and
 # data's big file smaller to fit (see README, "How long each tier takes").
-DEBUG_SUITES=${DEBUG_SUITES:-namespace data cluster}
+DEBUG_SUITES=${DEBUG_SUITES:-data namespace cluster}
 tier_debug() {
-	local s rc=0
+	local s d
 	# a cold kernel build started at the beginning (below) is awaited
 	if [ -n "${debug_kernel_pid:-}" ]; then
 		echo "debug: waiting for the debug kernel build (pid $debug_kernel_pid, started $(( $(date +%s) - debug_kernel_t0 )) s ago)"
@@ -68,11 +96,17 @@ tier_debug() {
 		fi
 		echo "debug: kernel built in the background in $(( $(date +%s) - debug_kernel_t0 )) s: $(tail -n 1 "$logdir/debug-kernel.log")"
 	fi
+	# the initramfs for it, once, before the runs (each check builds
+	# the modules against it, one at a time: scripts/debug-kernel.sh)
+	d=$(bash scripts/debug-kernel.sh path) || return 1
+	vm_prepare "$(cat "$d/kver")" "$d/vmlinuz" || return 1
+	lanes_reset
 	for s in $DEBUG_SUITES; do
-		TESS_VM_MEM=${TESS_VM_MEM:-$(vm_mem "$s")} \
-			bound make --no-print-directory check-debug SUITE="$s" || rc=1
+		lanes_add "$s" env TESS_VM_MEM="${TESS_VM_MEM:-$(vm_mem "$s")}" \
+			timeout -k 30 "${TIER_TIMEOUT[debug]}" \
+			bash scripts/debug-kernel.sh check "$s"
 	done
-	return $rc
+	lanes_run "$VM_LANES" "$logdir/debug.d"
 }
 # dkms build and install of dkms.conf for both Debian kernels
 # (tests/dkms/run), the Debian packages (make deb into a temporary
@@ -88,18 +122,28 @@ tier_dkms() {
 	bound make check-dkms || rc=$?
 	bound bash tests/install/deb.sh || rc=1
 	bound bash tests/install/deb-root.sh || rc=1
+	lanes_reset
 	for kv in $(debian_kernels); do
-		TESS_VM_LAYER=build/deb/root TESS_VM_LABEL=$(kseries "$kv") KVER=$kv \
-			TESS_VM_TIMEOUT=900 bash tests/vm/run deb || rc=1
+		vm_prepare "$kv" || rc=1
+		[ "$(kseries "$kv")" = 6.12 ] || continue
+		for s in data namespace; do
+			lanes_add "$s-6.12" vm_job "$kv" \
+				"$top/build/dkms/root/lib/modules/$kv/updates/dkms" "$s" \
+				TESS_VM_LABEL=6.12
+		done
+	done
+	for kv in $(debian_kernels); do
+		lanes_add "deb-$(kseries "$kv")" env TESS_VM_LAYER=build/deb/root \
+			TESS_VM_LABEL="$(kseries "$kv")" KVER="$kv" TESS_VM_TIMEOUT=900 \
+			bash tests/vm/run deb
 	done
 	for kv in $(debian_kernels); do
 		[ "$(kseries "$kv")" = 6.12 ] || continue
-		for s in smoke namespace data; do
-			TESS_VM_MEM=${TESS_VM_MEM:-$(vm_mem "$s")} TESS_VM_LABEL=6.12 KVER=$kv \
-				TESS_MODDIR=build/dkms/root/lib/modules/$kv/updates/dkms \
-				TESS_VM_TIMEOUT=${TESS_VM_TIMEOUT:-1500} bash tests/vm/run "$s" || rc=1
-		done
+		lanes_add "smoke-6.12" vm_job "$kv" \
+			"$top/build/dkms/root/lib/modules/$kv/updates/dkms" smoke \
+			TESS_VM_LABEL=6.12
 	done
+	lanes_run "$VM_LANES" "$logdir/dkms.d" || rc=1
 	return $rc
 }
 # Debian's kernels here: a /boot image and a linux-headers package

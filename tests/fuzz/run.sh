@@ -17,7 +17,6 @@ set -u
 cd "$(dirname "$0")/../.."
 out=build/fuzz
 mkdir -p "$out"
-fails=0
 
 if [ -z "${FUZZ_TMPDIR:-}" ]; then
 	FUZZ_TMPDIR=/tmp
@@ -87,16 +86,21 @@ run() {
 	echo "PASS: fuzz: $name: ${runs:-?} runs, 0 crashes"
 }
 
-# target NAME DEFAULT_SECONDS MAX_LEN SOURCES... -- LIBS...
-target() {
+# target NAME DEFAULT_SECONDS MAX_LEN SOURCES... -- LIBS...: queued,
+# then run FUZZ_JOBS at a time (default 2: libFuzzer keeps one core
+# busy), longest first
+. tests/lanes.sh
+lanes_reset
+fuzz_one() {
 	local name=$1 secs=${FUZZ_SECONDS:-$2} maxlen=$3
 
 	shift 3
-	build "$name" "$@" && run "$name" "$secs" "$maxlen" || fails=$((fails + 1))
+	build "$name" "$@" && run "$name" "$secs" "$maxlen"
+}
+target() {
+	lanes_add "$1" fuzz_one "$@"
 }
 
-target frame 20 4096 tests/fuzz/fuzz_frame.c common/tess_wire.c \
-	user/lib/crc32c.c user/lib/tnet_cred.c -- -lpthread
 target mds 60 8192 tests/fuzz/fuzz_mds.c \
 	$(ls user/mds/*.c | grep -v /main.c) "${LIB[@]}" -- \
 	-llmdb $SD_LIBS "${NET_LIBS[@]}"
@@ -105,4 +109,6 @@ target ost 60 8192 tests/fuzz/fuzz_ost.c \
 	"${S3_LIBS[@]}" $SD_LIBS "${NET_LIBS[@]}"
 target s3list 60 8192 tests/fuzz/fuzz_s3list.c "${S3[@]}" user/lib/sigv4.c \
 	user/lib/log.c -- "${S3_LIBS[@]}" -lcrypto -lpthread
-[ "$fails" -eq 0 ]
+target frame 20 4096 tests/fuzz/fuzz_frame.c common/tess_wire.c \
+	user/lib/crc32c.c user/lib/tnet_cred.c -- -lpthread
+lanes_run "${FUZZ_JOBS:-2}" "$out/lanes"

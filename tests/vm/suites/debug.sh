@@ -1,5 +1,5 @@
-# Debug-kernel wrapper, not a suite of its own: runs the suite named in
-# $TESS_REPO/build/vm/debug-suite (written by `scripts/debug-kernel.sh
+# Debug-kernel wrapper, not a suite of its own: runs the suite named by
+# $TESS_INNER (tests/vm/run's TESS_VM_INNER, set by `scripts/debug-kernel.sh
 # check SUITE`) on the debug kernel, then unloads the Tessera modules,
 # asks kmemleak for a scan and fails on any leak it reports since the
 # suite started, and on any KASAN, KFENCE, lockdep, atomic-sleep,
@@ -10,9 +10,9 @@
 
 . "$TESS_REPO/tests/vm/lib.sh"
 
-inner=$(cat "$TESS_REPO/build/vm/debug-suite" 2>/dev/null || true)
+inner=${TESS_INNER:-}
 if [ -z "$inner" ] || [ "$inner" = debug ] || [ ! -f "$TESS_REPO/tests/vm/suites/$inner.sh" ]; then
-	fail "debug: setup" "no suite named in $TESS_REPO/build/vm/debug-suite"
+	fail "debug: setup" "no suite to run: TESS_INNER='$inner' (tests/vm/run's TESS_VM_INNER)"
 	exit 1
 fi
 KL=/sys/kernel/debug/kmemleak
