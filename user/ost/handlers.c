@@ -387,7 +387,10 @@ static int do_punch(struct ost_ctx *x, struct tnet_conn *c,
 		return refused(c, req, EINVAL, "unknown punch mode");
 	}
 	if (x->hsm) {
-		int hrc = ost_hsm_end(x->hsm, cl, rc);
+		/* a trim that cut nothing changed nothing (sync: cut) */
+		int hrc = mode == TESS_PUNCH_TRIM && !rc && !sync ?
+			  ost_hsm_end_uncut(x->hsm, cl) :
+			  ost_hsm_end(x->hsm, cl, rc);
 
 		rc = rc ? rc : hrc;
 	}

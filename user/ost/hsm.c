@@ -108,6 +108,7 @@ struct ost_hsm_claim {		/* a read or write in flight */
 	struct run **runs;		/* chunks the write fills */
 	int nruns, cap;
 	int kind;
+	uint64_t off;			/* where the access starts */
 };
 
 struct note {
@@ -1106,6 +1107,7 @@ int ost_hsm_begin(struct ost_hsm *h, uint64_t oid, uint64_t off,
 	}
 	cl->o = o;			/* our reference */
 	cl->kind = kind;
+	cl->off = off;
 	o->inflight++;			/* until ost_hsm_end */
 	if (kind == OST_HSM_READ)
 		hsm_cache_touch(h->cache, oid);	/* most recently read */
@@ -1169,6 +1171,21 @@ static int hdr_write(struct ost_hsm *h, struct hobj *o)
 	if (fault(h, "sidecar-write"))
 		return -EIO;
 	return objstore_pwrite_all(o->scfd, &o->h, sizeof(o->h), 0);
+}
+
+int ost_hsm_end_uncut(struct ost_hsm *h, struct ost_hsm_claim *cl)
+{
+	bool same;
+
+	if (!cl)
+		return 0;
+	pthread_mutex_lock(&h->lock);
+	same = cl->kind == OST_HSM_TRUNC && !cl->nruns &&
+	       cl->off >= cl->o->h.obj_size;
+	if (same)
+		claim_free(h, cl);
+	pthread_mutex_unlock(&h->lock);
+	return same ? 0 : ost_hsm_end(h, cl, 0);
 }
 
 int ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *cl, int rc)

@@ -89,6 +89,16 @@ int ost_hsm_begin(struct ost_hsm *h, uint64_t oid, uint64_t off,
  * the write must then fail.  0 otherwise.
  */
 int ost_hsm_end(struct ost_hsm *h, struct ost_hsm_claim *claim, int rc);
+/*
+ * End an OST_HSM_TRUNC access that cut nothing (objstore_trim: the
+ * object already ended at or before off).  At or past the object's
+ * logical size too, the object is as it was: not a write, so it is not
+ * marked dirty and its write generation stays (the MDS's trim pass of a
+ * file truncated and rewritten earlier may come after the file was
+ * archived; an archive in flight stays valid).  Otherwise as
+ * ost_hsm_end(claim, 0).
+ */
+int ost_hsm_end_uncut(struct ost_hsm *h, struct ost_hsm_claim *claim);
 
 /* OBJ_DESTROY: forget the object's HSM state */
 void ost_hsm_forget(struct ost_hsm *h, uint64_t oid);
