@@ -8,8 +8,8 @@
 #                                   queue order once all have ended, with a
 #                                   line "lanes: NAME: exit RC after S s"
 #
-# A QEMU TCG guest keeps between one and two of this machine's 2 cores
-# busy and a libFuzzer run one: two at a time use what one leaves idle.
+# A QEMU TCG guest of one vCPU (tests/check.sh) and a libFuzzer run each
+# keep at most one of this machine's 2 cores busy: two at a time use both.
 # Returns 1 if any command failed.
 
 lanes_reset() {

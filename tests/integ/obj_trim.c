@@ -49,12 +49,11 @@ int main(int argc, char **argv)
 
 		rc = tess_ost_call(c, st->objs[i].ost_idx, &call);
 	}
-	if (rc) {
+	if (rc)
 		printf("error %s\n", strerror(-rc));
-		return 1;
-	}
-	printf("ok %u\n", st->nobjs);
+	else
+		printf("ok %u\n", st->nobjs);
 	tess_client_close(c);
 	free(st);
-	return 0;
+	return rc ? 1 : 0;
 }
