@@ -22,6 +22,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/backing-dev.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -32,6 +33,7 @@
 #include <linux/writeback.h>
 
 #include "tess_fs.h"
+#include "stats.h"
 
 /* bytes of one object RPC */
 #define TESS_IO_RPC_MAX		(4u << 20)
@@ -332,6 +334,7 @@ static int tess_read_folio(struct file *file, struct folio *folio)
 		io->pages[i] = folio_page(folio, i);
 	io->nr_pages = nr;
 	io->pos = folio_pos(folio);
+	tess_stats_sync_read(TESS_SB(inode->i_sb), nr);
 	tess_read_run(io);
 	return 0;
 }
@@ -378,6 +381,7 @@ static void tess_readahead(struct readahead_control *ractl)
 	if (!io)
 		return;		/* read_pages() unlocks what is left */
 	io->pos = pos;
+	tess_stats_readahead(TESS_SB(inode->i_sb), nr);
 	while ((folio = readahead_folio(ractl)) != NULL) {
 		unsigned int i, n = folio_nr_pages(folio);
 
@@ -585,6 +589,23 @@ static int tess_launder_folio(struct folio *folio)
 
 /* ---- buffered writes ---- */
 
+/*
+ * max_dirty_mb (sysfs, stats.c): with more dirty bytes than that on the
+ * mount, a writer first has the mount's dirty data sent, as ext4 does when
+ * its space runs short; max_rpcs_in_flight then paces the sending.  0
+ * (the default): only the kernel's dirty limits apply.  Mount-wide, where
+ * Lustre's is per OST.
+ */
+static void tess_dirty_throttle(struct super_block *sb)
+{
+	u64 limit = (u64)READ_ONCE(TESS_SB(sb)->max_dirty_mb) << 20;
+
+	if (!limit ||
+	    (u64)wb_stat(&sb->s_bdi->wb, WB_RECLAIMABLE) << PAGE_SHIFT <= limit)
+		return;
+	try_to_writeback_inodes_sb(sb, WB_REASON_FS_FREE_SPACE);
+}
+
 static int tess_write_begin(struct file *file, struct address_space *mapping,
 			    loff_t pos, unsigned int len,
 			    struct tess_aops_page **pagep, void **fsdata)
@@ -595,6 +616,7 @@ static int tess_write_begin(struct file *file, struct address_space *mapping,
 	size_t off;
 	int err;
 
+	tess_dirty_throttle(inode->i_sb);
 again:
 	folio = tess_filemap_get_folio(mapping, index,
 				       FGP_LOCK | FGP_WRITE | FGP_CREAT |

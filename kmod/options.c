@@ -4,7 +4,7 @@
  *
  *   mount -t tessera HOST[:PORT]@NET[,HOST[:PORT]@NET...]:/FSNAME DIR \
  *         -o key=PATH,timeout=SECONDS,acregmin=S,acregmax=S,acdirmin=S,acdirmax=S,
- *            rasize=BYTES,sec=auth|integrity|privacy
+ *            rasize=BYTES,sec=auth|integrity|privacy,checksums=0|1
  *
  * Every refusal says why in the kernel log ("tessera: ...") and in the
  * fs_context log of fsopen() users, and fails with -EINVAL.
@@ -30,6 +30,7 @@ enum tess_param {
 	Opt_localflock,
 	Opt_rasize,
 	Opt_sec,
+	Opt_checksums,
 };
 
 const struct fs_parameter_spec tess_fs_parameters[] = {
@@ -45,6 +46,7 @@ const struct fs_parameter_spec tess_fs_parameters[] = {
 	fsparam_flag("localflock",	Opt_localflock),
 	fsparam_u32("rasize",		Opt_rasize),
 	fsparam_string("sec",		Opt_sec),
+	fsparam_u32("checksums",	Opt_checksums),
 	{}
 };
 
@@ -211,6 +213,13 @@ int tess_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		return 0;
 	case Opt_sec:
 		return tess_parse_sec(fc, param->string);
+	case Opt_checksums:
+		/* Lustre's osc checksums: bulk CRC32C, on by default */
+		if (result.uint_32 > 1)
+			return invalfc(fc, "checksums=%u: 0 (off) or 1 (on)",
+				       result.uint_32);
+		ctx->nochecksums = !result.uint_32;
+		return 0;
 	case Opt_timeout:
 		return tess_set_seconds(fc, param->key, result.uint_32, 1,
 					TESS_TIMEOUT_MAX, &ctx->timeout);

@@ -60,6 +60,7 @@ struct tess_osc_rpc {
 		struct tess_obj_attr_rep attr;
 	} rep;
 	struct inode *inode;		/* OBJ_WRITE: whose verifiers */
+	struct tess_sb_info *sbi;	/* OBJ_READ/WRITE: holds a slot */
 	u32 stripe;
 	u32 ost_idx;
 	u32 want;			/* bulk bytes asked for / sent */
@@ -200,6 +201,37 @@ bool tess_has_unstable(struct inode *inode)
 	return any;
 }
 
+/*
+ * At most max_rpcs_in_flight OBJ_READ/OBJ_WRITE to one OST (Lustre's
+ * osc tunable of that name): a sender waits for a slot.  Every RPC ends
+ * (a reply; on a soft mount a timeout; umount -f), so the wait does too.
+ */
+static bool tess_osc_slot_try(struct tess_ost_slot *slot, int max)
+{
+	int n = atomic_read(&slot->rw_in_flight);
+
+	do {
+		if (n >= max)
+			return false;
+	} while (!atomic_try_cmpxchg(&slot->rw_in_flight, &n, n + 1));
+	return true;
+}
+
+static void tess_osc_slot_get(struct tess_sb_info *sbi, u32 ost_idx)
+{
+	struct tess_ost_slot *slot = &sbi->osts[ost_idx];
+
+	wait_event(sbi->rpc_slot_wait,
+		   tess_osc_slot_try(slot, READ_ONCE(sbi->max_rpcs_in_flight)));
+}
+
+static void tess_osc_slot_put(struct tess_sb_info *sbi, u32 ost_idx)
+{
+	atomic_dec(&sbi->osts[ost_idx].rw_in_flight);
+	if (wq_has_sleeper(&sbi->rpc_slot_wait))
+		wake_up(&sbi->rpc_slot_wait);
+}
+
 static void tess_osc_rw_done(struct tnet_req *req)
 {
 	struct tess_osc_rpc *rpc = req->private;
@@ -240,6 +272,8 @@ static void tess_osc_rw_done(struct tnet_req *req)
 	}
 	tess_stats_rpc_end(rpc->stats, req->opcode == TESS_OP_OBJ_WRITE, err,
 			   bytes, rpc->start);
+	/* before done: the last write's end may let umount free sbi */
+	tess_osc_slot_put(rpc->sbi, rpc->ost_idx);
 	rpc->done(rpc->priv, tess_errno(err), err ? 0 : bytes);
 	kfree(rpc);
 	tnet_req_put(req);
@@ -320,6 +354,8 @@ int tess_osc_rw(struct tess_sb_info *sbi, u32 ost_idx, u64 oid, bool write,
 	}
 	req->done = tess_osc_rw_done;
 	req->private = rpc;
+	rpc->sbi = sbi;
+	tess_osc_slot_get(sbi, ost_idx);
 	rpc->stats = tess_stats_rpc_start(sbi, ost_idx, write, bulk->len, gfp);
 	rpc->start = ktime_get();
 	tnet_submit(cl, req);

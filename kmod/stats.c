@@ -9,10 +9,18 @@
  *             "key value" pairs:
  *               ost 0 read_rpcs N read_bytes N read_errors N
  *                     write_rpcs N write_bytes N write_errors N
- *                     in_flight N max_in_flight N
+ *                     in_flight N max_in_flight N resends N timeouts N
  *             (one line).  rpcs count RPCs sent, bytes those that
  *             succeeded, errors those that failed (after any resend of
- *             the RPC layer); in_flight is now, max_in_flight since mount.
+ *             the RPC layer); in_flight is now, max_in_flight since mount;
+ *             resends and timeouts are the OST connection's, of every
+ *             kind of RPC (the same as `tessctl peer show`).
+ *             Then one line for the whole mount:
+ *               mount dirty_bytes N writeback_bytes N
+ *                     ra_windows N ra_pages N sync_read_pages N
+ *             dirty and under writeback now (the mount's bdi), readahead
+ *             windows read and their pages, and pages read one folio at
+ *             a time (->read_folio: what readahead did not bring in).
  *   rpc_hist  per OST, four lines "ost IDX KIND LOW:COUNT ..." of the
  *             non-empty log2 buckets: read_lat_us and write_lat_us (the
  *             time from send to completion, LOW the bucket's lowest
@@ -22,6 +30,17 @@
  *   rasize    the readahead window in bytes, or "auto" (as the mount
  *             option rasize=, whose rules a write follows: at most 1 GiB,
  *             rounded down to whole pages, 0 turns readahead off).
+ *   max_rpcs_in_flight
+ *             OBJ_READ/OBJ_WRITE in flight to one OST at most, 1..256
+ *             (default 8); a sender waits for a slot (osc.c).
+ *   max_dirty_mb
+ *             dirty MiB the mount may hold before a writer has them sent
+ *             (addr.c); 0 (the default): the kernel's dirty limits only.
+ *             For the whole mount, not per OST as Lustre's.
+ *   checksums 1: bulk data carries a CRC32C both ways (the default), 0:
+ *             not (as the mount option checksums=).  Agreed per
+ *             connection: a change closes each OST connection, and what
+ *             it had in flight is sent again on the next.
  *
  * The counters are atomics updated where osc.c sends and completes
  * OBJ_READ/OBJ_WRITE; an OST's are allocated at its first RPC.  A reader
@@ -34,6 +53,7 @@
 #include <linux/log2.h>
 #include <linux/sysfs.h>
 #include <linux/backing-dev.h>
+#include <linux/wait.h>
 
 #include "tess_fs.h"
 #include "stats.h"
@@ -103,6 +123,22 @@ void tess_stats_rpc_end(struct tess_ost_stats *st, bool write, int err,
 	atomic_dec(&st->in_flight);
 }
 
+void tess_stats_readahead(struct tess_sb_info *sbi, unsigned int pages)
+{
+	struct tess_stats *s = sbi->stats;
+
+	if (s) {
+		atomic64_inc(&s->ra_windows);
+		atomic64_add(pages, &s->ra_pages);
+	}
+}
+
+void tess_stats_sync_read(struct tess_sb_info *sbi, unsigned int pages)
+{
+	if (sbi->stats)
+		atomic64_add(pages, &sbi->stats->sync_read_pages);
+}
+
 /* the OSTs to list: used, or known from the OST list */
 static struct tess_ost_stats *tess_stats_ost(struct tess_stats *s, u32 i,
 					     bool *show)
@@ -123,7 +159,10 @@ static char *tess_stats_text(struct tess_stats *s, bool hist, size_t *lenp)
 {
 	static struct tess_ost_stats zero;
 	size_t cap = 0, len = 0;
+	struct tnet_client_stats cs;
 	struct tess_ost_stats *st;
+	struct tnet_client *cl;
+	struct bdi_writeback *wb;
 	char *buf;
 	bool show;
 	u32 i, k;
@@ -132,8 +171,10 @@ static char *tess_stats_text(struct tess_stats *s, bool hist, size_t *lenp)
 	for (i = 0; i < TESS_MAX_OSTS; i++) {
 		tess_stats_ost(s, i, &show);
 		if (show)
-			cap += hist ? 4 * (32 + TESS_LAT_BUCKETS * 26) : 320;
+			cap += hist ? 4 * (32 + TESS_LAT_BUCKETS * 26) : 400;
 	}
+	if (!hist)
+		cap += 200;	/* the mount line */
 	buf = kvmalloc(cap + 1, GFP_KERNEL);
 	if (!buf)
 		return NULL;
@@ -151,9 +192,15 @@ static char *tess_stats_text(struct tess_stats *s, bool hist, size_t *lenp)
 				    tess_dir_name[w], rd64(&st->dir[w].rpcs),
 				    tess_dir_name[w], rd64(&st->dir[w].bytes),
 				    tess_dir_name[w], rd64(&st->dir[w].errors));
-			OUT(" in_flight %d max_in_flight %d\n",
+			/* pairs with tess_ost_client()'s release: set up */
+			cl = smp_load_acquire(&s->sbi->osts[i].cl);
+			memset(&cs, 0, sizeof(cs));
+			if (cl)
+				tnet_client_stats(cl, &cs);
+			OUT(" in_flight %d max_in_flight %d resends %llu timeouts %llu\n",
 			    atomic_read(&st->in_flight),
-			    atomic_read(&st->max_in_flight));
+			    atomic_read(&st->max_in_flight),
+			    cs.resends, cs.timeouts);
 			continue;
 		}
 		for (w = 0; w < 2; w++) {
@@ -174,6 +221,14 @@ static char *tess_stats_text(struct tess_stats *s, bool hist, size_t *lenp)
 					    rd64(&st->dir[w].size[b]));
 			OUT("\n");
 		}
+	}
+	if (!hist) {
+		wb = &s->sbi->sb->s_bdi->wb;
+		OUT("mount dirty_bytes %llu writeback_bytes %llu ra_windows %llu ra_pages %llu sync_read_pages %llu\n",
+		    (u64)wb_stat_sum(wb, WB_RECLAIMABLE) << PAGE_SHIFT,
+		    (u64)wb_stat_sum(wb, WB_WRITEBACK) << PAGE_SHIFT,
+		    rd64(&s->ra_windows), rd64(&s->ra_pages),
+		    rd64(&s->sync_read_pages));
 	}
 #undef OUT
 	*lenp = len;
@@ -246,8 +301,83 @@ static ssize_t rasize_store(struct kobject *kobj, struct kobj_attribute *a,
 
 static struct kobj_attribute tess_attr_rasize = __ATTR_RW(rasize);
 
+static ssize_t max_rpcs_in_flight_show(struct kobject *kobj,
+				       struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(to_stats(kobj)->sbi->max_rpcs_in_flight));
+}
+
+static ssize_t max_rpcs_in_flight_store(struct kobject *kobj,
+					struct kobj_attribute *a,
+					const char *buf, size_t count)
+{
+	struct tess_sb_info *sbi = to_stats(kobj)->sbi;
+	u32 n;
+
+	if (kstrtou32(buf, 0, &n) || !n || n > TESS_RPCS_IN_FLIGHT_MAX)
+		return -EINVAL;
+	WRITE_ONCE(sbi->max_rpcs_in_flight, n);
+	wake_up_all(&sbi->rpc_slot_wait);	/* more slots, maybe */
+	return count;
+}
+
+static struct kobj_attribute tess_attr_max_rpcs_in_flight =
+	__ATTR_RW(max_rpcs_in_flight);
+
+static ssize_t max_dirty_mb_show(struct kobject *kobj,
+				 struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(to_stats(kobj)->sbi->max_dirty_mb));
+}
+
+static ssize_t max_dirty_mb_store(struct kobject *kobj,
+				  struct kobj_attribute *a,
+				  const char *buf, size_t count)
+{
+	u32 n;
+
+	if (kstrtou32(buf, 0, &n) || n > TESS_MAX_DIRTY_MB_MAX)
+		return -EINVAL;
+	WRITE_ONCE(to_stats(kobj)->sbi->max_dirty_mb, n);
+	return count;
+}
+
+static struct kobj_attribute tess_attr_max_dirty_mb = __ATTR_RW(max_dirty_mb);
+
+static ssize_t checksums_show(struct kobject *kobj, struct kobj_attribute *a,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  !READ_ONCE(to_stats(kobj)->sbi->nochecksums));
+}
+
+static ssize_t checksums_store(struct kobject *kobj, struct kobj_attribute *a,
+			       const char *buf, size_t count)
+{
+	struct tess_sb_info *sbi = to_stats(kobj)->sbi;
+	u32 on, i;
+
+	if (kstrtou32(buf, 0, &on) || on > 1)
+		return -EINVAL;
+	/* under ost_lock: a client created meanwhile reads the new value */
+	mutex_lock(&sbi->ost_lock);
+	WRITE_ONCE(sbi->nochecksums, !on);
+	for (i = 0; i < TESS_MAX_OSTS; i++)
+		if (sbi->osts[i].cl)
+			tnet_client_set_bulk_crc(sbi->osts[i].cl, on);
+	mutex_unlock(&sbi->ost_lock);
+	return count;
+}
+
+static struct kobj_attribute tess_attr_checksums = __ATTR_RW(checksums);
+
 static struct attribute *tess_stats_attrs[] = {
 	&tess_attr_rasize.attr,
+	&tess_attr_max_rpcs_in_flight.attr,
+	&tess_attr_max_dirty_mb.attr,
+	&tess_attr_checksums.attr,
 	NULL,
 };
 

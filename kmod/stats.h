@@ -37,6 +37,8 @@ struct tess_stats {
 	struct kobject kobj;
 	struct tess_sb_info *sbi;	/* valid while the directory exists */
 	bool added;			/* in sysfs */
+	/* addr.c: readahead windows and their pages, pages read_folio read */
+	atomic64_t ra_windows, ra_pages, sync_read_pages;
 	struct tess_ost_stats *ost[];	/* TESS_MAX_OSTS, allocated on use */
 };
 
@@ -51,6 +53,10 @@ void tess_stats_publish(struct tess_sb_info *sbi);
 void tess_stats_unpublish(struct tess_sb_info *sbi);
 /* umount, last (after every RPC completed): drop the mount's reference */
 void tess_stats_put(struct tess_sb_info *sbi);
+
+/* addr.c: a readahead window of @pages, or @pages read by read_folio */
+void tess_stats_readahead(struct tess_sb_info *sbi, unsigned int pages);
+void tess_stats_sync_read(struct tess_sb_info *sbi, unsigned int pages);
 
 /* osc.c: an OBJ_READ/OBJ_WRITE of @bytes is sent; the OST's counters */
 struct tess_ost_stats *tess_stats_rpc_start(struct tess_sb_info *sbi,

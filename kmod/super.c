@@ -341,6 +341,7 @@ struct tnet_client *tess_ost_client(struct tess_sb_info *sbi, u32 ost_idx)
 	conf.timeout = sbi->timeout;
 	conf.soft = sbi->soft;
 	conf.sec = sbi->sec;
+	conf.no_bulk_crc = READ_ONCE(sbi->nochecksums);
 	conf.connect_failed = tess_ost_unreachable;
 	slot->sbi = sbi;
 	conf.arg = slot;
@@ -492,6 +493,8 @@ static int tess_show_options(struct seq_file *m, struct dentry *root)
 		seq_printf(m, ",rasize=%u", sbi->rasize);
 	if (sbi->sec != TESS_SEC_AUTH)
 		seq_printf(m, ",sec=%s", tess_sec_name(sbi->sec));
+	if (READ_ONCE(sbi->nochecksums))
+		seq_puts(m, ",checksums=0");
 	seq_printf(m, ",acregmin=%lu,acregmax=%lu,acdirmin=%lu,acdirmax=%lu",
 		   sbi->acregmin / HZ, sbi->acregmax / HZ,
 		   sbi->acdirmin / HZ, sbi->acdirmax / HZ);
@@ -672,7 +675,10 @@ static int tess_fill_super(struct super_block *sb, struct fs_context *fc)
 	INIT_WORK(&sbi->ost_refresh, tess_ost_refresh_work);
 	INIT_WORK(&sbi->reopen, tess_reopen_work);
 	init_waitqueue_head(&sbi->wb_wait);
+	init_waitqueue_head(&sbi->rpc_slot_wait);
 	spin_lock_init(&sbi->verf_lock);
+	sbi->max_rpcs_in_flight = TESS_RPCS_IN_FLIGHT_DEF;
+	sbi->nochecksums = ctx->nochecksums;
 	sbi->soft = ctx->soft;
 	sbi->localflock = ctx->localflock;
 	sbi->rasize = ctx->rasize;

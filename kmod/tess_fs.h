@@ -22,6 +22,9 @@
 #define TESS_RA_MIN		(4u << 20)	/* readahead without rasize=: */
 #define TESS_RA_MAX		(64u << 20)	/* two stripe rows within these */
 #define TESS_RASIZE_AUTO	U32_MAX		/* no rasize=: per layout */
+#define TESS_RPCS_IN_FLIGHT_DEF	8	/* OBJ_READ/WRITE per OST (Lustre's) */
+#define TESS_RPCS_IN_FLIGHT_MAX	256
+#define TESS_MAX_DIRTY_MB_MAX	(1u << 20)	/* max_dirty_mb: 1 TiB */
 #define TESS_ACREGMIN_DEF	3
 #define TESS_ACREGMAX_DEF	60
 #define TESS_ACDIRMIN_DEF	30
@@ -39,6 +42,7 @@ struct tess_fs_context {
 	bool localflock;		/* fcntl/flock locks local to this client */
 	u32 rasize;			/* readahead bytes, or TESS_RASIZE_AUTO */
 	u8 sec;				/* enum tess_sec: sec= (auth) */
+	bool nochecksums;		/* checksums=0: no bulk CRC32C */
 };
 
 extern const struct fs_parameter_spec tess_fs_parameters[];
@@ -79,6 +83,7 @@ struct tess_ost_slot {
 	bool tcp_fallback;		/* the other network's path failed */
 	bool known;
 	bool written;			/* OBJ_WRITE since the last sync_fs */
+	atomic_t rw_in_flight;		/* osc.c: OBJ_READ/WRITE now */
 	/* osc.c, under verf_lock: the last whole-OST sync that answered */
 	u64 stable_verf;		/* its write verifier */
 	u64 stable_seq;			/* covers writes up to this wseq */
@@ -125,6 +130,10 @@ struct tess_sb_info {
 	bool localflock;		/* mount option localflock */
 	u32 rasize;			/* rasize= bytes, or TESS_RASIZE_AUTO */
 	u8 sec;				/* enum tess_sec: every connection's */
+	bool nochecksums;		/* checksums=0 (mount option, sysfs) */
+	u32 max_rpcs_in_flight;		/* per OST (sysfs); osc.c waits */
+	u32 max_dirty_mb;		/* sysfs; 0: none; addr.c throttles */
+	wait_queue_head_t rpc_slot_wait;	/* an OST's RPC slot freed */
 	wait_queue_head_t wb_wait;	/* a write run of some inode ended */
 	spinlock_t verf_lock;		/* osts[].stable_*, inodes' wverf */
 	u64 wseq;			/* write replies so far */

@@ -126,6 +126,8 @@ static int tnet_auth_io_err(int err)
  * @xid: xid of the HELLO frame; AUTH uses @xid + 1
  * @server_uuid: set to the server's instance uuid
  * @sec: the security flavor to ask for (enum tess_sec)
+ * @offer: TESS_FEAT_* besides the flavor's to offer: TESS_FEAT_BASE, less
+ *	TESS_FEAT_BULK_CRC for a mount with checksums off
  *
  * Sets @conn->features to what both sides support, @conn->sec to @sec
  * and, for a version 4 server, @conn->keys to the session keys.  A flavor
@@ -139,7 +141,7 @@ static int tnet_auth_io_err(int err)
  */
 int tnet_auth_client(struct tnet_conn *conn, struct crypto_shash *tfm,
 		     u32 role, const u8 uuid[16], u64 xid, u8 server_uuid[16],
-		     u8 sec)
+		     u8 sec, u64 offer)
 {
 	struct tess_hello_req hreq = {};
 	struct tess_hello_rep hrep;
@@ -156,7 +158,8 @@ int tnet_auth_client(struct tnet_conn *conn, struct crypto_shash *tfm,
 	hreq.ver_min = cpu_to_le16(sec == TESS_SEC_AUTH ? TESS_PROTO_MIN : 4);
 	hreq.ver_max = cpu_to_le16(TESS_PROTO_VERSION);
 	hreq.role = cpu_to_le32(role);
-	hreq.features = cpu_to_le64(TESS_FEAT_BASE | tnet_sec_feature(sec));
+	hreq.features = cpu_to_le64((offer & ~(u64)TESS_FEAT_SEC_MASK) |
+				    tnet_sec_feature(sec));
 	memcpy(hreq.uuid, uuid, 16);
 
 	conn->features = 0;

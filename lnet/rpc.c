@@ -117,6 +117,7 @@ struct tnet_client {
 	bool want_conn;			/* keepalive: reconnect, queue or not */
 	u8 server_uuid[16];
 	u64 features;			/* agreed in the last handshake */
+	bool no_bulk_crc;		/* offer no TESS_FEAT_BULK_CRC */
 	struct tnet_client_stats stats;
 
 	/* constant after create */
@@ -494,9 +495,12 @@ static void rpc_conn_reset(struct tnet_client *cl, struct tnet_rpc_conn *rc,
 	rpc_kick_tx_locked(cl, 0);
 	spin_unlock(&cl->lock);
 
-	if (why)
+	if (why && err)
 		pr_warn_ratelimited("%s (%s): closing the connection: %s (%d)\n",
 				    cl->name, cl->peer, why, err);
+	else if (why)
+		pr_info_ratelimited("%s (%s): closing the connection: %s\n",
+				    cl->name, cl->peer, why);
 	rpc_conn_shutdown(rc);
 	rpc_conn_put(rc);
 	rpc_complete(cl, &out, false);
@@ -1070,7 +1074,9 @@ static int rpc_do_connect(struct tnet_client *cl)
 	}
 
 	err = tnet_auth_client(tc, cl->tfm, cl->role, cl->uuid, xid, suuid,
-			       cl->sec);
+			       cl->sec, READ_ONCE(cl->no_bulk_crc) ?
+			       TESS_FEAT_BASE & ~(u64)TESS_FEAT_BULK_CRC :
+			       TESS_FEAT_BASE);
 	if (err) {
 		memzero_explicit(&tc->keys, sizeof(tc->keys));
 		if (err == -ERESTARTSYS)
@@ -1532,6 +1538,7 @@ struct tnet_client *tnet_client_create(const struct tnet_client_conf *conf)
 	cl->role = conf->role;
 	cl->soft = conf->soft;
 	cl->keepalive = conf->keepalive;
+	cl->no_bulk_crc = conf->no_bulk_crc;
 	cl->connect_failed = conf->connect_failed;
 	cl->server_restarted = conf->server_restarted;
 	cl->cb_arg = conf->arg;
@@ -1695,6 +1702,34 @@ void tnet_client_set_addr(struct tnet_client *cl, const struct tnet_addr *addr)
 	}
 }
 EXPORT_SYMBOL_GPL(tnet_client_set_addr);
+
+/**
+ * tnet_client_set_bulk_crc - checksum bulk data from the next connection
+ * @cl: the client
+ * @on: offer TESS_FEAT_BULK_CRC in the handshake (the default)
+ *
+ * The feature is agreed per connection, so a connection that agreed the
+ * other setting is closed; what it had in flight is sent again on the
+ * next one (same xid: the server runs it once).
+ */
+void tnet_client_set_bulk_crc(struct tnet_client *cl, bool on)
+{
+	struct tnet_rpc_conn *rc = NULL;
+
+	spin_lock(&cl->lock);
+	WRITE_ONCE(cl->no_bulk_crc, !on);
+	if (cl->conn && !(cl->conn->tc->features & TESS_FEAT_BULK_CRC) != !on) {
+		rc = cl->conn;
+		kref_get(&rc->ref);
+	}
+	spin_unlock(&cl->lock);
+	if (rc) {
+		rpc_conn_reset(cl, rc, 0, on ? "bulk checksums turned on" :
+					      "bulk checksums turned off");
+		rpc_conn_put(rc);
+	}
+}
+EXPORT_SYMBOL_GPL(tnet_client_set_bulk_crc);
 
 /**
  * tnet_client_server_uuid - the server instance of the last handshake

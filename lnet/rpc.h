@@ -63,6 +63,8 @@ struct tnet_client_conf {
 	 * to send (the server keeps state for us while we are connected).
 	 */
 	bool keepalive;
+	/* offer no bulk checksums (mount option checksums=0) */
+	bool no_bulk_crc;
 	const char *name;		/* for log lines, e.g. "mds", "OST0003" */
 };
 
@@ -78,6 +80,8 @@ void tnet_client_shutdown(struct tnet_client *cl);
 void tnet_client_abort(struct tnet_client *cl);
 /* The server moved: queued and in-flight requests follow it there. */
 void tnet_client_set_addr(struct tnet_client *cl, const struct tnet_addr *addr);
+/* Bulk checksums on or off from now (closes a connection that differs). */
+void tnet_client_set_bulk_crc(struct tnet_client *cl, bool on);
 /* The server's instance uuid from the last handshake (changes on restart). */
 void tnet_client_server_uuid(struct tnet_client *cl, u8 uuid[16]);
 /* TESS_FEAT_* agreed in the last handshake (0 before the first). */

@@ -143,7 +143,7 @@ struct crypto_shash;
 struct crypto_shash *tnet_auth_alloc(const u8 *key, unsigned int key_len);
 int tnet_auth_client(struct tnet_conn *conn, struct crypto_shash *tfm,
 		     u32 role, const u8 uuid[16], u64 xid, u8 server_uuid[16],
-		     u8 sec);
+		     u8 sec, u64 offer);
 /* the version 4 handshake's cryptography (hs.c) */
 struct tess_hello_req;
 struct tess_hello_rep;

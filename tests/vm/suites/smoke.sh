@@ -336,6 +336,8 @@ acregmin over acregmax|127.0.0.1@tcp:/fs|acregmin=100,acregmax=10|acregmin=100 i
 acdirmax out of range|127.0.0.1@tcp:/fs|acdirmax=999999|acdirmax=999999: must be from 0 to 86400 seconds
 rasize over 1 GiB|127.0.0.1@tcp:/fs|rasize=1073745920|rasize=1073745920: at most 1073741824 bytes
 rasize not a number|127.0.0.1@tcp:/fs|rasize=8M|Bad value for 'rasize'
+checksums not 0 or 1|127.0.0.1@tcp:/fs|checksums=2|checksums=2: 0 (off) or 1 (on)
+checksums not a number|127.0.0.1@tcp:/fs|checksums=on|Bad value for 'checksums'
 source without fsname separator|127.0.0.1@tcp|timeout=5|is not HOST[:PORT]@NET:/FSNAME
 missing @NET|127.0.0.1:/fs||missing @NET
 host name instead of IPv4|mds1@tcp:/fs||host must be a dotted-quad IPv4 address

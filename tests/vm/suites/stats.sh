@@ -7,7 +7,13 @@
 # counts; tessctl's table, --json and -i; the tunable rasize (mount option
 # rules, bad values refused with EINVAL, /proc/mounts and the bdi follow);
 # the directory goes at umount, and a reader holding its files open then
-# gets an error, not a crash.  Ends with the kernel-log scan.
+# gets an error, not a crash.  The mount line: dirty and writeback bytes,
+# readahead windows and pages, pages read one at a time; per OST resends
+# and timeouts.  The tunables max_rpcs_in_flight (a limit of 2 holds
+# max_in_flight at 2), max_dirty_mb (4 holds the dirty bytes near 4 MiB
+# where 0 leaves 32 MiB dirty) and checksums (sysfs and the mount option; the OST
+# connections handshake again without bulk CRCs; data reads back).  Ends
+# with the kernel-log scan.
 #
 # Runs inside the VM (tests/vm/run stats) with TESS_REPO, TESS_MODDIR and
 # TESS_KVER set.
@@ -33,6 +39,32 @@ hist_sum() {
 	awk -v o="$2" -v k="$3" '$1 == "ost" && $2 == o && $3 == k {
 		for (i = 4; i <= NF; i++) { split($i, a, ":"); s += a[2] } }
 		END { print s + 0 }' "$1/rpc_hist"
+}
+# mount_of DIR KEY: KEY's value on the "mount" line of DIR/stats
+mount_of() {
+	awk -v k="$2" '$1 == "mount" {
+		for (i = 2; i < NF; i += 2) if ($i == k) { print $(i + 1); exit } }' "$1/stats"
+}
+# write_open SRC DST DIR: write SRC into DST and, the file still open
+# (close writes back: close-to-open), print "DIRTY WRITEBACK" bytes from
+# DIR's mount line; then close it
+write_open() {
+	python3 - "$@" <<'PY'
+import sys
+src, dst, d = sys.argv[1:4]
+with open(dst, "wb") as f:
+    with open(src, "rb") as s:
+        while True:
+            b = s.read(1 << 20)
+            if not b:
+                break
+            f.write(b)
+            f.flush()
+    with open(d + "/stats") as st:
+        m = next(l.split() for l in st if l.startswith("mount "))
+    v = dict(zip(m[1::2], m[2::2]))
+    print(v["dirty_bytes"], v["writeback_bytes"])
+PY
 }
 # snap DIR NAME: remember every OST's counters as NAME_<ost>_<key>
 snap() {
@@ -138,6 +170,30 @@ for o in 0 1; do
 	n=$(delta s3 s4 $o read_bytes)
 	[ "$n" -ge $((4 * MiB)) ] && pass "buffered read: OST $o read_bytes +4 MiB or more ($n)" ||
 		fail "buffered read: OST $o read_bytes +4 MiB or more" "$n"
+done
+
+# --- the mount line: readahead, dirty ---
+expect "mount line: the keys, in order" \
+	"dirty_bytes writeback_bytes ra_windows ra_pages sync_read_pages" \
+	"$(awk '$1 == "mount" { for (i = 2; i < NF; i += 2) printf "%s%s", (i > 2 ? " " : ""), $i }' "$D/stats")"
+n=$(mount_of "$D" ra_windows)
+[ "${n:-0}" -ge 1 ] && pass "buffered read: readahead windows counted ($n)" ||
+	fail "buffered read: readahead windows counted" "'$n'"
+n=$(mount_of "$D" ra_pages)
+[ "${n:-0}" -ge 2048 ] && pass "buffered read: readahead pages cover the 8 MiB ($n)" ||
+	fail "buffered read: readahead pages cover the 8 MiB" "'$n'"
+set -- $(write_open $W/src $MNT/d/dirty "$D")
+n=${1:-0} w=${2:-0}
+# the flusher waits dirty_expire_centisecs (30 s) before it writes these
+[ $((n + w)) -ge $((4 * MiB)) ] &&
+	pass "8 MiB written, file open: dirty_bytes + writeback_bytes hold it ($n + $w)" ||
+	fail "8 MiB written, file open: dirty_bytes + writeback_bytes hold it" "'$n' + '$w'"
+sync
+expect "after sync: dirty_bytes and writeback_bytes 0" "0 0" \
+	"$(mount_of "$D" dirty_bytes) $(mount_of "$D" writeback_bytes)"
+for o in 0 1; do
+	expect "OST $o: resends and timeouts listed, 0 on a quiet link" "0 0" \
+		"$(stat_of "$D" $o resends) $(stat_of "$D" $o timeouts)"
 done
 
 # --- levels and histograms ---
@@ -284,6 +340,130 @@ D2=/sys/fs/tessera/$TESS_FSNAME-$(stat -c %Hd:%Ld $MNT)
 expect "a new mount: its directory, counters from zero" "yes 0" \
 	"$([ -f "$D2/stats" ] && echo yes || echo no) $(awk '$1 == "ost" {
 		for (i = 3; i < NF; i += 2) if ($i ~ /_rpcs$/) s += $(i + 1) } END { print s + 0 }' "$D2/stats" 2>/dev/null)"
+
+# --- max_rpcs_in_flight, on the new mount (max_in_flight from zero) ---
+expect "max_rpcs_in_flight: 8 by default, mode 0644" "8 644" \
+	"$(cat "$D2/max_rpcs_in_flight" 2>&1) $(stat -c %a "$D2/max_rpcs_in_flight" 2>&1)"
+for bad in 0 257 abc -1; do
+	expect "max_rpcs_in_flight: '$bad' refused with EINVAL" "Invalid argument" \
+		"$(wr "$D2/max_rpcs_in_flight" "$bad")"
+done
+expect "max_rpcs_in_flight: 2 accepted" "" "$(wr "$D2/max_rpcs_in_flight" 2)"
+head -c $((32 * MiB)) /dev/urandom > $W/src32
+# 32 MiB of writeback: runs of many RPCs per OST, all sent at once
+check "32 MiB buffered write + fsync with max_rpcs_in_flight 2" \
+	dd if=$W/src32 of=$MNT/d/limited bs=4M conv=fsync status=none
+for o in 0 1; do
+	n=$(stat_of "$D2" $o max_in_flight)
+	[ "${n:-0}" -ge 1 ] && [ "${n:-0}" -le 2 ] &&
+		pass "OST $o: max_in_flight within the limit of 2 ($n)" ||
+		fail "OST $o: max_in_flight within the limit of 2" "'$n'"
+done
+echo 3 > /proc/sys/vm/drop_caches
+check "the 32 MiB read back with max_rpcs_in_flight 2" cmp $W/src32 $MNT/d/limited
+expect "max_rpcs_in_flight: 256 (the limit) accepted" "" "$(wr "$D2/max_rpcs_in_flight" 256)"
+
+# --- max_dirty_mb: the mount's dirty bytes held near the limit ---
+expect "max_dirty_mb: 0 (none) by default, mode 0644" "0 644" \
+	"$(cat "$D2/max_dirty_mb" 2>&1) $(stat -c %a "$D2/max_dirty_mb" 2>&1)"
+for bad in 1048577 abc -1; do
+	expect "max_dirty_mb: '$bad' refused with EINVAL" "Invalid argument" \
+		"$(wr "$D2/max_dirty_mb" "$bad")"
+done
+expect "max_dirty_mb: 4 accepted" "" "$(wr "$D2/max_dirty_mb" 4)"
+set -- $(write_open $W/src32 $MNT/d/capped "$D2")
+n=${1:-}
+# the limit, and what the per-CPU counters and the last page add
+[ "${n:-999999999}" -le $((8 * MiB)) ] &&
+	pass "max_dirty_mb 4: dirty_bytes after the write at most 8 MiB ($n)" ||
+	fail "max_dirty_mb 4: dirty_bytes after the write at most 8 MiB" "'$n'"
+sync
+expect "max_dirty_mb: 0 accepted" "" "$(wr "$D2/max_dirty_mb" 0)"
+set -- $(write_open $W/src32 $MNT/d/uncapped "$D2")
+n=${1:-}
+# the flusher waits dirty_expire_centisecs (30 s): all of it still dirty
+[ "${n:-0}" -ge $((16 * MiB)) ] &&
+	pass "max_dirty_mb 0: the write stays dirty, 16 MiB or more ($n)" ||
+	fail "max_dirty_mb 0: the write stays dirty, 16 MiB or more" "'$n'"
+sync
+echo 3 > /proc/sys/vm/drop_caches
+check "max_dirty_mb: both files read back" \
+	sh -c "cmp $W/src32 $MNT/d/capped && cmp $W/src32 $MNT/d/uncapped"
+
+# --- readahead off: the kernel reads one page per window ---
+wr "$D2/rasize" 0 >/dev/null
+echo 3 > /proc/sys/vm/drop_caches
+ra0=$(mount_of "$D2" ra_windows)
+rp0=$(mount_of "$D2" ra_pages)
+check "rasize 0: the 8 MiB file reads back" cmp $W/src $MNT/d/buffered
+nw=$(( $(mount_of "$D2" ra_windows) - ra0 ))
+np=$(( $(mount_of "$D2" ra_pages) - rp0 ))
+# (the first of a file's reads may take a few pages at once)
+[ $np -ge 2048 ] && [ $((nw * 10)) -ge $((np * 9)) ] &&
+	pass "rasize 0: about a window per page ($nw windows, $np pages)" ||
+	fail "rasize 0: about a window per page" "$nw windows, $np pages"
+wr "$D2/rasize" auto >/dev/null
+# a write of part of a page that is not cached reads it first: read_folio
+echo 3 > /proc/sys/vm/drop_caches
+sp0=$(mount_of "$D2" sync_read_pages)
+# (the same bytes again: the file stays as it was)
+check "a 100-byte write inside an uncached page" \
+	dd if=$W/src32 of=$MNT/d/limited bs=100 count=1 skip=1 seek=1 conv=notrunc status=none
+expect "sync_read_pages +1 (the page read before the write)" 1 \
+	"$(( $(mount_of "$D2" sync_read_pages) - sp0 ))"
+
+# --- checksums ---
+# conn_line OST: the last "OST000N (...): connected" line of the kernel log
+conn_line() {
+	dmesg | grep "OST000$1 (.*): connected" | tail -n 1
+}
+nconn() {
+	dmesg | grep -c "OST000$1 (.*): connected"
+}
+expect "checksums: 1 by default, mode 0644" "1 644" \
+	"$(cat "$D2/checksums" 2>&1) $(stat -c %a "$D2/checksums" 2>&1)"
+case "$(conn_line 0)" in
+*"bulk checksums on"*) pass "checksums 1: OST0000's connection agreed bulk checksums" ;;
+*) fail "checksums 1: OST0000's connection agreed bulk checksums" "$(conn_line 0)" ;;
+esac
+for bad in 2 abc -1; do
+	expect "checksums: '$bad' refused with EINVAL" "Invalid argument" "$(wr "$D2/checksums" "$bad")"
+done
+c0=$(nconn 0)
+expect "checksums: 0 accepted" "" "$(wr "$D2/checksums" 0)"
+grep -q " $MNT tessera .*,checksums=0" /proc/mounts &&
+	pass "checksums 0: /proc/mounts shows checksums=0" ||
+	fail "checksums 0: /proc/mounts shows checksums=0" "$(grep " $MNT " /proc/mounts)"
+check "checksums 0: 8 MiB write + fsync" dd if=$W/src of=$MNT/d/nocsum bs=1M conv=fsync status=none
+echo 3 > /proc/sys/vm/drop_caches
+check "checksums 0: the 8 MiB read back" cmp $W/src $MNT/d/nocsum
+if [ "$(nconn 0)" -gt "$c0" ] && ! conn_line 0 | grep -q "bulk checksums on"; then
+	pass "checksums 0: OST0000 connected again, without bulk checksums"
+else
+	fail "checksums 0: OST0000 connected again, without bulk checksums" "$(conn_line 0)"
+fi
+c0=$(nconn 0)
+expect "checksums: 1 accepted" "" "$(wr "$D2/checksums" 1)"
+check "checksums 1 again: 8 MiB write + fsync" dd if=$W/src of=$MNT/d/csum bs=1M conv=fsync status=none
+case "$(nconn 0) $(conn_line 0)" in
+*"bulk checksums on"*) [ "$(nconn 0)" -gt "$c0" ] &&
+	pass "checksums 1 again: OST0000 connected again, with bulk checksums" ||
+	fail "checksums 1 again: OST0000 connected again, with bulk checksums" "no new connection" ;;
+*) fail "checksums 1 again: OST0000 connected again, with bulk checksums" "$(conn_line 0)" ;;
+esac
+check "umount" tess_timeout 60 umount $MNT
+
+# the mount option
+c0=$(nconn 1)
+check "mount -o checksums=0" tess_mount $MNT checksums=0
+D3=/sys/fs/tessera/$TESS_FSNAME-$(stat -c %Hd:%Ld $MNT)
+expect "checksums=0: the sysfs file reads 0" 0 "$(cat "$D3/checksums" 2>&1)"
+check "checksums=0: the 8 MiB reads back" cmp $W/src $MNT/d/buffered
+if [ "$(nconn 1)" -gt "$c0" ] && ! conn_line 1 | grep -q "bulk checksums on"; then
+	pass "checksums=0: OST0001 connected without bulk checksums"
+else
+	fail "checksums=0: OST0001 connected without bulk checksums" "$(conn_line 1)"
+fi
 check "umount" tess_timeout 60 umount $MNT
 check "rmmod tessera (the kset goes)" rmmod tessera
 [ -e /sys/fs/tessera ] && fail "/sys/fs/tessera gone with the module" "still there" ||
