@@ -1,14 +1,31 @@
-# Benchmark suite (make bench): figures, not pass/fail.
-#  (a) unconstrained: 1 GiB streaming write+fsync and cold read of a
-#      4-stripe file, against kernel NFSv4.2 exporting the same kind of
-#      backing store (tmpfs) in this VM; iperf3 over loopback for scale.
-#  (b) link-bound: every OST's veth limited to 100 Mbit/s with tc; write
-#      and read of a 1-stripe and a 4-stripe file.
-#  sec: the (a) write and read again at sec=integrity and sec=privacy
-#      (TESS_BENCH_ONLY=sec: only these and (a)'s tessera figures).
+# Benchmark suite (make bench): figures, not pass/fail; the targets are
+# issue #11's, and the run ends with one table of them (lines "BENCH: |").
+#  P1/P2: 1 GiB streaming write+fsync and cold read of a 4-stripe file,
+#      against kernel NFSv4.2 exporting the same kind of backing store
+#      (tmpfs) in this VM, with CPU seconds per GiB of both; iperf3 over
+#      loopback for scale.
+#  sec: the P1/P2 write and read again at sec=integrity and sec=privacy.
+#  P7: 4 KiB random reads, 4 jobs, O_DIRECT (fio), against NFSv4.2.
+#  P3: every OST's veth limited to 100 Mbit/s with tc; write and read of
+#      a 1-stripe and a 4-stripe file.  P3c: NFSv4.2 behind one such link
+#      against P3's 4-stripe figures.  P3b: P3 with 20 ms more delay.
+#  P4: create, stat, ls -l, unlink of 10,000 files in one directory, the
+#      MDS durable (restarted without --nosync), against NFSv4.2 `sync`.
 #  P5: HSM restore against s3fs and rclone; P6: @rdma against raw verbs
 #      (tests/vm/bench-p6.sh).
-# Lines "BENCH: ..." carry the figures.
+# The helpers and P3b, P3c, P4, P7 are in tests/vm/bench-p11.sh.
+# After each Tessera figure, "BENCH:   stats ..." lines: the mount's
+# per-OST RPC counters over that figure (tessctl stats).
+#
+# Sizes: TESS_BENCH_MB (P1/P2, 1024), TESS_BENCH_LINK_MB (P3*, 128),
+# TESS_BENCH_P4_N (10000), TESS_BENCH_P7_MB (per fio job, 64),
+# TESS_BENCH_P7_SECONDS (15), TESS_BENCH_P3B_DELAY (20ms),
+# TESS_BENCH_P5_MB, TESS_BENCH_P6_MB: the guest gets them from the kernel
+# command line, e.g. TESS_VM_APPEND="TESS_BENCH_MB=256 TESS_BENCH_P4_N=1000".
+# TESS_BENCH_ONLY (or tess_bench_only= on the kernel command line; tests/
+# vm/run passes it): p5 or p6 alone; sec (P1/P2's tessera figures and the
+# flavors); or a comma list of p1, p7, p3, p3b, p3c, p4 (p3c measures P3
+# too).  Unset: everything, P5 and P6 included.
 
 . "$TESS_REPO/tests/vm/lib.sh"
 
@@ -20,10 +37,19 @@ KEY=$W/key
 MDS_IP=10.77.0.1
 SIZE_MB=${TESS_BENCH_MB:-1024}
 LINK_MB=${TESS_BENCH_LINK_MB:-128}
+ONLY=${TESS_BENCH_ONLY:-${tess_bench_only:-}}
 mkdir -p $W $MNT /mnt/nfs /export
+rm -f $W/rows
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $KEY
 chmod 600 $KEY
 bench() { echo "BENCH: $*"; }
+# sel SECTION: whether TESS_BENCH_ONLY selects SECTION (all when unset)
+sel() {
+	case ",$ONLY," in
+	,,|*,$1,*) return 0 ;;
+	esac
+	return 1
+}
 
 # MB/s of a command that moves $1 MiB
 rate() {
@@ -37,14 +63,24 @@ rate() {
 wr() { dd if=/dev/zero of="$1" bs=4M count=$(($2 / 4)) conv=fsync; }
 rd() { echo 3 > /proc/sys/vm/drop_caches; dd if="$1" of=/dev/null bs=4M; }
 
-# TESS_BENCH_ONLY=p5 (or tess_bench_only=p5 on the kernel command line):
-# only the P5 section at the end of this file, which sets up what it needs
-case "${TESS_BENCH_ONLY:-${tess_bench_only:-}}" in
+. "$TESS_REPO/tests/vm/bench-p11.sh"
+
+# p6 rows of the closing table (tests/vm/bench-p6.sh's figures)
+p6_rows() {
+	row "P6 @rdma write / ib_write_bw, MB/s" "${p6w_rdma:-}" "${pw:-}" "ib_write_bw" ">=" 0.80
+	row "P6 @rdma read / ib_read_bw, MB/s" "${p6r_rdma:-}" "${pr:-}" "ib_read_bw" ">=" 0.80
+}
+
+# TESS_BENCH_ONLY=p5: only the P5 section at the end of this file, which
+# sets up what it needs
+case "$ONLY" in
 p5)	sed -n '/^# ==== P5/,$p' "$TESS_REPO/tests/vm/suites/bench.sh" > $W/bench-p5.sh
 	. $W/bench-p5.sh ;;
 p6)	. "$TESS_REPO/tests/vm/bench-p6.sh"
+	p6_rows
+	bench_table
 	tess_finish ;;
-sec)	SEC_ONLY=1 ;;	# (a)'s tessera figures and the flavors, no peers
+sec)	SEC_ONLY=1 ;;	# P1/P2's tessera figures and the flavors, no peers
 esac
 
 tess_modules_load || fail "modules" "tess_modules_load failed"
@@ -55,61 +91,65 @@ mkdir -p $MNT/s1 $MNT/s4
 $B/tessctl setstripe -c 1 -S 4M $MNT/s1
 $B/tessctl setstripe -c 4 -S 4M $MNT/s4
 
-# ---- (a) unconstrained ----
-if [ -z "${SEC_ONLY:-}" ] && command -v iperf3 >/dev/null; then
-	iperf3 -s -D -1 >/dev/null 2>&1
-	sleep 0.5
-	ip=$(iperf3 -c 127.0.0.1 -t 5 -f M 2>/dev/null | awk '/receiver/ { print $(NF-2) }')
-	bench "iperf3 loopback TCP: ${ip:-n/a} MB/s"
-fi
-tw=$(rate $SIZE_MB wr $MNT/s4/big $SIZE_MB)
-tr_=$(rate $SIZE_MB rd $MNT/s4/big)
-bench "tessera 4-stripe ${SIZE_MB} MiB write+fsync: $tw MB/s"
-bench "tessera 4-stripe ${SIZE_MB} MiB cold read:    $tr_ MB/s"
-rm -f $MNT/s4/big
-
-nw=n/a
-nr=n/a
-if [ -z "${SEC_ONLY:-}" ] && modprobe nfsd 2>/dev/null && command -v rpc.nfsd >/dev/null; then
-	mount -t tmpfs tmpfs /export
-	mount -t nfsd nfsd /proc/fs/nfsd 2>/dev/null
-	echo "/export 127.0.0.1(rw,no_root_squash,insecure,fsid=0)" > /etc/exports
-	rpcbind -w 2>/dev/null || rpcbind 2>/dev/null
-	exportfs -ra
-	rpc.mountd -N 2 -N 3
-	rpc.nfsd -N 3 8
-	sleep 1
-	if mount -t nfs -o vers=4.2 127.0.0.1:/ /mnt/nfs; then
-		nw=$(rate $SIZE_MB wr /mnt/nfs/big $SIZE_MB)
-		nr=$(rate $SIZE_MB rd /mnt/nfs/big)
-		rm -f /mnt/nfs/big
-		umount /mnt/nfs
+# ---- P1/P2: unconstrained (CPU-bound under TCG) ----
+if sel p1 || [ -n "${SEC_ONLY:-}" ]; then
+	if [ -z "${SEC_ONLY:-}" ] && command -v iperf3 >/dev/null; then
+		iperf3 -s -D -1 >/dev/null 2>&1
+		sleep 0.5
+		ip=$(iperf3 -c 127.0.0.1 -t 5 -f M 2>/dev/null | awk '/receiver/ { print $(NF-2) }')
+		bench "iperf3 loopback TCP: ${ip:-n/a} MB/s"
 	fi
-	rpc.nfsd 0
+	st_snap
+	set -- $(crate $SIZE_MB wr $MNT/s4/big $SIZE_MB)
+	tw=$1 twc=$2
+	st_show "P2 write"
+	st_snap
+	set -- $(crate $SIZE_MB rd $MNT/s4/big)
+	tr_=$1 trc=$2
+	st_show "P1 read"
+	bench "tessera 4-stripe ${SIZE_MB} MiB write+fsync: $tw MB/s, $twc CPU s/GiB (guest-wide: client and servers)"
+	bench "tessera 4-stripe ${SIZE_MB} MiB cold read:    $tr_ MB/s, $trc CPU s/GiB"
+	rm -f $MNT/s4/big
 fi
-bench "nfs v4.2 ${SIZE_MB} MiB write+fsync:        $nw MB/s"
-bench "nfs v4.2 ${SIZE_MB} MiB cold read:          $nr MB/s"
-echo "$tw $nw $tr_ $nr" | awk '$2+0 > 0 && $4+0 > 0 {
-	printf "BENCH: ratio tessera/nfs: write %.2fx, read %.2fx (target >= 1.5x)\n", $1 / $2, $3 / $4 }'
+
+if [ -z "${SEC_ONLY:-}" ] && sel p1; then
+	nw=n/a nwc=n/a nr=n/a nrc=n/a
+	if nfs_mount; then
+		set -- $(crate $SIZE_MB wr /mnt/nfs/big $SIZE_MB)
+		nw=$1 nwc=$2
+		set -- $(crate $SIZE_MB rd /mnt/nfs/big)
+		nr=$1 nrc=$2
+		rm -f /mnt/nfs/big
+		nfs_umount
+	fi
+	bench "nfs v4.2 ${SIZE_MB} MiB write+fsync:        $nw MB/s, $nwc CPU s/GiB"
+	bench "nfs v4.2 ${SIZE_MB} MiB cold read:          $nr MB/s, $nrc CPU s/GiB"
+	row "P1 4-stripe ${SIZE_MB} MiB cold read, MB/s" "$tr_" "$nr" nfs4.2 ">=" 1.0
+	row "P1 cold read, CPU s/GiB (lower is better)" "$trc" "$nrc" nfs4.2 report ""
+	row "P2 4-stripe ${SIZE_MB} MiB write+fsync, MB/s" "$tw" "$nw" nfs4.2 ">=" 1.0
+	row "P2 write+fsync, CPU s/GiB (lower is better)" "$twc" "$nwc" nfs4.2 report ""
+fi
 
 # ---- security flavors (issue 12): the same 4-stripe write and read
 # through a second mount asking sec=integrity, then sec=privacy (the
 # daemons take any flavor), next to sec=auth above ----
-mkdir -p /mnt/tsec
-for sec in integrity privacy; do
-	if ! $B/mount.tessera $MDS_IP@tcp:/fs /mnt/tsec -o key=$KEY,sec=$sec \
-		>$W/mount-$sec.log 2>&1; then
-		bench "sec=$sec: mount failed: $(tail -n 1 $W/mount-$sec.log)"
-		continue
-	fi
-	sw=$(rate $SIZE_MB wr /mnt/tsec/s4/sec-$sec $SIZE_MB)
-	sr=$(rate $SIZE_MB rd /mnt/tsec/s4/sec-$sec)
-	rm -f /mnt/tsec/s4/sec-$sec
-	timeout -k 5 60 umount /mnt/tsec
-	bench "tessera 4-stripe ${SIZE_MB} MiB sec=$sec: write+fsync $sw MB/s, cold read $sr MB/s"
-	echo "$sw $tw $sr $tr_" | awk -v s=$sec '$2+0 > 0 && $4+0 > 0 {
-		printf "BENCH: sec=%s vs sec=auth: write %.2fx, read %.2fx\n", s, $1 / $2, $3 / $4 }'
-done
+if [ -z "$ONLY" ] || [ -n "${SEC_ONLY:-}" ]; then
+	mkdir -p /mnt/tsec
+	for sec in integrity privacy; do
+		if ! $B/mount.tessera $MDS_IP@tcp:/fs /mnt/tsec -o key=$KEY,sec=$sec \
+			>$W/mount-$sec.log 2>&1; then
+			bench "sec=$sec: mount failed: $(tail -n 1 $W/mount-$sec.log)"
+			continue
+		fi
+		sw=$(rate $SIZE_MB wr /mnt/tsec/s4/sec-$sec $SIZE_MB)
+		sr=$(rate $SIZE_MB rd /mnt/tsec/s4/sec-$sec)
+		rm -f /mnt/tsec/s4/sec-$sec
+		timeout -k 5 60 umount /mnt/tsec
+		bench "tessera 4-stripe ${SIZE_MB} MiB sec=$sec: write+fsync $sw MB/s, cold read $sr MB/s"
+		echo "$sw $tw $sr $tr_" | awk -v s=$sec '$2+0 > 0 && $4+0 > 0 {
+			printf "BENCH: sec=%s vs sec=auth: write %.2fx, read %.2fx\n", s, $1 / $2, $3 / $4 }'
+	done
+fi
 
 if [ -n "${SEC_ONLY:-}" ]; then
 	timeout -k 5 60 umount $MNT
@@ -117,22 +157,52 @@ if [ -n "${SEC_ONLY:-}" ]; then
 	tess_finish
 fi
 
-# ---- (b) link-bound: 100 Mbit/s per OST link, both directions ----
-for i in 0 1 2 3; do
-	tc qdisc add dev vo$i root tbf rate 100mbit burst 64kb latency 100ms
-	ip netns exec ost$i tc qdisc add dev eth0 root tbf rate 100mbit burst 64kb latency 100ms
-done
-w1=$(rate $LINK_MB wr $MNT/s1/f $LINK_MB)
-r1=$(rate $LINK_MB rd $MNT/s1/f)
-w4=$(rate $LINK_MB wr $MNT/s4/f $LINK_MB)
-r4=$(rate $LINK_MB rd $MNT/s4/f)
-bench "link-bound 1-stripe ${LINK_MB} MiB: write $w1 MB/s, read $r1 MB/s (link 12.5 MB/s)"
-bench "link-bound 4-stripe ${LINK_MB} MiB: write $w4 MB/s, read $r4 MB/s (sum of links 50 MB/s)"
-echo "$w1 $r1 $w4 $r4" | awk '$1+0 > 0 && $2+0 > 0 {
-	printf "BENCH: 4-stripe vs 1-stripe: write %.2fx, read %.2fx (target >= 3.5x); of 50 MB/s: write %.0f%%, read %.0f%% (target >= 85%%)\n",
-		$3 / $1, $4 / $2, $3 * 2, $4 * 2 }'
+# ---- P7: 4 KiB random reads (tests/vm/bench-p11.sh) ----
+sel p7 && p7_run
+
+# ---- P3: link-bound: 100 Mbit/s per OST link, both directions ----
+if sel p3 || sel p3c; then
+	for i in 0 1 2 3; do
+		tc qdisc replace dev vo$i root tbf rate 100mbit burst 64kb latency 100ms
+		ip netns exec ost$i tc qdisc replace dev eth0 root tbf rate 100mbit burst 64kb latency 100ms
+	done
+	st_snap
+	w1=$(rate $LINK_MB wr $MNT/s1/f $LINK_MB)
+	r1=$(rate $LINK_MB rd $MNT/s1/f)
+	st_show "P3 1-stripe write+read"
+	st_snap
+	w4=$(rate $LINK_MB wr $MNT/s4/f $LINK_MB)
+	st_show "P3 4-stripe write"
+	st_snap
+	r4=$(rate $LINK_MB rd $MNT/s4/f)
+	st_show "P3 4-stripe read"
+	rm -f $MNT/s1/f $MNT/s4/f
+	bench "link-bound 1-stripe ${LINK_MB} MiB: write $w1 MB/s, read $r1 MB/s (link 12.5 MB/s)"
+	bench "link-bound 4-stripe ${LINK_MB} MiB: write $w4 MB/s, read $r4 MB/s (sum of links 50 MB/s)"
+	row "P3 4-stripe read, of the 4 links' sum, MB/s" "$r4" 50 "link sum" ">=" 0.85
+	row "P3 4-stripe read vs 1-stripe, MB/s" "$r4" "$r1" "1-stripe" ">=" 3.5
+	row "P3 4-stripe write, of the 4 links' sum, MB/s" "$w4" 50 "link sum" ">=" 0.85
+	row "P3 4-stripe write vs 1-stripe, MB/s" "$w4" "$w1" "1-stripe" ">=" 3.5
+	# ---- P3c: NFS behind one such link (tests/vm/bench-p11.sh) ----
+	sel p3c && p3c_run
+	for i in 0 1 2 3; do
+		tc qdisc del dev vo$i root 2>/dev/null
+		ip netns exec ost$i tc qdisc del dev eth0 root 2>/dev/null
+	done
+fi
+
+# ---- P3b: P3 with 20 ms more delay per link ----
+sel p3b && p3b_run
+
+# ---- P4: metadata with a durable MDS (restarts it) ----
+sel p4 && p4_run
+
 timeout -k 5 60 umount $MNT
 pass "bench ran"
+if [ -n "$ONLY" ]; then
+	bench_table
+	tess_finish
+fi
 
 # ==== P5: HSM restore against FUSE S3 file systems ====
 # One 256 MiB object in a local s3rver (on the bridge, 10.77.0.1:9000)
@@ -300,8 +370,15 @@ echo "$t_ttfb $s_ttfb $t_cold $r_cold $t_warm $s_warm $t8_cold" | awk '
 		if (f($5) && f($6)) printf "BENCH: P5 warm re-read: tessera/s3fs %.1fx (target >= 5x)\n", $5 / $6
 		else print "BENCH: P5 warm re-read: no ratio (tessera " $5 ", s3fs " $6 ")"
 	}'
+row "P5 first byte, ms (lower is better)" "$t_ttfb" "$s_ttfb" s3fs "<=" 0.1
+row "P5 cold full read, MB/s" "$t_cold" "$r_cold" rclone ">=" 1.0
+row "P5 warm re-read, MB/s" "$t_warm" "$s_warm" s3fs ">=" 5
 kill $P5_S3PID 2>/dev/null
 tess_wait_pid 20 $P5_S3PID
 pass "bench P5 ran"
-[ "${TESS_BENCH_ONLY:-${tess_bench_only:-}}" = p5 ] || . "$TESS_REPO/tests/vm/bench-p6.sh"
+if [ "$ONLY" != p5 ]; then
+	. "$TESS_REPO/tests/vm/bench-p6.sh"
+	p6_rows
+fi
+bench_table
 tess_finish
