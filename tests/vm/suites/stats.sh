@@ -362,6 +362,13 @@ done
 echo 3 > /proc/sys/vm/drop_caches
 check "the 32 MiB read back with max_rpcs_in_flight 2" cmp $W/src32 $MNT/d/limited
 expect "max_rpcs_in_flight: 256 (the limit) accepted" "" "$(wr "$D2/max_rpcs_in_flight" 256)"
+# the same write without the limit puts more in flight: the check above
+# can fail
+check "32 MiB buffered write + fsync with max_rpcs_in_flight 256" \
+	dd if=$W/src32 of=$MNT/d/unlimited bs=4M conv=fsync status=none
+n=$(( $(stat_of "$D2" 0 max_in_flight) + $(stat_of "$D2" 1 max_in_flight) ))
+[ $n -gt 4 ] && pass "max_rpcs_in_flight 256: more than 2 in flight to an OST ($n on both)" ||
+	fail "max_rpcs_in_flight 256: more than 2 in flight to an OST" "$n on both"
 
 # --- max_dirty_mb: the mount's dirty bytes held near the limit ---
 expect "max_dirty_mb: 0 (none) by default, mode 0644" "0 644" \
