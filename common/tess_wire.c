@@ -12,6 +12,7 @@ static const char *const op_names[TESS_OP_MAX] = {
 	[TESS_OP_HELLO] = "hello",
 	[TESS_OP_AUTH] = "auth",
 	[TESS_OP_PING] = "ping",
+	[TESS_OP_STATS] = "stats",
 	[TESS_OP_LOOKUP] = "lookup",
 	[TESS_OP_GETATTR] = "getattr",
 	[TESS_OP_SETATTR] = "setattr",
@@ -371,6 +372,30 @@ static int check_hsm_stats(struct tess_cursor *c, bool rep)
 	return 0;
 }
 
+/* STATS reply: the fixed part, then nops per-opcode records in increasing
+ * opcode order, pad zero */
+static int check_stats_rep(struct tess_cursor *c)
+{
+	const struct tess_stats_rep *r = tess_pull(c, sizeof(*r));
+	u32 i, n;
+	int prev = -1;
+
+	if (!r)
+		return -EBADMSG;
+	n = le32_to_cpu(r->nops);
+	if (n > TESS_STATS_OPS_MAX)
+		return -EBADMSG;
+	for (i = 0; i < n; i++) {
+		const struct tess_stats_op *o = tess_pull(c, sizeof(*o));
+
+		if (!o || o->pad0 || o->pad1 ||
+		    (int)le16_to_cpu(o->opcode) <= prev)
+			return -EBADMSG;
+		prev = le16_to_cpu(o->opcode);
+	}
+	return 0;
+}
+
 static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 {
 	const struct tess_name_req *nr;
@@ -399,6 +424,7 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 	case TESS_OP_AUTH:
 		return tess_pull(c, sizeof(struct tess_auth_req)) ? 0 : -EBADMSG;
 	case TESS_OP_PING:
+	case TESS_OP_STATS:
 	case TESS_OP_STATFS:
 	case TESS_OP_OST_LIST:
 	case TESS_OP_OBJ_STATFS:
@@ -755,6 +781,8 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 		return check_obj_scan_rep(c);
 	case TESS_OP_HSM_STATS:
 		return check_hsm_stats(c, true);
+	case TESS_OP_STATS:
+		return check_stats_rep(c);
 	case TESS_OP_HSM_SET:
 	case TESS_OP_HSM_GET:
 		hr = tess_pull(c, sizeof(*hr));

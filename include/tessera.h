@@ -132,6 +132,9 @@
  *       OBJ_SYNC oid 0 of a client is refused (EPERM).  New opcode
  *       only: an older OST answers EOPNOTSUPP, the kernel then falls
  *       back to OBJ_SYNC oid 0.
+ *   4 - STATS (issue #11): a server's request counters and requests in
+ *       flight (tessctl stats --servers), answered by every server.  New
+ *       opcode only: an older server answers it EOPNOTSUPP, so no bump.
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -250,6 +253,7 @@ enum tess_opcode {
 	TESS_OP_HELLO		= 1,
 	TESS_OP_AUTH		= 2,
 	TESS_OP_PING		= 3,
+	TESS_OP_STATS		= 4,	/* the server's request counters */
 
 	/* metadata (MDS) */
 	TESS_OP_LOOKUP		= 16,
@@ -374,6 +378,50 @@ struct tess_hello_rep {
 
 struct tess_auth_req {
 	__u8   mac[TESS_MAC_LEN];
+};
+
+/* ---- server statistics ---- */
+
+/*
+ * STATS (issue #11): the counters of the server that answers, MDS or OST
+ * alike (the server library answers it, as PING), for any role.  The
+ * same counters as --metrics-listen serves (since the daemon started);
+ * tessctl stats --servers sends it, the kernel client never does.
+ *
+ *   request: empty body; any other length is refused (EBADMSG).
+ *   reply:   struct tess_stats_rep, then nops struct tess_stats_op: one
+ *            per opcode answered at least once, in increasing opcode
+ *            order, nops <= TESS_STATS_OPS_MAX; body_len is exactly
+ *            that, the pad fields are zero.
+ *
+ * requests, errors and the per-opcode counts count requests as they were
+ * answered; the STATS request being answered is not in them, nor in
+ * in_flight.  A decoder treats the fields as independent snapshots (each
+ * read once, not all at one instant).
+ */
+#define TESS_STATS_OPS_MAX	128
+
+struct tess_stats_rep {
+	__le64 uptime_ms;	/* since the server started */
+	__le64 requests;	/* answered, every opcode (unknown ones too) */
+	__le64 errors;		/* of them, answered with a nonzero status */
+	__le64 bulk_in;		/* bulk bytes received with requests */
+	__le64 bulk_out;	/* bulk bytes sent with replies */
+	__le64 conns_total;	/* connections authenticated since the start */
+	__le64 handshakes_failed;
+	__le64 conns_refused;	/* closed before authentication (limits) */
+	__le32 in_flight;	/* requests being served now (queue depth) */
+	__le32 conns_open[4];	/* authenticated and open now, by the peer's
+				 * role: client, OST, MDS, admin */
+	__le32 nops;		/* struct tess_stats_op that follow */
+};
+
+struct tess_stats_op {
+	__le16 opcode;
+	__le16 pad0;
+	__le32 pad1;
+	__le64 count;		/* answered */
+	__le64 time_ns;		/* their time, received to reply sent, summed */
 };
 
 /* ---- caller credentials ---- */
@@ -1172,6 +1220,8 @@ _Static_assert(sizeof(struct tess_hsm_stat) == 32, "tess_hsm_stat");
 _Static_assert(sizeof(struct tess_obj_scan_req) == 16, "tess_obj_scan_req");
 _Static_assert(sizeof(struct tess_obj_scan_rep) == 16, "tess_obj_scan_rep");
 _Static_assert(sizeof(struct tess_obj_owner) == 32, "tess_obj_owner");
+_Static_assert(sizeof(struct tess_stats_rep) == 88, "tess_stats_rep");
+_Static_assert(sizeof(struct tess_stats_op) == 24, "tess_stats_op");
 #endif
 
 #endif /* _TESSERA_H */

@@ -528,10 +528,13 @@ static int cmd_peer(struct ctx *x, int argc, char **argv)
 	return tessctl_peer(argc, argv);
 }
 
-/* a mount's /sys/fs/tessera/ directory: no --mds */
+/* a mount's /sys/fs/tessera/ directory: no --mds; --servers: the
+ * daemons' counters over STATS requests, with --mds (or a mount's) */
 static int cmd_stats(struct ctx *x, int argc, char **argv)
 {
-	(void)x;
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--servers"))
+			return tessctl_srvstats(x->mds, x->key, argc, argv);
 	return tessctl_stats(argc, argv);
 }
 
@@ -557,7 +560,9 @@ static const struct cmd {
 					"  net del --net NET --if IFACE [--json]   stop using it" },
 	{ "peer",	cmd_peer,	"peer show [--net NET] [--json]  its server connections: state, messages, bytes" },
 	{ "stats",	cmd_stats,	"stats [MOUNT...] [-i SECONDS [-n COUNT]] [--json]   per-OST RPC counters of mounts\n"
-					"                           (/sys/fs/tessera/); -i: per second over each interval" },
+					"                           (/sys/fs/tessera/); -i: per second over each interval\n"
+					"  stats --servers [MOUNT] [--json]   the MDS's and each OST's request counters and\n"
+					"                           requests in flight (STATS requests; needs --key)" },
 };
 
 static void usage(FILE *to)

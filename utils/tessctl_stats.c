@@ -445,7 +445,8 @@ static bool json_safe(const char *s)
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: tessctl stats [MOUNT...] [-i SECONDS [-n COUNT]] [--json]\n");
+	fprintf(to, "usage: tessctl stats [MOUNT...] [-i SECONDS [-n COUNT]] [--json]\n"
+		"       tessctl [--mds HOST[:PORT]@NET] --key FILE stats --servers [MOUNT] [--json]\n");
 }
 
 static double now(void)

@@ -68,6 +68,14 @@ def frame_seeds():
                              struct.pack('<II', 0, 1) +
                              b'127.0.0.1:7431@tcp'.ljust(64, b'\0'),
                              flags=2, xid=5),
+        # STATS (issue #11): an empty request; a reply of the fixed part
+        # and two per-opcode records in increasing opcode order
+        'stats': frame(4, b''),
+        'stats_rep': frame(4, struct.pack('<8Q6I', 5000, 9, 1, 4096, 0, 3,
+                                          0, 0, 1, 1, 2, 0, 0, 2) +
+                           struct.pack('<HHIQQ', 3, 0, 0, 2, 1000) +
+                           struct.pack('<HHIQQ', 65, 0, 0, 7, 9000),
+                           flags=2, xid=6),
     }
 
 

@@ -181,6 +181,10 @@ run_for 120 bash tests/integ/roles.sh "$work" $((base + 200))
 # sec=integrity, taken at sec=auth (the controls); privacy keeps a pattern
 # off the wire; MDS, OST and the proxy at base+210..212
 run_for 120 bash tests/integ/sec.sh "$work" $((base + 210))
+# tessctl stats --servers (issue #11): the MDS's and 2 OSTs' counters over
+# STATS requests move with I/O, a malformed STATS is refused and logged, a
+# killed OST is an error row (exit 1); MDS and OSTs at base+220..222
+run_for 120 bash tests/integ/srvstats.sh "$work" $((base + 220))
 
 # kill -9 of everything after fsync'd writes, restart: namespace and data intact
 kill_all KILL

@@ -138,7 +138,8 @@ static const struct hdr_bad_case hdr_bad_cases[] = {
 	{ "body length 4G-1", GOOD_HDR, .body_len = 0xffffffff,
 	  .expected = -EMSGSIZE },
 	{ "opcode 0", GOOD_HDR, .opcode = 0, .expected = -EOPNOTSUPP },
-	{ "opcode in a gap", GOOD_HDR, .opcode = 4, .expected = -EOPNOTSUPP },
+	{ "opcode stats", GOOD_HDR, .opcode = TESS_OP_STATS, .expected = 0 },
+	{ "opcode in a gap", GOOD_HDR, .opcode = 5, .expected = -EOPNOTSUPP },
 	{ "opcode TESS_OP_MAX", GOOD_HDR, .opcode = TESS_OP_MAX,
 	  .expected = -EOPNOTSUPP },
 	{ "opcode 0xffff", GOOD_HDR, .opcode = 0xffff, .expected = -EOPNOTSUPP },
@@ -404,6 +405,41 @@ static void tess_wire_msg_truncated_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tess_msg_check(&f, buf), -EBADMSG);
 }
 
+/* STATS (issue #11): the kernel never sends it, but checks it as a peer
+ * would: an empty request; a reply of the fixed part and nops records */
+static void tess_wire_msg_stats_test(struct kunit *test)
+{
+	static u8 buf[sizeof(struct tess_stats_rep) +
+		      2 * sizeof(struct tess_stats_op)];
+	struct tess_stats_rep *r = (void *)buf;
+	struct tess_stats_op *o = (void *)(r + 1);
+	struct tess_frame f;
+
+	memset(buf, 0, sizeof(buf));
+	tess_wire_fill_frame(&f, TESS_OP_STATS, TESS_HF_REQUEST, 0);
+	KUNIT_EXPECT_EQ(test, tess_msg_check(&f, buf), 0);
+	tess_wire_fill_frame(&f, TESS_OP_STATS, TESS_HF_REQUEST, 8);
+	KUNIT_EXPECT_EQ(test, tess_msg_check(&f, buf), -EBADMSG);
+
+	tess_wire_fill_frame(&f, TESS_OP_STATS, TESS_HF_REPLY, sizeof(*r));
+	KUNIT_EXPECT_EQ(test, tess_msg_check(&f, buf), 0);
+	tess_wire_fill_frame(&f, TESS_OP_STATS, TESS_HF_REPLY, sizeof(*r) - 1);
+	KUNIT_EXPECT_EQ(test, tess_msg_check(&f, buf), -EBADMSG);
+	r->nops = cpu_to_le32(2);
+	o[0].opcode = cpu_to_le16(TESS_OP_PING);
+	o[1].opcode = cpu_to_le16(TESS_OP_GETATTR);
+	tess_wire_fill_frame(&f, TESS_OP_STATS, TESS_HF_REPLY, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, tess_msg_check(&f, buf), 0);
+	o[1].opcode = cpu_to_le16(TESS_OP_PING);	/* not increasing */
+	KUNIT_EXPECT_EQ(test, tess_msg_check(&f, buf), -EBADMSG);
+	o[1].opcode = cpu_to_le16(TESS_OP_GETATTR);
+	o[1].pad1 = cpu_to_le32(1);
+	KUNIT_EXPECT_EQ(test, tess_msg_check(&f, buf), -EBADMSG);
+	o[1].pad1 = 0;
+	r->nops = cpu_to_le32(TESS_STATS_OPS_MAX + 1);
+	KUNIT_EXPECT_EQ(test, tess_msg_check(&f, buf), -EBADMSG);
+}
+
 static void tess_wire_msg_bulk_test(struct kunit *test)
 {
 	struct tess_obj_io_req io = {
@@ -520,7 +556,8 @@ static void tess_wire_op_name_test(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, tess_op_name(TESS_OP_OBJ_SYNC_OWN),
 			   "obj_sync_own");
 	KUNIT_EXPECT_STREQ(test, tess_op_name(0), "unknown");
-	KUNIT_EXPECT_STREQ(test, tess_op_name(4), "unknown");
+	KUNIT_EXPECT_STREQ(test, tess_op_name(TESS_OP_STATS), "stats");
+	KUNIT_EXPECT_STREQ(test, tess_op_name(5), "unknown");
 	KUNIT_EXPECT_STREQ(test, tess_op_name(TESS_OP_MAX), "unknown");
 	KUNIT_EXPECT_STREQ(test, tess_op_name(0xffff), "unknown");
 }
@@ -537,6 +574,7 @@ static struct kunit_case tess_wire_test_cases[] = {
 	KUNIT_CASE(tess_wire_msg_lookup_test),
 	KUNIT_CASE(tess_wire_msg_truncated_test),
 	KUNIT_CASE(tess_wire_msg_bulk_test),
+	KUNIT_CASE(tess_wire_msg_stats_test),
 	KUNIT_CASE(tess_wire_msg_error_reply_test),
 	KUNIT_CASE(tess_wire_buf_test),
 	KUNIT_CASE(tess_wire_cursor_test),

@@ -29,10 +29,10 @@ const double tmetrics_bucket_le[TMETRICS_NBUCKETS] = {
 };
 
 /* opcodes TESS_OP_MAX and above are counted as "unknown" */
-#define NOPS		(TESS_OP_MAX + 1)
+#define NOPS		TMETRICS_NOPS
 /* statuses 1..NSTATUS-1 by errno; others as "other" (index 0) */
 #define NSTATUS		256
-#define NROLES		(TESS_ROLE_ADMIN + 1)
+#define NROLES		TMETRICS_NROLES
 
 typedef _Atomic uint64_t ctr_t;
 
@@ -120,6 +120,26 @@ void tmetrics_conn_refused(bool per_addr)
 void tmetrics_handshake_failed(void)
 {
 	atomic_fetch_add_explicit(&M.handshake_failed, 1, RLX);
+}
+
+void tmetrics_snapshot(struct tmetrics_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned op = 0; op < NOPS; op++) {
+		s->op_count[op] = atomic_load_explicit(&M.op[op].count, RLX);
+		s->op_ns[op] = atomic_load_explicit(&M.op[op].sum_ns, RLX);
+		s->requests += s->op_count[op];
+	}
+	for (unsigned st = 0; st < NSTATUS; st++)
+		s->errors += atomic_load_explicit(&M.errors[st], RLX);
+	s->rx_bytes = atomic_load_explicit(&M.rx_bytes, RLX);
+	s->tx_bytes = atomic_load_explicit(&M.tx_bytes, RLX);
+	for (int r = 0; r < NROLES; r++)
+		s->conns[r] = atomic_load_explicit(&M.conns[r], RLX);
+	s->conns_total = atomic_load_explicit(&M.conns_total, RLX);
+	s->refused = atomic_load_explicit(&M.refused_addr, RLX) +
+		     atomic_load_explicit(&M.refused_total, RLX);
+	s->handshake_failed = atomic_load_explicit(&M.handshake_failed, RLX);
 }
 
 /* ---- registration ---- */

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tessera.h"
 #include "tnet.h"
 
 /* latency buckets (upper bounds, seconds): 100 us .. 10 s, then +Inf */
@@ -48,6 +49,23 @@ void tmetrics_conn(int role, int delta);
 void tmetrics_conn_refused(bool per_addr);
 /* a handshake that failed (wrong key, timeout, garbage) */
 void tmetrics_handshake_failed(void);
+
+/* ---- a snapshot of the built-in counters (the STATS reply) ---- */
+#define TMETRICS_NOPS		(TESS_OP_MAX + 1)	/* last: "unknown" */
+#define TMETRICS_NROLES		(TESS_ROLE_ADMIN + 1)	/* 0: unknown */
+
+struct tmetrics_snap {
+	uint64_t op_count[TMETRICS_NOPS];	/* requests answered */
+	uint64_t op_ns[TMETRICS_NOPS];		/* their time, summed */
+	uint64_t requests;			/* sum of op_count */
+	uint64_t errors;			/* answered with a status */
+	uint64_t rx_bytes, tx_bytes;		/* bulk in, out */
+	int64_t conns[TMETRICS_NROLES];		/* open now, by role */
+	uint64_t conns_total, refused, handshake_failed;
+};
+
+/* each counter read once (relaxed): not one instant, but none torn */
+void tmetrics_snapshot(struct tmetrics_snap *s);
 
 /* ---- daemon-specific metrics ---- */
 enum tmetrics_type { TMETRICS_COUNTER, TMETRICS_GAUGE };

@@ -347,6 +347,7 @@ struct tnet_server {
 	/* tnet_server_stop / tnet_server_drain */
 	_Atomic bool stopping;
 	_Atomic int inflight;		/* requests being served */
+	uint64_t start_ns;		/* tnet_server_init, tmetrics_now_ns */
 };
 
 /* bind and listen; port 0 picks one (read it back with tnet_server_port).

@@ -25,6 +25,7 @@
 #include "tnet_sec.h"
 #include "tnet_rdma.h"
 #include "metrics.h"
+#include "tnet_stats.h"
 
 #define STR_(x)	#x
 #define STR(x)	STR_(x)
@@ -116,6 +117,7 @@ int tnet_server_init(struct tnet_server *s, const struct tnet_addr *listen_addr,
 	s->ops = ops;
 	s->ctx = ctx;
 	s->features = TESS_FEAT_KNOWN;
+	s->start_ns = tmetrics_now_ns();
 	tnet_random(s->uuid, sizeof(s->uuid));
 	s->rcache = rcache_create(RCACHE_PER_CLIENT_DEFAULT,
 				  TNET_LEASE_DEFAULT * 1000);
@@ -400,6 +402,10 @@ static int serve_request(struct tnet_server *s, struct tnet_conn *c,
 		rc = -EPROTO;
 	} else if (op == TESS_OP_PING) {
 		rc = 0;
+	} else if (op == TESS_OP_STATS) {
+		/* every server alike, for every role (include/tessera.h) */
+		tnet_stats_reply(s, &rep.body);
+		rc = rep.body.err;
 	} else {
 		rc = s->ops->handle(s->ctx, c, m, &rep);
 		if (!rc && rep.body.err)
