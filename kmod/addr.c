@@ -122,12 +122,48 @@ static void tess_io_dec(struct tess_io *io)
 		io->complete(io);
 }
 
+static void tess_read_complete(struct tess_io *io);
+
+/*
+ * A read into the page cache: the pages this RPC filled whole are done
+ * now, so that a reader need not wait for the slowest OST of the window.
+ * Only whole pages of small folios: a page that two RPCs share, or that
+ * the EOF zeroing shares, is left to tess_read_complete().  Its slot in
+ * io->pages is cleared; each RPC owns the slots of its pages.
+ */
+static void tess_read_rpc_pages(struct tess_io_rpc *rpc, int err)
+{
+	struct tess_io *io = rpc->io;
+	pgoff_t first = io->pos >> PAGE_SHIFT, idx;
+	unsigned int i;
+
+	for (i = 0; i < rpc->bulk.nr; i++) {
+		struct bio_vec *bv = &rpc->bvec[i];
+		struct folio *folio = page_folio(bv->bv_page);
+
+		if (bv->bv_offset || bv->bv_len != PAGE_SIZE ||
+		    folio_test_large(folio))
+			continue;
+		idx = folio->index - first;	/* locked: index is stable */
+		if (idx >= io->nr_pages || io->pages[idx] != bv->bv_page)
+			continue;
+		io->pages[idx] = NULL;
+		if (err)
+			tess_folio_set_error(folio);
+		else
+			folio_mark_uptodate(folio);
+		folio_unlock(folio);
+	}
+}
+
 static void tess_io_rpc_done(void *priv, int err, u32 bytes)
 {
 	struct tess_io_rpc *rpc = priv;
 	struct tess_io *io = rpc->io;
 
 	tess_io_set_err(io, err);
+	if (io->complete == tess_read_complete)
+		tess_read_rpc_pages(rpc, err);
 	kvfree(rpc);
 	tess_io_dec(io);
 }
@@ -269,15 +305,22 @@ static void tess_io_zero_tail(struct tess_io *io, size_t from, size_t to)
 
 /* ---- reads into the page cache ---- */
 
-/* all RPCs of a read run are done: complete its folios */
+/* all RPCs of a read run are done: complete the folios left */
 static void tess_read_complete(struct tess_io *io)
 {
 	unsigned int i = 0;
 
 	while (i < io->nr_pages) {
-		struct folio *folio = page_folio(io->pages[i]);
+		struct folio *folio;
+		unsigned int n;
+
+		if (!io->pages[i]) {	/* done with its RPC */
+			i++;
+			continue;
+		}
+		folio = page_folio(io->pages[i]);
 		/* once unlocked, truncate may free it: size it first */
-		unsigned int n = folio_nr_pages(folio);
+		n = folio_nr_pages(folio);
 
 		if (!io->err)
 			folio_mark_uptodate(folio);
