@@ -106,9 +106,17 @@ static int mount_mds(const char *mount, char *out, size_t len)
 	return found > 1 && !mount ? -EEXIST : 0;
 }
 
+/* an opcode's name; one this tessctl does not know (a newer server's)
+ * by number, so that JSON keys stay distinct */
 static const char *op_name(uint16_t op)
 {
-	return tess_op_name(op);
+	static char buf[16];
+	const char *n = tess_op_name(op);
+
+	if (strcmp(n, "unknown"))
+		return n;
+	snprintf(buf, sizeof(buf), "op_%u", op);
+	return buf;
 }
 
 /* the TOP_OPS opcodes with the most requests, "getattr:12 lookup:7" */
