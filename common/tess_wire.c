@@ -372,8 +372,10 @@ static int check_hsm_stats(struct tess_cursor *c, bool rep)
 	return 0;
 }
 
-/* STATS reply: the fixed part, then nops per-opcode records in increasing
- * opcode order, pad zero */
+/*
+ * STATS reply: the fixed part, then nops per-opcode records in increasing
+ * opcode order, pad zero
+ */
 static int check_stats_rep(struct tess_cursor *c)
 {
 	const struct tess_stats_rep *r = tess_pull(c, sizeof(*r));
