@@ -204,7 +204,10 @@ bool tess_has_unstable(struct inode *inode)
 /*
  * At most max_rpcs_in_flight OBJ_READ/OBJ_WRITE to one OST (Lustre's
  * osc tunable of that name): a sender waits for a slot.  Every RPC ends
- * (a reply; on a soft mount a timeout; umount -f), so the wait does too.
+ * (a reply; on a soft mount a timeout; umount -f), so the wait does too;
+ * on a hard mount with the OST away SIGKILL ends it.  A killed reader
+ * gives up (-EINTR); a killed writer's pages must still go out, so its
+ * RPC is sent beyond the limit.
  */
 static bool tess_osc_slot_try(struct tess_ost_slot *slot, int max)
 {
@@ -217,12 +220,19 @@ static bool tess_osc_slot_try(struct tess_ost_slot *slot, int max)
 	return true;
 }
 
-static void tess_osc_slot_get(struct tess_sb_info *sbi, u32 ost_idx)
+static int tess_osc_slot_get(struct tess_sb_info *sbi, u32 ost_idx,
+			     bool write)
 {
 	struct tess_ost_slot *slot = &sbi->osts[ost_idx];
 
-	wait_event(sbi->rpc_slot_wait,
-		   tess_osc_slot_try(slot, READ_ONCE(sbi->max_rpcs_in_flight)));
+	if (!wait_event_killable(sbi->rpc_slot_wait,
+				 tess_osc_slot_try(slot,
+					READ_ONCE(sbi->max_rpcs_in_flight))))
+		return 0;
+	if (!write)
+		return -EINTR;
+	atomic_inc(&slot->rw_in_flight);
+	return 0;
 }
 
 static void tess_osc_slot_put(struct tess_sb_info *sbi, u32 ost_idx)
@@ -355,7 +365,11 @@ int tess_osc_rw(struct tess_sb_info *sbi, u32 ost_idx, u64 oid, bool write,
 	req->done = tess_osc_rw_done;
 	req->private = rpc;
 	rpc->sbi = sbi;
-	tess_osc_slot_get(sbi, ost_idx);
+	if (tess_osc_slot_get(sbi, ost_idx, write)) {
+		tnet_req_put(req);
+		kfree(rpc);
+		return -EINTR;
+	}
 	rpc->stats = tess_stats_rpc_start(sbi, ost_idx, write, bulk->len, gfp);
 	rpc->start = ktime_get();
 	tnet_submit(cl, req);

@@ -361,13 +361,21 @@ static ssize_t checksums_store(struct kobject *kobj, struct kobj_attribute *a,
 
 	if (kstrtou32(buf, 0, &on) || on > 1)
 		return -EINVAL;
-	/* under ost_lock: a client created meanwhile reads the new value */
+	/*
+	 * Under ost_lock: a client created from now on reads the new value.
+	 * The others (they last until umount, which waits for this store)
+	 * are told after it: a reset completes requests, not under a lock.
+	 */
 	mutex_lock(&sbi->ost_lock);
 	WRITE_ONCE(sbi->nochecksums, !on);
-	for (i = 0; i < TESS_MAX_OSTS; i++)
-		if (sbi->osts[i].cl)
-			tnet_client_set_bulk_crc(sbi->osts[i].cl, on);
 	mutex_unlock(&sbi->ost_lock);
+	for (i = 0; i < TESS_MAX_OSTS; i++) {
+		/* pairs with tess_ost_client()'s release: set up */
+		struct tnet_client *cl = smp_load_acquire(&sbi->osts[i].cl);
+
+		if (cl)
+			tnet_client_set_bulk_crc(cl, on);
+	}
 	return count;
 }
 
