@@ -514,6 +514,8 @@ static int check_request(const struct tess_frame *f, struct tess_cursor *c)
 		if (!rd)
 			return -EBADMSG;
 		n = le32_to_cpu(rd->max_bytes);
+		if (le32_to_cpu(rd->flags) & ~(u32)TESS_READDIR_FLAGS)
+			return -EINVAL;
 		return n > TESS_MAX_BODY || n < sizeof(struct tess_readdir_rep) ?
 			-EINVAL : 0;
 	case TESS_OP_GETXATTR:
@@ -654,14 +656,24 @@ static int check_obj_scan_rep(struct tess_cursor *c)
 	return 0;
 }
 
+/*
+ * A READDIR reply: count entries, each a dirent and its padded name and,
+ * when the reply's eof word has TESS_READDIR_PLUS, a tess_dirent_plus
+ * whose attr.ino is 0 or the entry's ino and whose flags are known.
+ */
 static int check_dirents(struct tess_cursor *c)
 {
 	const struct tess_readdir_rep *r = tess_pull(c, sizeof(*r));
-	u32 i, count;
+	u32 i, count, eof;
+	bool plus;
 
 	if (!r)
 		return -EBADMSG;
 	count = le32_to_cpu(r->count);
+	eof = le32_to_cpu(r->eof);
+	if (eof & ~(u32)(TESS_READDIR_EOF | TESS_READDIR_PLUS))
+		return -EBADMSG;
+	plus = eof & TESS_READDIR_PLUS;
 	for (i = 0; i < count; i++) {
 		const struct tess_dirent *d = tess_pull(c, sizeof(*d));
 		const char *name;
@@ -678,6 +690,16 @@ static int check_dirents(struct tess_cursor *c)
 		/* "." and ".." are legal here, '/' and NUL are not */
 		if (memchr(name, '/', len) || memchr(name, '\0', len))
 			return -EBADMSG;
+		if (plus) {
+			const struct tess_dirent_plus *p = tess_pull(c, sizeof(*p));
+			u64 ino;
+
+			if (!p || le32_to_cpu(p->xflags) & ~(u32)TESS_DPLUS_KNOWN)
+				return -EBADMSG;
+			ino = le64_to_cpu(p->attr.ino);
+			if (ino && ino != le64_to_cpu(d->ino))
+				return -EBADMSG;
+		}
 	}
 	return 0;
 }

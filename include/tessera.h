@@ -135,6 +135,12 @@
  *   4 - STATS (issue #11): a server's request counters and requests in
  *       flight (tessctl stats --servers), answered by every server.  New
  *       opcode only: an older server answers it EOPNOTSUPP, so no bump.
+ *   4 - READDIRPLUS (issue #11): TESS_FEAT_READDIRPLUS, the request flag
+ *       TESS_READDIR_PLUS (the former pad of tess_readdir_req, always 0
+ *       before) and a struct tess_dirent_plus after each entry of such a
+ *       reply.  Sent only to an MDS that agreed the feature (an older one
+ *       ignored the pad), so no bump; the MDS refuses unknown flags
+ *       (EINVAL).
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -337,10 +343,11 @@ enum tess_role {
 #define TESS_FEAT_CRED		0x0002	/* requests may carry TESS_HF_CRED */
 #define TESS_FEAT_SEC_INTEGRITY	0x0004	/* sec=integrity (version 4) */
 #define TESS_FEAT_SEC_PRIVACY	0x0008	/* sec=privacy (version 4) */
+#define TESS_FEAT_READDIRPLUS	0x0010	/* READDIR may ask TESS_READDIR_PLUS */
 /* offered by every client and server; the flavor bits only as asked */
-#define TESS_FEAT_BASE		0x0003
+#define TESS_FEAT_BASE		0x0013
 #define TESS_FEAT_SEC_MASK	0x000c
-#define TESS_FEAT_KNOWN		0x000f
+#define TESS_FEAT_KNOWN		0x001f
 
 /* security flavors, weakest first (mount option sec=, daemon --sec) */
 enum tess_sec {
@@ -641,17 +648,32 @@ struct tess_readlink_rep {	/* then target */
  * max_bytes.  Cookies are assigned once per entry and never reused in a
  * directory, so concurrent inserts and removes never repeat or skip an
  * entry that stays.  Cookies 1 and 2 are "." and "..".
+ *
+ * READDIRPLUS: with TESS_READDIR_PLUS in flags (only to an MDS that
+ * agreed TESS_FEAT_READDIRPLUS; any other flag is refused, EINVAL) every
+ * entry of the reply, its padded name included, is followed by a struct
+ * tess_dirent_plus: the entry's attributes read in the same transaction
+ * as the entry, and TESS_DPLUS_SEC when the inode has at least one
+ * security.* xattr.  attr.ino 0 means that the MDS has no attributes for
+ * the entry (the client uses the name only); otherwise attr.ino equals
+ * the dirent's ino.  The reply says so: its eof word carries
+ * TESS_READDIR_PLUS too, so that a decoder that did not see the request
+ * knows the entry size; TESS_DIRENT_PLUS_BYTES counts against max_bytes.
  */
+#define TESS_READDIR_PLUS	0x0002	/* req flags; also in rep eof */
+#define TESS_READDIR_FLAGS	TESS_READDIR_PLUS	/* request flags known */
+#define TESS_READDIR_EOF	0x0001	/* rep eof: no entries after these */
+
 struct tess_readdir_req {
 	__le64 ino;
 	__le64 cookie;
 	__le32 max_bytes;
-	__le32 pad;
+	__le32 flags;		/* TESS_READDIR_PLUS; 0 before READDIRPLUS */
 };
 
 struct tess_readdir_rep {	/* then count entries */
 	__le32 count;
-	__le32 eof;
+	__le32 eof;		/* TESS_READDIR_EOF | TESS_READDIR_PLUS */
 };
 
 struct tess_dirent {		/* then name, padded to 8 bytes */
@@ -661,8 +683,20 @@ struct tess_dirent {		/* then name, padded to 8 bytes */
 	__le32 name_len;
 };
 
+#define TESS_DPLUS_SEC		0x0001	/* has a security.* xattr */
+#define TESS_DPLUS_KNOWN	0x0001
+
+/* after each padded name of a TESS_READDIR_PLUS reply */
+struct tess_dirent_plus {
+	struct tess_attr attr;	/* attr.ino 0: none */
+	__le32 xflags;		/* TESS_DPLUS_* */
+	__le32 pad;
+};
+
 #define TESS_DIRENT_BYTES(namelen) \
 	(sizeof(struct tess_dirent) + (((namelen) + 7) & ~7u))
+#define TESS_DIRENT_PLUS_BYTES(namelen) \
+	(TESS_DIRENT_BYTES(namelen) + sizeof(struct tess_dirent_plus))
 
 struct tess_statfs_rep {
 	__le64 blocks;		/* in bsize units */
@@ -1199,6 +1233,7 @@ _Static_assert(sizeof(struct tess_setattr_req) == 72, "tess_setattr_req");
 _Static_assert(sizeof(struct tess_open_req) == 16, "tess_open_req");
 _Static_assert(sizeof(struct tess_create_req) == 40, "tess_create_req");
 _Static_assert(sizeof(struct tess_dirent) == 24, "tess_dirent");
+_Static_assert(sizeof(struct tess_dirent_plus) == 104, "tess_dirent_plus");
 _Static_assert(sizeof(struct tess_statfs_rep) == 56, "tess_statfs_rep");
 _Static_assert(sizeof(struct tess_ost_info) == 72, "tess_ost_info");
 _Static_assert(sizeof(struct tess_obj_io_req) == 24, "tess_obj_io_req");

@@ -1475,6 +1475,130 @@ TU_CASE(handler_create_lookup_readdir)
 	free_mds(m);
 }
 
+static uint32_t b_setxattr(uint8_t *b, uint64_t ino, const char *name,
+			   const char *val)
+{
+	struct tess_xattr_req x = { .ino = cpu_to_le64(ino),
+				    .name_len = cpu_to_le32(strlen(name)),
+				    .value_len = cpu_to_le32(strlen(val)) };
+
+	memcpy(b, &x, sizeof(x));
+	memcpy(b + sizeof(x), name, strlen(name));
+	memcpy(b + sizeof(x) + strlen(name), val, strlen(val));
+	return sizeof(x) + (uint32_t)(strlen(name) + strlen(val));
+}
+
+/*
+ * READDIRPLUS (issue #11): each entry carries the attributes GETATTR
+ * gives and TESS_DPLUS_SEC exactly for an inode with a security.* xattr
+ * (not user.*); the reply passes tess_msg_check, fits max_bytes, and a
+ * plain READDIR is unchanged.
+ */
+TU_CASE(handler_readdir_plus)
+{
+	struct mds *m = new_mds(1);
+	static uint8_t b[4096], rb[8192];
+	static const char *const names[] = { "plain", "sec", "usr", "sub" };
+	uint64_t inos[4];
+	struct tess_inode_rep ir, gr;
+	struct tess_readdir_req rd = { .ino = cpu_to_le64(ROOT),
+				       .max_bytes = cpu_to_le32(8192),
+				       .flags = cpu_to_le32(TESS_READDIR_PLUS) };
+	struct tess_readdir_rep rr;
+	struct tess_dirent de;
+	struct tess_dirent_plus dp;
+	struct tess_frame f = { .opcode = TESS_OP_READDIR,
+				.flags = TESS_HF_REPLY };
+	struct tess_ino_req gq;
+	struct hres r;
+	uint32_t n, off, i, j, len, seen = 0;
+
+	if (!m) {
+		TU_CHECK(m != NULL);
+		return;
+	}
+	for (i = 0; i < 4; i++) {
+		n = b_create(b, ROOT, names[i], i == 3 ? 0750 : S_IFREG | 0640,
+			     NULL, 0);
+		r = call_h(m, TESS_ROLE_CLIENT,
+			   i == 3 ? TESS_OP_MKDIR : TESS_OP_CREATE, b, n);
+		TU_EQ_INT(r.status, 0);
+		memcpy(&ir, r.body, sizeof(ir));
+		inos[i] = le64_to_cpu(ir.attr.ino);
+	}
+	n = b_setxattr(b, inos[1], "security.test", "v");
+	TU_EQ_INT(call_h(m, TESS_ROLE_CLIENT, TESS_OP_SETXATTR, b, n).status, 0);
+	n = b_setxattr(b, inos[2], "user.test", "v");
+	TU_EQ_INT(call_h(m, TESS_ROLE_CLIENT, TESS_OP_SETXATTR, b, n).status, 0);
+	/* the next inode's security.* must not count for usr */
+	n = b_setxattr(b, inos[3], "security.x", "v");
+	TU_EQ_INT(call_h(m, TESS_ROLE_CLIENT, TESS_OP_SETXATTR, b, n).status, 0);
+
+	r = call_h(m, TESS_ROLE_CLIENT, TESS_OP_READDIR, &rd, sizeof(rd));
+	TU_EQ_INT(r.status, 0);
+	f.body_len = r.len;
+	TU_EQ_INT(tess_msg_check(&f, r.body), 0);
+	len = r.len < sizeof(rb) ? r.len : sizeof(rb);
+	memcpy(rb, r.body, len);
+	memcpy(&rr, rb, sizeof(rr));
+	TU_EQ_U64(le32_to_cpu(rr.count), 6);
+	TU_EQ_U64(le32_to_cpu(rr.eof), TESS_READDIR_EOF | TESS_READDIR_PLUS);
+	off = sizeof(rr);
+	for (i = 0; i < 6 && off + sizeof(de) <= len; i++) {
+		memcpy(&de, rb + off, sizeof(de));
+		n = le32_to_cpu(de.name_len);
+		if (off + TESS_DIRENT_PLUS_BYTES(n) > len)
+			break;
+		memcpy(&dp, rb + off + TESS_DIRENT_BYTES(n), sizeof(dp));
+		TU_EQ_U64(le64_to_cpu(dp.attr.ino), le64_to_cpu(de.ino));
+		TU_EQ_U64(dp.pad, 0);
+		for (j = 0; j < 4; j++) {
+			if (n != strlen(names[j]) ||
+			    memcmp(rb + off + sizeof(de), names[j], n))
+				continue;
+			seen |= 1u << j;
+			TU_EQ_U64(le64_to_cpu(de.ino), inos[j]);
+			TU_EQ_U64(le32_to_cpu(dp.xflags),
+				  j == 1 || j == 3 ? TESS_DPLUS_SEC : 0);
+			/* the same attributes as GETATTR's */
+			gq.ino = de.ino;
+			r = call_h(m, TESS_ROLE_CLIENT, TESS_OP_GETATTR, &gq,
+				   sizeof(gq));
+			TU_EQ_INT(r.status, 0);
+			memcpy(&gr, r.body, sizeof(gr));
+			TU_CHECK(!memcmp(&gr.attr, &dp.attr, sizeof(dp.attr)));
+			TU_EQ_U64(le32_to_cpu(dp.attr.mode),
+				  j == 3 ? (S_IFDIR | 0750) : (S_IFREG | 0640));
+		}
+		off += TESS_DIRENT_PLUS_BYTES(n);
+	}
+	TU_EQ_U64(off, len);
+	TU_EQ_U64(seen, 15);
+
+	/* max_bytes counts the attrs: room for "." with its attrs only */
+	rd.max_bytes = cpu_to_le32(sizeof(rr) + TESS_DIRENT_PLUS_BYTES(1));
+	r = call_h(m, TESS_ROLE_CLIENT, TESS_OP_READDIR, &rd, sizeof(rd));
+	TU_EQ_INT(r.status, 0);
+	memcpy(&rr, r.body, sizeof(rr));
+	TU_EQ_U64(le32_to_cpu(rr.count), 1);
+	TU_EQ_U64(le32_to_cpu(rr.eof), TESS_READDIR_PLUS);
+	TU_EQ_U64(r.len, sizeof(rr) + TESS_DIRENT_PLUS_BYTES(1));
+	rd.max_bytes = cpu_to_le32(sizeof(rr) + TESS_DIRENT_PLUS_BYTES(1) - 1);
+	r = call_h(m, TESS_ROLE_CLIENT, TESS_OP_READDIR, &rd, sizeof(rd));
+	TU_EQ_INT(r.status, EINVAL);
+
+	/* plain READDIR: no attrs, eof word 1 */
+	rd.flags = 0;
+	rd.max_bytes = cpu_to_le32(8192);
+	r = call_h(m, TESS_ROLE_CLIENT, TESS_OP_READDIR, &rd, sizeof(rd));
+	TU_EQ_INT(r.status, 0);
+	memcpy(&rr, r.body, sizeof(rr));
+	TU_EQ_U64(le32_to_cpu(rr.eof), TESS_READDIR_EOF);
+	f.body_len = r.len;
+	TU_EQ_INT(tess_msg_check(&f, r.body), 0);
+	free_mds(m);
+}
+
 TU_CASE(handler_xattr_erange_and_size)
 {
 	struct mds *m = new_mds(1);
@@ -1857,6 +1981,7 @@ int main(void)
 	TU_RUN(durable_across_reopen);
 	TU_RUN(concurrent_creates_one_dir);
 	TU_RUN(handler_create_lookup_readdir);
+	TU_RUN(handler_readdir_plus);
 	TU_RUN(handler_xattr_erange_and_size);
 	TU_RUN(handler_ost_register_list_statfs);
 	TU_RUN(handler_setattr_symlink_rename_layout);

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* Userspace tests of common/tess_wire.c: frame header, CRC, message checks. */
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "tess_wire.h"
 #include "tu.h"
@@ -255,6 +259,137 @@ TU_CASE(readdir_reply_check)
 	r->count = cpu_to_le32(2);
 	body[sizeof(*r) + sizeof(*d) + 8 + sizeof(*d) + 2] = '/';
 	TU_EQ_INT(tess_msg_check(&f, body), -EBADMSG);
+}
+
+/*
+ * A READDIRPLUS reply of two entries ("a" ino 10, "ninechars" ino 11),
+ * each followed by its tess_dirent_plus; mutate() changes it first.
+ * Returns the body length.
+ */
+enum rdp_mut {
+	RDP_OK, RDP_SHORT1, RDP_NO_LAST_PLUS, RDP_NO_PLUS_BIT, RDP_EXTRA_BIT,
+	RDP_XFLAGS, RDP_INO_OTHER, RDP_INO_ZERO, RDP_SEC_BIT, RDP_EOF_PLUS,
+	RDP_PLAIN_WITH_PLUS,
+};
+
+static uint32_t rdp_body(uint8_t *body, uint32_t cap, enum rdp_mut m)
+{
+	struct tess_buf b;
+	struct tess_readdir_rep *r;
+	struct tess_dirent *d;
+	struct tess_dirent_plus *p[2];
+	static const char *const names[2] = { "a", "ninechars" };
+	uint32_t i, len;
+
+	tess_buf_init(&b, body, cap);
+	r = tess_buf_reserve(&b, sizeof(*r));
+	r->count = cpu_to_le32(2);
+	r->eof = cpu_to_le32(TESS_READDIR_PLUS);
+	for (i = 0; i < 2; i++) {
+		len = (uint32_t)strlen(names[i]);
+		d = tess_buf_reserve(&b, TESS_DIRENT_BYTES(len));
+		d->ino = cpu_to_le64(10 + i);
+		d->cookie = cpu_to_le64(3 + i);
+		d->type = cpu_to_le32(DT_REG);
+		d->name_len = cpu_to_le32(len);
+		memcpy(d + 1, names[i], len);
+		p[i] = tess_buf_reserve(&b, sizeof(*p[i]));
+		p[i]->attr.ino = cpu_to_le64(10 + i);
+		p[i]->attr.mode = cpu_to_le32(S_IFREG | 0644);
+	}
+	if (b.err)
+		return 0;
+	switch (m) {
+	case RDP_OK:
+		break;
+	case RDP_SHORT1:
+		return b.len - 1;
+	case RDP_NO_LAST_PLUS:
+		return b.len - (uint32_t)sizeof(struct tess_dirent_plus);
+	case RDP_NO_PLUS_BIT:
+		r->eof = cpu_to_le32(TESS_READDIR_EOF);
+		break;
+	case RDP_EXTRA_BIT:
+		r->eof = cpu_to_le32(TESS_READDIR_PLUS | 0x4);
+		break;
+	case RDP_XFLAGS:
+		p[1]->xflags = cpu_to_le32(0x2);
+		break;
+	case RDP_INO_OTHER:
+		p[0]->attr.ino = cpu_to_le64(11);
+		break;
+	case RDP_INO_ZERO:
+		memset(p[0], 0, sizeof(*p[0]));
+		break;
+	case RDP_SEC_BIT:
+		p[0]->xflags = cpu_to_le32(TESS_DPLUS_SEC);
+		break;
+	case RDP_EOF_PLUS:
+		r->eof = cpu_to_le32(TESS_READDIR_EOF | TESS_READDIR_PLUS);
+		break;
+	case RDP_PLAIN_WITH_PLUS:
+		r->eof = 0;
+		break;
+	}
+	return b.len;
+}
+
+TU_CASE(readdir_plus_reply_check)
+{
+	static const struct {
+		const char *what;
+		enum rdp_mut m;
+		int want;
+	} cases[] = {
+		{ "two entries with attrs", RDP_OK, 0 },
+		{ "one byte short", RDP_SHORT1, -EBADMSG },
+		{ "last entry without its plus", RDP_NO_LAST_PLUS, -EBADMSG },
+		{ "plus records, no PLUS bit", RDP_NO_PLUS_BIT, -EBADMSG },
+		{ "unknown eof bit", RDP_EXTRA_BIT, -EBADMSG },
+		{ "unknown xflags", RDP_XFLAGS, -EBADMSG },
+		{ "attr of another ino", RDP_INO_OTHER, -EBADMSG },
+		{ "attr.ino 0: no attrs", RDP_INO_ZERO, 0 },
+		{ "security bit", RDP_SEC_BIT, 0 },
+		{ "eof and plus", RDP_EOF_PLUS, 0 },
+		{ "eof word 0 with plus records", RDP_PLAIN_WITH_PLUS, -EBADMSG },
+	};
+	uint8_t body[512];
+	struct tess_frame f = { .opcode = TESS_OP_READDIR, .flags = TESS_HF_REPLY };
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(body, 0, sizeof(body));
+		f.body_len = rdp_body(body, sizeof(body), cases[i].m);
+		TU_CHECK(f.body_len != 0);
+		if (tess_msg_check(&f, body) != cases[i].want)
+			fprintf(stderr, "  case '%s'\n", cases[i].what);
+		TU_EQ_INT(tess_msg_check(&f, body), cases[i].want);
+	}
+}
+
+TU_CASE(readdir_request_flags_check)
+{
+	static const struct {
+		uint32_t flags;
+		int want;
+	} cases[] = {
+		{ 0, 0 },
+		{ TESS_READDIR_PLUS, 0 },
+		{ TESS_READDIR_EOF, -EINVAL },
+		{ 0x4, -EINVAL },
+		{ TESS_READDIR_PLUS | 0x80000000u, -EINVAL },
+	};
+	struct tess_readdir_req rd = { .ino = cpu_to_le64(1),
+				       .max_bytes = cpu_to_le32(4096) };
+	struct tess_frame f = { .opcode = TESS_OP_READDIR,
+				.flags = TESS_HF_REQUEST,
+				.body_len = sizeof(rd) };
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rd.flags = cpu_to_le32(cases[i].flags);
+		TU_EQ_INT(tess_msg_check(&f, &rd), cases[i].want);
+	}
 }
 
 TU_CASE(buf_overflow_sets_err)
@@ -722,6 +857,8 @@ int main(void)
 	TU_RUN(msg_check_bulk_rules);
 	TU_RUN(layout_check_table);
 	TU_RUN(readdir_reply_check);
+	TU_RUN(readdir_plus_reply_check);
+	TU_RUN(readdir_request_flags_check);
 	TU_RUN(buf_overflow_sets_err);
 	TU_RUN(msg_check_hsm_set);
 	TU_RUN(msg_check_obj_hsm);

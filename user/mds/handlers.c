@@ -526,21 +526,49 @@ static int rd_fill(void *arg, uint64_t ino, uint64_t cookie, uint32_t type,
 	return 0;
 }
 
+/* an entry and its tess_dirent_plus, or 1 when both do not fit */
+static int rd_fill_plus(void *arg, uint64_t ino, uint64_t cookie,
+			uint32_t type, const char *name, uint32_t len,
+			const struct mds_attr *a, bool sec)
+{
+	struct rd_state *st = arg;
+	struct tess_dirent_plus *p;
+
+	if (st->b->len + (uint32_t)TESS_DIRENT_PLUS_BYTES(len) > st->max)
+		return 1;
+	if (rd_fill(arg, ino, cookie, type, name, len))
+		return 1;
+	p = tess_buf_reserve(st->b, sizeof(*p));	/* zeroed */
+	if (!p) {
+		st->count--;		/* cannot happen: checked above */
+		return 1;
+	}
+	/* attr.ino 0 (none) unless the record is this entry's inode */
+	if (a && a->ino == ino) {
+		mds_attr_to_wire(a, &p->attr);
+		p->xflags = cpu_to_le32(sec ? TESS_DPLUS_SEC : 0);
+	}
+	return 0;
+}
+
 static int h_readdir(struct hctx *h)
 {
 	const struct tess_readdir_req *r = PULL(h, sizeof(*r));
 	struct tess_readdir_rep *rr;
 	struct rd_state st;
 	uint64_t ino, cookie;
-	bool eof;
+	bool eof, plus;
 	int rc;
 
 	if (!r)
 		return -EBADMSG;
+	if (le32_to_cpu(r->flags) & ~(uint32_t)TESS_READDIR_FLAGS)
+		return -EINVAL;
 	ino = le64_to_cpu(r->ino);
 	cookie = le64_to_cpu(r->cookie);
 	snprintf(h->what, sizeof(h->what), "ino %" PRIu64 " cookie %" PRIu64
-		 " max %u", ino, cookie, le32_to_cpu(r->max_bytes));
+		 " max %u flags %#x", ino, cookie, le32_to_cpu(r->max_bytes),
+		 le32_to_cpu(r->flags));
 	rc = ino_may(h, ino, PERM_R);
 	if (rc)
 		return rc;
@@ -552,13 +580,19 @@ static int h_readdir(struct hctx *h)
 	if (st.max > st.b->cap)
 		st.max = st.b->cap;
 	st.count = 0;
-	rc = mds_readdir(h->m->store, ino, cookie, rd_fill, &st, &eof);
+	plus = le32_to_cpu(r->flags) & TESS_READDIR_PLUS;
+	if (plus)
+		rc = mds_readdir_plus(h->m->store, ino, cookie, rd_fill_plus,
+				      &st, &eof);
+	else
+		rc = mds_readdir(h->m->store, ino, cookie, rd_fill, &st, &eof);
 	if (rc)
 		return rc;
 	if (!st.count && !eof)
 		return -EINVAL;		/* max_bytes holds no entry */
 	rr->count = cpu_to_le32(st.count);
-	rr->eof = cpu_to_le32(eof ? 1 : 0);
+	rr->eof = cpu_to_le32((eof ? TESS_READDIR_EOF : 0) |
+			      (plus ? TESS_READDIR_PLUS : 0));
 	return 0;
 }
 

@@ -154,6 +154,17 @@ typedef int (*mds_dirent_fn)(void *arg, uint64_t ino, uint64_t cookie,
 			     uint32_t type, const char *name, uint32_t len);
 int mds_readdir(struct mds_store *s, uint64_t ino, uint64_t cookie,
 		mds_dirent_fn fn, void *arg, bool *eof);
+/*
+ * READDIRPLUS: as mds_readdir, and each entry with its inode's attributes
+ * read in the same transaction (a NULL for an entry whose inode record
+ * is missing or corrupt) and whether the inode has a security.* xattr.
+ */
+typedef int (*mds_dirent_plus_fn)(void *arg, uint64_t ino, uint64_t cookie,
+				  uint32_t type, const char *name,
+				  uint32_t len, const struct mds_attr *a,
+				  bool sec);
+int mds_readdir_plus(struct mds_store *s, uint64_t ino, uint64_t cookie,
+		     mds_dirent_plus_fn fn, void *arg, bool *eof);
 
 /* ---- xattrs ---- */
 /* cap 0: only *size; cap < size: -ERANGE with *size set */

@@ -677,12 +677,52 @@ out:
 	return store_tx_end(&tx, rc);
 }
 
-int mds_readdir(struct mds_store *s, uint64_t ino, uint64_t cookie,
-		mds_dirent_fn fn, void *arg, bool *eof)
+/* whether ino has an xattr named security.*: one cursor seek */
+static bool has_sec_xattr(MDB_cursor *xc, uint64_t ino)
+{
+	static const char pfx[] = "security.";
+	uint8_t k[8 + sizeof(pfx) - 1];
+	MDB_val key = { sizeof(k), k }, v;
+
+	store_put_be64(k, ino);
+	memcpy(k + 8, pfx, sizeof(pfx) - 1);
+	if (mdb_cursor_get(xc, &key, &v, MDB_SET_RANGE))
+		return false;
+	return key.mv_size > sizeof(k) && !memcmp(key.mv_data, k, sizeof(k));
+}
+
+struct rd_ctx {
+	struct tx *tx;
+	MDB_cursor *xc;			/* xattrs; NULL: plain readdir */
+	mds_dirent_fn fn;
+	mds_dirent_plus_fn pfn;
+	void *arg;
+};
+
+static int rd_emit(struct rd_ctx *e, uint64_t ino, uint64_t cookie,
+		   uint32_t type, const char *name, uint32_t len)
+{
+	struct inode in;
+	struct mds_attr a;
+	bool have;
+
+	if (!e->pfn)
+		return e->fn(e->arg, ino, cookie, type, name, len);
+	have = store_ino_get(e->tx, ino, &in) == 0;
+	if (have)
+		store_out_inode(&in, &a, NULL);
+	return e->pfn(e->arg, ino, cookie, type, name, len, have ? &a : NULL,
+		      have && has_sec_xattr(e->xc, ino));
+}
+
+static int readdir_common(struct mds_store *s, uint64_t ino, uint64_t cookie,
+			  mds_dirent_fn fn, mds_dirent_plus_fn pfn, void *arg,
+			  bool *eof)
 {
 	struct tx tx;
 	struct inode dir;
 	MDB_cursor *cur;
+	struct rd_ctx e = { .tx = &tx, .fn = fn, .pfn = pfn, .arg = arg };
 	uint8_t k[16];
 	MDB_val key = { 16, k }, v;
 	int rc;
@@ -694,10 +734,17 @@ int mds_readdir(struct mds_store *s, uint64_t ino, uint64_t cookie,
 	rc = dir_get(&tx, ino, &dir);
 	if (rc)
 		goto out;
-	if (cookie < 1 && fn(arg, ino, 1, DT_DIR, ".", 1))
+	if (pfn) {
+		rc = mdb_cursor_open(tx.t, s->xattrs, &e.xc);
+		if (rc) {
+			rc = store_mdb_err(rc, "cursor");
+			goto out;
+		}
+	}
+	if (cookie < 1 && rd_emit(&e, ino, 1, DT_DIR, ".", 1))
 		goto out;
-	if (cookie < 2 && fn(arg, dir.r.parent ? dir.r.parent : ino, 2, DT_DIR,
-			     "..", 2))
+	if (cookie < 2 && rd_emit(&e, dir.r.parent ? dir.r.parent : ino, 2,
+				  DT_DIR, "..", 2))
 		goto out;
 	if (cookie == UINT64_MAX) {
 		*eof = true;
@@ -730,9 +777,9 @@ int mds_readdir(struct mds_store *s, uint64_t ino, uint64_t cookie,
 			     ino);
 			continue;
 		}
-		if (fn(arg, c.ino,
-		       store_get_be64((const uint8_t *)key.mv_data + 8),
-		       c.type, name, c.name_len))
+		if (rd_emit(&e, c.ino,
+			    store_get_be64((const uint8_t *)key.mv_data + 8),
+			    c.type, name, c.name_len))
 			break;
 	}
 	if (rc == MDB_NOTFOUND || (rc == 0 && (key.mv_size != 16 ||
@@ -741,5 +788,19 @@ int mds_readdir(struct mds_store *s, uint64_t ino, uint64_t cookie,
 	rc = rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb_err(rc, "readdir");
 	mdb_cursor_close(cur);
 out:
+	if (e.xc)
+		mdb_cursor_close(e.xc);
 	return store_tx_end(&tx, rc);
+}
+
+int mds_readdir(struct mds_store *s, uint64_t ino, uint64_t cookie,
+		mds_dirent_fn fn, void *arg, bool *eof)
+{
+	return readdir_common(s, ino, cookie, fn, NULL, arg, eof);
+}
+
+int mds_readdir_plus(struct mds_store *s, uint64_t ino, uint64_t cookie,
+		     mds_dirent_plus_fn fn, void *arg, bool *eof)
+{
+	return readdir_common(s, ino, cookie, NULL, fn, arg, eof);
 }
