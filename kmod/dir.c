@@ -21,6 +21,9 @@
 #include <linux/namei.h>
 #include <linux/cred.h>
 #include <linux/compat.h>
+#include <linux/dcache.h>
+#include <linux/stringhash.h>
+#include <linux/wait.h>
 
 #include "tess_fs.h"
 
@@ -358,25 +361,116 @@ static int tess_rename(struct tess_idmap *idmap,
 
 /* ---- readdir ---- */
 
+/* READDIRPLUS entries are 104 bytes longer: more of them per request */
+#define TESS_READDIR_PLUS_BUF	(96 * 1024)
+static_assert(TESS_READDIR_PLUS_BUF <= TESS_MAX_BODY);
+
+/* a DT_* the entry says and the type of the mode it carries agree */
+static bool tess_dplus_type_ok(u32 mode, u32 dtype)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+	case S_IFDIR:
+	case S_IFLNK:
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFIFO:
+	case S_IFSOCK:
+		return ((mode & S_IFMT) >> 12) == dtype;
+	default:
+		return false;
+	}
+}
+
+/*
+ * READDIRPLUS: a name the dcache has no dentry for gets one now, bound to
+ * the inode made (or, if cached, refreshed) from the entry's attributes,
+ * as a LOOKUP would have done, so that the lstat(2) and getxattr(2) of
+ * `ls -l` that follow need no MDS request.  The way of fs/nfs/dir.c's
+ * nfs_prime_dcache: the name is claimed with d_alloc_parallel (the
+ * directory is locked shared, as for a lookup), instantiated by
+ * d_splice_alias, and marked verified as tess_lookup does.  Best effort:
+ * an entry that does not hold together, a name being looked up at the
+ * same time, an error, leave the name to a later LOOKUP; readdir goes on.
+ */
+static void tess_prime_dcache(struct dentry *parent, const char *name,
+			      u32 nlen, const struct tess_dirent *d,
+			      const struct tess_dirent_plus *p)
+{
+	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
+	struct tess_inode_rep rep = {};
+	struct qstr q = QSTR_INIT(name, nlen);
+	struct dentry *dentry, *alias;
+	struct inode *inode;
+	u64 ino = le64_to_cpu(d->ino);
+	u32 mode = le32_to_cpu(p->attr.mode);
+	unsigned int upd = 0;
+
+	if (!ino || le64_to_cpu(p->attr.ino) != ino ||
+	    !tess_dplus_type_ok(mode, le32_to_cpu(d->type)))
+		return;
+	if (name[0] == '.' && (nlen == 1 || (nlen == 2 && name[1] == '.')))
+		return;
+	q.hash = full_name_hash(parent, name, nlen);
+	dentry = d_lookup(parent, &q);
+	if (dentry) {
+		dput(dentry);		/* d_revalidate keeps it right */
+		return;
+	}
+	dentry = d_alloc_parallel(parent, &q, &wq);
+	if (IS_ERR(dentry))
+		return;
+	if (!d_in_lookup(dentry)) {
+		dput(dentry);		/* a lookup made it meanwhile */
+		return;
+	}
+	rep.attr = p->attr;
+	if (!(le32_to_cpu(p->xflags) & TESS_DPLUS_SEC))
+		upd = TESS_UPD_NOSEC;
+	inode = tess_iget_flags(parent->d_sb, &rep, sizeof(rep), upd);
+	if (IS_ERR(inode)) {
+		d_lookup_done(dentry);
+		dput(dentry);
+		return;
+	}
+	tess_dentry_verified(dentry);
+	alias = d_splice_alias(inode, dentry);
+	d_lookup_done(dentry);
+	if (IS_ERR(alias)) {
+		dput(dentry);
+		return;
+	}
+	if (alias) {
+		dput(dentry);
+		dentry = alias;
+		tess_dentry_verified(dentry);
+	}
+	dput(dentry);
+}
+
 static int tess_readdir(struct file *file, struct dir_context *ctx)
 {
 	struct inode *inode = file_inode(file);
 	struct tess_sb_info *sbi = TESS_SB(inode->i_sb);
 	const struct tess_readdir_rep *rr;
 	struct tess_cursor cur;
-	u32 len, count, i;
-	bool eof;
+	u32 len, count, i, flags = 0, cap = TESS_READDIR_BUF;
+	bool eof, plus;
 	void *buf;
 	int err = 0;
 
 	if (ctx->pos < 0)
 		return -EINVAL;
-	buf = kvmalloc(TESS_READDIR_BUF, GFP_KERNEL);
+	if (tnet_client_features(sbi->mds) & TESS_FEAT_READDIRPLUS) {
+		flags = TESS_READDIR_PLUS;
+		cap = TESS_READDIR_PLUS_BUF;
+	}
+	buf = kvmalloc(cap, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		err = tess_mds_readdir(sbi, inode->i_ino, ctx->pos, buf,
-				       TESS_READDIR_BUF, &len);
+		err = tess_mds_readdir(sbi, inode->i_ino, ctx->pos, flags, buf,
+				       cap, &len);
 		if (err)
 			break;
 		tess_cursor_init(&cur, buf, len);
@@ -386,9 +480,16 @@ static int tess_readdir(struct file *file, struct dir_context *ctx)
 			break;
 		}
 		count = le32_to_cpu(rr->count);
-		eof = le32_to_cpu(rr->eof);
+		eof = le32_to_cpu(rr->eof) & TESS_READDIR_EOF;
+		plus = le32_to_cpu(rr->eof) & TESS_READDIR_PLUS;
+		/* attributes we did not ask for: not what we asked */
+		if (plus && !(flags & TESS_READDIR_PLUS)) {
+			err = -EPROTO;
+			break;
+		}
 		for (i = 0; i < count; i++) {
 			const struct tess_dirent *d = tess_pull(&cur, sizeof(*d));
+			const struct tess_dirent_plus *p = NULL;
 			const char *name;
 			u32 nlen;
 			u64 cookie;
@@ -404,11 +505,19 @@ static int tess_readdir(struct file *file, struct dir_context *ctx)
 				goto out;
 			}
 			name = tess_pull(&cur, TESS_DIRENT_BYTES(nlen) - sizeof(*d));
+			if (name && plus) {
+				p = tess_pull(&cur, sizeof(*p));
+				if (!p)
+					name = NULL;
+			}
 			/* cookies only grow: a server cannot make us loop */
 			if (!name || cookie <= (u64)ctx->pos || cookie > S64_MAX) {
 				err = -EPROTO;
 				goto out;
 			}
+			if (p)
+				tess_prime_dcache(file->f_path.dentry, name,
+						  nlen, d, p);
 			if (!dir_emit(ctx, name, nlen, le64_to_cpu(d->ino),
 				      le32_to_cpu(d->type) & 15))
 				goto out;

@@ -44,6 +44,7 @@ struct inode *tess_alloc_inode(struct super_block *sb)
 	atomic_set(&ii->late_closes, 0);
 	ii->wverf = NULL;
 	ii->wverf_n = 0;
+	ii->no_sec_xattr = false;
 	return &ii->vfs_inode;
 }
 
@@ -257,10 +258,13 @@ void tess_update_inode_flags(struct inode *inode,
 	 * off appends written since; drop it whole.
 	 */
 	if (!(flags & TESS_UPD_NEW) && dv < ii->data_version) {
+		ii->no_sec_xattr = false;
 		spin_unlock(&inode->i_lock);
 		kfree(lo);
 		return;
 	}
+	/* only a READDIRPLUS entry tells that there is no security.* */
+	ii->no_sec_xattr = !!(flags & TESS_UPD_NOSEC);
 	changed = !tess_inode_mtime_equal(inode, &mtime) ||
 		  !tess_inode_ctime_equal(inode, &ctime) ||
 		  ii->data_version != dv;
@@ -319,6 +323,14 @@ void tess_invalidate_attr(struct inode *inode)
 	spin_lock(&inode->i_lock);
 	ii->attr_valid = 0;
 	ii->attr_time = jiffies - 1;
+	ii->no_sec_xattr = false;
+	spin_unlock(&inode->i_lock);
+}
+
+void tess_forget_no_sec_xattr(struct inode *inode)
+{
+	spin_lock(&inode->i_lock);
+	TESS_I(inode)->no_sec_xattr = false;
 	spin_unlock(&inode->i_lock);
 }
 
@@ -407,8 +419,9 @@ static const struct inode_operations tess_special_iops = {
 	.listxattr	= tess_listxattr,
 };
 
-struct inode *tess_iget(struct super_block *sb, const struct tess_inode_rep *rep,
-			u32 rep_len)
+struct inode *tess_iget_flags(struct super_block *sb,
+			      const struct tess_inode_rep *rep, u32 rep_len,
+			      unsigned int upd_flags)
 {
 	struct tess_iget_key key = {
 		.ino = le64_to_cpu(rep->attr.ino),
@@ -428,7 +441,8 @@ struct inode *tess_iget(struct super_block *sb, const struct tess_inode_rep *rep
 			iput(inode);
 			return ERR_PTR(-ESTALE);
 		}
-		tess_update_inode(inode, rep, rep_len);
+		tess_update_inode_flags(inode, rep, rep_len,
+					upd_flags & TESS_UPD_NOSEC);
 		return inode;
 	}
 
@@ -459,9 +473,16 @@ struct inode *tess_iget(struct super_block *sb, const struct tess_inode_rep *rep
 		iget_failed(inode);
 		return ERR_PTR(-EPROTO);
 	}
-	tess_update_inode_flags(inode, rep, rep_len, TESS_UPD_NEW);
+	tess_update_inode_flags(inode, rep, rep_len,
+				TESS_UPD_NEW | (upd_flags & TESS_UPD_NOSEC));
 	unlock_new_inode(inode);
 	return inode;
+}
+
+struct inode *tess_iget(struct super_block *sb, const struct tess_inode_rep *rep,
+			u32 rep_len)
+{
+	return tess_iget_flags(sb, rep, rep_len, 0);
 }
 
 /* ---- getattr / setattr ---- */

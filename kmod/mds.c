@@ -460,12 +460,13 @@ out:
 }
 
 int tess_mds_readdir(struct tess_sb_info *sbi, u64 ino, u64 cookie,
-		     void *buf, u32 cap, u32 *len)
+		     u32 flags, void *buf, u32 cap, u32 *len)
 {
 	struct tess_readdir_req r = {
 		.ino = cpu_to_le64(ino),
 		.cookie = cpu_to_le64(cookie),
 		.max_bytes = cpu_to_le32(cap),
+		.flags = cpu_to_le32(flags),
 	};
 
 	return tess_mds_call(sbi, TESS_OP_READDIR, &r, sizeof(r), buf, cap,

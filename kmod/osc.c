@@ -482,6 +482,16 @@ struct tess_layout_info *tess_osc_layout(struct inode *inode)
 {
 	struct tess_layout_info *lay = tess_layout_copy(inode);
 
+	/*
+	 * An inode made from a READDIRPLUS entry has no layout until an
+	 * OPEN, LOOKUP or GETATTR brings it (a truncate(2) by path needs it
+	 * without an open): ask once.
+	 */
+	if (!lay && S_ISREG(inode->i_mode) &&
+	    !rcu_access_pointer(TESS_I(inode)->layout) &&
+	    !tess_revalidate(inode, true))
+		lay = tess_layout_copy(inode);
+
 	if (IS_ERR_OR_NULL(lay))
 		return lay ? lay : ERR_PTR(-EIO);
 	if (!lay->pattern || lay->nobjs < lay->geom.stripe_count ||

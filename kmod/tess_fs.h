@@ -159,6 +159,13 @@ struct tess_inode_info {
 	struct work_struct size_work;	/* file.c: flush of an exiting task */
 	atomic_t late_closes;		/* file.c: CLOSEs size_work sends */
 	u64 cache_version;		/* file.c: data_version the cache holds */
+	/*
+	 * No security.* xattr, as the READDIRPLUS entry that last set the
+	 * attributes said (TESS_UPD_NOSEC); under i_lock, cleared by every
+	 * other attribute update and by a local set or remove of an xattr.
+	 * Believed only while the attributes are fresh (xattr.c).
+	 */
+	bool no_sec_xattr;
 	struct tess_wverf *wverf;	/* osc.c: per object, under verf_lock */
 	u32 wverf_n;
 };
@@ -226,8 +233,9 @@ int tess_mds_symlink(struct tess_sb_info *sbi, u64 parent,
 		     kgid_t gid, struct tess_irep *out);
 /* a kmalloc'd NUL-terminated target */
 char *tess_mds_readlink(struct tess_sb_info *sbi, u64 ino);
+/* flags: TESS_READDIR_PLUS only to an MDS that agreed READDIRPLUS */
 int tess_mds_readdir(struct tess_sb_info *sbi, u64 ino, u64 cookie,
-		     void *buf, u32 cap, u32 *len);
+		     u32 flags, void *buf, u32 cap, u32 *len);
 int tess_mds_statfs(struct tess_sb_info *sbi, struct tess_statfs_rep *st);
 ssize_t tess_mds_getxattr(struct tess_sb_info *sbi, u64 ino, const char *name,
 			  void *buf, size_t size);
@@ -247,11 +255,16 @@ int tess_mds_ost_list(struct tess_sb_info *sbi, void *buf, u32 cap, u32 *len);
 /* inode.c */
 struct inode *tess_iget(struct super_block *sb, const struct tess_inode_rep *rep,
 			u32 rep_len);
+/* as tess_iget, with TESS_UPD_NOSEC (or 0) for the attribute update */
+struct inode *tess_iget_flags(struct super_block *sb,
+			      const struct tess_inode_rep *rep, u32 rep_len,
+			      unsigned int upd_flags);
 void tess_update_inode(struct inode *inode, const struct tess_inode_rep *rep,
 		       u32 rep_len);
 #define TESS_UPD_NEW		0x1	/* a new inode: take everything */
 #define TESS_UPD_SIZE		0x2	/* we just set the size on the MDS */
 #define TESS_UPD_OWN		0x4	/* our own data change: keep the cache */
+#define TESS_UPD_NOSEC		0x8	/* READDIRPLUS: no security.* xattr */
 void tess_update_inode_flags(struct inode *inode,
 			     const struct tess_inode_rep *rep, u32 rep_len,
 			     unsigned int flags);
@@ -276,6 +289,8 @@ u64 tess_layout_row(struct inode *inode);
 void tess_invalidate_attr(struct inode *inode);
 /* the attributes are within their cache time (safe under RCU) */
 bool tess_attr_fresh(struct inode *inode);
+/* a local xattr change: forget that there is no security.* xattr */
+void tess_forget_no_sec_xattr(struct inode *inode);
 /* a layout from the wire (checked); ERR_PTR on a bad one */
 struct tess_layout_info *tess_layout_decode(const void *buf, u32 len);
 void tess_set_layout(struct inode *inode, struct tess_layout_info *lo);

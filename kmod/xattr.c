@@ -27,6 +27,22 @@ static int tess_xattr_get(const struct xattr_handler *handler,
 				 buffer, size);
 }
 
+/*
+ * security.*: GNU ls -l asks every file for security.selinux.  An inode
+ * whose attributes came from a READDIRPLUS entry that said "no security.*
+ * xattr" answers ENODATA without asking the MDS while those attributes
+ * are fresh; one set by another client is seen once they expire, as a
+ * change of any other attribute is.
+ */
+static int tess_xattr_get_security(const struct xattr_handler *handler,
+				   struct dentry *dentry, struct inode *inode,
+				   const char *name, void *buffer, size_t size)
+{
+	if (READ_ONCE(TESS_I(inode)->no_sec_xattr) && tess_attr_fresh(inode))
+		return -ENODATA;
+	return tess_xattr_get(handler, dentry, inode, name, buffer, size);
+}
+
 static int tess_xattr_set(const struct xattr_handler *handler,
 			  struct tess_idmap *idmap,
 			  struct dentry *dentry, struct inode *inode,
@@ -42,6 +58,7 @@ static int tess_xattr_set(const struct xattr_handler *handler,
 		tflags |= TESS_XATTR_CREATE;
 	if (flags & XATTR_REPLACE)
 		tflags |= TESS_XATTR_REPLACE;
+	tess_forget_no_sec_xattr(inode);
 	if (!value)
 		err = tess_mds_removexattr(sbi, inode->i_ino, full);
 	else
@@ -49,6 +66,8 @@ static int tess_xattr_set(const struct xattr_handler *handler,
 					tflags);
 	if (!err)
 		tess_invalidate_attr(inode);	/* ctime moved */
+	/* a READDIRPLUS reply that raced with the RPC may have set it */
+	tess_forget_no_sec_xattr(inode);
 	return err;
 }
 
@@ -66,7 +85,7 @@ static const struct xattr_handler tess_trusted_handler = {
 
 static const struct xattr_handler tess_security_handler = {
 	.prefix	= XATTR_SECURITY_PREFIX,
-	.get	= tess_xattr_get,
+	.get	= tess_xattr_get_security,
 	.set	= tess_xattr_set,
 };
 
