@@ -59,6 +59,16 @@ def frame_seeds():
         'readdir_rep': frame(27, struct.pack('<II', 1, 1) +
                              struct.pack('<QQII', 2, 3, 8, 1) + b'x' +
                              b'\0' * 7, flags=2, xid=3),
+        # READDIRPLUS (issue #11): eof word TESS_READDIR_PLUS, the entry
+        # followed by its tess_dirent_plus (attr with ino 2, xflags SEC)
+        'readdirplus_rep': frame(27, struct.pack('<II', 1, 2) +
+                                 struct.pack('<QQII', 2, 3, 8, 1) + b'x' +
+                                 b'\0' * 7 +
+                                 struct.pack('<6Q10IQ', 2, 1, 1, 0, 0, 0,
+                                             0, 0, 0, 0o100644, 0, 0, 1, 0,
+                                             0, 0, 1) +
+                                 struct.pack('<II', 1, 0),
+                                 flags=2, xid=3),
         'write': frame(65, struct.pack('<QQII', 1, 0, 0, 0)),
         'lookup_cred': frame(16, struct.pack('<QII', 1, 3, 0) + b'abc' +
                              struct.pack('<4I16I', 0x44455243, 1000, 100, 2,
@@ -138,6 +148,8 @@ def mds_seeds():
                                                  1000, 5000)),
         'readdir': mk + cr + rec(READDIR, struct.pack('<QQII', ROOT, 0,
                                                       4096, 0)),
+        'readdirplus': mk + cr + rec(READDIR, struct.pack('<QQII', ROOT, 0,
+                                                          4096, 2)),
         'symlink': rec(SYMLINK, struct.pack('<QIIII', ROOT, 0, 0, 1, 3) +
                        b'ltgt') + rec(READLINK, struct.pack('<Q', 2)),
         'rename': mk + cr + rec(RENAME, struct.pack('<QQIIII', ROOT, d, 0,
