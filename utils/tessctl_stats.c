@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tessctl_interval.h"
 #include "tessctl_stats.h"
 
 #ifndef SYSFS_DIR
@@ -446,15 +447,8 @@ static bool json_safe(const char *s)
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: tessctl stats [MOUNT...] [-i SECONDS [-n COUNT]] [--json]\n"
-		"       tessctl [--mds HOST[:PORT]@NET] --key FILE stats --servers [MOUNT] [--json]\n");
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+		"       tessctl [--mds HOST[:PORT]@NET] --key FILE stats --servers [MOUNT]\n"
+		"               [-i SECONDS [-n COUNT]] [--json]\n");
 }
 
 int tessctl_stats(int argc, char **argv)
@@ -468,40 +462,26 @@ int tessctl_stats(int argc, char **argv)
 	};
 	static char paths[MAX_MOUNTS][PATH_MAX];
 	struct mnt *mnts = NULL;
-	double interval = 0, t0, t1 = 0;
-	long count = -1;
+	struct interval iv = INTERVAL_INIT;
+	double start, t0, t1 = 0;
 	bool json = false;
 	int o, n = 0, rc = 0;
-	char *end;
 
 	optind = 0;	/* re-initialise: main parsed with "+" */
 	while ((o = getopt_long(argc, argv, "i:n:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'i':
-			interval = strtod(optarg, &end);
-			if (*end || !(interval > 0) || interval > 86400) {
-				fprintf(stderr, "tessctl: stats: -i %s: not a number of seconds in (0, 86400]\n",
-					optarg);
-				return 2;
-			}
-			break;
 		case 'n':
-			count = strtol(optarg, &end, 10);
-			if (*end || count < 1) {
-				fprintf(stderr, "tessctl: stats: -n %s: not a positive count\n",
-					optarg);
+			if (interval_opt(&iv, o, optarg))
 				return 2;
-			}
 			break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (count > 0 && !interval) {
-		fprintf(stderr, "tessctl: stats: -n needs -i\n");
+	if (interval_check(&iv))
 		return 2;
-	}
 	if (optind < argc) {
 		n = argc - optind;
 		if (n > MAX_MOUNTS) {
@@ -546,7 +526,7 @@ int tessctl_stats(int argc, char **argv)
 		}
 	}
 	/* the totals since mount, then the rates of each interval */
-	t0 = now();
+	start = t0 = interval_now();
 	for (long round = 0;; round++) {
 		bool first = true;
 
@@ -564,12 +544,12 @@ int tessctl_stats(int argc, char **argv)
 		if (json)
 			printf("]}\n");
 		fflush(stdout);
-		if (!interval || round == count)
+		if (!interval_more(&iv, round))
 			break;
 		if (round)
 			t0 = t1;
-		usleep((useconds_t)(interval * 1e6));
-		t1 = now();
+		interval_wait(&iv, start, round);
+		t1 = interval_now();
 		for (int i = 0; i < n; i++) {
 			struct mnt *m = &mnts[i];
 
