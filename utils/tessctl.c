@@ -561,8 +561,9 @@ static const struct cmd {
 	{ "peer",	cmd_peer,	"peer show [--net NET] [--json]  its server connections: state, messages, bytes" },
 	{ "stats",	cmd_stats,	"stats [MOUNT...] [-i SECONDS [-n COUNT]] [--json]   per-OST RPC counters of mounts\n"
 					"                           (/sys/fs/tessera/); -i: per second over each interval\n"
-					"  stats --servers [MOUNT] [--json]   the MDS's and each OST's request counters and\n"
-					"                           requests in flight (STATS requests; needs --key)" },
+					"  stats --servers [MOUNT] [-i SECONDS [-n COUNT]] [--json]   the MDS's and each\n"
+					"                           OST's request counters and requests in flight (STATS\n"
+					"                           requests; needs --key); -i: per second over each interval" },
 };
 
 static void usage(FILE *to)
