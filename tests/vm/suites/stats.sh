@@ -13,7 +13,13 @@
 # max_in_flight at 2), max_dirty_mb (4 holds the dirty bytes near 4 MiB
 # where 0 leaves 32 MiB dirty) and checksums (sysfs and the mount option; the OST
 # connections handshake again without bulk CRCs; data reads back).  Ends
-# with the kernel-log scan.
+# with the kernel-log scan.  READDIRPLUS (issue #11): a cold `ls -l` of
+# 202 entries costs the MDS fewer than 10 LOOKUPs, GETXATTRs and GETATTRs
+# (tessctl stats --servers --json), shows the names, modes and sizes
+# stat(1) gives, a security.* xattr set through a second mount is seen
+# once the attributes expire and a local one at once, a primed file
+# truncates by path; then the entries per second of a cold `ls -l` of
+# 2,000 entries (BENCH lines, figures only).
 #
 # Runs inside the VM (tests/vm/run stats) with TESS_REPO, TESS_MODDIR and
 # TESS_KVER set.
@@ -471,6 +477,131 @@ if [ "$(nconn 1)" -gt "$c0" ] && ! conn_line 1 | grep -q "bulk checksums on"; th
 else
 	fail "checksums=0: OST0001 connected without bulk checksums" "$(conn_line 1)"
 fi
+check "umount" tess_timeout 60 umount $MNT
+
+# --- READDIRPLUS (issue #11): a cold `ls -l` costs the MDS neither a
+# LOOKUP nor a GETXATTR (security.selinux) per entry; what it shows is
+# what stat says; a security.* xattr set by another mount is seen once
+# the attributes expire; a local setxattr is seen at once ---
+MNT2=/mnt/tessera2
+# srv_json FILE: the servers' counters (tessctl stats --servers --json)
+srv_json() {
+	tess_timeout 20 "$TESSCTL" --mds "$TESS_MDS_ADDR" --key "$TESS_KEY" \
+		stats --servers --json > "$1" 2> "$1.err"
+}
+# mds_op FILE OP: the MDS's count of OP in FILE (0 if it served none)
+mds_op() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+m = [s for s in d["servers"] if s["name"] == "MDS"][0]
+print(m["ops"].get(sys.argv[2], {}).get("count", 0))' "$1" "$2" 2>/dev/null || echo x
+}
+# cold_ls DIR OUT: drop every cache, then ls -l DIR into OUT; the MDS's
+# lookup, getxattr, getattr and readdir counts it cost in RDP_DELTA
+cold_ls() {
+	local op b a
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	srv_json $W/rdp.before
+	LC_ALL=C ls -l "$1" > "$2" 2> "$2.err"
+	srv_json $W/rdp.after
+	RDP_DELTA=
+	for op in lookup getxattr getattr readdir listxattr; do
+		b=$(mds_op $W/rdp.before $op)
+		a=$(mds_op $W/rdp.after $op)
+		case "$b$a" in
+		*[!0-9]*|"") RDP_DELTA="$RDP_DELTA $op=?" ;;
+		*) RDP_DELTA="$RDP_DELTA $op=$((a - b))" ;;
+		esac
+	done
+}
+rdp_n() { echo "$RDP_DELTA" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+check "readdirplus: mount (acregmin=10)" tess_mount $MNT acregmin=10
+check "readdirplus: a second mount" tess_mount $MNT2
+mkdir -p $MNT/rdp
+python3 - $MNT/rdp <<'PY'
+import os, sys
+d = sys.argv[1]
+for i in range(200):
+    p = os.path.join(d, "f%03d" % i)
+    with open(p, "wb") as f:
+        if i % 20 == 0:
+            f.write(b"x" * (i * 7 + 1))
+    os.chmod(p, 0o600 + (i % 8) * 0o10 + (i % 3))
+os.mkdir(os.path.join(d, "sub"))
+os.symlink("f001", os.path.join(d, "lnk"))
+PY
+cold_ls $MNT/rdp $W/rdp.ls
+echo "readdirplus: cold ls -l of 202 entries cost the MDS:$RDP_DELTA"
+n=$(grep -c '^[-dl]' $W/rdp.ls)
+expect "readdirplus: ls -l lists the 202 entries" 202 "$n"
+l=$(rdp_n lookup)
+[ "$l" != "" ] && [ "$l" -lt 10 ] 2>/dev/null &&
+	pass "readdirplus: cold ls -l of 202 entries: the MDS served $l LOOKUPs (< 10)" ||
+	fail "readdirplus: cold ls -l of 202 entries: the MDS served < 10 LOOKUPs" "$RDP_DELTA"
+g=$(rdp_n getxattr)
+[ "$g" != "" ] && [ "$g" -lt 10 ] 2>/dev/null &&
+	pass "readdirplus: cold ls -l of 202 entries: the MDS served $g GETXATTRs (< 10)" ||
+	fail "readdirplus: cold ls -l of 202 entries: the MDS served < 10 GETXATTRs" "$RDP_DELTA"
+g=$(rdp_n getattr)
+[ "$g" != "" ] && [ "$g" -lt 10 ] 2>/dev/null &&
+	pass "readdirplus: cold ls -l of 202 entries: the MDS served $g GETATTRs (< 10)" ||
+	fail "readdirplus: cold ls -l of 202 entries: the MDS served < 10 GETATTRs" "$RDP_DELTA"
+# names, modes and sizes as stat(1) says, through the other mount
+awk 'NR > 1 { print substr($1, 1, 10), $5, ($1 ~ /^l/ ? $(NF - 2) : $NF) }' \
+	$W/rdp.ls | LC_ALL=C sort > $W/rdp.ls.cut
+(cd $MNT2/rdp && LC_ALL=C stat -c '%A %s %n' -- *) | LC_ALL=C sort > $W/rdp.stat
+if cmp -s $W/rdp.ls.cut $W/rdp.stat; then
+	pass "readdirplus: ls -l names, modes and sizes equal stat's (202 entries)"
+else
+	fail "readdirplus: ls -l names, modes and sizes equal stat's" \
+		"$(diff $W/rdp.ls.cut $W/rdp.stat | head -n 4 | tr '\n' ' ')"
+fi
+expect "readdirplus: ls -l shows the symlink's target" "lnk -> f001" \
+	"$(awk '$1 ~ /^l/ { print $(NF - 2), $(NF - 1), $NF }' $W/rdp.ls)"
+# a security.* xattr set through the other mount: seen once the 10 s
+# attribute cache time of the primed inode ran out
+cold_ls $MNT/rdp $W/rdp.ls2
+check "readdirplus: setfattr security.test through the second mount" \
+	setfattr -n security.test -v other $MNT2/rdp/f005
+sleep 11
+expect "readdirplus: getfattr sees it once the attributes expired" other \
+	"$(getfattr --absolute-names --only-values -n security.test $MNT/rdp/f005 2>&1)"
+# a local set is seen at once, though ls -l just primed the inode
+cold_ls $MNT/rdp $W/rdp.ls3
+check "readdirplus: setfattr security.mine on the same mount" \
+	setfattr -n security.mine -v here $MNT/rdp/f006
+expect "readdirplus: getfattr sees the local set at once" here \
+	"$(getfattr --absolute-names --only-values -n security.mine $MNT/rdp/f006 2>&1)"
+expect "readdirplus: and the other mount too" here \
+	"$(getfattr --absolute-names --only-values -n security.mine $MNT2/rdp/f006 2>&1)"
+# an inode primed by READDIRPLUS has no layout yet: truncate(2) by path
+cold_ls $MNT/rdp $W/rdp.ls4
+check "readdirplus: truncate -s 5000 of a primed file by path" \
+	truncate -s 5000 $MNT/rdp/f020
+expect "readdirplus: its size through the other mount" 5000 \
+	"$(stat -c %s $MNT2/rdp/f020 2>&1)"
+expect "readdirplus: its 141 bytes of data kept, zeros after" "141 4859" \
+	"$(tr -cd x < $MNT2/rdp/f020 | wc -c) $(tr -cd '\0' < $MNT2/rdp/f020 | wc -c)"
+
+# cold ls -l of 2,000 entries: entries per second (figures, not pass/fail)
+mkdir -p $MNT/rdp2k
+python3 - $MNT/rdp2k <<'PY'
+import os, sys
+for i in range(2000):
+    open(os.path.join(sys.argv[1], "e%04d" % i), "wb").close()
+PY
+for r in 1 2; do
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	t0=$(date +%s%N)
+	ls -l $MNT/rdp2k > /dev/null
+	t1=$(date +%s%N)
+	echo "readdirplus: BENCH cold ls -l of 2000 entries, run $r: $(( (t1 - t0) / 1000000 )) ms, $(( 2000 * 1000000000 / (t1 - t0 + 1) )) entries/s"
+done
+cold_ls $MNT/rdp2k $W/rdp2k.ls
+echo "readdirplus: cold ls -l of 2000 entries cost the MDS:$RDP_DELTA"
+check "umount the second mount" tess_timeout 60 umount $MNT2
 check "umount" tess_timeout 60 umount $MNT
 check "rmmod tessera (the kset goes)" rmmod tessera
 [ -e /sys/fs/tessera ] && fail "/sys/fs/tessera gone with the module" "still there" ||
