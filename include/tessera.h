@@ -192,6 +192,12 @@
 #define TESS_RDMA_CREDITS_MAX	1024
 #define TESS_RDMA_BUF_MIN	4096
 #define TESS_RDMA_BUF_MAX	(1024 * 1024)
+/*
+ * The transport retry count a connecting side asks for (both queue pairs
+ * take the REQ's).  Not 7, which rdma_rxe takes as "for ever": a peer
+ * gone without a disconnect must fail a send (and a keepalive probe).
+ */
+#define TESS_RDMA_RETRY_COUNT	6
 
 struct tess_rdma_cm {		/* rdma_cm private data, 16 bytes */
 	__le32 magic;		/* TESS_RDMA_MAGIC */

@@ -673,7 +673,13 @@ static int tnet_rdma_connect(const struct tnet_addr *peer,
 	param.private_data = &cm;
 	param.private_data_len = sizeof(cm);
 	param.flow_control = 1;
-	param.retry_count = 7;
+	/*
+	 * Transport retries: both queue pairs use the count of the REQ.  Not
+	 * 7: rdma_rxe retries for ever at 7, and a peer gone without a
+	 * disconnect would never fail a send.  RNR retries (7: for ever)
+	 * cannot happen with credits.
+	 */
+	param.retry_count = TESS_RDMA_RETRY_COUNT;
 	param.rnr_retry_count = 7;
 	tnet_rdma_cm_arm(rc);
 	err = rdma_connect(rc->id, &param);

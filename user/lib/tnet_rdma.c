@@ -28,9 +28,14 @@
  * RLIMIT_MEMLOCK (root is not limited; a user's default 8 MiB is about
  * five connections); a registration that fails says so.
  *
- * Unlike TCP there is no keepalive: a peer that vanished without a
- * disconnect (power cut) is found out by the next send (retries
- * exceeded), not while the connection only waits for requests.
+ * Keepalive, as TCP's (tnet_set_keepalive): a connection that waits with
+ * no deadline (an authenticated server connection, an idle client) and
+ * has heard nothing from its peer for TNET_KEEPIDLE_S posts a zero-byte
+ * RDMA WRITE (IB C9-88: it needs no address or rkey and touches no
+ * memory or receive buffer of the peer).  The peer's adapter acknowledges
+ * it; a peer that vanished without a disconnect (power cut, cable) does
+ * not, and the adapter's retries end it with an error completion, which
+ * ends the connection and frees its thread.
  *
  * fork(): the daemons may fork (an OST's HSM helpers).  ibv_fork_init()
  * is called once before the first registration; with libibverbs 44 on a
@@ -58,6 +63,7 @@
 #include "tnet_rdma.h"
 
 #define SEND_WR		0x10000u	/* wr_id of send buffer j: SEND_WR | j */
+#define PROBE_WR	0x20000u	/* wr_id of the keepalive probe */
 #define CLOSE_WAIT_MS	1000		/* sends in flight at close */
 #define CONNECT_DEF_MS	10000
 
@@ -81,6 +87,9 @@ struct rconn {
 	int err;			/* its end: -ECONNRESET, -EREMOTEIO, ... */
 	bool rd_shut, established, disconnected;
 	bool peer_gone;			/* DISCONNECTED (or the device) */
+	/* keepalive: when a completion last came; a probe posted */
+	int64_t heard_ms;
+	bool probe_out;
 	/* the private data of the last event waited for */
 	uint8_t pdata[64];
 	size_t pdata_len;
@@ -167,6 +176,17 @@ static void handle_wc(struct rconn *r, const struct ibv_wc *wc)
 	char why[160];
 	uint32_t len;
 
+	if (wc->wr_id == PROBE_WR) {
+		r->probe_out = false;
+		if (wc->status != IBV_WC_SUCCESS && !r->err) {
+			tlog_level(LOG_NOTICE, "%s: no answer to a keepalive "
+				   "probe after %d s idle (%s); disconnecting",
+				   r->peer, TNET_KEEPIDLE_S,
+				   ibv_wc_status_str(wc->status));
+			fail(r, -ECONNRESET);
+		}
+		return;
+	}
 	if (wc->wr_id & SEND_WR) {
 		r->sbusy[wc->wr_id & ~SEND_WR] = false;
 		r->sends_out--;
@@ -222,7 +242,35 @@ static int drain_cq(struct rconn *r)
 	}
 	if (n < 0)
 		fail(r, -EIO);
+	if (total)
+		r->heard_ms = tnet_mono_ms();
 	return total;
+}
+
+/*
+ * With no deadline: how long poll() may wait before the peer has been
+ * silent for TNET_KEEPIDLE_S, posting the probe when it has (-1 while
+ * the probe is out: the adapter's retries bound its completion).
+ */
+static int keepalive_wait(struct rconn *r)
+{
+	struct ibv_send_wr wr = { 0 }, *bad;
+	int64_t left;
+
+	if (r->probe_out)
+		return -1;
+	left = r->heard_ms + TNET_KEEPIDLE_S * 1000LL - tnet_mono_ms();
+	if (left > 0)
+		return left > 60000 ? 60000 : (int)left;
+	wr.wr_id = PROBE_WR;
+	wr.opcode = IBV_WR_RDMA_WRITE;	/* no sge, addr or rkey */
+	wr.send_flags = IBV_SEND_SIGNALED;
+	if (ibv_post_send(r->id->qp, &wr, &bad)) {
+		fail(r, -ECONNRESET);
+		return 0;
+	}
+	r->probe_out = true;
+	return -1;
 }
 
 static void cm_events(struct rconn *r)
@@ -280,6 +328,10 @@ static int wait_event(struct rconn *r, int64_t deadline)
 		if (l <= 0)
 			return -ETIMEDOUT;
 		left = l > 60000 ? 60000 : (int)l;
+	} else if (r->established) {
+		left = keepalive_wait(r);
+		if (r->err)
+			return 0;
 	}
 	rc = poll(p, 2, left);
 	if (rc < 0 && errno != EINTR)
@@ -523,6 +575,16 @@ static int rd_local_addr(struct tnet_conn *c, struct sockaddr_in *sin)
 	return 0;
 }
 
+int tnet_rdma_vanish(struct tnet_conn *c)
+{
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_ERR };
+	struct rconn *r = c->io_priv;
+
+	if (c->io != &rdma_ops)
+		return -EINVAL;
+	return ibv_modify_qp(r->id->qp, &a, IBV_QP_STATE) ? -errno : 0;
+}
+
 static const struct tnet_io_ops rdma_ops = {
 	.net = "rdma",
 	.read = rd_read,
@@ -574,15 +636,16 @@ static int setup_qp(struct tnet_conn *c, struct rconn *r)
 	if (!r->cch)
 		return -errno ? -errno : -ENOMEM;
 	set_nonblock(r->cch->fd);
-	r->cq = ibv_create_cq(v, TNET_RDMA_RECVS + TNET_RDMA_SENDS, r, r->cch,
-			      0);
+	/* the sends, the receives and the keepalive probe */
+	r->cq = ibv_create_cq(v, TNET_RDMA_RECVS + TNET_RDMA_SENDS + 1, r,
+			      r->cch, 0);
 	if (!r->cq)
 		return -errno ? -errno : -ENOMEM;
 	qa.send_cq = r->cq;
 	qa.recv_cq = r->cq;
 	qa.qp_type = IBV_QPT_RC;
 	qa.sq_sig_all = 1;
-	qa.cap.max_send_wr = TNET_RDMA_SENDS;
+	qa.cap.max_send_wr = TNET_RDMA_SENDS + 1;
 	qa.cap.max_recv_wr = TNET_RDMA_RECVS;
 	qa.cap.max_send_sge = 1;
 	qa.cap.max_recv_sge = 1;
@@ -618,7 +681,8 @@ static void conn_param(struct rdma_conn_param *cp, struct tess_rdma_cm *pd)
 	memset(cp, 0, sizeof(*cp));
 	cp->private_data = pd;
 	cp->private_data_len = sizeof(*pd);
-	cp->retry_count = 7;
+	/* as the kernel's (lnet/rdma.c): rdma_rxe retries for ever at 7 */
+	cp->retry_count = TESS_RDMA_RETRY_COUNT;
 	cp->rnr_retry_count = 7;
 }
 
@@ -717,6 +781,7 @@ int tnet_rdma_connect(struct tnet_conn *c, const struct sockaddr_in *sin,
 	if (rc)
 		return rc;
 	r->established = true;
+	r->heard_ms = tnet_mono_ms();
 	if (tnet_rdma_cm_take(&r->cr, r->pdata, r->pdata_len, why, sizeof(why))) {
 		tlog_level(LOG_WARNING, "%s: protocol error: %s; disconnecting",
 			   c->peer, why);
@@ -844,6 +909,7 @@ static int server_start(struct tnet_conn *c)
 		return rc;
 	}
 	r->established = true;
+	r->heard_ms = tnet_mono_ms();
 	return 0;
 }
 

@@ -95,5 +95,12 @@ int tnet_rdma_listen(const struct sockaddr_in *sin, void **listener,
 /* the listener's loop: connections to tnet_server_spawn; 0 once the
  * server is stopping, or -errno */
 int tnet_rdma_accept_loop(struct tnet_server *s, void *listener);
+/*
+ * For tests (tests/integ/rdma_vanish.c) only: c's queue pair to the
+ * error state without a disconnect, as a host that lost power leaves its
+ * peer: our adapter no longer answers.  0, -EINVAL if c is not @rdma, or
+ * -errno.
+ */
+int tnet_rdma_vanish(struct tnet_conn *c);
 
 #endif /* TNET_RDMA_H */

@@ -13,6 +13,8 @@
 #   drop a peer that sends bad private data, a message larger than the
 #   posted buffers, a wrong length, too many credits or a nonzero
 #   reserved field, with a log line; they stay up
+# - a client that vanishes without a disconnect (tests/integ/rdma_vanish.c)
+#   is found by the MDS's keepalive probe
 # - `rdma link delete` of the device mid-read: the read ends (data right
 #   over the TCP fallback, or EIO) within the timeout
 # - no RDMA resource (PD, CQ, QP, MR) of ours left after umount; the
@@ -192,6 +194,30 @@ for mode in privdata big badlen credits reserved; do
 		fail "tessera-mds drops a client sending $mode" "rdma-bad rc $rc: $out; log: $line"
 	fi
 done
+# a client that vanishes without a disconnect (its queue pair in error,
+# as after a power cut): the MDS's keepalive probe (a zero-byte RDMA
+# WRITE after TNET_KEEPIDLE_S = 30 s of silence) goes unanswered and the
+# connection ends, with a log line; the MDS still serves
+before=$(wc -l < $W/mds.log)
+"$TESS_REPO/build/bin/rdma_vanish" "$TESS_MDS_IP:7430@rdma" "$TESS_KEY" 90 \
+	> $W/vanish.out 2>&1 &
+vpid=$!
+line= t=0
+while [ $t -lt 80 ] && kill -0 $vpid 2>/dev/null; do
+	sleep 2
+	t=$((t + 2))
+	line=$(tail -n +"$((before + 1))" $W/mds.log | grep 'keepalive' | head -n 1)
+	[ -n "$line" ] && break
+done
+kill $vpid 2>/dev/null
+wait $vpid 2>/dev/null
+if [ -n "$line" ] && [ $t -ge 28 ] && grep -q 'queue pair in error' $W/vanish.out &&
+   [ "$(tess_osts_up)" = 4 ]; then
+	pass "tessera-mds ends an @rdma connection whose client vanished, by keepalive after ${t}s (${line##*: }), still serves"
+else
+	fail "tessera-mds ends an @rdma connection whose client vanished, by keepalive" \
+		"after ${t}s: log '$line'; rdma_vanish: $(tr '\n' ' ' < $W/vanish.out)"
+fi
 # the kernel client drops a bad server
 if [ -w $ST ]; then
 	port=7990
