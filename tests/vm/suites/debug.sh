@@ -44,7 +44,7 @@ rc=$?
 echo "debug: suite $inner exited $rc after $(( $(date +%s) - t0 ))s"
 
 # whatever the suite left loaded, so kmemleak sees what unloading frees
-for m in tessera tessera_lnet_tcp tessera_lnet; do
+for m in tessera tessera_lnet_tcp tessera_lnet_rdma tessera_lnet; do
 	if module_loaded $m; then
 		check "debug: rmmod $m (left loaded by $inner)" rmmod $m
 	fi
