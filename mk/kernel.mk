@@ -58,7 +58,7 @@ modules:
 		if [ -f $(K_SRC)/$$m ]; then cp -p -u $(K_SRC)/$$m $(K_OUT)/; \
 		else rm -f $(K_OUT)/$${m##*/}; fi; \
 	done
-	@echo "modules for $(KVER): $(notdir $(K_MODS)) $(notdir $(wildcard $(addprefix $(K_OUT)/,$(notdir $(K_OPT_MODS))))) in $(K_OUT)"
+	@echo "modules for $(KVER): $(notdir $(K_MODS)) $$(cd $(K_OUT) && ls $(notdir $(K_OPT_MODS)) 2>/dev/null | tr '\n' ' ')in $(K_OUT)"
 
 modules-clean:
 	rm -rf $(TESS_KTOP)/build/kmod
