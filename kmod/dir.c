@@ -368,18 +368,7 @@ static_assert(TESS_READDIR_PLUS_BUF <= TESS_MAX_BODY);
 /* a DT_* the entry says and the type of the mode it carries agree */
 static bool tess_dplus_type_ok(u32 mode, u32 dtype)
 {
-	switch (mode & S_IFMT) {
-	case S_IFREG:
-	case S_IFDIR:
-	case S_IFLNK:
-	case S_IFCHR:
-	case S_IFBLK:
-	case S_IFIFO:
-	case S_IFSOCK:
-		return ((mode & S_IFMT) >> 12) == dtype;
-	default:
-		return false;
-	}
+	return tess_mode_ok(mode) && S_DT(mode) == dtype;
 }
 
 /*

@@ -115,7 +115,8 @@ struct tess_irep *tess_irep_alloc(void)
 	return kmalloc(sizeof(struct tess_irep), GFP_NOFS);
 }
 
-static bool tess_mode_ok(u32 mode)
+/* a file type Tessera has (the rest of mode is not looked at) */
+bool tess_mode_ok(u32 mode)
 {
 	switch (mode & S_IFMT) {
 	case S_IFREG:

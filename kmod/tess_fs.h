@@ -188,6 +188,7 @@ static inline struct tess_sb_info *TESS_SB(struct super_block *sb)
 struct tnet_client *tess_ost_client(struct tess_sb_info *sbi, u32 ost_idx);
 
 /* mds.c: MDS calls, each builds the request and decodes the reply */
+bool tess_mode_ok(u32 mode);
 int tess_mds_call(struct tess_sb_info *sbi, u16 op, const void *body,
 		  u32 body_len, void *reply, u32 reply_cap, u32 *reply_len);
 /* SETATTR with TESS_SA_SIZE_EXTEND | TESS_SA_MTIME_NOW (writers, on close/fsync) */
