@@ -171,6 +171,10 @@ run_for 180 bash tests/integ/hsm_cache.sh "$work" $((base + 193)) $((base + 190)
 # 2,000-key one, every file there, hsm status of the tree < 1 s; MDS, 2
 # OSTs and S3 front at base+230..233
 run_for 180 bash tests/integ/hsm_scale.sh "$work" $((base + 230))
+# an S3 that comes back slower than the OST's quick try after failing
+# serves reads again (issue #13); MDS, OST, S3 front and a delay proxy
+# at base+250..253
+run_for 120 bash tests/integ/hsm_slow.sh "$work" $((base + 250))
 # roles (issue #12): separate client and server keys, a client-role
 # connection refused destroy, HSM state, precreate, registration and an
 # oid-0 sync, its OBJ_SYNC_OWN covering its own objects only; MDS and 2

@@ -50,7 +50,10 @@
  * (unreachable, 5xx, time-out): readahead is not tried, and reads try
  * once, for at most QUICK_TIMEOUT_S, instead of for the whole time-out;
  * a success ends it.  A reader then gets EIO about one time-out after S3
- * went away, not one per request the kernel retries with.
+ * went away, not one per request the kernel retries with.  A quick try
+ * that runs out of time does not renew it: S3 back but slower than
+ * QUICK_TIMEOUT_S gets full tries again S3_FAILING_MS after the last
+ * real failure (tests/integ/hsm_slow.sh).
  */
 #define S3_FAILING_MS	10000
 #define QUICK_TIMEOUT_S	3
@@ -771,15 +774,15 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 {
 	bool failing = h->s3_failed_ms &&
 		       now_ms() - h->s3_failed_ms < S3_FAILING_MS;
-	int timeout_s = h->s3.timeout_s;
+	/* while S3 is failing, a read tries for QUICK_TIMEOUT_S only */
+	bool quick = failing && h->s3.timeout_s > QUICK_TIMEOUT_S;
+	int timeout_s = quick ? QUICK_TIMEOUT_S : h->s3.timeout_s;
 	int frc[FETCH_BATCH];
 	uint64_t got[FETCH_BATCH];
 	struct snap s;
 	char eb[128];
 	int rc = 0;
 
-	if (failing && timeout_s > QUICK_TIMEOUT_S)
-		timeout_s = QUICK_TIMEOUT_S;
 	/*
 	 * Destroyed meanwhile; or readahead while S3 is failing.  Readahead
 	 * that is dropped or fails ends its runs with -EAGAIN: a reader that
@@ -806,8 +809,16 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 		h->bytes_fetched += got[i];
 		if (frc[i]) {
 			h->fetch_errors++;
-			/* S3 unreachable or failing, not this object's fault */
-			if (frc[i] == -EIO || frc[i] == -ETIMEDOUT)
+			/*
+			 * S3 unreachable or failing, not this object's fault.
+			 * A quick try that ran out of time says only that S3
+			 * answers slower than QUICK_TIMEOUT_S: counted as a
+			 * new failure, it would keep S3 "failing" for as long
+			 * as reads come, and an S3 that is back but that slow
+			 * would never serve a read again.
+			 */
+			if (frc[i] == -EIO || frc[i] == -ECONNREFUSED ||
+			    (frc[i] == -ETIMEDOUT && !quick))
 				h->s3_failed_ms = now_ms();
 			continue;
 		}

@@ -1,0 +1,127 @@
+#!/bin/bash
+# An S3 that comes back slow after failing: restores work again.
+#
+#   bash tests/integ/hsm_slow.sh WORKDIR PORT
+#
+# MDS at 127.0.0.1:PORT, one OST at PORT+1 (--s3-timeout 5, readahead
+# off), the S3 front (tests/s3/server.js) at PORT+2 and in front of it
+# tests/s3/delay_proxy.js at PORT+3, which the OST uses as its endpoint.
+# After a fetch fails, the OST counts S3 as failing for a while and tries
+# reads for a shorter time (user/ost/hsm.c, QUICK_TIMEOUT_S); a try cut
+# short that way must not count as a new failure, or an S3 that answers in
+# more than that shorter time (but in less than --s3-timeout) never gets
+# a read through again.  Cases:
+#   sanity       a read through the proxy
+#   blackhole    S3 answers nothing: the read gets EIO, bounded
+#   slow_back    S3 back, every answer 4 s late (< --s3-timeout 5): a read
+#                succeeds within 30 s of it, after the failing time is over
+#   fast_again   and every chunk of the file reads right once S3 is fast
+set -u -o pipefail
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+bin=$top/build/bin
+work=${1:?work dir}/hsm_slow
+port=${2:?port}
+s3port=$((port + 2))
+pxport=$((port + 3))
+endpoint=http://127.0.0.1:$pxport
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+export AWS_ENDPOINT_URL=http://127.0.0.1:$s3port
+export TESS_MDS="127.0.0.1:$port@tcp" TESS_KEY=$work/key
+rm -rf "$work"
+mkdir -p "$work/src"
+mode=$work/mode
+echo 0 >"$mode"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TESS_KEY"
+chmod 600 "$TESS_KEY"
+fail=0
+s3pid= pxpid= mdspid= ostpid=
+CS=65536
+
+hsm() { timeout -k 2 60 "$bin/hsm" "$@"; }
+tctl() { timeout -k 2 60 "$bin/tessctl" "$@"; }
+rd() { timeout -k 2 60 "$bin/hsm_read" "$@"; }
+
+. "$top/tests/integ/lib.sh"
+integ_checks hsm_slow
+cleanup() {
+	stop ostpid
+	stop mdspid
+	stop pxpid
+	stop s3pid
+	if [ "$fail" = 0 ]; then rm -rf "$work"; else echo "hsm_slow: logs kept in $work"; fi
+}
+trap cleanup EXIT
+
+s3_up() { curl -s -o /dev/null "http://127.0.0.1:$s3port/"; }
+px_up() { curl -s -o /dev/null "$endpoint/"; }
+ost_up() { tctl df 2>/dev/null | grep -q UP; }
+
+node --openssl-legacy-provider "$top/tests/s3/server.js" "$work/s3data" "$s3port" \
+	>>"$work/s3rver.log" 2>&1 &
+s3pid=$!
+wait_until 10 s3_up || { failed setup "the S3 front did not start"; exit 1; }
+node "$top/tests/s3/delay_proxy.js" "$pxport" "$s3port" "$mode" >>"$work/proxy.log" 2>&1 &
+pxpid=$!
+wait_until 10 px_up || { failed setup "the delay proxy did not start"; exit 1; }
+cat >"$work/s3cfg" <<EOF
+[default]
+access_key = S3RVER
+secret_key = S3RVER
+host_base = 127.0.0.1:$s3port
+host_bucket = 127.0.0.1:$s3port
+use_https = False
+signature_v2 = False
+EOF
+s3c() { s3cmd -c "$work/s3cfg" --no-progress "$@"; }
+
+"$bin/tessera-mds" --dir "$work/mds" --key "$TESS_KEY" --listen "$TESS_MDS" \
+	--stripe-count 1 --lease 5 >>"$work/mds.log" 2>&1 &
+mdspid=$!
+"$bin/tessera-ost" --mds "$TESS_MDS" --index 0 --dir "$work/ost0" --key "$TESS_KEY" \
+	--listen "127.0.0.1:$((port + 1))@tcp" --s3-endpoint "$endpoint" \
+	--s3-timeout 5 --s3-readahead 0 >>"$work/ost0.log" 2>&1 &
+ostpid=$!
+wait_until 20 ost_up || { failed setup "the OST did not register: $(tail -n 3 "$work"/*.log)"; exit 1; }
+
+head -c $((16 * CS)) /dev/urandom >"$work/src/f.bin"
+if ! { s3c mb s3://slow && s3c put "$work/src/f.bin" s3://slow/f.bin; } >"$work/put.log" 2>&1; then
+	failed setup "s3cmd upload failed: $(tail -n 3 "$work/put.log")"
+	exit 1
+fi
+tctl mkdir /s >/dev/null && tctl setstripe -c 1 -S 64K /s >/dev/null ||
+	{ failed setup "mkdir/setstripe /s"; exit 1; }
+hsm import s3://slow /s >"$work/import.out" 2>&1 ||
+	{ failed setup "import: $(cat "$work/import.out")"; exit 1; }
+
+want() {	# OFF LEN: "ok LEN sha256 X" of those bytes of the source
+	echo "ok $2 sha256 $(tail -c +$(($1 + 1)) "$work/src/f.bin" | head -c "$2" | sha256sum | cut -c1-64)"
+}
+
+out=$(rd /s/f.bin 0 4096)
+check sanity "read through the proxy: $out" grep -q "^$(want 0 4096) " <<<"$out"
+
+echo -1 >"$mode"
+out=$(rd /s/f.bin $((2 * CS)) 4096)
+ms=$(sed -n 's/.* ms \([0-9]*\)$/\1/p' <<<"$out")
+check blackhole "S3 answers nothing: $out" grep -q "^error EIO" <<<"$out"
+check blackhole_bounded "EIO after ${ms:-?} ms (--s3-timeout 5)" [ "${ms:-99999}" -le 9000 ]
+
+# S3 back, 4 s late: more than the OST's quick try, less than --s3-timeout
+echo 4000 >"$mode"
+t0=$(date +%s)
+tries=0
+ok=0
+while [ $(( $(date +%s) - t0 )) -lt 30 ]; do
+	tries=$((tries + 1))
+	out=$(rd /s/f.bin $((4 * CS)) 4096)
+	if grep -q "^$(want $((4 * CS)) 4096) " <<<"$out"; then ok=1; break; fi
+	sleep 1
+done
+echo "hsm_slow: S3 4 s late: $tries reads in $(( $(date +%s) - t0 )) s, the last: $out"
+check slow_back "no read got through in 30 s of an S3 4 s late (< --s3-timeout 5): $tries reads, the last: $out; OST log: $(grep -c 'failed' "$work/ost0.log") failed restores" [ $ok = 1 ]
+
+echo 0 >"$mode"
+out=$(rd /s/f.bin 0 $((16 * CS)))
+check fast_again "whole file once S3 is fast: $out" grep -q "^$(want 0 $((16 * CS))) " <<<"$out"
+exit $fail
