@@ -5,7 +5,7 @@
  *
  *   hsm [--mds ADDR] [--key FILE] COMMAND ...
  *     import s3://BUCKET[/PREFIX] DIR [--endpoint URL] [--region R]
- *            [--delete] [-j N]
+ *            [--path-style] [--delete] [-j N]
  *     state FILE...        HSM state, S3 origin and present ranges
  *     status PATH... [--exact]  sizes, bytes present, files per state
  *                          (the MDS's count, TESS_HSM_STATS_MAX files a
@@ -16,7 +16,7 @@
  *     pin PATH...          the OSTs never release these files' data (a
  *                          directory: every file under it)
  *     unpin PATH...        they may again, when their cache is full
- *     archive FILE... [--endpoint URL] [--region R]
+ *     archive FILE... [--endpoint URL] [--region R] [--path-style]
  *                          upload changed files back to their S3 origin
  *     counters             bytes each OST fetched from S3, and released
  *                          to make room (its bounded cache)
@@ -55,6 +55,7 @@
 
 struct opts {
 	const char *mds, *key, *endpoint, *region;
+	bool path_style;		/* --path-style */
 	int jobs;
 	int timeout_s;
 	bool del;
@@ -383,6 +384,7 @@ static int s3_setup(struct s3_conf *s3, const char *cmd, const char *what)
 		return -EIO;
 	}
 	rc = s3_conf_init(s3, O.endpoint, O.region, 30, err, sizeof(err));
+	s3->path_style = O.path_style;
 	if (rc && what)
 		warnx(cmd, "%s: %s", what, err);
 	else if (rc)
@@ -1195,7 +1197,8 @@ static int cmd_import(int argc, char **argv)
 
 	if (argc != 3 || strncmp(argv[1], "s3://", 5) || !st) {
 		fprintf(stderr, "usage: " PROG " import s3://BUCKET[/PREFIX] DIR "
-			"[--endpoint URL] [--region R] [--delete] [-j N]\n");
+			"[--endpoint URL] [--region R] [--path-style] "
+			"[--delete] [-j N]\n");
 		free(st);
 		return 2;
 	}
@@ -2203,7 +2206,7 @@ static int cmd_archive(int argc, char **argv)
 
 	if (argc < 2 || !st) {
 		fprintf(stderr, "usage: " PROG " archive FILE... [--endpoint URL]"
-			" [--region R]\n");
+			" [--region R] [--path-style]\n");
 		free(st);
 		return 2;
 	}
@@ -2440,12 +2443,13 @@ static const struct cmd {
 	const char *help;
 } cmds[] = {
 	{ "import", cmd_import, "import s3://BUCKET[/PREFIX] DIR [--endpoint URL] "
-	  "[--region R] [--delete] [-j N]" },
+	  "[--region R] [--path-style] [--delete] [-j N]" },
 	{ "state", cmd_state, "state FILE...          HSM state, origin, present ranges" },
 	{ "status", cmd_status, "status PATH... [--exact]  size, bytes present, files per state" },
 	{ "prefetch", cmd_prefetch, "prefetch PATH... [-j N] restore every released byte" },
 	{ "release", cmd_release, "release FILE...        free OST space of archived, unchanged files" },
-	{ "archive", cmd_archive, "archive FILE... [--endpoint URL] [--region R]\n"
+	{ "archive", cmd_archive, "archive FILE... [--endpoint URL] [--region R] "
+	  "[--path-style]\n"
 	  "                             upload changed files to their S3 origin" },
 	{ "pin", cmd_pin, "pin PATH...            the OSTs never release these files' data" },
 	{ "unpin", cmd_unpin, "unpin PATH...          they may again, least recently read first" },
@@ -2469,6 +2473,7 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "endpoint", required_argument, NULL, 'e' },
 		{ "region", required_argument, NULL, 'r' },
+		{ "path-style", no_argument, NULL, 'P' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "delete", no_argument, NULL, 'D' },
@@ -2492,6 +2497,7 @@ int main(int argc, char **argv)
 		case 'k': O.key = optarg; break;
 		case 'e': O.endpoint = optarg; break;
 		case 'r': O.region = optarg; break;
+		case 'P': O.path_style = true; break;
 		case 't': O.timeout_s = atoi(optarg); break;
 		case 'j':
 			O.jobs = atoi(optarg);

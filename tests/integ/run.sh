@@ -175,6 +175,12 @@ run_for 180 bash tests/integ/hsm_scale.sh "$work" $((base + 230))
 # serves reads again (issue #13); MDS, OST, S3 front and a delay proxy
 # at base+250..253
 run_for 120 bash tests/integ/hsm_slow.sh "$work" $((base + 250))
+# S3 addressing and region (issue #13): virtual-hosted URLs on a localhost
+# endpoint through the strict front, --path-style, and the region of
+# buckets the front puts elsewhere (400 / 301 with x-amz-bucket-region)
+# discovered by the import and the OST's restores; MDS, OST and S3 front
+# at base+250..252
+run_for 120 bash tests/integ/hsm_region.sh "$work" $((base + 250))
 # roles (issue #12): separate client and server keys, a client-role
 # connection refused destroy, HSM state, precreate, registration and an
 # oid-0 sync, its OBJ_SYNC_OWN covering its own objects only; MDS and 2

@@ -65,6 +65,22 @@
 //       with an <Error> InternalError body, as S3 may answer a
 //       CompleteMultipartUpload (nothing done)
 //
+// Addressing (issue #13): a request whose Host is BUCKET.localhost[:PORT]
+// (or BUCKET.$S3_VHOST_BASE) is virtual-hosted: the bucket is taken from
+// the Host, the signature checked over the path as sent (/KEY), and
+// s3rver (path-style only) is asked for /BUCKET/KEY.  Any other Host is
+// path-style: /BUCKET/KEY.
+//
+// Buckets in other regions: S3_BUCKET_REGION=BUCKET=REGION[:301][,...]
+// puts BUCKET in REGION; a request signed for another region is refused
+// as S3 refuses it, 400 AuthorizationHeaderMalformed with <Region> (or,
+// with ":301", 301 PermanentRedirect, as a regional endpoint answers for
+// a bucket elsewhere), both with the header x-amz-bucket-region.  The
+// request signed for REGION works.
+//
+// With S3_LOG_REQUESTS=1 each request that passes the checks is logged on
+// stderr: "strict front: ok METHOD HOST URL (region R)".
+//
 // Idle keep-alive connections are kept for 120 s instead of node's 5 s:
 // clients (s3cmd hashing the next part of a multipart upload under QEMU
 // TCG, the OSTs' pooled curl handles) may be quiet that long.
@@ -172,11 +188,12 @@ const xmlEsc = s =>
   String(s).replace(/[<>&'"]/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
 
 class S3Error extends Error {
-  constructor(status, code, message, extra = {}) {
+  constructor(status, code, message, extra = {}, headers = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.extra = extra;
+    this.headers = headers;
   }
 }
 
@@ -191,6 +208,7 @@ function sendError(req, res, e) {
     return;
   }
   res.writeHead(e.status, {
+    ...e.headers,
     'Content-Type': 'application/xml',
     'Content-Length': Buffer.byteLength(body),
     'x-amz-request-id': id,
@@ -199,6 +217,36 @@ function sendError(req, res, e) {
 }
 
 const malformed = msg => new S3Error(400, 'AuthorizationHeaderMalformed', msg);
+
+// ---- addressing, and the buckets of other regions ----
+
+const vhostBase = (env.S3_VHOST_BASE || 'localhost').toLowerCase();
+const bucketRegion = new Map();
+for (const item of (env.S3_BUCKET_REGION || '').split(',').filter(Boolean)) {
+  const m = /^([^=]+)=([a-z0-9-]+)(?::(301|400))?$/.exec(item);
+  if (!m) {
+    console.error(`S3_BUCKET_REGION: '${item}' is not BUCKET=REGION[:301]`);
+    process.exit(2);
+  }
+  bucketRegion.set(m[1], { region: m[2], status: m[3] === '301' ? 301 : 400 });
+}
+
+// -> { bucket, vhost, path }: path is the path-style one s3rver is asked
+function addressOf(req) {
+  const host = String(req.headers.host || '').toLowerCase().replace(/:\d+$/, '');
+  if (host.endsWith('.' + vhostBase) && host.length > vhostBase.length + 1) {
+    const bucket = host.slice(0, -vhostBase.length - 1);
+    return { bucket, vhost: true, path: '/' + bucket + req.url };
+  }
+  const m = /^\/([^/?]*)/.exec(req.url);
+  let bucket = m ? m[1] : '';
+  try {
+    bucket = decodeURIComponent(bucket);
+  } catch (e) {
+    /* left as sent */
+  }
+  return { bucket, vhost: false, path: req.url };
+}
 
 // ---- the check of one request (all but the payload) ----
 
@@ -297,8 +345,12 @@ function verify(req) {
     });
   if (date8 !== amzdate.slice(0, 8))
     throw malformed(`The authorization header is malformed; Invalid credential date "${date8}". This date is not the same as X-Amz-Date: "${amzdate.slice(0, 8)}".`);
-  if (region !== cred.region)
-    throw new S3Error(400, 'AuthorizationHeaderMalformed', `The authorization header is malformed; the region '${region}' is wrong; expecting '${cred.region}'`, { Region: cred.region });
+  const far = bucketRegion.get(req.s3addr.bucket);
+  const wantRegion = far ? far.region : cred.region;
+  if (region !== wantRegion && far && far.status === 301)
+    throw new S3Error(301, 'PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.', { Bucket: req.s3addr.bucket, Endpoint: `s3.${wantRegion}.amazonaws.com` }, { 'x-amz-bucket-region': wantRegion });
+  if (region !== wantRegion)
+    throw new S3Error(400, 'AuthorizationHeaderMalformed', `The authorization header is malformed; the region '${region}' is wrong; expecting '${wantRegion}'`, { Region: wantRegion }, far ? { 'x-amz-bucket-region': wantRegion } : {});
   if (service !== 's3')
     throw malformed(`The authorization header is malformed; incorrect service "${service}". This endpoint belongs to "s3".`);
   if (term !== 'aws4_request')
@@ -357,8 +409,8 @@ const unquote = e => String(e).trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$
 
 // -> an S3Error if the precondition fails, else null (promise)
 function precondition(req, upPort, agent) {
-  const qi = req.url.indexOf('?');
-  const path = qi < 0 ? req.url : req.url.slice(0, qi);
+  const qi = req.s3addr.path.indexOf('?');
+  const path = qi < 0 ? req.s3addr.path : req.s3addr.path.slice(0, qi);
   const ifMatch = req.headers['if-match'];
   const ifNone = req.headers['if-none-match'];
   return new Promise(resolve => {
@@ -395,9 +447,9 @@ for (const [name, v] of [
 // the fault this request gets, if any (each fires once)
 function fault(req) {
   for (const [name, re] of Object.entries(faults)) {
-    if (re.test(`${req.method} ${req.url}`)) {
+    if (re.test(`${req.method} ${req.s3addr.path}`)) {
       delete faults[name];
-      console.error(`strict front: fault ${name} injected on ${req.method} ${req.url}`);
+      console.error(`strict front: fault ${name} injected on ${req.method} ${req.s3addr.path}`);
       return name;
     }
   }
@@ -424,6 +476,7 @@ function refuse(req, res, e) {
 
 function proxy(req, res, upPort) {
   let checked;
+  req.s3addr = addressOf(req);
   try {
     checked = verify(req);
   } catch (e) {
@@ -431,6 +484,8 @@ function proxy(req, res, upPort) {
     refuse(req, res, e);
     return;
   }
+  if (env.S3_LOG_REQUESTS === '1')
+    console.error(`strict front: ok ${req.method} ${req.headers.host} ${req.url} (bucket ${req.s3addr.bucket})`);
   const f = fault(req);
   if (f === '503') {
     refuse(req, res, new S3Error(503, 'SlowDown', 'Please reduce your request rate.'));
@@ -460,6 +515,8 @@ function proxy(req, res, upPort) {
 function forward(req, res, upPort, checked, f) {
   const headers = { ...req.headers };
   delete headers.expect;
+  // s3rver is path-style only, and told so by the Host
+  if (req.s3addr.vhost) headers.host = `127.0.0.1:${upPort}`;
   // s3rver knows only its own key: a temporary one, checked here, is
   // passed on as that key
   if (checked.tempAkid && headers.authorization) {
@@ -470,7 +527,7 @@ function forward(req, res, upPort, checked, f) {
     host: '127.0.0.1',
     port: upPort,
     method: req.method,
-    path: req.url,
+    path: req.s3addr.path,
     headers,
     agent: upstreamAgent,
   });

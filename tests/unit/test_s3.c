@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "s3.h"
 #include "tu.h"
@@ -204,6 +205,220 @@ TU_CASE(mpu_etag)
 	TU_EQ_INT(s3_mpu_etag(0, etags, out), -EINVAL);
 }
 
+
+/* ---- addressing (issue #13): the URL, hence the Host, of a request ---- */
+
+struct url_case {
+	const char *endpoint;		/* NULL: AWS's for the region */
+	const char *region;
+	bool path_style;
+	const char *bucket, *key;	/* key NULL: the bucket's root */
+	const char *sign_region;	/* NULL: the conf's */
+	const char *url, *host;
+};
+
+static const struct url_case url_table[] = {
+	/* AWS's endpoint: virtual-hosted by default */
+	{ NULL, "eu-west-3", false, "my-bucket", "a/b.bin", NULL,
+	  "https://my-bucket.s3.eu-west-3.amazonaws.com/a/b.bin",
+	  "my-bucket.s3.eu-west-3.amazonaws.com" },
+	{ NULL, "eu-west-3", false, "my-bucket", NULL, NULL,
+	  "https://my-bucket.s3.eu-west-3.amazonaws.com/",
+	  "my-bucket.s3.eu-west-3.amazonaws.com" },
+	/* a discovered region: AWS's host of that region */
+	{ NULL, "us-east-1", false, "my-bucket", "k", "ap-south-1",
+	  "https://my-bucket.s3.ap-south-1.amazonaws.com/k",
+	  "my-bucket.s3.ap-south-1.amazonaws.com" },
+	/* the path-style switch */
+	{ NULL, "eu-west-3", true, "my-bucket", "a/b.bin", NULL,
+	  "https://s3.eu-west-3.amazonaws.com/my-bucket/a/b.bin",
+	  "s3.eu-west-3.amazonaws.com" },
+	{ "http://localhost:9000", "us-east-1", true, "b1", "k", NULL,
+	  "http://localhost:9000/b1/k", "localhost:9000" },
+	/* dots over https: the certificate (*.s3...) would not match */
+	{ NULL, "us-east-1", false, "my.dotted.bucket", "k", NULL,
+	  "https://s3.us-east-1.amazonaws.com/my.dotted.bucket/k",
+	  "s3.us-east-1.amazonaws.com" },
+	/* dots over http are fine */
+	{ "http://localhost:9000", "us-east-1", false, "a.b", "k", NULL,
+	  "http://a.b.localhost:9000/k", "a.b.localhost:9000" },
+	/* not DNS names: uppercase, underscore, too short, a dash at an end */
+	{ "http://localhost:9000", "us-east-1", false, "MyBucket", "k", NULL,
+	  "http://localhost:9000/MyBucket/k", "localhost:9000" },
+	{ "http://localhost:9000", "us-east-1", false, "my_bucket", "k", NULL,
+	  "http://localhost:9000/my_bucket/k", "localhost:9000" },
+	{ "http://localhost:9000", "us-east-1", false, "ab", "k", NULL,
+	  "http://localhost:9000/ab/k", "localhost:9000" },
+	{ "http://localhost:9000", "us-east-1", false, "ab-", "k", NULL,
+	  "http://localhost:9000/ab-/k", "localhost:9000" },
+	{ "http://localhost:9000", "us-east-1", false, "a..b", "k", NULL,
+	  "http://localhost:9000/a..b/k", "localhost:9000" },
+	{ "http://localhost:9000", "us-east-1", false, "192.168.1.1", "k",
+	  NULL, "http://localhost:9000/192.168.1.1/k", "localhost:9000" },
+	/* IP literal endpoints: path-style */
+	{ "http://127.0.0.1:9000", "us-east-1", false, "bucket", "k", NULL,
+	  "http://127.0.0.1:9000/bucket/k", "127.0.0.1:9000" },
+	{ "http://[::1]:9000", "us-east-1", false, "bucket", "k", NULL,
+	  "http://[::1]:9000/bucket/k", "[::1]:9000" },
+	{ "https://10.0.0.7", "us-east-1", false, "bucket", "k", NULL,
+	  "https://10.0.0.7/bucket/k", "10.0.0.7" },
+	/* a localhost endpoint, virtual-hosted (curl resolves *.localhost) */
+	{ "http://localhost:9000", "us-east-1", false, "bucket", "k", NULL,
+	  "http://bucket.localhost:9000/k", "bucket.localhost:9000" },
+	{ "http://localhost:9000/", "us-east-1", false, "bucket", NULL, NULL,
+	  "http://bucket.localhost:9000/", "bucket.localhost:9000" },
+	/* a custom endpoint keeps its host whatever the signing region */
+	{ "http://localhost:9000", "us-east-1", false, "bucket", "k",
+	  "eu-north-1", "http://bucket.localhost:9000/k",
+	  "bucket.localhost:9000" },
+	/* keys: spaces, '+', unicode, '.' and '..' segments, reserved bytes */
+	{ "http://localhost:9000", "us-east-1", false, "bucket",
+	  "dir with space/a+b.txt", NULL,
+	  "http://bucket.localhost:9000/dir%20with%20space/a%2Bb.txt",
+	  "bucket.localhost:9000" },
+	{ NULL, "us-east-1", false, "bucket", "caf\xc3\xa9/\xe6\x97\xa5.jpg",
+	  NULL, "https://bucket.s3.us-east-1.amazonaws.com/caf%C3%A9/"
+	  "%E6%97%A5.jpg", "bucket.s3.us-east-1.amazonaws.com" },
+	{ "http://localhost:9000", "us-east-1", true, "bucket",
+	  "a/./../b?c#d", NULL,
+	  "http://localhost:9000/bucket/a/%2E/%2E%2E/b%3Fc%23d",
+	  "localhost:9000" },
+	{ "http://localhost:9000", "us-east-1", false, "bucket", "~x_y-z.",
+	  NULL, "http://bucket.localhost:9000/~x_y-z.",
+	  "bucket.localhost:9000" },
+};
+
+TU_CASE(url_addressing)
+{
+	for (size_t i = 0; i < sizeof(url_table) / sizeof(url_table[0]); i++) {
+		const struct url_case *t = &url_table[i];
+		struct s3_conf c;
+		char url[1024], host[300], err[128];
+		int rc;
+
+		unsetenv("AWS_ENDPOINT_URL_S3");
+		unsetenv("AWS_ENDPOINT_URL");
+		rc = s3_conf_addr(&c, t->endpoint, t->region, t->path_style,
+				  err, sizeof(err));
+		if (rc) {
+			TU_FAIL_AT("case %zu: s3_conf_addr %d: %s", i, rc, err);
+			continue;
+		}
+		rc = s3_url(&c, t->sign_region ? t->sign_region : c.region,
+			    t->bucket, t->key, url, sizeof(url));
+		TU_EQ_INT(rc, 0);
+		if (strcmp(url, t->url))
+			TU_FAIL_AT("case %zu: url %.90s, want %.90s", i, url,
+				   t->url);
+		TU_EQ_INT(s3_url_host(url, host, sizeof(host)), 0);
+		if (strcmp(host, t->host))
+			TU_FAIL_AT("case %zu: host %.60s, want %.60s", i, host,
+				   t->host);
+	}
+}
+
+TU_CASE(url_bounds)
+{
+	struct s3_conf c;
+	char url[40], err[128];
+
+	TU_EQ_INT(s3_conf_addr(&c, "http://localhost:9000", "us-east-1",
+			       false, err, sizeof(err)), 0);
+	TU_EQ_INT(s3_url(&c, c.region, "bucket", "a-key-longer-than-forty-"
+			 "bytes-in-the-end", url, sizeof(url)), -ENAMETOOLONG);
+	/* an endpoint with a path, query or user part is refused */
+	TU_CHECK(s3_conf_addr(&c, "http://localhost:9000/x", "us-east-1",
+			      false, err, sizeof(err)) == -EINVAL);
+	TU_CHECK(s3_conf_addr(&c, "http://h:1?x", "us-east-1", false, err,
+			      sizeof(err)) == -EINVAL);
+	TU_CHECK(s3_conf_addr(&c, "http://u@h:1", "us-east-1", false, err,
+			      sizeof(err)) == -EINVAL);
+	TU_CHECK(s3_conf_addr(&c, "ftp://h", "us-east-1", false, err,
+			      sizeof(err)) == -EINVAL);
+	/* AWS's endpoint given explicitly is AWS's */
+	TU_EQ_INT(s3_conf_addr(&c, "https://s3.eu-west-1.amazonaws.com",
+			       "eu-west-1", false, err, sizeof(err)), 0);
+	TU_CHECK(c.aws);
+	TU_EQ_INT(s3_conf_addr(&c, "http://localhost:1", "eu-west-1", false,
+			       err, sizeof(err)), 0);
+	TU_CHECK(!c.aws);
+}
+
+/* the region of a bucket that S3 named in a refusal (301, 400) */
+struct region_case {
+	long http;
+	const char *hdr, *body_region, *sent;
+	const char *want;		/* NULL: not a redirect */
+};
+
+static const struct region_case region_table[] = {
+	{ 301, "eu-west-1", NULL, "us-east-1", "eu-west-1" },
+	{ 301, NULL, "eu-west-1", "us-east-1", "eu-west-1" },
+	{ 400, NULL, "ap-south-1", "us-east-1", "ap-south-1" },
+	{ 400, "ap-south-1", NULL, "us-east-1", "ap-south-1" },
+	{ 307, "eu-west-1", NULL, "us-east-1", "eu-west-1" },
+	/* the region already used: nothing to retry */
+	{ 400, "us-east-1", NULL, "us-east-1", NULL },
+	/* no region named, or not a status that means it */
+	{ 301, NULL, NULL, "us-east-1", NULL },
+	{ 403, "eu-west-1", NULL, "us-east-1", NULL },
+	{ 200, "eu-west-1", NULL, "us-east-1", NULL },
+	{ 404, "eu-west-1", NULL, "us-east-1", NULL },
+	/* a header that is no region */
+	{ 301, "eu west/1", NULL, "us-east-1", NULL },
+};
+
+TU_CASE(region_redirect)
+{
+	for (size_t i = 0; i < sizeof(region_table) / sizeof(region_table[0]);
+	     i++) {
+		const struct region_case *t = &region_table[i];
+		char out[64] = "";
+		bool got = s3_region_redirect(t->http, t->hdr, t->body_region,
+					      t->sent, out);
+
+		if (got != (t->want != NULL))
+			TU_FAIL_AT("case %zu: redirect %d", i, got);
+		else if (got && strcmp(out, t->want))
+			TU_FAIL_AT("case %zu: region %s, want %s", i, out,
+				   t->want);
+	}
+}
+
+TU_CASE(region_table_per_bucket)
+{
+	struct s3_conf a, b;
+	char err[128], r[64];
+
+	TU_EQ_INT(s3_conf_addr(&a, "http://localhost:9000", "us-east-1",
+			       false, err, sizeof(err)), 0);
+	TU_EQ_INT(s3_conf_addr(&b, "http://localhost:9001", "us-east-1",
+			       false, err, sizeof(err)), 0);
+	s3_region_of(&a, "tb", r);
+	TU_CHECK(!strcmp(r, "us-east-1"));
+	s3_region_learn(&a, "tb", "eu-west-2");
+	s3_region_of(&a, "tb", r);
+	TU_CHECK(!strcmp(r, "eu-west-2"));
+	/* another endpoint's bucket of that name is another bucket */
+	s3_region_of(&b, "tb", r);
+	TU_CHECK(!strcmp(r, "us-east-1"));
+	s3_region_of(&a, "tb2", r);
+	TU_CHECK(!strcmp(r, "us-east-1"));
+	/* learnt again: replaced, not added */
+	s3_region_learn(&a, "tb", "eu-west-1");
+	s3_region_of(&a, "tb", r);
+	TU_CHECK(!strcmp(r, "eu-west-1"));
+	/* more buckets than the table holds: none lost but the oldest */
+	for (int i = 0; i < 1000; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "many-%d", i);
+		s3_region_learn(&a, name, "sa-east-1");
+	}
+	s3_region_of(&a, "many-999", r);
+	TU_CHECK(!strcmp(r, "sa-east-1"));
+}
+
 int main(void)
 {
 	tu_suite = "s3";
@@ -213,5 +428,9 @@ int main(void)
 	TU_RUN(retry_budget);
 	TU_RUN(part_size);
 	TU_RUN(mpu_etag);
+	TU_RUN(url_addressing);
+	TU_RUN(url_bounds);
+	TU_RUN(region_redirect);
+	TU_RUN(region_table_per_bucket);
 	return tu_done();
 }

@@ -86,7 +86,10 @@ static CURL *thread_curl(void)
 
 static void cpy(char *dst, size_t cap, const char *src)
 {
-	snprintf(dst, cap, "%s", src ? src : "");
+	size_t n = src ? strnlen(src, cap - 1) : 0;
+
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
 }
 
 static void rstrip(char *s)
@@ -97,20 +100,52 @@ static void rstrip(char *s)
 		s[--n] = '\0';
 }
 
-int s3_conf_init(struct s3_conf *c, const char *endpoint, const char *region,
-		 int timeout_s, char *err, size_t errlen)
+static bool region_ok(const char *r)
 {
+	size_t n = strlen(r);
+
+	if (!n || n > S3_REGION_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)r[i]) && r[i] != '-')
+			return false;
+	return true;
+}
+
+/* "s3.amazonaws.com", "s3.REGION.amazonaws.com", "s3-REGION.amazonaws.com" */
+static bool aws_host(const char *h, size_t n)
+{
+	static const char tail[] = ".amazonaws.com";
+	size_t tl = sizeof(tail) - 1;
+
+	if (n <= tl || strncasecmp(h + n - tl, tail, tl))
+		return false;
+	n -= tl;
+	if (n == 2 && !strncasecmp(h, "s3", 2))
+		return true;
+	if (n < 4 || strncasecmp(h, "s3", 2) || (h[2] != '.' && h[2] != '-'))
+		return false;
+	for (size_t i = 3; i < n; i++)
+		if (!isalnum((unsigned char)h[i]) && h[i] != '-')
+			return false;
+	return true;
+}
+
+int s3_conf_addr(struct s3_conf *c, const char *endpoint, const char *region,
+		 bool path_style, char *err, size_t errlen)
+{
+	const char *h;
 	size_t n;
 
 	memset(c, 0, sizeof(*c));
+	c->path_style = path_style;
 	if (!region || !*region)
 		region = getenv("AWS_REGION");
 	if (!region || !*region)
 		region = getenv("AWS_DEFAULT_REGION");
 	if (!region || !*region)
 		region = "us-east-1";
-	if (strlen(region) >= sizeof(c->region) ||
-	    strpbrk(region, ":/ \t\n")) {
+	if (!region_ok(region)) {
 		snprintf(err, errlen, "bad region '%s'", region);
 		return -EINVAL;
 	}
@@ -119,27 +154,129 @@ int s3_conf_init(struct s3_conf *c, const char *endpoint, const char *region,
 		endpoint = getenv("AWS_ENDPOINT_URL_S3");
 	if (!endpoint || !*endpoint)
 		endpoint = getenv("AWS_ENDPOINT_URL");
-	if (endpoint && *endpoint) {
-		if (strncmp(endpoint, "http://", 7) &&
-		    strncmp(endpoint, "https://", 8)) {
-			snprintf(err, errlen, "endpoint '%s': not http:// or "
-				 "https://", endpoint);
-			return -EINVAL;
-		}
-		if (strlen(endpoint) >= sizeof(c->endpoint)) {
-			snprintf(err, errlen, "endpoint too long");
-			return -EINVAL;
-		}
-		cpy(c->endpoint, sizeof(c->endpoint), endpoint);
-	} else {
+	if (!endpoint || !*endpoint) {
 		snprintf(c->endpoint, sizeof(c->endpoint),
 			 "https://s3.%s.amazonaws.com", c->region);
+		c->aws = true;
+		return 0;
 	}
+	if (strncmp(endpoint, "http://", 7) && strncmp(endpoint, "https://", 8)) {
+		snprintf(err, errlen, "endpoint '%s': not http:// or https://",
+			 endpoint);
+		return -EINVAL;
+	}
+	if (strlen(endpoint) >= sizeof(c->endpoint)) {
+		snprintf(err, errlen, "endpoint too long");
+		return -EINVAL;
+	}
+	cpy(c->endpoint, sizeof(c->endpoint), endpoint);
 	n = strlen(c->endpoint);
 	while (n > 8 && c->endpoint[n - 1] == '/')
 		c->endpoint[--n] = '\0';
+	h = strstr(c->endpoint, "://") + 3;
+	if (!*h || strpbrk(h, "/?#@ \t\r\n")) {
+		snprintf(err, errlen, "endpoint '%s': SCHEME://HOST[:PORT] "
+			 "only, no path, query or user", endpoint);
+		return -EINVAL;
+	}
+	n = *h == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":");
+	c->aws = !strncmp(c->endpoint, "https://", 8) && aws_host(h, n);
+	return 0;
+}
+
+int s3_conf_init(struct s3_conf *c, const char *endpoint, const char *region,
+		 int timeout_s, char *err, size_t errlen)
+{
+	int rc = s3_conf_addr(c, endpoint, region, false, err, errlen);
+
+	if (rc)
+		return rc;
 	c->timeout_s = timeout_s > 0 ? timeout_s : 20;
 	return s3_creds_chain_new(&c->creds, c->region, err, errlen);
+}
+
+/* ---- the regions learnt ---- */
+
+#define REGION_SLOTS	256
+
+static struct {
+	uint64_t ep;			/* hash of the endpoint */
+	char bucket[64];
+	char region[S3_REGION_MAX + 1];
+} region_tab[REGION_SLOTS];
+static unsigned region_next;
+static pthread_mutex_t region_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t fnv(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+/* AWS's endpoint is one whatever its region: key it by "aws" */
+static uint64_t ep_key(const struct s3_conf *c)
+{
+	return fnv(c->aws ? "aws" : c->endpoint);
+}
+
+static int region_find(uint64_t ep, const char *bucket)
+{
+	for (int i = 0; i < REGION_SLOTS; i++)
+		if (region_tab[i].ep == ep &&
+		    !strcmp(region_tab[i].bucket, bucket))
+			return i;
+	return -1;
+}
+
+void s3_region_of(const struct s3_conf *c, const char *bucket,
+		  char out[S3_REGION_MAX + 1])
+{
+	int i;
+
+	cpy(out, S3_REGION_MAX + 1, c->region);
+	if (strlen(bucket) >= sizeof(region_tab[0].bucket))
+		return;
+	pthread_mutex_lock(&region_lock);
+	i = region_find(ep_key(c), bucket);
+	if (i >= 0)
+		cpy(out, S3_REGION_MAX + 1, region_tab[i].region);
+	pthread_mutex_unlock(&region_lock);
+}
+
+void s3_region_learn(const struct s3_conf *c, const char *bucket,
+		     const char *region)
+{
+	uint64_t ep = ep_key(c);
+	int i;
+
+	if (strlen(bucket) >= sizeof(region_tab[0].bucket) ||
+	    !region_ok(region))
+		return;
+	pthread_mutex_lock(&region_lock);
+	i = region_find(ep, bucket);
+	if (i < 0) {
+		i = (int)(region_next++ % REGION_SLOTS);
+		region_tab[i].ep = ep;
+		cpy(region_tab[i].bucket, sizeof(region_tab[i].bucket), bucket);
+	}
+	cpy(region_tab[i].region, sizeof(region_tab[i].region), region);
+	pthread_mutex_unlock(&region_lock);
+}
+
+bool s3_region_redirect(long http, const char *hdr, const char *body_region,
+			const char *sent, char out[S3_REGION_MAX + 1])
+{
+	const char *r = hdr && *hdr ? hdr : body_region;
+
+	if (http != 301 && http != 307 && http != 400)
+		return false;
+	if (!r || !region_ok(r) || (sent && !strcmp(r, sent)))
+		return false;
+	cpy(out, S3_REGION_MAX + 1, r);
+	return true;
 }
 
 /* ---- URLs ---- */
@@ -169,19 +306,108 @@ static void sb_key(struct sv_buf *b, const char *key)
 	}
 }
 
-/* ENDPOINT/BUCKET[/KEY] */
-static void url_base(struct sv_buf *b, const struct s3_conf *c,
-		     const char *bucket, const char *key)
+static bool is_ipv4(const char *h, size_t n)
 {
-	sv_str(b, c->endpoint);
-	sv_str(b, "/");
-	sv_uri_encode(b, bucket, strlen(bucket), false);
-	if (key) {
-		sv_str(b, "/");
-		sb_key(b, key);
-	} else {
-		sv_str(b, "/");
+	int dots = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (h[i] == '.')
+			dots++;
+		else if (!isdigit((unsigned char)h[i]))
+			return false;
 	}
+	return dots == 3;
+}
+
+bool s3_bucket_virtual_ok(const char *bucket, bool https)
+{
+	size_t n = strlen(bucket);
+
+	if (n < 3 || n > 63 || is_ipv4(bucket, n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = bucket[i];
+
+		if (ch == '.') {
+			if (https || i == 0 || i == n - 1 ||
+			    bucket[i + 1] == '.' || bucket[i - 1] == '-' ||
+			    bucket[i + 1] == '-')
+				return false;
+		} else if (ch == '-') {
+			if (i == 0 || i == n - 1)
+				return false;
+		} else if (!islower((unsigned char)ch) &&
+			   !isdigit((unsigned char)ch)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* the URL of c, bucket, key for region into b (see s3_url) */
+static void url_base(struct sv_buf *b, const struct s3_conf *c,
+		     const char *region, const char *bucket, const char *key)
+{
+	char ep[sizeof(c->endpoint)];
+	const char *h;
+	size_t hl;
+	bool https, ip;
+
+	if (c->aws)
+		snprintf(ep, sizeof(ep), "https://s3.%s.amazonaws.com", region);
+	else
+		cpy(ep, sizeof(ep), c->endpoint);
+	https = !strncmp(ep, "https://", 8);
+	h = strstr(ep, "://");
+	h = h ? h + 3 : ep;
+	hl = *h == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/");
+	ip = *h == '[' || is_ipv4(h, hl);
+	if (!c->path_style && !ip && s3_bucket_virtual_ok(bucket, https)) {
+		sv_add(b, ep, (size_t)(h - ep));
+		sv_str(b, bucket);
+		sv_str(b, ".");
+		sv_str(b, h);
+	} else {
+		sv_str(b, ep);
+		sv_str(b, "/");
+		sv_uri_encode(b, bucket, strlen(bucket), false);
+	}
+	sv_str(b, "/");
+	if (key)
+		sb_key(b, key);
+}
+
+int s3_url(const struct s3_conf *c, const char *region, const char *bucket,
+	   const char *key, char *url, size_t cap)
+{
+	struct sv_buf b = { 0 };
+	int rc = 0;
+
+	url_base(&b, c, region, bucket, key);
+	if (b.oom)
+		rc = -ENOMEM;
+	else if (b.len >= cap)
+		rc = -ENAMETOOLONG;
+	else
+		memcpy(url, b.p, b.len + 1);
+	free(b.p);
+	return rc;
+}
+
+int s3_url_host(const char *url, char *host, size_t cap)
+{
+	const char *h = strstr(url, "://");
+	size_t n;
+
+	if (!h)
+		return -EINVAL;
+	h += 3;
+	n = strcspn(h, "/?");
+	if (n >= cap)
+		return -ENAMETOOLONG;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return 0;
 }
 
 /* ---- one request ---- */
@@ -189,6 +415,7 @@ static void url_base(struct sv_buf *b, const struct s3_conf *c,
 struct req {
 	const char *method;		/* GET HEAD PUT POST DELETE */
 	const char *url;
+	const char *region;		/* signed for */
 	const void *body;		/* PUT/POST */
 	size_t body_len;
 	const char *range;		/* "a-b" */
@@ -207,6 +434,7 @@ struct xfer {
 	bool overflow;
 	struct sv_buf err;		/* error body */
 	long http;
+	char bregion[S3_REGION_MAX + 1];	/* x-amz-bucket-region */
 	struct s3_res *r;
 };
 
@@ -257,6 +485,15 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *arg)
 		x->http = sp ? strtol(sp + 1, NULL, 10) : 0;
 		x->r->etag[0] = '\0';
 		x->r->size = 0;
+		x->bregion[0] = '\0';
+		return n;
+	}
+	if (!strncasecmp(line, "x-amz-bucket-region:", 20)) {
+		const char *v = line + 20;
+
+		while (*v == ' ')
+			v++;
+		cpy(x->bregion, sizeof(x->bregion), v);
 		return n;
 	}
 	if (!strncasecmp(line, "etag:", 5)) {
@@ -522,7 +759,7 @@ static int signed_headers(const struct s3_conf *c, const struct s3_creds *k,
 {
 	struct sv_cred cred = { .access_key = k->access_key,
 				.secret_key = k->secret_key,
-				.region = c->region, .service = "s3" };
+				.region = rq->region, .service = "s3" };
 	const char *host = strstr(rq->url, "://"), *path, *q;
 	char amzdate[SV_AMZDATE_LEN + 1], range[80], ifm[S3_ETAG_MAX + 4];
 	const char *etag_match = rq->if_match;
@@ -534,6 +771,7 @@ static int signed_headers(const struct s3_conf *c, const struct s3_creds *k,
 	struct curl_slist *hl = NULL, *t;
 	int n = 0, rc;
 
+	(void)c;
 	*out = NULL;
 	if (!host) {
 		snprintf(msg, msglen, "bad URL %s", rq->url);
@@ -750,8 +988,21 @@ static int attempt(const struct s3_conf *c, const struct req *rq,
 		rc = check_2xx(rq, &x, r, retry);
 	} else if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR &&
 				      !x.overflow && x.http >= 300)) {
+		char breg[S3_REGION_MAX + 1];
+
 		error_msg(r, x.http, x.err.p, "", code, sizeof(code));
 		rc = http_errno(x.http);
+		xml_field(x.err.p, "Region", breg, sizeof(breg));
+		if (s3_region_redirect(x.http, x.bregion, breg, rq->region,
+				       r->region)) {
+			/* perform_url() sends it again, to that region */
+			size_t l = strlen(r->msg);
+
+			snprintf(r->msg + l, sizeof(r->msg) - l,
+				 " (the bucket is in %s)", r->region);
+			rc = -EIO;
+			goto done;
+		}
 		*retry = s3_retryable(x.http, code, CURLE_OK);
 		*timedout = !strcmp(code, "RequestTimeout");
 		*expired = s3_expired_creds(x.http, code,
@@ -766,6 +1017,7 @@ static int attempt(const struct s3_conf *c, const struct req *rq,
 		*retry = s3_retryable(x.http, NULL, cc);
 		*timedout = cc == CURLE_OPERATION_TIMEDOUT;
 	}
+done:
 	free(x.err.p);
 out:
 	memset(&k, 0, sizeof(k));
@@ -811,6 +1063,8 @@ static int perform(const struct s3_conf *c, const struct req *rq,
 			return 0;
 		}
 		stale = 0;
+		if (r->region[0])	/* another region: perform_url() */
+			return rc;
 		if (expired && !refreshed) {
 			/* once: refresh the credentials, then again */
 			if (c->verbose)
@@ -846,22 +1100,44 @@ static int perform(const struct s3_conf *c, const struct req *rq,
 }
 
 /*
- * perform() with the URL built in u, which is freed whatever happens (a
- * URL that ran out of memory while being built included).
+ * perform() of bucket's key (NULL: the bucket) with the query (from
+ * '?') in u, which is freed whatever happens (a query that ran out of
+ * memory while being built included): to the region learnt for the
+ * bucket, and once more to another one if S3 names it (s3_region_redirect).
  */
-static int perform_url(const struct s3_conf *c, struct sv_buf *u, struct req *rq,
+static int perform_url(const struct s3_conf *c, const char *bucket,
+		       const char *key, struct sv_buf *u, struct req *rq,
 		       struct s3_res *r)
 {
-	int rc;
+	char region[S3_REGION_MAX + 1];
+	int rc = -ENOMEM;
 
-	if (u->oom) {
-		free(u->p);
-		memset(r, 0, sizeof(*r));
-		snprintf(r->msg, sizeof(r->msg), "out of memory");
-		return -ENOMEM;
+	s3_region_of(c, bucket, region);
+	for (int round = 0; round < 2; round++) {
+		struct sv_buf url = { 0 };
+
+		url_base(&url, c, region, bucket, key);
+		sv_str(&url, u->p ? u->p : "");
+		if (u->oom || url.oom) {
+			free(url.p);
+			memset(r, 0, sizeof(*r));
+			snprintf(r->msg, sizeof(r->msg), "out of memory");
+			rc = -ENOMEM;
+			break;
+		}
+		rq->url = url.p;
+		rq->region = region;
+		rc = perform(c, rq, r);
+		rq->url = NULL;
+		free(url.p);
+		if (!rc || !r->region[0] || round)
+			break;
+		if (c->verbose)
+			fprintf(stderr, "s3: bucket %s is in %s, not %s\n",
+				bucket, r->region, region);
+		s3_region_learn(c, bucket, r->region);
+		cpy(region, sizeof(region), r->region);
 	}
-	rq->url = u->p;
-	rc = perform(c, rq, r);
 	free(u->p);
 	u->p = NULL;
 	return rc;
@@ -885,9 +1161,8 @@ int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
 	snprintf(range, sizeof(range), "%" PRIu64 "-%" PRIu64, off,
 		 off + len - 1);
 	rq.range = range;
-	url_base(&u, c, bucket, key);
 	/* perform() checks the reply's ETag against If-Match */
-	return perform_url(c, &u, &rq, r);
+	return perform_url(c, bucket, key, &u, &rq, r);
 }
 
 int s3_head(const struct s3_conf *c, const char *bucket, const char *key,
@@ -896,8 +1171,7 @@ int s3_head(const struct s3_conf *c, const char *bucket, const char *key,
 	struct sv_buf u = { 0 };
 	struct req rq = { .method = "HEAD" };
 
-	url_base(&u, c, bucket, key);
-	return perform_url(c, &u, &rq, r);
+	return perform_url(c, bucket, key, &u, &rq, r);
 }
 
 /*
@@ -937,8 +1211,7 @@ int s3_put_cond(const struct s3_conf *c, const char *bucket, const char *key,
 	char etag[33];
 	int rc;
 
-	url_base(&u, c, bucket, key);
-	rc = perform_url(c, &u, &rq, r);
+	rc = perform_url(c, bucket, key, &u, &rq, r);
 	if (rc != -ESTALE || !cond)
 		return rc;
 	EVP_Digest(buf, len, md, &mdlen, EVP_md5(), NULL);
@@ -1134,7 +1407,6 @@ int s3_list(const struct s3_conf *c, const char *bucket, const char *prefix,
 		char *next, why[sizeof(r->msg) - 16];
 
 		/* parameters in canonical (sorted) order */
-		url_base(&u, c, bucket, NULL);
 		sv_str(&u, "?");
 		if (token) {
 			sv_str(&u, "continuation-token=");
@@ -1146,7 +1418,7 @@ int s3_list(const struct s3_conf *c, const char *bucket, const char *prefix,
 			sv_str(&u, "&prefix=");
 			sv_uri_encode(&u, prefix, strlen(prefix), false);
 		}
-		rc = perform_url(c, &u, &rq, r);
+		rc = perform_url(c, bucket, NULL, &u, &rq, r);
 		if (rc) {
 			free(out.p);
 			break;
@@ -1181,9 +1453,8 @@ int s3_mpu_create(const struct s3_conf *c, const char *bucket,
 	char *id;
 	int rc;
 
-	url_base(&u, c, bucket, key);
 	sv_str(&u, "?uploads=");
-	rc = perform_url(c, &u, &rq, r);
+	rc = perform_url(c, bucket, key, &u, &rq, r);
 	if (rc) {
 		free(out.p);
 		return rc;
@@ -1211,13 +1482,12 @@ int s3_mpu_part(const struct s3_conf *c, const char *bucket, const char *key,
 	char num[16];
 	int rc;
 
-	url_base(&u, c, bucket, key);
 	snprintf(num, sizeof(num), "%d", part);
 	sv_str(&u, "?partNumber=");
 	sv_str(&u, num);
 	sv_str(&u, "&uploadId=");
 	sv_uri_encode(&u, upload_id, strlen(upload_id), false);
-	rc = perform_url(c, &u, &rq, r);
+	rc = perform_url(c, bucket, key, &u, &rq, r);
 	if (!rc && !r->etag[0]) {
 		snprintf(r->msg, sizeof(r->msg), "part %d: no ETag", part);
 		rc = -EIO;
@@ -1303,7 +1573,6 @@ int s3_mpu_complete_cond(const struct s3_conf *c, const char *bucket,
 			  .error_in_200 = true };
 	int rc;
 
-	url_base(&u, c, bucket, key);
 	sv_str(&u, "?uploadId=");
 	sv_uri_encode(&u, upload_id, strlen(upload_id), false);
 	if (complete_body(&body, nparts, etags)) {
@@ -1315,7 +1584,7 @@ int s3_mpu_complete_cond(const struct s3_conf *c, const char *bucket,
 	}
 	rq.body = body.p;
 	rq.body_len = body.len;
-	rc = perform_url(c, &u, &rq, r);
+	rc = perform_url(c, bucket, key, &u, &rq, r);
 	free(body.p);
 	if (!rc)
 		rc = complete_result(&out, r);
@@ -1340,8 +1609,7 @@ int s3_mpu_abort(const struct s3_conf *c, const char *bucket, const char *key,
 	struct sv_buf u = { 0 };
 	struct req rq = { .method = "DELETE" };
 
-	url_base(&u, c, bucket, key);
 	sv_str(&u, "?uploadId=");
 	sv_uri_encode(&u, upload_id, strlen(upload_id), false);
-	return perform_url(c, &u, &rq, r);
+	return perform_url(c, bucket, key, &u, &rq, r);
 }

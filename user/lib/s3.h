@@ -1,9 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * s3.h - a small S3 client for the HSM: libcurl, SigV4 signing of the
- * exact URL sent (sigv4.c), libxml2 for listings.  Path-style URLs
- * ENDPOINT/BUCKET/KEY.  Shared by tessera-ost (ranged GETs of released
- * chunks) and the hsm tool (listing, upload).
+ * exact URL sent (sigv4.c), libxml2 for listings.  Shared by
+ * tessera-ost (ranged GETs of released chunks) and the hsm tool
+ * (listing, upload).
+ *
+ * Addressing (issue #13), as the AWS SDKs do: virtual-hosted URLs
+ * SCHEME://BUCKET.HOST[:PORT]/KEY by default, path-style
+ * ENDPOINT/BUCKET/KEY when asked (path_style) and whenever the bucket is
+ * no DNS name (uppercase, '_', too short or long, an IP address, "..",
+ * or a '.' over https, which the certificate *.HOST would not cover) or
+ * the endpoint's host is an IP literal.  (curl resolves NAME.localhost
+ * to the loopback itself, so http://localhost:PORT can be virtual-hosted.)
+ *
+ * Region discovery: a request refused with 301 PermanentRedirect (or
+ * 307), or 400 (AuthorizationHeaderMalformed, IllegalLocationConstraint
+ * ...), naming the bucket's region in x-amz-bucket-region or an error
+ * body's <Region>, is sent once more signed for that region (and, on
+ * AWS's own endpoint, to that region's host); the region is remembered
+ * for the bucket (and endpoint) by the process, for every later request.
  *
  * Every call is bounded by conf->timeout_s in total, retries included,
  * and by S3_MAX_ATTEMPTS attempts.  What is retried is s3_retryable()'s
@@ -46,9 +61,13 @@
 #define S3_RETRY_COST	5
 #define S3_RETRY_COST_TIMEOUT 10
 
+#define S3_REGION_MAX	63
+
 struct s3_conf {
 	char endpoint[512];		/* "http://host:port", no trailing '/' */
-	char region[64];
+	char region[S3_REGION_MAX + 1];
+	bool path_style;		/* ENDPOINT/BUCKET/KEY always */
+	bool aws;			/* AWS's endpoint https://s3.REGION.amazonaws.com */
 	struct s3_creds_chain *creds;	/* shared by copies of the conf */
 	int timeout_s;			/* bound of one call, retries included */
 	int verbose;			/* log each request to stderr */
@@ -60,6 +79,7 @@ struct s3_res {
 	uint64_t size;			/* HEAD: Content-Length; GET: bytes */
 	int64_t mtime_sec;		/* HEAD: Last-Modified */
 	int attempts;
+	char region[S3_REGION_MAX + 1];	/* a refusal's region of the bucket */
 	char msg[320];			/* why it failed */
 };
 
@@ -77,6 +97,15 @@ int s3_global_init(void);
  */
 int s3_conf_init(struct s3_conf *c, const char *endpoint, const char *region,
 		 int timeout_s, char *err, size_t errlen);
+
+/*
+ * The addressing part of s3_conf_init (no credentials, nothing else
+ * set): the endpoint (SCHEME://HOST[:PORT], a trailing '/' dropped; a
+ * path, query or user part is -EINVAL), the region, path_style, and aws
+ * when the endpoint is AWS's (none given, or s3[.REGION].amazonaws.com).
+ */
+int s3_conf_addr(struct s3_conf *c, const char *endpoint, const char *region,
+		 bool path_style, char *err, size_t errlen);
 
 /*
  * Ranged GET of [off, off + len) into buf (exactly len bytes or an
@@ -170,6 +199,36 @@ int s3_list_page(const char *xml, size_t len, s3_list_fn fn, void *arg,
 int s3_parse_time(const char *s, int64_t *sec, uint32_t *nsec);
 
 /* ---- policy, exposed for the unit tests (tests/unit/test_s3.c) ---- */
+
+/*
+ * The URL of bucket's key (NULL: the bucket's root, "/") for a request
+ * signed for region (on AWS's endpoint, that region's host): see
+ * "Addressing" above.  -ENAMETOOLONG if it does not fit in cap.
+ */
+int s3_url(const struct s3_conf *c, const char *region, const char *bucket,
+	   const char *key, char *url, size_t cap);
+/* the Host header of a URL: "HOST[:PORT]"; -EINVAL if not SCHEME://... */
+int s3_url_host(const char *url, char *host, size_t cap);
+/* a bucket name usable as a host name label (over https: without '.') */
+bool s3_bucket_virtual_ok(const char *bucket, bool https);
+
+/*
+ * Whether a reply of status http, with the header x-amz-bucket-region
+ * hdr and the error body's <Region> body_region (either NULL), tells
+ * that the bucket is in another region than the one sent, and which
+ * (into out): 301, 307 or 400 naming a valid region other than sent.
+ */
+bool s3_region_redirect(long http, const char *hdr, const char *body_region,
+			const char *sent, char out[S3_REGION_MAX + 1]);
+/*
+ * The process's table of the regions learnt (thread-safe, bounded: the
+ * oldest entry goes when it is full): the region of bucket at c's
+ * endpoint, c->region if none was learnt.
+ */
+void s3_region_of(const struct s3_conf *c, const char *bucket,
+		  char out[S3_REGION_MAX + 1]);
+void s3_region_learn(const struct s3_conf *c, const char *bucket,
+		     const char *region);
 
 /*
  * Whether a failed attempt is worth another: a curl error (curl_code,

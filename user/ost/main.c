@@ -60,6 +60,8 @@
 #define OPT_CACHE_LOW		0x102
 #define OPT_CLIENT_KEY		0x103
 #define OPT_SERVER_KEY		0x104
+/* virtual-hosted or path-style S3 URLs (issue #13) */
+#define OPT_S3_PATH_STYLE	0x1f0
 #define OPT_SEC			0x105
 
 struct reg {
@@ -85,7 +87,7 @@ static void usage(FILE *f)
 		"                   [--listen HOST[:PORT][@NET]]... [--advertise HOST[:PORT][@NET]]...\n"
 		"                   [--metrics-listen HOST:PORT]\n"
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
-"                   [--s3-readahead MIB] [--s3-fetchers N]\n"
+"                   [--s3-path-style] [--s3-readahead MIB] [--s3-fetchers N]\n"
 		"                   [--cache-high PCT] [--cache-low PCT]\n"
 		"                   [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
 		"                   [--replace] [--log-level LEVEL] [--log-file PATH]\n"
@@ -112,9 +114,13 @@ static void usage(FILE *f)
 		"               comma-separated list must fit in %d characters\n"
 		"  --metrics-listen HOST:PORT  serve counters in the Prometheus\n"
 		"               text format on http://HOST:PORT/metrics (default: off)\n"
-		"  --s3-endpoint  S3 endpoint of imported files (path-style URLs;\n"
-		"               default $AWS_ENDPOINT_URL or AWS for the region)\n"
-		"  --s3-region  signing region (default $AWS_REGION or us-east-1)\n"
+		"  --s3-endpoint  S3 endpoint of imported files, SCHEME://HOST[:PORT]\n"
+		"               (default $AWS_ENDPOINT_URL or AWS for the region)\n"
+		"  --s3-region  signing region (default $AWS_REGION or us-east-1);\n"
+		"               a bucket S3 says is elsewhere is asked there\n"
+		"  --s3-path-style  ENDPOINT/BUCKET/KEY URLs, not the default\n"
+		"               BUCKET.HOST/KEY (always for an IP-literal endpoint\n"
+		"               or a bucket that is no DNS name)\n"
 		"  --s3-timeout bound of one restore, retries included (default 20 s)\n"
 		"  --s3-readahead  largest window restored ahead of sequential\n"
 		"               reads of an object, MiB (default 32; 0: none)\n"
@@ -387,6 +393,7 @@ int main(int argc, char **argv)
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 		{ "s3-endpoint", required_argument, NULL, 'E' },
 		{ "s3-region", required_argument, NULL, 'R' },
+		{ "s3-path-style", no_argument, NULL, OPT_S3_PATH_STYLE },
 		{ "s3-timeout", required_argument, NULL, 'T' },
 		{ "s3-readahead", required_argument, NULL, 'A' },
 		{ "s3-fetchers", required_argument, NULL, 'F' },
@@ -413,6 +420,7 @@ int main(int argc, char **argv)
 	bool level_cmdline = false;
 	const char *s3_endpoint = NULL, *s3_region = NULL;
 	long s3_timeout = 20, s3_ra = 32, s3_fetchers = 4;
+	bool s3_path_style = false;
 	long cache_high = 95, cache_low = -1;
 	long lease = TNET_LEASE_DEFAULT;
 	const char *faults[TNET_FAULTS_MAX];
@@ -512,6 +520,7 @@ int main(int argc, char **argv)
 				die_opt("--cache-high", "'%s': percent of the "
 					"store, 0..100", optarg);
 			break;
+		case OPT_S3_PATH_STYLE: s3_path_style = true; break;
 		case OPT_CACHE_LOW:
 			cache_low = strtol(optarg, &tail, 10);
 			if (*tail || tail == optarg || cache_low < 0 ||
@@ -617,11 +626,13 @@ int main(int argc, char **argv)
 			  sizeof(s3err));
 	if (rc && s3_endpoint)
 		die_opt("--s3-endpoint", "%s", s3err);
+	s3.path_style = s3_path_style;
 	if (!rc) {
 		hopts.s3 = &s3;
-		tlog("HSM restores from %s (region %s, credentials from "
-		     "%s, time-out %ld s, readahead up to %ld MiB by %ld "
+		tlog("HSM restores from %s (region %s, %s URLs, credentials "
+		     "from %s, time-out %ld s, readahead up to %ld MiB by %ld "
 		     "fetchers)", s3.endpoint, s3.region,
+		     s3.path_style ? "path-style" : "virtual-hosted",
 		     s3_creds_source(s3.creds), s3_timeout, s3_ra,
 		     s3_fetchers);
 	}

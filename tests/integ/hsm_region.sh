@@ -1,0 +1,146 @@
+#!/bin/bash
+# S3 addressing and region (issue #13): virtual-hosted URLs through the
+# strict SigV4 front on a localhost endpoint (Host: BUCKET.localhost:PORT,
+# the signature checked over /KEY), the --path-style switch, and region
+# discovery for buckets the front puts in other regions
+# (S3_BUCKET_REGION): one answering 400 AuthorizationHeaderMalformed
+# with <Region> and x-amz-bucket-region, one 301 PermanentRedirect with
+# x-amz-bucket-region; the import and the OST's restores, both signed
+# for us-east-1 at first, find the bucket's region and work.
+#
+#   bash tests/integ/hsm_region.sh WORKDIR PORT
+#
+# Runs an MDS (127.0.0.1:PORT), one OST (PORT+1, --s3-endpoint
+# http://localhost:PORT+2) and the strict S3 front (PORT+2) of its own.
+# Each check prints "PASS: integ: hsm_region.NAME" or
+# "FAIL: integ: hsm_region.NAME: why".
+set -u -o pipefail
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+bin=$top/build/bin
+work=${1:?work dir}/hsm_region
+port=${2:?port}
+s3port=$((port + 2))
+endpoint=http://localhost:$s3port
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+unset AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_REGION AWS_DEFAULT_REGION
+export TESS_MDS="127.0.0.1:$port@tcp" TESS_KEY=$work/key
+rm -rf "$work"
+mkdir -p "$work/src"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TESS_KEY"
+chmod 600 "$TESS_KEY"
+fail=0
+s3pid= mdspid= ostpid=
+
+hsm() { timeout -k 2 60 "$bin/hsm" "$@"; }
+tctl() { timeout -k 2 60 "$bin/tessctl" "$@"; }
+
+. "$top/tests/integ/lib.sh"	# wait_until, and (integ_checks) stop by PIDVAR
+integ_checks hsm_region
+
+cleanup() {
+	stop ostpid
+	stop mdspid
+	stop s3pid
+	if [ "$fail" = 0 ]; then rm -rf "$work"; else echo "hsm_region: logs kept in $work"; fi
+}
+trap cleanup EXIT
+
+s3_up() { curl -s -o /dev/null "http://127.0.0.1:$s3port/"; }
+ost_up() { tctl df 2>/dev/null | grep -q UP; }
+
+# curl with SigV4, path-style, signed for region $1
+s3curl() {
+	local region=$1
+	shift
+	curl -sS --fail --aws-sigv4 "aws:amz:$region:s3" --user S3RVER:S3RVER \
+		-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"
+}
+sha() { sha256sum <"$1" | cut -c1-64; }
+got() { tctl get "$1" - 2>/dev/null | sha256sum | cut -c1-64; }
+
+# ---------------------------------------------------------------- setup
+S3_LOG_REQUESTS=1 S3_BUCKET_REGION=far=eu-west-1,farther=ap-south-1:301 \
+	node --openssl-legacy-provider "$top/tests/s3/server.js" \
+	"$work/s3data" "$s3port" >>"$work/s3rver.log" 2>&1 &
+s3pid=$!
+wait_until 10 s3_up || { failed setup "the S3 front did not start on 127.0.0.1:$s3port"; exit 1; }
+
+"$bin/tessera-mds" --dir "$work/mds" --key "$TESS_KEY" --listen "$TESS_MDS" \
+	--stripe-count 1 --lease 5 >>"$work/mds.log" 2>&1 &
+mdspid=$!
+# the OST signs for us-east-1 and is virtual-hosted on localhost
+"$bin/tessera-ost" --mds "$TESS_MDS" --index 0 --dir "$work/ost0" \
+	--key "$TESS_KEY" --listen "127.0.0.1:$((port + 1))@tcp" \
+	--s3-endpoint "$endpoint" --s3-region us-east-1 --s3-timeout 5 \
+	--s3-readahead 0 >>"$work/ost0.log" 2>&1 &
+ostpid=$!
+wait_until 20 ost_up || { failed setup "the OST did not register in 20 s: $(tail -n 3 "$work"/*.log)"; exit 1; }
+
+# three buckets: near (us-east-1), far (eu-west-1), farther (ap-south-1)
+ok=1
+for b in near:us-east-1 far:eu-west-1 farther:ap-south-1; do
+	name=${b%%:*} region=${b#*:}
+	s3curl "$region" -X PUT "http://127.0.0.1:$s3port/$name" -o /dev/null || ok=0
+	for f in "a.dat" "dir with space/b+c.dat" "caf$(printf '\xc3\xa9').dat"; do
+		mkdir -p "$work/src/$name/$(dirname "$f")"
+		head -c $((100000 + RANDOM)) /dev/urandom >"$work/src/$name/$f"
+		enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$f")
+		s3curl "$region" -T "$work/src/$name/$f" \
+			"http://127.0.0.1:$s3port/$name/$enc" -o /dev/null || ok=0
+	done
+done
+[ $ok = 1 ] || { failed setup "upload through the front failed: $(tail -n 3 "$work/s3rver.log")"; exit 1; }
+# the front refuses what is signed for the wrong region, as S3 does
+check front_wrong_region "far signed for us-east-1 was not refused with 400 and x-amz-bucket-region" \
+	bash -c "curl -s -D - -o /dev/null --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER \
+		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' http://127.0.0.1:$s3port/far/a.dat |
+		tr -d '\r' | grep -q '^x-amz-bucket-region: eu-west-1' &&
+		curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER \
+		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' http://127.0.0.1:$s3port/far/a.dat | grep -qx 400"
+check front_wrong_region_301 "farther signed for us-east-1 was not refused with 301" \
+	bash -c "curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER \
+		-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' http://127.0.0.1:$s3port/farther/a.dat | grep -qx 301"
+
+# ------------------------------------------------------------ addressing
+tctl mkdir /r >/dev/null
+hsm -v -v import s3://near /r/near --endpoint "$endpoint" >"$work/near.out" 2>&1
+check vhost_import "import: $(tail -n 3 "$work/near.out")" \
+	grep -q "GET http://near\.localhost:$s3port/?.* -> 0/200" "$work/near.out"
+check vhost_signed "the front saw no virtual-hosted request" \
+	grep -q "strict front: ok GET near\.localhost:$s3port /?" "$work/s3rver.log"
+ok=1
+for f in "a.dat" "dir with space/b+c.dat" "caf$(printf '\xc3\xa9').dat"; do
+	[ "$(got "/r/near/$f")" = "$(sha "$work/src/near/$f")" ] || { ok=0; echo "near/$f differs"; }
+done
+check vhost_restore "restored bytes differ" [ $ok = 1 ]
+check vhost_restore_by_ost "the OST's ranged GETs were not virtual-hosted" \
+	grep -q "strict front: ok GET near\.localhost:$s3port /dir%20with%20space/b%2Bc\.dat" "$work/s3rver.log"
+
+hsm -v -v import s3://near /r/near2 --endpoint "$endpoint" --path-style >"$work/near2.out" 2>&1
+check path_style "import --path-style: $(tail -n 3 "$work/near2.out")" \
+	grep -q "GET http://localhost:$s3port/near/?.* -> 0/200" "$work/near2.out"
+
+# ---------------------------------------------------------------- region
+for b in far farther; do
+	hsm -v -v import "s3://$b" "/r/$b" --endpoint "$endpoint" >"$work/$b.out" 2>&1
+	rc=$?
+	want=eu-west-1
+	[ $b = farther ] && want=ap-south-1
+	check "discover_$b" "import (rc $rc): $(tail -n 3 "$work/$b.out")" \
+		grep -q "bucket $b is in $want, not us-east-1" "$work/$b.out"
+	check "import_$b" "import failed (rc $rc): $(tail -n 2 "$work/$b.out")" [ $rc = 0 ]
+	ok=1
+	for f in "a.dat" "dir with space/b+c.dat" "caf$(printf '\xc3\xa9').dat"; do
+		[ "$(got "/r/$b/$f")" = "$(sha "$work/src/$b/$f")" ] || { ok=0; echo "$b/$f differs"; }
+	done
+	check "restore_$b" "the OST (region us-east-1) did not restore $b's files" [ $ok = 1 ]
+done
+# the OST learnt each region once: one refusal per bucket, then none
+# (its GETs are virtual-hosted: /KEY; the setup's curl asked /BUCKET/KEY)
+n4=$(grep 'strict front: GET /[^?][^ ]* -> 400 ' "$work/s3rver.log" | grep -vc ' /far/')
+n3=$(grep 'strict front: GET /[^?][^ ]* -> 301 ' "$work/s3rver.log" | grep -vc ' /farther/')
+check region_remembered "$n4 refusals (400) of far's restores, $n3 (301) of farther's, want 1 each" \
+	[ "$n4$n3" = 11 ]
+
+exit $fail
