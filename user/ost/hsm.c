@@ -817,7 +817,7 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 			 * as reads come, and an S3 that is back but that slow
 			 * would never serve a read again.
 			 */
-			if (frc[i] == -EIO || frc[i] == -ECONNREFUSED ||
+			if (frc[i] == -EIO ||
 			    (frc[i] == -ETIMEDOUT && !quick))
 				h->s3_failed_ms = now_ms();
 			continue;
