@@ -242,6 +242,60 @@ static int pull_origin(struct tess_cursor *c, u32 need, u32 blen, u32 klen,
 	return 0;
 }
 
+/*
+ * The origin's location after its strings (TESS_FEAT_HSM_LOC): an
+ * endpoint "http[s]://HOST[:PORT]" (HOST: letters, digits, '.', '-', or
+ * an IPv6 literal in brackets; nothing else: no path, user or query)
+ * and a region of lower-case letters, digits and '-'.  Only with a new
+ * origin (origin true); flags TESS_HSM_LOC_KNOWN.
+ */
+static bool loc_char(char ch, bool region)
+{
+	if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')
+		return true;
+	if (region)
+		return false;
+	return (ch >= 'A' && ch <= 'Z') || ch == '.' || ch == ':' ||
+	       ch == '[' || ch == ']';
+}
+
+static int pull_loc(struct tess_cursor *c, bool origin, u32 elen, u32 rlen,
+		    u32 flags)
+{
+	const char *p;
+	u32 i, skip;
+
+	if (flags & ~TESS_HSM_LOC_KNOWN)
+		return -EINVAL;
+	if (!origin && (elen || rlen || flags))
+		return -EINVAL;
+	if (elen > TESS_S3_ENDPOINT_MAX || rlen > TESS_S3_REGION_MAX)
+		return -EINVAL;
+	if (elen) {
+		p = tess_pull(c, elen);
+		if (!p)
+			return -EBADMSG;
+		if (elen > 7 && !memcmp(p, "http://", 7))
+			skip = 7;
+		else if (elen > 8 && !memcmp(p, "https://", 8))
+			skip = 8;
+		else
+			return -EINVAL;
+		for (i = skip; i < elen; i++)
+			if (!loc_char(p[i], false))
+				return -EINVAL;
+	}
+	if (rlen) {
+		p = tess_pull(c, rlen);
+		if (!p)
+			return -EBADMSG;
+		for (i = 0; i < rlen; i++)
+			if (!loc_char(p[i], true))
+				return -EINVAL;
+	}
+	return 0;
+}
+
 /* an object geometry of an OBJ_HSM_SET */
 static int hsm_geom_check(u32 stripe, u32 count, u32 size)
 {
@@ -312,8 +366,12 @@ static int check_obj_hsm_set(struct tess_cursor *c)
 	default:
 		return -EINVAL;
 	}
-	return pull_origin(c, need, le16_to_cpu(r->bucket_len),
-			   le16_to_cpu(r->key_len), le16_to_cpu(r->etag_len));
+	err = pull_origin(c, need, le16_to_cpu(r->bucket_len),
+			  le16_to_cpu(r->key_len), le16_to_cpu(r->etag_len));
+	if (err)
+		return err;
+	return pull_loc(c, need == ORIGIN_ALL, le16_to_cpu(r->endpoint_len),
+			r->region_len, r->loc_flags);
 }
 
 /* origin strings of a reply: each may be absent (0), else checked */

@@ -141,6 +141,11 @@
  *       reply.  Sent only to an MDS that agreed the feature (an older one
  *       ignored the pad), so no bump; the MDS refuses unknown flags
  *       (EINVAL).
+ *   4 - HSM_LOC (issue #13): TESS_FEAT_HSM_LOC, endpoint_len, region_len
+ *       and loc_flags of tess_obj_hsm_set_req (its former pad, always 0
+ *       before) and the endpoint and region strings after the etag.  Sent
+ *       only to an OST that agreed the feature (an older one ignored the
+ *       pad and would not read them), so no bump.
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -350,10 +355,12 @@ enum tess_role {
 #define TESS_FEAT_SEC_INTEGRITY	0x0004	/* sec=integrity (version 4) */
 #define TESS_FEAT_SEC_PRIVACY	0x0008	/* sec=privacy (version 4) */
 #define TESS_FEAT_READDIRPLUS	0x0010	/* READDIR may ask TESS_READDIR_PLUS */
+#define TESS_FEAT_HSM_LOC	0x0020	/* OBJ_HSM_SET may carry the origin's
+					 * endpoint, region and addressing */
 /* offered by every client and server; the flavor bits only as asked */
-#define TESS_FEAT_BASE		0x0013
+#define TESS_FEAT_BASE		0x0033
 #define TESS_FEAT_SEC_MASK	0x000c
-#define TESS_FEAT_KNOWN		0x001f
+#define TESS_FEAT_KNOWN		0x003f
 
 /* security flavors, weakest first (mount option sec=, daemon --sec) */
 enum tess_sec {
@@ -931,6 +938,12 @@ struct tess_obj_owner {
 #define TESS_S3_BUCKET_MAX	63
 #define TESS_S3_KEY_MAX		1024
 #define TESS_S3_ETAG_MAX	127
+#define TESS_S3_ENDPOINT_MAX	511	/* "http[s]://HOST[:PORT]" */
+#define TESS_S3_REGION_MAX	63
+
+/* tess_obj_hsm_set_req loc_flags */
+#define TESS_HSM_LOC_PATH_STYLE	0x01	/* ENDPOINT/BUCKET/KEY URLs */
+#define TESS_HSM_LOC_KNOWN	0x01
 #define TESS_HSM_BITMAP_MAX	65536	/* OBJ_HSM_GET: bitmap bytes at most */
 
 /* HSM_SET valid bits */
@@ -1029,7 +1042,10 @@ struct tess_hsm_stat {
 
 /*
  * OBJ_HSM_SET (OST): then bucket, key, etag (STUB and ARCHIVED; otherwise
- * all lengths 0; PIN and UNPIN use only oid: ENODATA for an object
+ * all lengths 0), then, with TESS_FEAT_HSM_LOC, the origin's S3 endpoint
+ * (endpoint_len, 0: the OST's own) and region (region_len, 0: the OST's
+ * own), STUB and ARCHIVED only; loc_flags TESS_HSM_LOC_* (0 without the
+ * feature).  PIN and UNPIN use only oid (ENODATA for an object
  * without HSM state; a pin survives STUB and ARCHIVED).  The geometry
  * tells the OST which file ranges its
  * chunks are: object chunk [o, o + chunk) is file range
@@ -1047,7 +1063,9 @@ struct tess_obj_hsm_set_req {
 	__le16 bucket_len;
 	__le16 key_len;
 	__le16 etag_len;
-	__le32 pad;
+	__le16 endpoint_len;	/* TESS_FEAT_HSM_LOC, else 0 */
+	__u8   region_len;	/* TESS_FEAT_HSM_LOC, else 0 */
+	__u8   loc_flags;	/* TESS_HSM_LOC_*, TESS_FEAT_HSM_LOC, else 0 */
 };
 
 /* OBJ_HSM_GET: oid 0 = only the OST-wide counters */

@@ -323,6 +323,14 @@ static int obj_hsm_get(struct tess_client *c, uint32_t ost, uint64_t oid,
 	return 0;
 }
 
+/*
+ * The S3 configuration of this run's import or archive (s3_setup): its
+ * endpoint, the bucket's region (as learnt) and addressing go with each
+ * new origin to the OSTs that know TESS_FEAT_HSM_LOC, so that they fetch
+ * from where the data is, not only from their own --s3-endpoint.
+ */
+static const struct s3_conf *origin_s3;
+
 static int obj_hsm_set(struct tess_client *c, const struct tess_inode *st,
 		       uint32_t i, uint32_t mode, uint64_t file_size,
 		       const char *bucket, const char *key, const char *etag,
@@ -330,7 +338,10 @@ static int obj_hsm_set(struct tess_client *c, const struct tess_inode *st,
 {
 	static __thread uint8_t body[sizeof(struct tess_obj_hsm_set_req) +
 				     TESS_S3_BUCKET_MAX + TESS_S3_KEY_MAX +
-				     TESS_S3_ETAG_MAX];
+				     TESS_S3_ETAG_MAX + TESS_S3_ENDPOINT_MAX +
+				     TESS_S3_REGION_MAX];
+	char region[S3_REGION_MAX + 1] = "";
+	size_t epl = 0, rl = 0;
 	struct tess_obj_hsm_set_req r = { 0 };
 	struct tnet_call call = { .op = TESS_OP_OBJ_HSM_SET, .body = body };
 	size_t bl = bucket ? strlen(bucket) : 0;
@@ -349,6 +360,17 @@ static int obj_hsm_set(struct tess_client *c, const struct tess_inode *st,
 	r.bucket_len = cpu_to_le16((uint16_t)bl);
 	r.key_len = cpu_to_le16((uint16_t)kl);
 	r.etag_len = cpu_to_le16((uint16_t)el);
+	if (bl && origin_s3 && (tess_ost_features(c, st->objs[i].ost_idx) &
+				TESS_FEAT_HSM_LOC)) {
+		s3_region_of(origin_s3, bucket, region);
+		epl = strlen(origin_s3->endpoint);
+		rl = strlen(region);
+		if (epl > TESS_S3_ENDPOINT_MAX)
+			epl = 0;	/* (s3_conf_init refuses it) */
+		r.endpoint_len = cpu_to_le16((uint16_t)epl);
+		r.region_len = (uint8_t)rl;
+		r.loc_flags = origin_s3->path_style ? TESS_HSM_LOC_PATH_STYLE : 0;
+	}
 	memcpy(body, &r, sizeof(r));
 	memcpy(body + n, bucket, bl);
 	n += bl;
@@ -356,6 +378,10 @@ static int obj_hsm_set(struct tess_client *c, const struct tess_inode *st,
 	n += kl;
 	memcpy(body + n, etag, el);
 	n += el;
+	memcpy(body + n, origin_s3 ? origin_s3->endpoint : "", epl);
+	n += epl;
+	memcpy(body + n, region, rl);
+	n += rl;
 	call.body_len = (uint32_t)n;
 	return tess_ost_call(c, st->objs[i].ost_idx, &call);
 }
@@ -385,6 +411,8 @@ static int s3_setup(struct s3_conf *s3, const char *cmd, const char *what)
 	}
 	rc = s3_conf_init(s3, O.endpoint, O.region, 30, err, sizeof(err));
 	s3->path_style = O.path_style;
+	if (!rc)
+		origin_s3 = s3;
 	if (rc && what)
 		warnx(cmd, "%s: %s", what, err);
 	else if (rc)

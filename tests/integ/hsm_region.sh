@@ -10,6 +10,11 @@
 #
 #   bash tests/integ/hsm_region.sh WORKDIR PORT
 #
+# Then the OST is restarted with another endpoint and region: origins
+# imported with their own (TESS_FEAT_HSM_LOC, kept in the sidecar) still
+# restore when their endpoint is an --s3-allow-endpoint, and are refused
+# (EIO, logged) when it is not.
+#
 # Runs an MDS (127.0.0.1:PORT), one OST (PORT+1, --s3-endpoint
 # http://localhost:PORT+2) and the strict S3 front (PORT+2) of its own.
 # Each check prints "PASS: integ: hsm_region.NAME" or
@@ -58,6 +63,7 @@ s3curl() {
 }
 sha() { sha256sum <"$1" | cut -c1-64; }
 got() { tctl get "$1" - 2>/dev/null | sha256sum | cut -c1-64; }
+not() { ! "$@"; }
 
 # ---------------------------------------------------------------- setup
 S3_LOG_REQUESTS=1 S3_BUCKET_REGION=far=eu-west-1,farther=ap-south-1:301 \
@@ -136,11 +142,53 @@ for b in far farther; do
 	done
 	check "restore_$b" "the OST (region us-east-1) did not restore $b's files" [ $ok = 1 ]
 done
-# the OST learnt each region once: one refusal per bucket, then none
-# (its GETs are virtual-hosted: /KEY; the setup's curl asked /BUCKET/KEY)
+# the origin carried the bucket's region to the OST (TESS_FEAT_HSM_LOC):
+# its GETs (virtual-hosted: /KEY) were never refused; only the setup's
+# curl (/BUCKET/KEY) and the import's first listing were
 n4=$(grep 'strict front: GET /[^?][^ ]* -> 400 ' "$work/s3rver.log" | grep -vc ' /far/')
 n3=$(grep 'strict front: GET /[^?][^ ]* -> 301 ' "$work/s3rver.log" | grep -vc ' /farther/')
-check region_remembered "$n4 refusals (400) of far's restores, $n3 (301) of farther's, want 1 each" \
-	[ "$n4$n3" = 11 ]
+check origin_region "$n4 refusals (400) of far's restores, $n3 (301) of farther's, want none" \
+	[ "$n4$n3" = 00 ]
+
+# ------------------------------------------------- per-origin location
+# the OST restarted with another endpoint (nothing there) and region:
+# origins imported with their own endpoint and region still restore when
+# that endpoint is allowed, and fail (logged) when it is not
+start_ost() {	# OPTIONS...
+	stop ostpid
+	"$bin/tessera-ost" --mds "$TESS_MDS" --index 0 --dir "$work/ost0" \
+		--key "$TESS_KEY" --listen "127.0.0.1:$((port + 1))@tcp" \
+		--s3-endpoint "http://127.0.0.1:1" --s3-region eu-north-1 \
+		--s3-timeout 5 --s3-readahead 0 "$@" >>"$work/ost0.log" 2>&1 &
+	ostpid=$!
+	sleep 0.5
+	wait_until 20 ost_up
+}
+start_ost --s3-allow-endpoint "$endpoint/" ||
+	{ failed setup "the OST did not come back: $(tail -n 3 "$work/ost0.log")"; exit 1; }
+nbefore=$(wc -l <"$work/s3rver.log")
+for b in near far; do
+	hsm import "s3://$b" "/r/${b}_loc" --endpoint "$endpoint" >"$work/${b}_loc.out" 2>&1 ||
+		failed "loc_import_$b" "$(tail -n 2 "$work/${b}_loc.out")"
+	ok=1
+	for f in "a.dat" "dir with space/b+c.dat"; do
+		[ "$(got "/r/${b}_loc/$f")" = "$(sha "$work/src/$b/$f")" ] || { ok=0; echo "${b}_loc/$f differs"; }
+	done
+	check "loc_restore_$b" "the OST (endpoint 127.0.0.1:1, region eu-north-1) did not restore from the origin's: $(grep 'hsm:.*'"$b"'/' "$work/ost0.log" | tail -n 2)" [ $ok = 1 ]
+done
+n=$(tail -n +"$((nbefore + 1))" "$work/s3rver.log" | grep -c "region 'eu-north-1' is wrong")
+check loc_region "$n requests signed for the OST's region eu-north-1, not the origin's" [ "$n" = 0 ]
+# files imported before the restart (already read) read the same
+check loc_old_files "near/a.dat differs after the restart" \
+	[ "$(got "/r/near/a.dat")" = "$(sha "$work/src/near/a.dat")" ]
+
+# not allowed: the OST refuses to send its credentials there
+start_ost || { failed setup "the OST did not come back: $(tail -n 3 "$work/ost0.log")"; exit 1; }
+hsm import s3://near /r/near_denied --endpoint "$endpoint" >"$work/near_denied.out" 2>&1 ||
+	failed loc_denied_import "$(tail -n 2 "$work/near_denied.out")"
+check loc_denied_read "a read of an origin at a host the OST does not allow succeeded" \
+	not tctl get /r/near_denied/a.dat /dev/null
+check loc_denied_logged "no log line says why" \
+	grep -q "neither this OST's (http://127.0.0.1:1) nor an --s3-allow-endpoint" "$work/ost0.log"
 
 exit $fail

@@ -542,6 +542,99 @@ TU_CASE(msg_check_obj_hsm)
 	TU_EQ_INT(tess_msg_check(&f, &g), -EINVAL);
 }
 
+/* OBJ_HSM_SET's origin location (TESS_FEAT_HSM_LOC, issue #13) */
+struct loc_case {
+	uint32_t mode;
+	const char *endpoint, *region;
+	uint32_t elen, rlen;		/* as claimed; UINT32_MAX: the real one */
+	uint8_t flags;
+	uint32_t cut;			/* bytes of the body left off */
+	int want;
+};
+
+#define REAL UINT32_MAX
+static const struct loc_case loc_table[] = {
+	{ TESS_OHSM_STUB, "http://localhost:9000", "eu-west-1", REAL, REAL, 0, 0, 0 },
+	{ TESS_OHSM_STUB, "https://s3.eu-west-1.amazonaws.com", "", REAL, REAL, 0, 0, 0 },
+	{ TESS_OHSM_STUB, "", "ap-south-1", REAL, REAL, 0, 0, 0 },
+	{ TESS_OHSM_STUB, "http://[::1]:9000", "us-east-1", REAL, REAL,
+	  TESS_HSM_LOC_PATH_STYLE, 0, 0 },
+	{ TESS_OHSM_ARCHIVED, "http://10.0.0.1:80", "r", REAL, REAL, 0, 0, 0 },
+	{ TESS_OHSM_STUB, "", "", REAL, REAL, TESS_HSM_LOC_PATH_STYLE, 0, 0 },
+	/* unknown flags */
+	{ TESS_OHSM_STUB, "", "", REAL, REAL, 0x02, 0, -EINVAL },
+	{ TESS_OHSM_STUB, "", "", REAL, REAL, 0x80, 0, -EINVAL },
+	/* lengths past the body, or short of it */
+	{ TESS_OHSM_STUB, "http://h:1", "eu-west-1", 11, REAL, 0, 0, -EBADMSG },
+	{ TESS_OHSM_STUB, "http://h:1", "eu-west-1", REAL, REAL, 0, 1, -EBADMSG },
+	{ TESS_OHSM_STUB, "http://h:1", "eu-west-1", REAL, 8, 0, 0, -EBADMSG },
+	{ TESS_OHSM_STUB, "http://h:1", "", REAL, 200, 0, 0, -EINVAL },
+	{ TESS_OHSM_STUB, "http://h:1", "", 512, REAL, 0, 0, -EINVAL },
+	/* not an endpoint: scheme, path, user, query, space, NUL, empty host */
+	{ TESS_OHSM_STUB, "ftp://h", "", REAL, REAL, 0, 0, -EINVAL },
+	{ TESS_OHSM_STUB, "http://h/p", "", REAL, REAL, 0, 0, -EINVAL },
+	{ TESS_OHSM_STUB, "http://u@h", "", REAL, REAL, 0, 0, -EINVAL },
+	{ TESS_OHSM_STUB, "http://h?x", "", REAL, REAL, 0, 0, -EINVAL },
+	{ TESS_OHSM_STUB, "http://h x", "", REAL, REAL, 0, 0, -EINVAL },
+	{ TESS_OHSM_STUB, "http://h\0x", "", 10, REAL, 0, 0, -EINVAL },
+	{ TESS_OHSM_STUB, "http://", "", REAL, REAL, 0, 0, -EINVAL },
+	{ TESS_OHSM_STUB, "HTTP://h", "", REAL, REAL, 0, 0, -EINVAL },
+	/* not a region */
+	{ TESS_OHSM_STUB, "", "EU-WEST-1", REAL, REAL, 0, 0, -EINVAL },
+	{ TESS_OHSM_STUB, "", "eu west", REAL, REAL, 0, 0, -EINVAL },
+	{ TESS_OHSM_STUB, "", "eu/west", REAL, REAL, 0, 0, -EINVAL },
+	/* only with a new origin */
+	{ TESS_OHSM_RELEASE, "http://h:1", "", REAL, REAL, 0, 0, -EINVAL },
+	{ TESS_OHSM_REMOVE, "", "eu-west-1", REAL, REAL, 0, 0, -EINVAL },
+	{ TESS_OHSM_PIN, "", "", REAL, REAL, TESS_HSM_LOC_PATH_STYLE, 0, -EINVAL },
+};
+
+TU_CASE(msg_check_obj_hsm_loc)
+{
+	static uint8_t body[4096];
+	struct tess_obj_hsm_set_req *r = (void *)body;
+	struct tess_frame f = req(TESS_OP_OBJ_HSM_SET, 0);
+
+	for (size_t i = 0; i < sizeof(loc_table) / sizeof(loc_table[0]); i++) {
+		const struct loc_case *t = &loc_table[i];
+		bool origin = t->mode == TESS_OHSM_STUB ||
+			      t->mode == TESS_OHSM_ARCHIVED;
+		uint32_t n = sizeof(*r);
+		size_t el = t->elen == REAL ? strlen(t->endpoint) : t->elen;
+		size_t rl = t->rlen == REAL ? strlen(t->region) : t->rlen;
+		size_t es = t->elen == REAL ? el : strlen(t->endpoint);
+		int rc;
+
+		if (t->elen == 10)	/* the case with a NUL inside */
+			es = 10;
+		memset(body, 0, sizeof(body));
+		r->oid = cpu_to_le64(7);
+		r->mode = cpu_to_le32(t->mode);
+		r->stripe_count = cpu_to_le16(1);
+		r->stripe_size = cpu_to_le32(1 << 20);
+		r->file_size = cpu_to_le64(1000);
+		if (origin) {
+			r->bucket_len = cpu_to_le16(1);
+			r->key_len = cpu_to_le16(2);
+			r->etag_len = cpu_to_le16(3);
+			memcpy(body + n, "bkeyetg", 6);
+			n += 6;
+		}
+		r->endpoint_len = cpu_to_le16((uint16_t)el);
+		r->region_len = (uint8_t)rl;
+		r->loc_flags = t->flags;
+		memcpy(body + n, t->endpoint, es);
+		n += (uint32_t)es;
+		memcpy(body + n, t->region, strlen(t->region));
+		n += (uint32_t)strlen(t->region);
+		f.body_len = n - t->cut;
+		rc = tess_msg_check(&f, body);
+		if (rc != t->want)
+			TU_FAIL_AT("loc case %zu: %d, want %d", i, rc, t->want);
+	}
+}
+#undef REAL
+
 TU_CASE(msg_check_hsm_replies)
 {
 	static uint8_t body[4096];
@@ -862,6 +955,7 @@ int main(void)
 	TU_RUN(buf_overflow_sets_err);
 	TU_RUN(msg_check_hsm_set);
 	TU_RUN(msg_check_obj_hsm);
+	TU_RUN(msg_check_obj_hsm_loc);
 	TU_RUN(msg_check_hsm_replies);
 	TU_RUN(every_request_opcode_rejects_empty_or_accepts);
 	TU_RUN(msg_check_write_verifier);

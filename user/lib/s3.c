@@ -107,7 +107,8 @@ static bool region_ok(const char *r)
 	if (!n || n > S3_REGION_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)r[i]) && r[i] != '-')
+		if (!islower((unsigned char)r[i]) &&
+		    !isdigit((unsigned char)r[i]) && r[i] != '-')
 			return false;
 	return true;
 }
@@ -174,7 +175,8 @@ int s3_conf_addr(struct s3_conf *c, const char *endpoint, const char *region,
 	while (n > 8 && c->endpoint[n - 1] == '/')
 		c->endpoint[--n] = '\0';
 	h = strstr(c->endpoint, "://") + 3;
-	if (!*h || strpbrk(h, "/?#@ \t\r\n")) {
+	if (!*h || strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "0123456789.-:[]") != strlen(h)) {
 		snprintf(err, errlen, "endpoint '%s': SCHEME://HOST[:PORT] "
 			 "only, no path, query or user", endpoint);
 		return -EINVAL;

@@ -1663,3 +1663,19 @@ int tess_ost_call(struct tess_client *c, uint32_t ost_idx,
 {
 	return ost_call(c, ost_idx, call);
 }
+
+uint64_t tess_ost_features(struct tess_client *c, uint32_t ost_idx)
+{
+	struct tnet_conn *conn;
+	uint64_t f;
+	int rc;
+
+	if (ost_lookup(c, ost_idx))
+		return 0;
+	conn = get_conn(c, &c->osts[ost_idx], &c->ost_addr[ost_idx], &rc);
+	if (!conn)
+		return 0;
+	f = conn->features;
+	put_conn(c, conn);
+	return f;
+}

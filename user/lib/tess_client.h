@@ -160,5 +160,8 @@ int tess_close(struct tess_file *f);
 int tess_mds_call(struct tess_client *c, struct tnet_call *call);
 int tess_ost_call(struct tess_client *c, uint32_t ost_idx,
 		  struct tnet_call *call);
+/* the TESS_FEAT_* agreed with OST ost_idx (connecting if need be); 0 if
+ * it cannot be reached */
+uint64_t tess_ost_features(struct tess_client *c, uint32_t ost_idx);
 
 #endif /* TESS_CLIENT_H */

@@ -35,6 +35,8 @@
 #include "tess_stripe.h"
 
 #define SC_MAGIC	"TSHSM01"
+/* version 2 (issue #13): the origin's location (sc_loc) after the bitmap */
+#define SC_MAGIC2	"TSHSM02"
 #define SC_F_DIRTY	0x0001
 #define SC_F_PINNED	0x0002	/* TESS_OHSM_PIN: never released */
 #define CHUNK_MAX	(256u << 10)	/* a first read waits for one chunk */
@@ -78,6 +80,24 @@ struct sc_hdr {
 	char etag[TESS_S3_ETAG_MAX + 1];
 };
 
+/*
+ * The origin's S3 endpoint, region and addressing (OBJ_HSM_SET with
+ * TESS_FEAT_HSM_LOC), after the bitmap of a TSHSM02 sidecar; a TSHSM01
+ * sidecar (written before, or for an origin without them) has none: the
+ * OST's own configuration is used.  Empty strings: the OST's own.
+ */
+struct sc_loc {
+	char endpoint[TESS_S3_ENDPOINT_MAX + 1];
+	char region[TESS_S3_REGION_MAX + 1];
+	uint32_t flags;			/* TESS_HSM_LOC_* */
+	uint32_t pad;
+};
+
+static bool loc_set(const struct sc_loc *l)
+{
+	return l->endpoint[0] || l->region[0] || l->flags;
+}
+
 struct run {				/* claimed chunks [a, b) */
 	struct run *next;
 	uint32_t a, b;
@@ -93,6 +113,7 @@ struct hobj {
 	int refs;
 	bool in_table;
 	bool loaded;			/* h, bm valid (a sidecar exists) */
+	struct sc_loc loc;		/* with h: the origin's location */
 	bool busy;			/* STUB/RELEASE/ARCHIVED running */
 	bool bad;			/* the sidecar is corrupt: EIO */
 	bool complete_sent;
@@ -132,6 +153,9 @@ struct ost_hsm {
 	int root;
 	struct s3_conf s3;
 	bool have_s3;
+	/* origin endpoints allowed besides s3.endpoint (--s3-allow-endpoint) */
+	char allow[OST_HSM_ALLOW_MAX][TESS_S3_ENDPOINT_MAX + 1];
+	unsigned nallow;
 	char s3_error[256];
 	uint64_t readahead;		/* largest window, bytes */
 	uint32_t ra_threads;
@@ -313,7 +337,9 @@ static const char *sc_invalid(const struct sc_hdr *hd, uint64_t file_len)
 {
 	struct tess_stripe_geom g = { hd->stripe_size, hd->stripe_count };
 
-	if (memcmp(hd->magic, SC_MAGIC, 8))
+	bool v2 = !memcmp(hd->magic, SC_MAGIC2, 8);
+
+	if (memcmp(hd->magic, SC_MAGIC, 8) && !v2)
 		return "bad magic or version";
 	if (hd->stripe_size < TESS_STRIPE_SIZE_MIN ||
 	    hd->stripe_size > TESS_STRIPE_SIZE_MAX ||
@@ -336,8 +362,18 @@ static const char *sc_invalid(const struct sc_hdr *hd, uint64_t file_len)
 	    !memchr(hd->etag, 0, sizeof(hd->etag)) || !hd->bucket[0] ||
 	    !hd->key[0])
 		return "bad origin";
-	if (file_len != sizeof(*hd) + bm_bytes(hd->nchunks))
+	if (file_len != sizeof(*hd) + bm_bytes(hd->nchunks) +
+			(v2 ? sizeof(struct sc_loc) : 0))
 		return "length does not match the chunk count";
+	return NULL;
+}
+
+static const char *sc_loc_invalid(const struct sc_loc *l)
+{
+	if (!memchr(l->endpoint, 0, sizeof(l->endpoint)) ||
+	    !memchr(l->region, 0, sizeof(l->region)) ||
+	    l->flags & ~TESS_HSM_LOC_KNOWN)
+		return "bad origin location";
 	return NULL;
 }
 
@@ -351,6 +387,7 @@ static int sc_load(struct ost_hsm *h, struct hobj *o)
 	char path[48], eb[128];
 	const char *why = NULL;
 	struct sc_hdr hd;
+	struct sc_loc loc;
 	struct stat sb;
 	size_t nb = 0;
 	uint8_t *bm = NULL;
@@ -379,6 +416,13 @@ static int sc_load(struct ost_hsm *h, struct hobj *o)
 		    bm[nb - 1] >> (hd.nchunks % 8))
 			why = "bits set past the last chunk";
 	}
+	memset(&loc, 0, sizeof(loc));
+	if (!rc && !why && !memcmp(hd.magic, SC_MAGIC2, 8)) {
+		rc = objstore_pread_all(fd, &loc, sizeof(loc),
+					(off_t)(sizeof(hd) + nb));
+		if (!rc)
+			why = sc_loc_invalid(&loc);
+	}
 	if (rc || why) {
 		if (why)
 			tlog_level(LOG_ERR, "hsm: %s: corrupt sidecar (%s); the object's "
@@ -396,6 +440,7 @@ static int sc_load(struct ost_hsm *h, struct hobj *o)
 	free(o->bm);
 	o->scfd = fd;
 	o->h = hd;
+	o->loc = loc;
 	o->bm = bm;
 	o->npresent = 0;
 	for (uint32_t c = 0; c < hd.nchunks; c++)
@@ -588,7 +633,49 @@ static void *notifier_main(void *arg)
 struct snap {				/* what a fetch needs, copied */
 	uint64_t oid;
 	struct sc_hdr h;
+	struct sc_loc loc;
 };
+
+/*
+ * The S3 configuration of a fetch of this origin: the OST's, with the
+ * origin's endpoint, region and addressing when it has them.  An origin
+ * endpoint is used only if it is the OST's own, an --s3-allow-endpoint,
+ * or AWS's when the OST's is AWS's too: a client must not make the OST
+ * send signed requests (its credentials) to any host.  -EACCES (msg says
+ * why) otherwise.
+ */
+static int origin_conf(const struct ost_hsm *h, const struct sc_loc *l,
+		       struct s3_conf *c, char *msg, size_t msglen)
+{
+	struct s3_conf t;
+	bool ok;
+	int rc;
+
+	*c = h->s3;
+	if (!loc_set(l))
+		return 0;
+	rc = s3_conf_addr(&t, l->endpoint[0] ? l->endpoint : h->s3.endpoint,
+			  l->region[0] ? l->region : h->s3.region,
+			  h->s3.path_style ||
+			  (l->flags & TESS_HSM_LOC_PATH_STYLE), msg, msglen);
+	if (rc)
+		return -EACCES;
+	ok = !l->endpoint[0] || !strcasecmp(t.endpoint, h->s3.endpoint) ||
+	     (t.aws && h->s3.aws);
+	for (unsigned i = 0; !ok && i < h->nallow; i++)
+		ok = !strcasecmp(t.endpoint, h->allow[i]);
+	if (!ok) {
+		snprintf(msg, msglen, "the origin's endpoint %.120s is neither "
+			 "this OST's (%.120s) nor an --s3-allow-endpoint",
+			 t.endpoint, h->s3.endpoint);
+		return -EACCES;
+	}
+	memcpy(c->endpoint, t.endpoint, sizeof(c->endpoint));
+	memcpy(c->region, t.region, sizeof(c->region));
+	c->aws = t.aws;
+	c->path_style = t.path_style;
+	return 0;
+}
 
 static int obj_fd(struct ost_hsm *h, uint64_t oid)
 {
@@ -648,7 +735,7 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 		uint64_t os = (uint64_t)c * hd->chunk_size, oe, fo, len;
 		uint64_t unit = os / hd->stripe_size;
 		uint32_t e = c + 1;
-		struct s3_conf conf = h->s3;
+		struct s3_conf conf;
 		struct s3_res res;
 		int64_t t0 = now_ms(), left = deadline - t0;
 		void *buf;
@@ -668,6 +755,15 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 			     "bytes %" PRIu64 "-%" PRIu64 " not tried: out of "
 			     "time; readers get EIO", s->oid, hd->bucket,
 			     hd->key, fo, fo + len - 1);
+			break;
+		}
+		rc = origin_conf(h, &s->loc, &conf, res.msg,
+				 sizeof(res.msg));
+		if (rc) {
+			tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": cannot "
+				   "restore s3://%s/%s: %s; readers get EIO",
+				   s->oid, hd->bucket, hd->key, res.msg);
+			rc = -EIO;
 			break;
 		}
 		conf.timeout_s = timeout_s;
@@ -795,6 +891,7 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 	}
 	s.oid = o->oid;
 	s.h = o->h;
+	s.loc = o->loc;
 	pthread_mutex_unlock(&h->lock);
 	for (int i = 0; i < nfetch; i++) {
 		frc[i] = rc ? rc : fetch_run(h, &s, fetch[i]->a, fetch[i]->b,
@@ -1318,7 +1415,7 @@ void ost_hsm_forget(struct ost_hsm *h, uint64_t oid)
 
 /* write a whole sidecar atomically and open it */
 static int sc_create(struct ost_hsm *h, uint64_t oid, const struct sc_hdr *hd,
-		     const uint8_t *bm, int *fdp)
+		     const uint8_t *bm, const struct sc_loc *loc, int *fdp)
 {
 	char tmp[48], path[48], dir[40], *slash;
 	int fd, dfd, rc;
@@ -1330,10 +1427,15 @@ static int sc_create(struct ost_hsm *h, uint64_t oid, const struct sc_hdr *hd,
 	fd = openat(h->root, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
+	/* hd->magic is SC_MAGIC2 if and only if loc_set(loc) */
 	rc = objstore_pwrite_all(fd, hd, sizeof(*hd), 0);
 	if (!rc && bm_bytes(hd->nchunks))
 		rc = objstore_pwrite_all(fd, bm, bm_bytes(hd->nchunks),
 					 sizeof(*hd));
+	if (!rc && loc_set(loc))
+		rc = objstore_pwrite_all(fd, loc, sizeof(*loc),
+					 (off_t)(sizeof(*hd) +
+						 bm_bytes(hd->nchunks)));
 	if (!rc && fsync(fd))
 		rc = -errno;
 	if (!rc && renameat(h->root, tmp, h->root, path))
@@ -1415,6 +1517,7 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	struct tess_obj_hsm_set_req r;
 	const char *str = (const char *)body + sizeof(r);
 	struct sc_hdr hd;
+	struct sc_loc loc;
 	struct tess_stripe_geom g;
 	struct hobj *o;
 	uint8_t *bm = NULL;
@@ -1432,6 +1535,7 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	if (mode == TESS_OHSM_PIN || mode == TESS_OHSM_UNPIN)
 		return set_pin(h, oid, mode == TESS_OHSM_PIN);
 	memset(&hd, 0, sizeof(hd));
+	memset(&loc, 0, sizeof(loc));
 	if (mode == TESS_OHSM_STUB || mode == TESS_OHSM_ARCHIVED) {
 		uint16_t bl = le16_to_cpu(r.bucket_len);
 		uint16_t kl = le16_to_cpu(r.key_len);
@@ -1454,6 +1558,12 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 		memcpy(hd.bucket, str, bl);
 		memcpy(hd.key, str + bl, kl);
 		memcpy(hd.etag, str + bl + kl, el);
+		/* the location, checked by tess_msg_check (tess_wire.c) */
+		memcpy(loc.endpoint, str + bl + kl + el,
+		       le16_to_cpu(r.endpoint_len));
+		memcpy(loc.region, str + bl + kl + el +
+		       le16_to_cpu(r.endpoint_len), r.region_len);
+		loc.flags = r.loc_flags;
 		bm = calloc(1, bm_bytes(hd.nchunks) + 1);
 		if (!bm)
 			return -ENOMEM;
@@ -1515,8 +1625,14 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 		hd.flags |= o->h.flags & SC_F_PINNED;
 	if (mode == TESS_OHSM_RELEASE) {
 		hd = o->h;
+		loc = o->loc;
 		hd.flags &= ~SC_F_DIRTY;
 	}
+	/*
+	 * Version 2 only with a location (older OSTs read the others); the
+	 * header rewritten in place later (dirty, pin) keeps this magic.
+	 */
+	memcpy(hd.magic, loc_set(&loc) ? SC_MAGIC2 : SC_MAGIC, 8);
 	pthread_mutex_unlock(&h->lock);
 
 	/*
@@ -1526,7 +1642,7 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	 */
 	switch (mode) {
 	case TESS_OHSM_STUB:
-		rc = sc_create(h, oid, &hd, bm, &fd);
+		rc = sc_create(h, oid, &hd, bm, &loc, &fd);
 		if (rc)
 			break;
 		/* no data of an older origin survives; sparse at full size */
@@ -1546,11 +1662,11 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 		if (rc == -ENOENT)
 			rc = 0;		/* never written: holes */
 		if (!rc)
-			rc = sc_create(h, oid, &hd, bm, &fd);
+			rc = sc_create(h, oid, &hd, bm, &loc, &fd);
 		break;
 	case TESS_OHSM_RELEASE:
 		bm = calloc(1, bm_bytes(hd.nchunks) + 1);
-		rc = bm ? sc_create(h, oid, &hd, bm, &fd) : -ENOMEM;
+		rc = bm ? sc_create(h, oid, &hd, bm, &loc, &fd) : -ENOMEM;
 		if (rc)
 			break;
 		ofd = obj_fd(h, oid);
@@ -1592,6 +1708,7 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 		free(o->bm);
 		o->scfd = fd;
 		o->h = hd;
+		o->loc = loc;
 		o->bm = bm;
 		bm = NULL;
 		o->npresent = 0;
@@ -1849,6 +1966,9 @@ int ost_hsm_create(struct ost_hsm **out, struct objstore *store,
 		return -ENOMEM;
 	h->store = store;
 	h->root = objstore_rootfd(store);
+	for (unsigned i = 0; i < o->nallow && i < OST_HSM_ALLOW_MAX; i++)
+		snprintf(h->allow[h->nallow++], sizeof(h->allow[0]), "%s",
+			 o->allow[i]);
 	if (o->s3) {
 		h->s3 = *o->s3;
 		h->have_s3 = true;

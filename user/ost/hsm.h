@@ -48,8 +48,14 @@
 struct ost_hsm;
 struct ost_hsm_claim;
 
+#define OST_HSM_ALLOW_MAX	16
+
 struct ost_hsm_opts {
 	const struct s3_conf *s3;	/* NULL: fetches fail (not configured) */
+	/* endpoints an origin may name besides s3's (--s3-allow-endpoint),
+	 * normalised by s3_conf_addr */
+	const char *allow[OST_HSM_ALLOW_MAX];
+	unsigned nallow;
 	const char *s3_error;		/* why s3 is NULL, for the log line */
 	uint64_t readahead;		/* largest window, bytes (0 = none) */
 	uint32_t ra_threads;		/* readahead fetchers */

@@ -62,6 +62,7 @@
 #define OPT_SERVER_KEY		0x104
 /* virtual-hosted or path-style S3 URLs (issue #13) */
 #define OPT_S3_PATH_STYLE	0x1f0
+#define OPT_S3_ALLOW_EP		0x1f1
 #define OPT_SEC			0x105
 
 struct reg {
@@ -87,7 +88,8 @@ static void usage(FILE *f)
 		"                   [--listen HOST[:PORT][@NET]]... [--advertise HOST[:PORT][@NET]]...\n"
 		"                   [--metrics-listen HOST:PORT]\n"
 		"                   [--s3-endpoint URL] [--s3-region R] [--s3-timeout S]\n"
-"                   [--s3-path-style] [--s3-readahead MIB] [--s3-fetchers N]\n"
+"                   [--s3-path-style] [--s3-allow-endpoint URL]...\n"
+"                   [--s3-readahead MIB] [--s3-fetchers N]\n"
 		"                   [--cache-high PCT] [--cache-low PCT]\n"
 		"                   [--lease SECONDS] [--fault-drop-reply OPCODE[:N]]\n"
 		"                   [--replace] [--log-level LEVEL] [--log-file PATH]\n"
@@ -121,6 +123,9 @@ static void usage(FILE *f)
 		"  --s3-path-style  ENDPOINT/BUCKET/KEY URLs, not the default\n"
 		"               BUCKET.HOST/KEY (always for an IP-literal endpoint\n"
 		"               or a bucket that is no DNS name)\n"
+		"  --s3-allow-endpoint URL  an endpoint imported files may name\n"
+		"               as their origin's besides --s3-endpoint (up to 16);\n"
+		"               restores of an origin elsewhere fail, logged\n"
 		"  --s3-timeout bound of one restore, retries included (default 20 s)\n"
 		"  --s3-readahead  largest window restored ahead of sequential\n"
 		"               reads of an object, MiB (default 32; 0: none)\n"
@@ -394,6 +399,7 @@ int main(int argc, char **argv)
 		{ "s3-endpoint", required_argument, NULL, 'E' },
 		{ "s3-region", required_argument, NULL, 'R' },
 		{ "s3-path-style", no_argument, NULL, OPT_S3_PATH_STYLE },
+		{ "s3-allow-endpoint", required_argument, NULL, OPT_S3_ALLOW_EP },
 		{ "s3-timeout", required_argument, NULL, 'T' },
 		{ "s3-readahead", required_argument, NULL, 'A' },
 		{ "s3-fetchers", required_argument, NULL, 'F' },
@@ -421,6 +427,8 @@ int main(int argc, char **argv)
 	const char *s3_endpoint = NULL, *s3_region = NULL;
 	long s3_timeout = 20, s3_ra = 32, s3_fetchers = 4;
 	bool s3_path_style = false;
+	static struct s3_conf allow_ep[OST_HSM_ALLOW_MAX];
+	unsigned nallow = 0;
 	long cache_high = 95, cache_low = -1;
 	long lease = TNET_LEASE_DEFAULT;
 	const char *faults[TNET_FAULTS_MAX];
@@ -521,6 +529,15 @@ int main(int argc, char **argv)
 					"store, 0..100", optarg);
 			break;
 		case OPT_S3_PATH_STYLE: s3_path_style = true; break;
+		case OPT_S3_ALLOW_EP:
+			if (nallow == OST_HSM_ALLOW_MAX)
+				die_opt("--s3-allow-endpoint", "at most %d",
+					OST_HSM_ALLOW_MAX);
+			if (s3_conf_addr(&allow_ep[nallow], optarg, "us-east-1",
+					 false, s3err, sizeof(s3err)))
+				die_opt("--s3-allow-endpoint", "%s", s3err);
+			nallow++;
+			break;
 		case OPT_CACHE_LOW:
 			cache_low = strtol(optarg, &tail, 10);
 			if (*tail || tail == optarg || cache_low < 0 ||
@@ -637,6 +654,12 @@ int main(int argc, char **argv)
 		     s3_fetchers);
 	}
 	hopts.s3_error = s3err;
+	for (unsigned i = 0; i < nallow; i++) {
+		hopts.allow[i] = allow_ep[i].endpoint;
+		tlog("HSM origins may also name the endpoint %s",
+		     allow_ep[i].endpoint);
+	}
+	hopts.nallow = nallow;
 	hopts.readahead = (uint64_t)s3_ra << 20;
 	hopts.ra_threads = s3_ra ? (uint32_t)s3_fetchers : 0;
 	hopts.mds = &reg.mds;
