@@ -191,4 +191,29 @@ check loc_denied_read "a read of an origin at a host the OST does not allow succ
 check loc_denied_logged "no log line says why" \
 	grep -q "neither this OST's (http://127.0.0.1:1) nor an --s3-allow-endpoint" "$work/ost0.log"
 
+# an old sidecar (TSHSM01: no location, as an older OST wrote it) still
+# loads, and restores from the OST's own endpoint and region: the OST
+# stopped, every sidecar turned into version 1, the OST back on the front
+stop ostpid
+nconv=$(python3 - "$work/ost0" <<'EOF2'
+import glob, sys
+n = 0
+for p in glob.glob(sys.argv[1] + "/**/*.hsm", recursive=True):
+    b = open(p, "rb").read()
+    if b[:8] == b"TSHSM02\0":
+        # struct sc_loc: endpoint[512], region[64], flags, pad
+        open(p, "wb").write(b"TSHSM01\0" + b[8:-584])
+        n += 1
+print(n)
+EOF2
+)
+check v1_sidecars_made "no version-2 sidecar found to turn into version 1 ($nconv)" \
+	[ "${nconv:-0}" -ge 3 ]
+start_ost --s3-endpoint "$endpoint" --s3-region us-east-1 ||
+	{ failed setup "the OST did not come back: $(tail -n 3 "$work/ost0.log")"; exit 1; }
+check v1_sidecar_restore "$nconv sidecars made version 1; near_denied/a.dat did not restore from the OST's own endpoint" \
+	[ "$(got /r/near_denied/a.dat)" = "$(sha "$work/src/near/a.dat")" ]
+check v1_sidecar_no_corrupt "a version-1 sidecar was taken as corrupt: $(grep 'corrupt sidecar' "$work/ost0.log" | head -n 1)" \
+	not grep -q 'corrupt sidecar' "$work/ost0.log"
+
 exit $fail
