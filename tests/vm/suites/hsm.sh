@@ -75,6 +75,11 @@ multipart_chunk_size_mb = 64
 EOF
 s3c() { s3cmd -c $W/s3cfg --no-progress "$@"; }
 fetched() { $B/hsm counters | sed -n 's/^total fetched: \([0-9]*\) bytes.*/\1/p'; }
+# the OSTs' last restore errors, for a failed check
+ost_why() {
+	grep -hE 'failed|gave up|corrupt|cannot|not tried' $W/ost*.log 2>/dev/null |
+		tail -n 8 | sed 's/^/hsm: OST log: /'
+}
 
 if [ ! -d $TESS_REPO/tests/s3/node_modules/s3rver ]; then
 	fail "hsm: setup" "s3rver missing: npm ci --prefix tests/s3"
@@ -217,7 +222,11 @@ note "s3rver stopped after $(( ($(fetched) - fb) >> 20 )) MiB of b.bin were fetc
 tess_wait_pid $((MNT_TIMEOUT + 60)) $DDPID
 rc=$(cat $W/dd.rc)
 ms=$(( ($(cat $W/dd.end) - ts) / 1000000 ))
-if [ "$rc" != 0 ] && grep -q "Input/output error" $W/dd.err && [ $ms -lt $((MNT_TIMEOUT * 1000)) ]; then
+if [ $ms -lt 0 ]; then
+	# S3 was up all along: an EIO then is a failed restore, not this case
+	fail "hsm: S3 stopped mid-read" "dd ended $((-ms)) ms before S3 was stopped: rc $rc: $(tr '\n' ' ' < $W/dd.err)"
+	ost_why
+elif [ "$rc" != 0 ] && grep -q "Input/output error" $W/dd.err && [ $ms -lt $((MNT_TIMEOUT * 1000)) ]; then
 	pass "hsm: S3 stopped mid-read: the reader gets EIO $ms ms later (--s3-timeout $S3_TIMEOUT, mount timeout=$MNT_TIMEOUT)"
 else
 	fail "hsm: S3 stopped mid-read: EIO within the timeout" "dd rc $rc after $ms ms: $(tr '\n' ' ' < $W/dd.err)"
@@ -228,7 +237,7 @@ grep -q "restore of s3://data/big/b.bin bytes .* failed" $W/ost*.log &&
 if start_s3; then
 	got=$(timeout -k 5 600 sha256sum $MNT/hsm/data/big/b.bin | cut -c1-64)
 	[ "$got" = "$BSUM" ] && pass "hsm: S3 back: the same read succeeds, sha256 equal" ||
-		fail "hsm: S3 back: the same read succeeds" "sha256 $got"
+		{ fail "hsm: S3 back: the same read succeeds" "sha256 $got"; ost_why; }
 else
 	fail "hsm: S3 back" "s3rver did not restart"
 fi
@@ -253,7 +262,7 @@ p2=$!
 tess_wait_pid 1200 $p1 $p2
 bad=$(( $(cat $W/part.aa.res) + $(cat $W/part.ab.res) ))
 [ "$bad" = 0 ] && pass "hsm: sha256 through the mount of 1000 small released files equals the source ($(( $(ms_now) - t1 )) ms)" ||
-	fail "hsm: sha256 of the small files through the mount" "$bad of 1000 differ"
+	{ fail "hsm: sha256 of the small files through the mount" "$bad of 1000 differ"; ost_why; }
 
 # ---- prefetch, status ----
 t1=$(ms_now)
@@ -261,6 +270,7 @@ if $B/hsm prefetch /hsm/data -j 8 > $W/prefetch.out 2> $W/prefetch.err; then
 	pass "hsm: $(cat $W/prefetch.out) ($(( $(ms_now) - t1 )) ms)"
 else
 	fail "hsm: prefetch" "$(tail -n 3 $W/prefetch.err | tr '\n' ' ')"
+	ost_why
 fi
 $B/hsm status /hsm/data > $W/status.out 2>&1
 sed 's/^/hsm: /' $W/status.out
