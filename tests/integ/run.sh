@@ -173,8 +173,8 @@ run_for 180 bash tests/integ/hsm_cache.sh "$work" $((base + 193)) $((base + 190)
 run_for 180 bash tests/integ/hsm_scale.sh "$work" $((base + 230))
 # an S3 that comes back slower than the OST's quick try after failing
 # serves reads again (issue #13); MDS, OST, S3 front and a delay proxy
-# at base+250..253
-run_for 120 bash tests/integ/hsm_slow.sh "$work" $((base + 250))
+# at base+260..263
+run_for 120 bash tests/integ/hsm_slow.sh "$work" $((base + 260))
 # S3 addressing and region (issue #13): virtual-hosted URLs on a localhost
 # endpoint through the strict front, --path-style, and the region of
 # buckets the front puts elsewhere (400 / 301 with x-amz-bucket-region)
