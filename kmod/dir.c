@@ -87,6 +87,13 @@ static int tess_d_revalidate(struct dentry *dentry, unsigned int flags)
 		return -ECHILD;
 
 	inode = d_inode(dentry);
+	/*
+	 * A negative dentry about to be created (open(O_CREAT), mkdir, ...)
+	 * needs no LOOKUP: the CREATE says EEXIST if another client made
+	 * the name, and tess_atomic_open then looks it up (as NFS does).
+	 */
+	if (!inode && (flags & LOOKUP_CREATE) && !(flags & LOOKUP_REVAL))
+		return 1;
 
 	ir = tess_irep_alloc();
 	if (!ir)
@@ -177,6 +184,150 @@ static int tess_create(struct tess_idmap *idmap, struct inode *dir,
 {
 	return tess_do_create(dir, dentry, TESS_OP_CREATE, S_IFREG | mode, 0,
 			      excl ? TESS_CREATE_EXCL : 0);
+}
+
+/*
+ * ->atomic_open (issue #11): an open(O_CREAT) of a name the dcache does
+ * not hold (or holds negative) sends the CREATE at once, not a LOOKUP
+ * first, as fs/nfs and fs/fuse do.  The VFS has applied the umask and,
+ * for a create, checked write and search permission on the directory
+ * (may_o_create); without that permission it calls us without O_CREAT.
+ * A created file is opened through finish_open() and tess_file_open()
+ * as before (the OPEN to the MDS with TESS_OPEN_CREATED, close-to-open),
+ * with FMODE_CREATED set so that the VFS checks no access and truncates
+ * nothing.  The CREATE is always exclusive; on EEXIST without O_EXCL
+ * the existing file is looked up and left to the VFS's own open
+ * (finish_no_open), which checks access and does O_TRUNC as for any open
+ * of an existing file.  Positive dentries do not get here on 6.1 and
+ * 6.12 (lookup_open() leaves them to f_op->open; should one come, it is
+ * left to it too); the signatures of ->atomic_open, finish_open and
+ * finish_no_open are the same in both, so compat.h has nothing for them.
+ *
+ * The directory is locked exclusively when O_CREAT is set, shared
+ * otherwise; the dentry is either in lookup (d_in_lookup) or a hashed
+ * negative one.
+ */
+
+/* 0 if the negative @dentry is right; -EOPENSTALE (dropped) if not */
+static int tess_negative_still(struct inode *dir, struct dentry *dentry)
+{
+	struct tess_irep *ir;
+	int err;
+
+	ir = tess_irep_alloc();
+	if (!ir)
+		return -ENOMEM;
+	err = tess_mds_lookup(TESS_SB(dir->i_sb), dir->i_ino, &dentry->d_name,
+			      ir);
+	kfree(ir);
+	if (err == -ENOENT) {
+		tess_dentry_verified(dentry);
+		return 0;
+	}
+	if (!err) {
+		d_drop(dentry);
+		return -EOPENSTALE;
+	}
+	return err;
+}
+
+/* look the name up again after a CREATE found it: finish_no_open */
+static int tess_atomic_open_existing(struct inode *dir, struct dentry *dentry,
+				     struct file *file)
+{
+	struct dentry *res;
+
+	if (!d_in_lookup(dentry))
+		d_drop(dentry);	/* exclusive dir lock: nobody re-adds it */
+	res = tess_lookup(dir, dentry, 0);
+	if (IS_ERR(res))
+		return PTR_ERR(res);
+	if (!res && d_really_is_negative(dentry))
+		return -EOPENSTALE;	/* unlinked meanwhile: try again */
+	return finish_no_open(file, res);
+}
+
+static int tess_atomic_open(struct inode *dir, struct dentry *dentry,
+			    struct file *file, unsigned int open_flags,
+			    umode_t mode)
+{
+	struct tess_sb_info *sbi = TESS_SB(dir->i_sb);
+	struct dentry *res = NULL;
+	struct tess_irep *ir;
+	struct inode *inode;
+	kgid_t gid;
+	int err;
+
+	if (d_really_is_positive(dentry))
+		return finish_no_open(file, NULL);	/* f_op->open does it */
+	if (dentry->d_name.len > TESS_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (!(open_flags & O_CREAT)) {
+		if (d_in_lookup(dentry)) {
+			res = tess_lookup(dir, dentry, 0);
+			if (IS_ERR(res))
+				return PTR_ERR(res);
+		} else if (file->f_flags & O_CREAT) {
+			/*
+			 * An O_CREAT open the VFS refused to create for
+			 * (may_o_create), on a negative dentry d_revalidate
+			 * passed unasked: if the name exists after all, open
+			 * it on a retry (a new dentry, looked up).
+			 */
+			err = tess_negative_still(dir, dentry);
+			if (err)
+				return err;
+		}
+		return finish_no_open(file, res);
+	}
+
+	ir = tess_irep_alloc();
+	if (!ir)
+		return -ENOMEM;
+	mode = S_IFREG | (mode & S_IALLUGO);
+	gid = tess_new_gid(dir, &mode);
+	/*
+	 * Always exclusive: without it the MDS answers a CREATE of an
+	 * existing regular file with that file, and FMODE_CREATED would
+	 * then skip the access check and O_TRUNC of a file we did not make.
+	 */
+	err = tess_mds_create(sbi, TESS_OP_CREATE, dir->i_ino, &dentry->d_name,
+			      mode, current_fsuid(), gid, 0, TESS_CREATE_EXCL,
+			      ir);
+	tess_invalidate_attr(dir);
+	if (err == -EEXIST) {
+		kfree(ir);
+		if (open_flags & O_EXCL) {
+			if (!d_in_lookup(dentry))
+				d_drop(dentry);	/* our negative was stale */
+			return -EEXIST;
+		}
+		return tess_atomic_open_existing(dir, dentry, file);
+	}
+	if (!err && !S_ISREG(le32_to_cpu(ir->rep.attr.mode)))
+		err = -EPROTO;
+	if (err) {
+		kfree(ir);
+		return err;
+	}
+	inode = tess_iget(dir->i_sb, &ir->rep, ir->len);
+	kfree(ir);
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
+	if (d_in_lookup(dentry)) {
+		res = d_splice_alias(inode, dentry);
+		if (IS_ERR(res))
+			return PTR_ERR(res);
+		if (res)
+			dentry = res;
+	} else {
+		d_instantiate(dentry, inode);
+	}
+	tess_dentry_verified(dentry);
+	file->f_mode |= FMODE_CREATED;
+	err = finish_open(file, dentry, NULL);	/* tess_file_open */
+	dput(res);
+	return err;
 }
 
 static int tess_mknod(struct tess_idmap *idmap, struct inode *dir,
@@ -535,6 +686,7 @@ const struct file_operations tess_dir_fops = {
 const struct inode_operations tess_dir_iops = {
 	.lookup		= tess_lookup,
 	.create		= tess_create,
+	.atomic_open	= tess_atomic_open,
 	.link		= tess_link,
 	.unlink		= tess_unlink,
 	.symlink	= tess_symlink,

@@ -19,7 +19,13 @@
 # stat(1) gives, a security.* xattr set through a second mount is seen
 # once the attributes expire and a local one at once, a primed file
 # truncates by path; then the entries per second of a cold `ls -l` of
-# 2,000 entries (BENCH lines, figures only).
+# 2,000 entries (BENCH lines, figures only).  atomic_open (issue #11):
+# 200 open(O_CREAT) and a touch of 100 new names cost the MDS at most 2
+# LOOKUPs and one CREATE each (and the OPENs); O_CREAT|O_EXCL of an
+# existing name EEXIST, O_CREAT opens it with its data, O_TRUNC truncates,
+# also for a name the other mount made while this one held it negative;
+# uid 1000 creating in a root 0755 directory EACCES, while opening an
+# existing file there with O_CREAT works.
 #
 # Runs inside the VM (tests/vm/run stats) with TESS_REPO, TESS_MODDIR and
 # TESS_KVER set.
@@ -601,6 +607,131 @@ for r in 1 2; do
 done
 cold_ls $MNT/rdp2k $W/rdp2k.ls
 echo "readdirplus: cold ls -l of 2000 entries cost the MDS:$RDP_DELTA"
+
+# --- atomic_open (issue #11): open(O_CREAT) of a new name sends the
+# CREATE without a LOOKUP first; EEXIST, O_TRUNC, permissions and a name
+# made by the other mount behave as before ---
+# ops_delta BEFORE AFTER: the lookup/create/open/getattr counts between them
+ops_delta() {
+	local op b a
+	OPS_DELTA=
+	for op in lookup create open getattr; do
+		b=$(mds_op "$1" $op)
+		a=$(mds_op "$2" $op)
+		case "$b$a" in
+		*[!0-9]*|"") OPS_DELTA="$OPS_DELTA $op=?" ;;
+		*) OPS_DELTA="$OPS_DELTA $op=$((a - b))" ;;
+		esac
+	done
+}
+ops_n() { echo "$OPS_DELTA" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+mkdir -p $MNT/ao/py $MNT/ao/touch
+chmod 0755 $MNT/ao
+srv_json $W/ao.before
+python3 - $MNT/ao/py <<'PY' > $W/ao.py.out 2>&1
+import os, sys
+d = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+for i in range(200):
+    fd = os.open("n%03d" % i, os.O_CREAT | os.O_WRONLY | (os.O_EXCL if i % 2 else 0), 0o640, dir_fd=d)
+    os.write(fd, b"a" * i)
+    os.close(fd)
+print("ok")
+PY
+srv_json $W/ao.mid
+(cd $MNT/ao/touch && touch $(seq -f t%03g 0 99)) > $W/ao.touch.out 2>&1
+srv_json $W/ao.after
+expect "atomic_open: 200 open(O_CREAT) of new names" ok "$(cat $W/ao.py.out)"
+ops_delta $W/ao.before $W/ao.mid
+echo "atomic_open: 200 open(O_CREAT) cost the MDS:$OPS_DELTA"
+l=$(ops_n lookup)
+[ "$l" != "" ] && [ "$l" -le 2 ] 2>/dev/null &&
+	pass "atomic_open: 200 open(O_CREAT) of new names: $l LOOKUPs (<= 2)" ||
+	fail "atomic_open: 200 open(O_CREAT) of new names: <= 2 LOOKUPs" "$OPS_DELTA"
+expect "atomic_open: 200 open(O_CREAT) of new names: 200 CREATEs" 200 "$(ops_n create)"
+expect "atomic_open: 200 open(O_CREAT) of new names: 200 OPENs (the MDS counts the opens)" \
+	200 "$(ops_n open)"
+ops_delta $W/ao.mid $W/ao.after
+echo "atomic_open: touch of 100 new names cost the MDS:$OPS_DELTA"
+l=$(ops_n lookup)
+[ "$l" != "" ] && [ "$l" -le 2 ] 2>/dev/null &&
+	pass "atomic_open: touch of 100 new names: $l LOOKUPs (<= 2)" ||
+	fail "atomic_open: touch of 100 new names: <= 2 LOOKUPs" "$OPS_DELTA"
+expect "atomic_open: touch of 100 new names: 100 CREATEs" 100 "$(ops_n create)"
+expect "atomic_open: the files, through the other mount" "300 640 57" \
+	"$(ls $MNT2/ao/py $MNT2/ao/touch | grep -c '^[nt][0-9]') $(stat -c %a $MNT2/ao/py/n057) $(stat -c %s $MNT2/ao/py/n057)"
+expect "atomic_open: touch made mode 644 (umask 022)" 644 "$(stat -c %a $MNT2/ao/touch/t042)"
+# existing names: O_EXCL EEXIST, O_CREAT opens (data kept), O_TRUNC truncates
+cat > $W/ao.py <<'PY'
+import errno, os, sys
+path, how = sys.argv[1], sys.argv[2]
+fl = {"excl": os.O_CREAT | os.O_EXCL | os.O_WRONLY,
+      "creat": os.O_CREAT | os.O_RDWR,
+      "trunc": os.O_CREAT | os.O_TRUNC | os.O_WRONLY,
+      "creat-ro": os.O_CREAT | os.O_RDONLY}[how]
+try:
+    fd = os.open(path, fl, 0o600)
+except OSError as e:
+    print(errno.errorcode[e.errno]); sys.exit(0)
+st = os.fstat(fd)
+data = os.read(fd, 1 << 20) if how in ("creat", "creat-ro") else b""
+os.close(fd)
+print("opened %d %d" % (st.st_size, len(data)))
+PY
+ao_py() { python3 $W/ao.py "$@" 2>&1; }
+expect "atomic_open: O_CREAT|O_EXCL of an existing name: EEXIST" EEXIST \
+	"$(ao_py $MNT/ao/py/n010 excl)"
+expect "atomic_open: O_CREAT of an existing file opens it, data kept" "opened 10 10" \
+	"$(ao_py $MNT/ao/py/n010 creat)"
+expect "atomic_open: O_CREAT|O_TRUNC of an existing file truncates it" "opened 0 0" \
+	"$(ao_py $MNT/ao/py/n011 trunc)"
+# (its ls primed the other mount's attributes: dropped first)
+expect "atomic_open: the truncate seen by the other mount" 0 \
+	"$(sync; echo 3 > /proc/sys/vm/drop_caches; stat -c %s $MNT2/ao/py/n011)"
+expect "atomic_open: a cold name: O_CREAT|O_EXCL EEXIST after drop_caches" EEXIST \
+	"$(sync; echo 3 > /proc/sys/vm/drop_caches; ao_py $MNT/ao/py/n012 excl)"
+expect "atomic_open: a cold name: O_CREAT opens it, data kept" "opened 13 13" \
+	"$(sync; echo 3 > /proc/sys/vm/drop_caches; ao_py $MNT/ao/py/n013 creat)"
+# a name the other mount made while this one caches it as negative
+stat $MNT/ao/m1 $MNT/ao/m2 $MNT/ao/m3 > /dev/null 2>&1
+printf 'other' > $MNT2/ao/m1
+printf 'other' > $MNT2/ao/m2
+printf 'other' > $MNT2/ao/m3
+chmod 0644 $MNT2/ao/m3
+expect "atomic_open: O_CREAT|O_EXCL of a name the other mount made (negative here): EEXIST" \
+	EEXIST "$(ao_py $MNT/ao/m1 excl)"
+expect "atomic_open: O_CREAT of a name the other mount made (negative here) opens it" \
+	"opened 5 5" "$(ao_py $MNT/ao/m2 creat)"
+expect "atomic_open: O_CREAT|O_TRUNC of a name the other mount made (negative here) truncates it" \
+	"opened 0 0" "$(stat $MNT/ao/m4 > /dev/null 2>&1; printf 'other' > $MNT2/ao/m4; ao_py $MNT/ao/m4 trunc)"
+# (the other mount wrote m4 itself: its cached size is dropped first)
+expect "atomic_open: the truncate of m4 seen by the other mount" 0 \
+	"$(sync; echo 3 > /proc/sys/vm/drop_caches; stat -c %s $MNT2/ao/m4)"
+# permissions: uid 1000 in a root 0755 directory
+AOU="setpriv --reuid=1000 --regid=1000 --clear-groups"
+expect "atomic_open: uid 1000 O_CREAT in a 0755 root directory: EACCES" EACCES \
+	"$($AOU python3 -c 'import errno, os, sys
+try:
+    os.close(os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o644)); print("created")
+except OSError as e:
+    print(errno.errorcode[e.errno])' $MNT/ao/u1 2>&1)"
+expect "atomic_open: nothing made by it" "ENOENT" \
+	"$(stat $MNT2/ao/u1 > /dev/null 2>&1 && echo there || echo ENOENT)"
+expect "atomic_open: uid 1000 O_CREAT|O_RDONLY of an existing 0644 file there opens it" \
+	"opened 5 5" "$($AOU python3 $W/ao.py $MNT/ao/m3 creat-ro 2>&1)"
+expect "atomic_open: uid 1000 O_CREAT|O_RDWR of it: EACCES" EACCES \
+	"$($AOU python3 $W/ao.py $MNT/ao/py/n014 creat 2>&1)"
+# in a 1777 directory: a root 0600 file the other mount made while this
+# one holds the name negative is not opened for uid 1000 (nor truncated)
+mkdir -p $MNT/ao/pub
+chmod 1777 $MNT/ao/pub
+stat $MNT/ao/pub/r1 > /dev/null 2>&1
+(umask 077; printf 'secret' > $MNT2/ao/pub/r1)
+expect "atomic_open: uid 1000 O_CREAT|O_RDWR of a root 0600 file made elsewhere: EACCES" \
+	EACCES "$($AOU python3 $W/ao.py $MNT/ao/pub/r1 creat 2>&1)"
+expect "atomic_open: uid 1000 O_CREAT|O_TRUNC of it: EACCES, nothing truncated" \
+	"EACCES 6" "$($AOU python3 $W/ao.py $MNT/ao/pub/r1 trunc 2>&1) $(stat -c %s $MNT2/ao/pub/r1)"
+expect "atomic_open: uid 1000 creates its own file there" "opened 0 0 1000" \
+	"$($AOU python3 $W/ao.py $MNT/ao/pub/u2 creat 2>&1) $(stat -c %u $MNT2/ao/pub/u2)"
 check "umount the second mount" tess_timeout 60 umount $MNT2
 check "umount" tess_timeout 60 umount $MNT
 check "rmmod tessera (the kset goes)" rmmod tessera
