@@ -11,6 +11,8 @@
 # short that way must not count as a new failure, or an S3 that answers in
 # more than that shorter time (but in less than --s3-timeout) never gets
 # a read through again.  Cases:
+#   probe_*      the OST's start-up probe reaches the endpoint and sends
+#                no signed request (none the front accepts before setup)
 #   sanity       a read through the proxy
 #   blackhole    S3 answers nothing: the read gets EIO, bounded
 #   slow_back    S3 back, every answer 4 s late (< --s3-timeout 5): a read
@@ -41,6 +43,7 @@ CS=65536
 hsm() { timeout -k 2 60 "$bin/hsm" "$@"; }
 tctl() { timeout -k 2 60 "$bin/tessctl" "$@"; }
 rd() { timeout -k 2 60 "$bin/hsm_read" "$@"; }
+not() { ! "$@"; }
 
 . "$top/tests/integ/lib.sh"
 integ_checks hsm_slow
@@ -57,7 +60,7 @@ s3_up() { curl -s -o /dev/null "http://127.0.0.1:$s3port/"; }
 px_up() { curl -s -o /dev/null "$endpoint/"; }
 ost_up() { tctl df 2>/dev/null | grep -q UP; }
 
-node --openssl-legacy-provider "$top/tests/s3/server.js" "$work/s3data" "$s3port" \
+S3_LOG_REQUESTS=1 node --openssl-legacy-provider "$top/tests/s3/server.js" "$work/s3data" "$s3port" \
 	>>"$work/s3rver.log" 2>&1 &
 s3pid=$!
 wait_until 10 s3_up || { failed setup "the S3 front did not start"; exit 1; }
@@ -84,6 +87,14 @@ mdspid=$!
 ostpid=$!
 wait_until 20 ost_up || { failed setup "the OST did not register: $(tail -n 3 "$work"/*.log)"; exit 1; }
 
+# the OST's start-up probe: the endpoint only, no signed request to a
+# bucket (on AWS any name is someone's bucket)
+wait_until 10 grep -q "S3 endpoint .* answers" "$work/ost0.log"
+check probe_answers "no 'S3 endpoint ... answers' line: $(grep -i 'S3 endpoint' "$work/ost0.log")" \
+	grep -q "S3 endpoint $endpoint answers (HTTP" "$work/ost0.log"
+check probe_unsigned "the probe was a signed request to a bucket: $(grep 'strict front: ok' "$work/s3rver.log" | head -3)" \
+	not grep -q "strict front: ok" "$work/s3rver.log"
+
 head -c $((16 * CS)) /dev/urandom >"$work/src/f.bin"
 if ! { s3c mb s3://slow && s3c put "$work/src/f.bin" s3://slow/f.bin; } >"$work/put.log" 2>&1; then
 	failed setup "s3cmd upload failed: $(tail -n 3 "$work/put.log")"
@@ -91,7 +102,8 @@ if ! { s3c mb s3://slow && s3c put "$work/src/f.bin" s3://slow/f.bin; } >"$work/
 fi
 tctl mkdir /s >/dev/null && tctl setstripe -c 1 -S 64K /s >/dev/null ||
 	{ failed setup "mkdir/setstripe /s"; exit 1; }
-hsm import s3://slow /s >"$work/import.out" 2>&1 ||
+# through the proxy: the origin's endpoint is then the OST's own
+AWS_ENDPOINT_URL=$endpoint hsm import s3://slow /s >"$work/import.out" 2>&1 ||
 	{ failed setup "import: $(cat "$work/import.out")"; exit 1; }
 
 want() {	# OFF LEN: "ok LEN sha256 X" of those bytes of the source

@@ -1176,6 +1176,37 @@ int s3_head(const struct s3_conf *c, const char *bucket, const char *key,
 	return perform_url(c, bucket, key, &u, &rq, r);
 }
 
+int s3_ping(const struct s3_conf *c, struct s3_res *r)
+{
+	long ms = (long)(c->timeout_s > 0 ? c->timeout_s : 10) * 1000;
+	char url[sizeof(c->endpoint) + 1];
+	CURL *h = curl_easy_init();
+	CURLcode cc;
+
+	memset(r, 0, sizeof(*r));
+	if (!h) {
+		snprintf(r->msg, sizeof(r->msg), "curl_easy_init failed");
+		return -ENOMEM;
+	}
+	snprintf(url, sizeof(url), "%s/", c->endpoint);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms < 5000 ? ms : 5000L);
+	r->attempts = 1;
+	cc = curl_easy_perform(h);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->http);
+	else
+		snprintf(r->msg, sizeof(r->msg), "%s", curl_easy_strerror(cc));
+	curl_easy_cleanup(h);
+	if (cc == CURLE_OK)
+		return 0;
+	return cc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT :
+	       cc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EIO;
+}
+
 /*
  * A write retried after a lost reply may find its own result (a 412 on
  * its precondition, NoSuchUpload): a success if the object is now

@@ -117,6 +117,13 @@ int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
 	   struct s3_res *r);
 
 /* HEAD: r->size, r->etag, r->mtime_sec */
+/*
+ * Whether c's endpoint answers at all: one unsigned HEAD of ENDPOINT/
+ * within c->timeout_s (10 s if unset), no bucket named and no credentials
+ * sent; any HTTP status counts (S3 answers 403 or 405).  0 with r->http,
+ * else -ETIMEDOUT, -ECONNREFUSED or -EIO, r->msg saying why.
+ */
+int s3_ping(const struct s3_conf *c, struct s3_res *r);
 int s3_head(const struct s3_conf *c, const char *bucket, const char *key,
 	    struct s3_res *r);
 

@@ -2016,8 +2016,8 @@ int ost_hsm_create(struct ost_hsm **out, struct objstore *store,
 }
 
 /*
- * One request to the endpoint at start (a HEAD of a key that need not
- * exist), in the background: a clear log line when S3 cannot be reached,
+ * One request to the endpoint at start (an unsigned HEAD of ENDPOINT/,
+ * s3_ping), in the background: a clear log line when S3 cannot be reached,
  * before any reader waits on it.  It is also the process's first request,
  * which runs libcurl's code (and that of the libraries it loads) for the
  * first time: under QEMU TCG with binaries on 9p, right after a
@@ -2032,8 +2032,8 @@ static void *probe_main(void *arg)
 
 	if (conf.timeout_s > 10)
 		conf.timeout_s = 10;
-	s3_head(&conf, "tessera-probe", "ost-start", &res);
-	if (res.http)
+	/* the endpoint only: no signed request, to no bucket anyone owns */
+	if (!s3_ping(&conf, &res))
 		tlog("hsm: S3 endpoint %s answers (HTTP %ld to a probe, %"
 		     PRId64 " ms)", h->s3.endpoint, res.http, now_ms() - t0);
 	else
