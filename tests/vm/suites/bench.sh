@@ -220,7 +220,8 @@ fi
 # their default settings.  Figures: time to first byte (4 KiB read after
 # open, caches dropped), cold full read, warm re-read (page cache kept),
 # and for Tessera a re-read with the page cache dropped (data restored on
-# the OSTs).  Then TESS_BENCH_P5_NOBJ (2000) objects of 100-200 KiB in a
+# the OSTs).  Then TESS_BENCH_P5_NOBJ (400: the 2,000 took over
+# 7 min to upload under TCG) objects of 100-200 KiB in a
 # second bucket: `hsm import` of them (keys/s, peak RSS) next to
 # `rclone lsf -R`, and a cold read of all of them by 4 reader processes,
 # Tessera against rclone mount.  Each figure prints "BENCH: P5 ..." with
