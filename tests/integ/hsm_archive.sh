@@ -80,16 +80,7 @@ recorded() {	# FILE: the ETag the HSM recorded
 }
 # ---------------------------------------------------------------- setup
 start_s3 || { failed setup "the S3 front did not start on $endpoint"; exit 1; }
-cat >"$work/s3cfg" <<EOF
-[default]
-access_key = S3RVER
-secret_key = S3RVER
-host_base = 127.0.0.1:$s3port
-host_bucket = 127.0.0.1:$s3port
-use_https = False
-signature_v2 = False
-EOF
-s3c() { s3cmd -c "$work/s3cfg" --no-progress "$@"; }
+integ_s3cfg "$s3port"
 
 "$bin/tessera-mds" --dir "$work/mds" --key "$TESS_KEY" --listen "$TESS_MDS" \
 	--stripe-count 1 --lease 5 >>"$work/mds.log" 2>&1 &

@@ -69,16 +69,7 @@ if ! s3_up; then
 	s3pid=$!
 	wait_until 10 s3_up || { failed setup "s3rver did not start on $endpoint"; exit 1; }
 fi
-cat >"$work/s3cfg" <<EOF
-[default]
-access_key = S3RVER
-secret_key = S3RVER
-host_base = 127.0.0.1:$s3port
-host_bucket = 127.0.0.1:$s3port
-use_https = False
-signature_v2 = False
-EOF
-s3c() { s3cmd -c "$work/s3cfg" --no-progress "$@"; }
+integ_s3cfg "$s3port"
 
 "$bin/tessera-mds" --dir "$work/mds" --key "$TESS_KEY" --listen "$TESS_MDS" \
 	--stripe-count 1 --lease 5 >>"$work/mds.log" 2>&1 &

@@ -77,3 +77,18 @@ stop() {
 	timeout 10 tail --pid="$p" -f /dev/null || kill -KILL "$p" 2>/dev/null
 	unset "pids[$1]"
 }
+
+# integ_s3cfg PORT: $work/s3cfg, s3cmd's configuration for the S3 front on
+# 127.0.0.1:PORT (path-style, SigV4, s3rver's key), and s3c: s3cmd with it
+integ_s3cfg() {
+	cat >"$work/s3cfg" <<EOF
+[default]
+access_key = S3RVER
+secret_key = S3RVER
+host_base = 127.0.0.1:$1
+host_bucket = 127.0.0.1:$1
+use_https = False
+signature_v2 = False
+EOF
+	s3c() { s3cmd -c "$work/s3cfg" --no-progress "$@"; }
+}
