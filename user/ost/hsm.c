@@ -714,7 +714,8 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 	const struct sc_hdr *hd = &s->h;
 	struct tess_stripe_geom g = { hd->stripe_size, hd->stripe_count };
 	int64_t deadline = now_ms() + (int64_t)timeout_s * 1000 + 2000;
-	char eb[128];
+	struct s3_conf oconf;
+	char eb[128], why[sizeof(((struct s3_res *)0)->msg)];
 	uint32_t c = a;
 	int fd, rc = 0;
 
@@ -723,6 +724,13 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 		tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": cannot restore s3://%s/%s: S3 is "
 		     "not configured (%s); readers get EIO", s->oid,
 		     hd->bucket, hd->key, h->s3_error);
+		return -EIO;
+	}
+	/* the origin's endpoint, region and addressing: one for every GET */
+	if (origin_conf(h, &s->loc, &oconf, why, sizeof(why))) {
+		tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": cannot restore "
+			   "s3://%s/%s: %s; readers get EIO", s->oid,
+			   hd->bucket, hd->key, why);
 		return -EIO;
 	}
 	fd = obj_fd(h, s->oid);
@@ -757,15 +765,7 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 			     hd->key, fo, fo + len - 1);
 			break;
 		}
-		rc = origin_conf(h, &s->loc, &conf, res.msg,
-				 sizeof(res.msg));
-		if (rc) {
-			tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": cannot "
-				   "restore s3://%s/%s: %s; readers get EIO",
-				   s->oid, hd->bucket, hd->key, res.msg);
-			rc = -EIO;
-			break;
-		}
+		conf = oconf;
 		conf.timeout_s = timeout_s;
 		if (conf.timeout_s > (int)(left / 1000))
 			conf.timeout_s = (int)(left / 1000);
