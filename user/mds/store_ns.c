@@ -480,8 +480,13 @@ static int child_get(struct tx *tx, uint64_t parent, const char *name,
 	return rc;
 }
 
-int mds_unlink(struct mds_store *s, uint64_t parent, const char *name,
-	       uint32_t len)
+/*
+ * unlink (dir false) and rmdir (dir true): the name goes; a file loses a
+ * link (store_drop_link: the last one makes it an orphan), an empty
+ * directory goes with its name and its parent's ".." link.
+ */
+static int remove_name(struct mds_store *s, uint64_t parent, const char *name,
+		       uint32_t len, bool dir_wanted)
 {
 	struct tx tx;
 	struct inode dir, in;
@@ -498,56 +503,37 @@ int mds_unlink(struct mds_store *s, uint64_t parent, const char *name,
 		rc = child_get(&tx, parent, name, len, &d, &in);
 	if (rc)
 		goto out;
-	if (S_ISDIR(in.r.attr.mode)) {
-		rc = -EISDIR;
+	if (!!S_ISDIR(in.r.attr.mode) != dir_wanted) {
+		rc = dir_wanted ? -ENOTDIR : -EISDIR;
 		goto out;
 	}
-	rc = dent_del(&tx, parent, name, len, d.cookie);
+	if (dir_wanted)
+		rc = dir_empty(&tx, d.ino);
 	if (!rc)
-		rc = store_drop_link(&tx, &in);
+		rc = dent_del(&tx, parent, name, len, d.cookie);
+	if (!rc)
+		rc = dir_wanted ? store_ino_remove(&tx, &in) :
+				  store_drop_link(&tx, &in);
 	if (rc)
 		goto out;
+	if (dir_wanted && dir.r.attr.nlink > 2)
+		dir.r.attr.nlink--;
 	touch_mctime(&dir.r.attr);
 	rc = store_ino_put(&tx, &dir);
 out:
 	return store_tx_end(&tx, rc);
 }
 
+int mds_unlink(struct mds_store *s, uint64_t parent, const char *name,
+	       uint32_t len)
+{
+	return remove_name(s, parent, name, len, false);
+}
+
 int mds_rmdir(struct mds_store *s, uint64_t parent, const char *name,
 	      uint32_t len)
 {
-	struct tx tx;
-	struct inode dir, in;
-	struct dent_val d;
-	int rc = name_ok(name, len);
-
-	if (rc)
-		return rc;
-	rc = store_tx_begin(s, &tx, true);
-	if (rc)
-		return rc;
-	rc = dir_get(&tx, parent, &dir);
-	if (!rc)
-		rc = child_get(&tx, parent, name, len, &d, &in);
-	if (rc)
-		goto out;
-	if (!S_ISDIR(in.r.attr.mode)) {
-		rc = -ENOTDIR;
-		goto out;
-	}
-	rc = dir_empty(&tx, d.ino);
-	if (!rc)
-		rc = dent_del(&tx, parent, name, len, d.cookie);
-	if (!rc)
-		rc = store_ino_remove(&tx, &in);
-	if (rc)
-		goto out;
-	if (dir.r.attr.nlink > 2)
-		dir.r.attr.nlink--;
-	touch_mctime(&dir.r.attr);
-	rc = store_ino_put(&tx, &dir);
-out:
-	return store_tx_end(&tx, rc);
+	return remove_name(s, parent, name, len, true);
 }
 
 /* -EINVAL if dir `ino` is `anc` or below it */
