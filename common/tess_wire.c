@@ -886,7 +886,13 @@ static int check_reply(const struct tess_frame *f, struct tess_cursor *c)
 		    n > (le32_to_cpu(ohr->nchunks) + 7) / 8 ||
 		    le32_to_cpu(ohr->npresent) > le32_to_cpu(ohr->nchunks))
 			return -EBADMSG;
-		return tess_pull(c, n) ? 0 : -EBADMSG;
+		if (!tess_pull(c, n))
+			return -EBADMSG;
+		/* the origin's location (TESS_FEAT_HSM_LOC), 0s without */
+		return pull_loc(c, le32_to_cpu(ohr->flags) & TESS_OHSM_F_HSM,
+				le16_to_cpu(ohr->endpoint_len),
+				ohr->region_len, ohr->loc_flags) ?
+			-EBADMSG : 0;
 	case TESS_OP_AUTH:
 	case TESS_OP_PING:
 	case TESS_OP_UNLINK:

@@ -146,6 +146,11 @@
  *       before) and the endpoint and region strings after the etag.  Sent
  *       only to an OST that agreed the feature (an older one ignored the
  *       pad and would not read them), so no bump.
+ *   4 - HSM_LOC (issue #13): OBJ_HSM_GET replies carry the location
+ *       back: endpoint_len, region_len and loc_flags of
+ *       tess_obj_hsm_rep (its former pad, always 0 before) and the
+ *       endpoint and region strings after the bitmap.  Sent only on a
+ *       connection that agreed TESS_FEAT_HSM_LOC, so no bump.
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -1080,8 +1085,17 @@ struct tess_obj_hsm_get_req {
 #define TESS_OHSM_F_BITMAP_CUT	0x0004	/* bitmap longer than bitmap_max */
 #define TESS_OHSM_F_PINNED	0x0008	/* TESS_OHSM_PIN: never released */
 
-/* reply: then bucket, key, etag, then bitmap_len bytes of chunk bitmap
- * (bit i of byte i / 8: chunk i present) */
+/*
+ * reply: then bucket, key, etag, then bitmap_len bytes of chunk bitmap
+ * (bit i of byte i / 8: chunk i present), then, only on a connection
+ * that agreed TESS_FEAT_HSM_LOC, the origin's S3 endpoint (endpoint_len)
+ * and region (region_len) as the OST keeps them (OBJ_HSM_SET STUB or
+ * ARCHIVED), and loc_flags TESS_HSM_LOC_*: all 0 without the feature,
+ * for an object without HSM state, or one whose origin came without a
+ * location (an older hsm or OST: the OST's own configuration is used).
+ * The three fields were a pad, always 0 before.  Checked as
+ * OBJ_HSM_SET's location (tess_msg_check).
+ */
 struct tess_obj_hsm_rep {
 	__le64 ino;
 	__le64 file_size;
@@ -1102,7 +1116,9 @@ struct tess_obj_hsm_rep {
 	__le16 key_len;
 	__le16 etag_len;
 	__le32 bitmap_len;
-	__le32 pad;
+	__le16 endpoint_len;		/* TESS_FEAT_HSM_LOC, else 0 */
+	__u8   region_len;		/* TESS_FEAT_HSM_LOC, else 0 */
+	__u8   loc_flags;		/* TESS_HSM_LOC_*, as region_len */
 	/* OST-wide: clean restored objects released to keep the store
 	 * below --cache-high (or when a restore found it full) */
 	__le64 ost_evictions;

@@ -674,6 +674,93 @@ TU_CASE(msg_check_hsm_replies)
 	TU_CHECK(strcmp(tess_op_name(TESS_OP_OBJ_HSM_GET), "obj_hsm_get") == 0);
 }
 
+/*
+ * OBJ_HSM_GET's origin location (TESS_FEAT_HSM_LOC, issue #13): after
+ * the bitmap, lengths and flags in the former pad, checked as
+ * OBJ_HSM_SET's; a reply gets -EBADMSG for anything wrong.
+ */
+struct rep_loc_case {
+	const char *endpoint, *region;
+	uint32_t elen, rlen;		/* as claimed; UINT32_MAX: the real one */
+	uint8_t flags;
+	bool hsm;			/* TESS_OHSM_F_HSM */
+	int extra;			/* bytes added (> 0) or left off (< 0) */
+	int want;
+};
+
+#define REAL UINT32_MAX
+static const struct rep_loc_case rep_loc_table[] = {
+	{ "http://localhost:9000", "eu-west-1", REAL, REAL, 0, true, 0, 0 },
+	{ "http://[::1]:9000", "us-east-1", REAL, REAL, TESS_HSM_LOC_PATH_STYLE,
+	  true, 0, 0 },
+	{ "", "ap-south-1", REAL, REAL, 0, true, 0, 0 },
+	{ "", "", REAL, REAL, TESS_HSM_LOC_PATH_STYLE, true, 0, 0 },
+	{ "", "", REAL, REAL, 0, true, 0, 0 },	/* none: an older OST */
+	{ "", "", REAL, REAL, 0, false, 0, 0 },
+	/* truncated: the strings short of their lengths */
+	{ "http://h:1", "eu-west-1", REAL, REAL, 0, true, -1, -EBADMSG },
+	{ "http://h:1", "eu-west-1", REAL, REAL, 0, true, -10, -EBADMSG },
+	{ "http://h:1", "eu-west-1", 30, REAL, 0, true, 0, -EBADMSG },
+	{ "http://h:1", "eu-west-1", REAL, 200, 0, true, 0, -EBADMSG },
+	/* overlong: bytes beyond the lengths, lengths beyond the limits */
+	{ "http://h:1", "eu-west-1", REAL, REAL, 0, true, 1, -EBADMSG },
+	{ "http://h:1", "eu-west-1", REAL, 8, 0, true, 0, -EBADMSG },
+	{ "http://h:1", "", 512, REAL, 0, true, 0, -EBADMSG },
+	{ "http://h:1", "", REAL, 64, 0, true, 0, -EBADMSG },
+	{ "", "", 0xffff, 0xff, 0, true, 0, -EBADMSG },
+	/* not an endpoint, not a region, unknown flags */
+	{ "http://h/p", "", REAL, REAL, 0, true, 0, -EBADMSG },
+	{ "ftp://h", "", REAL, REAL, 0, true, 0, -EBADMSG },
+	{ "http://h\0x", "", 10, REAL, 0, true, 0, -EBADMSG },
+	{ "", "EU-WEST-1", REAL, REAL, 0, true, 0, -EBADMSG },
+	{ "", "", REAL, REAL, 0x02, true, 0, -EBADMSG },
+	/* a location without HSM state */
+	{ "http://h:1", "", REAL, REAL, 0, false, 0, -EBADMSG },
+	{ "", "", REAL, REAL, TESS_HSM_LOC_PATH_STYLE, false, 0, -EBADMSG },
+};
+
+TU_CASE(msg_check_obj_hsm_rep_loc)
+{
+	static uint8_t body[4096];
+	struct tess_obj_hsm_rep *o = (void *)body;
+	struct tess_frame f = { .opcode = TESS_OP_OBJ_HSM_GET,
+				.flags = TESS_HF_REPLY };
+
+	for (size_t i = 0; i < sizeof(rep_loc_table) / sizeof(rep_loc_table[0]);
+	     i++) {
+		const struct rep_loc_case *t = &rep_loc_table[i];
+		size_t el = t->elen == REAL ? strlen(t->endpoint) : t->elen;
+		size_t rl = t->rlen == REAL ? strlen(t->region) : t->rlen;
+		size_t es = t->elen == 10 ? 10 : strlen(t->endpoint);
+		uint32_t n = sizeof(*o);
+		int rc;
+
+		memset(body, 0, sizeof(body));
+		o->flags = cpu_to_le32(t->hsm ? TESS_OHSM_F_HSM : 0);
+		o->nchunks = cpu_to_le32(20);
+		o->npresent = cpu_to_le32(3);
+		o->bitmap_len = cpu_to_le32(3);
+		o->bucket_len = cpu_to_le16(1);
+		o->key_len = cpu_to_le16(2);
+		o->etag_len = cpu_to_le16(2);
+		memcpy(body + n, "bkye1", 5);
+		n += 5 + 3;			/* and the bitmap */
+		o->endpoint_len = cpu_to_le16((uint16_t)el);
+		o->region_len = (uint8_t)rl;
+		o->loc_flags = t->flags;
+		memcpy(body + n, t->endpoint, es);
+		n += (uint32_t)es;
+		memcpy(body + n, t->region, strlen(t->region));
+		n += (uint32_t)strlen(t->region);
+		f.body_len = (uint32_t)((int)n + t->extra);
+		rc = tess_msg_check(&f, body);
+		if (rc != t->want)
+			TU_FAIL_AT("reply loc case %zu: %d, want %d", i, rc,
+				   t->want);
+	}
+}
+#undef REAL
+
 TU_CASE(every_request_opcode_rejects_empty_or_accepts)
 {
 	/* a zero-length body is either valid for the opcode or -EBADMSG; never a crash */
@@ -957,6 +1044,7 @@ int main(void)
 	TU_RUN(msg_check_obj_hsm);
 	TU_RUN(msg_check_obj_hsm_loc);
 	TU_RUN(msg_check_hsm_replies);
+	TU_RUN(msg_check_obj_hsm_rep_loc);
 	TU_RUN(every_request_opcode_rejects_empty_or_accepts);
 	TU_RUN(msg_check_write_verifier);
 	TU_RUN(msg_check_obj_sync_own);

@@ -650,7 +650,8 @@ static int do_hsm_get(struct ost_ctx *x, struct tnet_conn *c,
 
 	if (!x->hsm)
 		return refused(c, req, EOPNOTSUPP, "no HSM on this OST");
-	rc = ost_hsm_get(x->hsm, req->body, req->f.body_len, &rep->body);
+	rc = ost_hsm_get(x->hsm, req->body, req->f.body_len,
+			 c->features & TESS_FEAT_HSM_LOC, &rep->body);
 	return rc ? failed(c, req, 0, rc) : 0;
 }
 

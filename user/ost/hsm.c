@@ -1858,7 +1858,7 @@ void ost_hsm_stats(struct ost_hsm *h, struct ost_hsm_stats *st)
 
 /* ---- OBJ_HSM_GET ---- */
 
-int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
+int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len, bool loc,
 		struct tess_buf *b)
 {
 	struct tess_obj_hsm_get_req q;
@@ -1926,6 +1926,17 @@ int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
 		tess_buf_put(b, hd->key, kl);
 		tess_buf_put(b, hd->etag, el);
 		tess_buf_put(b, o->bm, (uint32_t)nb);
+		if (loc && loc_set(&o->loc)) {
+			/* checked when loaded (sc_loc_invalid) or set */
+			uint32_t epl = (uint32_t)strlen(o->loc.endpoint);
+			uint32_t rl = (uint32_t)strlen(o->loc.region);
+
+			r->endpoint_len = cpu_to_le16((uint16_t)epl);
+			r->region_len = (uint8_t)rl;
+			r->loc_flags = (uint8_t)o->loc.flags;
+			tess_buf_put(b, o->loc.endpoint, epl);
+			tess_buf_put(b, o->loc.region, rl);
+		}
 	}
 	if (o)
 		hobj_put(h, o);

@@ -109,9 +109,13 @@ int ost_hsm_end_uncut(struct ost_hsm *h, struct ost_hsm_claim *claim);
 /* OBJ_DESTROY: forget the object's HSM state */
 void ost_hsm_forget(struct ost_hsm *h, uint64_t oid);
 
-/* OBJ_HSM_SET / OBJ_HSM_GET: body checked by tess_msg_check */
+/*
+ * OBJ_HSM_SET / OBJ_HSM_GET: body checked by tess_msg_check.  loc: the
+ * connection agreed TESS_FEAT_HSM_LOC, the reply carries the origin's
+ * location.
+ */
 int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len);
-int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len,
+int ost_hsm_get(struct ost_hsm *h, const void *body, uint32_t len, bool loc,
 		struct tess_buf *rep);
 
 /*
