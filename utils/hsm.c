@@ -266,12 +266,25 @@ static int mds_hsm_set(struct tess_client *c, uint64_t ino,
 	return rc;
 }
 
+/*
+ * The origin's S3 location as the OSTs keep it (TESS_FEAT_HSM_LOC): an
+ * empty endpoint or region is the OSTs' own.  set false: none recorded
+ * (an older hsm or OST, a version-1 sidecar).
+ */
+struct hsm_loc {
+	char endpoint[TESS_S3_ENDPOINT_MAX + 1];
+	char region[TESS_S3_REGION_MAX + 1];
+	uint32_t flags;			/* TESS_HSM_LOC_* */
+	bool set;
+};
+
 struct ohsm {
 	uint32_t flags, stripe, stripe_size, chunk_size, nchunks, npresent;
 	uint64_t ino, file_size, obj_size, bytes_present, dirty_gen;
 	uint64_t fetched, fetches, errors;
 	uint64_t evictions, bytes_evicted;
 	char etag[TESS_S3_ETAG_MAX + 1];
+	struct hsm_loc loc;
 	uint32_t bitmap_len;
 	uint8_t *bitmap;			/* malloc'ed, may be NULL */
 };
@@ -285,7 +298,7 @@ static int obj_hsm_get(struct tess_client *c, uint32_t ost, uint64_t oid,
 	struct tnet_call call = { .op = TESS_OP_OBJ_HSM_GET, .body = &r,
 				  .body_len = sizeof(r) };
 	const struct tess_obj_hsm_rep *p;
-	const char *s;
+	const char *s, *loc;
 	char skip[TESS_S3_KEY_MAX + 1];
 	int rc = tess_ost_call(c, ost, &call);
 
@@ -314,6 +327,13 @@ static int obj_hsm_get(struct tess_client *c, uint32_t ost, uint64_t oid,
 	take_str(skip, sizeof(skip), &s, le16_to_cpu(p->key_len));
 	take_str(o->etag, sizeof(o->etag), &s, le16_to_cpu(p->etag_len));
 	o->bitmap_len = le32_to_cpu(p->bitmap_len);
+	/* after the bitmap; lengths checked by tess_msg_check (tess_wire.c) */
+	loc = s + o->bitmap_len;
+	take_str(o->loc.endpoint, sizeof(o->loc.endpoint), &loc,
+		 le16_to_cpu(p->endpoint_len));
+	take_str(o->loc.region, sizeof(o->loc.region), &loc, p->region_len);
+	o->loc.flags = p->loc_flags;
+	o->loc.set = o->loc.endpoint[0] || o->loc.region[0] || o->loc.flags;
 	if (o->bitmap_len) {
 		o->bitmap = malloc(o->bitmap_len);
 		if (!o->bitmap)
@@ -331,16 +351,35 @@ static int obj_hsm_get(struct tess_client *c, uint32_t ost, uint64_t oid,
  */
 static const struct s3_conf *origin_s3;
 
+/* the location of bucket under s3's configuration (NULL: none) */
+static void loc_of_conf(const struct s3_conf *s3, const char *bucket,
+			struct hsm_loc *l)
+{
+	char region[S3_REGION_MAX + 1] = "";
+
+	memset(l, 0, sizeof(*l));
+	if (!s3)
+		return;
+	s3_region_of(s3, bucket, region);
+	/* (s3_conf_init refuses longer ones) */
+	if (strlen(s3->endpoint) <= TESS_S3_ENDPOINT_MAX)
+		snprintf(l->endpoint, sizeof(l->endpoint), "%s", s3->endpoint);
+	if (strlen(region) <= TESS_S3_REGION_MAX)
+		snprintf(l->region, sizeof(l->region), "%s", region);
+	l->flags = s3->path_style ? TESS_HSM_LOC_PATH_STYLE : 0;
+	l->set = true;
+}
+
+/* loc: the origin's location (STUB, ARCHIVED), NULL for none */
 static int obj_hsm_set(struct tess_client *c, const struct tess_inode *st,
 		       uint32_t i, uint32_t mode, uint64_t file_size,
 		       const char *bucket, const char *key, const char *etag,
-		       uint64_t dirty_gen)
+		       uint64_t dirty_gen, const struct hsm_loc *loc)
 {
 	static __thread uint8_t body[sizeof(struct tess_obj_hsm_set_req) +
 				     TESS_S3_BUCKET_MAX + TESS_S3_KEY_MAX +
 				     TESS_S3_ETAG_MAX + TESS_S3_ENDPOINT_MAX +
 				     TESS_S3_REGION_MAX];
-	char region[S3_REGION_MAX + 1] = "";
 	size_t epl = 0, rl = 0;
 	struct tess_obj_hsm_set_req r = { 0 };
 	struct tnet_call call = { .op = TESS_OP_OBJ_HSM_SET, .body = body };
@@ -360,16 +399,13 @@ static int obj_hsm_set(struct tess_client *c, const struct tess_inode *st,
 	r.bucket_len = cpu_to_le16((uint16_t)bl);
 	r.key_len = cpu_to_le16((uint16_t)kl);
 	r.etag_len = cpu_to_le16((uint16_t)el);
-	if (bl && origin_s3 && (tess_ost_features(c, st->objs[i].ost_idx) &
-				TESS_FEAT_HSM_LOC)) {
-		s3_region_of(origin_s3, bucket, region);
-		epl = strlen(origin_s3->endpoint);
-		rl = strlen(region);
-		if (epl > TESS_S3_ENDPOINT_MAX)
-			epl = 0;	/* (s3_conf_init refuses it) */
+	if (bl && loc && loc->set &&
+	    (tess_ost_features(c, st->objs[i].ost_idx) & TESS_FEAT_HSM_LOC)) {
+		epl = strlen(loc->endpoint);
+		rl = strlen(loc->region);
 		r.endpoint_len = cpu_to_le16((uint16_t)epl);
 		r.region_len = (uint8_t)rl;
-		r.loc_flags = origin_s3->path_style ? TESS_HSM_LOC_PATH_STYLE : 0;
+		r.loc_flags = (uint8_t)loc->flags;
 	}
 	memcpy(body, &r, sizeof(r));
 	memcpy(body + n, bucket, bl);
@@ -378,9 +414,9 @@ static int obj_hsm_set(struct tess_client *c, const struct tess_inode *st,
 	n += kl;
 	memcpy(body + n, etag, el);
 	n += el;
-	memcpy(body + n, origin_s3 ? origin_s3->endpoint : "", epl);
+	memcpy(body + n, loc ? loc->endpoint : "", epl);
 	n += epl;
-	memcpy(body + n, region, rl);
+	memcpy(body + n, loc ? loc->region : "", rl);
 	n += rl;
 	call.body_len = (uint32_t)n;
 	return tess_ost_call(c, st->objs[i].ost_idx, &call);
@@ -583,6 +619,7 @@ struct file_hsm {
 	size_t nhave;
 	uint64_t dirty_gen[TESS_MAX_STRIPES];
 	bool obj_complete[TESS_MAX_STRIPES];
+	struct hsm_loc loc;		/* the first object's that has one */
 };
 
 static void file_hsm_free(struct file_hsm *f)
@@ -643,6 +680,8 @@ static int file_hsm_query(struct tess_client *c, const struct tess_inode *st,
 		}
 		fh->present += o.bytes_present;
 		fh->dirty_gen[i] = o.dirty_gen;
+		if (o.loc.set && !fh->loc.set)
+			fh->loc = o.loc;
 		fh->obj_complete[i] = o.npresent == o.nchunks;
 		if (!fh->obj_complete[i])
 			fh->all_objs_present = false;
@@ -926,9 +965,11 @@ static int make_stub(struct tess_client *c, struct import *im,
 		.size = it->size, .mtime_sec = (uint64_t)it->mtime_sec,
 		.mtime_nsec = it->mtime_nsec,
 		.bucket = im->bucket, .key = it->key, .etag = it->etag };
+	struct hsm_loc loc;
 	char eb[256];
 	int rc;
 
+	loc_of_conf(origin_s3, im->bucket, &loc);
 	if (!st->nobjs || tess_stripe_geom_check(&st->geom)) {
 		warnx("import", "%s: %s: no usable layout",
 		      esc(it->key, it->key_len, eb, sizeof(eb)), it->path);
@@ -936,7 +977,7 @@ static int make_stub(struct tess_client *c, struct import *im,
 	}
 	for (uint32_t i = 0; i < st->nobjs; i++) {
 		rc = obj_hsm_set(c, st, i, TESS_OHSM_STUB, it->size, im->bucket,
-				 it->key, it->etag, 0);
+				 it->key, it->etag, 0, &loc);
 		if (rc) {
 			warnx("import", "%s: %s: OST %u object %#" PRIx64
 			      ": %s", esc(it->key, it->key_len, eb, sizeof(eb)),
@@ -953,7 +994,7 @@ static int make_stub(struct tess_client *c, struct import *im,
 	for (uint32_t i = 0; !rc && i < st->nobjs &&
 	     stub_pinned(im, it->path); i++) {
 		rc = obj_hsm_set(c, st, i, TESS_OHSM_PIN, 0, NULL, NULL, NULL,
-				 0);
+				 0, NULL);
 		if (rc == -ENODATA)
 			rc = 0;		/* an object that holds nothing */
 		if (rc)
@@ -1413,6 +1454,21 @@ static int cmd_import(int argc, char **argv)
 
 /* ======================= state ======================= */
 
+/* where the OSTs restore from, and hsm archive uploads to */
+static void print_loc(const struct hsm_loc *l)
+{
+	if (!l->set) {
+		printf("  location: none recorded (the OSTs' own endpoint and "
+		       "region)\n");
+		return;
+	}
+	printf("  location: endpoint %s, region %s, %s\n",
+	       l->endpoint[0] ? l->endpoint : "(the OSTs' own)",
+	       l->region[0] ? l->region : "(the OSTs' own)",
+	       l->flags & TESS_HSM_LOC_PATH_STYLE ? "path-style" :
+	       "virtual-hosted");
+}
+
 static int cmd_state(int argc, char **argv)
 {
 	struct tess_client *c;
@@ -1471,6 +1527,7 @@ static int cmd_state(int argc, char **argv)
 		if (fh.nhave > MAX_RANGES_SHOWN)
 			printf(", ... (%zu ranges)", fh.nhave);
 		printf("\n");
+		print_loc(&fh.loc);
 		if (fh.any_dirty)
 			printf("  written since import or archive\n");
 		if (fh.any_pinned)
@@ -2010,7 +2067,7 @@ static int cmd_release(int argc, char **argv)
 		file_hsm_free(&fh);
 		for (uint32_t i = 0; i < st->nobjs && !rc; i++) {
 			rc = obj_hsm_set(c, st, i, TESS_OHSM_RELEASE, 0, NULL,
-					 NULL, NULL, 0);
+					 NULL, NULL, 0, NULL);
 			if (rc == -ENODATA)
 				rc = 0;	/* an object that holds nothing */
 		}
@@ -2225,11 +2282,44 @@ static uint64_t archived_mtime(struct s3_conf *s3, const struct hsm_info *h,
 	return (uint64_t)time(NULL);
 }
 
+/*
+ * The S3 configuration of a file's archive: where the OSTs restore it
+ * from (its recorded location: as origin_conf of user/ost/hsm.c, an
+ * empty endpoint or region is the tool's own, path-style if either says
+ * so), the tool's own (s3_setup) for a file imported without one.  loc
+ * is then what the OSTs keep after the archive: the recorded one
+ * unchanged, else the tool's.
+ */
+static int archive_conf(const struct s3_conf *own, const char *bucket,
+			struct hsm_loc *loc, struct s3_conf *out, char *why,
+			size_t whylen)
+{
+	struct s3_conf t;
+	int rc;
+
+	*out = *own;
+	if (!loc->set) {
+		loc_of_conf(own, bucket, loc);
+		return 0;
+	}
+	rc = s3_conf_addr(&t, loc->endpoint[0] ? loc->endpoint : own->endpoint,
+			  loc->region[0] ? loc->region : own->region,
+			  own->path_style ||
+			  (loc->flags & TESS_HSM_LOC_PATH_STYLE), why, whylen);
+	if (rc)
+		return rc;
+	memcpy(out->endpoint, t.endpoint, sizeof(out->endpoint));
+	memcpy(out->region, t.region, sizeof(out->region));
+	out->aws = t.aws;
+	out->path_style = t.path_style;
+	return 0;
+}
+
 static int cmd_archive(int argc, char **argv)
 {
 	struct tess_client *c;
 	struct tess_inode *st = malloc(sizeof(*st));
-	struct s3_conf s3;
+	struct s3_conf own, s3;
 	int ret = 0;
 
 	if (argc < 2 || !st) {
@@ -2238,7 +2328,7 @@ static int cmd_archive(int argc, char **argv)
 		free(st);
 		return 2;
 	}
-	if (s3_setup(&s3, "archive", NULL) || open_client(&c, "archive"))
+	if (s3_setup(&own, "archive", NULL) || open_client(&c, "archive"))
 		return 1;
 	for (int a = 1; a < argc; a++) {
 		char *path = norm_path(argv[a]), etag[S3_ETAG_MAX + 1] = "";
@@ -2273,6 +2363,15 @@ static int cmd_archive(int argc, char **argv)
 			file_hsm_free(&fh);
 			goto next;
 		}
+		rc = archive_conf(&own, h.bucket, &fh.loc, &s3, why,
+				  sizeof(why));
+		if (rc) {
+			warnx("archive", "%s: its origin's location: %s", path,
+			      why);
+			ret = 1;
+			file_hsm_free(&fh);
+			goto next;
+		}
 		d = (struct dest){ .bucket = h.bucket, .key = h.key,
 				   .cond = { .if_match = h.etag[0] ? h.etag :
 					     NULL,
@@ -2300,7 +2399,8 @@ static int cmd_archive(int argc, char **argv)
 		h.mtime_sec = archived_mtime(&s3, &h, etag);
 		for (uint32_t i = 0; i < st->nobjs && !rc; i++)
 			rc = obj_hsm_set(c, st, i, TESS_OHSM_ARCHIVED, st->size,
-					 h.bucket, h.key, etag, fh.dirty_gen[i]);
+					 h.bucket, h.key, etag, fh.dirty_gen[i],
+					 &fh.loc);
 		file_hsm_free(&fh);
 		if (!rc) {
 			struct hsm_set q = {
@@ -2371,7 +2471,7 @@ static int pin_file(struct tess_client *c, const char *path, uint32_t mode,
 	if (rc == -ENODATA)
 		return 0;
 	for (uint32_t i = 0; i < st->nobjs && !rc; i++) {
-		rc = obj_hsm_set(c, st, i, mode, 0, NULL, NULL, NULL, 0);
+		rc = obj_hsm_set(c, st, i, mode, 0, NULL, NULL, NULL, 0, NULL);
 		if (rc == -ENODATA)
 			rc = 0;	/* an object that holds nothing */
 	}

@@ -13,7 +13,10 @@
 # Then the OST is restarted with another endpoint and region: origins
 # imported with their own (TESS_FEAT_HSM_LOC, kept in the sidecar) still
 # restore when their endpoint is an --s3-allow-endpoint, and are refused
-# (EIO, logged) when it is not.
+# (EIO, logged) when it is not.  hsm state shows each file's location
+# (the OSTs send it back in OBJ_HSM_GET), and hsm archive uploads to it,
+# whatever the tool's own --endpoint/--region, or, for a file without
+# one (a version-1 sidecar), to the tool's own.
 #
 # Runs an MDS (127.0.0.1:PORT), one OST (PORT+1, --s3-endpoint
 # http://localhost:PORT+2) and the strict S3 front (PORT+2) of its own.
@@ -127,6 +130,17 @@ hsm -v -v import s3://near /r/near2 --endpoint "$endpoint" --path-style >"$work/
 check path_style "import --path-style: $(tail -n 3 "$work/near2.out")" \
 	grep -q "GET http://localhost:$s3port/near/?.* -> 0/200" "$work/near2.out"
 
+# hsm state shows the location the OSTs restore from
+loc_line() {	# ENDPOINT REGION ADDRESSING
+	echo "  location: endpoint $1, region $2, $3"
+}
+st=$(hsm state /r/near/a.dat 2>&1)
+check state_loc_vhost "$st" \
+	grep -qxF "$(loc_line "$endpoint" us-east-1 virtual-hosted)" <<<"$st"
+st=$(hsm state /r/near2/a.dat 2>&1)
+check state_loc_path_style "$st" \
+	grep -qxF "$(loc_line "$endpoint" us-east-1 path-style)" <<<"$st"
+
 # ---------------------------------------------------------------- region
 for b in far farther; do
 	hsm -v -v import "s3://$b" "/r/$b" --endpoint "$endpoint" >"$work/$b.out" 2>&1
@@ -149,6 +163,9 @@ n4=$(grep 'strict front: GET /[^?][^ ]* -> 400 ' "$work/s3rver.log" | grep -vc '
 n3=$(grep 'strict front: GET /[^?][^ ]* -> 301 ' "$work/s3rver.log" | grep -vc ' /farther/')
 check origin_region "$n4 refusals (400) of far's restores, $n3 (301) of farther's, want none" \
 	[ "$n4$n3" = 00 ]
+st=$(hsm state /r/far/a.dat 2>&1)
+check state_loc_region "$st" \
+	grep -qxF "$(loc_line "$endpoint" eu-west-1 virtual-hosted)" <<<"$st"
 
 # ------------------------------------------------- per-origin location
 # the OST restarted with another endpoint (nothing there) and region:
@@ -181,6 +198,31 @@ check loc_region "$n requests signed for the OST's region eu-north-1, not the or
 # files imported before the restart (already read) read the same
 check loc_old_files "near/a.dat differs after the restart" \
 	[ "$(got "/r/near/a.dat")" = "$(sha "$work/src/near/a.dat")" ]
+
+# hsm archive of a file written since: to its origin (the front, far's
+# region eu-west-1, virtual-hosted), not to the tool's own endpoint and
+# region (nowhere: 127.0.0.1:1, eu-north-1); the OSTs keep that location
+is_dirty() { hsm state "$1" | head -n 1 | grep -q dirty; }
+s3got() { s3curl "$1" "http://127.0.0.1:$s3port/$2" | sha256sum | cut -c1-64; }
+head -c 150000 /dev/urandom >"$work/far_a.new"
+tctl put "$work/far_a.new" /r/far_loc/a.dat >/dev/null || failed setup "put far_loc/a.dat"
+wait_until 10 is_dirty /r/far_loc/a.dat || failed setup "far_loc/a.dat not dirty: $(hsm state /r/far_loc/a.dat)"
+nbefore=$(wc -l <"$work/s3rver.log")
+out=$(hsm archive /r/far_loc/a.dat --endpoint http://127.0.0.1:1 --region eu-north-1 2>&1)
+rc=$?
+check archive_origin "exit $rc: $out" [ "$rc" = 0 ]
+check archive_origin_put "the front saw no virtual-hosted PUT of far/a.dat: $(tail -n 3 "$work/s3rver.log")" \
+	grep -q "strict front: ok PUT far\.localhost:$s3port /a\.dat " <(tail -n +"$((nbefore + 1))" "$work/s3rver.log")
+check archive_origin_content "S3 has $(s3got eu-west-1 far/a.dat), written $(sha "$work/far_a.new")" \
+	[ "$(s3got eu-west-1 far/a.dat)" = "$(sha "$work/far_a.new")" ]
+st=$(hsm state /r/far_loc/a.dat 2>&1)
+check archive_keeps_loc "$st" \
+	grep -qxF "$(loc_line "$endpoint" eu-west-1 virtual-hosted)" <<<"$st"
+out=$(hsm release /r/far_loc/a.dat 2>&1)
+rc=$?
+check archive_release "exit $rc: $out" [ "$rc" = 0 ]
+check archive_restore "far_loc/a.dat, released, did not restore from its origin as archived" \
+	[ "$(got /r/far_loc/a.dat)" = "$(sha "$work/far_a.new")" ]
 
 # not allowed: the OST refuses to send its credentials there
 start_ost || { failed setup "the OST did not come back: $(tail -n 3 "$work/ost0.log")"; exit 1; }
@@ -215,5 +257,22 @@ check v1_sidecar_restore "$nconv sidecars made version 1; near_denied/a.dat did 
 	[ "$(got /r/near_denied/a.dat)" = "$(sha "$work/src/near/a.dat")" ]
 check v1_sidecar_no_corrupt "a version-1 sidecar was taken as corrupt: $(grep 'corrupt sidecar' "$work/ost0.log" | head -n 1)" \
 	not grep -q 'corrupt sidecar' "$work/ost0.log"
+
+# no location recorded: hsm state says so, and hsm archive uses the
+# tool's own endpoint, region and addressing (here path-style)
+st=$(hsm state /r/near_denied/a.dat 2>&1)
+check state_no_loc "$st" \
+	grep -qxF "  location: none recorded (the OSTs' own endpoint and region)" <<<"$st"
+head -c 120000 /dev/urandom >"$work/near_a.new"
+tctl put "$work/near_a.new" /r/near_denied/a.dat >/dev/null || failed setup "put near_denied/a.dat"
+wait_until 10 is_dirty /r/near_denied/a.dat || failed setup "near_denied/a.dat not dirty: $(hsm state /r/near_denied/a.dat)"
+nbefore=$(wc -l <"$work/s3rver.log")
+out=$(hsm archive /r/near_denied/a.dat --endpoint "$endpoint" --path-style 2>&1)
+rc=$?
+check archive_no_loc "exit $rc: $out" [ "$rc" = 0 ]
+check archive_no_loc_put "the front saw no path-style PUT of near/a.dat: $(tail -n 3 "$work/s3rver.log")" \
+	grep -q "strict front: ok PUT localhost:$s3port /near/a\.dat " <(tail -n +"$((nbefore + 1))" "$work/s3rver.log")
+check archive_no_loc_content "S3 has $(s3got us-east-1 near/a.dat), written $(sha "$work/near_a.new")" \
+	[ "$(s3got us-east-1 near/a.dat)" = "$(sha "$work/near_a.new")" ]
 
 exit $fail
