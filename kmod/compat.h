@@ -35,14 +35,21 @@
  *                                (replaced by filemap_splice_read(), 6.5)
  *   TESS_HAVE_GENL_DUMPIT_INFO_INFO  the attributes of a dump request
  *                                are in genl_dumpit_info::info (6.2)
+ *   TESS_HAVE_KERNEL_SENDPAGE    kernel_sendpage() (gone in 6.5, where
+ *                                sendmsg() with MSG_SPLICE_PAGES took
+ *                                its place; Debian's 6.1 defines
+ *                                MSG_SPLICE_PAGES, but its TCP ignores
+ *                                it, so that flag is no probe)
  */
 #ifndef _TESSERA_COMPAT_H
 #define _TESSERA_COMPAT_H
 
+#include <linux/bvec.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/net.h>
 #include <linux/pagemap.h>
+#include <linux/uio.h>
 #include <linux/writeback.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
@@ -249,6 +256,31 @@ tess_genl_dumpit_attrs(const struct genl_dumpit_info *info)
 	return info->info.attrs;
 #else
 	return info->attrs;
+#endif
+}
+
+/*
+ * Hand @len bytes of @page at @offset to a stream socket without copying
+ * them (the skb takes a page reference): kernel_sendpage() where it
+ * exists, else sendmsg() with MSG_SPLICE_PAGES.  The page must pass
+ * sendpage_ok().  MSG_MORE in @flags: more follows, do not push yet.
+ * Returns the bytes queued or a negative errno, as sendmsg() does.
+ */
+static inline int tess_sock_sendpage(struct socket *sock, struct page *page,
+				     size_t offset, size_t len, int flags)
+{
+#ifdef TESS_HAVE_KERNEL_SENDPAGE
+	if (flags & MSG_MORE)
+		flags |= MSG_SENDPAGE_NOTLAST;
+	return kernel_sendpage(sock, page, offset, len, flags);
+#else
+	struct bio_vec bv = {
+		.bv_page = page, .bv_offset = offset, .bv_len = len,
+	};
+	struct msghdr msg = { .msg_flags = flags | MSG_SPLICE_PAGES };
+
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, len);
+	return sock_sendmsg(sock, &msg);
 #endif
 }
 

@@ -22,6 +22,7 @@ tess-re-filelock := ^struct file_lock \{
 tess-re-unlock := bool lock_is_unlock\(
 tess-re-splice := generic_file_splice_read\(
 tess-re-dumpit := ^[[:space:]]*struct genl_info[[:space:]]+info;
+tess-re-sendpage := ^int kernel_sendpage\(struct socket \*
 
 tess-compat-flags := \
 	$(call tess-probe,include/net/sock.h,$(tess-re-task-frag),SK_USE_TASK_FRAG) \
@@ -36,4 +37,5 @@ tess-compat-flags := \
 	$(call tess-probe,include/linux/filelock.h,$(tess-re-filelock),FILELOCK_H) \
 	$(call tess-probe,include/linux/filelock.h,$(tess-re-unlock),LOCK_IS_UNLOCK) \
 	$(call tess-probe,include/linux/fs.h,$(tess-re-splice),GENERIC_FILE_SPLICE_READ) \
-	$(call tess-probe,include/net/genetlink.h,$(tess-re-dumpit),GENL_DUMPIT_INFO_INFO)
+	$(call tess-probe,include/net/genetlink.h,$(tess-re-dumpit),GENL_DUMPIT_INFO_INFO) \
+	$(call tess-probe,include/linux/net.h,$(tess-re-sendpage),KERNEL_SENDPAGE)
