@@ -151,6 +151,13 @@
  *       tess_obj_hsm_rep (its former pad, always 0 before) and the
  *       endpoint and region strings after the bitmap.  Sent only on a
  *       connection that agreed TESS_FEAT_HSM_LOC, so no bump.
+ *   4 - CREATE_OPEN (issue #11): TESS_FEAT_CREATE_OPEN, the create flag
+ *       TESS_CREATE_OPEN and open_flags of tess_create_req (its former
+ *       pad, always 0 before): a CREATE that also opens the new file, as
+ *       an OPEN would (one RPC for open(O_CREAT), as NFSv4's OPEN).  Sent
+ *       only to an MDS that agreed the feature, so no bump; the MDS
+ *       refuses unknown create flags and a nonzero open_flags without
+ *       TESS_CREATE_OPEN (EINVAL).
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -362,10 +369,11 @@ enum tess_role {
 #define TESS_FEAT_READDIRPLUS	0x0010	/* READDIR may ask TESS_READDIR_PLUS */
 #define TESS_FEAT_HSM_LOC	0x0020	/* OBJ_HSM_SET may carry the origin's
 					 * endpoint, region and addressing */
+#define TESS_FEAT_CREATE_OPEN	0x0040	/* CREATE may ask TESS_CREATE_OPEN */
 /* offered by every client and server; the flavor bits only as asked */
-#define TESS_FEAT_BASE		0x0033
+#define TESS_FEAT_BASE		0x0073
 #define TESS_FEAT_SEC_MASK	0x000c
-#define TESS_FEAT_KNOWN		0x003f
+#define TESS_FEAT_KNOWN		0x007f
 
 /* security flavors, weakest first (mount option sec=, daemon --sec) */
 enum tess_sec {
@@ -613,6 +621,20 @@ struct tess_setattr_req {
 };
 
 #define TESS_CREATE_EXCL	0x0001
+/*
+ * CREATE of a regular file that also opens it (TESS_FEAT_CREATE_OPEN):
+ * the MDS counts the open exactly as an OPEN of the new inode with
+ * open_flags (TESS_OPEN_READ, _WRITE, _EXEC; TESS_OPEN_CREATED is implied
+ * when the file was made by this request, _REPLAY is refused), and the
+ * client closes it with CLOSE.  The reply is CREATE's (the inode, as
+ * OPEN's).  A resent copy is answered from the reply cache: one open.
+ * Refused (EINVAL) for MKDIR and for other file types.  Without
+ * TESS_CREATE_EXCL an existing regular file is opened with its access
+ * checked, as an OPEN without TESS_OPEN_CREATED.  Should the new file be
+ * unlinked by another client before the open is counted, ENOENT.
+ */
+#define TESS_CREATE_OPEN	0x0002
+#define TESS_CREATE_KNOWN	0x0003
 
 /*
  * CREATE and MKDIR: then layout_len bytes of layout (CREATE only), then the
@@ -627,7 +649,7 @@ struct tess_create_req {
 	__le32 flags;		/* TESS_CREATE_* */
 	__le32 name_len;
 	__le32 layout_len;	/* 0 = directory default, else fs default */
-	__le32 pad;
+	__le32 open_flags;	/* TESS_OPEN_*: TESS_CREATE_OPEN, else 0 */
 };
 
 struct tess_symlink_req {	/* then name, then target */

@@ -18,6 +18,11 @@
  *                        back; the first one's replayed OPEN keeps the
  *                        objects past the start-up grace period, until its
  *                        close
+ *   eonce createopen L   (issue #11) a CREATE with TESS_CREATE_OPEN resent
+ *                        on a new connection gets the kept reply (not
+ *                        EEXIST) and counts one open: the file, unlinked,
+ *                        keeps its objects until one CLOSE; unknown create
+ *                        flags and open_flags without it are refused
  *
  * Every wait is bounded.
  */
@@ -279,6 +284,118 @@ static void cmd_openunlink(int lease)
 	tess_client_close(b);
 }
 
+/* a raw MDS connection as client instance uuid */
+static struct tnet_conn *raw_mds(const uint8_t uuid[16])
+{
+	struct tnet_addr a;
+	struct tnet_key key;
+	int err = 0;
+
+	if (tnet_addr_parse(getenv("TESS_MDS"), TESS_MDS_PORT, &a, NULL, 0) ||
+	    tnet_key_load(getenv("TESS_KEY"), &key, NULL, 0))
+		return NULL;
+	return tnet_connect(&a, &key, TESS_ROLE_CLIENT, uuid, 5000, &err);
+}
+
+static uint32_t co_body(uint8_t *b, const char *name, uint32_t flags,
+			uint32_t oflags)
+{
+	struct tess_create_req r = {
+		.parent = cpu_to_le64(TESS_ROOT_INO),
+		.mode = cpu_to_le32(S_IFREG | 0644),
+		.flags = cpu_to_le32(flags),
+		.name_len = cpu_to_le32(strlen(name)),
+		.open_flags = cpu_to_le32(oflags),
+	};
+
+	memcpy(b, &r, sizeof(r));
+	memcpy(b + sizeof(r), name, strlen(name));
+	return (uint32_t)(sizeof(r) + strlen(name));
+}
+
+/* (f) */
+static void cmd_createopen(int lease)
+{
+	struct tess_client *b = it_connect_ms(RPC_TIMEOUT_MS);
+	static uint8_t body[sizeof(struct tess_create_req) + 64];
+	static uint8_t body2[sizeof(struct tess_create_req) + 64];
+	const uint32_t rw = TESS_OPEN_READ | TESS_OPEN_WRITE;
+	struct tess_inode_rep ir;
+	struct tess_open_req cl = { 0 };
+	struct tnet_call call = { 0 }, c2 = { 0 }, close_call = { 0 };
+	struct tess_inode st;
+	struct tnet_conn *conn;
+	uint8_t uuid[16];
+	uint64_t ino = 0;
+
+	it_result(control_orphan(b, "/eo_coctl0", 3 * lease + 10),
+		  "eonce.createopen_destroyer_runs", "an unopened orphan stayed");
+	tnet_random(uuid, sizeof(uuid));
+	conn = raw_mds(uuid);
+	if (!conn) {
+		it_result(0, "eonce.createopen_connect", "no MDS connection");
+		return;
+	}
+	/* refused: an unknown create flag, open_flags without CREATE_OPEN */
+	c2 = (struct tnet_call){ .op = TESS_OP_CREATE, .body = body2,
+				 .body_len = co_body(body2, "eo_co_bad",
+						     0x4000 | TESS_CREATE_OPEN,
+						     rw) };
+	IT_RC("eonce.createopen_unknown_flag_einval", tnet_call(conn, &c2),
+	      -EINVAL);
+	c2.body_len = co_body(body2, "eo_co_bad", TESS_CREATE_EXCL, rw);
+	IT_RC("eonce.createopen_open_flags_alone_einval", tnet_call(conn, &c2),
+	      -EINVAL);
+	IT_RC("eonce.createopen_nothing_made", tess_stat(b, "/eo_co_bad", &st),
+	      -ENOENT);
+
+	call = (struct tnet_call){ .op = TESS_OP_CREATE, .body = body,
+				   .body_len = co_body(body, "eo_co",
+						       TESS_CREATE_OPEN |
+						       TESS_CREATE_EXCL, rw) };
+	IT_RC("eonce.createopen_create", tnet_call(conn, &call), 0);
+	if (call.reply.f.body_len >= sizeof(ir)) {
+		memcpy(&ir, call.reply.body, sizeof(ir));
+		ino = le64_to_cpu(ir.attr.ino);
+	}
+	it_result(ino != 0, "eonce.createopen_reply_inode", "no inode in the reply");
+	/* the same request again on a new connection (as after a lost
+	 * reply): the kept reply, not EEXIST, and no second open */
+	tnet_close(conn);
+	conn = raw_mds(uuid);
+	if (!conn) {
+		it_result(0, "eonce.createopen_reconnect", "no MDS connection");
+		return;
+	}
+	IT_RC("eonce.createopen_resent_answered", tnet_resend(conn, &call), 0);
+	IT_RC("eonce.createopen_resent_same_inode",
+	      call.reply.f.body_len >= sizeof(ir) &&
+	      le64_to_cpu(((const struct tess_inode_rep *)
+			   call.reply.body)->attr.ino) == ino, 1);
+	IT_RC("eonce.createopen_stat", tess_stat(b, "/eo_co", &st), 0);
+	IT_RC("eonce.createopen_stat_inode", st.ino == ino, 1);
+	it_result(st.nobjs > 0 && objects_left(b, &st) == st.nobjs,
+		  "eonce.createopen_objects_exist", "%u objects, %u there",
+		  st.nobjs, objects_left(b, &st));
+	/* unlinked by another client: kept while the CREATE_OPEN's open is */
+	IT_RC("eonce.createopen_unlink_by_other", tess_unlink(b, "/eo_co"), 0);
+	it_result(control_orphan(b, "/eo_coctl1", 2 * lease + 10),
+		  "eonce.createopen_destroyer_ran_again",
+		  "an unopened orphan stayed");
+	IT_RC("eonce.createopen_objects_kept", objects_left(b, &st), st.nobjs);
+	/* one CLOSE ends it: the open was counted once */
+	cl.ino = cpu_to_le64(ino);
+	cl.flags = cpu_to_le32(rw);
+	close_call = (struct tnet_call){ .op = TESS_OP_CLOSE, .body = &cl,
+					 .body_len = sizeof(cl) };
+	IT_RC("eonce.createopen_close", tnet_call(conn, &close_call), 0);
+	it_result(wait_gone(b, &st, 15),
+		  "eonce.createopen_objects_destroyed_after_one_close",
+		  "objects still there 15 s after the CLOSE (counted twice?)");
+	tnet_close(conn);
+	tess_client_close(b);
+}
+
 /* (d) */
 static void cmd_dies(int lease)
 {
@@ -409,9 +526,11 @@ int main(int argc, char **argv)
 		cmd_dies(lease);
 	else if (argc >= 4 && !strcmp(argv[1], "restart") && lease > 0)
 		cmd_restart(lease, argv[3]);
+	else if (argc >= 3 && !strcmp(argv[1], "createopen") && lease > 0)
+		cmd_createopen(lease);
 	else {
 		fprintf(stderr, "usage: eonce mkdir | write | openunlink LEASE | "
-			"dies LEASE | restart LEASE DIR\n");
+			"dies LEASE | restart LEASE DIR | createopen LEASE\n");
 		return 2;
 	}
 	return it_failed;

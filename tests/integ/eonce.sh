@@ -44,6 +44,10 @@ n=$(grep -c 'obj_write (xid [0-9]*) resent: the kept reply' "$work/ost0.log")
 result $((n == 2)) eonce.ost_answered_resends_from_cache "$n resends answered from the cache, expected 2"
 
 "$bin/eonce" openunlink $lease || fail=1
+# CREATE with TESS_CREATE_OPEN (#11): a resend answered once
+"$bin/eonce" createopen $lease || fail=1
+grep -q 'create (xid [0-9]*) resent: the kept reply (status 0)' "$work/mds.log"
+result $((! $?)) eonce.mds_answered_create_open_resend_from_cache "no 'create ... resent: the kept reply' line"
 "$bin/eonce" dies $lease || fail=1
 
 # the MDS restarts while a library client holds a file open

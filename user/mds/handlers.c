@@ -181,20 +181,51 @@ static int h_ino(struct hctx *h)
 }
 
 /*
- * OPEN: counted before the inode is read, so that the destroyer, which
- * looks at the counts after the unlink committed, either sees this open
- * or this OPEN sees nlink 0.  An unlinked inode is opened only by a client
- * that joins an open already held, or by a replay (TESS_OPEN_REPLAY) in the
- * grace period; a new open of a removed file gets ENOENT.
+ * The open of ino with flags (TESS_OPEN_*) for this client, as OPEN and
+ * CREATE with TESS_CREATE_OPEN make it: counted before the inode is read,
+ * so that the destroyer, which looks at the counts after the unlink
+ * committed, either sees this open or this one sees nlink 0.  An unlinked
+ * inode is opened only by a client that joins an open already held, or by
+ * a replay (TESS_OPEN_REPLAY) in the grace period; a new open of a removed
+ * file gets ENOENT.  Its attributes and layout in *a and *lo; on an error
+ * nothing stays counted.
  */
+static int open_counted(struct hctx *h, uint64_t ino, uint32_t flags,
+			struct mds_attr *a, struct mds_layout *lo)
+{
+	struct mds_opens *o = h->m->opens;
+	uint32_t held = 0;
+	bool replay;
+	int rc;
+
+	if (o)
+		held = mds_opens_open(o, h->c->peer_uuid, ino);
+	rc = mds_getattr(h->m->store, ino, a, lo);
+	replay = (flags & TESS_OPEN_REPLAY) && o && mds_opens_in_grace(o);
+	if (!rc && !a->nlink && !held && o && !replay)
+		rc = -ENOENT;
+	/*
+	 * An open made before a restart was allowed then: not again.  The
+	 * owner of a file its open created gets what it asked for.
+	 */
+	if (!rc && !replay && !((flags & TESS_OPEN_CREATED) &&
+				a->uid == h->cred.uid))
+		rc = perm_may(&h->cred, a,
+			      (flags & TESS_OPEN_EXEC ? PERM_X :
+			       flags & TESS_OPEN_READ ? PERM_R : 0) |
+			      (flags & TESS_OPEN_WRITE ? PERM_W : 0));
+	if (rc && o)
+		mds_opens_close(o, h->c->peer_uuid, ino);
+	return rc;
+}
+
+/* OPEN (open_counted) and CLOSE */
 static int h_open(struct hctx *h)
 {
 	const struct tess_open_req *r = PULL(h, sizeof(*r));
 	static __thread struct mds_layout lo;
 	struct mds_opens *o = h->m->opens;
 	struct mds_attr a;
-	uint32_t held = 0;
-	bool replay;
 	uint64_t ino;
 	int rc;
 
@@ -211,31 +242,8 @@ static int h_open(struct hctx *h)
 			mds_osts_kick(h->m->osts);
 		return 0;
 	}
-	if (o)
-		held = mds_opens_open(o, h->c->peer_uuid, ino);
-	rc = mds_getattr(h->m->store, ino, &a, &lo);
-	replay = (le32_to_cpu(r->flags) & TESS_OPEN_REPLAY) && o &&
-		 mds_opens_in_grace(o);
-	if (!rc && !a.nlink && !held && o && !replay)
-		rc = -ENOENT;
-	/*
-	 * An open made before a restart was allowed then: not again.  The
-	 * owner of a file its open created gets what it asked for.
-	 */
-	if (!rc && !replay && !((le32_to_cpu(r->flags) & TESS_OPEN_CREATED) &&
-				a.uid == h->cred.uid))
-		rc = perm_may(&h->cred, &a,
-			      (le32_to_cpu(r->flags) & TESS_OPEN_EXEC ? PERM_X :
-			       le32_to_cpu(r->flags) & TESS_OPEN_READ ?
-			       PERM_R : 0) |
-			      (le32_to_cpu(r->flags) & TESS_OPEN_WRITE ?
-			       PERM_W : 0));
-	if (rc) {
-		if (o)
-			mds_opens_close(o, h->c->peer_uuid, ino);
-		return rc;
-	}
-	return put_inode(h, &a, &lo);
+	rc = open_counted(h, ino, le32_to_cpu(r->flags), &a, &lo);
+	return rc ? rc : put_inode(h, &a, &lo);
 }
 
 static int h_name(struct hctx *h)
@@ -333,7 +341,7 @@ static int h_create(struct hctx *h)
 	struct mds_create c;
 	struct mds_attr a, d;
 	const void *lw;
-	uint32_t llen;
+	uint32_t llen, flags, oflags;
 	char e[80];
 	int rc;
 
@@ -345,7 +353,9 @@ static int h_create(struct hctx *h)
 	c.uid = le32_to_cpu(r->uid);
 	c.gid = le32_to_cpu(r->gid);
 	c.rdev = le32_to_cpu(r->rdev);
-	c.flags = le32_to_cpu(r->flags);
+	flags = le32_to_cpu(r->flags);
+	oflags = le32_to_cpu(r->open_flags);
+	c.flags = flags & ~TESS_CREATE_OPEN;
 	c.name_len = le32_to_cpu(r->name_len);
 	llen = le32_to_cpu(r->layout_len);
 	/* the layout (CREATE only) comes before the name */
@@ -355,7 +365,23 @@ static int h_create(struct hctx *h)
 		return -EBADMSG;
 	esc(e, sizeof(e), c.name, c.name_len);
 	snprintf(h->what, sizeof(h->what), "parent %" PRIu64 " name '%s' "
-		 "mode %#o", c.parent, e, c.mode);
+		 "mode %#o flags %#x open_flags %#x", c.parent, e, c.mode,
+		 flags, oflags);
+	/*
+	 * CREATE_OPEN: of a regular file, with the flags of an OPEN (not a
+	 * replay, which a create cannot be); open_flags only with it.
+	 */
+	if (flags & ~TESS_CREATE_KNOWN)
+		return -EINVAL;
+	if (flags & TESS_CREATE_OPEN) {
+		if (h->req->f.opcode != TESS_OP_CREATE ||
+		    ((c.mode & S_IFMT) && (c.mode & S_IFMT) != S_IFREG) ||
+		    (oflags & ~(TESS_OPEN_READ | TESS_OPEN_WRITE |
+				TESS_OPEN_EXEC | TESS_OPEN_CREATED)))
+			return -EINVAL;
+	} else if (oflags) {
+		return -EINVAL;
+	}
 	rc = dir_may(h, c.parent, PERM_W | PERM_X, &d);
 	if (rc)
 		return rc;
@@ -372,7 +398,28 @@ static int h_create(struct hctx *h)
 			return rc;
 		c.layout = &req_lo;
 	}
+	if (!(flags & TESS_CREATE_OPEN)) {
+		rc = mds_create(h->m->store, &c, &a, &lo);
+		return rc ? rc : put_inode(h, &a, &lo);
+	}
+	/*
+	 * CREATE_OPEN: exclusive first, so that we know whether this request
+	 * made the file (its owner then gets the access asked for, as with
+	 * TESS_OPEN_CREATED); without TESS_CREATE_EXCL an existing regular
+	 * file is then opened with its access checked.  A resent copy gets
+	 * the kept reply: the open is counted once.
+	 */
+	oflags &= ~(uint32_t)TESS_OPEN_CREATED;
+	c.flags |= TESS_CREATE_EXCL;
 	rc = mds_create(h->m->store, &c, &a, &lo);
+	if (!rc) {
+		oflags |= TESS_OPEN_CREATED;
+	} else if (rc == -EEXIST && !(flags & TESS_CREATE_EXCL)) {
+		c.flags &= ~(uint32_t)TESS_CREATE_EXCL;
+		rc = mds_create(h->m->store, &c, &a, &lo);
+	}
+	if (!rc)
+		rc = open_counted(h, a.ino, oflags, &a, &lo);
 	return rc ? rc : put_inode(h, &a, &lo);
 }
 
