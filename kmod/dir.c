@@ -255,7 +255,10 @@ static int tess_atomic_open(struct inode *dir, struct dentry *dentry,
 	struct dentry *res = NULL;
 	struct tess_irep *ir;
 	struct inode *inode;
+	bool create_open;
+	u32 oflags = 0;
 	kgid_t gid;
+	u64 ino;
 	int err;
 
 	if (d_really_is_positive(dentry))
@@ -290,10 +293,22 @@ static int tess_atomic_open(struct inode *dir, struct dentry *dentry,
 	 * Always exclusive: without it the MDS answers a CREATE of an
 	 * existing regular file with that file, and FMODE_CREATED would
 	 * then skip the access check and O_TRUNC of a file we did not make.
+	 * An MDS that agreed TESS_FEAT_CREATE_OPEN opens the file it made
+	 * in the same request (one RPC, as NFSv4's OPEN with create):
+	 * tess_file_open takes that open over (preopened) instead of
+	 * sending an OPEN; any other MDS gets the CREATE, then the OPEN.
 	 */
-	err = tess_mds_create(sbi, TESS_OP_CREATE, dir->i_ino, &dentry->d_name,
-			      mode, current_fsuid(), gid, 0, TESS_CREATE_EXCL,
-			      ir);
+	create_open = tnet_client_features(sbi->mds) & TESS_FEAT_CREATE_OPEN;
+	if (create_open) {
+		tess_file_open_flags(sbi, file, &oflags);
+		err = tess_mds_create_open(sbi, dir->i_ino, &dentry->d_name,
+					   mode, current_fsuid(), gid,
+					   TESS_CREATE_EXCL, oflags, ir);
+	} else {
+		err = tess_mds_create(sbi, TESS_OP_CREATE, dir->i_ino,
+				      &dentry->d_name, mode, current_fsuid(),
+				      gid, 0, TESS_CREATE_EXCL, ir);
+	}
 	tess_invalidate_attr(dir);
 	if (err == -EEXIST) {
 		kfree(ir);
@@ -304,20 +319,27 @@ static int tess_atomic_open(struct inode *dir, struct dentry *dentry,
 		}
 		return tess_atomic_open_existing(dir, dentry, file);
 	}
-	if (!err && !S_ISREG(le32_to_cpu(ir->rep.attr.mode)))
-		err = -EPROTO;
 	if (err) {
 		kfree(ir);
 		return err;
 	}
-	inode = tess_iget(dir->i_sb, &ir->rep, ir->len);
+	/* from here on, a counted open that does not reach a file is closed */
+	ino = le64_to_cpu(ir->rep.attr.ino);
+	if (!S_ISREG(le32_to_cpu(ir->rep.attr.mode)))
+		inode = ERR_PTR(-EPROTO);
+	else
+		inode = tess_iget(dir->i_sb, &ir->rep, ir->len);
 	kfree(ir);
-	if (IS_ERR(inode))
-		return PTR_ERR(inode);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto out_close;
+	}
 	if (d_in_lookup(dentry)) {
 		res = d_splice_alias(inode, dentry);
-		if (IS_ERR(res))
-			return PTR_ERR(res);
+		if (IS_ERR(res)) {
+			err = PTR_ERR(res);
+			goto out_close;
+		}
 		if (res)
 			dentry = res;
 	} else {
@@ -325,8 +347,19 @@ static int tess_atomic_open(struct inode *dir, struct dentry *dentry,
 	}
 	tess_dentry_verified(dentry);
 	file->f_mode |= FMODE_CREATED;
+	inode = d_inode(dentry);
+	if (create_open)
+		atomic_inc(&TESS_I(inode)->preopened);
 	err = finish_open(file, dentry, NULL);	/* tess_file_open */
+	/* finish_open failed before tess_file_open took the open over */
+	if (create_open && atomic_add_unless(&TESS_I(inode)->preopened, -1, 0))
+		tess_mds_close(sbi, inode->i_ino, oflags);
 	dput(res);
+	return err;
+
+out_close:
+	if (create_open)
+		tess_mds_close(sbi, ino, oflags);
 	return err;
 }
 

@@ -79,12 +79,47 @@ static void tess_file_set_ra(struct file *file)
 	set_bit(TESS_FI_RA, &fi->flags);
 }
 
+/**
+ * tess_file_open_flags - the TESS_OPEN_* of an open of @file
+ * @sbi: the mount
+ * @file: being opened (f_mode and f_flags set; not yet f_inode in
+ *	->atomic_open)
+ * @sent: what its OPEN carries
+ *
+ * Return: the flags its CLOSE carries.  The open of a file this open(2)
+ * created gets the access it asks for whatever the new mode (the VFS
+ * checked none): the MDS, which checks our caller's credentials, must
+ * know (only one that agreed TESS_FEAT_CRED knows the flag; the CLOSE
+ * does not need it).
+ */
+u32 tess_file_open_flags(struct tess_sb_info *sbi, struct file *file, u32 *sent)
+{
+	u32 oflags = 0;
+
+	if (file->f_mode & FMODE_READ)
+		oflags |= TESS_OPEN_READ;
+	if (file->f_mode & FMODE_WRITE)
+		oflags |= TESS_OPEN_WRITE;
+	if (!oflags)
+		oflags = TESS_OPEN_READ;
+	*sent = oflags;
+	if (tnet_client_features(sbi->mds) & TESS_FEAT_CRED) {
+		/* execve(2) needs execute permission, not read */
+		if (file->f_flags & __FMODE_EXEC)
+			oflags |= TESS_OPEN_EXEC;
+		*sent = oflags;
+		if (file->f_mode & FMODE_CREATED)
+			*sent |= TESS_OPEN_CREATED;
+	}
+	return oflags;
+}
+
 static int tess_file_open(struct inode *inode, struct file *file)
 {
 	struct tess_inode_info *ti = TESS_I(inode);
 	struct address_space *mapping = inode->i_mapping;
 	struct tess_file_info *fi;
-	u32 oflags = 0;
+	u32 oflags;
 	u64 dv;
 	int err;
 
@@ -94,29 +129,18 @@ static int tess_file_open(struct inode *inode, struct file *file)
 	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
 	if (!fi)
 		return -ENOMEM;
-	if (file->f_mode & FMODE_READ)
-		oflags |= TESS_OPEN_READ;
-	if (file->f_mode & FMODE_WRITE)
-		oflags |= TESS_OPEN_WRITE;
-	fi->open_flags = oflags ?: TESS_OPEN_READ;
+	fi->open_flags = tess_file_open_flags(TESS_SB(inode->i_sb), file,
+					      &oflags);
 	/*
-	 * close-to-open: the MDS's size, mtime and data_version now.  The
-	 * open of a file this open(2) created gets the access it asks for
-	 * whatever the new mode (the VFS checked none): the MDS, which
-	 * checks our caller's credentials, must know (only one that agreed
-	 * TESS_FEAT_CRED knows the flag; the CLOSE does not need it).
+	 * close-to-open: the MDS's size, mtime and data_version now, from an
+	 * OPEN; or the open of the file tess_atomic_open created, which the
+	 * CREATE_OPEN counted on the MDS (its reply set the attributes).
 	 */
-	if (tnet_client_features(TESS_SB(inode->i_sb)->mds) & TESS_FEAT_CRED) {
-		/* execve(2) needs execute permission, not read */
-		if (file->f_flags & __FMODE_EXEC)
-			fi->open_flags |= TESS_OPEN_EXEC;
-		oflags = fi->open_flags;
-		if (file->f_mode & FMODE_CREATED)
-			oflags |= TESS_OPEN_CREATED;
-	} else {
-		oflags = fi->open_flags;
-	}
-	err = tess_open_revalidate(inode, oflags);
+	if ((file->f_mode & FMODE_CREATED) &&
+	    atomic_add_unless(&ti->preopened, -1, 0))
+		err = 0;
+	else
+		err = tess_open_revalidate(inode, oflags);
 	if (err) {
 		kfree(fi);
 		return err;

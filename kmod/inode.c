@@ -41,6 +41,7 @@ struct inode *tess_alloc_inode(struct super_block *sb)
 	ii->mds_size = 0;
 	atomic_set(&ii->wb_runs, 0);
 	atomic_set(&ii->opens, 0);
+	atomic_set(&ii->preopened, 0);
 	atomic_set(&ii->late_closes, 0);
 	ii->wverf = NULL;
 	ii->wverf_n = 0;

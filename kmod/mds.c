@@ -285,9 +285,10 @@ int tess_mds_size_extend(struct inode *inode, loff_t size)
 
 #define TESS_CREATE_RETRY	(HZ / 2)	/* a create waiting for OSTs */
 
-int tess_mds_create(struct tess_sb_info *sbi, u16 op, u64 parent,
-		    const struct qstr *name, u32 mode, kuid_t uid, kgid_t gid,
-		    dev_t rdev, u32 flags, struct tess_irep *out)
+static int tess_mds_do_create(struct tess_sb_info *sbi, u16 op, u64 parent,
+			      const struct qstr *name, u32 mode, kuid_t uid,
+			      kgid_t gid, dev_t rdev, u32 flags, u32 open_flags,
+			      struct tess_irep *out)
 {
 	u8 body[sizeof(struct tess_create_req) + TESS_NAME_MAX];
 	struct tess_create_req *r = (void *)body;
@@ -307,6 +308,7 @@ int tess_mds_create(struct tess_sb_info *sbi, u16 op, u64 parent,
 	r->flags = cpu_to_le32(flags);
 	r->name_len = cpu_to_le32(name->len);
 	r->layout_len = 0;		/* the directory's default */
+	r->open_flags = cpu_to_le32(open_flags);
 	memcpy(r + 1, name->name, name->len);
 	/*
 	 * EAGAIN: no OST can give the MDS objects now (all away, their
@@ -327,6 +329,32 @@ int tess_mds_create(struct tess_sb_info *sbi, u16 op, u64 parent,
 		if (fatal_signal_pending(current))
 			return -EINTR;
 	}
+}
+
+int tess_mds_create(struct tess_sb_info *sbi, u16 op, u64 parent,
+		    const struct qstr *name, u32 mode, kuid_t uid, kgid_t gid,
+		    dev_t rdev, u32 flags, struct tess_irep *out)
+{
+	return tess_mds_do_create(sbi, op, parent, name, mode, uid, gid, rdev,
+				  flags & ~TESS_CREATE_OPEN, 0, out);
+}
+
+/*
+ * CREATE with TESS_CREATE_OPEN (only when the MDS agreed
+ * TESS_FEAT_CREATE_OPEN): a regular file made and opened with
+ * @open_flags (TESS_OPEN_*) in one request; a tess_mds_close() must
+ * follow a success.
+ */
+int tess_mds_create_open(struct tess_sb_info *sbi, u64 parent,
+			 const struct qstr *name, u32 mode, kuid_t uid,
+			 kgid_t gid, u32 flags, u32 open_flags,
+			 struct tess_irep *out)
+{
+	if (!(tnet_client_features(sbi->mds) & TESS_FEAT_CREATE_OPEN))
+		return -EOPNOTSUPP;
+	return tess_mds_do_create(sbi, TESS_OP_CREATE, parent, name, mode,
+				  uid, gid, 0, flags | TESS_CREATE_OPEN,
+				  open_flags, out);
 }
 
 int tess_mds_unlink(struct tess_sb_info *sbi, u16 op, u64 parent,

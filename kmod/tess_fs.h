@@ -156,6 +156,11 @@ struct tess_inode_info {
 	loff_t mds_size;		/* size the MDS knows */
 	atomic_t wb_runs;		/* addr.c: write runs in flight */
 	atomic_t opens;			/* file.c: OPENs the MDS counts for us */
+	/*
+	 * dir.c: opens a CREATE_OPEN counted on the MDS that the
+	 * tess_file_open of the file it created takes over (0 or 1)
+	 */
+	atomic_t preopened;
 	struct work_struct size_work;	/* file.c: flush of an exiting task */
 	atomic_t late_closes;		/* file.c: CLOSEs size_work sends */
 	u64 cache_version;		/* file.c: data_version the cache holds */
@@ -222,6 +227,10 @@ int tess_mds_setattr(struct tess_sb_info *sbi, struct tess_setattr_req *req,
 int tess_mds_create(struct tess_sb_info *sbi, u16 op, u64 parent,
 		    const struct qstr *name, u32 mode, kuid_t uid, kgid_t gid,
 		    dev_t rdev, u32 flags, struct tess_irep *out);
+int tess_mds_create_open(struct tess_sb_info *sbi, u64 parent,
+			 const struct qstr *name, u32 mode, kuid_t uid,
+			 kgid_t gid, u32 flags, u32 open_flags,
+			 struct tess_irep *out);
 int tess_mds_unlink(struct tess_sb_info *sbi, u16 op, u64 parent,
 		    const struct qstr *name);
 int tess_mds_rename(struct tess_sb_info *sbi, u64 old_parent,
@@ -276,6 +285,9 @@ void tess_size_work(struct work_struct *work);
 extern struct workqueue_struct *tess_wq;
 /* OPEN: attributes now, objects kept while open; tess_mds_close() after */
 int tess_open_revalidate(struct inode *inode, u32 flags);
+/* file.c: the TESS_OPEN_* of an open of @file; *sent: its OPEN's */
+u32 tess_file_open_flags(struct tess_sb_info *sbi, struct file *file,
+			 u32 *sent);
 int tess_setattr(struct tess_idmap *idmap, struct dentry *dentry,
 		 struct iattr *attr);
 int tess_getattr(struct tess_idmap *idmap, const struct path *path,

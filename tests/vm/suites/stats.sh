@@ -21,7 +21,10 @@
 # truncates by path; then the entries per second of a cold `ls -l` of
 # 2,000 entries (BENCH lines, figures only).  atomic_open (issue #11):
 # 200 open(O_CREAT) and a touch of 100 new names cost the MDS at most 2
-# LOOKUPs and one CREATE each (and the OPENs); O_CREAT|O_EXCL of an
+# LOOKUPs and one CREATE each, and no OPEN (the CREATE opens the file:
+# TESS_FEAT_CREATE_OPEN); a file so opened is held open on the MDS (it
+# outlives an unlink while open, is written and read back through the fd,
+# and its objects go at its close); O_CREAT|O_EXCL of an
 # existing name EEXIST, O_CREAT opens it with its data, O_TRUNC truncates,
 # also for a name the other mount made while this one held it negative;
 # uid 1000 creating in a root 0755 directory EACCES, while opening an
@@ -648,8 +651,8 @@ l=$(ops_n lookup)
 	pass "atomic_open: 200 open(O_CREAT) of new names: $l LOOKUPs (<= 2)" ||
 	fail "atomic_open: 200 open(O_CREAT) of new names: <= 2 LOOKUPs" "$OPS_DELTA"
 expect "atomic_open: 200 open(O_CREAT) of new names: 200 CREATEs" 200 "$(ops_n create)"
-expect "atomic_open: 200 open(O_CREAT) of new names: 200 OPENs (the MDS counts the opens)" \
-	200 "$(ops_n open)"
+expect "atomic_open: 200 open(O_CREAT) of new names: 0 OPENs (CREATE_OPEN)" \
+	0 "$(ops_n open)"
 ops_delta $W/ao.mid $W/ao.after
 echo "atomic_open: touch of 100 new names cost the MDS:$OPS_DELTA"
 l=$(ops_n lookup)
@@ -657,9 +660,86 @@ l=$(ops_n lookup)
 	pass "atomic_open: touch of 100 new names: $l LOOKUPs (<= 2)" ||
 	fail "atomic_open: touch of 100 new names: <= 2 LOOKUPs" "$OPS_DELTA"
 expect "atomic_open: touch of 100 new names: 100 CREATEs" 100 "$(ops_n create)"
+expect "atomic_open: touch of 100 new names: 0 OPENs (CREATE_OPEN)" 0 "$(ops_n open)"
 expect "atomic_open: the files, through the other mount" "300 640 57" \
 	"$(ls $MNT2/ao/py $MNT2/ao/touch | grep -c '^[nt][0-9]') $(stat -c %a $MNT2/ao/py/n057) $(stat -c %s $MNT2/ao/py/n057)"
 expect "atomic_open: touch made mode 644 (umask 022)" 644 "$(stat -c %a $MNT2/ao/touch/t042)"
+# the open a CREATE_OPEN made is counted on the MDS as an OPEN's: the
+# file, unlinked while open, keeps its objects past the destroyer's
+# rounds, is written and read back through the fd; they go at its close
+ul_objs() {
+	local idx oid
+	tess_timeout 30 env -u TESS_MDS -u TESS_KEY "$TESSCTL" getstripe "$1" 2>/dev/null |
+		awk 'NF == 2 && $1 ~ /^[0-9]+$/ { print $1, $2 }' |
+		while read -r idx oid; do
+			printf '%s/ost%d/O/%02x/%016x\n' "$W" "$idx" \
+				$((oid % 256)) "$oid"
+		done
+}
+ul_none() {
+	local f
+	for f in $(cat $W/ul.objs); do
+		[ -e "$f" ] && return 1
+	done
+	return 0
+}
+rm -f $W/ul.ready $W/ul.go $W/ul.objs
+srv_json $W/ul.before
+tess_timeout 120 python3 - $MNT/ao/ul $W > $W/ul.out 2>&1 <<'PY' &
+import os, sys, time
+path, w = sys.argv[1], sys.argv[2]
+data = os.urandom(3 << 20)
+fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+os.write(fd, data)
+os.fsync(fd)
+open(w + "/ul.ready", "w").close()
+for _ in range(600):
+    if os.path.exists(w + "/ul.go"):
+        break
+    time.sleep(0.1)
+objs = open(w + "/ul.objs").read().split()
+print("objects", len(objs), flush=True)
+os.unlink(path)
+print("unlinked", "ok" if not os.path.exists(path) else "BAD", flush=True)
+time.sleep(5)			# the destroyer's rounds
+print("objects-kept", "ok" if objs and all(map(os.path.exists, objs)) else "BAD",
+      flush=True)
+ok = os.pread(fd, len(data) + 4096, 0) == data
+print("read-after-unlink", "ok" if ok else "BAD", flush=True)
+new = os.urandom(1 << 20)
+os.pwrite(fd, new, 1 << 20)
+os.fsync(fd)
+with open("/proc/sys/vm/drop_caches", "w") as f:
+    f.write("3")
+exp = data[:1 << 20] + new + data[2 << 20:]
+ok = os.pread(fd, len(exp) + 4096, 0) == exp
+print("write-after-unlink", "ok" if ok else "BAD", flush=True)
+os.close(fd)
+print("closed", flush=True)
+PY
+ul_pid=$!
+tess_wait_until 30 test -e $W/ul.ready
+srv_json $W/ul.mid
+ul_objs $MNT/ao/ul > $W/ul.objs
+touch $W/ul.go
+wait $ul_pid
+ops_delta $W/ul.before $W/ul.mid
+expect "atomic_open: open(O_CREAT|O_EXCL) of a new name: 1 CREATE, 0 OPENs" "1 0" \
+	"$(ops_n create) $(ops_n open)"
+grep -q "^objects [1-9]" $W/ul.out
+expect "atomic_open, open-unlinked: the file has objects" 0 $?
+grep -q "^unlinked ok" $W/ul.out
+expect "atomic_open, open-unlinked: the name is gone" 0 $?
+grep -q "^objects-kept ok" $W/ul.out
+expect "atomic_open, open-unlinked: objects kept 5 s after the unlink (the MDS holds the open)" 0 $?
+grep -q "^read-after-unlink ok" $W/ul.out
+expect "atomic_open, open-unlinked: the data reads back through the fd" 0 $?
+grep -q "^write-after-unlink ok" $W/ul.out
+expect "atomic_open, open-unlinked: a write through the fd reads back" 0 $?
+grep -q "^closed" $W/ul.out
+expect "atomic_open, open-unlinked: closed" 0 $?
+tess_wait_until 30 ul_none
+expect "atomic_open, open-unlinked: objects destroyed after the close" 0 $?
 # existing names: O_EXCL EEXIST, O_CREAT opens (data kept), O_TRUNC truncates
 cat > $W/ao.py <<'PY'
 import errno, os, sys
