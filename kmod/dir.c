@@ -192,11 +192,12 @@ static int tess_create(struct tess_idmap *idmap, struct inode *dir,
  * first, as fs/nfs and fs/fuse do.  The VFS has applied the umask and,
  * for a create, checked write and search permission on the directory
  * (may_o_create); without that permission it calls us without O_CREAT.
- * A created file is opened through finish_open() and tess_file_open()
- * as before (the OPEN to the MDS with TESS_OPEN_CREATED, close-to-open),
+ * A created file is opened through finish_open() and tess_file_open(),
  * with FMODE_CREATED set so that the VFS checks no access and truncates
- * nothing.  The CREATE is always exclusive; on EEXIST without O_EXCL
- * the existing file is looked up and left to the VFS's own open
+ * nothing: an MDS that agreed TESS_FEAT_CREATE_OPEN opened it with the
+ * CREATE (one request), any other gets an OPEN with TESS_OPEN_CREATED.
+ * The CREATE is always exclusive; on EEXIST without O_EXCL the existing
+ * file is looked up and left to the VFS's own open
  * (finish_no_open), which checks access and does O_TRUNC as for any open
  * of an existing file.  Positive dentries do not get here on 6.1 and
  * 6.12 (lookup_open() leaves them to f_op->open; should one come, it is
