@@ -186,6 +186,26 @@ int s3_conf_addr(struct s3_conf *c, const char *endpoint, const char *region,
 	return 0;
 }
 
+int s3_conf_at(const struct s3_conf *base, const char *endpoint,
+	       const char *region, bool path_style, struct s3_conf *out,
+	       char *err, size_t errlen)
+{
+	struct s3_conf t;
+	int rc;
+
+	*out = *base;
+	rc = s3_conf_addr(&t, *endpoint ? endpoint : base->endpoint,
+			  *region ? region : base->region,
+			  base->path_style || path_style, err, errlen);
+	if (rc)
+		return rc;
+	memcpy(out->endpoint, t.endpoint, sizeof(out->endpoint));
+	memcpy(out->region, t.region, sizeof(out->region));
+	out->aws = t.aws;
+	out->path_style = t.path_style;
+	return 0;
+}
+
 int s3_conf_init(struct s3_conf *c, const char *endpoint, const char *region,
 		 int timeout_s, char *err, size_t errlen)
 {

@@ -108,6 +108,16 @@ int s3_conf_addr(struct s3_conf *c, const char *endpoint, const char *region,
 		 bool path_style, char *err, size_t errlen);
 
 /*
+ * base (credentials, timeout and all) at another location: an HSM
+ * origin's endpoint and region (empty: base's own), path-style if base or
+ * path_style says so.  Addressing is s3_conf_addr's; on an error *out is
+ * base unchanged and err says why.
+ */
+int s3_conf_at(const struct s3_conf *base, const char *endpoint,
+	       const char *region, bool path_style, struct s3_conf *out,
+	       char *err, size_t errlen);
+
+/*
  * Ranged GET of [off, off + len) into buf (exactly len bytes or an
  * error).  With etag, the request carries If-Match and the reply's ETag
  * must equal it (-ESTALE otherwise: the object changed).

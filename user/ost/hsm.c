@@ -647,33 +647,25 @@ struct snap {				/* what a fetch needs, copied */
 static int origin_conf(const struct ost_hsm *h, const struct sc_loc *l,
 		       struct s3_conf *c, char *msg, size_t msglen)
 {
-	struct s3_conf t;
 	bool ok;
-	int rc;
 
 	*c = h->s3;
 	if (!loc_set(l))
 		return 0;
-	rc = s3_conf_addr(&t, l->endpoint[0] ? l->endpoint : h->s3.endpoint,
-			  l->region[0] ? l->region : h->s3.region,
-			  h->s3.path_style ||
-			  (l->flags & TESS_HSM_LOC_PATH_STYLE), msg, msglen);
-	if (rc)
+	if (s3_conf_at(&h->s3, l->endpoint, l->region,
+		       l->flags & TESS_HSM_LOC_PATH_STYLE, c, msg, msglen))
 		return -EACCES;
-	ok = !l->endpoint[0] || !strcasecmp(t.endpoint, h->s3.endpoint) ||
-	     (t.aws && h->s3.aws);
+	ok = !l->endpoint[0] || !strcasecmp(c->endpoint, h->s3.endpoint) ||
+	     (c->aws && h->s3.aws);
 	for (unsigned i = 0; !ok && i < h->nallow; i++)
-		ok = !strcasecmp(t.endpoint, h->allow[i]);
+		ok = !strcasecmp(c->endpoint, h->allow[i]);
 	if (!ok) {
 		snprintf(msg, msglen, "the origin's endpoint %.120s is neither "
 			 "this OST's (%.120s) nor an --s3-allow-endpoint",
-			 t.endpoint, h->s3.endpoint);
+			 c->endpoint, h->s3.endpoint);
+		*c = h->s3;
 		return -EACCES;
 	}
-	memcpy(c->endpoint, t.endpoint, sizeof(c->endpoint));
-	memcpy(c->region, t.region, sizeof(c->region));
-	c->aws = t.aws;
-	c->path_style = t.path_style;
 	return 0;
 }
 
