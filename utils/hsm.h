@@ -141,6 +141,9 @@ void progress_init(struct progress *p, const char *what,
 void progress_show(struct progress *p, bool final);
 /* hsm_rpc.c */
 int mds_hsm_get(struct tess_client *c, uint64_t ino, struct hsm_info *h);
+/* the regular file at path (else -EISDIR) and its MDS HSM record */
+int file_hsm_get(struct tess_client *c, const char *path,
+		 struct tess_inode *st, struct hsm_info *h);
 int mds_hsm_set(struct tess_client *c, uint64_t ino,
 		const struct hsm_set *q, struct hsm_info *out);
 int obj_hsm_get(struct tess_client *c, uint32_t ost, uint64_t oid,

@@ -189,7 +189,7 @@ static uint64_t archived_mtime(struct s3_conf *s3, const struct hsm_info *h,
 
 /*
  * The S3 configuration of a file's archive: where the OSTs restore it
- * from (its recorded location: as origin_conf of user/ost/hsm.c, an
+ * from (its recorded location, through s3_conf_at as the OSTs do: an
  * empty endpoint or region is the tool's own, path-style if either says
  * so), the tool's own (s3_setup) for a file imported without one.  loc
  * is then what the OSTs keep after the archive: the recorded one
@@ -199,25 +199,14 @@ static int archive_conf(const struct s3_conf *own, const char *bucket,
 			struct hsm_loc *loc, struct s3_conf *out, char *why,
 			size_t whylen)
 {
-	struct s3_conf t;
-	int rc;
-
 	*out = *own;
 	if (!loc->set) {
 		loc_of_conf(own, bucket, loc);
 		return 0;
 	}
-	rc = s3_conf_addr(&t, loc->endpoint[0] ? loc->endpoint : own->endpoint,
-			  loc->region[0] ? loc->region : own->region,
-			  own->path_style ||
-			  (loc->flags & TESS_HSM_LOC_PATH_STYLE), why, whylen);
-	if (rc)
-		return rc;
-	memcpy(out->endpoint, t.endpoint, sizeof(out->endpoint));
-	memcpy(out->region, t.region, sizeof(out->region));
-	out->aws = t.aws;
-	out->path_style = t.path_style;
-	return 0;
+	return s3_conf_at(own, loc->endpoint, loc->region,
+			  loc->flags & TESS_HSM_LOC_PATH_STYLE, out, why,
+			  whylen);
 }
 
 int cmd_archive(int argc, char **argv)
@@ -243,12 +232,8 @@ int cmd_archive(int argc, char **argv)
 		struct tess_file *f = NULL;
 		struct dest d;
 		int64_t t0 = now_ms();
-		int rc = tess_stat(c, path, st);
+		int rc = file_hsm_get(c, path, st, &h);
 
-		if (!rc && !S_ISREG(st->mode))
-			rc = -EISDIR;
-		if (!rc)
-			rc = mds_hsm_get(c, st->ino, &h);
 		if (rc) {
 			warnx("archive", "%s: %s", path, rc == -ENODATA ?
 			      "has no S3 origin to archive to" : strerror(-rc));

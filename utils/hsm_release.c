@@ -26,12 +26,8 @@ int cmd_release(int argc, char **argv)
 		struct hsm_info h;
 		struct file_hsm fh;
 		uint64_t freed;
-		int rc = tess_stat(c, path, st);
+		int rc = file_hsm_get(c, path, st, &h);
 
-		if (!rc && !S_ISREG(st->mode))
-			rc = -EISDIR;
-		if (!rc)
-			rc = mds_hsm_get(c, st->ino, &h);
 		if (rc) {
 			warnx("release", "%s: %s", path, rc == -ENODATA ?
 			      "not from S3 (no archive copy)" : strerror(-rc));

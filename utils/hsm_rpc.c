@@ -45,6 +45,16 @@ int mds_hsm_get(struct tess_client *c, uint64_t ino, struct hsm_info *h)
 	return rc;
 }
 
+int file_hsm_get(struct tess_client *c, const char *path,
+		 struct tess_inode *st, struct hsm_info *h)
+{
+	int rc = tess_stat(c, path, st);
+
+	if (!rc && !S_ISREG(st->mode))
+		rc = -EISDIR;
+	return rc ? rc : mds_hsm_get(c, st->ino, h);
+}
+
 int mds_hsm_set(struct tess_client *c, uint64_t ino,
 		const struct hsm_set *q, struct hsm_info *out)
 {

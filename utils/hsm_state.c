@@ -40,12 +40,8 @@ int cmd_state(int argc, char **argv)
 		struct file_hsm fh;
 		struct tm tm;
 		time_t t;
-		int rc = tess_stat(c, path, st);
+		int rc = file_hsm_get(c, path, st, &h);
 
-		if (!rc && !S_ISREG(st->mode))
-			rc = -EISDIR;
-		if (!rc)
-			rc = mds_hsm_get(c, st->ino, &h);
 		if (rc == -ENODATA) {
 			printf("%s: none (not from S3)\n", path);
 			free(path);
