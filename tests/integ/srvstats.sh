@@ -2,10 +2,13 @@
 # tessctl stats --servers (issue #11): the MDS's and each OST's request
 # counters over STATS requests.  An MDS and 2 OSTs: every server answers
 # (table and --json, which parses), a put and a get move the requests of
-# the MDS and of each OST and the OSTs' bulk bytes; a STATS request with a
-# body (8 bytes, the request has none) is refused EBADMSG and logged, and
-# both daemons go on answering; a killed OST is a row with its error while
-# the MDS and the other OST still print, and the exit status is 1.
+# the MDS and of each OST and the OSTs' bulk bytes; the library's
+# tess_open(O_CREAT) of 50 new names costs 50 CREATEs and no OPEN
+# (build/bin/libcreate; CREATE then OPEN when its connection did not agree
+# TESS_FEAT_CREATE_OPEN); a STATS request with a body (8 bytes, the
+# request has none) is refused EBADMSG and logged, and both daemons go on
+# answering; a killed OST is a row with its error while the MDS and the
+# other OST still print, and the exit status is 1.
 # With -i 2 -n 3: the totals, then 3 reports of the change per second,
 # the first of them moved by a put done meanwhile, --json one document a
 # line; an OST killed between reports is an ERROR row (exit 1 when it is
@@ -92,6 +95,13 @@ b=$(field "$work/before.json" MDS ops.create.count)
 a=$(field "$work/after.json" MDS ops.create.count)
 [ -n "$a" ] && [ "$a" -gt "${b:-0}" ]
 result $((! $?)) srvstats.MDS.create_counted "create ${b:-none} before, ${a:-none} after"
+
+# tess_open(O_CREAT) of new names (issue #11): one CREATE each and no
+# OPEN against this MDS (TESS_CREATE_OPEN), one CLOSE each; and CREATE then
+# OPEN as the library does with an MDS without TESS_FEAT_CREATE_OPEN
+# (build/bin/libcreate old clears the feature from its connection)
+timeout -k 2 60 "$bin/libcreate" new 50 /lc || fail=1
+timeout -k 2 60 "$bin/libcreate" old 20 /lc || fail=1
 
 # the table: a header and one row per server, numbers in REQUESTS
 tctl stats --servers >"$work/table" 2>"$work/table.err"

@@ -7,9 +7,11 @@
  * connection fails (time-out, reset) is resent on a new connection with
  * the same xid and TESS_HF_RESENT, up to RESEND_MAX times: the servers'
  * reply caches make that exactly-once, so state-changing requests are
- * resent too.  Files are held open at the MDS (OPEN/CLOSE); when the MDS
- * comes back as a new instance (restart), the opens are sent again so
- * that the objects of an unlinked file stay while it is open.  File I/O is cut
+ * resent too.  Files are held open at the MDS (OPEN/CLOSE; a new file by
+ * the CREATE that makes it, TESS_CREATE_OPEN, with an MDS that agreed
+ * TESS_FEAT_CREATE_OPEN); when the MDS comes back as a new instance
+ * (restart), the opens are sent again so that the objects of an unlinked
+ * file stay while it is open.  File I/O is cut
  * with the striping math into one contiguous range per object; ranges of
  * different objects go out in parallel, one thread per object, each in
  * RPCs of up to TESS_BULK_DEFAULT bytes.
@@ -591,9 +593,11 @@ static struct tess_inode *inode_buf(void)
 
 /* ---- namespace ---- */
 
+/* CREATE or MKDIR of path; open_flags: with TESS_CREATE_OPEN, else 0 */
 static int create_common(struct tess_client *c, uint16_t op, const char *path,
 			 uint32_t mode, const struct tess_layout_req *lr,
-			 uint32_t flags, struct tess_inode *st)
+			 uint32_t flags, uint32_t open_flags,
+			 struct tess_inode *st)
 {
 	uint8_t body[sizeof(struct tess_create_req) + TESS_NAME_MAX +
 		     sizeof(struct tess_layout)];
@@ -614,6 +618,7 @@ static int create_common(struct tess_client *c, uint16_t op, const char *path,
 	r->gid = cpu_to_le32(c->gid);
 	r->flags = cpu_to_le32(flags);
 	r->name_len = cpu_to_le32((uint32_t)len);
+	r->open_flags = cpu_to_le32(open_flags);
 	call.body_len = sizeof(*r);
 	if (lr && (lr->stripe_size || lr->stripe_count ||
 		   lr->stripe_offset != TESS_OST_ANY)) {
@@ -643,7 +648,7 @@ int tess_mkdir(struct tess_client *c, const char *path, uint32_t mode)
 	if (!st)
 		return -ENOMEM;
 	rc = create_common(c, TESS_OP_MKDIR, path, S_IFDIR | (mode & 07777),
-			   NULL, 0, st);
+			   NULL, 0, 0, st);
 	free(st);
 	return rc;
 }
@@ -1298,26 +1303,51 @@ static void file_free(struct tess_file *f)
 	free(f);
 }
 
-/* OPEN at the MDS: f->ino gets the reply (GETATTR's); the file goes on
- * the client's list, for a replay after an MDS restart */
+/* did the MDS connection agree the feature bit feat? */
+static bool mds_agreed(struct tess_client *c, uint64_t feat)
+{
+	bool yes;
+
+	pthread_mutex_lock(&c->lock);
+	yes = c->mds && (c->mds->features & feat);
+	pthread_mutex_unlock(&c->lock);
+	return yes;
+}
+
+/* the TESS_OPEN_* access for open(2) flags */
+static uint32_t open_access(int flags)
+{
+	if ((flags & O_ACCMODE) == O_WRONLY)
+		return TESS_OPEN_WRITE;
+	/* O_RDONLY is 0: the library's handles do both */
+	return TESS_OPEN_READ | TESS_OPEN_WRITE;
+}
+
+/* the MDS counts f's open (f->open_flags): on the client's list, for a
+ * replay after an MDS restart, and closed by mds_close() */
+static void mds_opened(struct tess_file *f)
+{
+	struct tess_client *c = f->c;
+
+	pthread_mutex_lock(&c->lock);
+	f->mds_open = true;
+	if (c->mds)	/* the connection the open went on, but for a race */
+		memcpy(f->mds_instance, c->mds->peer_uuid, 16);
+	f->next = c->files;
+	c->files = f;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* OPEN at the MDS: f->ino gets the reply (GETATTR's) */
 static int mds_open(struct tess_file *f, int flags, bool created)
 {
 	struct tess_client *c = f->c;
 	struct tnet_call call;
 	int rc;
 
-	switch (flags & O_ACCMODE) {
-	case O_WRONLY:
-		f->open_flags = TESS_OPEN_WRITE;
-		break;
-	default:	/* O_RDONLY is 0: the library's handles do both */
-		f->open_flags = TESS_OPEN_READ | TESS_OPEN_WRITE;
-		break;
-	}
-	pthread_mutex_lock(&c->lock);
-	if (created && c->mds && (c->mds->features & TESS_FEAT_CRED))
+	f->open_flags = open_access(flags);
+	if (created && mds_agreed(c, TESS_FEAT_CRED))
 		f->open_flags |= TESS_OPEN_CREATED;
-	pthread_mutex_unlock(&c->lock);
 	send_open(NULL, TESS_OP_OPEN, f->ino.ino, f->open_flags, &call, NULL);
 	rc = mds_call(c, &call);
 	f->open_flags &= ~(uint32_t)TESS_OPEN_CREATED;	/* not on replays */
@@ -1333,13 +1363,38 @@ static int mds_open(struct tess_file *f, int flags, bool created)
 	if (rc)
 		return rc;
 	decode_inode(&f->ino, call.reply.body);
-	pthread_mutex_lock(&c->lock);
-	f->mds_open = true;
-	if (c->mds)	/* the connection the OPEN went on, but for a race */
-		memcpy(f->mds_instance, c->mds->peer_uuid, 16);
-	f->next = c->files;
-	c->files = f;
-	pthread_mutex_unlock(&c->lock);
+	mds_opened(f);
+	return 0;
+}
+
+/*
+ * O_CREAT of a name our lookup did not find, made and opened in one
+ * request: a CREATE with TESS_CREATE_OPEN, to an MDS that agreed
+ * TESS_FEAT_CREATE_OPEN, which counts the open as an OPEN's (the owner of
+ * the file it made gets the access asked for, as TESS_OPEN_CREATED): f is
+ * then open as mds_open() leaves it, f->ino from the reply.  Always
+ * exclusive, as the kernel's atomic_open: -EEXIST for a name made since
+ * our lookup, which tess_open then opens as one it found.  -EOPNOTSUPP:
+ * the MDS did not agree it (also one that came back without it, which
+ * refuses the flag, EINVAL): CREATE then OPEN.
+ */
+static int create_open(struct tess_file *f, const char *path, int flags,
+		       uint32_t mode, const struct tess_layout_req *lr)
+{
+	uint32_t oflags = open_access(flags);
+	int rc;
+
+	if (!mds_agreed(f->c, TESS_FEAT_CREATE_OPEN))
+		return -EOPNOTSUPP;
+	rc = create_common(f->c, TESS_OP_CREATE, path, S_IFREG | (mode & 07777),
+			   lr, TESS_CREATE_EXCL | TESS_CREATE_OPEN, oflags,
+			   &f->ino);
+	if (rc == -EINVAL && !mds_agreed(f->c, TESS_FEAT_CREATE_OPEN))
+		return -EOPNOTSUPP;
+	if (rc)
+		return rc;
+	f->open_flags = oflags;		/* for CLOSE and replays */
+	mds_opened(f);
 	return 0;
 }
 
@@ -1371,7 +1426,7 @@ int tess_open(struct tess_client *c, const char *path, int flags,
 	      struct tess_file **out)
 {
 	struct tess_file *f = calloc(1, sizeof(*f));
-	bool created = false;
+	bool created = false, opened = false;
 	int rc;
 
 	if (!f)
@@ -1379,18 +1434,25 @@ int tess_open(struct tess_client *c, const char *path, int flags,
 	f->c = c;
 	pthread_mutex_init(&f->vlock, NULL);
 	rc = tess_stat(c, path, &f->ino);
-	if (rc == -ENOENT && (flags & O_CREAT) && (created = true))
-		rc = create_common(c, TESS_OP_CREATE, path,
-				   S_IFREG | (mode & 07777), lr,
-				   flags & O_EXCL ? TESS_CREATE_EXCL : 0,
-				   &f->ino);
-	else if (!rc && (flags & O_CREAT) && (flags & O_EXCL))
+	if (rc == -ENOENT && (flags & O_CREAT)) {
+		rc = create_open(f, path, flags, mode, lr);
+		if (!rc)
+			opened = true;
+		else if (rc == -EEXIST && !(flags & O_EXCL))
+			rc = tess_stat(c, path, &f->ino); /* made meanwhile */
+		else if (rc == -EOPNOTSUPP && (created = true))
+			rc = create_common(c, TESS_OP_CREATE, path,
+					   S_IFREG | (mode & 07777), lr,
+					   flags & O_EXCL ? TESS_CREATE_EXCL : 0,
+					   0, &f->ino);
+	} else if (!rc && (flags & O_CREAT) && (flags & O_EXCL)) {
 		rc = -EEXIST;
+	}
 	if (!rc && S_ISDIR(f->ino.mode))
 		rc = -EISDIR;
 	else if (!rc && !S_ISREG(f->ino.mode))
 		rc = -EINVAL;
-	if (!rc)
+	if (!rc && !opened)
 		rc = mds_open(f, flags, created);
 	if (!rc && (f->ino.nobjs == 0 ||
 		    tess_stripe_geom_check(&f->ino.geom)))

@@ -136,7 +136,9 @@ int tess_getstripe(struct tess_client *c, const char *path,
  * (0) asks for reading and writing, as before, and falls back to a
  * read-only handle (tess_pwrite: -EBADF) when the MDS refuses writing
  * with EACCES; O_WRONLY and O_RDWR are refused EACCES as open(2) does.
- * lr may be NULL.
+ * lr may be NULL.  A new file is made and opened in one MDS request (a
+ * CREATE with TESS_CREATE_OPEN) when the MDS agreed TESS_FEAT_CREATE_OPEN,
+ * else by a CREATE and an OPEN.
  */
 int tess_open(struct tess_client *c, const char *path, int flags,
 	      uint32_t mode, const struct tess_layout_req *lr,
