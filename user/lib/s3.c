@@ -448,6 +448,16 @@ struct req {
 	void *dst;
 	size_t dst_len;
 	struct sv_buf *out;
+	struct land *land;		/* GET: told as dst fills (s3_get_land) */
+};
+
+/* s3_get_land's caller, told as the reply lands; kept across attempts */
+struct land {
+	s3_land_fn fn;
+	void *arg;
+	size_t every;
+	size_t done;			/* bytes fn was told of */
+	int rc;				/* fn's error: the GET ends with it */
 };
 
 struct xfer {
@@ -459,6 +469,35 @@ struct xfer {
 	char bregion[S3_REGION_MAX + 1];	/* x-amz-bucket-region */
 	struct s3_res *r;
 };
+
+/*
+ * Whether the bytes of dst so far are the object's bytes asked for: a 2xx
+ * reply of exactly the range (a server that ignored Range answers 200
+ * with more, which only off 0 and the whole object can match) with the
+ * ETag asked for, if any (a server that ignores If-Match).
+ */
+static bool landable(const struct xfer *x)
+{
+	const struct req *rq = x->rq;
+
+	return (x->http == 206 || x->http == 200) &&
+	       x->r->size == rq->dst_len &&
+	       !(rq->if_match && strcmp(x->r->etag, rq->if_match));
+}
+
+/* tell the caller of what landed in dst: false to end the transfer */
+static bool tell_landed(struct xfer *x)
+{
+	struct land *l = x->rq->land;
+
+	if (x->got < l->done + l->every || !landable(x))
+		return true;
+	l->rc = l->fn(l->arg, x->got);
+	if (l->rc)
+		return false;
+	l->done = x->got;
+	return true;
+}
 
 static size_t on_data(char *p, size_t sz, size_t nm, void *arg)
 {
@@ -477,6 +516,10 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *arg)
 			return 0;
 		}
 		memcpy((char *)x->rq->dst + x->got, p, n);
+		x->got += n;
+		if (x->rq->land && !tell_landed(x))
+			return 0;
+		return n;
 	} else if (x->rq->out) {
 		if (x->rq->out->len + n > XML_MAX) {
 			x->overflow = true;
@@ -1008,6 +1051,10 @@ static int attempt(const struct s3_conf *c, const struct req *rq,
 	r->http = x.http;
 	if (cc == CURLE_OK && x.http >= 200 && x.http < 300) {
 		rc = check_2xx(rq, &x, r, retry);
+	} else if (cc == CURLE_WRITE_ERROR && rq->land && rq->land->rc) {
+		rc = rq->land->rc;
+		snprintf(r->msg, sizeof(r->msg), "keeping the data that came: "
+			 "%s", strerror(-rc));
 	} else if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR &&
 				      !x.overflow && x.http >= 300)) {
 		char breg[S3_REGION_MAX + 1];
@@ -1167,14 +1214,18 @@ static int perform_url(const struct s3_conf *c, const char *bucket,
 
 /* ---- objects ---- */
 
-int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
-	   uint64_t off, uint64_t len, const char *etag, void *buf,
-	   struct s3_res *r)
+int s3_get_land(const struct s3_conf *c, const char *bucket,
+		const char *key, uint64_t off, uint64_t len, const char *etag,
+		void *buf, size_t every, s3_land_fn land, void *arg,
+		struct s3_res *r)
 {
 	struct sv_buf u = { 0 };
 	char range[64];
+	struct land l = { .fn = land, .arg = arg,
+			  .every = every ? every : 1 };
 	struct req rq = { .method = "GET", .dst = buf, .dst_len = len,
-			  .if_match = etag && *etag ? etag : NULL };
+			  .if_match = etag && *etag ? etag : NULL,
+			  .land = land && etag && *etag ? &l : NULL };
 
 	if (!len) {
 		memset(r, 0, sizeof(*r));
@@ -1185,6 +1236,14 @@ int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
 	rq.range = range;
 	/* perform() checks the reply's ETag against If-Match */
 	return perform_url(c, bucket, key, &u, &rq, r);
+}
+
+int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
+	   uint64_t off, uint64_t len, const char *etag, void *buf,
+	   struct s3_res *r)
+{
+	return s3_get_land(c, bucket, key, off, len, etag, buf, 0, NULL, NULL,
+			   r);
 }
 
 int s3_head(const struct s3_conf *c, const char *bucket, const char *key,

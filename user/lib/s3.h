@@ -126,6 +126,26 @@ int s3_get(const struct s3_conf *c, const char *bucket, const char *key,
 	   uint64_t off, uint64_t len, const char *etag, void *buf,
 	   struct s3_res *r);
 
+/*
+ * Told by s3_get_land as the reply lands: buf[0, n) holds the object's
+ * bytes asked for (a reply of exactly the range, with the ETag asked for)
+ * and stays so whatever happens to the rest of the GET, retries
+ * included.  Non-zero (a negative errno) ends the GET with that error,
+ * not retried.
+ */
+typedef int (*s3_land_fn)(void *arg, uint64_t n);
+
+/*
+ * s3_get, telling land(arg, n) whenever at least `every` more bytes of
+ * buf landed since it was last told (n only grows; the last bytes may be
+ * left untold: the caller has them when s3_get_land returns 0).  Only
+ * with etag: without, a retry might bring another version of the object.
+ */
+int s3_get_land(const struct s3_conf *c, const char *bucket,
+		const char *key, uint64_t off, uint64_t len, const char *etag,
+		void *buf, size_t every, s3_land_fn land, void *arg,
+		struct s3_res *r);
+
 /* HEAD: r->size, r->etag, r->mtime_sec */
 /*
  * Whether c's endpoint answers at all: one unsigned HEAD of ENDPOINT/
