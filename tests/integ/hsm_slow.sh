@@ -18,6 +18,13 @@
 #   slow_back    S3 back, every answer 4 s late (< --s3-timeout 5): a read
 #                succeeds within 30 s of it, after the failing time is over
 #   fast_again   and every chunk of the file reads right once S3 is fast
+#   lands_*      a GET's data is present as it lands: over a 1 MiB/s link,
+#                a read of chunk 1 of a 4 MiB GET in flight for another
+#                read returns before that GET ends (before, it waited for
+#                the whole GET), and both read right
+#   norange_*    a server that ignores Range (200, the whole object from
+#                byte 0) for a 1 MiB GET: EIO, nothing of it marked
+#                present, and the next read reads right
 set -u -o pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
@@ -60,7 +67,7 @@ s3_up() { curl -s -o /dev/null "http://127.0.0.1:$s3port/"; }
 px_up() { curl -s -o /dev/null "$endpoint/"; }
 ost_up() { tctl df 2>/dev/null | grep -q UP; }
 
-S3_LOG_REQUESTS=1 node --openssl-legacy-provider "$top/tests/s3/server.js" "$work/s3data" "$s3port" \
+S3_LOG_REQUESTS=1 S3_FAULT_NORANGE_ONCE='^GET /slow/l/n\.bin$' node --openssl-legacy-provider "$top/tests/s3/server.js" "$work/s3data" "$s3port" \
 	>>"$work/s3rver.log" 2>&1 &
 s3pid=$!
 wait_until 10 s3_up || { failed setup "the S3 front did not start"; exit 1; }
@@ -127,4 +134,45 @@ check slow_back "no read got through in 30 s of an S3 4 s late (< --s3-timeout 5
 echo 0 >"$mode"
 out=$(rd /s/f.bin 0 $((16 * CS)))
 check fast_again "whole file once S3 is fast: $out" grep -q "^$(want 0 $((16 * CS))) " <<<"$out"
+
+# one 4 MiB stripe unit: one GET of 16 chunks of 256 KiB
+head -c $((4 << 20)) /dev/urandom >"$work/src/g.bin"
+head -c $((2 << 20)) /dev/urandom >"$work/src/n.bin"
+if ! s3c put "$work/src/g.bin" s3://slow/l/g.bin >"$work/put.log" 2>&1 ||
+   ! s3c put "$work/src/n.bin" s3://slow/l/n.bin >>"$work/put.log" 2>&1 ||
+   ! tctl mkdir /l >/dev/null || ! tctl setstripe -c 1 -S 4M /l >/dev/null ||
+   ! AWS_ENDPOINT_URL=$endpoint hsm import s3://slow/l /l >"$work/import.out" 2>&1; then
+	failed lands_setup "upload and import of g.bin and n.bin: $(tail -n 3 "$work/put.log" "$work/import.out")"
+	exit 1
+fi
+gwant() { echo "ok $2 sha256 $(tail -c +$(($1 + 1)) "$work/src/g.bin" | head -c "$2" | sha256sum | cut -c1-64)"; }
+gets() { grep -c "strict front: ok GET .*/l/g.bin" "$work/s3rver.log"; }
+got_get() { [ "$(gets)" -gt "$g0" ]; }
+echo "rate 1024" >"$mode"
+g0=$(gets)
+rd --obj /l/g.bin 0 $((4 << 20)) >"$work/lands_a.out" 2>&1 &
+apid=$!
+wait_until 10 got_get || failed lands_get "the 4 MiB GET did not start"
+# chunk 1, in the GET in flight for the read above
+out=$(rd --obj /l/g.bin $((256 << 10)) 4096)
+inflight=$(kill -0 $apid 2>/dev/null && ! grep -q "chunks 0-15: fetched" "$work/ost0.log" && echo yes)
+wait $apid
+echo "hsm_slow: chunk 1: $out; the whole GET: $(cat "$work/lands_a.out"); the GET in flight when chunk 1 came: ${inflight:-no}"
+check lands_early "chunk 1 came only after the 4 MiB GET ended: $out; $(grep 'chunks 0-15' "$work/ost0.log")" [ "$inflight" = yes ]
+check lands_chunk "chunk 1: $out" grep -q "^$(gwant $((256 << 10)) 4096) " <<<"$out"
+check lands_whole "the 4 MiB read: $(cat "$work/lands_a.out")" grep -q "^$(gwant 0 $((4 << 20))) " "$work/lands_a.out"
+check lands_one_get "GETs of g.bin: $(( $(gets) - g0 )), not 1" [ $(( $(gets) - g0 )) = 1 ]
+echo 0 >"$mode"
+
+# the second MiB of n.bin: one GET of 4 chunks, which the front passes on
+# without its Range; s3rver answers with the whole object from byte 0
+nwant() { echo "ok $2 sha256 $(tail -c +$(($1 + 1)) "$work/src/n.bin" | head -c "$2" | sha256sum | cut -c1-64)"; }
+out=$(rd --obj /l/n.bin $((1 << 20)) $((1 << 20)))
+check norange_fired "the fault was not injected: $(grep -c 'fault norange' "$work/s3rver.log")" \
+	grep -q "fault norange injected" "$work/s3rver.log"
+check norange_eio "a reply without the range asked for: $out" grep -q "^error EIO" <<<"$out"
+out=$(rd --obj /l/n.bin $((1 << 20)) $((1 << 20)))
+check norange_after "the same read again: $out" grep -q "^$(nwant $((1 << 20)) $((1 << 20))) " <<<"$out"
+out=$(rd --obj /l/n.bin 0 $((2 << 20)))
+check norange_whole "all of n.bin: $out" grep -q "^$(nwant 0 $((2 << 20))) " <<<"$out"
 exit $fail

@@ -10,6 +10,8 @@
 //        answer that takes N ms longer; throughput is kept)
 //   -1   black hole: what the clients send is dropped, nothing comes
 //        back, until the client gives up (time-outs, not refusals)
+// or "rate K": what the server sends reaches each client at K KiB/s at
+// most (a slow link: an answer's bytes arrive over time)
 // Both sides on 127.0.0.1.
 'use strict';
 const net = require('net');
@@ -21,30 +23,49 @@ if (!modeFile) {
   process.exit(2);
 }
 
+// { delay: ms } or { rate: bytes per ms }
 function mode() {
+  let s;
   try {
-    const v = parseInt(fs.readFileSync(modeFile, 'utf8'), 10);
-    return Number.isFinite(v) ? v : 0;
+    s = fs.readFileSync(modeFile, 'utf8').trim();
   } catch (e) {
-    return 0;
+    return { delay: 0 };
   }
+  const r = /^rate\s+(\d+)$/.exec(s);
+  if (r && Number(r[1]) > 0)
+    return { rate: Number(r[1]) * 1024 / 1000 };
+  const v = parseInt(s, 10);
+  return { delay: Number.isFinite(v) ? v : 0 };
 }
+
+const PIECE = 16384;
 
 net.createServer((client) => {
   const up = net.connect(Number(upPort), '127.0.0.1');
   let last = 0;	// when the previous chunk to the client is sent
   const end = () => { client.destroy(); up.destroy(); };
 
-  client.on('data', (d) => { if (mode() >= 0) up.write(d); });
-  up.on('data', (d) => {
-    const m = mode();
-    if (m < 0)
-      return;
-    // in order, each no earlier than m ms after it came
-    const at = Math.max(last, Date.now() + m);
+  const send = (d, at) => {
     last = at;
     setTimeout(() => { if (!client.destroyed) client.write(d); },
                at - Date.now());
+  };
+  client.on('data', (d) => { if (!(mode().delay < 0)) up.write(d); });
+  up.on('data', (d) => {
+    const m = mode();
+    if (m.rate) {
+      // in order, PIECE bytes at a time, each after the time the
+      // ones before took at that rate
+      for (let o = 0; o < d.length; o += PIECE) {
+        const p = d.subarray(o, o + PIECE);
+        send(p, Math.max(last, Date.now()) + p.length / m.rate);
+      }
+      return;
+    }
+    if (m.delay < 0)
+      return;
+    // in order, each no earlier than m ms after it came
+    send(d, Math.max(last, Date.now() + m.delay));
   });
   // the server closed: close the client once what is queued went out
   up.on('end', () => setTimeout(end, Math.max(0, last - Date.now()) + 10));

@@ -64,6 +64,9 @@
 //   S3_FAULT_200ERR_ONCE=REGEX  the first such request gets "200 OK"
 //       with an <Error> InternalError body, as S3 may answer a
 //       CompleteMultipartUpload (nothing done)
+//   S3_FAULT_NORANGE_ONCE=REGEX  the first such request is passed on
+//       without its Range: a server that ignores Range answers 200 with
+//       the whole object
 //
 // Addressing (issue #13): a request whose Host is BUCKET.localhost[:PORT]
 // (or BUCKET.$S3_VHOST_BASE) is virtual-hosted: the bucket is taken from
@@ -441,6 +444,7 @@ for (const [name, v] of [
   ['503', env.S3_FAULT_503_ONCE],
   ['drop', env.S3_FAULT_DROP_ONCE],
   ['200err', env.S3_FAULT_200ERR_ONCE],
+  ['norange', env.S3_FAULT_NORANGE_ONCE],
 ])
   if (v) faults[name] = new RegExp(v);
 
@@ -515,6 +519,7 @@ function proxy(req, res, upPort) {
 function forward(req, res, upPort, checked, f) {
   const headers = { ...req.headers };
   delete headers.expect;
+  if (f === 'norange') delete headers.range;
   // s3rver is path-style only, and told so by the Host
   if (req.s3addr.vhost) headers.host = `127.0.0.1:${upPort}`;
   // s3rver knows only its own key: a temporary one, checked here, is

@@ -17,6 +17,11 @@
  * on disk) only once its data is stable in the object (fdatasync), and a
  * sidecar that says chunks are absent is durable before their data goes
  * (RELEASE, STUB).  A sidecar that does not make sense gives EIO.
+ *
+ * Chunks are marked present as a GET's data lands (every LAND_MIN bytes
+ * or so, each GET's last ones when it ends), not when the run ends: a
+ * reader waiting for a chunk of someone else's run goes on once that
+ * chunk is present.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -43,6 +48,7 @@
 #define HT_SIZE		4096
 #define CACHE_MAX	8192	/* at most; also a quarter of the fd limit */
 #define GET_MAX		(8u << 20)	/* bytes per ranged GET at most */
+#define LAND_MIN	(512u << 10)	/* a GET's data is marked as it lands */
 #define RA_QMAX		1024
 #define RA_JOB_MAX	GET_MAX		/* bytes per readahead job at most */
 #define RA_WIN0		(1u << 20)	/* first readahead window, bytes */
@@ -699,13 +705,99 @@ static int write_restored(struct ost_hsm *h, int fd, const void *buf,
 	return rc;
 }
 
-/* fetch chunks [a, b) into the object; *bytes gets what came from S3 */
-static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
-		     uint32_t b, bool ra, int timeout_s, uint64_t *bytes)
+/* persist bitmap bytes of chunks [a, b) (lock held: pwrite only) */
+static int bm_write(struct ost_hsm *h, struct hobj *o, uint32_t a, uint32_t b)
+{
+	size_t lo = a / 8, hi = (b - 1) / 8;
+
+	if (a >= b)
+		return 0;
+	if (fault(h, "sidecar-write"))
+		return -EIO;
+	return objstore_pwrite_all(o->scfd, o->bm + lo, hi - lo + 1,
+			 (off_t)(sizeof(struct sc_hdr) + lo));
+}
+
+/*
+ * Chunks [a, b) of o are stable in the object: present, waiters woken
+ * (no lock held).  The bitmap's write is made durable, and its failure
+ * reported, by fetch_runs when the run ends; until then a crash costs a
+ * fetch again, never zeros.
+ */
+static void mark_present(struct ost_hsm *h, struct hobj *o, uint32_t a,
+			 uint32_t b)
+{
+	pthread_mutex_lock(&h->lock);
+	if (o->loaded && a < b) {
+		for (uint32_t c = a; c < b; c++)
+			set_bit(o, c);
+		hsm_cache_touch(h->cache, o->oid);
+		(void)bm_write(h, o, a, b);
+		pthread_cond_broadcast(&h->cond);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* one GET of a fetch: its data is written and marked present as it lands */
+struct lander {
+	struct ost_hsm *h;
+	struct hobj *o;			/* held: the fetch's run is on it */
+	int fd;
+	int64_t deadline;
+	uint32_t cs;			/* chunk size */
+	const char *buf;		/* the GET's data, chunks from c */
+	uint32_t c;
+	uint32_t marked;		/* chunks from c written and present */
+	uint64_t *bytes;
+};
+
+/*
+ * buf[0, n) of the GET is in: write it and mark it present, the whole
+ * chunks in it; with last, n is the GET's end (a short last chunk too).
+ */
+static int land(struct lander *l, uint64_t n, bool last)
+{
+	uint32_t k = (uint32_t)(n / l->cs);
+	uint64_t off = (uint64_t)l->marked * l->cs, len;
+	int rc;
+
+	if (last && n % l->cs)
+		k++;
+	if (k <= l->marked)
+		return 0;
+	len = (last ? n : (uint64_t)k * l->cs) - off;
+	rc = write_restored(l->h, l->fd, l->buf + off, len,
+			    (uint64_t)l->c * l->cs + off, l->deadline);
+	if (!rc && fdatasync(l->fd))
+		rc = -errno;
+	if (rc)
+		return rc;
+	*l->bytes += len;
+	mark_present(l->h, l->o, l->c + l->marked, l->c + k);
+	l->marked = k;
+	return 0;
+}
+
+static int land_chunks(void *arg, uint64_t n)
+{
+	return land(arg, n, false);
+}
+
+/*
+ * Fetch chunks [a, b) of o (held by the run that claims them; no lock
+ * held) into the object, one GET per stripe unit (GET_MAX at most),
+ * marking chunks present as they land; *bytes gets what came from S3.
+ */
+static int fetch_run(struct ost_hsm *h, struct hobj *o, const struct snap *s,
+		     uint32_t a, uint32_t b, bool ra, int timeout_s,
+		     uint64_t *bytes)
 {
 	const struct sc_hdr *hd = &s->h;
 	struct tess_stripe_geom g = { hd->stripe_size, hd->stripe_count };
 	int64_t deadline = now_ms() + (int64_t)timeout_s * 1000 + 2000;
+	struct lander l = { .h = h, .o = o, .deadline = deadline,
+			    .cs = hd->chunk_size, .bytes = bytes };
+	size_t every = LAND_MIN / hd->chunk_size * hd->chunk_size;
 	struct s3_conf oconf;
 	char eb[128], why[sizeof(((struct s3_res *)0)->msg)];
 	uint32_t c = a;
@@ -731,6 +823,7 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 		     s->oid, estr(fd, eb, sizeof(eb)));
 		return -EIO;
 	}
+	l.fd = fd;
 	while (c < b && !rc) {
 		uint64_t os = (uint64_t)c * hd->chunk_size, oe, fo, len;
 		uint64_t unit = os / hd->stripe_size;
@@ -766,8 +859,11 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 			rc = -ENOMEM;
 			break;
 		}
-		rc = s3_get(&conf, hd->bucket, hd->key, fo, len, hd->etag, buf,
-			    &res);
+		l.buf = buf;
+		l.c = c;
+		l.marked = 0;
+		rc = s3_get_land(&conf, hd->bucket, hd->key, fo, len, hd->etag,
+				 buf, every, land_chunks, &l, &res);
 		if (rc) {
 			tlog_level(LOG_ERR, "hsm: oid %#" PRIx64 ": restore of s3://%s/%s "
 			     "bytes %" PRIu64 "-%" PRIu64 " failed: %s%s%s; "
@@ -777,13 +873,12 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 			     rc == -ESTALE ? ")" : "",
 			     ra ? "readahead dropped" : "readers get EIO");
 		} else {
-			rc = write_restored(h, fd, buf, len, os, deadline);
+			/* the tail that landed untold; a short last chunk */
+			rc = land(&l, len, true);
 			if (rc)
 				tlog("hsm: oid %#" PRIx64 ": writing restored "
 				     "bytes: %s", s->oid,
 				     estr(rc, eb, sizeof(eb)));
-			else
-				*bytes += len;
 			tlog("hsm: oid %#" PRIx64 " chunks %u-%u: fetched "
 			     "s3://%s/%s bytes %" PRIu64 "-%" PRIu64 " (%"
 			     PRIu64 " bytes, %" PRId64 " ms%s%s)", s->oid, c,
@@ -794,23 +889,8 @@ static int fetch_run(struct ost_hsm *h, const struct snap *s, uint32_t a,
 		free(buf);
 		c = e;
 	}
-	if (!rc && fdatasync(fd))
-		rc = -errno;
 	close(fd);
 	return rc;
-}
-
-/* persist bitmap bytes of chunks [a, b) (lock held: pwrite only) */
-static int bm_write(struct ost_hsm *h, struct hobj *o, uint32_t a, uint32_t b)
-{
-	size_t lo = a / 8, hi = (b - 1) / 8;
-
-	if (a >= b)
-		return 0;
-	if (fault(h, "sidecar-write"))
-		return -EIO;
-	return objstore_pwrite_all(o->scfd, o->bm + lo, hi - lo + 1,
-			 (off_t)(sizeof(struct sc_hdr) + lo));
 }
 
 static struct run *run_new(struct hobj *o, uint32_t a, uint32_t b, bool wr)
@@ -855,7 +935,9 @@ static struct run *run_over(struct hobj *o, uint32_t a, uint32_t b)
 /*
  * Fetch the claimed runs fetch[0..n) (lock held, dropped meanwhile,
  * returned held): into the object, then the bitmap, both made durable
- * before the runs are done and their waiters served.
+ * before the runs are done.  Their chunks are present, and their waiters
+ * served, as they land (fetch_run); what landed of a run that failed
+ * stays present.
  */
 static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 		      int nfetch, bool ra)
@@ -886,12 +968,12 @@ static int fetch_runs(struct ost_hsm *h, struct hobj *o, struct run **fetch,
 	s.loc = o->loc;
 	pthread_mutex_unlock(&h->lock);
 	for (int i = 0; i < nfetch; i++) {
-		frc[i] = rc ? rc : fetch_run(h, &s, fetch[i]->a, fetch[i]->b,
-					     ra, timeout_s, &got[i]);
+		got[i] = 0;
+		frc[i] = rc ? rc : fetch_run(h, o, &s, fetch[i]->a,
+					     fetch[i]->b, ra, timeout_s,
+					     &got[i]);
 		if (frc[i] && !rc)
 			rc = frc[i];
-		if (frc[i])
-			got[i] = 0;
 	}
 	pthread_mutex_lock(&h->lock);
 	for (int i = 0; i < nfetch; i++) {
@@ -1057,12 +1139,13 @@ static int restore(struct ost_hsm *h, struct hobj *o, uint32_t c0,
 				queue_readahead(h, o, r0, r1);
 				read = false;
 			}
+			/* until it is done, or our chunk c landed */
 			r->refs++;
-			while (!r->done)
+			while (!r->done && !bit(o, c))
 				if (!wait_until(h, &dl))
 					break;
-			rc = r->done ? r->rc : -EIO;
-			if (!r->done)
+			rc = bit(o, c) ? 0 : r->done ? r->rc : -EIO;
+			if (!r->done && !bit(o, c))
 				tlog("hsm: oid %#" PRIx64 ": gave up waiting for "
 				     "the restore of chunks %u-%u by another "
 				     "request; EIO", o->oid, r->a, r->b - 1);
