@@ -14,7 +14,7 @@
  * The cache knows which objects hold restored data and when each was
  * last read (or restored), in memory: at start it learns every object
  * with a sidecar, stamped with the sidecar's mtime (its bitmap is
- * written at each restore).  Releasing one is ost_hsm_evict (hsm.c),
+ * written at each restore).  Releasing one is ost_hsm_evict (hsm_state.c),
  * which refuses pinned, dirty and busy objects: those stay, and are
  * tried again at the next round.
  */
