@@ -129,6 +129,11 @@ struct import {
 	size_t nkeys, skipped, same, conflicts;
 	char **dirs, **made;		/* this batch's, the last batch's */
 	size_t ndirs, nmade;
+	bool *made_own;			/* made[i] has a layout of its own */
+	bool dir_own;			/* DIR has a layout of its own */
+	pthread_mutex_t probe_mu;
+	uint32_t def_count;		/* fs default stripe count, 0: unknown */
+	bool probed;
 	char **pins;			/* pinned dirs (hsm pin DIR) at/over DIR */
 	size_t npins;
 	/* the workers: each batch handed over as a generation */
@@ -201,6 +206,113 @@ static bool stub_pinned(const struct import *im, const char *path)
 	return false;
 }
 
+/*
+ * The layout of a new file whose directory has none of its own (issue
+ * #13): a stripe unit is one ranged GET on restore, so bigger objects get
+ * bigger units, 1 MiB up to 64 MiB, 4 MiB up to 1 GiB, else 8 MiB; and no
+ * more stripes than the object fills (nor than the file system's default
+ * count), so a small object lives on one OST: one GET, one OBJ_HSM_SET.
+ * The MDS picks the OSTs, as for tessctl setstripe -c N.
+ */
+static void auto_layout(uint64_t size, uint32_t def_count,
+			struct tess_layout_req *lr)
+{
+	uint64_t unit = size <= (64ull << 20) ? 1u << 20 :
+			size <= (1ull << 30) ? 4u << 20 : 8u << 20;
+	uint64_t n = (size + unit - 1) / unit;
+
+	if (n > def_count)
+		n = def_count;
+	if (n > TESS_MAX_STRIPES)
+		n = TESS_MAX_STRIPES;
+	lr->stripe_size = (uint32_t)unit;
+	lr->stripe_count = (uint16_t)(n ? n : 1);
+	lr->stripe_offset = TESS_OST_ANY;
+}
+
+/* has the directory of path a layout of its own (tessctl setstripe)? */
+static bool parent_own(const struct import *im, const char *path)
+{
+	const char *s = strrchr(path, '/');
+	size_t n = (size_t)(s - path), lo = 0, hi = im->nmade;
+
+	if (n == strlen(im->dir) && !strncmp(path, im->dir, n))
+		return im->dir_own;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int d = strncmp(im->made[mid], path, n);
+
+		if (!d && im->made[mid][n])
+			d = 1;
+		if (!d)
+			return !im->made_own || im->made_own[mid];
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return true;	/* not known: the directory's, as before */
+}
+
+/*
+ * The file system's default stripe count, which no request tells: that of
+ * a file made with no layout in dir (one without a layout of its own),
+ * once, removed at once.  0 if it cannot be made.
+ */
+static uint32_t fs_default_count(struct tess_client *c, struct import *im,
+				 const char *dir)
+{
+	pthread_mutex_lock(&im->probe_mu);
+	if (!im->probed) {
+		char *p = malloc(strlen(dir) + 64);
+		struct tess_file *f;
+		int rc = -ENOMEM;
+
+		if (p) {
+			sprintf(p, "%s/.hsm-import-probe.%ld", strcmp(dir, "/") ?
+				dir : "", (long)getpid());
+			rc = tess_open(c, p, O_CREAT | O_EXCL, 0600, NULL, &f);
+		}
+		if (!rc) {
+			im->def_count = tess_file_inode(f)->geom.stripe_count;
+			tess_close(f);
+			rc = tess_unlink(c, p);
+			if (rc)
+				warnx("import", "%s: unlink: %s", p,
+				      strerror(-rc));
+		} else {
+			warnx("import", "%s: %s (files keep the directory's "
+			      "layout)", p ? p : dir, strerror(-rc));
+		}
+		free(p);
+		im->probed = true;
+	}
+	pthread_mutex_unlock(&im->probe_mu);
+	return im->def_count;
+}
+
+/* the layout for a new file at it->path; NULL: the directory's */
+static const struct tess_layout_req *
+new_layout(struct tess_client *c, struct import *im, const struct item *it,
+	   struct tess_layout_req *lr)
+{
+	char *dir;
+	uint32_t dc;
+
+	if (parent_own(im, it->path))
+		return NULL;
+	auto_layout(it->size, TESS_MAX_STRIPES, lr);
+	if (lr->stripe_count == 1)
+		return lr;	/* whatever the default count */
+	dir = strndup(it->path, (size_t)(strrchr(it->path, '/') - it->path));
+	dc = dir ? fs_default_count(c, im, *dir ? dir : "/") : 0;
+	free(dir);
+	if (!dc)
+		return NULL;
+	auto_layout(it->size, dc, lr);
+	return lr;
+}
+
 /* OST stubs then the MDS record of one file (new or invalidated) */
 static int make_stub(struct tess_client *c, struct import *im,
 		     const struct item *it, const struct tess_inode *st)
@@ -267,8 +379,10 @@ static void import_items(struct tess_client *c, struct tess_inode *st,
 			break;
 		it = &im->items.v[i];
 		if (it->act == A_CREATE) {
+			struct tess_layout_req lr;
+
 			rc = tess_open(c, it->path, O_CREAT | O_EXCL, 0644,
-				       NULL, &f);
+				       new_layout(c, im, it, &lr), &f);
 			if (rc == -EEXIST)
 				rc = tess_stat(c, it->path, st);
 			else if (!rc) {
@@ -419,10 +533,12 @@ static int import_batch(struct import *im)
 
 	/* directories, parents first; those the last batch made skipped */
 	if (im->ndirs) {
+		bool *own = calloc(im->ndirs, sizeof(*own));
 		size_t n = 0;
 
 		qsort(im->dirs, im->ndirs, sizeof(*im->dirs), str_cmp);
 		for (size_t i = 0; i < im->ndirs; i++) {
+			char **was;
 			int rc;
 
 			if (n && !strcmp(im->dirs[i], im->dirs[n - 1])) {
@@ -430,19 +546,32 @@ static int import_batch(struct import *im)
 				continue;
 			}
 			im->dirs[n++] = im->dirs[i];
-			if (im->nmade && bsearch(&im->dirs[i], im->made,
-						 im->nmade, sizeof(char *),
-						 str_cmp))
+			was = im->nmade ? bsearch(&im->dirs[i], im->made,
+						  im->nmade, sizeof(char *),
+						  str_cmp) : NULL;
+			if (was) {
+				if (own)
+					own[n - 1] = !im->made_own ||
+						     im->made_own[was -
+								  im->made];
 				continue;
+			}
 			rc = tess_mkdir(im->c, im->dirs[i], 0755);
 			if (rc && rc != -EEXIST)
 				warnx("import", "%s: mkdir: %s", im->dirs[i],
 				      strerror(-rc));
+			/* a layout of its own, set or inherited at mkdir */
+			if (own)
+				own[n - 1] = tess_getstripe(im->c, im->dirs[i],
+							    im->st) ||
+					     im->st->pattern;
 		}
 		for (size_t i = 0; i < im->nmade; i++)
 			free(im->made[i]);
 		free(im->made);
+		free(im->made_own);
 		im->made = im->dirs;
+		im->made_own = own;
 		im->nmade = n;
 		im->dirs = NULL;
 		im->ndirs = 0;
@@ -574,6 +703,7 @@ int cmd_import(int argc, char **argv)
 		return 1;
 	}
 	pin_dirs(c, &im, dir, &pdirs);
+	im.dir_own = tess_getstripe(c, dir, st) || st->pattern;
 	entv_free(&pdirs);
 	im.ex = calloc(files.n + 1, sizeof(*im.ex));
 	for (size_t i = 0; i < files.n; i++) {
@@ -616,6 +746,7 @@ int cmd_import(int argc, char **argv)
 	im.st = st;
 	im.items.v = calloc(IMPORT_BATCH, sizeof(*im.items.v));
 	pthread_mutex_init(&im.mu, NULL);
+	pthread_mutex_init(&im.probe_mu, NULL);
 	pthread_cond_init(&im.work, NULL);
 	pthread_cond_init(&im.done, NULL);
 	progress_init(&im.prog, "import", 0, false);

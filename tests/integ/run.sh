@@ -181,6 +181,11 @@ run_for 120 bash tests/integ/hsm_slow.sh "$work" $((base + 260))
 # discovered by the import and the OST's restores; MDS, OST and S3 front
 # at base+250..252
 run_for 120 bash tests/integ/hsm_region.sh "$work" $((base + 250))
+# the layout of imported files (issue #13): a stripe unit from the object
+# size and no more stripes than it fills where the directory has no
+# layout, the directory's where it has one, kept by re-import; MDS, 4
+# OSTs and S3 front at base+285..290
+run_for 120 bash tests/integ/hsm_layout.sh "$work" $((base + 285))
 # roles (issue #12): separate client and server keys, a client-role
 # connection refused destroy, HSM state, precreate, registration and an
 # oid-0 sync, its OBJ_SYNC_OWN covering its own objects only; MDS and 2
