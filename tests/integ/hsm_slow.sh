@@ -7,7 +7,7 @@
 # off), the S3 front (tests/s3/server.js) at PORT+2 and in front of it
 # tests/s3/delay_proxy.js at PORT+3, which the OST uses as its endpoint.
 # After a fetch fails, the OST counts S3 as failing for a while and tries
-# reads for a shorter time (user/ost/hsm.c, QUICK_TIMEOUT_S); a try cut
+# reads for a shorter time (user/ost/hsm_int.h, QUICK_TIMEOUT_S); a try cut
 # short that way must not count as a new failure, or an S3 that answers in
 # more than that shorter time (but in less than --s3-timeout) never gets
 # a read through again.  Cases:

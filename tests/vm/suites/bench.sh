@@ -422,6 +422,24 @@ bench "P5 link check from ost0: $(ip netns exec ost0 curl -s --aws-sigv4 "aws:am
 	-w 'TCP connect %{time_connect} s, first byte %{time_starttransfer} s, %{size_download} bytes at %{speed_download} B/s' \
 	$P5_EP/p5bench/big.bin)"
 
+# what the S3 server gives many connections at once, as the OSTs' fetchers
+# open them: 4 GETs of 1 MiB from each OST's namespace together; next to
+# one connection's rate above, whether the server side (s3rver, the strict
+# front, the link) caps Tessera's cold reads, not the OSTs
+p5_par() {
+	for i in 0 1 2 3; do
+		for j in 0 1 2 3; do
+			o=$(( ((i * 4 + j) % (P5_MB > 0 ? P5_MB : 1)) << 20 ))
+			ip netns exec ost$i curl -s --aws-sigv4 "aws:amz:us-east-1:s3" \
+				--user S3RVER:S3RVER -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+				-r $o-$((o + (1 << 20) - 1)) -o /dev/null $P5_EP/p5bench/big.bin &
+		done
+	done
+	wait
+}
+t_par=$(p5_time p5_par)
+bench "P5 link check, 16 GETs of 1 MiB at once from the OSTs' namespaces: $t_par s, $(echo "$t_par" | awk '$1 + 0 > 0 { printf "%.1f MB/s together", 16 * 1.048576 / $1 }')"
+
 # ---- Tessera: import, read the released file through the kernel mount ----
 # p5_import DIR SIZE: the bucket imported into DIR, 4 stripes of SIZE
 p5_import() {
