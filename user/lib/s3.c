@@ -1053,8 +1053,8 @@ static int attempt(const struct s3_conf *c, const struct req *rq,
 		rc = check_2xx(rq, &x, r, retry);
 	} else if (cc == CURLE_WRITE_ERROR && rq->land && rq->land->rc) {
 		rc = rq->land->rc;
-		snprintf(r->msg, sizeof(r->msg), "keeping the data that came: "
-			 "%s", strerror(-rc));
+		snprintf(r->msg, sizeof(r->msg), "storing the reply as it "
+			 "came: %s", strerror(-rc));
 	} else if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR &&
 				      !x.overflow && x.http >= 300)) {
 		char breg[S3_REGION_MAX + 1];
