@@ -259,6 +259,8 @@ int hsm_bm_write(struct ost_hsm *h, struct hobj *o, uint32_t a, uint32_t b);
 int hsm_hdr_write(struct ost_hsm *h, struct hobj *o);
 int hsm_sc_create(struct ost_hsm *h, uint64_t oid, const struct sc_hdr *hd,
 		  const uint8_t *bm, const struct sc_loc *loc, int *fdp);
+void hsm_hobj_adopt(struct hobj *o, int fd, const struct sc_hdr *hd,
+		    const struct sc_loc *loc, uint8_t *bm);
 
 /* hsm_fetch.c */
 int hsm_obj_fd(struct ost_hsm *h, uint64_t oid);

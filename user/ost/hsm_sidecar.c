@@ -169,20 +169,30 @@ static int sc_load(struct ost_hsm *h, struct hobj *o)
 		close(fd);
 		return why ? -EUCLEAN : rc;
 	}
+	hsm_hobj_adopt(o, fd, &hd, &loc, bm);
+	return 0;
+}
+
+/*
+ * Memory follows a sidecar on disk: o takes over its fd, header, location
+ * and bitmap (bm, which o then owns), and counts the chunks present.
+ */
+void hsm_hobj_adopt(struct hobj *o, int fd, const struct sc_hdr *hd,
+		    const struct sc_loc *loc, uint8_t *bm)
+{
 	if (o->scfd >= 0)
 		close(o->scfd);
 	free(o->bm);
 	o->scfd = fd;
-	o->h = hd;
-	o->loc = loc;
+	o->h = *hd;
+	o->loc = *loc;
 	o->bm = bm;
 	o->npresent = 0;
-	for (uint32_t c = 0; c < hd.nchunks; c++)
+	for (uint32_t c = 0; c < hd->nchunks; c++)
 		if (bit(o, c))
 			o->npresent++;
 	o->loaded = true;
 	o->bad = false;
-	return 0;
 }
 
 /*

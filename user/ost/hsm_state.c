@@ -32,6 +32,31 @@ static int drain(struct ost_hsm *h, struct hobj *o)
 	return 0;
 }
 
+/*
+ * The object's data gone, durably, at its full size: punched (RELEASE:
+ * the file keeps its blocks' layout) or truncated to nothing and back
+ * (STUB: no data of an older origin survives).  Sparse either way.
+ */
+static int obj_drop_data(struct ost_hsm *h, uint64_t oid, uint64_t size,
+			 bool punch)
+{
+	int fd = hsm_obj_fd(h, oid), rc = 0;
+
+	if (fd < 0)
+		return fd;
+	if (punch) {
+		if (size && fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+				      FALLOC_FL_KEEP_SIZE, 0, (off_t)size))
+			rc = -errno;
+	} else if (ftruncate(fd, 0) || ftruncate(fd, (off_t)size)) {
+		rc = -errno;
+	}
+	if (!rc && fsync(fd))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
 /* PIN, UNPIN: the sidecar's flag, durable before the reply */
 static int set_pin(struct ost_hsm *h, uint64_t oid, bool pin)
 {
@@ -89,7 +114,7 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	uint8_t *bm = NULL;
 	uint64_t oid;
 	uint32_t mode;
-	int rc = 0, fd = -1, ofd;
+	int rc = 0, fd = -1;
 	char eb[128];
 
 	(void)len;
@@ -209,18 +234,8 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	switch (mode) {
 	case TESS_OHSM_STUB:
 		rc = hsm_sc_create(h, oid, &hd, bm, &loc, &fd);
-		if (rc)
-			break;
-		/* no data of an older origin survives; sparse at full size */
-		ofd = hsm_obj_fd(h, oid);
-		if (ofd < 0) {
-			rc = ofd;
-			break;
-		}
-		if (ftruncate(ofd, 0) || ftruncate(ofd, (off_t)hd.obj_size) ||
-		    fsync(ofd))
-			rc = -errno;
-		close(ofd);
+		if (!rc)
+			rc = obj_drop_data(h, oid, hd.obj_size, false);
 		break;
 	case TESS_OHSM_ARCHIVED:
 		/* every chunk present: what the archive read is stable */
@@ -233,20 +248,8 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 	case TESS_OHSM_RELEASE:
 		bm = calloc(1, bm_bytes(hd.nchunks) + 1);
 		rc = bm ? hsm_sc_create(h, oid, &hd, bm, &loc, &fd) : -ENOMEM;
-		if (rc)
-			break;
-		ofd = hsm_obj_fd(h, oid);
-		if (ofd < 0) {
-			rc = ofd;
-			break;
-		}
-		if (hd.obj_size && fallocate(ofd, FALLOC_FL_PUNCH_HOLE |
-					     FALLOC_FL_KEEP_SIZE, 0,
-					     (off_t)hd.obj_size))
-			rc = -errno;
-		if (!rc && fsync(ofd))
-			rc = -errno;
-		close(ofd);
+		if (!rc)
+			rc = obj_drop_data(h, oid, hd.obj_size, true);
 		break;
 	case TESS_OHSM_REMOVE: {
 		char path[48];
@@ -269,20 +272,8 @@ int ost_hsm_set(struct ost_hsm *h, const void *body, uint32_t len)
 		hsm_cache_forget(h->cache, oid);
 	} else if (fd >= 0) {
 		/* the new sidecar is on disk: memory follows, even on error */
-		if (o->scfd >= 0)
-			close(o->scfd);
-		free(o->bm);
-		o->scfd = fd;
-		o->h = hd;
-		o->loc = loc;
-		o->bm = bm;
+		hsm_hobj_adopt(o, fd, &hd, &loc, bm);
 		bm = NULL;
-		o->npresent = 0;
-		for (uint32_t c = 0; c < hd.nchunks; c++)
-			if (bit(o, c))
-				o->npresent++;
-		o->loaded = true;
-		o->bad = false;
 		/* imported or re-archived: the MDS is told by the tool */
 		o->complete_sent = mode == TESS_OHSM_ARCHIVED ||
 				   hd.nchunks == 0;
