@@ -43,6 +43,22 @@ static uint64_t op_count(const struct tnet_stats *st, uint16_t op)
 /* requests of op the MDS answered between two reports */
 #define DELTA(a, b, op)	(op_count(&(b), op) - op_count(&(a), op))
 
+/* the CREATEs, OPENs and CLOSEs the MDS answered between a and b */
+static void expect_ops(const char *name, const struct tnet_stats *a,
+		       const struct tnet_stats *b, uint64_t creates,
+		       uint64_t opens, uint64_t closes)
+{
+	uint64_t cr = DELTA(*a, *b, TESS_OP_CREATE);
+	uint64_t op = DELTA(*a, *b, TESS_OP_OPEN);
+	uint64_t cl = DELTA(*a, *b, TESS_OP_CLOSE);
+
+	it_result(cr == creates && op == opens && cl == closes, name,
+		  "%llu CREATEs, %llu OPENs, %llu CLOSEs (expected %llu, %llu, "
+		  "%llu)", (unsigned long long)cr, (unsigned long long)op,
+		  (unsigned long long)cl, (unsigned long long)creates,
+		  (unsigned long long)opens, (unsigned long long)closes);
+}
+
 static bool agreed(struct tess_client *c)
 {
 	bool r;
@@ -133,12 +149,7 @@ int main(int argc, char **argv)
 	IT_RC(name, get_stats(c, &s2), 0);
 	snprintf(name, sizeof(name), "libcreate.%s.excl_existing_nothing_sent",
 		 argv[1]);
-	it_result(!DELTA(s1, s2, TESS_OP_CREATE) &&
-		  !DELTA(s1, s2, TESS_OP_OPEN) && !DELTA(s1, s2, TESS_OP_CLOSE),
-		  name, "%llu CREATEs, %llu OPENs, %llu CLOSEs",
-		  (unsigned long long)DELTA(s1, s2, TESS_OP_CREATE),
-		  (unsigned long long)DELTA(s1, s2, TESS_OP_OPEN),
-		  (unsigned long long)DELTA(s1, s2, TESS_OP_CLOSE));
+	expect_ops(name, &s1, &s2, 0, 0, 0);
 
 	/* O_CREAT of an existing file: opened as it is, one OPEN */
 	snprintf(path, sizeof(path), "%s/%s%d", dir, argv[1], n - 1);
@@ -162,13 +173,7 @@ int main(int argc, char **argv)
 	IT_RC(name, get_stats(c, &s3), 0);
 	snprintf(name, sizeof(name), "libcreate.%s.creat_existing_one_open",
 		 argv[1]);
-	it_result(!DELTA(s2, s3, TESS_OP_CREATE) &&
-		  DELTA(s2, s3, TESS_OP_OPEN) == 1 &&
-		  DELTA(s2, s3, TESS_OP_CLOSE) == 1, name,
-		  "%llu CREATEs, %llu OPENs, %llu CLOSEs (expected 0, 1, 1)",
-		  (unsigned long long)DELTA(s2, s3, TESS_OP_CREATE),
-		  (unsigned long long)DELTA(s2, s3, TESS_OP_OPEN),
-		  (unsigned long long)DELTA(s2, s3, TESS_OP_CLOSE));
+	expect_ops(name, &s2, &s3, 0, 1, 1);
 	tess_client_close(c);
 	return it_failed;
 }
