@@ -158,6 +158,10 @@
  *       only to an MDS that agreed the feature, so no bump; the MDS
  *       refuses unknown create flags and a nonzero open_flags without
  *       TESS_CREATE_OPEN (EINVAL).
+ *   4 - STATFS def_stripe_count (issue #13): the stripe count a file
+ *       made without a layout gets (hsm import), in the former pad of
+ *       tess_statfs_rep.  An older MDS sent 0 there, read as "not told",
+ *       and no decoder looked at the pad, so no bump.
  *
  * Exactly-once: a client keeps the xid of a request when it resends it
  * (after a reconnect or a request timeout) and sets TESS_HF_RESENT.  A
@@ -747,7 +751,12 @@ struct tess_statfs_rep {
 	__le32 bsize;
 	__le32 namelen;
 	__le32 ost_count;
-	__le32 pad;
+	/*
+	 * the file system's default stripe count for files made without a
+	 * layout (0: not told, an older MDS), cut to the OSTs up as a
+	 * create cuts it; 0 in OBJ_STATFS replies
+	 */
+	__le32 def_stripe_count;
 };
 
 #define TESS_XATTR_CREATE	0x0001
@@ -880,7 +889,7 @@ struct tess_obj_attr_rep {
 	__le32 pad;
 };
 
-/* OBJ_STATFS reply is a tess_statfs_rep with ost_count 1 */
+/* OBJ_STATFS reply is a tess_statfs_rep with ost_count 1, def_stripe_count 0 */
 
 /*
  * OBJ_PRECREATE (MDS to OST): create objects first_oid .. first_oid +

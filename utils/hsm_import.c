@@ -255,36 +255,52 @@ static bool parent_own(const struct import *im, const char *path)
 }
 
 /*
- * The file system's default stripe count, which no request tells: that of
- * a file made with no layout in dir (one without a layout of its own),
- * once, removed at once.  0 if it cannot be made.
+ * An older MDS does not tell the default stripe count: that of a file
+ * made with no layout in dir (one without a layout of its own), removed
+ * at once.  0 if it cannot be made.
+ */
+static uint32_t probe_count(struct tess_client *c, const char *dir)
+{
+	char *p = malloc(strlen(dir) + 64);
+	struct tess_file *f;
+	uint32_t n = 0;
+	int rc = -ENOMEM;
+
+	if (p) {
+		sprintf(p, "%s/.hsm-import-probe.%ld", strcmp(dir, "/") ?
+			dir : "", (long)getpid());
+		rc = tess_open(c, p, O_CREAT | O_EXCL, 0600, NULL, &f);
+	}
+	if (!rc) {
+		n = tess_file_inode(f)->geom.stripe_count;
+		tess_close(f);
+		rc = tess_unlink(c, p);
+		if (rc)
+			warnx("import", "%s: unlink: %s", p, strerror(-rc));
+	} else {
+		warnx("import", "%s: %s (files keep the directory's layout)",
+		      p ? p : dir, strerror(-rc));
+	}
+	free(p);
+	return n;
+}
+
+/*
+ * The file system's default stripe count, once: what the MDS's STATFS
+ * tells (what a new file would get), else (an older MDS tells 0) the
+ * probe's.  0: not known.
  */
 static uint32_t fs_default_count(struct tess_client *c, struct import *im,
 				 const char *dir)
 {
 	pthread_mutex_lock(&im->probe_mu);
 	if (!im->probed) {
-		char *p = malloc(strlen(dir) + 64);
-		struct tess_file *f;
-		int rc = -ENOMEM;
+		struct tess_statfs sf;
 
-		if (p) {
-			sprintf(p, "%s/.hsm-import-probe.%ld", strcmp(dir, "/") ?
-				dir : "", (long)getpid());
-			rc = tess_open(c, p, O_CREAT | O_EXCL, 0600, NULL, &f);
-		}
-		if (!rc) {
-			im->def_count = tess_file_inode(f)->geom.stripe_count;
-			tess_close(f);
-			rc = tess_unlink(c, p);
-			if (rc)
-				warnx("import", "%s: unlink: %s", p,
-				      strerror(-rc));
-		} else {
-			warnx("import", "%s: %s (files keep the directory's "
-			      "layout)", p ? p : dir, strerror(-rc));
-		}
-		free(p);
+		if (!tess_statfs(c, &sf) && sf.def_stripe_count)
+			im->def_count = sf.def_stripe_count;
+		else
+			im->def_count = probe_count(c, dir);
 		im->probed = true;
 	}
 	pthread_mutex_unlock(&im->probe_mu);

@@ -7,7 +7,9 @@
 # In a directory with one (tessctl setstripe -c 2 -S 2M) that layout, also
 # in the subdirectories the import makes.  A re-import keeps every layout,
 # also of a file whose key changed (invalidated).  Every file reads back
-# with the S3 object's sha256.
+# with the S3 object's sha256.  The import learns the default count from
+# the MDS's STATFS, making no probe file: one CREATE per object and no
+# UNLINK on the MDS (its STATS counters).
 #
 #   bash tests/integ/hsm_layout.sh WORKDIR PORT
 #
@@ -104,16 +106,37 @@ tctl mkdir /auto >/dev/null && tctl mkdir /own >/dev/null &&
 	{ failed setup "mkdir/setstripe"; exit 1; }
 check dir_no_layout "/auto has a layout of its own: $(tctl getstripe /auto)" \
 	grep -q "no layout" <<<"$(tctl getstripe /auto)"
+# mds_op FILE OP: the MDS's count of OP in a tessctl stats --servers --json
+mds_op() {
+	python3 -c '
+import json, sys
+for s in json.load(open(sys.argv[1]))["servers"]:
+    if s["name"] == "MDS":
+        print(s.get("ops", {}).get(sys.argv[2], {}).get("count", 0))
+' "$@" 2>/dev/null
+}
+tctl stats --servers --json >"$work/stats0.json" 2>/dev/null
 for d in auto own; do
 	if ! hsm import s3://lay "/$d" >"$work/import_$d.out" 2>&1; then
 		failed setup "import into /$d: $(cat "$work/import_$d.out")"
 		exit 1
 	fi
+	[ $d = own ] || tctl stats --servers --json >"$work/stats1.json" 2>/dev/null
 done
 
 # ---------------------------------------------------------------- layouts
 # the file the importer made to learn the default stripe count is gone
 check no_probe_left "$(tctl ls /auto | grep probe)" not grep -q probe <<<"$(tctl ls /auto)"
+# and was never made: the MDS's STATFS tells the default count, so the
+# import into /auto cost 4 CREATEs (its 4 objects) and no UNLINK
+c0=$(mds_op "$work/stats0.json" create) c1=$(mds_op "$work/stats1.json" create)
+u0=$(mds_op "$work/stats0.json" unlink) u1=$(mds_op "$work/stats1.json" unlink)
+no_probe() {
+	[ -n "$c0" ] && [ -n "$c1" ] && [ -n "$u0" ] && [ -n "$u1" ] &&
+		[ $((c1 - c0)) = 4 ] && [ $((u1 - u0)) = 0 ]
+}
+check no_probe_made "the import into /auto cost $((${c1:-0} - ${c0:-0})) CREATEs and $((${u1:-0} - ${u0:-0})) UNLINKs, not 4 and 0 (create ${c0:-none} -> ${c1:-none}, unlink ${u0:-none} -> ${u1:-none})" \
+	no_probe
 want_layout auto_small /auto/small.bin "1 1048576"
 want_layout auto_mid /auto/mid.bin "3 1048576"
 want_layout auto_big /auto/big.bin "4 4194304"

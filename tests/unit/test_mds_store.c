@@ -999,6 +999,44 @@ TU_CASE(set_layout_on_file)
 	mds_store_free(s);
 }
 
+/*
+ * STATFS's def_stripe_count (issue #13): the stripe count a file made with
+ * no layout in a directory without one gets, the fs default cut to the
+ * OSTs up (all registered when none is), as the create cuts it.
+ */
+TU_CASE(new_count_is_what_a_create_gets)
+{
+	struct mds_store_opts o = { .dir = newdir(), .nosync = true,
+				    .map_size = 256u << 20, .stripe_count = 4 };
+	struct mds_store *s = NULL;
+	char err[256];
+
+	TU_EQ_INT(mds_store_open(&s, &o, err, sizeof(err)), 0);
+	if (!s)
+		return;
+	TU_EQ_U64(mds_store_new_count(s), 4);	/* no OST: the default */
+	TU_EQ_INT(add_osts(s, 0, 3), 0);
+	TU_EQ_U64(mds_store_new_count(s), 3);
+	TU_EQ_INT(mk_lo(s, ROOT, "three", NULL, &lo1), 0);
+	TU_EQ_U64(lo1.nobjs, 3);
+	mds_ost_set_state(s, 1, TESS_OST_DOWN);
+	TU_EQ_U64(mds_store_new_count(s), 2);
+	TU_EQ_INT(mk_lo(s, ROOT, "two", NULL, &lo1), 0);
+	TU_EQ_U64(lo1.nobjs, 2);
+	mds_ost_set_state(s, 0, TESS_OST_DOWN);
+	mds_ost_set_state(s, 2, TESS_OST_DOWN);
+	TU_EQ_U64(mds_store_new_count(s), 3);	/* none up: all of them */
+	TU_EQ_INT(mk_lo(s, ROOT, "all", NULL, &lo1), 0);
+	TU_EQ_U64(lo1.nobjs, 3);
+	TU_EQ_INT(add_osts(s, 3, 3), 0);	/* 3 up of 6 */
+	TU_EQ_U64(mds_store_new_count(s), 3);
+	TU_EQ_INT(add_osts(s, 0, 3), 0);	/* 6 up */
+	TU_EQ_U64(mds_store_new_count(s), 4);
+	TU_EQ_INT(mk_lo(s, ROOT, "four", NULL, &lo1), 0);
+	TU_EQ_U64(lo1.nobjs, 4);
+	mds_store_free(s);
+}
+
 TU_CASE(round_robin_and_unique_oids)
 {
 	struct mds_store *s = open_new(4);
@@ -1699,6 +1737,8 @@ TU_CASE(handler_ost_register_list_statfs)
 	memcpy(&st, r.body, sizeof(st));
 	TU_EQ_U64(le32_to_cpu(st.ost_count), 0);
 	TU_EQ_U64(le32_to_cpu(st.namelen), 255);
+	/* the default 1, which the OST (down now, the only one) may take */
+	TU_EQ_U64(le32_to_cpu(st.def_stripe_count), 1);
 	TU_CHECK(le64_to_cpu(st.files) > le64_to_cpu(st.ffree));
 	/* the failed call marked it down */
 	r = call_h(m, TESS_ROLE_CLIENT, TESS_OP_OST_LIST, NULL, 0);
@@ -1975,6 +2015,7 @@ int main(void)
 	TU_RUN(symlink_readlink);
 	TU_RUN(layout_inheritance);
 	TU_RUN(set_layout_on_file);
+	TU_RUN(new_count_is_what_a_create_gets);
 	TU_RUN(round_robin_and_unique_oids);
 	TU_RUN(setattr_size_records_trim);
 	TU_RUN(setattr_rules);

@@ -675,6 +675,34 @@ TU_CASE(msg_check_hsm_replies)
 }
 
 /*
+ * STATFS's def_stripe_count (issue #13), the former pad: any value is
+ * accepted (0 from an older MDS), the reply's size is unchanged.
+ */
+TU_CASE(msg_check_statfs_def_count)
+{
+	struct tess_statfs_rep r = { .bsize = cpu_to_le32(4096),
+				     .ost_count = cpu_to_le32(4) };
+	struct tess_frame f = { .opcode = TESS_OP_STATFS,
+				.flags = TESS_HF_REPLY,
+				.body_len = sizeof(r) };
+	static const uint32_t counts[] = { 0, 1, 4, TESS_MAX_STRIPES,
+					   UINT32_MAX };
+
+	TU_EQ_U64(sizeof(r), 56);
+	TU_EQ_U64(offsetof(struct tess_statfs_rep, def_stripe_count), 52);
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		r.def_stripe_count = cpu_to_le32(counts[i]);
+		f.opcode = TESS_OP_STATFS;
+		TU_EQ_INT(tess_msg_check(&f, &r), 0);
+		f.opcode = TESS_OP_OBJ_STATFS;
+		TU_EQ_INT(tess_msg_check(&f, &r), 0);
+	}
+	f.opcode = TESS_OP_STATFS;
+	f.body_len = sizeof(r) - 4;	/* a reply without it: too short */
+	TU_EQ_INT(tess_msg_check(&f, &r), -EBADMSG);
+}
+
+/*
  * OBJ_HSM_GET's origin location (TESS_FEAT_HSM_LOC, issue #13): after
  * the bitmap, lengths and flags in the former pad, checked as
  * OBJ_HSM_SET's; a reply gets -EBADMSG for anything wrong.
@@ -1052,5 +1080,6 @@ int main(void)
 	TU_RUN(msg_check_obj_lifecycle_requests);
 	TU_RUN(msg_check_obj_lifecycle_replies);
 	TU_RUN(msg_check_hsm_stats);
+	TU_RUN(msg_check_statfs_def_count);
 	return tu_done();
 }

@@ -944,6 +944,7 @@ static void decode_statfs(struct tess_statfs *st, const void *body)
 	st->bsize = le32_to_cpu(r->bsize);
 	st->namelen = le32_to_cpu(r->namelen);
 	st->ost_count = le32_to_cpu(r->ost_count);
+	st->def_stripe_count = le32_to_cpu(r->def_stripe_count);
 }
 
 int tess_statfs(struct tess_client *c, struct tess_statfs *st)

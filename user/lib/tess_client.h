@@ -99,6 +99,9 @@ int tess_readdir(struct tess_client *c, const char *path, tess_dirent_cb cb,
 struct tess_statfs {
 	uint64_t blocks, bfree, bavail, files, ffree;
 	uint32_t bsize, namelen, ost_count;
+	/* the stripe count of a new file made without a layout in a
+	 * directory without one (0: not told, an older MDS; an OST) */
+	uint32_t def_stripe_count;
 };
 int tess_statfs(struct tess_client *c, struct tess_statfs *st);
 

@@ -795,5 +795,7 @@ int mds_osts_statfs(struct mds_osts *o, struct tess_statfs_rep *rep)
 	rep->bsize = cpu_to_le32(bsize);
 	rep->namelen = cpu_to_le32(TESS_NAME_MAX);
 	rep->ost_count = cpu_to_le32(answered);
+	/* after the calls: an OST that did not answer is down by now */
+	rep->def_stripe_count = cpu_to_le32(mds_store_new_count(o->s));
 	return 0;
 }

@@ -87,6 +87,9 @@ const char *mds_store_fsname(const struct mds_store *s);
 size_t mds_store_map_size(const struct mds_store *s);
 void mds_store_defaults(const struct mds_store *s, uint32_t *stripe_count,
 			uint32_t *stripe_size);
+/* the stripe count a new file without a layout (nor its directory's) gets
+ * now: the default, cut to the OSTs it may go to (STATFS tells it) */
+uint32_t mds_store_new_count(struct mds_store *s);
 
 /* called (outside any transaction) after a commit added orphans */
 void mds_store_set_orphan_hook(struct mds_store *s, void (*fn)(void *),

@@ -548,6 +548,31 @@ uint32_t mds_ost_set_state(struct mds_store *s, uint32_t index,
 	return old;
 }
 
+/*
+ * The stripe count store_layout_alloc gives now to a file made with no
+ * layout in a directory without one: the fs default, cut as it cuts it to
+ * the OSTs up (all registered if none is) and to TESS_MAX_STRIPES.  With
+ * no OST registered (such a create fails ENOSPC) the default so cut.
+ */
+uint32_t mds_store_new_count(struct mds_store *s)
+{
+	uint32_t count = s->def_count, up = 0, i;
+
+	pthread_mutex_lock(&s->ost_lock);
+	ost_expire(s);
+	for (i = 0; i < s->nosts; i++)
+		if (s->ost_tab[i].state == TESS_OST_UP)
+			up++;
+	if (!up)
+		up = s->nosts;
+	pthread_mutex_unlock(&s->ost_lock);
+	if (up && count > up)
+		count = up;
+	if (count > TESS_MAX_STRIPES)
+		count = TESS_MAX_STRIPES;
+	return count;
+}
+
 uint32_t mds_ost_list(struct mds_store *s, struct mds_ost *out, uint32_t max)
 {
 	uint32_t n;
