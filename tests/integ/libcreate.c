@@ -8,11 +8,14 @@
  *                        written and closed with one CLOSE each;
  *                        O_CREAT|O_EXCL of an existing name EEXIST with
  *                        nothing made or opened; O_CREAT of an existing
- *                        file opens it (an OPEN, no CREATE) with the data
- *                        written at its creation
+ *                        file opens it (one CREATE_OPEN, no OPEN) with the
+ *                        data written at its creation; the path is walked
+ *                        once, to DIR, with no LOOKUP of the name and no
+ *                        GETATTR
  *   libcreate old N DIR  the same with TESS_FEAT_CREATE_OPEN cleared from
  *                        the features the MDS connection agreed, as with an
- *                        MDS without it: N CREATEs and N OPENs, as before
+ *                        MDS without it: the name looked up, then N
+ *                        CREATEs and N OPENs, as before
  * DIR is made if missing.  The MDS address and key: TESS_MDS, TESS_KEY
  * (tests/integ/srvstats.sh, whose MDS has no other client meanwhile).
  *
@@ -138,7 +141,25 @@ int main(int argc, char **argv)
 		  "%llu CLOSEs for %d files",
 		  (unsigned long long)DELTA(s0, s1, TESS_OP_CLOSE), n);
 
-	/* O_EXCL of an existing name: EEXIST, nothing opened */
+	/*
+	 * the path walked once, to the directory (a LOOKUP of DIR); no
+	 * LOOKUP of the new name, no GETATTR of the directory.  Old: the
+	 * name looked up first (LOOKUP of DIR and of the name), then the
+	 * walk to the directory for the CREATE
+	 */
+	snprintf(name, sizeof(name), "libcreate.%s.lookups", argv[1]);
+	it_result(DELTA(s0, s1, TESS_OP_LOOKUP) == (uint64_t)(old ? 3 : 1) * n &&
+		  !DELTA(s0, s1, TESS_OP_GETATTR), name,
+		  "%llu LOOKUPs and %llu GETATTRs for %d files in %s, "
+		  "expected %d and 0",
+		  (unsigned long long)DELTA(s0, s1, TESS_OP_LOOKUP),
+		  (unsigned long long)DELTA(s0, s1, TESS_OP_GETATTR), n, dir,
+		  (old ? 3 : 1) * n);
+
+	/*
+	 * O_EXCL of an existing name: EEXIST, nothing opened (one CREATE,
+	 * refused; old: the LOOKUP found it)
+	 */
 	snprintf(path, sizeof(path), "%s/%s0", dir, argv[1]);
 	snprintf(name, sizeof(name), "libcreate.%s.excl_existing_eexist",
 		 argv[1]);
@@ -147,11 +168,14 @@ int main(int argc, char **argv)
 	snprintf(name, sizeof(name), "libcreate.%s.stats_after_excl",
 		 argv[1]);
 	IT_RC(name, get_stats(c, &s2), 0);
-	snprintf(name, sizeof(name), "libcreate.%s.excl_existing_nothing_sent",
+	snprintf(name, sizeof(name), "libcreate.%s.excl_existing_nothing_opened",
 		 argv[1]);
-	expect_ops(name, &s1, &s2, 0, 0, 0);
+	expect_ops(name, &s1, &s2, old ? 0 : 1, 0, 0);
 
-	/* O_CREAT of an existing file: opened as it is, one OPEN */
+	/*
+	 * O_CREAT of an existing file: opened as it is, by one CREATE with
+	 * TESS_CREATE_OPEN (old: one OPEN)
+	 */
 	snprintf(path, sizeof(path), "%s/%s%d", dir, argv[1], n - 1);
 	snprintf(name, sizeof(name), "libcreate.%s.creat_existing_opens",
 		 argv[1]);
@@ -171,9 +195,9 @@ int main(int argc, char **argv)
 	snprintf(name, sizeof(name), "libcreate.%s.stats_after_existing",
 		 argv[1]);
 	IT_RC(name, get_stats(c, &s3), 0);
-	snprintf(name, sizeof(name), "libcreate.%s.creat_existing_one_open",
+	snprintf(name, sizeof(name), "libcreate.%s.creat_existing_one_request",
 		 argv[1]);
-	expect_ops(name, &s2, &s3, 0, 1, 1);
+	expect_ops(name, &s2, &s3, old ? 0 : 1, old ? 1 : 0, 1);
 	tess_client_close(c);
 	return it_failed;
 }

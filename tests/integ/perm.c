@@ -135,6 +135,23 @@ static void basic(void)
 	IT_RC("perm.root_reads_0600", get(root, "/p/alice/secret", O_RDONLY,
 					  "hello"), 0);
 
+	/*
+	 * O_CREAT of a file that is there needs no write permission on its
+	 * directory (POSIX): bob opens alice's 0644 file in her 0755 home,
+	 * but makes nothing there (and O_EXCL of it is EEXIST, as Linux
+	 * answers); O_CREAT of a directory is EISDIR
+	 */
+	IT_RC("perm.setup.pub", put(alice, "/p/alice/pub", 0644, "hi"), 0);
+	IT_RC("perm.creat_existing_in_readonly_dir",
+	      get(bob, "/p/alice/pub", O_CREAT | O_RDONLY, "hi"), 0);
+	IT_RC("perm.creat_new_in_readonly_dir",
+	      get(bob, "/p/alice/new", O_CREAT | O_RDONLY, NULL), -EACCES);
+	IT_RC("perm.creat_excl_existing_in_readonly_dir",
+	      get(bob, "/p/alice/pub", O_CREAT | O_EXCL | O_RDONLY, NULL),
+	      -EEXIST);
+	IT_RC("perm.creat_directory", get(alice, "/p/alice", O_CREAT | O_RDONLY,
+					  NULL), -EISDIR);
+
 	/* chmod and chown */
 	IT_RC("perm.chmod_other", tess_chmod(bob, "/p/alice/secret", 0666),
 	      -EPERM);

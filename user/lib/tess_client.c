@@ -541,6 +541,7 @@ static int walk(struct tess_client *c, const char *path, bool want_parent,
 {
 	uint64_t cur = TESS_ROOT_INO;
 	const char *p = path;
+	bool have = false;	/* st holds cur, from its LOOKUP */
 	int rc;
 
 	if (*p != '/')
@@ -564,12 +565,13 @@ static int walk(struct tess_client *c, const char *path, bool want_parent,
 			*lastlen = len;
 			if (len > TESS_NAME_MAX)
 				return -ENAMETOOLONG;
-			return getattr(c, cur, st);
+			return have ? 0 : getattr(c, cur, st);
 		}
 		rc = lookup(c, cur, name, len, st);
 		if (rc)
 			return rc;
 		cur = st->ino;
+		have = true;
 	}
 	if (want_parent)
 		return -EINVAL;		/* "/" has no parent entry */
@@ -1369,15 +1371,16 @@ static int mds_open(struct tess_file *f, int flags, bool created)
 }
 
 /*
- * O_CREAT of a name our lookup did not find, made and opened in one
- * request: a CREATE with TESS_CREATE_OPEN, to an MDS that agreed
+ * O_CREAT, made or opened in one request, with no LOOKUP of the name
+ * first: a CREATE with TESS_CREATE_OPEN, to an MDS that agreed
  * TESS_FEAT_CREATE_OPEN, which counts the open as an OPEN's (the owner of
- * the file it made gets the access asked for, as TESS_OPEN_CREATED): f is
- * then open as mds_open() leaves it, f->ino from the reply.  Always
- * exclusive, as the kernel's atomic_open: -EEXIST for a name made since
- * our lookup, which tess_open then opens as one it found.  -EOPNOTSUPP:
- * the MDS did not agree it (also one that came back without it, which
- * refuses the flag, EINVAL): CREATE then OPEN.
+ * the file it made gets the access asked for, as TESS_OPEN_CREATED) and,
+ * without O_EXCL, opens an existing regular file with its access checked:
+ * f is then open as mds_open() leaves it, f->ino from the reply.  -EEXIST:
+ * the name is there and is not a regular file (or O_EXCL), which
+ * tess_open then looks at.  -EOPNOTSUPP: the MDS did not agree it (also
+ * one that came back without it, which refuses the flag, EINVAL): LOOKUP,
+ * then CREATE and OPEN.
  */
 static int create_open(struct tess_file *f, const char *path, int flags,
 		       uint32_t mode, const struct tess_layout_req *lr)
@@ -1388,7 +1391,8 @@ static int create_open(struct tess_file *f, const char *path, int flags,
 	if (!mds_agreed(f->c, TESS_FEAT_CREATE_OPEN))
 		return -EOPNOTSUPP;
 	rc = create_common(f->c, TESS_OP_CREATE, path, S_IFREG | (mode & 07777),
-			   lr, TESS_CREATE_EXCL | TESS_CREATE_OPEN, oflags,
+			   lr, TESS_CREATE_OPEN |
+			   (flags & O_EXCL ? TESS_CREATE_EXCL : 0), oflags,
 			   &f->ino);
 	if (rc == -EINVAL && !mds_agreed(f->c, TESS_FEAT_CREATE_OPEN))
 		return -EOPNOTSUPP;
@@ -1434,20 +1438,27 @@ int tess_open(struct tess_client *c, const char *path, int flags,
 		return -ENOMEM;
 	f->c = c;
 	pthread_mutex_init(&f->vlock, NULL);
-	rc = tess_stat(c, path, &f->ino);
-	if (rc == -ENOENT && (flags & O_CREAT)) {
+	rc = -EOPNOTSUPP;
+	if (flags & O_CREAT) {
 		rc = create_open(f, path, flags, mode, lr);
-		if (!rc)
-			opened = true;
-		else if (rc == -EEXIST && !(flags & O_EXCL))
-			rc = tess_stat(c, path, &f->ino); /* made meanwhile */
-		else if (rc == -EOPNOTSUPP && (created = true))
+		opened = !rc;
+	}
+	/*
+	 * Not made or opened in one request: an older MDS; a directory we
+	 * may not write to (a file there opens without write permission,
+	 * and O_EXCL of it is EEXIST); without O_EXCL a name that is not a
+	 * regular file.  The name looked up, then CREATE or OPEN.
+	 */
+	if (rc == -EOPNOTSUPP || rc == -EACCES ||
+	    (rc == -EEXIST && !(flags & O_EXCL))) {
+		rc = tess_stat(c, path, &f->ino);
+		if (rc == -ENOENT && (flags & O_CREAT) && (created = true))
 			rc = create_common(c, TESS_OP_CREATE, path,
 					   S_IFREG | (mode & 07777), lr,
 					   flags & O_EXCL ? TESS_CREATE_EXCL : 0,
 					   0, &f->ino);
-	} else if (!rc && (flags & O_CREAT) && (flags & O_EXCL)) {
-		rc = -EEXIST;
+		else if (!rc && (flags & O_CREAT) && (flags & O_EXCL))
+			rc = -EEXIST;
 	}
 	if (!rc && S_ISDIR(f->ino.mode))
 		rc = -EISDIR;
